@@ -1,0 +1,110 @@
+// `switchboard <command>`: start | serve | migrate | user create | token create/revoke.
+import { Command, Option } from "commander";
+import closeWithGrace from "close-with-grace";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { openDatabaseMigrated, startApp } from "./app.ts";
+import { createUser } from "./domain/users.ts";
+import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
+import { DomainError } from "./domain/errors.ts";
+
+function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function serve(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel);
+  const app = await startApp(config, log);
+  console.error(`Switchboard: GraphQL and GraphiQL at ${app.url}/graphql (database: ${app.db.kind})`);
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) log.error({ err }, "shutting down after an error");
+    else log.info({ signal }, "shutting down");
+    await app.close();
+  });
+}
+
+/** Runs a one-off command against the migrated database, then exits. */
+async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabaseMigrated>>, log: Logger) => Promise<void>) {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+  const db = await openDatabaseMigrated(config, log);
+  try {
+    await run(db, log);
+  } catch (error) {
+    if (error instanceof DomainError) {
+      console.error(`${error.code}: ${error.message}`);
+      process.exitCode = 1;
+    } else throw error;
+  } finally {
+    await db.close();
+  }
+  // The wasm schema engine keeps the event loop alive for a while; nothing else is pending.
+  process.exit(process.exitCode ?? 0);
+}
+
+export function buildCli(): Command {
+  const program = new Command("switchboard").description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
+  program.command("start").description("Run the API (and, later, the RingCentral worker) in one process.").action(serve);
+  program.command("serve").description("Run the API only.").action(serve);
+  program
+    .command("migrate")
+    .description("Apply pending database migrations and exit.")
+    .action(() => withDatabase(async () => console.log("database is up to date")));
+
+  const user = program.command("user").description("Manage users.");
+  user
+    .command("create")
+    .description("Create a user and print a new API token as the last line.")
+    .requiredOption("--email <email>", "email address (unique)")
+    .requiredOption("--name <name>", "display name")
+    .addOption(new Option("--role <role>", "ADMIN or AGENT").choices(["ADMIN", "AGENT"]).default("AGENT"))
+    .action((options: { email: string; name: string; role: "ADMIN" | "AGENT" }) =>
+      withDatabase(async (db) => {
+        const created = await createUser(db.prisma, options);
+        const { token } = await createApiToken(db.prisma, created.id, "cli");
+        console.log(`created ${created.role} ${created.email} (${created.id})`);
+        console.log(token);
+      }),
+    );
+
+  const token = program.command("token").description("Manage API tokens.");
+  token
+    .command("create")
+    .description("Create an API token for a user; prints it as the last line.")
+    .requiredOption("--email <email>", "the user's email")
+    .option("--name <name>", "a label for the token", "cli")
+    .action((options: { email: string; name: string }) =>
+      withDatabase(async (db) => {
+        const owner = await db.prisma.user.findUnique({ where: { email: options.email.trim().toLowerCase() } });
+        if (!owner) {
+          console.error(`NOT_FOUND: no user with email ${options.email}`);
+          process.exitCode = 1;
+          return;
+        }
+        const { token: value } = await createApiToken(db.prisma, owner.id, options.name);
+        console.log(value);
+      }),
+    );
+  token
+    .command("revoke")
+    .description("Revoke an API token.")
+    .argument("<token>", "the token value")
+    .action((value: string) =>
+      withDatabase(async (db) => {
+        await revokeApiTokenByValue(db.prisma, value);
+        console.log("revoked");
+      }),
+    );
+  return program;
+}
+
+await buildCli().parseAsync(process.argv);

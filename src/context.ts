@@ -1,0 +1,26 @@
+// Per-request (HTTP) and per-operation (WebSocket) context: the viewer, the database and pub/sub.
+import type { Logger } from "./logger.ts";
+import type { PrismaClient } from "./db.ts";
+import type { PubSub } from "./pubsub.ts";
+import type { Viewer } from "./domain/access.ts";
+import type { Deps } from "./domain/events.ts";
+import { authenticate, bearerToken } from "./domain/tokens.ts";
+
+export interface Services {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  log: Logger;
+}
+
+export interface Context extends Deps {
+  viewer: Viewer | null;
+  log: Logger;
+}
+
+/** Reads the bearer token from the Authorization header (HTTP) or `connectionParams.authorization`
+ * (graphql-ws), and resolves the viewer once per request. */
+export async function buildContext(services: Services, authorization: string | null | undefined): Promise<Context> {
+  const token = bearerToken(authorization);
+  const viewer = token ? await authenticate(services.prisma, token) : null;
+  return { prisma: services.prisma, pubsub: services.pubsub, log: services.log, viewer };
+}

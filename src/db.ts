@@ -1,0 +1,162 @@
+// One PrismaClient over either PostgreSQL (DATABASE_URL, through @prisma/adapter-pg) or the
+// embedded default, a PGlite data directory. Same generated client, same migrations.
+import fs from "node:fs";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient } from "./generated/prisma/client.ts";
+
+export type { PrismaClient };
+
+export interface DatabaseOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Called with every SQL statement (statement counting in tests and benchmarks). */
+  onQuery?: (sql: string) => void;
+  poolSize?: number;
+}
+
+export interface Database {
+  kind: "postgres" | "pglite";
+  prisma: PrismaClient;
+  /** A factory the schema engine can migrate through (also opens shadow databases). */
+  migrationAdapter(): SqlMigrationAwareDriverAdapterFactory;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Discrete fields, not a connection string: pg lets a connection string override `database`, which
+ * would point the schema engine's shadow database at the main one. */
+export function pgConfigFromUrl(url: string): pg.ClientConfig {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 5432),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
+    user: decodeURIComponent(parsed.username),
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+  };
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options);
+}
+
+function withQueryLog(client: PrismaClient, onQuery?: (sql: string) => void): PrismaClient {
+  if (onQuery) (client as unknown as { $on: (e: "query", f: (q: { query: string }) => void) => void }).$on("query", (q) => onQuery(q.query));
+  return client;
+}
+
+function openPostgres(url: string, options: DatabaseOptions): Database {
+  const config = pgConfigFromUrl(url);
+  const adapter = new PrismaPg({ ...config, max: options.poolSize ?? 10 });
+  const prisma = withQueryLog(
+    new PrismaClient({ adapter, log: options.onQuery ? [{ emit: "event", level: "query" }] : [] }),
+    options.onQuery,
+  );
+  return {
+    kind: "postgres",
+    prisma,
+    migrationAdapter: () => postgresMigrationAdapter(config),
+    ping: async () => {
+      await prisma.$queryRaw`SELECT 1`;
+    },
+    close: () => prisma.$disconnect(),
+  };
+}
+
+async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  await client.waitReady;
+  const adapter = new PrismaPGlite(client);
+  const prisma = withQueryLog(
+    new PrismaClient({ adapter, log: options.onQuery ? [{ emit: "event", level: "query" }] : [] }),
+    options.onQuery,
+  );
+  return {
+    kind: "pglite",
+    prisma,
+    migrationAdapter: () => adapter,
+    ping: async () => {
+      await client.query("SELECT 1");
+    },
+    close: async () => {
+      await prisma.$disconnect();
+      await client.close();
+    },
+  };
+}
+
+// The schema engine's catalog queries return PostgreSQL's internal "char" type, which
+// @prisma/adapter-pg rejects; the migration connection reports it as text.
+const CHAR_OID = 18;
+const CHAR_ARRAY_OID = 1002;
+const TEXT_OID = 25;
+const TEXT_ARRAY_OID = 1009;
+
+function reportCharAsText<T>(result: T): T {
+  for (const part of Array.isArray(result) ? result : [result]) {
+    for (const field of (part as pg.QueryResult | undefined)?.fields ?? []) {
+      if (field.dataTypeID === CHAR_OID) field.dataTypeID = TEXT_OID;
+      else if (field.dataTypeID === CHAR_ARRAY_OID) field.dataTypeID = TEXT_ARRAY_OID;
+    }
+  }
+  return result;
+}
+
+class CharAsTextClient extends pg.Client {
+  // pg's overloads are many; the schema engine calls the promise form and the pool the callback form.
+  override query(config: unknown, values?: unknown, callback?: unknown): never {
+    const query = super.query.bind(this) as (...args: unknown[]) => unknown;
+    if (typeof values === "function") [callback, values] = [values, undefined];
+    if (typeof callback === "function") {
+      const done = callback as (error: unknown, result: unknown) => void;
+      return query(config, values, (error: unknown, result: unknown) => done(error, error ? result : reportCharAsText(result))) as never;
+    }
+    const result = query(config, values) as { then?: unknown } | undefined;
+    return (typeof result?.then === "function" ? (result as Promise<unknown>).then(reportCharAsText) : result) as never;
+  }
+}
+
+/** PrismaPg keeps its pool options private; the migration connection needs its own pg.Client class. */
+function usePgClient(factory: PrismaPg, client: typeof pg.Client): void {
+  (factory as unknown as { config: pg.PoolConfig }).config.Client = client;
+}
+
+function postgresMigrationAdapter(config: pg.ClientConfig): SqlMigrationAwareDriverAdapterFactory {
+  const main = new PrismaPg(config);
+  usePgClient(main, CharAsTextClient);
+  return {
+    provider: main.provider,
+    adapterName: main.adapterName,
+    connect: () => main.connect(),
+    // PrismaPg drops its shadow database before closing the pool ("being accessed by other users"):
+    // end the pool first, then drop.
+    connectToShadowDb: async () => {
+      const name = `prisma_migrate_shadow_db_${crypto.randomUUID().replaceAll("-", "")}`;
+      await runAdminStatement(config, `CREATE DATABASE "${name}"`);
+      const shadow = new PrismaPg({ ...config, database: name });
+      usePgClient(shadow, CharAsTextClient);
+      const inner = await shadow.connect();
+      const wrapped = Object.create(inner);
+      wrapped.dispose = async () => {
+        await inner.dispose();
+        await runAdminStatement(config, `DROP DATABASE IF EXISTS "${name}"`);
+      };
+      return wrapped;
+    },
+  };
+}
+
+async function runAdminStatement(config: pg.ClientConfig, sql: string): Promise<void> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

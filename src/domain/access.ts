@@ -1,0 +1,64 @@
+// Access control (R1.2), in one place. Agents see the inboxes they belong to and everything in
+// them; admins see everything. Every query, node lookup, subscription and file download filters
+// through these clauses, so a denied object is indistinguishable from a missing one.
+import type { Prisma, Role } from "../generated/prisma/client.ts";
+
+export interface Viewer {
+  id: string;
+  role: Role;
+  /** Inbox ids the viewer may see; `null` means every inbox (admins). */
+  inboxIds: string[] | null;
+}
+
+export function isAdmin(viewer: Viewer): boolean {
+  return viewer.role === "ADMIN";
+}
+
+export function canSeeInbox(viewer: Viewer, inboxId: string): boolean {
+  return viewer.inboxIds === null || viewer.inboxIds.includes(inboxId);
+}
+
+export function visibleInboxes(viewer: Viewer): Prisma.InboxWhereInput {
+  return viewer.inboxIds === null ? {} : { id: { in: viewer.inboxIds } };
+}
+
+export function visibleChannels(viewer: Viewer): Prisma.ChannelWhereInput {
+  return viewer.inboxIds === null ? {} : { inboxId: { in: viewer.inboxIds } };
+}
+
+export function visibleConversations(viewer: Viewer): Prisma.ConversationWhereInput {
+  return viewer.inboxIds === null ? {} : { inboxes: { some: { inboxId: { in: viewer.inboxIds } } } };
+}
+
+export function visibleCalls(viewer: Viewer): Prisma.CallWhereInput {
+  return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
+}
+
+export function visibleMessages(viewer: Viewer): Prisma.MessageWhereInput {
+  return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
+}
+
+export function visibleAttachments(viewer: Viewer): Prisma.AttachmentWhereInput {
+  return viewer.inboxIds === null ? {} : { message: visibleMessages(viewer) };
+}
+
+export function visibleRecordings(viewer: Viewer): Prisma.RecordingWhereInput {
+  return viewer.inboxIds === null ? {} : { call: visibleCalls(viewer) };
+}
+
+export function visibleComments(viewer: Viewer): Prisma.CommentWhereInput {
+  return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
+}
+
+export function visibleActivities(viewer: Viewer): Prisma.ActivityWhereInput {
+  return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
+}
+
+export function visibleCallParties(viewer: Viewer): Prisma.CallPartyWhereInput {
+  return viewer.inboxIds === null ? {} : { call: visibleCalls(viewer) };
+}
+
+/** Events of the viewer's inboxes, plus those addressed to the viewer. */
+export function visibleEvents(viewer: Viewer): Prisma.EventWhereInput {
+  return viewer.inboxIds === null ? {} : { OR: [{ inboxIds: { hasSome: viewer.inboxIds } }, { userIds: { has: viewer.id } }] };
+}

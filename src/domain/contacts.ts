@@ -1,0 +1,127 @@
+// Contacts (R5): several phone numbers each, matched by E.164; search by name or any phone format;
+// merge.
+import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
+import { requireE164, toE164 } from "./phone-numbers.ts";
+
+export interface ContactPhoneInput {
+  number: string;
+  label?: string | null;
+}
+
+function cleanName(name: string | null | undefined): string | null {
+  const trimmed = name?.trim();
+  if (trimmed && trimmed.length > 200) throw new InvalidInputError("A contact name has at most 200 characters", "name");
+  return trimmed || null;
+}
+
+function normalizePhones(phones: ContactPhoneInput[], field: string) {
+  const seen = new Set<string>();
+  return phones.flatMap((phone, index) => {
+    const e164 = requireE164(phone.number, `${field}.${index}.number`);
+    if (seen.has(e164)) return [];
+    seen.add(e164);
+    return [{ e164, label: phone.label?.trim() || null }];
+  });
+}
+
+async function ensurePhonesFree(prisma: PrismaClient, e164s: string[], exceptContactId?: string) {
+  const taken = await prisma.contactPhone.findFirst({
+    where: { e164: { in: e164s }, ...(exceptContactId ? { contactId: { not: exceptContactId } } : {}) },
+  });
+  if (taken) throw new ConflictError(`${taken.e164} already belongs to another contact`, "phoneNumbers");
+}
+
+export async function createContact(
+  prisma: PrismaClient,
+  input: { name?: string | null; email?: string | null; phoneNumbers?: ContactPhoneInput[] | null },
+) {
+  const phones = normalizePhones(input.phoneNumbers ?? [], "phoneNumbers");
+  await ensurePhonesFree(prisma, phones.map((p) => p.e164));
+  return prisma.contact.create({
+    data: { name: cleanName(input.name), email: input.email?.trim() || null, phones: { create: phones } },
+  });
+}
+
+export async function updateContact(
+  prisma: PrismaClient,
+  contactId: string,
+  input: { name?: string | null; email?: string | null },
+) {
+  await requireContact(prisma, contactId);
+  return prisma.contact.update({
+    where: { id: contactId },
+    data: {
+      ...(input.name !== undefined ? { name: cleanName(input.name) } : {}),
+      ...(input.email !== undefined ? { email: input.email?.trim() || null } : {}),
+    },
+  });
+}
+
+async function requireContact(prisma: PrismaClient, contactId: string) {
+  const contact = await prisma.contact.findUnique({ where: { id: contactId } });
+  if (!contact) throw new NotFoundError("Contact");
+  return contact;
+}
+
+export async function addContactPhone(prisma: PrismaClient, contactId: string, phone: ContactPhoneInput) {
+  await requireContact(prisma, contactId);
+  const [normalized] = normalizePhones([phone], "phoneNumber");
+  await ensurePhonesFree(prisma, [normalized!.e164], contactId);
+  await prisma.contactPhone.upsert({
+    where: { e164: normalized!.e164 },
+    create: { contactId, ...normalized! },
+    update: { label: normalized!.label },
+  });
+  return requireContact(prisma, contactId);
+}
+
+export async function removeContactPhone(prisma: PrismaClient, contactId: string, number: string) {
+  await requireContact(prisma, contactId);
+  const e164 = requireE164(number, "phoneNumber");
+  await prisma.contactPhone.deleteMany({ where: { contactId, e164 } });
+  return requireContact(prisma, contactId);
+}
+
+/** Moves the source's phone numbers and conversations to the target, then deletes the source. */
+export async function mergeContacts(prisma: PrismaClient, targetId: string, sourceId: string) {
+  if (targetId === sourceId) throw new InvalidInputError("A contact cannot be merged into itself", "sourceId");
+  return prisma.$transaction(async (tx) => {
+    const [target, source] = await Promise.all([
+      tx.contact.findUnique({ where: { id: targetId } }),
+      tx.contact.findUnique({ where: { id: sourceId } }),
+    ]);
+    if (!target) throw new NotFoundError("Contact");
+    if (!source) throw new NotFoundError("Contact");
+    await tx.contactPhone.updateMany({ where: { contactId: sourceId }, data: { contactId: targetId } });
+    await tx.conversation.updateMany({ where: { contactId: sourceId }, data: { contactId: targetId } });
+    await tx.contact.delete({ where: { id: sourceId } });
+    return tx.contact.update({
+      where: { id: targetId },
+      data: { name: target.name ?? source.name, email: target.email ?? source.email },
+    });
+  });
+}
+
+/** Finds contacts by part of a name or email, or by a phone number in any common format. */
+export function contactSearchWhere(query: string | null | undefined): Prisma.ContactWhereInput {
+  const text = query?.trim();
+  if (!text) return {};
+  const e164 = toE164(text);
+  const digits = text.replace(/\D/g, "");
+  return {
+    OR: [
+      { name: { contains: text, mode: "insensitive" } },
+      { email: { contains: text, mode: "insensitive" } },
+      ...(e164 ? [{ phones: { some: { e164 } } }] : []),
+      ...(digits.length >= 3 ? [{ phones: { some: { e164: { contains: digits } } } }] : []),
+    ],
+  };
+}
+
+/** The contact owning a number, created when none does (R5.2: never named from RingCentral). */
+export async function findOrCreateContactByNumber(tx: Prisma.TransactionClient, e164: string) {
+  const phone = await tx.contactPhone.findUnique({ where: { e164 }, include: { contact: true } });
+  if (phone) return phone.contact;
+  return tx.contact.create({ data: { phones: { create: { e164 } } } });
+}

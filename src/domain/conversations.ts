@@ -1,0 +1,206 @@
+// Conversations: assignment, archive/reopen, tags, comments with @mentions (R6.1, R6.2). Every
+// change writes a timeline activity and an event in the same transaction.
+import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { visibleConversations, type Viewer } from "./access.ts";
+import { InvalidInputError, NotFoundError } from "./errors.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+
+const conversationWithInboxes = { inboxes: { select: { inboxId: true } } } satisfies Prisma.ConversationInclude;
+type ConversationWithInboxes = Prisma.ConversationGetPayload<{ include: typeof conversationWithInboxes }>;
+
+export function inboxIdsOf(conversation: ConversationWithInboxes): string[] {
+  return conversation.inboxes.map((i) => i.inboxId);
+}
+
+export async function requireVisibleConversation(tx: Transaction | PrismaClient, viewer: Viewer, id: string) {
+  const conversation = await tx.conversation.findFirst({
+    where: { AND: [{ id }, visibleConversations(viewer)] },
+    include: conversationWithInboxes,
+  });
+  if (!conversation) throw new NotFoundError("Conversation");
+  return conversation;
+}
+
+/** Writes a timeline activity and the matching event. */
+export async function recordActivity(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  type: string,
+  actorId: string | null,
+  data: Record<string, unknown> = {},
+  userIds: string[] = [],
+) {
+  const activity = await tx.activity.create({
+    data: { conversationId: conversation.id, type, actorId, data: data as Prisma.InputJsonValue },
+  });
+  log.append({
+    type: `CONVERSATION_${type}`,
+    conversationId: conversation.id,
+    inboxIds: inboxIdsOf(conversation),
+    userIds,
+    payload: { ...data, activityId: activity.id, actorId },
+  });
+  return activity;
+}
+
+async function touch(tx: Transaction, conversationId: string, data: Prisma.ConversationUpdateInput = {}) {
+  const now = new Date();
+  await tx.conversationInbox.updateMany({ where: { conversationId }, data: { lastActivityAt: now } });
+  return tx.conversation.update({ where: { id: conversationId }, data: { ...data, lastActivityAt: now } });
+}
+
+/** Creates a conversation in the given inboxes (the first is the channel's inbox). */
+export async function openConversation(
+  tx: Transaction,
+  log: EventLog,
+  input: { inboxIds: string[]; channelId?: string | null; contactId?: string | null; subject?: string | null; assigneeId?: string | null },
+) {
+  const conversation = await tx.conversation.create({
+    data: {
+      channelId: input.channelId ?? null,
+      contactId: input.contactId ?? null,
+      subject: input.subject ?? null,
+      assigneeId: input.assigneeId ?? null,
+      inboxes: { create: input.inboxIds.map((inboxId) => ({ inboxId })) },
+    },
+    include: conversationWithInboxes,
+  });
+  log.append({
+    type: "CONVERSATION_CREATED",
+    conversationId: conversation.id,
+    inboxIds: input.inboxIds,
+    payload: { channelId: input.channelId ?? null, contactId: input.contactId ?? null },
+  });
+  return conversation;
+}
+
+export async function assignConversation(deps: Deps, viewer: Viewer, conversationId: string, assigneeId: string) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
+    const assignee = await tx.user.findUnique({ where: { id: assigneeId }, include: { memberships: true } });
+    if (!assignee) throw new NotFoundError("User");
+    const inboxIds = inboxIdsOf(conversation);
+    if (assignee.role !== "ADMIN" && !assignee.memberships.some((m) => inboxIds.includes(m.inboxId))) {
+      throw new InvalidInputError("The assignee is not a member of the conversation's inbox", "assigneeId");
+    }
+    if (conversation.assigneeId === assigneeId) return conversation;
+    const updated = await touch(tx, conversationId, { assignee: { connect: { id: assigneeId } } });
+    await recordActivity(tx, log, conversation, "ASSIGNED", viewer.id, { assigneeId }, [assigneeId]);
+    return updated;
+  });
+}
+
+export async function unassignConversation(deps: Deps, viewer: Viewer, conversationId: string) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
+    if (!conversation.assigneeId) return conversation;
+    const updated = await touch(tx, conversationId, { assignee: { disconnect: true } });
+    await recordActivity(tx, log, conversation, "UNASSIGNED", viewer.id, { previousAssigneeId: conversation.assigneeId });
+    return updated;
+  });
+}
+
+export async function archiveConversation(deps: Deps, viewer: Viewer | null, conversationId: string, actorId: string | null = viewer?.id ?? null) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = viewer
+      ? await requireVisibleConversation(tx, viewer, conversationId)
+      : await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: conversationWithInboxes });
+    if (conversation.status === "ARCHIVED") return conversation;
+    const updated = await touch(tx, conversationId, { status: "ARCHIVED", archivedAt: new Date() });
+    await recordActivity(tx, log, conversation, "ARCHIVED", actorId);
+    return updated;
+  });
+}
+
+export async function reopenConversation(deps: Deps, viewer: Viewer, conversationId: string) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
+    if (conversation.status === "OPEN") return conversation;
+    const updated = await touch(tx, conversationId, { status: "OPEN", archivedAt: null });
+    await recordActivity(tx, log, conversation, "REOPENED", viewer.id);
+    return updated;
+  });
+}
+
+export async function tagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
+    const tag = await tx.tag.findUnique({ where: { id: tagId } });
+    if (!tag) throw new NotFoundError("Tag");
+    const existing = await tx.conversationTag.findUnique({ where: { conversationId_tagId: { conversationId, tagId } } });
+    if (existing) return conversation;
+    await tx.conversationTag.create({ data: { conversationId, tagId } });
+    await recordActivity(tx, log, conversation, "TAGGED", viewer.id, { tagId, tagName: tag.name });
+    return touch(tx, conversationId);
+  });
+}
+
+export async function untagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
+    const removed = await tx.conversationTag.deleteMany({ where: { conversationId, tagId } });
+    if (removed.count === 0) return conversation;
+    await recordActivity(tx, log, conversation, "UNTAGGED", viewer.id, { tagId });
+    return touch(tx, conversationId);
+  });
+}
+
+const MENTION = /@([a-z0-9._%+-]+(?:@[a-z0-9.-]+\.[a-z]{2,})?)/gi;
+
+/** `@ana@example.com` or `@ana` (the part of the email before "@") mention a teammate. */
+export function mentionHandles(body: string): string[] {
+  return [...new Set([...body.matchAll(MENTION)].map((m) => m[1]!.toLowerCase().replace(/\.$/, "")))];
+}
+
+async function resolveMentions(tx: Transaction, body: string): Promise<string[]> {
+  const handles = mentionHandles(body);
+  if (handles.length === 0) return [];
+  const users = await tx.user.findMany({
+    where: { OR: handles.map((h) => (h.includes("@") ? { email: h } : { email: { startsWith: `${h}@` } })) },
+    select: { id: true },
+  });
+  return users.map((u) => u.id);
+}
+
+export async function addComment(
+  deps: Deps,
+  viewer: Viewer,
+  input: { conversationId: string; body: string; callId?: string | null; recordingId?: string | null },
+) {
+  const body = input.body.trim();
+  if (!body) throw new InvalidInputError("A comment cannot be empty", "body");
+  if (body.length > 10_000) throw new InvalidInputError("A comment has at most 10,000 characters", "body");
+  return inTransaction(deps, async (tx, log) => {
+    const conversation = await requireVisibleConversation(tx, viewer, input.conversationId);
+    await requireOwnedBy(tx, conversation.id, input.callId, input.recordingId);
+    const mentionedUserIds = (await resolveMentions(tx, body)).filter((id) => id !== viewer.id);
+    const comment = await tx.comment.create({
+      data: {
+        conversationId: conversation.id,
+        callId: input.callId ?? null,
+        recordingId: input.recordingId ?? null,
+        authorId: viewer.id,
+        body,
+        mentions: { create: mentionedUserIds.map((userId) => ({ userId })) },
+      },
+    });
+    await touch(tx, conversation.id);
+    log.append({
+      type: "COMMENT_ADDED",
+      conversationId: conversation.id,
+      inboxIds: inboxIdsOf(conversation),
+      userIds: mentionedUserIds,
+      payload: { commentId: comment.id, authorId: viewer.id, mentionedUserIds },
+    });
+    return comment;
+  });
+}
+
+/** A comment's call or recording must belong to the conversation commented on. */
+async function requireOwnedBy(tx: Transaction, conversationId: string, callId?: string | null, recordingId?: string | null) {
+  if (callId && !(await tx.call.findFirst({ where: { id: callId, conversationId } }))) throw new NotFoundError("Call");
+  if (recordingId && !(await tx.recording.findFirst({ where: { id: recordingId, call: { conversationId } } }))) {
+    throw new NotFoundError("Recording");
+  }
+}

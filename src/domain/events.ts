@@ -1,0 +1,145 @@
+// The event log (R8.2): every change writes its Event rows in the same transaction; they are
+// published after commit. Sequence order equals commit order because event rows are written last,
+// under a transaction-scoped advisory lock held until commit — so a subscriber that resumes "after
+// sequence N" can never miss an event that committed later with a smaller sequence.
+import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type { EventRecord, PubSub } from "../pubsub.ts";
+
+export type Transaction = Prisma.TransactionClient;
+
+export interface Deps {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+}
+
+export interface NewEvent {
+  type: string;
+  conversationId?: string | null;
+  inboxIds?: string[];
+  userIds?: string[];
+  payload?: Record<string, unknown>;
+}
+
+const EVENT_LOG_LOCK = 7_310_001;
+
+/** Collects the events of one transaction. */
+export class EventLog {
+  readonly pending: NewEvent[] = [];
+
+  append(event: NewEvent): void {
+    this.pending.push(event);
+  }
+}
+
+export function toEventRecord(row: {
+  sequence: bigint;
+  type: string;
+  conversationId: string | null;
+  inboxIds: string[];
+  userIds: string[];
+  payload: unknown;
+  createdAt: Date;
+}): EventRecord {
+  return {
+    sequence: row.sequence.toString(),
+    type: row.type,
+    conversationId: row.conversationId,
+    inboxIds: row.inboxIds,
+    userIds: row.userIds,
+    payload: (row.payload ?? {}) as Record<string, unknown>,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function writeEvents(tx: Transaction, events: NewEvent[]): Promise<EventRecord[]> {
+  if (events.length === 0) return [];
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+  const rows = await tx.event.createManyAndReturn({
+    data: events.map((event) => ({
+      type: event.type,
+      conversationId: event.conversationId ?? null,
+      inboxIds: event.inboxIds ?? [],
+      userIds: event.userIds ?? [],
+      payload: (event.payload ?? {}) as Prisma.InputJsonValue,
+    })),
+  });
+  return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
+}
+
+export function publishEvent(pubsub: PubSub, event: EventRecord): void {
+  for (const inboxId of event.inboxIds) pubsub.publish("inbox", inboxId, event);
+  for (const userId of event.userIds) pubsub.publish("user", userId, event);
+  pubsub.publish("all", "*", event);
+}
+
+/**
+ * Runs `work` in a transaction; the events it appends are stored with it and published after
+ * commit. Nothing is published when the transaction rolls back.
+ */
+export async function inTransaction<T>(deps: Deps, work: (tx: Transaction, log: EventLog) => Promise<T>): Promise<T> {
+  const { result, records } = await deps.prisma.$transaction(async (tx) => {
+    const log = new EventLog();
+    const result = await work(tx, log);
+    const records = await writeEvents(tx, log.pending);
+    return { result, records };
+  });
+  for (const record of records) publishEvent(deps.pubsub, record);
+  return result;
+}
+
+const REPLAY_BATCH = 200;
+
+/** Events after `afterSequence` matching `where`, oldest first, fetched in batches. */
+export async function* replayEvents(
+  prisma: PrismaClient,
+  where: Prisma.EventWhereInput,
+  afterSequence: bigint,
+): AsyncGenerator<EventRecord> {
+  let cursor = afterSequence;
+  for (;;) {
+    const rows = await prisma.event.findMany({
+      where: { AND: [where, { sequence: { gt: cursor } }] },
+      orderBy: { sequence: "asc" },
+      take: REPLAY_BATCH,
+    });
+    for (const row of rows) yield toEventRecord(row);
+    if (rows.length < REPLAY_BATCH) return;
+    cursor = rows[rows.length - 1]!.sequence;
+  }
+}
+
+export async function latestSequence(prisma: PrismaClient): Promise<bigint> {
+  const last = await prisma.event.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true } });
+  return last?.sequence ?? 0n;
+}
+
+/**
+ * A resumable stream: what the log holds after `after` (when given), then live events — no gap,
+ * because the live subscription is active before the log is read, and no duplicate, because live
+ * events already replayed (or at/before the client's cursor) are skipped.
+ */
+export async function* resumableEvents<K extends "inbox" | "user">(
+  deps: Deps,
+  topic: K,
+  id: string,
+  where: Prisma.EventWhereInput,
+  after: bigint | null,
+  accept: (event: EventRecord) => boolean = () => true,
+): AsyncGenerator<EventRecord> {
+  const live = await deps.pubsub.subscribe(topic, id);
+  try {
+    const replayed = new Set<string>();
+    if (after !== null) {
+      for await (const event of replayEvents(deps.prisma, where, after)) {
+        replayed.add(event.sequence);
+        if (accept(event)) yield event;
+      }
+    }
+    for await (const event of live) {
+      if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
+      if (accept(event)) yield event;
+    }
+  } finally {
+    live.close();
+  }
+}

@@ -1,0 +1,44 @@
+// Inboxes and their members.
+import type { PrismaClient } from "../generated/prisma/client.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
+
+export async function createInbox(prisma: PrismaClient, input: { name: string }) {
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw new InvalidInputError("An inbox name needs 1 to 100 characters", "name");
+  if (await prisma.inbox.findUnique({ where: { name } })) throw new ConflictError(`An inbox named "${name}" exists`, "name");
+  return prisma.inbox.create({ data: { name } });
+}
+
+export async function renameInbox(prisma: PrismaClient, inboxId: string, name: string) {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 100) throw new InvalidInputError("An inbox name needs 1 to 100 characters", "name");
+  await requireInbox(prisma, inboxId);
+  const clash = await prisma.inbox.findUnique({ where: { name: trimmed } });
+  if (clash && clash.id !== inboxId) throw new ConflictError(`An inbox named "${trimmed}" exists`, "name");
+  return prisma.inbox.update({ where: { id: inboxId }, data: { name: trimmed } });
+}
+
+async function requireInbox(prisma: PrismaClient, inboxId: string) {
+  const inbox = await prisma.inbox.findUnique({ where: { id: inboxId } });
+  if (!inbox) throw new NotFoundError("Inbox");
+  return inbox;
+}
+
+async function requireUser(prisma: PrismaClient, userId: string) {
+  const user = await prisma.user.findUnique({ where: { id: userId } });
+  if (!user) throw new NotFoundError("User");
+  return user;
+}
+
+export async function addInboxMember(prisma: PrismaClient, inboxId: string, userId: string) {
+  const inbox = await requireInbox(prisma, inboxId);
+  await requireUser(prisma, userId);
+  await prisma.inboxMember.upsert({ where: { inboxId_userId: { inboxId, userId } }, create: { inboxId, userId }, update: {} });
+  return inbox;
+}
+
+export async function removeInboxMember(prisma: PrismaClient, inboxId: string, userId: string) {
+  const inbox = await requireInbox(prisma, inboxId);
+  await prisma.inboxMember.deleteMany({ where: { inboxId, userId } });
+  return inbox;
+}

@@ -1,0 +1,82 @@
+// The Pothos schema builder: prisma, relay, scope-auth and errors plugins. Fields are non-null by
+// default (a mistyped field must fail type-checking, not resolve to null).
+import SchemaBuilder from "@pothos/core";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ErrorsPlugin from "@pothos/plugin-errors";
+import PrismaPlugin from "@pothos/plugin-prisma";
+import RelayPlugin from "@pothos/plugin-relay";
+import { GraphQLError } from "graphql";
+import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
+import type PrismaTypes from "../generated/pothos-prisma-types.ts";
+import { getDatamodel } from "../generated/pothos-prisma-types.ts";
+import type { Context } from "../context.ts";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  AuthScopes: { authenticated: boolean; admin: boolean };
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    JSONObject: { Input: Record<string, unknown>; Output: unknown };
+    ID: { Input: string; Output: string | number | bigint };
+  };
+}>({
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    authScopes: (ctx) => ({ authenticated: ctx.viewer !== null, admin: ctx.viewer?.role === "ADMIN" }),
+    unauthorizedError: (_parent, ctx) =>
+      ctx.viewer
+        ? new GraphQLError("This needs an admin", { extensions: { code: "FORBIDDEN" } })
+        : new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } }),
+  },
+  prisma: {
+    client: (ctx) => ctx.prisma,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    onUnusedQuery: null,
+  },
+  relay: {
+    clientMutationId: "omit",
+    cursorType: "String",
+    nodeQueryOptions: { description: "Fetches any object by its global id; null when it does not exist or is not visible to you." },
+    nodesQueryOptions: { description: "Fetches objects by global ids, in order; null for each that does not exist or is not visible to you." },
+    pageInfoTypeOptions: { description: "Where a page sits in a connection (Relay cursor pagination)." },
+    decodeGlobalID: decodeGlobalIdOrFail,
+  },
+  errors: {},
+});
+
+// Every object's id is a UUID: checking the shape here keeps malformed ids away from the database.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const withoutPadding = (base64: string) => base64.replace(/=+$/, "");
+
+/** A global id is base64("Type:id"); anything else is a client error, not a server one. */
+function decodeGlobalIdOrFail(globalID: string) {
+  const decoded = Buffer.from(globalID, "base64").toString("utf8");
+  const separator = decoded.indexOf(":");
+  const isCanonical = withoutPadding(Buffer.from(decoded, "utf8").toString("base64")) === withoutPadding(globalID);
+  if (separator <= 0 || !isCanonical || !UUID.test(decoded.slice(separator + 1))) {
+    throw new GraphQLError(`"${globalID}" is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
+  }
+  return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };
+}
+
+builder.addScalarType("DateTime", DateTimeResolver, {});
+builder.addScalarType("JSONObject", JSONObjectResolver, {});
+
+builder.queryType({
+  description: "Everything a client can read. Every field needs a bearer token.",
+  authScopes: { authenticated: true },
+});
+builder.mutationType({
+  description: "Every change. Expected failures are returned as typed errors in each field's result union.",
+  authScopes: { authenticated: true },
+});
+builder.subscriptionType({
+  description: "Live events over graphql-ws on /graphql (authenticate with connectionParams.authorization).",
+  authScopes: { authenticated: true },
+});

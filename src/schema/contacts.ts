@@ -1,0 +1,28 @@
+import { builder } from "./builder.ts";
+import { viewerOf } from "./viewer.ts";
+import { visibleConversations } from "../domain/access.ts";
+
+export const ContactPhoneRef = builder.prismaObject("ContactPhone", {
+  description: "A contact's phone number.",
+  fields: (t) => ({
+    number: t.exposeString("e164", { description: "The number, E.164." }),
+    label: t.exposeString("label", { nullable: true, description: "e.g. mobile, work." }),
+  }),
+});
+
+export const ContactRef = builder.prismaNode("Contact", {
+  description: "A customer, matched to callers and senders by phone number (R5).",
+  id: { field: "id", description: "Global id." },
+  fields: (t) => ({
+    name: t.exposeString("name", { nullable: true, description: "Name, as entered here (never copied from RingCentral)." }),
+    email: t.exposeString("email", { nullable: true, description: "Email address." }),
+    phoneNumbers: t.relation("phones", { description: "Phone numbers, E.164.", query: { orderBy: { createdAt: "asc" } } }),
+    conversations: t.relatedConnection("conversations", {
+      cursor: "id",
+      description: "This contact's conversations you can see, most recent activity first.",
+      query: (_args, ctx) => ({ where: visibleConversations(viewerOf(ctx)), orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }] }),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
+  }),
+});

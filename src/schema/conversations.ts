@@ -1,0 +1,134 @@
+import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import { viewerOf } from "./viewer.ts";
+import { builder } from "./builder.ts";
+import { CallRef } from "./calls.ts";
+import { MessageRef } from "./messages.ts";
+import { loadTimeline, type TimelineEntry } from "../domain/timeline.ts";
+
+export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
+  description: "Open conversations need attention; archived ones are done.",
+  values: { OPEN: { description: "Needs attention." }, ARCHIVED: { description: "Done (reopens on new activity)." } } as const,
+});
+
+export const ConversationRef = builder.prismaNode("Conversation", {
+  description: "A thread with one contact: calls, messages, comments and activities, in one or more inboxes.",
+  id: { field: "id", description: "Global id." },
+  findUnique: (id, ctx) => ({
+    id,
+    ...(ctx.viewer?.inboxIds == null ? {} : { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } }),
+  }),
+  fields: (t) => ({
+    subject: t.exposeString("subject", { nullable: true, description: "An optional subject line." }),
+    status: t.expose("status", { type: ConversationStatusEnum, description: "OPEN or ARCHIVED." }),
+    contact: t.relation("contact", { nullable: true, description: "The customer (R5)." }),
+    assignee: t.relation("assignee", { nullable: true, description: "Who owns it; null when unassigned." }),
+    channel: t.relation("channel", { nullable: true, description: "The channel it started on." }),
+    inboxes: t.prismaField({
+      type: ["Inbox"],
+      description: "The inboxes it appears in that you can see (a transfer can thread it into several).",
+      select: (_args, _ctx, nestedSelection) => ({ inboxes: { select: { inbox: nestedSelection(true) } } }),
+      resolve: (_query, conversation, _args, ctx) => {
+        const viewer = viewerOf(ctx);
+        return conversation.inboxes
+          .map((i) => i.inbox)
+          .filter((inbox) => viewer.inboxIds === null || viewer.inboxIds.includes(inbox.id));
+      },
+    }),
+    tags: t.prismaField({
+      type: ["Tag"],
+      description: "Tags on this conversation.",
+      select: (_args, _ctx, nestedSelection) => ({ tags: { select: { tag: nestedSelection(true) }, orderBy: { createdAt: "asc" } } }),
+      resolve: (_query, conversation) => conversation.tags.map((t) => t.tag),
+    }),
+    lastCall: t.prismaField({
+      type: "Call",
+      nullable: true,
+      description: "The most recent call.",
+      select: (_args, _ctx, nestedSelection) => ({ calls: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }) }),
+      resolve: (_query, conversation) => conversation.calls[0] ?? null,
+    }),
+    lastMessage: t.prismaField({
+      type: "Message",
+      nullable: true,
+      description: "The most recent SMS/MMS.",
+      select: (_args, _ctx, nestedSelection) => ({ messages: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }) }),
+      resolve: (_query, conversation) => conversation.messages[0] ?? null,
+    }),
+    calls: t.relatedConnection("calls", { cursor: "id", description: "Calls, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
+    messages: t.relatedConnection("messages", { cursor: "id", description: "Messages, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
+    comments: t.relatedConnection("comments", { cursor: "id", description: "Comments, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
+    timeline: t.connection(
+      {
+        type: TimelineItemRef,
+        description: "Calls, messages, comments and activities in the order they happened.",
+        resolve: (conversation, args, ctx) =>
+          resolveOffsetConnection({ args }, ({ offset, limit }) => loadTimeline(ctx.prisma, conversation.id, offset, limit)),
+      },
+      { description: "A page of the timeline." },
+      { description: "A timeline item and its cursor." },
+    ),
+    lastActivityAt: t.expose("lastActivityAt", { type: "DateTime", description: "The last time anything happened in it." }),
+    archivedAt: t.expose("archivedAt", { type: "DateTime", nullable: true, description: "When it was archived." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it started." }),
+  }),
+});
+
+export const ActivityRef = builder.prismaNode("Activity", {
+  description: "A timeline entry for something that happened: assigned, archived, tagged, call ended…",
+  id: { field: "id", description: "Global id." },
+  findUnique: (id, ctx) => ({
+    id,
+    ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
+  }),
+  fields: (t) => ({
+    type: t.exposeString("type", { description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…" }),
+    actor: t.prismaField({
+      type: "User",
+      nullable: true,
+      description: "Who did it; null for the system.",
+      resolve: (query, activity, _args, ctx) =>
+        activity.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: activity.actorId } }) : null,
+    }),
+    data: t.field({ type: "JSONObject", description: "Details, by type (e.g. assigneeId, talkSeconds).", resolve: (a) => a.data }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it happened." }),
+  }),
+});
+
+export const TagRef = builder.prismaNode("Tag", {
+  description: "A label for conversations.",
+  id: { field: "id", description: "Global id." },
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Unique name." }),
+    color: t.exposeString("color", { nullable: true, description: "#rrggbb." }),
+  }),
+});
+
+export const CommentRef = builder.prismaNode("Comment", {
+  description: "An internal note on a conversation (optionally on one call or recording), with @mentions.",
+  id: { field: "id", description: "Global id." },
+  findUnique: (id, ctx) => ({
+    id,
+    ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
+  }),
+  fields: (t) => ({
+    body: t.exposeString("body", { description: "The text." }),
+    author: t.relation("author", { description: "Who wrote it." }),
+    conversation: t.relation("conversation", { description: "The conversation it is on." }),
+    call: t.relation("call", { nullable: true, description: "The call it is about, if any." }),
+    recording: t.relation("recording", { nullable: true, description: "The recording it is about, if any." }),
+    mentions: t.prismaField({
+      type: ["User"],
+      description: "Users mentioned with @.",
+      select: (_args, _ctx, nestedSelection) => ({ mentions: { select: { user: nestedSelection(true) } } }),
+      resolve: (_query, comment) => comment.mentions.map((m) => m.user),
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was written." }),
+  }),
+});
+
+export const TimelineItemRef = builder.unionType("TimelineItem", {
+  description: "One entry of a conversation's timeline.",
+  types: [CallRef, MessageRef, CommentRef, ActivityRef],
+  resolveType: (item) => (item as unknown as TimelineEntry).kind,
+});
+

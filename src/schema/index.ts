@@ -1,0 +1,16 @@
+// Builds the schema: object types (one file per domain), then root fields (src/resolvers).
+import { builder } from "./builder.ts";
+import "./errors.ts";
+import "./users.ts";
+import "./inboxes.ts";
+import "./conversations.ts";
+import "./calls.ts";
+import "./messages.ts";
+import "./contacts.ts";
+import "./events.ts";
+import "../resolvers/users.ts";
+import "../resolvers/inboxes.ts";
+import "../resolvers/conversations.ts";
+import "../resolvers/contacts.ts";
+
+export const schema = builder.toSchema({ sortSchema: true });
