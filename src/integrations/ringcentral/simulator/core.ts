@@ -51,6 +51,8 @@ export interface SimRequest {
   rawBody: Buffer;
   /** The authenticated caller, for `/restapi/v1.0/**` routes (null on control routes). */
   auth: { accountId: string; extensionId: string } | null;
+  /** Set when the request arrived as a WebSocket `ClientRequest` (REST over WS) on that WS session. */
+  wsSessionId?: string;
 }
 
 export interface SimResponse {
@@ -88,4 +90,52 @@ export interface RouteModule {
   routes: Route[];
   /** Reset the module's state (control API `POST /__sim/reset`). */
   reset?(): void;
+}
+
+/** One part of a `multipart/form-data` body (`SimRequest.body` is `MultipartPart[]` for those). */
+export interface MultipartPart {
+  name: string;
+  filename?: string;
+  contentType: string;
+  data: Buffer;
+}
+
+/** RingCentral's standard error body ([DOCS] `code-samples/basics/sample-error.json`). */
+export interface ApiErrorBody {
+  errorCode: string;
+  message: string;
+  errors: Array<{ errorCode: string; message: string; parameterName?: string; parameterValue?: string }>;
+}
+
+/** A response in RingCentral's error shape: `{errorCode, message, errors:[{errorCode, message, parameterName?}]}`. */
+export function apiError(
+  status: number,
+  errorCode: string,
+  message: string,
+  parameterName?: string,
+  headers?: Record<string, string>,
+): SimResponse {
+  const detail = parameterName ? { errorCode, message, parameterName } : { errorCode, message };
+  const json: ApiErrorBody = { errorCode, message, errors: [detail] };
+  return headers ? { status, json, headers } : { status, json };
+}
+
+/** 404 for an id that names nothing (`CMN-102 Resource for parameter [x] is not found`). */
+export function notFound(parameterName: string): SimResponse {
+  return apiError(404, "CMN-102", `Resource for parameter [${parameterName}] is not found`, parameterName);
+}
+
+/** 400 for a missing or malformed field (`CMN-101 Parameter [x] value is invalid`). */
+export function invalidParameter(parameterName: string, message = `Parameter [${parameterName}] value is invalid`): SimResponse {
+  return apiError(400, "CMN-101", message, parameterName);
+}
+
+/**
+ * Thrown from a handler to answer with an error response; the platform turns it into the
+ * response, so deep helpers need not thread `SimResponse` values back up.
+ */
+export class SimHttpError extends Error {
+  constructor(readonly response: SimResponse) {
+    super(`simulated ${response.status}`);
+  }
 }

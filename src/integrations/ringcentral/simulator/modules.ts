@@ -1,0 +1,14 @@
+// Feature modules mounted by the simulator's server (server.ts), in addition to the platform's own
+// (account, presence, subscriptions, control). Append a module's export here to mount it:
+//
+//   import { telephonyModule } from "./telephony.ts";
+//   export const featureModules: RouteModule[] = [telephonyModule];
+//
+// Every route gets bearer auth, `~` resolution for `:accountId`/`:extensionId`, a check that
+// `:accountId` is the caller's account, and its `throttlingGroup`'s rate limit. Routes whose path
+// starts with `/__sim/` are control routes instead: no auth, no rate limit, `req.auth === null`.
+// `reset()` runs on `POST /__sim/reset`.
+
+import type { RouteModule } from "./core.ts";
+
+export const featureModules: RouteModule[] = [];
