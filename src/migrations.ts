@@ -5,8 +5,9 @@
 // See ../shared/prisma-offline/README.md for the traps handled here.
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { migrationsDir, schemaPath } from "./paths.ts";
 
@@ -20,9 +21,10 @@ let engineModule: Promise<SchemaEngineModule> | undefined;
 
 function loadEngineModule(): Promise<SchemaEngineModule> {
   engineModule ??= (async () => {
-    const glueUrl = import.meta.resolve("@prisma/schema-engine-wasm/schema_engine_bg");
-    const glue: SchemaEngineModule = await import(glueUrl);
-    const wasmPath = path.join(path.dirname(fileURLToPath(glueUrl)), "schema_engine_bg.wasm");
+    // createRequire rather than import.meta.resolve, which vitest's module runner lacks.
+    const gluePath = createRequire(import.meta.url).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
+    const glue: SchemaEngineModule = await import(pathToFileURL(gluePath).href);
+    const wasmPath = path.join(path.dirname(gluePath), "schema_engine_bg.wasm");
     const wasm = new WebAssembly.Module(fs.readFileSync(wasmPath));
     const instance = new WebAssembly.Instance(wasm, { "./schema_engine_bg.js": glue as never });
     glue.__wbg_set_wasm(instance.exports);
@@ -73,13 +75,26 @@ async function withEngine<T>(
   run: (engine: Awaited<ReturnType<SchemaEngineModule["SchemaEngine"]["new"]>>) => Promise<T>,
 ): Promise<T> {
   const glue = await loadEngineModule();
-  const adapter = bindMigrationAwareSqlAdapterFactory(adapterFactory);
-  const engine = await glue.SchemaEngine.new({ datamodels: readSchema() }, () => {}, adapter);
+  // The engine does not close the connections it opens; track them so they can be.
+  const opened: SqlDriverAdapter[] = [];
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: adapterFactory.provider,
+    adapterName: adapterFactory.adapterName,
+    connect: async () => remember(opened, await adapterFactory.connect()),
+    connectToShadowDb: async () => remember(opened, await adapterFactory.connectToShadowDb()),
+  };
+  const engine = await glue.SchemaEngine.new({ datamodels: readSchema() }, () => {}, bindMigrationAwareSqlAdapterFactory(tracked));
   try {
     return await run(engine);
   } finally {
     engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose()));
   }
+}
+
+function remember(opened: SqlDriverAdapter[], adapter: SqlDriverAdapter): SqlDriverAdapter {
+  opened.push(adapter);
+  return adapter;
 }
 
 /** Applies every pending migration; returns the names applied. */

@@ -1,0 +1,144 @@
+// Starts Switchboard in-process on a free port (real PostgreSQL + Redis unless told otherwise) and
+// talks to it the way clients do: GraphQL over HTTP with fetch, subscriptions with graphql-ws.
+import { print, type ExecutionResult } from "graphql";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { createClient, type Client } from "graphql-ws";
+import WebSocket from "ws";
+import { loadConfig } from "../../src/config.ts";
+import { createLogger } from "../../src/logger.ts";
+import { startApp, type App } from "../../src/app.ts";
+import { createUser } from "../../src/domain/users.ts";
+import { createApiToken } from "../../src/domain/tokens.ts";
+import { createTestDatabase, type TestDatabase } from "./database.ts";
+import { redisUrl } from "./services.ts";
+
+export interface TestApi {
+  app: App;
+  url: string;
+  /** Runs a GraphQL operation over HTTP as the holder of `token`. */
+  request<R, V>(document: TypedDocumentNode<R, V> | string, variables?: V, token?: string): Promise<ExecutionResult<R>>;
+  /** A graphql-ws client authenticated with `token`. */
+  wsClient(token?: string): Client;
+  /** Creates a user with a token, straight through the domain (the CLI's path). */
+  createUser(role: "ADMIN" | "AGENT", name?: string): Promise<{ id: string; globalId: string; token: string; email: string }>;
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  /** Default: a fresh PostgreSQL database. `null`: the embedded PGlite default in `dataDir`. */
+  database?: TestDatabase | null;
+  dataDir?: string;
+  /** Default: the test Redis. `null`: in-memory pub/sub. */
+  redis?: string | null;
+  env?: Record<string, string>;
+  onQuery?: (sql: string) => void;
+}
+
+export function globalId(type: string, id: string): string {
+  return Buffer.from(`${type}:${id}`).toString("base64");
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const ownDatabase = options.database === undefined ? await createTestDatabase() : null;
+  const database = options.database === undefined ? ownDatabase : options.database;
+  const redis = options.redis === undefined ? redisUrl : options.redis;
+  const config = loadConfig({
+    PORT: "0",
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "silent",
+    ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: options.dataDir ?? "" }),
+    ...(redis ? { REDIS_URL: redis } : {}),
+    ...options.env,
+  });
+  const app = await startApp(config, createLogger(config.logLevel), { onQuery: options.onQuery });
+  const clients: Client[] = [];
+  let users = 0;
+
+  return {
+    app,
+    url: app.url,
+    async request(document, variables, token) {
+      const response = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query: typeof document === "string" ? document : print(document), variables }),
+      });
+      return (await response.json()) as ExecutionResult<never>;
+    },
+    wsClient(token) {
+      const client = createClient({
+        url: `${app.url.replace("http", "ws")}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+        retryAttempts: 0,
+        lazy: true,
+      });
+      clients.push(client);
+      return client;
+    },
+    async createUser(role, name) {
+      users += 1;
+      const label = name ?? `${role.toLowerCase()}${users}`;
+      const user = await createUser(app.db.prisma, { email: `${label}@example.com`, name: label, role });
+      const { token } = await createApiToken(app.db.prisma, user.id, "test");
+      return { id: user.id, globalId: globalId("User", user.id), token, email: user.email };
+    },
+    async close() {
+      await Promise.all(clients.map((c) => c.dispose()));
+      await app.close();
+      await ownDatabase?.drop();
+    },
+  };
+}
+
+/** Collects a subscription's events; `next(n)` resolves once n more have arrived. */
+export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V> | string, variables?: V) {
+  const received: ExecutionResult<R>[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  let error: unknown;
+  let completed = false;
+  let settle: () => void = () => {};
+  const finished = new Promise<void>((resolve) => (settle = resolve));
+  const notify = () => {
+    for (const waiter of [...waiters]) {
+      if (received.length >= waiter.count || error || completed) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+  const unsubscribe = client.subscribe<R>(
+    { query: typeof document === "string" ? document : print(document), variables: variables as Record<string, unknown> },
+    {
+      next: (value) => {
+        received.push(value as ExecutionResult<R>);
+        notify();
+      },
+      error: (e) => {
+        error = e;
+        settle();
+        notify();
+      },
+      complete: () => {
+        completed = true;
+        settle();
+        notify();
+      },
+    },
+  );
+  return {
+    received,
+    get error() {
+      return error;
+    },
+    finished,
+    /** Resolves when `count` events in total have arrived (or the subscription ended). */
+    until(count: number): Promise<ExecutionResult<R>[]> {
+      return new Promise((resolve) => {
+        waiters.push({ count, resolve: () => resolve(received) });
+        notify();
+      });
+    },
+    unsubscribe,
+  };
+}
