@@ -10,5 +10,18 @@
 // `reset()` runs on `POST /__sim/reset`.
 
 import type { RouteModule } from "./core.ts";
+import { callControlModule } from "./call-control.ts";
+import { callLogModule } from "./call-log.ts";
+import { messagesModule } from "./messages.ts";
+import { recordingsModule } from "./recordings.ts";
+import { scenariosModule } from "./scenarios.ts";
+import { telephonyModule } from "./telephony.ts";
 
-export const featureModules: RouteModule[] = [];
+export const featureModules: RouteModule[] = [
+  telephonyModule,
+  callControlModule,
+  scenariosModule,
+  callLogModule,
+  recordingsModule,
+  messagesModule,
+];
