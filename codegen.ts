@@ -6,6 +6,7 @@ const config: CodegenConfig = {
   schema: "./src/schema/index.ts",
   documents: ["test/documents/**/*.graphql"],
   ignoreNoDocuments: true,
+  emitLegacyCommonJSImports: false,
   generates: {
     "schema.graphql": { plugins: ["schema-ast"], config: { includeDirectives: false, sort: true } },
     "test/generated/": {

@@ -42,12 +42,36 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: "omit",
     cursorType: "String",
-    nodeQueryOptions: { description: "Fetches any object by its global id; null when it does not exist or is not visible to you." },
-    nodesQueryOptions: { description: "Fetches objects by global ids, in order; null for each that does not exist or is not visible to you." },
+    nodeQueryOptions: {
+      description: "Fetches any object by its global id; null when it does not exist or is not visible to you.",
+      args: { id: { description: "A global id." } },
+    },
+    nodesQueryOptions: {
+      description: "Fetches objects by global ids, in order; null for each that does not exist or is not visible to you.",
+      args: { ids: { description: "Global ids (at most 100)." } },
+    },
     pageInfoTypeOptions: { description: "Where a page sits in a connection (Relay cursor pagination)." },
     decodeGlobalID: decodeGlobalIdOrFail,
+    defaultConnectionTypeOptions: { description: "A page of results (Relay cursor connection)." },
+    defaultEdgeTypeOptions: { description: "One result and its cursor." },
+    edgesFieldOptions: { description: "The results on this page." },
+    nodeFieldOptions: { description: "The result." },
+    cursorFieldOptions: { description: "Pass as `after` (or `before`) to page from here." },
+    pageInfoFieldOptions: { description: "Whether there are more pages, and the cursors to fetch them." },
+    hasNextPageFieldOptions: { description: "Whether more results follow this page." },
+    hasPreviousPageFieldOptions: { description: "Whether results precede this page." },
+    startCursorFieldOptions: { description: "The cursor of the first result on this page." },
+    endCursorFieldOptions: { description: "The cursor of the last result on this page." },
+    firstArgOptions: { description: "Return at most this many results from the start (max 100)." },
+    lastArgOptions: { description: "Return at most this many results from the end (max 100)." },
+    afterArgOptions: { description: "Return results after this cursor." },
+    beforeArgOptions: { description: "Return results before this cursor." },
+    nodeTypeOptions: { description: "An object with a global id, fetchable with `node(id:)`." },
+    idFieldOptions: { description: "Global id." },
   },
-  errors: {},
+  errors: {
+    defaultUnionOptions: { description: "The mutation's payload, or one of the expected errors." },
+  },
 });
 
 // Every object's id is a UUID: checking the shape here keeps malformed ids away from the database.
