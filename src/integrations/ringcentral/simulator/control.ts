@@ -150,6 +150,21 @@ export function controlModule(platform: SimulatorPlatform): RouteModule {
     return ok({ group: group ?? null, count, retryAfterSeconds });
   }
 
+  /** Makes webhook subscriptions expire now (RingCentral then forgets them: SUB-507). */
+  function subscriptionFault(req: SimRequest): SimResponse {
+    const body = objectBody(req);
+    if (body.action !== "expire") throw new SimHttpError(invalidParameter("action", "action must be expire"));
+    const subscriptionId = optionalString(body, "subscriptionId");
+    const now = platform.ctx.now();
+    let affected = 0;
+    for (const subscription of platform.subscriptions.all()) {
+      if (subscription.transportType !== "WebHook" || (subscriptionId && subscription.id !== subscriptionId)) continue;
+      subscription.expiresAt = now;
+      affected++;
+    }
+    return ok({ affected });
+  }
+
   function pendingFaults(): SimResponse {
     return ok({ notifications: platform.hub.faults.pending() });
   }
@@ -190,6 +205,7 @@ export function controlModule(platform: SimulatorPlatform): RouteModule {
     { method: "POST", path: "/__sim/faults/tokens", handler: tokenFault },
     { method: "POST", path: "/__sim/faults/webhooks", handler: webhookFault },
     { method: "POST", path: "/__sim/faults/rate-limit", handler: rateLimitFault },
+    { method: "POST", path: "/__sim/faults/subscriptions", handler: subscriptionFault },
     { method: "GET", path: "/__sim/faults", handler: pendingFaults },
     { method: "DELETE", path: "/__sim/faults", handler: clearFaults },
     { method: "GET", path: "/__sim/requests", handler: listRequests },
