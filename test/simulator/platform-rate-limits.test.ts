@@ -36,7 +36,9 @@ describe("rate limits", () => {
 
   it("the SDK reports a forced 429 with the server's Retry-After", async () => {
     const sdk = await loggedInSdk(sim);
-    const rateLimitError = new Promise<{ retryAfter: number }>((resolve) => sdk.platform().on(sdk.platform().events.rateLimitError, resolve));
+    const rateLimitError = new Promise<{ retryAfter?: number }>((resolve) =>
+      sdk.platform().on(sdk.platform().events.rateLimitError, (error) => resolve(error as Error & { retryAfter?: number })),
+    );
     await control(sim, "POST", "/__sim/faults/rate-limit", { group: "Light", count: 1, retryAfterSeconds: 7 });
     const failure = await sdk.platform().get("/restapi/v1.0/account/~").then(
       () => undefined,
