@@ -15,32 +15,54 @@ function cleanName(name: string | null | undefined): string | null {
   return trimmed || null;
 }
 
-function normalizePhones(phones: ContactPhoneInput[], field: string) {
+/** Normalised numbers (duplicates dropped), each with the input field it came from. */
+function normalizePhones(phones: ContactPhoneInput[], fieldOf: (index: number) => string) {
   const seen = new Set<string>();
   return phones.flatMap((phone, index) => {
-    const e164 = requireE164(phone.number, `${field}.${index}.number`);
+    const field = fieldOf(index);
+    const e164 = requireE164(phone.number, field);
     if (seen.has(e164)) return [];
     seen.add(e164);
-    return [{ e164, label: phone.label?.trim() || null }];
+    return [{ e164, label: phone.label?.trim() || null, field }];
   });
 }
 
-async function ensurePhonesFree(prisma: PrismaClient, e164s: string[], exceptContactId?: string) {
+async function ensurePhonesFree(prisma: PrismaClient, phones: { e164: string; field: string }[], exceptContactId?: string) {
   const taken = await prisma.contactPhone.findFirst({
-    where: { e164: { in: e164s }, ...(exceptContactId ? { contactId: { not: exceptContactId } } : {}) },
+    where: { e164: { in: phones.map((p) => p.e164) }, ...(exceptContactId ? { contactId: { not: exceptContactId } } : {}) },
   });
-  if (taken) throw new ConflictError(`${taken.e164} already belongs to another contact`, "phoneNumbers");
+  if (taken) {
+    const field = phones.find((p) => p.e164 === taken.e164)!.field;
+    throw new ConflictError(`${taken.e164} already belongs to another contact`, field);
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "P2002";
+}
+
+/** Runs a write that may lose a race for a number to a concurrent one: that is a conflict, not a crash. */
+async function writingPhones<T>(prisma: PrismaClient, phones: { e164: string; field: string }[], exceptContactId: string | undefined, write: () => Promise<T>) {
+  await ensurePhonesFree(prisma, phones, exceptContactId);
+  try {
+    return await write();
+  } catch (error) {
+    if (isUniqueViolation(error)) await ensurePhonesFree(prisma, phones, exceptContactId);
+    throw error;
+  }
 }
 
 export async function createContact(
   prisma: PrismaClient,
   input: { name?: string | null; email?: string | null; phoneNumbers?: ContactPhoneInput[] | null },
 ) {
-  const phones = normalizePhones(input.phoneNumbers ?? [], "phoneNumbers");
-  await ensurePhonesFree(prisma, phones.map((p) => p.e164));
-  return prisma.contact.create({
-    data: { name: cleanName(input.name), email: input.email?.trim() || null, phones: { create: phones } },
-  });
+  const phones = normalizePhones(input.phoneNumbers ?? [], (index) => `phoneNumbers.${index}.number`);
+  const name = cleanName(input.name);
+  return writingPhones(prisma, phones, undefined, () =>
+    prisma.contact.create({
+      data: { name, email: input.email?.trim() || null, phones: { create: phones.map(({ e164, label }) => ({ e164, label })) } },
+    }),
+  );
 }
 
 export async function updateContact(
@@ -66,19 +88,18 @@ async function requireContact(prisma: PrismaClient, contactId: string) {
 
 export async function addContactPhone(prisma: PrismaClient, contactId: string, phone: ContactPhoneInput) {
   await requireContact(prisma, contactId);
-  const [normalized] = normalizePhones([phone], "phoneNumber");
-  await ensurePhonesFree(prisma, [normalized!.e164], contactId);
-  await prisma.contactPhone.upsert({
-    where: { e164: normalized!.e164 },
-    create: { contactId, ...normalized! },
-    update: { label: normalized!.label },
+  const { e164, label, field } = normalizePhones([phone], () => "phone.number")[0]!;
+  await writingPhones(prisma, [{ e164, field }], contactId, async () => {
+    // Only this contact's own row may be relabelled; a number someone else took meanwhile conflicts.
+    const relabelled = await prisma.contactPhone.updateMany({ where: { e164, contactId }, data: { label } });
+    if (relabelled.count === 0) await prisma.contactPhone.create({ data: { contactId, e164, label } });
   });
   return requireContact(prisma, contactId);
 }
 
 export async function removeContactPhone(prisma: PrismaClient, contactId: string, number: string) {
   await requireContact(prisma, contactId);
-  const e164 = requireE164(number, "phoneNumber");
+  const e164 = requireE164(number, "number");
   await prisma.contactPhone.deleteMany({ where: { contactId, e164 } });
   return requireContact(prisma, contactId);
 }

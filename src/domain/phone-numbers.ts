@@ -8,7 +8,8 @@ export const DEFAULT_REGION: CountryCode = "US";
 
 /** The E.164 form of `input`, or null when it is not a valid phone number. */
 export function toE164(input: string, defaultRegion: CountryCode = DEFAULT_REGION): string | null {
-  const parsed = parsePhoneNumberFromString(input.trim(), defaultRegion);
+  // `extract: false`: the whole input must be a phone number ("call 650 555 0100 now" is not one).
+  const parsed = parsePhoneNumberFromString(input.trim(), { defaultCountry: defaultRegion, extract: false });
   return parsed?.isValid() ? parsed.number : null;
 }
 

@@ -13,6 +13,7 @@ export const ContactPhoneRef = builder.prismaObject("ContactPhone", {
 export const ContactRef = builder.prismaNode("Contact", {
   description: "A customer, matched to callers and senders by phone number (R5).",
   id: { field: "id", description: "Global id." },
+  nullable: true, // node(id:) of a missing or hidden row is null, not an error
   fields: (t) => ({
     name: t.exposeString("name", { nullable: true, description: "Name, as entered here (never copied from RingCentral)." }),
     email: t.exposeString("email", { nullable: true, description: "Email address." }),
