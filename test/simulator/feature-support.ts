@@ -32,9 +32,9 @@ export class NotificationInbox {
     });
   }
 
-  /** The first received notification matching `predicate`, now or when it arrives. */
-  next(predicate: (n: Notification) => boolean): Promise<Notification> {
-    const seen = this.received.find(predicate);
+  /** The first notification (from position `from` on) matching `predicate`, now or when it arrives. */
+  next(predicate: (n: Notification) => boolean, from = 0): Promise<Notification> {
+    const seen = this.received.slice(from).find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve) => this.waiters.push({ predicate, resolve }));
   }
