@@ -23,6 +23,7 @@ export const CallStatusEnum = builder.enumType("CallStatus", {
 });
 
 export const CallRef = builder.prismaNode("Call", {
+  nullable: true,
   description: "A voice call (one RingCentral telephony session), with its legs and recordings.",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({ id, ...visibleThroughConversation(ctx) }),
@@ -74,6 +75,7 @@ export const RecordingStateEnum = builder.enumType("RecordingState", {
 });
 
 export const RecordingRef = builder.prismaNode("Recording", {
+  nullable: true,
   description: "Audio from RingCentral: a call recording or a voicemail (with its transcription).",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({

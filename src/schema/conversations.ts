@@ -13,6 +13,7 @@ export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
 export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A thread with one contact: calls, messages, comments and activities, in one or more inboxes.",
   id: { field: "id", description: "Global id." },
+  nullable: true, // node(id:) of a missing or hidden row is null, not an error
   findUnique: (id, ctx) => ({
     id,
     ...(ctx.viewer?.inboxIds == null ? {} : { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } }),
@@ -76,6 +77,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
 export const ActivityRef = builder.prismaNode("Activity", {
   description: "A timeline entry for something that happened: assigned, archived, tagged, call ended…",
   id: { field: "id", description: "Global id." },
+  nullable: true, // node(id:) of a missing or hidden row is null, not an error
   findUnique: (id, ctx) => ({
     id,
     ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
@@ -97,6 +99,7 @@ export const ActivityRef = builder.prismaNode("Activity", {
 export const TagRef = builder.prismaNode("Tag", {
   description: "A label for conversations.",
   id: { field: "id", description: "Global id." },
+  nullable: true, // node(id:) of a missing or hidden row is null, not an error
   fields: (t) => ({
     name: t.exposeString("name", { description: "Unique name." }),
     color: t.exposeString("color", { nullable: true, description: "#rrggbb." }),
@@ -106,6 +109,7 @@ export const TagRef = builder.prismaNode("Tag", {
 export const CommentRef = builder.prismaNode("Comment", {
   description: "An internal note on a conversation (optionally on one call or recording), with @mentions.",
   id: { field: "id", description: "Global id." },
+  nullable: true, // node(id:) of a missing or hidden row is null, not an error
   findUnique: (id, ctx) => ({
     id,
     ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),

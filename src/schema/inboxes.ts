@@ -3,6 +3,7 @@ import { ConversationStatusEnum } from "./conversations.ts";
 import { UserRef } from "./users.ts";
 
 export const InboxRef = builder.prismaNode("Inbox", {
+  nullable: true,
   description: "A shared inbox: its members handle the conversations of the channels routed to it.",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({
@@ -52,6 +53,7 @@ export const ChannelTypeEnum = builder.enumType("ChannelType", {
 });
 
 export const ChannelRef = builder.prismaNode("Channel", {
+  nullable: true,
   description: "A connected RingCentral phone number routed to an inbox.",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({ id, ...(ctx.viewer?.inboxIds == null ? {} : { inboxId: { in: ctx.viewer.inboxIds } }) }),

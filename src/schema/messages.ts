@@ -17,6 +17,7 @@ export const MessageStatusEnum = builder.enumType("MessageStatus", {
 });
 
 export const MessageRef = builder.prismaNode("Message", {
+  nullable: true,
   description: "An SMS or MMS.",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({
@@ -37,6 +38,7 @@ export const MessageRef = builder.prismaNode("Message", {
 });
 
 export const AttachmentRef = builder.prismaNode("Attachment", {
+  nullable: true,
   description: "An MMS attachment (image, video, …).",
   id: { field: "id", description: "Global id." },
   findUnique: (id, ctx) => ({

@@ -30,6 +30,7 @@ export const RingCentralLoginStateEnum = builder.enumType("RingCentralLoginState
 });
 
 export const UserRef = builder.prismaNode("User", {
+  nullable: true,
   description: "A person using Switchboard.",
   id: { field: "id", description: "Global id." },
   fields: (t) => ({

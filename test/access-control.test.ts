@@ -1,0 +1,319 @@
+// R1.2 probed from outside: an agent who is not a member of an inbox tries every root field on that
+// inbox's data. A denied object must look missing; admin-only mutations must be refused; nothing
+// may change. Each probe is also run as someone allowed, so a probe that could never fail fails.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { schema } from "../src/schema/index.ts";
+import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
+import { createApiToken } from "../src/domain/tokens.ts";
+
+type User = Awaited<ReturnType<TestApi["createUser"]>>;
+type Seeded = Awaited<ReturnType<typeof seedConversationWithActivity>>;
+
+let api: TestApi;
+let admin: User;
+let insider: User; // member of the Secret inbox
+let outsider: User; // member of the Open inbox only
+let bystander: User; // only moved in and out of inboxes by the membership probes
+let secret: Seeded;
+let secretInbox: Awaited<ReturnType<typeof seedInbox>>;
+
+beforeAll(async () => {
+  api = await startTestApi();
+  admin = await api.createUser("ADMIN", "admin");
+  insider = await api.createUser("AGENT", "insider");
+  outsider = await api.createUser("AGENT", "outsider");
+  bystander = await api.createUser("AGENT", "bystander");
+  secretInbox = await seedInbox(api.app, "Secret", [insider.id]);
+  const openInbox = await seedInbox(api.app, "Open", [outsider.id]);
+  secret = await seedConversationWithActivity(api.app, secretInbox.id);
+  await seedConversationWithActivity(api.app, openInbox.id, "+16505550999");
+});
+afterAll(() => api.close());
+
+/** Everything that must not change when an outsider probes. */
+async function snapshot() {
+  const p = api.app.db.prisma;
+  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens] = await Promise.all([
+    p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
+    p.user.count(),
+    p.inbox.findMany({ orderBy: { id: "asc" } }),
+    p.inboxMember.count(),
+    p.tag.count(),
+    p.comment.count(),
+    p.activity.count(),
+    p.event.count(),
+    p.apiToken.findMany({ orderBy: { id: "asc" } }),
+  ]);
+  return { conversation, users, inboxes, members, tags, comments, activities, events, tokens };
+}
+
+const ids = () => ({
+  inbox: secretInbox.globalId,
+  channel: globalId("Channel", secret.channel.id),
+  conversation: globalId("Conversation", secret.conversation.id),
+  call: globalId("Call", secret.call.id),
+  recording: globalId("Recording", secret.recording.id),
+  message: globalId("Message", secret.message.id),
+  attachment: globalId("Attachment", secret.attachment.id),
+  comment: globalId("Comment", secret.comment.id),
+  activity: globalId("Activity", secret.activity.id),
+  tag: globalId("Tag", secret.tag.id),
+  contact: globalId("Contact", secret.contactId),
+  insider: insider.globalId,
+});
+
+interface Probe {
+  query: string;
+  variables?: () => Record<string, unknown>;
+  /** What the outsider must see. */
+  denied: (data: any, errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => void;
+  /** What someone allowed sees: proves the probe reaches the data. */
+  allowed: { as: () => User; expect: (data: any) => void };
+}
+
+const errorCode = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => errors?.[0]?.extensions?.code;
+const typed = (field: string, typename: string) => (data: any) => expect(data?.[field]?.__typename).toBe(typename);
+const deniedAsMissing = (field: string) => (data: any) => expect(data?.[field]).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
+const forbidden = (_data: any, errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => expect(errorCode(errors)).toBe("FORBIDDEN");
+const RESULT = `{ __typename ... on Error { code } }`;
+
+/** A mutation on the secret conversation: `args` are extra arguments with their variable types. */
+function conversationMutation(field: string, payload: string, args: Record<string, [string, () => string]> = {}): Probe {
+  const declarations = Object.keys(args).map((name) => `, $${name}: ID!`).join("");
+  const passed = Object.keys(args).map((name) => `, ${args[name]![0]}: $${name}`).join("");
+  return {
+    query: `mutation($id: ID!${declarations}) { ${field}(conversationId: $id${passed}) ${RESULT} }`,
+    variables: () => ({ id: ids().conversation, ...Object.fromEntries(Object.entries(args).map(([name, [, value]]) => [name, value()])) }),
+    denied: deniedAsMissing(field),
+    allowed: { as: () => insider, expect: typed(field, payload) },
+  };
+}
+
+const probes: Record<string, Probe> = {
+  // Query
+  node: {
+    query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
+    variables: () => ({ ids: Object.values(ids()).filter((id) => ![ids().tag, ids().contact, ids().insider].includes(id)) }),
+    denied: (data) => expect(data.nodes.every((n: unknown) => n === null)).toBe(true),
+    allowed: { as: () => insider, expect: (data) => expect(data.nodes.every((n: unknown) => n !== null)).toBe(true) },
+  },
+  nodes: {
+    query: `query($id: ID!) { node(id: $id) { id } }`,
+    variables: () => ({ id: ids().conversation }),
+    denied: (data) => expect(data.node).toBeNull(),
+    allowed: { as: () => insider, expect: (data) => expect(data.node.id).toBe(ids().conversation) },
+  },
+  viewer: {
+    query: `{ viewer { id inboxes { id } } }`,
+    denied: (data) => expect(data.viewer.inboxes.map((i: { id: string }) => i.id)).not.toContain(ids().inbox),
+    allowed: { as: () => insider, expect: (data) => expect(data.viewer.inboxes.map((i: { id: string }) => i.id)).toContain(ids().inbox) },
+  },
+  users: {
+    query: `query($id: ID!) { users(first: 50) { edges { node { id inboxes { id } } } } node(id: $id) { ... on User { inboxes { id } } } }`,
+    variables: () => ({ id: ids().insider }),
+    // Teammates are visible, but not the inboxes the viewer is not in.
+    denied: (data) => {
+      expect(data.users.edges.map((e: any) => e.node.id)).toContain(ids().insider);
+      expect(JSON.stringify(data)).not.toContain(ids().inbox);
+    },
+    allowed: { as: () => insider, expect: (data) => expect(JSON.stringify(data.node)).toContain(ids().inbox) },
+  },
+  inboxes: {
+    query: `{ inboxes { id name } }`,
+    denied: (data) => expect(data.inboxes.map((i: { name: string }) => i.name)).toEqual(["Open"]),
+    allowed: { as: () => insider, expect: (data) => expect(data.inboxes.map((i: { name: string }) => i.name)).toEqual(["Secret"]) },
+  },
+  channels: {
+    query: `{ channels { id } }`,
+    denied: (data) => expect(data.channels.map((c: { id: string }) => c.id)).not.toContain(ids().channel),
+    allowed: { as: () => insider, expect: (data) => expect(data.channels.map((c: { id: string }) => c.id)).toContain(ids().channel) },
+  },
+  conversations: {
+    query: `query($inbox: ID!) { all: conversations(first: 50) { edges { node { id } } } filtered: conversations(filter: { inboxId: $inbox }) { edges { node { id } } } }`,
+    variables: () => ({ inbox: ids().inbox }),
+    denied: (data) => {
+      expect(JSON.stringify(data)).not.toContain(ids().conversation);
+      expect(data.filtered.edges).toEqual([]);
+    },
+    allowed: { as: () => insider, expect: (data) => expect(data.filtered.edges.map((e: any) => e.node.id)).toEqual([ids().conversation]) },
+  },
+  contacts: {
+    query: `{ contacts(search: "650 555 0100") { edges { node { id conversations(first: 10) { edges { node { id } } } } } } }`,
+    // The directory is shared; the conversations from other inboxes are not.
+    denied: (data) => {
+      expect(data.contacts.edges.map((e: any) => e.node.id)).toContain(ids().contact);
+      expect(JSON.stringify(data)).not.toContain(ids().conversation);
+    },
+    allowed: { as: () => insider, expect: (data) => expect(JSON.stringify(data)).toContain(ids().conversation) },
+  },
+  tags: {
+    query: `{ tags { id } }`,
+    denied: (data) => expect(data.tags.map((t: { id: string }) => t.id)).toContain(ids().tag),
+    allowed: { as: () => insider, expect: (data) => expect(data.tags.map((t: { id: string }) => t.id)).toContain(ids().tag) },
+  },
+  // Mutation: conversation changes look like the conversation is missing.
+  assignConversation: conversationMutation("assignConversation", "ConversationPayload", { user: ["assigneeId", () => ids().insider] }),
+  unassignConversation: conversationMutation("unassignConversation", "ConversationPayload"),
+  archiveConversation: conversationMutation("archiveConversation", "ConversationPayload"),
+  reopenConversation: conversationMutation("reopenConversation", "ConversationPayload"),
+  tagConversation: conversationMutation("tagConversation", "ConversationPayload", { tag: ["tagId", () => ids().tag] }),
+  untagConversation: conversationMutation("untagConversation", "ConversationPayload", { tag: ["tagId", () => ids().tag] }),
+  addComment: {
+    query: `mutation($id: ID!) { addComment(conversationId: $id, body: "peek") ${RESULT} }`,
+    variables: () => ({ id: ids().conversation }),
+    denied: deniedAsMissing("addComment"),
+    allowed: { as: () => insider, expect: typed("addComment", "CommentPayload") },
+  },
+  // Admin-only mutations.
+  createUser: {
+    query: `mutation { createUser(email: "intruder@example.com", name: "Intruder", role: ADMIN) ${RESULT} }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("createUser", "UserPayload") },
+  },
+  createInbox: {
+    query: `mutation { createInbox(name: "Shadow") ${RESULT} }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("createInbox", "InboxPayload") },
+  },
+  renameInbox: {
+    query: `mutation($id: ID!) { renameInbox(inboxId: $id, name: "Mine now") ${RESULT} }`,
+    variables: () => ({ id: ids().inbox }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("renameInbox", "InboxPayload") },
+  },
+  addInboxMember: {
+    query: `mutation($id: ID!, $user: ID!) { addInboxMember(inboxId: $id, userId: $user) ${RESULT} }`,
+    variables: () => ({ id: ids().inbox, user: bystander.globalId }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("addInboxMember", "InboxPayload") },
+  },
+  removeInboxMember: {
+    query: `mutation($id: ID!, $user: ID!) { removeInboxMember(inboxId: $id, userId: $user) ${RESULT} }`,
+    variables: () => ({ id: ids().inbox, user: bystander.globalId }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("removeInboxMember", "InboxPayload") },
+  },
+  deleteTag: {
+    query: `mutation($id: ID!) { deleteTag(tagId: $id) ${RESULT} }`,
+    variables: () => ({ id: ids().tag }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("deleteTag", "TagPayload") },
+  },
+  // Tokens: someone else's look missing.
+  createApiToken: {
+    query: `mutation($user: ID!) { createApiToken(userId: $user) { __typename ... on Error { code } ... on CreateApiTokenPayload { token } } }`,
+    variables: () => ({ user: ids().insider }),
+    denied: deniedAsMissing("createApiToken"),
+    allowed: { as: () => admin, expect: typed("createApiToken", "CreateApiTokenPayload") },
+  },
+  revokeApiToken: {
+    query: `mutation($id: ID!) { revokeApiToken(id: $id) ${RESULT} }`,
+    variables: () => ({ id: insiderTokenId }),
+    denied: deniedAsMissing("revokeApiToken"),
+    allowed: { as: () => admin, expect: typed("revokeApiToken", "ApiTokenPayload") },
+  },
+  // Shared directory and the viewer's own settings: allowed to everyone, checked to touch only the viewer.
+  updateViewer: {
+    query: `mutation { updateViewer(muteIncomingCallBanner: true) { __typename ... on UserPayload { user { id } } } }`,
+    denied: (data) => expect(data.updateViewer.user.id).toBe(outsider.globalId),
+    allowed: { as: () => insider, expect: (data) => expect(data.updateViewer.user.id).toBe(ids().insider) },
+  },
+  setStatus: {
+    query: `mutation { setStatus(status: AWAY) { __typename ... on UserPayload { user { id } } } }`,
+    denied: (data) => expect(data.setStatus.user.id).toBe(outsider.globalId),
+    allowed: { as: () => insider, expect: (data) => expect(data.setStatus.user.id).toBe(ids().insider) },
+  },
+  createTag: sharedDirectory("createTag", `createTag(name: "probe-tag-$N")`, "TagPayload"),
+  createContact: sharedDirectory("createContact", `createContact(name: "Probe $N")`, "ContactPayload"),
+  updateContact: sharedDirectory("updateContact", `updateContact(contactId: "CONTACT", email: "x$N@example.com")`, "ContactPayload"),
+  addContactPhone: sharedDirectory("addContactPhone", `addContactPhone(contactId: "CONTACT", phone: { number: "+1650555020$N" })`, "ContactPayload"),
+  removeContactPhone: sharedDirectory("removeContactPhone", `removeContactPhone(contactId: "CONTACT", number: "+1650555020$N")`, "ContactPayload"),
+  mergeContacts: {
+    query: `mutation($id: ID!) { mergeContacts(targetId: $id, sourceId: $id) ${RESULT} }`,
+    variables: () => ({ id: ids().contact }),
+    // Merging a contact into itself is refused for everyone, before any access question.
+    denied: (data) => expect(data.mergeContacts.code).toBe("BAD_USER_INPUT"),
+    allowed: { as: () => admin, expect: (data) => expect(data.mergeContacts.code).toBe("BAD_USER_INPUT") },
+  },
+};
+
+let insiderTokenId = "";
+let sharedCounter = 0;
+
+function sharedDirectory(field: string, call: string, payload: string): Probe {
+  const render = () => call.replace("$N", String(++sharedCounter % 10)).replace("CONTACT", ids().contact);
+  return {
+    get query() {
+      return `mutation { ${render()} ${RESULT} }`;
+    },
+    denied: typed(field, payload),
+    allowed: { as: () => insider, expect: typed(field, payload) },
+  } as Probe;
+}
+
+/** Subscriptions are probed over graphql-ws. */
+const subscriptionProbes = {
+  conversationEvents: `subscription($id: ID!) { conversationEvents(inboxId: $id, after: "0") { cursor type } }`,
+  mentions: `subscription { mentions(after: "0") { cursor comment { id } } }`,
+};
+
+describe("access control probed by an agent outside the inbox", () => {
+  it("has a probe for every root field of the schema", () => {
+    const rootFields = [schema.getQueryType()!, schema.getMutationType()!, schema.getSubscriptionType()!].flatMap((t) =>
+      Object.keys(t.getFields()),
+    );
+    const probed = [...Object.keys(probes), ...Object.keys(subscriptionProbes)];
+    expect([...rootFields].sort()).toEqual([...probed].sort());
+  });
+
+  for (const [field, probe] of Object.entries(probes)) {
+    it(`${field}: denied as missing or forbidden, nothing changes; allowed for someone entitled`, async () => {
+      if (field === "revokeApiToken") {
+        // A spare token of the insider's: the admin's allowed run revokes it.
+        insiderTokenId = (await createApiToken(api.app.db.prisma, insider.id, "spare")).record.id;
+      }
+      const before = await snapshot();
+      const outside = await api.request(probe.query, probe.variables?.(), outsider.token);
+      probe.denied(outside.data, outside.errors as never);
+      const after = await snapshot();
+      if (!["updateViewer", "setStatus", "createTag", "createContact", "updateContact", "addContactPhone", "removeContactPhone"].includes(field)) {
+        expect(after).toEqual(before);
+      } else {
+        expect(after.conversation).toEqual(before.conversation);
+        expect(after.inboxes).toEqual(before.inboxes);
+      }
+      const inside = await api.request(probe.query, probe.variables?.(), probe.allowed.as().token);
+      expect(inside.errors).toBeUndefined();
+      probe.allowed.expect(inside.data);
+    });
+  }
+
+  it("conversationEvents: an outsider's subscription is refused as missing; a member receives the inbox's events", async () => {
+    const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes.conversationEvents, { id: ids().inbox });
+    await outside.finished;
+    expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");
+    expect(outside.received.some((r) => r.data)).toBe(false);
+
+    const inside = subscribe(api.wsClient(insider.token), subscriptionProbes.conversationEvents, { id: ids().inbox });
+    const [first] = await inside.until(1);
+    expect(first!.data).toBeTruthy();
+    inside.unsubscribe();
+  });
+
+  it("mentions: an outsider never receives mentions addressed to someone else", async () => {
+    // Mention the insider, then replay everything as the outsider: nothing of it may arrive.
+    await api.request(`mutation($id: ID!) { addComment(conversationId: $id, body: "@insider look") ${RESULT} }`, { id: ids().conversation }, admin.token);
+    const insideMentions = subscribe(api.wsClient(insider.token), subscriptionProbes.mentions);
+    await insideMentions.until(1);
+    // Now mention the outsider somewhere they can see, so their stream has a known last event.
+    const open = await api.app.db.prisma.conversation.findFirstOrThrow({ where: { inboxes: { some: { inbox: { name: "Open" } } } } });
+    await api.request(`mutation($id: ID!) { addComment(conversationId: $id, body: "@outsider hi") ${RESULT} }`, { id: globalId("Conversation", open.id) }, admin.token);
+    const outsideMentions = subscribe(api.wsClient(outsider.token), subscriptionProbes.mentions);
+    const [only] = await outsideMentions.until(1);
+    expect(outsideMentions.received).toHaveLength(1);
+    expect(JSON.stringify(only)).not.toContain(ids().conversation);
+    insideMentions.unsubscribe();
+    outsideMentions.unsubscribe();
+  });
+});
