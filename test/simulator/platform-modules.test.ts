@@ -128,4 +128,20 @@ describe("feature modules", () => {
     expect(response.json.notifications.map((n: any) => n.body.n)).toEqual([1, 2]);
     expect(response.json.notifications[1]).toMatchObject({ uuid: "42", timestamp: "2020-01-01T00:00:00.000Z" });
   });
+
+  it("list pending faults of every kind and clear them all", async () => {
+    await control(sim, "POST", "/__sim/faults/notifications", { type: "reorder", count: 2 });
+    await control(sim, "POST", "/__sim/faults/rate-limit", { group: "Heavy", count: 2, retryAfterSeconds: 30 });
+    await control(sim, "POST", "/__sim/faults/webhooks", { failNext: 3 });
+    const pending = (await control(sim, "GET", "/__sim/faults")).json;
+    expect(pending).toEqual({
+      notifications: [{ type: "reorder", count: 2, remaining: 2 }],
+      rateLimits: [{ group: "Heavy", remaining: 2, retryAfterSeconds: 30 }],
+      webhookFailures: [{ subscriptionId: null, remaining: 3 }],
+    });
+    const held = await control(sim, "POST", "/__sim/notifications", { event: "/restapi/v1.0/account/~/telephony/sessions", body: { held: true } });
+    expect(held.status).toBe(202);
+    const cleared = (await control(sim, "DELETE", "/__sim/faults")).json;
+    expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [] });
+  });
 });

@@ -166,13 +166,19 @@ export function controlModule(platform: SimulatorPlatform): RouteModule {
   }
 
   function pendingFaults(): SimResponse {
-    return ok({ notifications: platform.hub.faults.pending() });
+    return ok({
+      notifications: platform.hub.faults.pending(),
+      rateLimits: platform.rateLimiter.pendingForced(),
+      webhookFailures: platform.webhooks.pendingFailures(),
+    });
   }
 
-  /** Clears notification faults, delivering anything a reorder fault still holds. */
+  /** Clears pending faults; notifications a reorder fault still holds are delivered in arrival order. */
   function clearFaults(): SimResponse {
     platform.hub.flushFaults();
-    return ok({ notifications: platform.hub.faults.pending() });
+    platform.rateLimiter.clearForced();
+    platform.webhooks.clearFailures();
+    return pendingFaults();
   }
 
   function listRequests(req: SimRequest): SimResponse {

@@ -60,6 +60,15 @@ export class RateLimiter {
     this.forced = [];
   }
 
+  /** Forced 429s still to come. */
+  pendingForced(): Array<{ group: ThrottlingGroup | null; remaining: number; retryAfterSeconds: number }> {
+    return this.forced.map((f) => ({ group: f.group ?? null, remaining: f.remaining, retryAfterSeconds: f.retryAfterSeconds }));
+  }
+
+  clearForced(): void {
+    this.forced = [];
+  }
+
   /** Counts one request by `user` in `group` and says whether it may proceed. */
   check(user: string, group: ThrottlingGroup): RateLimitDecision {
     const limits = this.config[group];

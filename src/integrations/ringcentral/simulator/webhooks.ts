@@ -84,6 +84,15 @@ export class WebhookDeliverer implements SubscriptionTransport {
     this.forcedFailures.push({ subscriptionId, remaining: count });
   }
 
+  /** Forced delivery failures still to come. */
+  pendingFailures(): Array<{ subscriptionId: string | null; remaining: number }> {
+    return this.forcedFailures.map((f) => ({ subscriptionId: f.subscriptionId ?? null, remaining: f.remaining }));
+  }
+
+  clearFailures(): void {
+    this.forcedFailures = [];
+  }
+
   deliveries(subscriptionId?: string): WebhookDelivery[] {
     return subscriptionId ? this.log.filter((d) => d.subscriptionId === subscriptionId) : [...this.log];
   }
