@@ -128,6 +128,14 @@ export class TokenStore {
     return undefined;
   }
 
+  /** The extension a token-endpoint request speaks for (JWT assertion, refresh or revoked token), if known. */
+  userOfGrant(form: Record<string, string>): string | undefined {
+    if (form.assertion) return this.jwtCredentials.get(form.assertion)?.extensionId;
+    const token = form.refresh_token ?? form.token;
+    const issued = token ? (this.refreshTokens.get(token) ?? this.accessTokens.get(token)) : undefined;
+    return issued ? this.sessions.get(issued.sessionId)?.extensionId : undefined;
+  }
+
   /** `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer&assertion=<jwt>`. */
   jwtGrant(form: Record<string, string>): SimResponse {
     const assertion = form.assertion;

@@ -227,7 +227,8 @@ export class SimulatorPlatform {
     const clientProblem = this.tokens.checkClient(req.headers.authorization);
     if (clientProblem) return clientProblem;
     const form = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, string>) : {};
-    const limit = this.rateLimiter.check(this.tokens.clientId, "Auth");
+    // The Auth group is counted per user, like the others; unknown users share the app's bucket.
+    const limit = this.rateLimiter.check(this.tokens.userOfGrant(form) ?? this.tokens.clientId, "Auth");
     if (limit.rejection) return limit.rejection;
     if (path === "/restapi/oauth/revoke") return withHeaders(this.tokens.revoke(form), limit.headers);
     const grantType = form.grant_type;
@@ -306,7 +307,10 @@ function writeResponse(res: ServerResponse, response: SimResponse): void {
 /** Builds the simulator without listening (use `listen` or `startSimulator`). */
 export function createSimulator(options: SimulatorOptions = {}): { platform: SimulatorPlatform; server: Server } {
   const platform = new SimulatorPlatform(options);
-  const server = createServer((req, res) => void platform.handle(req, res));
+  const server = createServer((req, res) => {
+    // handle() answers every error itself; this only catches a client that vanished mid-write.
+    platform.handle(req, res).catch(() => res.destroy());
+  });
   platform.gateway.attach(server);
   return { platform, server };
 }

@@ -101,6 +101,7 @@ export class WebSocketGateway implements SubscriptionTransport {
   private readonly sessions = new Map<string, WsSession>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private pingTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly tokens: TokenStore,
@@ -121,6 +122,8 @@ export class WebSocketGateway implements SubscriptionTransport {
       this.server.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, url));
     });
     if (this.options.pingIntervalMs > 0) this.startPinging();
+    this.sweepTimer = setInterval(() => this.sweep(), 1000);
+    this.sweepTimer.unref();
   }
 
   // ---- connection set-up and recovery
@@ -159,7 +162,7 @@ export class WebSocketGateway implements SubscriptionTransport {
     if (session.ended) return "WSG-1002";
     if (session.caller.sessionId !== caller.sessionId) return "WSG-1003";
     if (!this.subscriptionOf(session)) return "WSG-1005";
-    if (session.detachedAt !== undefined && this.now() - session.detachedAt > this.options.recoveryTimeoutSeconds * 1000) return "WSG-1002";
+    if (this.pastRecoveryWindow(session)) return "WSG-1002";
     return undefined;
   }
 
@@ -263,11 +266,26 @@ export class WebSocketGateway implements SubscriptionTransport {
     return this.store.all().find((s) => s.wsSessionId === session.id);
   }
 
+  private pastRecoveryWindow(session: WsSession): boolean {
+    return session.detachedAt !== undefined && this.now() - session.detachedAt > this.options.recoveryTimeoutSeconds * 1000;
+  }
+
+  /**
+   * Ends sessions whose socket has been gone longer than the recovery window (and drops their
+   * subscriptions). Ended sessions stay as small tombstones so a late `wsc` gets
+   * `recoveryState: "Failed"` rather than a malformed-token error.
+   */
+  sweep(): void {
+    for (const session of this.sessions.values()) {
+      if (!session.ended && !session.socket && this.pastRecoveryWindow(session)) this.endSession(session);
+    }
+  }
+
   /** SubscriptionTransport: number the notification, buffer it, send it if the socket is live. */
   deliver(subscription: SimSubscription, envelope: NotificationEnvelope): void {
     const session = subscription.wsSessionId ? this.sessions.get(subscription.wsSessionId) : undefined;
     if (!session || session.ended) return;
-    if (session.detachedAt !== undefined && this.now() - session.detachedAt > this.options.recoveryTimeoutSeconds * 1000) {
+    if (this.pastRecoveryWindow(session)) {
       this.endSession(session);
       return;
     }
@@ -331,6 +349,7 @@ export class WebSocketGateway implements SubscriptionTransport {
   }
 
   summaries(): WsSessionSummary[] {
+    this.sweep();
     return [...this.sessions.values()].filter((s) => !s.ended).map((s) => ({
       id: s.id,
       extensionId: s.caller.extensionId,
@@ -353,6 +372,7 @@ export class WebSocketGateway implements SubscriptionTransport {
   close(): void {
     this.reset();
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     for (const client of this.server.clients) client.terminate();
     this.server.close();
   }
