@@ -158,9 +158,11 @@ async function resolveMentions(tx: Transaction, body: string): Promise<string[]>
   if (handles.length === 0) return [];
   const users = await tx.user.findMany({
     where: { OR: handles.map((h) => (h.includes("@") ? { email: h } : { email: { startsWith: `${h}@` } })) },
-    select: { id: true },
+    select: { id: true, email: true },
   });
-  return users.map((u) => u.id);
+  // `startsWith` is a LIKE pattern: `%` and `_` in a handle are wildcards, so match exactly here.
+  const mentioned = (email: string) => handles.some((h) => (h.includes("@") ? email === h : email.startsWith(`${h}@`)));
+  return users.filter((u) => mentioned(u.email)).map((u) => u.id);
 }
 
 export async function addComment(
