@@ -4,7 +4,7 @@
 
 type CallLogRecord = import("@rc-ex/core/lib/definitions/CallLogRecord").default;
 import { notFound, type RouteModule, type SimAccount, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
-import { pageOf } from "./messages.ts";
+import { pageOf } from "./paging.ts";
 import { callLogRecordingInfo, findRecording } from "./recordings.ts";
 import { invalidValue } from "./scoped-state.ts";
 import { accountFor, allSessions, extensionById, type PartyEndpoint, type SimParty, type SimSession } from "./telephony.ts";
@@ -220,10 +220,9 @@ function isDetailed(query: URLSearchParams): boolean {
 function listCallLog(req: SimRequest, ctx: SimContext): SimResponse {
   const scope = scopeOf(req, ctx);
   const sessions = endedSessions(ctx, scope).filter((s) => matchesQuery(ctx, scope, s, req.query));
-  const listUri = `${ctx.baseUrl()}${req.path}`;
-  const page = pageOf(sessions, req.query, listUri);
+  const page = pageOf(sessions, req, ctx);
   const detailed = isDetailed(req.query);
-  return { status: 200, json: { uri: listUri, ...page, records: page.records.map((s) => callLogRecord(ctx, scope, s, detailed)) } };
+  return { status: 200, json: { ...page, records: page.records.map((s) => callLogRecord(ctx, scope, s, detailed)) } };
 }
 
 function getCallLogRecord(req: SimRequest, ctx: SimContext): SimResponse {

@@ -13,6 +13,7 @@
 type GetMessageInfoResponse = import("@rc-ex/core/lib/definitions/GetMessageInfoResponse").default;
 type MessageAttachmentInfo = import("@rc-ex/core/lib/definitions/MessageAttachmentInfo").default;
 import { apiError, notFound, type MultipartPart, type RouteModule, type SimAccount, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
+import { pageOf } from "./paging.ts";
 import { generateWav } from "./recordings.ts";
 import { invalidValue, jsonObject, numericId, simulatorScoped } from "./scoped-state.ts";
 import { accountFor, extensionById } from "./telephony.ts";
@@ -516,42 +517,11 @@ function newestFirst(a: StoredMessage, b: StoredMessage): number {
   return b.creationTime.getTime() - a.creationTime.getTime() || Number(b.id) - Number(a.id);
 }
 
-/** `paging` and `navigation` as RingCentral lists return them. */
-export function pageOf<T>(items: T[], query: URLSearchParams, listUri: string) {
-  const perPage = Math.max(1, Math.min(1000, Number(query.get("perPage") ?? 100) || 100));
-  const page = Math.max(1, Number(query.get("page") ?? 1) || 1);
-  const totalPages = Math.max(1, Math.ceil(items.length / perPage));
-  const records = items.slice((page - 1) * perPage, page * perPage);
-  const pageUri = (n: number): { uri: string } => {
-    const q = new URLSearchParams(query);
-    q.set("page", String(n));
-    q.set("perPage", String(perPage));
-    return { uri: `${listUri}?${q}` };
-  };
-  return {
-    records,
-    paging: {
-      page,
-      perPage,
-      totalPages,
-      totalElements: items.length,
-      ...(records.length > 0 ? { pageStart: (page - 1) * perPage, pageEnd: (page - 1) * perPage + records.length - 1 } : {}),
-    },
-    navigation: {
-      firstPage: pageUri(1),
-      lastPage: pageUri(totalPages),
-      ...(page > 1 ? { previousPage: pageUri(page - 1) } : {}),
-      ...(page < totalPages ? { nextPage: pageUri(page + 1) } : {}),
-    },
-  };
-}
-
 function listMessages(req: SimRequest, ctx: SimContext): SimResponse {
   const filter = messageFilterOf(req.query);
   const found = ownMessages(ctx, req).filter((m) => matches(filter, m)).sort(newestFirst);
-  const listUri = `${ctx.baseUrl()}${req.path}`;
-  const page = pageOf(found, req.query, listUri);
-  return { status: 200, json: { uri: listUri, ...page, records: page.records.map((m) => messageView(ctx, m)) } };
+  const page = pageOf(found, req, ctx);
+  return { status: 200, json: { ...page, records: page.records.map((m) => messageView(ctx, m)) } };
 }
 
 function getMessage(req: SimRequest, ctx: SimContext): SimResponse {
