@@ -167,8 +167,18 @@ export class SimulatorPlatform {
 
   // ---- HTTP
 
+  /** The request URL; `//x` is a path here, not a protocol-relative URL. */
+  private requestUrl(raw: string | undefined): URL {
+    const target = raw ?? "/";
+    try {
+      return target.startsWith("/") ? new URL(`${this.url}${target}`) : new URL(target);
+    } catch {
+      return new URL(`${this.url}/__invalid__`);
+    }
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", this.url);
+    const url = this.requestUrl(req.url);
     const method = (req.method ?? "GET").toUpperCase();
     let response: SimResponse;
     let body: unknown;
@@ -267,7 +277,7 @@ export class SimulatorPlatform {
 
   /** REST over the WebSocket (`ClientRequest` frames) goes through the same routes and limits. */
   private async dispatchWsRequest(request: WsClientRequest, caller: Caller, wsSessionId: string): Promise<SimResponse> {
-    const url = new URL(request.path, this.url);
+    const url = this.requestUrl(request.path.startsWith("/") ? request.path : `/${request.path}`);
     for (const [name, value] of Object.entries(request.query)) {
       if (value !== undefined && value !== null) url.searchParams.append(name, String(value));
     }
