@@ -31,9 +31,7 @@ export async function startApp(config: Config, log: Logger, options: { onQuery?:
       prisma: db.prisma,
       pubsub,
       log,
-      ready: async () => {
-        await Promise.all([db.ping(), pubsub.ping()]);
-      },
+      readiness: { database: () => db.ping(), pubsub: () => pubsub.ping() },
     },
   });
   await new Promise<void>((resolve) => api.server.listen(config.port, config.host, resolve));

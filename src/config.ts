@@ -12,13 +12,32 @@ const optionalUrl = (protocols: string[]) =>
       message: `must start with ${protocols.join(" or ")}`,
     });
 
+/** A whole number from the environment; unset or empty means the default. */
+const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value.trim() === "") return fallback;
+      const number = Number(value.trim());
+      if (!Number.isInteger(number) || number < min || number > max) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}` });
+        return z.NEVER;
+      }
+      return number;
+    });
+
 const configSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: integer(4000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   DATA_DIR: z.string().min(1).default("./data"),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+      error: "must be one of fatal, error, warn, info, debug, trace, silent",
+    })
+    .default("info"),
   /** 32 bytes, base64 or hex: encrypts RingCentral credentials at rest (R2.2). */
   ENCRYPTION_KEY: z
     .string()
@@ -27,11 +46,13 @@ const configSchema = z.object({
       message: "must be 32 bytes encoded as 64 hex characters or base64",
     }),
   PUBLIC_URL: optionalUrl(["http://", "https://"]),
-  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(12),
-  MAX_QUERY_COST: z.coerce.number().int().min(1).default(5000),
-  MAX_ALIASES: z.coerce.number().int().min(1).default(30),
-  MAX_SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).default(50),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
+  MAX_QUERY_DEPTH: integer(12, 1),
+  MAX_QUERY_COST: integer(5000, 1),
+  MAX_ALIASES: integer(30, 1),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: integer(50, 1),
+  SHUTDOWN_GRACE_MS: integer(10_000, 0),
+  /** How long /ready waits for each dependency before calling it unavailable. */
+  READY_TIMEOUT_MS: integer(2000, 1),
 });
 
 export function decodeKey(value: string): Buffer | null {
@@ -51,6 +72,7 @@ export interface Config {
   publicUrl?: string;
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxSubscriptionsPerSocket: number };
   shutdownGraceMs: number;
+  readyTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -78,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    readyTimeoutMs: e.READY_TIMEOUT_MS,
   };
 }

@@ -19,12 +19,15 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
+/** A dependency that /ready checks (the database, pub/sub…): resolves when it answers. */
+export type ReadinessCheck = () => Promise<void>;
+
 interface ServerOptions {
-  config: Pick<Config, "limits">;
-  services: Services & { ready(): Promise<void> };
+  config: Pick<Config, "limits"> & { readyTimeoutMs?: number };
+  services: Services & { readiness: Record<string, ReadinessCheck> };
 }
 
-type ServerContext = { req?: http.IncomingMessage; connectionParams?: Record<string, unknown> };
+type ServerContext = { req?: http.IncomingMessage; res?: http.ServerResponse; connectionParams?: Record<string, unknown> };
 
 function authorizationOf(connectionParams: Record<string, unknown> | undefined, request: Request | undefined): string | null {
   const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
@@ -32,16 +35,43 @@ function authorizationOf(connectionParams: Record<string, unknown> | undefined, 
   return request?.headers.get("authorization") ?? null;
 }
 
-function createGraphQLHandler({ config, services }: ServerOptions) {
+/** graphql-armor throws its rejections out of `validate` by default, which graphql-ws reports as an
+ * internal error (closing the socket with 4500), and words them as "Syntax Error: …" without a
+ * code. Instead, report them as ordinary validation errors with a code, on HTTP and WebSocket. */
+const rejectWithCode = {
+  propagateOnRejection: false,
+  onReject: [
+    (context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) => {
+      context?.reportError(
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
+      );
+    },
+  ],
+};
+
+/** Marks responses that stream until the client goes away (subscriptions over SSE, @defer/@stream). */
+function trackStreams(streams: Set<http.ServerResponse>): Plugin<Record<string, unknown>, ServerContext> {
+  return {
+    onResponse({ response, serverContext }) {
+      const res = serverContext?.res;
+      if (!res || !/^(text\/event-stream|multipart\/mixed)/.test(response.headers.get("content-type") ?? "")) return;
+      streams.add(res);
+      res.on("close", () => streams.delete(res));
+    },
+  };
+}
+
+function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<http.ServerResponse>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const plugins: Plugin[] = [
     EnvelopArmorPlugin({
-      maxDepth: { n: config.limits.maxDepth },
-      costLimit: { maxCost: config.limits.maxCost },
-      maxAliases: { n: config.limits.maxAliases },
+      maxDepth: { n: config.limits.maxDepth, ...rejectWithCode },
+      costLimit: { maxCost: config.limits.maxCost, ...rejectWithCode },
+      maxAliases: { n: config.limits.maxAliases, ...rejectWithCode },
       blockFieldSuggestion: { enabled: false },
     }),
+    trackStreams(streams) as Plugin,
     usePrometheus({
       endpoint: "/metrics",
       registry,
@@ -76,6 +106,7 @@ function tooManySubscriptions(limit: number): GraphQLError[] {
 }
 
 function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerContext, Context>, options: ServerOptions) {
+  const maskError = maskErrorFor(options.services.log);
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const handle = useServer(
@@ -98,16 +129,28 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
         } catch (error) {
           return [new GraphQLError((error as Error).message, { extensions: { code: "GRAPHQL_PARSE_FAILED" } })];
         }
-        const errors = validate(schema, document);
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document);
+        } catch (error) {
+          // A validation rule that throws (rather than reports) must not become a 4500 close.
+          errors = [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)];
+        }
         if (errors.length > 0) {
           return errors.map((e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" } }));
+        }
+        let contextValue;
+        try {
+          contextValue = await contextFactory();
+        } catch (error) {
+          return [maskError(error) as GraphQLError];
         }
         return {
           schema,
           operationName: payload.operationName,
           document,
           variableValues: payload.variables,
-          contextValue: await contextFactory(),
+          contextValue,
           rootValue: { execute, subscribe },
         };
       },
@@ -117,22 +160,55 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
   return { wsServer, dispose: () => handle.dispose() };
 }
 
-async function readiness(services: ServerOptions["services"]): Promise<{ ok: boolean; body: string }> {
-  try {
-    await services.ready();
-    return { ok: true, body: JSON.stringify({ status: "ready" }) };
-  } catch (error) {
-    services.log.warn({ err: error }, "readiness check failed");
-    return { ok: false, body: JSON.stringify({ status: "unavailable" }) };
-  }
+const DEFAULT_READY_TIMEOUT_MS = 2000;
+
+/** Runs every check, each bounded by `timeoutMs` (a dependency that does not answer — e.g. Redis
+ * while ioredis retries its connection — is as unready as one that fails). */
+async function readiness(options: ServerOptions): Promise<{ ok: boolean; body: string }> {
+  const { services } = options;
+  const timeoutMs = options.config.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const entries = await Promise.all(
+    Object.entries(services.readiness).map(async ([name, check]): Promise<[string, string]> => {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      });
+      const running = check();
+      running.catch(() => {}); // may reject after the timeout has already answered
+      try {
+        await Promise.race([running, timedOut]);
+        return [name, "ok"];
+      } catch (error) {
+        services.log.warn({ err: error, check: name }, "readiness check failed");
+        return [name, "unavailable"];
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+  const checks = Object.fromEntries(entries);
+  const ok = entries.every(([, state]) => state === "ok");
+  return { ok, body: JSON.stringify({ status: ok ? "ready" : "unavailable", checks }) };
 }
 
 export function createApiServer(options: ServerOptions): ApiServer {
-  const yoga = createGraphQLHandler(options);
+  const streams = new Set<http.ServerResponse>();
+  const yoga = createGraphQLHandler(options, streams);
+  /** Responses being written; on shutdown each must end its connection instead of keeping it alive. */
+  const inFlight = new Set<http.ServerResponse>();
+  let shuttingDown = false;
+  const endConnectionAfter = (res: http.ServerResponse) => {
+    // A subscription over HTTP never finishes by itself: end it, as WebSockets are closed.
+    if (streams.has(res)) res.destroy();
+    else if (!res.headersSent) res.setHeader("connection", "close");
+  };
   const server = http.createServer(async (req, res) => {
-    if (req.url === "/ready") {
-      const { ok, body } = await readiness(options.services);
-      res.writeHead(ok ? 200 : 503, { "content-type": "application/json" }).end(body);
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
+    if (shuttingDown) endConnectionAfter(res);
+    if (new URL(req.url ?? "/", "http://localhost").pathname === "/ready") {
+      const { ok, body } = await readiness(options);
+      res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
       return;
     }
     yoga(req, res);
@@ -143,8 +219,11 @@ export function createApiServer(options: ServerOptions): ApiServer {
     server,
     close: () => {
       closing ??= (async () => {
+        shuttingDown = true;
         for (const client of ws.wsServer.clients) (client as WebSocket).close(1001, "Going away");
         await new Promise<void>((resolve) => ws.wsServer.close(() => resolve()));
+        // Requests in flight finish; their keep-alive connections close with them.
+        for (const res of inFlight) endConnectionAfter(res);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

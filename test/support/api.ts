@@ -5,7 +5,7 @@ import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { loadConfig } from "../../src/config.ts";
-import { createLogger } from "../../src/logger.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
 import { startApp, type App } from "../../src/app.ts";
 import { createUser } from "../../src/domain/users.ts";
 import { createApiToken } from "../../src/domain/tokens.ts";
@@ -32,6 +32,8 @@ export interface TestApiOptions {
   redis?: string | null;
   env?: Record<string, string>;
   onQuery?: (sql: string) => void;
+  /** Default: a logger at the configured LOG_LEVEL (silent) on stdout. */
+  logger?: Logger;
 }
 
 export function globalId(type: string, id: string): string {
@@ -50,7 +52,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(redis ? { REDIS_URL: redis } : {}),
     ...options.env,
   });
-  const app = await startApp(config, createLogger(config.logLevel), { onQuery: options.onQuery });
+  const app = await startApp(config, options.logger ?? createLogger(config.logLevel), { onQuery: options.onQuery });
   const clients: Client[] = [];
   let users = 0;
 
