@@ -1,8 +1,8 @@
 import { Subscriptions } from "@ringcentral/subscriptions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
+import { presenceBookOf, type Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { expectMatchesOpenApi } from "./openapi.ts";
-import { accessToken, api, isApiErrorBody, loggedInSdk, startTestSimulator } from "./platform-harness.ts";
+import { accessToken, api, control, isApiErrorBody, loggedInSdk, startTestSimulator } from "./platform-harness.ts";
 
 let sim: Simulator;
 let token: string;
@@ -65,5 +65,17 @@ describe("presence and DND", () => {
     const unknown = await api(sim, token, "GET", "/restapi/v1.0/account/~/extension/1/presence");
     expect(unknown.status).toBe(404);
     expect(unknown.json.errorCode).toBe("CMN-102");
+  });
+
+  it("lets feature modules set the telephony state, which shows in presence and its notifications", async () => {
+    const book = presenceBookOf(sim.ctx)!;
+    const activeCall = { id: "c-1", direction: "Inbound", from: "+14155550100", to: "+16505550111", telephonyStatus: "Ringing", telephonySessionId: "s-1", partyId: "p-1", sessionId: "1", queueCall: false };
+    book.setTelephony(sim.ctx, "809646016", "62264425016", "Ringing", [activeCall]);
+    const history = (await control(sim, "GET", "/__sim/notifications")).json.records;
+    const detailed = history.find((n: any) => n.event === "/restapi/v1.0/account/809646016/extension/62264425016/presence?detailedTelephonyState=true");
+    expect(detailed.body).toMatchObject({ telephonyStatus: "Ringing", presenceStatus: "Busy", totalActiveCalls: 1, activeCalls: [activeCall] });
+    const read = await api(sim, token, "GET", "/restapi/v1.0/account/~/extension/62264425016/presence?detailedTelephonyState=true");
+    expectMatchesOpenApi("GET", PRESENCE, 200, read.json, { noUnknownProperties: true });
+    expect(read.json).toMatchObject({ telephonyStatus: "Ringing", activeCalls: [activeCall] });
   });
 });

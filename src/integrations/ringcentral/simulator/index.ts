@@ -9,5 +9,5 @@ export { DEFAULT_ACCOUNT_ID, defaultAccount, accountOf, extensionOf, extensionJs
 export { pageOf, type PagedList } from "./paging.ts";
 export { filterMatches, expandFilter, type NotificationEnvelope, type SimSubscription } from "./subscriptions.ts";
 export { notificationUuid, type NotificationInput } from "./notifications.ts";
-export { PresenceBook, type TelephonyStatus } from "./presence.ts";
+export { PresenceBook, presenceBookOf, type TelephonyStatus } from "./presence.ts";
 export { JWT_GRANT } from "./auth.ts";

@@ -73,6 +73,17 @@ export class PresenceBook {
   }
 }
 
+const booksByContext = new WeakMap<SimContext, PresenceBook>();
+
+/** Lets feature modules reach the platform's presence (e.g. telephony setting `Ringing`/`CallConnected`). */
+export function presenceBookOf(ctx: SimContext): PresenceBook | undefined {
+  return booksByContext.get(ctx);
+}
+
+export function registerPresenceBook(ctx: SimContext, book: PresenceBook): void {
+  booksByContext.set(ctx, book);
+}
+
 function detailedBody(extensionId: string, state: PresenceState) {
   return {
     extensionId,

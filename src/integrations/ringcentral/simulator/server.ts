@@ -12,7 +12,7 @@ import { DEFAULT_LIFETIMES, JWT_GRANT, TokenStore, oauthError, type AuthLifetime
 import { NotificationFaults } from "./faults.ts";
 import { featureModules } from "./modules.ts";
 import { NotificationHub, type NotificationInput } from "./notifications.ts";
-import { PresenceBook, presenceModule } from "./presence.ts";
+import { PresenceBook, presenceModule, registerPresenceBook } from "./presence.ts";
 import { DEFAULT_RATE_LIMITS, RateLimiter, type GroupLimit, type RateLimitConfig } from "./rate-limits.ts";
 import { BodyTooLargeError, MalformedBodyError, parseBody, readBody } from "./request-body.ts";
 import { Router } from "./router.ts";
@@ -105,6 +105,7 @@ export class SimulatorPlatform {
       now,
       newId: (prefix) => (prefix ? `${prefix}${randomUUID().replace(/-/g, "")}` : `${this.idCounter++}016`),
     };
+    registerPresenceBook(this.ctx, this.presence);
     const platformModules = [
       accountModule,
       presenceModule(this.presence),
