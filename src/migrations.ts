@@ -92,7 +92,11 @@ async function withEngine<T>(
   }
 }
 
+/** Records the adapter and makes its dispose idempotent: the engine disposes some itself. */
 function remember(opened: SqlDriverAdapter[], adapter: SqlDriverAdapter): SqlDriverAdapter {
+  let disposed: Promise<void> | undefined;
+  const dispose = adapter.dispose.bind(adapter);
+  adapter.dispose = () => (disposed ??= dispose());
   opened.push(adapter);
   return adapter;
 }

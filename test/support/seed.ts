@@ -35,7 +35,15 @@ export async function seedConversationWithActivity(app: App, inboxId: string, cu
       toNumber: "+16505550000",
       talkSeconds: 42,
       parties: {
-        create: { partyId: `p-${crypto.randomUUID()}-1`, direction: "INBOUND", statusCode: "Disconnected", sequence: 5, eventTime: new Date() },
+        create: {
+          partyId: `p-${crypto.randomUUID()}-1`,
+          role: "EXTERNAL",
+          direction: "INBOUND",
+          statusCode: "Disconnected",
+          sequence: 5,
+          eventTime: new Date(),
+          firstEventAt: new Date(),
+        },
       },
       recordings: { create: { ringCentralId: crypto.randomUUID(), kind: "CALL", state: "AVAILABLE", durationSeconds: 40 } },
     },
