@@ -114,7 +114,8 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length >= options.config.limits.maxSubscriptionsPerSocket) {
+        // graphql-ws registers this operation's id before calling onSubscribe: it is already counted.
+        if (Object.keys(ctx.subscriptions).length > options.config.limits.maxSubscriptionsPerSocket) {
           return tooManySubscriptions(options.config.limits.maxSubscriptionsPerSocket);
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
