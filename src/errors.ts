@@ -21,7 +21,15 @@ export function maskErrorFor(log: Logger) {
     if (graphqlError && !graphqlError.originalError && graphqlError.extensions?.code) return graphqlError;
     if (original instanceof DomainError) return codedError(original.message, original.code, graphqlError);
     if (original instanceof PothosValidationError) return codedError(original.message, "BAD_USER_INPUT", graphqlError);
+    // A variable value its type rejects: graphql-js wraps the scalar's or enum's own GraphQLError,
+    // before execution (so without a path). The client's mistake, not ours.
+    if (graphqlError && !graphqlError.path && original instanceof GraphQLError) return codedError(graphqlError.message, "BAD_USER_INPUT", graphqlError);
     if (graphqlError && !graphqlError.originalError) return codedError(graphqlError.message, "GRAPHQL_VALIDATION_FAILED", graphqlError);
+    // The database refused an input value (e.g. "abc" for a uuid column) that reached it unchecked.
+    if ((original as { code?: unknown }).code === "P2007") {
+      log.warn({ err: original, path: graphqlError?.path }, "the database rejected an input value");
+      return codedError("An input value is malformed.", "BAD_USER_INPUT", graphqlError);
+    }
     log.error({ err: original, path: graphqlError?.path }, "unexpected error in a GraphQL operation");
     return codedError("Unexpected error.", "INTERNAL_SERVER_ERROR", graphqlError);
   };

@@ -146,6 +146,8 @@ describe("contacts through the API", () => {
     expect(result.data!.createContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "phoneNumbers.1.number" });
     const garbage = await api.request(CreateContactFullDocument, { name: "Nobody", phoneNumbers: [{ number: "call 650 555 0177 now" }] }, admin.token);
     expect(garbage.data!.createContact).toMatchObject({ __typename: "InvalidInputError", field: "phoneNumbers.0.number" });
+    const email = await api.request(CreateContactFullDocument, { name: "Nobody", email: "not-an-email", phoneNumbers: [{ number: "212 555 0177" }] }, admin.token);
+    expect(email.data!.createContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "email" });
     expect(await counts()).toEqual(before);
     expect(await search("Nobody")).toEqual([]);
   });
@@ -176,7 +178,7 @@ describe("contacts through the API", () => {
     expect(await counts()).toEqual({ ...before, contacts: before.contacts + 1, phones: before.phones + 1 });
   });
 
-  it("updates a contact's name and email, and null clears them", async () => {
+  it("updates a contact's name and email, null clears them, and invalid values are rejected", async () => {
     const contact = await createContact("Grace", [{ number: "212 555 0101" }]);
     const renamed = await api.request(UpdateContactDocument, { contactId: contact.id, name: "  Grace Hopper ", email: "grace@example.com" }, agent.token);
     expect(renamed.data!.updateContact).toMatchObject({
@@ -189,6 +191,8 @@ describe("contacts through the API", () => {
     expect(cleared.data!.updateContact).toMatchObject({ contact: { name: "G. Hopper", email: null } });
     const tooLong = await api.request(UpdateContactDocument, { contactId: contact.id, name: "x".repeat(201) }, admin.token);
     expect(tooLong.data!.updateContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "name" });
+    const badEmail = await api.request(UpdateContactDocument, { contactId: contact.id, email: "grace at example" }, admin.token);
+    expect(badEmail.data!.updateContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "email" });
     expect((await api.app.db.prisma.contact.findUniqueOrThrow({ where: { id: dbId(contact.id) } })).name).toBe("G. Hopper");
   });
 

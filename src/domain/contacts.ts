@@ -3,6 +3,7 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { requireE164, toE164 } from "./phone-numbers.ts";
+import { normalizeEmail } from "./users.ts";
 
 export interface ContactPhoneInput {
   number: string;
@@ -13,6 +14,11 @@ function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.trim();
   if (trimmed && trimmed.length > 200) throw new InvalidInputError("A contact name has at most 200 characters", "name");
   return trimmed || null;
+}
+
+function cleanEmail(email: string | null | undefined): string | null {
+  const trimmed = email?.trim();
+  return trimmed ? normalizeEmail(trimmed) : null;
 }
 
 /** Normalised numbers (duplicates dropped), each with the input field it came from. */
@@ -58,9 +64,10 @@ export async function createContact(
 ) {
   const phones = normalizePhones(input.phoneNumbers ?? [], (index) => `phoneNumbers.${index}.number`);
   const name = cleanName(input.name);
+  const email = cleanEmail(input.email);
   return writingPhones(prisma, phones, undefined, () =>
     prisma.contact.create({
-      data: { name, email: input.email?.trim() || null, phones: { create: phones.map(({ e164, label }) => ({ e164, label })) } },
+      data: { name, email, phones: { create: phones.map(({ e164, label }) => ({ e164, label })) } },
     }),
   );
 }
@@ -75,7 +82,7 @@ export async function updateContact(
     where: { id: contactId },
     data: {
       ...(input.name !== undefined ? { name: cleanName(input.name) } : {}),
-      ...(input.email !== undefined ? { email: input.email?.trim() || null } : {}),
+      ...(input.email !== undefined ? { email: cleanEmail(input.email) } : {}),
     },
   });
 }
