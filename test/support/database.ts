@@ -3,7 +3,7 @@
 import pg from "pg";
 import { openDatabase, pgConfigFromUrl } from "../../src/db.ts";
 import { applyMigrations } from "../../src/migrations.ts";
-import { TEMPLATE_DATABASE, databaseUrl, postgresUrl } from "./services.ts";
+import { databaseUrl, postgresUrl, templateDatabase } from "./services.ts";
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client(pgConfigFromUrl(postgresUrl));
@@ -15,12 +15,13 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-export async function prepareTemplateDatabase(): Promise<void> {
-  await admin(`DROP DATABASE IF EXISTS "${TEMPLATE_DATABASE}" WITH (FORCE)`);
-  await admin(`CREATE DATABASE "${TEMPLATE_DATABASE}"`);
-  const db = await openDatabase({ databaseUrl: databaseUrl(TEMPLATE_DATABASE), dataDir: "" });
+/** Creates this run's migrated template; returns a function that drops it. */
+export async function prepareTemplateDatabase(name: string): Promise<() => Promise<void>> {
+  await admin(`CREATE DATABASE "${name}"`);
+  const db = await openDatabase({ databaseUrl: databaseUrl(name), dataDir: "" });
   await applyMigrations(db.migrationAdapter());
   await db.close();
+  return () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
 export interface TestDatabase {
@@ -30,6 +31,6 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `switchboard_test_${crypto.randomUUID().replaceAll("-", "")}`;
-  await admin(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DATABASE}"`);
+  await admin(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
   return { url: databaseUrl(name), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
