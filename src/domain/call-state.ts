@@ -1,0 +1,175 @@
+// Pure rules for voice calls (R3.3–R3.8, R3.14). A call's state is derived from the latest
+// snapshot of each of its RingCentral parties plus milestones kept as "earliest time seen", so any
+// permutation or duplication of the same notifications derives the same state.
+
+export type PartyRole = "EXTERNAL" | "AGENT" | "IVR" | "QUEUE" | "OTHER";
+export type Direction = "INBOUND" | "OUTBOUND";
+export type CallStatus = "RINGING" | "QUEUED" | "IN_PROGRESS" | "ON_HOLD" | "ENDED" | "MISSED" | "ABANDONED" | "VOICEMAIL";
+
+/** RingCentral's party status codes (REFERENCE §3.2). */
+export type PartyStatusCode =
+  | "Setup"
+  | "Proceeding"
+  | "Answered"
+  | "Disconnected"
+  | "Gone"
+  | "Parked"
+  | "Hold"
+  | "VoiceMail"
+  | "FaxReceive"
+  | "VoiceMailScreening"
+  | "Tds";
+
+export interface PartyState {
+  partyId: string;
+  role: PartyRole;
+  /** RingCentral's direction of this leg. */
+  direction: "Inbound" | "Outbound";
+  extensionId: string | null;
+  statusCode: string;
+  reason: string | null;
+  missedCall: boolean;
+  queueCall: boolean;
+  sequence: number;
+  eventTime: Date;
+  firstEventAt: Date;
+  answeredAt: Date | null;
+  voicemailAt: Date | null;
+  endedAt: Date | null;
+}
+
+/** One party as a notification reports it. */
+export interface PartyEvent {
+  partyId: string;
+  role: PartyRole;
+  direction: "Inbound" | "Outbound";
+  extensionId: string | null;
+  statusCode: string;
+  reason: string | null;
+  missedCall: boolean;
+  queueCall: boolean;
+  sequence: number;
+  eventTime: Date;
+}
+
+const ENDED_CODES = new Set(["Disconnected", "Gone"]);
+const CONNECTED_CODES = new Set(["Answered", "Hold", "Parked"]);
+const VOICEMAIL_CODES = new Set(["VoiceMail", "VoiceMailScreening"]);
+
+function earliest(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a <= b ? a : b;
+}
+
+/**
+ * Folds one event into the party's state. The snapshot fields follow the highest sequence; the
+ * milestones keep the earliest time each was seen, whatever order events arrive in.
+ */
+export function applyPartyEvent(current: PartyState | null, event: PartyEvent): PartyState {
+  const newer = !current || event.sequence > current.sequence;
+  const snapshot = newer
+    ? {
+        partyId: event.partyId,
+        role: event.role,
+        direction: event.direction,
+        extensionId: event.extensionId,
+        statusCode: event.statusCode,
+        reason: event.reason,
+        missedCall: event.missedCall,
+        queueCall: event.queueCall,
+        sequence: event.sequence,
+        eventTime: event.eventTime,
+      }
+    : current!;
+  return {
+    ...snapshot,
+    firstEventAt: earliest(current?.firstEventAt ?? null, event.eventTime)!,
+    answeredAt: earliest(current?.answeredAt ?? null, CONNECTED_CODES.has(event.statusCode) ? event.eventTime : null),
+    voicemailAt: earliest(current?.voicemailAt ?? null, VOICEMAIL_CODES.has(event.statusCode) ? event.eventTime : null),
+    // A Disconnected with a reason is a transfer or redirect of this leg, not a hang-up, but the leg is over all the same.
+    endedAt: earliest(current?.endedAt ?? null, ENDED_CODES.has(event.statusCode) ? event.eventTime : null),
+  };
+}
+
+export interface DerivedCall {
+  status: CallStatus;
+  queuedAt: Date | null;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  talkSeconds: number | null;
+  /** The extension of the agent who holds the call now (or last held it): assignment follows it. */
+  answeredByExtensionId: string | null;
+  /** Agent extensions being rung right now. */
+  ringingExtensionIds: string[];
+  /** Agent extensions connected (answered or on hold) right now. */
+  connectedExtensionIds: string[];
+}
+
+const isEnded = (party: PartyState) => party.endedAt !== null;
+const byTime = (a: Date | null, b: Date | null) => (a?.getTime() ?? 0) - (b?.getTime() ?? 0);
+
+/** The parties whose answer means a person picked up (REFERENCE §3.3 B: not the caller's own leg). */
+function answeringParties(parties: PartyState[], direction: Direction): PartyState[] {
+  return direction === "INBOUND"
+    ? parties.filter((p) => p.role === "AGENT")
+    : parties.filter((p) => p.direction === "Inbound" && p.role !== "IVR" && p.role !== "QUEUE");
+}
+
+/** Agents who are on the call for the company: callees inbound, the caller outbound. */
+function companyAgents(parties: PartyState[], direction: Direction): PartyState[] {
+  return parties.filter((p) => p.role === "AGENT" && (direction === "INBOUND" ? p.direction === "Inbound" : true));
+}
+
+/**
+ * Whether the call is over. The caller leaving ends it; without an external party (extension to
+ * extension), it ends when every party has left and none left by transfer (a reason).
+ */
+function callIsOver(parties: PartyState[]): boolean {
+  const external = parties.filter((p) => p.role === "EXTERNAL");
+  if (external.length > 0) return external.every(isEnded);
+  return parties.length > 0 && parties.every(isEnded) && parties.some((p) => !p.reason);
+}
+
+function endedStatus(parties: PartyState[], answered: PartyState[]): CallStatus {
+  if (answered.length > 0) return "ENDED";
+  if (parties.some((p) => p.voicemailAt)) return "VOICEMAIL";
+  // Rung legs that timed out mean nobody answered; otherwise the caller hung up first.
+  const rung = parties.filter((p) => p.role === "AGENT");
+  const timedOut = rung.some((p) => p.missedCall && p.reason !== "Cancelled");
+  return timedOut ? "MISSED" : "ABANDONED";
+}
+
+export function deriveCall(parties: PartyState[], direction: Direction): DerivedCall {
+  const answering = answeringParties(parties, direction);
+  const answered = answering.filter((p) => p.answeredAt).sort((a, b) => byTime(a.answeredAt, b.answeredAt));
+  const agents = companyAgents(parties, direction);
+  const connected = agents.filter((p) => !isEnded(p) && CONNECTED_CODES.has(p.statusCode));
+  const queue = parties.filter((p) => p.role === "QUEUE").sort((a, b) => byTime(a.firstEventAt, b.firstEventAt));
+  const over = callIsOver(parties);
+  const answeredAt = answered[0]?.answeredAt ?? null;
+  const endedAt = over ? parties.map((p) => p.endedAt).sort((a, b) => byTime(b, a))[0] ?? null : null;
+  const holder = direction === "INBOUND" ? answered[answered.length - 1] : agents.find((p) => p.direction === "Outbound") ?? agents[0];
+  return {
+    status: over ? endedStatus(parties, answered) : liveStatus(parties, answered, connected, queue),
+    queuedAt: queue[0]?.firstEventAt ?? null,
+    answeredAt,
+    endedAt,
+    talkSeconds: over && answeredAt && endedAt ? Math.max(0, Math.round((endedAt.getTime() - answeredAt.getTime()) / 1000)) : null,
+    answeredByExtensionId: direction === "OUTBOUND" || answered.length > 0 ? holder?.extensionId ?? null : null,
+    ringingExtensionIds: over
+      ? []
+      : agents.filter((p) => !isEnded(p) && !p.answeredAt && !p.voicemailAt && p.direction === "Inbound").map((p) => p.extensionId!),
+    connectedExtensionIds: over ? [] : connected.map((p) => p.extensionId!),
+  };
+}
+
+function liveStatus(parties: PartyState[], answered: PartyState[], connected: PartyState[], queue: PartyState[]): CallStatus {
+  if (parties.some((p) => !isEnded(p) && VOICEMAIL_CODES.has(p.statusCode))) return "VOICEMAIL";
+  const talking = answered.filter((p) => !isEnded(p));
+  if (talking.some((p) => p.statusCode === "Answered")) return "IN_PROGRESS";
+  if (talking.length > 0 || connected.some((p) => p.statusCode === "Hold")) return "ON_HOLD";
+  if (answered.length > 0) return "IN_PROGRESS"; // between legs of a transfer
+  if (queue.length > 0 && queue.some((p) => !isEnded(p))) return "QUEUED";
+  return "RINGING";
+}

@@ -1,0 +1,162 @@
+// R3.14 and the capture checks at the domain level: the three real captures each make exactly one
+// conversation with the right direction, parties, assignee, status and durations, and any
+// permutation or duplication of their notifications ends in the in-order state, nothing twice.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { startTestApi, type TestApi } from "./support/api.ts";
+import { seedInbox } from "./support/seed.ts";
+import { CALLER_NUMBER, CAPTURES, DISPATCHER_NUMBER, MAIN_NUMBER, asNewCall, captureDirectory, readCapture } from "./support/captures.ts";
+import { ingestTelephonyNotification } from "../src/domain/calls.ts";
+import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
+
+let api: TestApi;
+let admin: Awaited<ReturnType<TestApi["createUser"]>>;
+let dispatcher: Awaited<ReturnType<TestApi["createUser"]>>;
+
+beforeAll(async () => {
+  api = await startTestApi({ redis: null });
+  // Users linked to the capture's extensions by email (R1.3).
+  admin = await api.createUser("ADMIN", "admin");
+  await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
+  dispatcher = await api.createUser("AGENT", "dispatcher");
+  await api.app.db.prisma.user.update({ where: { id: dispatcher.id }, data: { email: "dispatcher@switchboard.test" } });
+  const inbox = await seedInbox(api.app, "Phones", [admin.id, dispatcher.id]);
+  await api.app.db.prisma.channel.createMany({
+    data: [
+      { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id },
+      { type: "VOICE", phoneNumber: DISPATCHER_NUMBER, inboxId: inbox.id },
+    ],
+  });
+});
+afterAll(() => api.close());
+
+const deps = () => ({ prisma: api.app.db.prisma, pubsub: api.app.pubsub });
+
+async function replay(envelopes: Envelope[]) {
+  const outcomes = [];
+  for (const envelope of envelopes) outcomes.push(await ingestTelephonyNotification(deps(), captureDirectory, parseTelephonyNotification(envelope)));
+  return outcomes;
+}
+
+async function endState(telephonySessionId: string) {
+  const call = await api.app.db.prisma.call.findUniqueOrThrow({
+    where: { telephonySessionId },
+    include: { parties: { orderBy: { partyId: "asc" } }, conversation: { include: { activities: true, contact: { include: { phones: true } } } } },
+  });
+  const conversationCalls = await api.app.db.prisma.call.count({ where: { conversationId: call.conversationId } });
+  return {
+    conversationCalls,
+    direction: call.direction,
+    status: call.status,
+    talkSeconds: call.talkSeconds,
+    answeredAt: call.answeredAt?.toISOString() ?? null,
+    endedAt: call.endedAt?.toISOString() ?? null,
+    answeredById: call.answeredById,
+    assigneeId: call.conversation.assigneeId,
+    contact: call.conversation.contact?.phones.map((p) => p.e164) ?? [],
+    parties: call.parties.map((p) => ({ partyId: p.partyId.slice(-2), role: p.role, status: p.statusCode, sequence: p.sequence })),
+    callEndedActivities: call.conversation.activities.filter((a) => a.type === "CALL_ENDED").map((a) => a.data),
+  };
+}
+
+const sessionOf = (envelopes: Envelope[]) => (envelopes[0]!.body as { telephonySessionId: string }).telephonySessionId;
+
+describe("the real captures through call ingest", () => {
+  it("inbound PSTN → IVR → user: one INBOUND conversation, assigned to the answering user, ENDED with talk time; the IVR leg is no call of its own", async () => {
+    const envelopes = asNewCall(readCapture(CAPTURES.inbound), "in");
+    await replay(envelopes);
+    const state = await endState(sessionOf(envelopes));
+    expect(state).toMatchObject({
+      conversationCalls: 1,
+      direction: "INBOUND",
+      status: "ENDED",
+      answeredById: admin.id,
+      assigneeId: admin.id,
+      contact: [CALLER_NUMBER],
+    });
+    expect(state.parties.map((p) => [p.partyId, p.role, p.status])).toEqual([
+      ["-1", "EXTERNAL", "Disconnected"],
+      ["-2", "IVR", "Disconnected"],
+      ["-3", "AGENT", "Disconnected"],
+    ]);
+    // Talk time runs from the user's answer (seq 8) to the user's hang-up (seq 12 ends the call).
+    expect(state.talkSeconds).toBe(Math.round((Date.parse(state.endedAt!) - Date.parse(state.answeredAt!)) / 1000));
+    expect(state.talkSeconds).toBeGreaterThan(0);
+    expect(state.callEndedActivities).toHaveLength(1);
+  });
+
+  it("outbound user → PSTN: one OUTBOUND conversation assigned to the caller, answered when the customer answered", async () => {
+    const envelopes = asNewCall(readCapture(CAPTURES.outbound), "out");
+    await replay(envelopes);
+    const state = await endState(sessionOf(envelopes));
+    const customerAnswered = envelopes.find((e) => {
+      const party = (e.body as { parties: { id: string; status: { code: string } }[] }).parties[0]!;
+      return party.id.endsWith("-2") && party.status.code === "Answered";
+    })!;
+    expect(state).toMatchObject({ conversationCalls: 1, direction: "OUTBOUND", status: "ENDED", assigneeId: admin.id, contact: [CALLER_NUMBER] });
+    expect(state.answeredAt).toBe(new Date((customerAnswered.body as { eventTime: string }).eventTime).toISOString());
+  });
+
+  it("extension → extension from a connected number: one OUTBOUND conversation, answered on the callee's answer", async () => {
+    const envelopes = asNewCall(readCapture(CAPTURES.extensionToExtension), "ext");
+    await replay(envelopes);
+    const state = await endState(sessionOf(envelopes));
+    expect(state).toMatchObject({ conversationCalls: 1, direction: "OUTBOUND", status: "ENDED", assigneeId: dispatcher.id });
+    const calleeAnswered = envelopes.find((e) => {
+      const party = (e.body as { parties: { id: string; status: { code: string } }[] }).parties[0]!;
+      return party.id.endsWith("-2") && party.status.code === "Answered";
+    })!;
+    expect(state.answeredAt).toBe(new Date((calleeAnswered.body as { eventTime: string }).eventTime).toISOString());
+  });
+
+  it("ignores a replayed notification (same uuid) and reports it as a duplicate", async () => {
+    const envelopes = asNewCall(readCapture(CAPTURES.inbound), "dup");
+    await replay(envelopes);
+    const before = await endState(sessionOf(envelopes));
+    const events = await api.app.db.prisma.event.count();
+    expect(await replay(envelopes.slice(0, 3))).toEqual(["duplicate", "duplicate", "duplicate"]);
+    expect(await endState(sessionOf(envelopes))).toEqual(before);
+    expect(await api.app.db.prisma.event.count()).toBe(events);
+  });
+
+  it("does not show a call that never involves a connected number (R3.11)", async () => {
+    const envelopes = asNewCall(readCapture(CAPTURES.inbound), "elsewhere").map((e) => JSON.parse(JSON.stringify(e).replaceAll(MAIN_NUMBER, "+18005550000")) as Envelope);
+    expect(new Set(await replay(envelopes))).toEqual(new Set(["unrouted"]));
+    expect(await api.app.db.prisma.call.count({ where: { telephonySessionId: sessionOf(envelopes) } })).toBe(0);
+  });
+});
+
+describe("order-insensitivity (R3.14), property-based", () => {
+  for (const [name, file] of Object.entries(CAPTURES)) {
+    it(`${name}: any permutation with duplicates (same or new uuid) ends in the in-order state, with one call-ended entry`, async () => {
+      const expected = await (async () => {
+        const envelopes = asNewCall(readCapture(file), `order-${name}`);
+        await replay(envelopes);
+        return normalise(await endState(sessionOf(envelopes)));
+      })();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.shuffledSubarray(readCapture(file).map((_, i) => i), { minLength: 0 }),
+          fc.infiniteStream(fc.integer({ min: 0, max: 1000 })),
+          async (duplicatedIndexes, seeds) => {
+            run += 1;
+            const envelopes = asNewCall(readCapture(file), `${name}-${run}`);
+            // Duplicates: some with the same uuid (a replay), some re-sent under a fresh uuid.
+            const extra = duplicatedIndexes.map((i, n) => (n % 2 === 0 ? envelopes[i]! : { ...envelopes[i]!, uuid: `${envelopes[i]!.uuid}-again` }));
+            const all = [...envelopes, ...extra];
+            const order = all.map((e) => ({ e, key: seeds.next().value as number })).sort((a, b) => a.key - b.key).map((x) => x.e);
+            await replay(order);
+            expect(normalise(await endState(sessionOf(envelopes)))).toEqual(expected);
+          },
+        ),
+        { numRuns: 12 },
+      );
+    });
+  }
+});
+
+/** The end state minus what names the run (session ids differ by design). */
+function normalise(state: Awaited<ReturnType<typeof endState>>) {
+  return { ...state, callEndedActivities: state.callEndedActivities.map((d) => ({ ...(d as object), callId: undefined })) };
+}
