@@ -248,6 +248,27 @@ describe("conversations through the API", () => {
     ]);
   });
 
+  it("stays idempotent when the same change arrives concurrently: one activity each, no errors", async () => {
+    const inbox = await seedInbox(api.app, "Concurrent", [ana.id, bob.id]);
+    const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
+    const tag = await createTag("concurrent");
+    const id = conversation.globalId;
+    const times = <T>(n: number, run: () => Promise<T>) => Promise.all(Array.from({ length: n }, run));
+    const typenames = (results: ExecutionResult<Record<string, { __typename: string }>>[]) =>
+      results.map((r) => (r.errors ? `errors: ${JSON.stringify(r.errors)}` : Object.values(r.data!)[0]!.__typename));
+
+    const tagged = await times(6, () => api.request(TagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token));
+    expect(typenames(tagged)).toEqual(Array(6).fill("ConversationPayload"));
+    const assigned = await times(6, () => api.request(AssignConversationFullDocument, { conversationId: id, assigneeId: bob.globalId }, ana.token));
+    expect(typenames(assigned)).toEqual(Array(6).fill("ConversationPayload"));
+    const archived = await times(6, () => api.request(ArchiveConversationFullDocument, { conversationId: id }, ana.token));
+    expect(typenames(archived)).toEqual(Array(6).fill("ConversationPayload"));
+    const untagged = await times(6, () => api.request(UntagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token));
+    expect(typenames(untagged)).toEqual(Array(6).fill("ConversationPayload"));
+
+    expect(activityTypes((await timeline(id)).edges.map((e) => e.node))).toEqual(["TAGGED", "ASSIGNED", "ARCHIVED", "UNTAGGED"]);
+  });
+
   it("rejects unknown tags and bad tag input with typed errors and writes nothing", async () => {
     const inbox = await seedInbox(api.app, "Tag errors", [ana.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });

@@ -21,6 +21,14 @@ export async function requireVisibleConversation(tx: Transaction | PrismaClient,
   return conversation;
 }
 
+/**
+ * Serialises concurrent changes to one conversation until commit, so each sees the one before it:
+ * a repeated change stays a no-op instead of writing a second activity or a duplicate row.
+ */
+async function lockConversation(tx: Transaction, id: string) {
+  await tx.$executeRaw`SELECT 1 FROM "Conversation" WHERE id = ${id}::uuid FOR UPDATE`;
+}
+
 /** Writes a timeline activity and the matching event. */
 export async function recordActivity(
   tx: Transaction,
@@ -77,6 +85,7 @@ export async function openConversation(
 
 export async function assignConversation(deps: Deps, viewer: Viewer, conversationId: string, assigneeId: string) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     const assignee = await tx.user.findUnique({ where: { id: assigneeId }, include: { memberships: true } });
     if (!assignee) throw new NotFoundError("User");
@@ -93,6 +102,7 @@ export async function assignConversation(deps: Deps, viewer: Viewer, conversatio
 
 export async function unassignConversation(deps: Deps, viewer: Viewer, conversationId: string) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (!conversation.assigneeId) return conversation;
     const updated = await touch(tx, conversationId, { assignee: { disconnect: true } });
@@ -103,6 +113,7 @@ export async function unassignConversation(deps: Deps, viewer: Viewer, conversat
 
 export async function archiveConversation(deps: Deps, viewer: Viewer | null, conversationId: string, actorId: string | null = viewer?.id ?? null) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = viewer
       ? await requireVisibleConversation(tx, viewer, conversationId)
       : await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: conversationWithInboxes });
@@ -115,6 +126,7 @@ export async function archiveConversation(deps: Deps, viewer: Viewer | null, con
 
 export async function reopenConversation(deps: Deps, viewer: Viewer, conversationId: string) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (conversation.status === "OPEN") return conversation;
     const updated = await touch(tx, conversationId, { status: "OPEN", archivedAt: null });
@@ -125,6 +137,7 @@ export async function reopenConversation(deps: Deps, viewer: Viewer, conversatio
 
 export async function tagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     const tag = await tx.tag.findUnique({ where: { id: tagId } });
     if (!tag) throw new NotFoundError("Tag");
@@ -138,6 +151,7 @@ export async function tagConversation(deps: Deps, viewer: Viewer, conversationId
 
 export async function untagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
   return inTransaction(deps, async (tx, log) => {
+    await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     const removed = await tx.conversationTag.deleteMany({ where: { conversationId, tagId } });
     if (removed.count === 0) return conversation;
