@@ -1,0 +1,62 @@
+// Exactly one worker runs a RingCentral connection at a time (R2.4 with several processes): a
+// PostgreSQL session-level advisory lock held on a dedicated connection for as long as the worker
+// runs the connection. If the process dies, PostgreSQL drops the connection and the lock with it,
+// and a standby takes over at its next reconcile. The embedded database is single-process: an
+// in-memory lease is enough there.
+import pg from "pg";
+
+export interface ConnectionLease {
+  release(): Promise<void>;
+}
+
+export interface LeaseProvider {
+  /** The lease, or null when another process holds it. */
+  acquire(connectionId: string): Promise<ConnectionLease | null>;
+  close(): Promise<void>;
+}
+
+const LEASE_NAMESPACE = 7_310_003;
+
+export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
+  const held = new Map<string, pg.Client>();
+  return {
+    async acquire(connectionId) {
+      if (held.has(connectionId)) return null;
+      const client = new pg.Client(config);
+      await client.connect();
+      const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
+        LEASE_NAMESPACE,
+        connectionId,
+      ]);
+      if (!result.rows[0]?.locked) {
+        await client.end();
+        return null;
+      }
+      held.set(connectionId, client);
+      return {
+        release: async () => {
+          held.delete(connectionId);
+          await client.end().catch(() => {});
+        },
+      };
+    },
+    async close() {
+      await Promise.all([...held.values()].map((client) => client.end().catch(() => {})));
+      held.clear();
+    },
+  };
+}
+
+export function inProcessLeases(): LeaseProvider {
+  const held = new Set<string>();
+  return {
+    async acquire(connectionId) {
+      if (held.has(connectionId)) return null;
+      held.add(connectionId);
+      return { release: async () => void held.delete(connectionId) };
+    },
+    async close() {
+      held.clear();
+    },
+  };
+}

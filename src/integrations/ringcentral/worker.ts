@@ -1,0 +1,198 @@
+// The RingCentral worker (R2.4, R9.3): for every connection with a connected channel, one SDK,
+// one WebSocket subscription carrying all the event filters needed, and a dispatcher that turns
+// notifications into domain changes. Exactly one process runs a connection at a time (a lease).
+import { Subscriptions } from "@ringcentral/subscriptions";
+import type { SDK } from "@ringcentral/sdk";
+import type { Logger } from "../../logger.ts";
+import type { Deps } from "../../domain/events.ts";
+import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
+import type { ConnectionLease, LeaseProvider } from "./lease.ts";
+import { NotificationDispatcher } from "./dispatcher.ts";
+
+/** What the worker needs from a logged-in connection (client.ts provides it). */
+export interface ConnectionClient {
+  sdk: SDK;
+  listExtensions(): Promise<ExtensionInfo[]>;
+  close(): Promise<void>;
+}
+
+export type ConnectionClientFactory = (connectionId: string) => Promise<ConnectionClient>;
+
+export interface WorkerOptions extends Deps {
+  log: Logger;
+  clients: ConnectionClientFactory;
+  leases: LeaseProvider;
+  /** How often to look for connections to start or stop. */
+  reconcileIntervalMs?: number;
+  /** Called after a gap (failed recovery, restart): reconcile from RingCentral's history. */
+  catchUp?: (connectionId: string, client: ConnectionClient) => Promise<void>;
+}
+
+/** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
+ * extensions that own connected SMS numbers, voicemail for every user extension. */
+export function eventFiltersFor(smsExtensionIds: string[], userExtensionIds: string[]): string[] {
+  return [
+    "/restapi/v1.0/account/~/telephony/sessions",
+    ...smsExtensionIds.flatMap((id) => [
+      `/restapi/v1.0/account/~/extension/${id}/message-store/instant?type=SMS`,
+      `/restapi/v1.0/account/~/extension/${id}/message-store`,
+    ]),
+    ...userExtensionIds.map((id) => `/restapi/v1.0/account/~/extension/${id}/voicemail`),
+  ];
+}
+
+class ExtensionDirectory implements CallDirectory {
+  private byId = new Map<string, ExtensionInfo>();
+
+  replace(extensions: ExtensionInfo[]): void {
+    this.byId = new Map(extensions.map((e) => [e.id, e]));
+  }
+
+  extension(extensionId: string): ExtensionInfo | undefined {
+    return this.byId.get(extensionId);
+  }
+
+  all(): ExtensionInfo[] {
+    return [...this.byId.values()];
+  }
+}
+
+/** Runs one connection: subscription, dispatch, recovery handling. */
+class ConnectionRunner {
+  private readonly directory = new ExtensionDirectory();
+  private client: ConnectionClient | null = null;
+  private revoke: (() => Promise<void>) | null = null;
+  private dispatcher: NotificationDispatcher | null = null;
+
+  constructor(
+    readonly connectionId: string,
+    private readonly lease: ConnectionLease,
+    private readonly options: WorkerOptions,
+  ) {}
+
+  private get log() {
+    return this.options.log.child({ connectionId: this.connectionId });
+  }
+
+  async start(): Promise<void> {
+    this.client = await this.options.clients(this.connectionId);
+    this.directory.replace(await this.client.listExtensions());
+    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log);
+    await this.subscribe(this.client);
+    await this.catchUp("start");
+  }
+
+  private async smsExtensionIds(): Promise<string[]> {
+    const channels = await this.options.prisma.channel.findMany({
+      where: { connectionId: this.connectionId, type: "SMS", disconnectedAt: null },
+      select: { ringCentralExtensionId: true },
+    });
+    return [...new Set(channels.flatMap((c) => (c.ringCentralExtensionId ? [c.ringCentralExtensionId] : ["~"])))];
+  }
+
+  private async subscribe(client: ConnectionClient): Promise<void> {
+    const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
+    const filters = eventFiltersFor(await this.smsExtensionIds(), users);
+    const subscription = new Subscriptions({ sdk: client.sdk }).createSubscription();
+    subscription.on(subscription.events.notification, (envelope: unknown) => this.dispatcher!.enqueue(envelope));
+    const registered = await subscription.setEventFilters(filters).register();
+    // @ringcentral/subscriptions does not re-emit the WebSocket extension's recovery events.
+    const emitter = (registered.wse as unknown as { eventEmitter: import("node:events").EventEmitter }).eventEmitter;
+    // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history.
+    emitter.on("autoRecoverFailed", () => void this.catchUp("recovery failed"));
+    emitter.on("autoRecoverError", (error: unknown) => this.log.warn({ err: error }, "RingCentral subscription cannot reconnect yet"));
+    emitter.on("autoRecoverSuccess", () => this.log.info("RingCentral subscription recovered"));
+    this.revoke = async () => {
+      await registered.revoke().catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
+    };
+    this.log.info({ filters: filters.length }, "RingCentral subscription active");
+  }
+
+  private async catchUp(reason: string): Promise<void> {
+    if (!this.options.catchUp || !this.client) return;
+    try {
+      this.log.info({ reason }, "catching up from RingCentral");
+      await this.options.catchUp(this.connectionId, this.client);
+    } catch (error) {
+      this.log.error({ err: error, reason }, "catch-up failed");
+    }
+  }
+
+  /** Waits for notifications already received to be applied (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.dispatcher?.idle() ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    await this.revoke?.();
+    await this.dispatcher?.idle();
+    await this.client?.close();
+    await this.lease.release();
+  }
+}
+
+export interface RingCentralWorker {
+  /** Starts or stops connection runners to match the database now. */
+  reconcile(): Promise<void>;
+  /** Resolves once every notification received so far has been applied. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function startRingCentralWorker(options: WorkerOptions): RingCentralWorker {
+  const runners = new Map<string, ConnectionRunner>();
+  let closed = false;
+  let reconciling: Promise<void> = Promise.resolve();
+
+  async function wantedConnections(): Promise<string[]> {
+    const rows = await options.prisma.ringCentralConnection.findMany({
+      where: { channels: { some: { disconnectedAt: null } } },
+      select: { id: true },
+    });
+    return rows.map((r) => r.id);
+  }
+
+  async function reconcileOnce(): Promise<void> {
+    if (closed) return;
+    const wanted = new Set(await wantedConnections());
+    for (const [id, runner] of runners) {
+      if (!wanted.has(id)) {
+        runners.delete(id);
+        await runner.stop();
+      }
+    }
+    for (const id of wanted) {
+      if (runners.has(id)) continue;
+      const lease = await options.leases.acquire(id);
+      if (!lease) continue; // another process runs it
+      const runner = new ConnectionRunner(id, lease, options);
+      try {
+        await runner.start();
+        runners.set(id, runner);
+      } catch (error) {
+        options.log.error({ err: error, connectionId: id }, "could not start the RingCentral connection; will retry");
+        await runner.stop().catch(() => {});
+      }
+    }
+  }
+
+  const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
+  const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 30_000);
+  timer.unref();
+  void reconcile();
+
+  return {
+    reconcile,
+    idle: async () => {
+      await reconciling;
+      await Promise.all([...runners.values()].map((r) => r.idle()));
+    },
+    close: async () => {
+      closed = true;
+      clearInterval(timer);
+      await reconciling;
+      await Promise.all([...runners.values()].map((r) => r.stop()));
+      runners.clear();
+    },
+  };
+}
