@@ -1,4 +1,3 @@
-import { GraphQLError } from "graphql";
 import { builder } from "../schema/builder.ts";
 import { mutationErrors } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
@@ -8,7 +7,7 @@ import { UserRef } from "../schema/users.ts";
 import { CallRef, RecordingRef } from "../schema/calls.ts";
 import { CommentPayload, ConversationPayload, TagPayload } from "../schema/payloads.ts";
 import { ConversationEventRef, MentionEventRef } from "../schema/events.ts";
-import { canSeeInbox, visibleConversations, visibleEvents } from "../domain/access.ts";
+import { visibleConversations, visibleEvents } from "../domain/access.ts";
 import {
   addComment,
   archiveConversation,
@@ -20,6 +19,7 @@ import {
 } from "../domain/conversations.ts";
 import { createTag, deleteTag } from "../domain/tags.ts";
 import { resumableEvents } from "../domain/events.ts";
+import { parseEventCursor, requireVisibleInbox } from "./event-streams.ts";
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
   description: "Narrows a conversation list; all given fields must match.",
@@ -30,13 +30,6 @@ const ConversationFilter = builder.inputType("ConversationFilter", {
     unassigned: t.boolean({ required: false, description: "Only those nobody is assigned to." }),
   }),
 });
-
-/** `after` cursors are event sequences: decimal digits. */
-function parseCursor(after: string | null | undefined): bigint | null {
-  if (after == null) return null;
-  if (!/^\d{1,19}$/.test(after)) throw new GraphQLError(`"${after}" is not an event cursor`, { extensions: { code: "BAD_USER_INPUT" } });
-  return BigInt(after);
-}
 
 builder.queryFields((t) => ({
   conversations: t.prismaConnection({
@@ -170,11 +163,9 @@ builder.subscriptionFields((t) => ({
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
     subscribe: async (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
-      const after = parseCursor(args.after);
-      const inbox = await ctx.prisma.inbox.findUnique({ where: { id: args.inboxId.id }, select: { id: true } });
-      if (!inbox || !canSeeInbox(viewer, inbox.id)) throw new GraphQLError("Inbox not found", { extensions: { code: "NOT_FOUND" } });
-      return resumableEvents(ctx, "inbox", inbox.id, { inboxIds: { has: inbox.id } }, after);
+      const after = parseEventCursor(args.after);
+      const inboxId = await requireVisibleInbox(ctx, args.inboxId.id);
+      return resumableEvents(ctx, "inbox", inboxId, { inboxIds: { has: inboxId } }, after);
     },
     resolve: (event) => event,
   }),
@@ -184,7 +175,7 @@ builder.subscriptionFields((t) => ({
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
     subscribe: async (_root, args, ctx) => {
       const viewer = viewerOf(ctx);
-      const after = parseCursor(args.after);
+      const after = parseEventCursor(args.after);
       const where = { AND: [{ type: "COMMENT_ADDED", userIds: { has: viewer.id } }, visibleEvents(viewer)] };
       return resumableEvents(ctx, "user", viewer.id, where, after, (event) => event.type === "COMMENT_ADDED");
     },

@@ -1,6 +1,6 @@
 import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
-import { visibleComments, visibleConversations } from "../domain/access.ts";
+import { visibleCalls, visibleComments, visibleConversations } from "../domain/access.ts";
 import type { EventRecord } from "../pubsub.ts";
 
 export const ConversationEventRef = builder.objectRef<EventRecord>("ConversationEvent").implement({
@@ -40,6 +40,64 @@ export const MentionEventRef = builder.objectRef<EventRecord>("MentionEvent").im
       description: "The comment (null if you cannot see its conversation).",
       resolve: (query, event, _args, ctx) =>
         ctx.prisma.comment.findFirst({ ...query, where: { AND: [{ id: String(event.payload.commentId) }, visibleComments(viewerOf(ctx))] } }),
+    }),
+  }),
+});
+
+export const IncomingCallEventRef = builder.objectRef<EventRecord>("IncomingCallEvent").implement({
+  description: "RingCentral is ringing you: who is calling, about which conversation (R3.2).",
+  fields: (t) => ({
+    cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
+    createdAt: t.field({ type: "DateTime", description: "When the ringing started.", resolve: (e) => e.createdAt }),
+    callerNumber: t.string({
+      nullable: true,
+      description: "The caller's number, E.164 when it is one.",
+      resolve: (e) => (e.payload.fromNumber as string | null) ?? null,
+    }),
+    call: t.prismaField({
+      type: "Call",
+      nullable: true,
+      description: "The call.",
+      resolve: (query, event, _args, ctx) =>
+        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: String(event.payload.callId) }, visibleCalls(viewerOf(ctx))] } }),
+    }),
+    conversation: t.prismaField({
+      type: "Conversation",
+      nullable: true,
+      description: "The conversation, with its contact and inboxes.",
+      resolve: (query, event, _args, ctx) =>
+        event.conversationId
+          ? ctx.prisma.conversation.findFirst({ ...query, where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] } })
+          : null,
+    }),
+  }),
+});
+
+export const CallUpdatedEventRef = builder.objectRef<EventRecord>("CallUpdatedEvent").implement({
+  description: "A call changed state (R8.2).",
+  fields: (t) => ({
+    cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
+    createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
+    call: t.prismaField({
+      type: "Call",
+      nullable: true,
+      description: "The call as it is now.",
+      resolve: (query, event, _args, ctx) =>
+        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: String(event.payload.callId) }, visibleCalls(viewerOf(ctx))] } }),
+    }),
+  }),
+});
+
+export const AgentStatusEventRef = builder.objectRef<EventRecord>("AgentStatusEvent").implement({
+  description: "A teammate's availability changed (by hand, or automatically during calls, R3.13).",
+  fields: (t) => ({
+    cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
+    createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
+    automatic: t.boolean({ description: "Set by a call starting or ending.", resolve: (e) => e.payload.automatic === true }),
+    user: t.prismaField({
+      type: "User",
+      description: "Who changed.",
+      resolve: (query, event, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(event.payload.userId) } }),
     }),
   }),
 });

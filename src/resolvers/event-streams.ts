@@ -1,0 +1,19 @@
+// Shared by the resumable subscriptions: cursor parsing and the inbox access check.
+import { GraphQLError } from "graphql";
+import type { Context } from "../context.ts";
+import { canSeeInbox } from "../domain/access.ts";
+import { viewerOf } from "../schema/viewer.ts";
+
+/** `after` cursors are event sequences: decimal digits. */
+export function parseEventCursor(after: string | null | undefined): bigint | null {
+  if (after == null) return null;
+  if (!/^\d{1,19}$/.test(after)) throw new GraphQLError(`"${after}" is not an event cursor`, { extensions: { code: "BAD_USER_INPUT" } });
+  return BigInt(after);
+}
+
+/** The inbox id, when it exists and the viewer may see it; otherwise NOT_FOUND, as if missing. */
+export async function requireVisibleInbox(ctx: Context, inboxId: string): Promise<string> {
+  const inbox = await ctx.prisma.inbox.findUnique({ where: { id: inboxId }, select: { id: true } });
+  if (!inbox || !canSeeInbox(viewerOf(ctx), inbox.id)) throw new GraphQLError("Inbox not found", { extensions: { code: "NOT_FOUND" } });
+  return inbox.id;
+}
