@@ -34,7 +34,20 @@ export async function startApp(config: Config, log: Logger, options: { onQuery?:
       readiness: { database: () => db.ping(), pubsub: () => pubsub.ping() },
     },
   });
-  await new Promise<void>((resolve) => api.server.listen(config.port, config.host, resolve));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      api.server.once("error", reject);
+      api.server.listen(config.port, config.host, () => {
+        api.server.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    // e.g. EADDRINUSE: report it to the caller instead of crashing, and release what was opened.
+    await pubsub.close();
+    await db.close();
+    throw error;
+  }
   const { port } = api.server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   log.info({ url: `${url}/graphql`, database: db.kind, pubsub: config.redisUrl ? "redis" : "memory" }, "switchboard is listening");

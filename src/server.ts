@@ -107,7 +107,16 @@ function tooManySubscriptions(limit: number): GraphQLError[] {
 
 function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerContext, Context>, options: ServerOptions) {
   const maskError = maskErrorFor(options.services.log);
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // Upgrades are routed here by hand (noServer): attached with `server`, ws would re-emit the HTTP
+  // server's own errors (EADDRINUSE…) as "internal errors" of graphql-ws.
+  const wsServer = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (req, socket, head) => {
+    if (new URL(req.url ?? "/", "http://localhost").pathname !== yoga.graphqlEndpoint) {
+      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+      return;
+    }
+    wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit("connection", client, req));
+  });
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
   const handle = useServer(
     {

@@ -7,12 +7,14 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient } from "graphql-ws";
 import WebSocket from "ws";
+import pg from "pg";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { seedConversation, seedInbox } from "./support/seed.ts";
-import { redisUrl } from "./support/services.ts";
+import { postgresUrl, redisUrl } from "./support/services.ts";
+import { pgConfigFromUrl } from "../src/db.ts";
 
 const CLI = new URL("../bin/switchboard.js", import.meta.url).pathname;
 const CONVERSATION_EVENTS = `subscription Events($inboxId: ID!, $after: String) {
@@ -136,6 +138,12 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
     expect(response.status).toBe(200);
   });
 
+  it("accepts WebSocket upgrades on /graphql only", async () => {
+    const socket = new WebSocket(`${api.url.replace("http", "ws")}/elsewhere`);
+    const [error] = (await once(socket, "error")) as [Error];
+    expect(error.message).toContain("400");
+  });
+
   it("/ready answers 200 when the database and Redis answer", async () => {
     const response = await fetch(`${api.url}/ready`);
     expect(response.status).toBe(200);
@@ -185,6 +193,28 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
     const all = logs.lines.join("\n");
     for (const secret of [user.token, unknownToken, "hunter2", "cs-secret", "eyJ.secret"]) expect(all).not.toContain(secret);
     expect(all).toContain("[redacted]");
+  });
+});
+
+describe("start-up failures", () => {
+  it("rejects (instead of crashing the process) when the port is taken, and releases the database", async () => {
+    const first = await startTestApi();
+    const database = await createTestDatabase();
+    try {
+      const port = new URL(first.url).port;
+      await expect(startTestApi({ database, env: { PORT: port } })).rejects.toThrow(/EADDRINUSE/);
+      const client = new pg.Client(pgConfigFromUrl(postgresUrl));
+      await client.connect();
+      try {
+        const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [new URL(database.url).pathname.slice(1)]);
+        expect(rows[0].n).toBe(0);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await first.close();
+      await database.drop();
+    }
   });
 });
 
