@@ -1,7 +1,21 @@
 // Expected failures of domain operations. The GraphQL layer exposes them as typed errors in
 // mutation payloads (and as error codes elsewhere); anything else is a bug and is masked.
 
-export type ErrorCode = "NOT_FOUND" | "BAD_USER_INPUT" | "FORBIDDEN" | "CONFLICT";
+export type ErrorCode =
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "FORBIDDEN"
+  | "CONFLICT"
+  // RingCentral failures (src/domain/ringcentral-errors.ts).
+  | "RINGCENTRAL_AUTH_FAILED"
+  | "RINGCENTRAL_PERMISSION_DENIED"
+  | "RINGCENTRAL_RATE_LIMITED"
+  | "RINGCENTRAL_UNAVAILABLE"
+  | "RINGCENTRAL_REQUEST_REJECTED"
+  | "RINGCENTRAL_LOGIN_REQUIRED"
+  | "RINGCENTRAL_NOT_CONNECTED"
+  // Credentials cannot be stored: no encryption key (src/secrets.ts).
+  | "ENCRYPTION_KEY_REQUIRED";
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
