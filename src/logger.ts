@@ -4,22 +4,31 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-const REDACTED_PATHS = [
+/** Keys that hold secrets, in the spellings they come in (HTTP headers, RingCentral token
+ * responses, our own config). Redaction paths are case-sensitive and match exact depths. */
+const SECRET_KEYS = [
   "authorization",
-  "*.authorization",
-  "headers.authorization",
-  "*.headers.authorization",
+  "Authorization",
+  "cookie",
+  "Cookie",
   "token",
-  "*.token",
+  "accessToken",
+  "refreshToken",
+  "access_token",
+  "refresh_token",
   "clientSecret",
-  "*.clientSecret",
+  "client_secret",
   "jwt",
-  "*.jwt",
   "password",
-  "*.password",
   "connectionParams",
-  "*.connectionParams",
+  "encryptionKey",
+  "databaseUrl",
+  "redisUrl",
+  "verificationToken",
 ];
+
+/** Up to three levels deep: `{ token }`, `{ session: { token } }`, `{ err: { headers: { Authorization } } }`. */
+const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: "switchboard" } }, destination);

@@ -182,6 +182,9 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
     // Careless logging of whole objects is redacted by path, too.
     logs.logger.info({ req: { headers: { authorization: `Bearer ${user.token}` } }, connectionParams: { authorization: `Bearer ${user.token}` } }, "careless");
     logs.logger.info({ token: user.token, nested: { password: "hunter2", clientSecret: "cs-secret", jwt: "eyJ.secret" } }, "careless too");
+    logs.logger.warn({ err: { response: { headers: { Authorization: `Bearer ${user.token}` } } } }, "an SDK error with its request");
+    logs.logger.info({ session: { access_token: "rc-access-secret", refresh_token: "rc-refresh-secret" } }, "a token response");
+    logs.logger.info({ config: { databaseUrl: "postgresql://u:db-pass@h/db", redisUrl: "redis://:redis-pass@h", encryptionKey: "key-bytes" } }, "config");
 
     expect(logs.lines.length).toBeGreaterThan(0);
     for (const line of logs.lines) {
@@ -191,7 +194,7 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
       expect(typeof entry.time).toBe("number");
     }
     const all = logs.lines.join("\n");
-    for (const secret of [user.token, unknownToken, "hunter2", "cs-secret", "eyJ.secret"]) expect(all).not.toContain(secret);
+    for (const secret of [user.token, unknownToken, "hunter2", "cs-secret", "eyJ.secret", "rc-access-secret", "rc-refresh-secret", "db-pass", "redis-pass", "key-bytes"]) expect(all).not.toContain(secret);
     expect(all).toContain("[redacted]");
   });
 });
