@@ -67,7 +67,9 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
   const plugins: Plugin[] = [
     EnvelopArmorPlugin({
       maxDepth: { n: config.limits.maxDepth, ...rejectWithCode },
-      costLimit: { maxCost: config.limits.maxCost, ...rejectWithCode },
+      // Linear cost (objects 2, scalars 1): armor's default depth factor of 1.5 made an ordinary
+      // inbox page with its calls and timeline cost over 30,000.
+      costLimit: { maxCost: config.limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1, ...rejectWithCode },
       maxAliases: { n: config.limits.maxAliases, ...rejectWithCode },
       blockFieldSuggestion: { enabled: false },
     }),

@@ -47,7 +47,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const config = loadConfig({
     PORT: "0",
     HOST: "127.0.0.1",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...(database ? { DATABASE_URL: database.url } : { DATA_DIR: options.dataDir ?? "" }),
     ...(redis ? { REDIS_URL: redis } : {}),
     ...options.env,

@@ -1,0 +1,65 @@
+// End to end: the simulator plays calls, the worker receives them over a real RingCentral
+// WebSocket subscription (unmodified SDK), and clients see them only through GraphQL (HTTP and
+// graphql-ws) — R2.4, R3.1–R3.4, R3.13.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { seedInbox } from "./support/seed.ts";
+import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
+
+let sim: Simulator;
+let api: TestApi;
+let worker: Awaited<ReturnType<typeof startTestWorker>>["worker"];
+let admin: Awaited<ReturnType<TestApi["createUser"]>>;
+let inbox: Awaited<ReturnType<typeof seedInbox>>;
+
+const MAIN_NUMBER = "+18003151571";
+
+beforeAll(async () => {
+  sim = await startTestSimulator();
+  api = await startTestApi();
+  admin = await api.createUser("ADMIN", "babji");
+  // Linked to the simulator's admin extension 809646016 by email (R1.3).
+  await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
+  inbox = await seedInbox(api.app, "Main line", [admin.id]);
+  ({ worker } = await startTestWorker(api.app, sim));
+  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
+  await worker.reconcile();
+});
+afterAll(async () => {
+  await worker?.close();
+  await api?.close();
+  await sim?.close();
+});
+
+const CALL_QUERY = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 5) { edges { node {
+  id status assignee { email } contact { phoneNumbers { number } }
+  calls(first: 5) { edges { node { direction status talkSeconds answeredBy { email } parties { status } } } }
+  timeline(first: 20) { edges { node { __typename ... on Activity { type data } } } }
+} } } } } }`;
+
+describe("voice calls end to end", () => {
+  it("rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk time", async () => {
+    const rings = subscribe(api.wsClient(admin.token), `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`);
+    const updates = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`, { inbox: inbox.globalId });
+    await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", hold: true, from: "+14083388064" });
+    const [ring] = await rings.until(1);
+    expect(ring!.data).toMatchObject({ incomingCall: { callerNumber: "+14083388064" } });
+    const statuses = async () => (await updates.until(updates.received.length + 1)).map((e) => (e.data as any).callUpdated.call.status);
+    while (!(await statuses()).includes("ENDED"));
+    await worker.idle();
+
+    const result = await api.request<any, any>(CALL_QUERY, { inbox: inbox.globalId }, admin.token);
+    expect(result.errors).toBeUndefined();
+    const conversation = result.data.node.conversations.edges[0].node;
+    expect(result.data.node.conversations.edges).toHaveLength(1);
+    expect(conversation).toMatchObject({ status: "OPEN", assignee: { email: "admin@switchboard.test" }, contact: { phoneNumbers: [{ number: "+14083388064" }] } });
+    const call = conversation.calls.edges[0].node;
+    expect(call).toMatchObject({ direction: "INBOUND", status: "ENDED", answeredBy: { email: "admin@switchboard.test" } });
+    expect(call.talkSeconds).toBeGreaterThanOrEqual(0);
+    const activities = conversation.timeline.edges.map((e: any) => e.node).filter((n: any) => n.__typename === "Activity").map((a: any) => a.type);
+    expect(activities).toEqual(expect.arrayContaining(["ASSIGNED", "CALL_ENDED"]));
+    rings.unsubscribe();
+    updates.unsubscribe();
+  });
+});
