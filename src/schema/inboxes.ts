@@ -36,10 +36,12 @@ export const InboxRef = builder.prismaNode("Inbox", {
         ctx.prisma.conversation.findMany({
           ...query,
           where: {
-            inboxes: { some: { inboxId: inbox.id } },
-            ...(args.status ? { status: args.status } : {}),
-            ...(args.assigneeId ? { assigneeId: args.assigneeId.id } : {}),
-            ...(args.unassigned ? { assigneeId: null } : {}),
+            AND: [
+              { inboxes: { some: { inboxId: inbox.id } } },
+              args.status ? { status: args.status } : {},
+              args.assigneeId ? { assigneeId: args.assigneeId.id } : {},
+              args.unassigned ? { assigneeId: null } : {},
+            ],
           },
           orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
         }),
