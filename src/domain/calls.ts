@@ -32,6 +32,8 @@ export interface TelephonyParty {
   muted: boolean;
   /** The session this party moved from or to (attended transfers). */
   peerTelephonySessionId: string | null;
+  /** RingCentral recordings of this party's leg (R3.12). */
+  recordingIds?: string[];
 }
 
 export interface TelephonyNotification {
@@ -278,8 +280,19 @@ async function applyToCall(tx: Transaction, log: EventLog, directory: CallDirect
     }
   }
   await joinTransferInboxes(tx, log, call, batch.flatMap((n) => n.parties));
+  await notePendingRecordings(tx, call, batch.flatMap((n) => n.parties));
   const after = deriveCall([...states.values()], direction);
   await saveDerived(tx, log, directory, call, before, after);
+}
+
+/** A recording RingCentral started is PENDING until the call log shows it (or shows none). */
+async function notePendingRecordings(tx: Transaction, call: CallRow, parties: TelephonyParty[]) {
+  const ids = [...new Set(parties.flatMap((p) => p.recordingIds ?? []))];
+  if (ids.length === 0) return;
+  await tx.recording.createMany({
+    data: ids.map((ringCentralId) => ({ ringCentralId, kind: "CALL" as const, state: "PENDING" as const, callId: call.id })),
+    skipDuplicates: true,
+  });
 }
 
 const TERMINAL = new Set(["ENDED", "MISSED", "ABANDONED", "VOICEMAIL"]);

@@ -22,6 +22,7 @@ const party = z
     missedCall: z.boolean().optional(),
     queueCall: z.boolean().optional(),
     muted: z.boolean().optional(),
+    recordings: z.array(z.object({ id: z.string() }).passthrough()).optional(),
   })
   .passthrough();
 
@@ -73,6 +74,7 @@ function toParty(raw: z.infer<typeof party>): TelephonyParty {
     queueCall: raw.queueCall ?? false,
     muted: raw.muted ?? false,
     peerTelephonySessionId: raw.status.peerId?.telephonySessionId ?? null,
+    recordingIds: (raw.recordings ?? []).map((r) => r.id),
   };
 }
 
