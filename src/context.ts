@@ -4,17 +4,22 @@ import type { PrismaClient } from "./db.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Viewer } from "./domain/access.ts";
 import type { Deps } from "./domain/events.ts";
+import type { SmsSender } from "./domain/messages.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
 
 export interface Services {
   prisma: PrismaClient;
   pubsub: PubSub;
   log: Logger;
+  /** The SmsSender for an SMS channel (src/domain/messages.ts); without it sending SMS fails with
+   * RINGCENTRAL_NOT_CONNECTED. */
+  smsSender?: (channelId: string) => Promise<SmsSender>;
 }
 
 export interface Context extends Deps {
   viewer: Viewer | null;
   log: Logger;
+  smsSender?: (channelId: string) => Promise<SmsSender>;
 }
 
 /** Reads the bearer token from the Authorization header (HTTP) or `connectionParams.authorization`
@@ -22,5 +27,11 @@ export interface Context extends Deps {
 export async function buildContext(services: Services, authorization: string | null | undefined): Promise<Context> {
   const token = bearerToken(authorization);
   const viewer = token ? await authenticate(services.prisma, token) : null;
-  return { prisma: services.prisma, pubsub: services.pubsub, log: services.log, viewer };
+  return {
+    prisma: services.prisma,
+    pubsub: services.pubsub,
+    log: services.log,
+    viewer,
+    ...(services.smsSender ? { smsSender: services.smsSender } : {}),
+  };
 }
