@@ -13,8 +13,8 @@ const TOO_DEEP = "{ viewer { inboxes { members { inboxes { members { id } } } } 
 const TOO_MANY_ALIASES = "{ a: viewer { id } b: viewer { id } c: viewer { id } d: viewer { id } }";
 const USER_FIELDS = "id name email role status createdAt muteIncomingCallBanner";
 const TOO_COSTLY = `{
-  viewer { ${USER_FIELDS} inboxes { id name createdAt members { ${USER_FIELDS} } channels { id } } }
-  inboxes { id name createdAt members { ${USER_FIELDS} } channels { id } }
+  viewer { ${USER_FIELDS} inboxes { id name createdAt members { ${USER_FIELDS} } } }
+  inboxes { id name createdAt members { ${USER_FIELDS} } }
 }`;
 const SUBSCRIPTION_TOO_DEEP = "subscription { mentions { comment { author { inboxes { members { id } } } } } }";
 const SUBSCRIPTION_TOO_MANY_ALIASES = "subscription { mentions { a: cursor b: cursor c: cursor d: cursor } }";
