@@ -47,7 +47,7 @@ const configSchema = z.object({
     }),
   PUBLIC_URL: optionalUrl(["http://", "https://"]),
   MAX_QUERY_DEPTH: integer(12, 1),
-  MAX_QUERY_COST: integer(5000, 1),
+  MAX_QUERY_COST: integer(50_000, 1),
   MAX_ALIASES: integer(30, 1),
   MAX_SUBSCRIPTIONS_PER_SOCKET: integer(50, 1),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),

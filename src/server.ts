@@ -67,8 +67,9 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
   const plugins: Plugin[] = [
     EnvelopArmorPlugin({
       maxDepth: { n: config.limits.maxDepth, ...rejectWithCode },
-      // Linear cost (objects 2, scalars 1): armor's default depth factor of 1.5 made an ordinary
-      // inbox page with its calls and timeline cost over 30,000.
+      // Linear in depth (objects 2, scalars 1), multiplied by `first`/`last`: the cost approximates
+      // the number of fields a response can hold. Armor's default depth factor of 1.5 grew
+      // exponentially with nesting and refused ordinary inbox pages.
       costLimit: { maxCost: config.limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1, ...rejectWithCode },
       maxAliases: { n: config.limits.maxAliases, ...rejectWithCode },
       blockFieldSuggestion: { enabled: false },

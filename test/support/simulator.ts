@@ -8,8 +8,8 @@ import { createLogger } from "../../src/logger.ts";
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
-export async function startTestSimulator(): Promise<Simulator> {
-  return startSimulator({ port: 0 });
+export async function startTestSimulator(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
+  return startSimulator({ port: 0, ...options });
 }
 
 export async function simControl<T = unknown>(sim: Simulator, method: string, path: string, body?: unknown): Promise<T> {
@@ -42,18 +42,22 @@ export function simulatorClient(sim: Simulator): () => Promise<ConnectionClient>
   };
 }
 
-/** Connects the simulator account in the database and starts a worker for it. */
-export async function startTestWorker(app: App, sim: Simulator) {
-  const account = sim.account() as { id: string };
-  const connection = await app.db.prisma.ringCentralConnection.create({
-    data: { serverUrl: sim.url, clientId: sim.credentials().clientId, encryptedCredentials: "test", accountId: String(account.id), ownerExtensionId: "809646016" },
-  });
-  const worker = startRingCentralWorker({
+/** A worker for the connections in the database, talking to the simulator. */
+export function workerFor(app: App, sim: Simulator) {
+  return startRingCentralWorker({
     prisma: app.db.prisma,
     pubsub: app.pubsub,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     clients: simulatorClient(sim),
     leases: inProcessLeases(),
   });
-  return { worker, connection };
+}
+
+/** Connects the simulator account in the database and starts a worker for it. */
+export async function startTestWorker(app: App, sim: Simulator) {
+  const account = sim.account() as { id: string };
+  const connection = await app.db.prisma.ringCentralConnection.create({
+    data: { serverUrl: sim.url, clientId: sim.credentials().clientId, encryptedCredentials: "test", accountId: String(account.id), ownerExtensionId: "809646016" },
+  });
+  return { worker: workerFor(app, sim), connection };
 }

@@ -8,6 +8,7 @@ import type { Deps } from "../../domain/events.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
+import { catchUpConnection } from "./catchup.ts";
 
 /** What the worker needs from a logged-in connection (client.ts provides it). */
 export interface ConnectionClient {
@@ -24,8 +25,6 @@ export interface WorkerOptions extends Deps {
   leases: LeaseProvider;
   /** How often to look for connections to start or stop. */
   reconcileIntervalMs?: number;
-  /** Called after a gap (failed recovery, restart): reconcile from RingCentral's history. */
-  catchUp?: (connectionId: string, client: ConnectionClient) => Promise<void>;
 }
 
 /** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
@@ -63,6 +62,7 @@ class ConnectionRunner {
   private client: ConnectionClient | null = null;
   private revoke: (() => Promise<void>) | null = null;
   private dispatcher: NotificationDispatcher | null = null;
+  private catchingUp: Promise<void> = Promise.resolve();
 
   constructor(
     readonly connectionId: string,
@@ -108,19 +108,25 @@ class ConnectionRunner {
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
 
+  /** After any gap (start, failed recovery): reconcile from RingCentral's history. */
   private async catchUp(reason: string): Promise<void> {
-    if (!this.options.catchUp || !this.client) return;
-    try {
-      this.log.info({ reason }, "catching up from RingCentral");
-      await this.options.catchUp(this.connectionId, this.client);
-    } catch (error) {
-      this.log.error({ err: error, reason }, "catch-up failed");
-    }
+    if (!this.client) return;
+    const client = this.client;
+    this.catchingUp = this.catchingUp.then(async () => {
+      try {
+        this.log.info({ reason }, "catching up from RingCentral");
+        await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform: client.sdk.platform(), connectionId: this.connectionId });
+      } catch (error) {
+        this.log.error({ err: error, reason }, "catch-up failed");
+      }
+    });
+    await this.catchingUp;
   }
 
   /** Waits for notifications already received to be applied (tests, shutdown). */
-  idle(): Promise<void> {
-    return this.dispatcher?.idle() ?? Promise.resolve();
+  async idle(): Promise<void> {
+    await this.catchingUp;
+    await this.dispatcher?.idle();
   }
 
   async stop(): Promise<void> {

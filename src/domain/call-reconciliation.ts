@@ -1,0 +1,112 @@
+// Catch-up for calls (R9.4): a call-log record of a call that ended while we were not listening
+// becomes final party snapshots fed through the normal ingest — so a call we never saw is created
+// and routed like any other, and a call we saw only in part is finished, without a second code path.
+import type { TelephonyNotification, TelephonyParty } from "./calls.ts";
+
+/** The last sequence RingCentral can send: a reconciled final snapshot is never overridden. */
+export const FINAL_SEQUENCE = 2_147_483_647;
+
+export interface CallLogLeg {
+  partyId: string | null;
+  extensionId: string | null;
+  direction: "Inbound" | "Outbound";
+  result: string;
+  startTime: Date;
+  durationSeconds: number;
+}
+
+export interface CallLogSummary {
+  recordId: string;
+  telephonySessionId: string;
+  direction: "Inbound" | "Outbound";
+  fromNumber: string | null;
+  toNumber: string | null;
+  startTime: Date;
+  durationSeconds: number;
+  result: string;
+  legs: CallLogLeg[];
+}
+
+const plusSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
+
+function legParty(summary: CallLogSummary, leg: CallLogLeg, statusCode: string, extra: Partial<TelephonyParty> = {}): TelephonyParty {
+  return {
+    partyId: leg.partyId ?? `${summary.telephonySessionId}:${leg.extensionId}`,
+    direction: leg.direction,
+    extensionId: leg.extensionId,
+    fromNumber: summary.fromNumber,
+    toNumber: summary.toNumber,
+    statusCode,
+    reason: null,
+    missedCall: false,
+    queueCall: false,
+    muted: false,
+    peerTelephonySessionId: null,
+    ...extra,
+  };
+}
+
+/** One notification per milestone, so the earliest-time rules see when each happened. */
+function legMilestones(summary: CallLogSummary, leg: CallLogLeg, abandoned: boolean, known: KnownCall): TelephonyNotification[] {
+  const end = plusSeconds(leg.startTime, leg.durationSeconds);
+  const at = (suffix: string, eventTime: Date, party: TelephonyParty, sequence: number): TelephonyNotification => ({
+    uuid: `call-log:${summary.recordId}:${party.partyId}:${suffix}`,
+    telephonySessionId: summary.telephonySessionId,
+    sequence,
+    eventTime,
+    parties: [party],
+  });
+  const milestones = [at("setup", leg.startTime, legParty(summary, leg, "Setup"), 0)];
+  // The log has no answer time: only a leg we never saw answered gets one (its start, the best known).
+  const answered = leg.result === "Accepted" || leg.result === "Call connected";
+  if (answered && !known.answeredPartyIds.has(leg.partyId ?? "")) milestones.push(at("answered", leg.startTime, legParty(summary, leg, "Answered"), 0));
+  if (leg.result === "Voicemail") milestones.push(at("voicemail", leg.startTime, legParty(summary, leg, "VoiceMail", { missedCall: true }), 0));
+  const missed = leg.result === "Missed" || leg.result === "Voicemail";
+  const reason = missed ? (abandoned ? "Cancelled" : "Timeout") : null;
+  milestones.push(at("ended", end, legParty(summary, leg, "Disconnected", { missedCall: missed, reason }), FINAL_SEQUENCE));
+  return milestones;
+}
+
+/** The customer's side: known to RingCentral only as numbers in the record. */
+function externalParty(summary: CallLogSummary, externalPartyId: string): TelephonyNotification {
+  return {
+    uuid: `call-log:${summary.recordId}:external`,
+    telephonySessionId: summary.telephonySessionId,
+    sequence: FINAL_SEQUENCE,
+    eventTime: plusSeconds(summary.startTime, summary.durationSeconds),
+    parties: [
+      {
+        partyId: externalPartyId,
+        direction: summary.direction === "Inbound" ? "Outbound" : "Inbound",
+        extensionId: null,
+        fromNumber: summary.fromNumber,
+        toNumber: summary.toNumber,
+        statusCode: "Disconnected",
+        reason: null,
+        missedCall: false,
+        queueCall: false,
+        muted: false,
+        peerTelephonySessionId: null,
+      },
+    ],
+  };
+}
+
+/** What we already stored of the call, if anything. */
+export interface KnownCall {
+  /** The customer's party (so no second external party appears). */
+  externalPartyId: string | null;
+  /** Parties we saw answer (their real answer time beats the log's start time). */
+  answeredPartyIds: Set<string>;
+}
+
+export const UNKNOWN_CALL: KnownCall = { externalPartyId: null, answeredPartyIds: new Set() };
+
+/** The notifications that bring a call to its call-log outcome. */
+export function notificationsFromCallLog(summary: CallLogSummary, known: KnownCall = UNKNOWN_CALL): TelephonyNotification[] {
+  const abandoned = summary.result === "Abandoned";
+  return [
+    ...summary.legs.filter((leg) => leg.extensionId).flatMap((leg) => legMilestones(summary, leg, abandoned, known)),
+    externalParty(summary, known.externalPartyId ?? `${summary.telephonySessionId}:external`),
+  ];
+}
