@@ -3,6 +3,7 @@
 // at-most-once; subscribers that must not miss anything replay the event log (domain/events.ts).
 import { Redis } from "ioredis";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import type { Logger } from "./logger.ts";
 
 /** A row of the event log as it travels on the wire (sequence as a string: JSON has no bigint). */
 export interface EventRecord {
@@ -52,10 +53,15 @@ function channel(topic: Topic, id: string): string {
   return `switchboard:${topic}:${id}`;
 }
 
-export function createPubSub(redisUrl?: string): PubSub {
+export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
   if (!redisUrl) return pubSubOver(new EventTarget() as unknown as TopicEventTarget, async () => {}, async () => {});
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false });
+  // Fail fast while Redis is away (readiness says so); ioredis reconnects by itself meanwhile.
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  for (const client of [publishClient, subscribeClient]) {
+    // Without a listener ioredis prints every reconnect failure to stderr, outside the JSON logs.
+    client.on("error", (error: Error) => log?.warn({ err: error }, "Redis connection error"));
+  }
   const target = createRedisEventTarget<TopicEvent>({ publishClient, subscribeClient }) as unknown as TopicEventTarget;
   return pubSubOver(
     target,

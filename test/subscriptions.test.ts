@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { seedConversation, seedInbox } from "./support/seed.ts";
+import { latestSequence } from "../src/domain/events.ts";
 import {
   AddCommentDocument,
   ArchiveConversationDocument,
@@ -69,9 +70,11 @@ describe("subscriptions", () => {
 
   it("delivers a live event published by one instance to a subscriber on the other, through Redis", async () => {
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });
-    // Live only (no cursor): nothing can come from the log, so delivery must cross Redis.
-    const live = subscribe(second.wsClient(agent.token), ConversationEventsDocument, { inboxId: inbox.globalId });
-    // The subscription is active once an event from the second instance itself reaches it.
+    // Resume from the newest cursor: the first event to arrive proves the live subscription is
+    // active (it is set up before the log is read), and the log replay is over by then — so the
+    // second event, published later by the other instance, can only come through Redis.
+    const newest = await latestSequence(first.app.db.prisma);
+    const live = subscribe(second.wsClient(agent.token), ConversationEventsDocument, { inboxId: inbox.globalId, after: newest.toString() });
     await assign(second, conversation.globalId, agent.globalId);
     await live.until(1);
     await first.request(ArchiveConversationDocument, { conversationId: conversation.globalId }, admin.token);

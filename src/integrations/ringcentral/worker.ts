@@ -6,9 +6,29 @@ import type { SDK } from "@ringcentral/sdk";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
+import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import { catchUpConnection } from "./catchup.ts";
+import { connectionSyncStore, extensionOfEvent, instantSmsHandler, syncMessages } from "./messaging.ts";
+
+/** Extensions owning the connected SMS numbers: their message stores carry the numbers' SMS. */
+async function smsExtensionIds(deps: Deps, connectionId: string, client: ConnectionClient): Promise<string[]> {
+  const channels = await deps.prisma.channel.findMany({
+    where: { connectionId, type: "SMS", disconnectedAt: null },
+    select: { phoneNumber: true, ringCentralExtensionId: true },
+  });
+  if (channels.length === 0) return [];
+  const unknown = channels.filter((c) => !c.ringCentralExtensionId).map((c) => c.phoneNumber);
+  const owners = unknown.length > 0 ? await numberOwners(client) : new Map<string, string>();
+  return [...new Set(channels.map((c) => c.ringCentralExtensionId ?? owners.get(c.phoneNumber) ?? "~"))];
+}
+
+async function numberOwners(client: ConnectionClient): Promise<Map<string, string>> {
+  const response = await client.sdk.platform().get("/restapi/v1.0/account/~/phone-number", { perPage: 1000 });
+  const body = (await response.json()) as { records?: { phoneNumber?: string; extension?: { id?: string | number } }[] };
+  return new Map((body.records ?? []).flatMap((r) => (r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [])));
+}
 
 /** What the worker needs from a logged-in connection (client.ts provides it). */
 export interface ConnectionClient {
@@ -25,6 +45,8 @@ export interface WorkerOptions extends Deps {
   leases: LeaseProvider;
   /** How often to look for connections to start or stop. */
   reconcileIntervalMs?: number;
+  /** How often to archive SMS conversations past their channel's inactivity limit (R4.2). */
+  sweepIntervalMs?: number;
 }
 
 /** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
@@ -75,24 +97,35 @@ class ConnectionRunner {
   }
 
   async start(): Promise<void> {
-    this.client = await this.options.clients(this.connectionId);
-    this.directory.replace(await this.client.listExtensions());
-    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log);
-    await this.subscribe(this.client);
+    const client = (this.client = await this.options.clients(this.connectionId));
+    this.directory.replace(await client.listExtensions());
+    this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client);
+    const syncOptions = () => ({ ...this.options, log: this.log, platform: client.sdk.platform(), store: connectionSyncStore(this.options, this.connectionId), since: this.syncSince() });
+    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, {
+      "instant-sms": instantSmsHandler(this.options, this.log),
+      "message-store": async (envelope) => {
+        const extensionId = extensionOfEvent(envelope.event);
+        if (extensionId) await syncMessages(syncOptions(), extensionId);
+      },
+    });
+    this.syncMessagesOfAll = async () => {
+      for (const extensionId of this.smsExtensions) await syncMessages(syncOptions(), extensionId);
+    };
+    await this.subscribe(client);
     await this.catchUp("start");
   }
 
-  private async smsExtensionIds(): Promise<string[]> {
-    const channels = await this.options.prisma.channel.findMany({
-      where: { connectionId: this.connectionId, type: "SMS", disconnectedAt: null },
-      select: { ringCentralExtensionId: true },
-    });
-    return [...new Set(channels.flatMap((c) => (c.ringCentralExtensionId ? [c.ringCentralExtensionId] : ["~"])))];
+  private smsExtensions: string[] = [];
+  private syncMessagesOfAll: () => Promise<void> = async () => {};
+
+  /** How far back a first message sync looks: the last catch-up, or a day. */
+  private syncSince(): Date {
+    return new Date(Date.now() - 24 * 3600_000);
   }
 
   private async subscribe(client: ConnectionClient): Promise<void> {
     const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
-    const filters = eventFiltersFor(await this.smsExtensionIds(), users);
+    const filters = eventFiltersFor(this.smsExtensions, users);
     const subscription = new Subscriptions({ sdk: client.sdk }).createSubscription();
     subscription.on(subscription.events.notification, (envelope: unknown) => this.dispatcher!.enqueue(envelope));
     const registered = await subscription.setEventFilters(filters).register();
@@ -116,6 +149,7 @@ class ConnectionRunner {
       try {
         this.log.info({ reason }, "catching up from RingCentral");
         await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform: client.sdk.platform(), connectionId: this.connectionId });
+        await this.syncMessagesOfAll();
       } catch (error) {
         this.log.error({ err: error, reason }, "catch-up failed");
       }
@@ -185,6 +219,10 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
   const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 30_000);
   timer.unref();
+  const sweeper = setInterval(() => {
+    archiveInactiveConversations(options, new Date()).catch((error: unknown) => options.log.error({ err: error }, "inactivity sweep failed"));
+  }, options.sweepIntervalMs ?? 60_000);
+  sweeper.unref();
   void reconcile();
 
   return {
@@ -196,6 +234,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     close: async () => {
       closed = true;
       clearInterval(timer);
+      clearInterval(sweeper);
       await reconciling;
       await Promise.all([...runners.values()].map((r) => r.stop()));
       runners.clear();
