@@ -6,6 +6,7 @@ import { applyMigrations } from "./migrations.ts";
 import { createPubSub, type PubSub } from "./pubsub.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
+import { createRingCentralServices } from "./integrations/ringcentral/services.ts";
 
 export interface App {
   db: Database;
@@ -32,6 +33,7 @@ export async function startApp(config: Config, log: Logger, options: { onQuery?:
       pubsub,
       log,
       readiness: { database: () => db.ping(), pubsub: () => pubsub.ping() },
+      ringCentral: createRingCentralServices(config, { log }),
     },
   });
   try {

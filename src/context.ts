@@ -6,11 +6,17 @@ import type { Viewer } from "./domain/access.ts";
 import type { Deps } from "./domain/events.ts";
 import type { SmsSender } from "./domain/messages.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
+import { EncryptionKeyRequiredError } from "./domain/ringcentral-errors.ts";
+import { ringCentralGateway } from "./integrations/ringcentral/client.ts";
+import type { RingCentralServices } from "./integrations/ringcentral/services.ts";
 
 export interface Services {
   prisma: PrismaClient;
   pubsub: PubSub;
   log: Logger;
+  /** Secrets and the RingCentral gateway (src/integrations/ringcentral/services.ts). Without them
+   * RingCentral cannot be connected: credentials could not be stored encrypted. */
+  ringCentral?: RingCentralServices;
   /** The SmsSender for an SMS channel (src/domain/messages.ts); without it sending SMS fails with
    * RINGCENTRAL_NOT_CONNECTED. */
   smsSender?: (channelId: string) => Promise<SmsSender>;
@@ -19,8 +25,20 @@ export interface Services {
 export interface Context extends Deps {
   viewer: Viewer | null;
   log: Logger;
+  ringCentral: RingCentralServices;
   smsSender?: (channelId: string) => Promise<SmsSender>;
 }
+
+const noKey = () => {
+  throw new EncryptionKeyRequiredError("RingCentral is not configured in this process: no encryption key was set up");
+};
+
+/** Used when the process was started without RingCentral services: every attempt fails clearly. */
+const unconfiguredRingCentral: RingCentralServices = {
+  secrets: { seal: async () => noKey(), open: async () => noKey() },
+  gateway: ringCentralGateway(),
+  clientDefaults: {},
+};
 
 /** Reads the bearer token from the Authorization header (HTTP) or `connectionParams.authorization`
  * (graphql-ws), and resolves the viewer once per request. */
@@ -32,6 +50,7 @@ export async function buildContext(services: Services, authorization: string | n
     pubsub: services.pubsub,
     log: services.log,
     viewer,
+    ringCentral: services.ringCentral ?? unconfiguredRingCentral,
     ...(services.smsSender ? { smsSender: services.smsSender } : {}),
   };
 }

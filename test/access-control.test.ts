@@ -229,6 +229,59 @@ const probes: Record<string, Probe> = {
   updateContact: sharedDirectory("updateContact", `updateContact(contactId: "CONTACT", email: "x$N@example.com")`, "ContactPayload"),
   addContactPhone: sharedDirectory("addContactPhone", `addContactPhone(contactId: "CONTACT", phone: { number: "+1650555020$N" })`, "ContactPayload"),
   removeContactPhone: sharedDirectory("removeContactPhone", `removeContactPhone(contactId: "CONTACT", number: "+1650555020$N")`, "ContactPayload"),
+  // RingCentral setup (R2.1–R2.3): admins only. This API has no connection, so the admin's run
+  // reaches the resolver and gets the not-connected / not-found answers.
+  ringCentralConnection: {
+    query: `{ ringCentralConnection { accountId } }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: (data) => expect(data.ringCentralConnection).toBeNull() },
+  },
+  ringCentralNumbers: {
+    query: `{ ringCentralNumbers { id } }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: (data) => expect(data.ringCentralNumbers).toEqual([]) },
+  },
+  verifyRingCentralCredentials: {
+    query: `mutation { verifyRingCentralCredentials(serverUrl: "not a url", clientId: "id", clientSecret: "secret", jwt: "jwt") ${RESULT} }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("verifyRingCentralCredentials", "InvalidInputError") },
+  },
+  connectChannel: {
+    query: `mutation($inbox: ID!) { connectChannel(number: "+16505550111", type: VOICE, inboxId: $inbox) ${RESULT} }`,
+    variables: () => ({ inbox: ids().inbox }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("connectChannel", "RingCentralNotConnectedError") },
+  },
+  moveChannel: {
+    query: `mutation($id: ID!, $inbox: ID!) { moveChannel(channelId: $id, inboxId: $inbox) ${RESULT} }`,
+    variables: () => ({ id: ids().channel, inbox: ids().inbox }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("moveChannel", "ChannelPayload") },
+  },
+  updateChannel: {
+    query: `mutation($id: ID!) { updateChannel(channelId: $id, closeAfterSeconds: null) ${RESULT} }`,
+    variables: () => ({ id: ids().channel }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("updateChannel", "ChannelPayload") },
+  },
+  disconnectChannel: {
+    query: `mutation($id: ID!) { disconnectChannel(channelId: $id) ${RESULT} }`,
+    // Another (missing) channel: disconnecting the secret one would change what later probes see.
+    variables: () => ({ id: globalId("Channel", "00000000-0000-4000-8000-000000000000") }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("disconnectChannel", "NotFoundError") },
+  },
+  // The viewer's own RingCentral login (R2.5): anyone, and only about themselves.
+  connectRingCentralLogin: {
+    query: `mutation { connectRingCentralLogin(jwt: "not-a-jwt") ${RESULT} }`,
+    denied: typed("connectRingCentralLogin", "RingCentralNotConnectedError"),
+    allowed: { as: () => insider, expect: typed("connectRingCentralLogin", "RingCentralNotConnectedError") },
+  },
+  disconnectRingCentralLogin: {
+    query: `mutation { disconnectRingCentralLogin { __typename ... on UserPayload { user { id ringCentralLogin } } } }`,
+    denied: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: outsider.globalId, ringCentralLogin: "NOT_CONNECTED" }),
+    allowed: { as: () => insider, expect: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: ids().insider, ringCentralLogin: "NOT_CONNECTED" }) },
+  },
   mergeContacts: {
     query: `mutation($id: ID!) { mergeContacts(targetId: $id, sourceId: $id) ${RESULT} }`,
     variables: () => ({ id: ids().contact }),

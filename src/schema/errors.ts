@@ -1,12 +1,25 @@
 // Typed errors returned in mutation results (expected failures, not exceptions).
 import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
+import {
+  EncryptionKeyRequiredError,
+  RingCentralAuthError,
+  RingCentralLoginRequiredError,
+  RingCentralNotConnectedError,
+  RingCentralPermissionError,
+  RingCentralRateLimitError,
+  RingCentralRequestError,
+  RingCentralUnavailableError,
+} from "../domain/ringcentral-errors.ts";
 import { builder } from "./builder.ts";
 
 export const ErrorInterface = builder.interfaceRef<DomainError>("Error").implement({
   description: "An expected failure of a mutation. `code` is stable; `message` is for people.",
   fields: (t) => ({
     message: t.exposeString("message", { description: "What went wrong, in words." }),
-    code: t.exposeString("code", { description: "NOT_FOUND, BAD_USER_INPUT, CONFLICT or FORBIDDEN." }),
+    code: t.exposeString("code", {
+      description:
+        "NOT_FOUND, BAD_USER_INPUT, CONFLICT, FORBIDDEN, or a RingCentral failure: RINGCENTRAL_AUTH_FAILED, RINGCENTRAL_PERMISSION_DENIED, RINGCENTRAL_RATE_LIMITED, RINGCENTRAL_UNAVAILABLE, RINGCENTRAL_REQUEST_REJECTED, RINGCENTRAL_LOGIN_REQUIRED, RINGCENTRAL_NOT_CONNECTED, ENCRYPTION_KEY_REQUIRED.",
+    }),
   }),
 });
 
@@ -41,8 +54,91 @@ builder.objectType(ForbiddenError, {
   isTypeOf: (value) => value instanceof ForbiddenError,
 });
 
+builder.objectType(RingCentralAuthError, {
+  name: "RingCentralAuthError",
+  description: "RingCentral refused the credentials: wrong client id or secret, an invalid or revoked JWT.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralAuthError,
+  fields: (t) => ({
+    ringCentralCode: t.exposeString("ringCentralCode", { nullable: true, description: "RingCentral's own error code, e.g. OAU-140." }),
+  }),
+});
+
+builder.objectType(RingCentralPermissionError, {
+  name: "RingCentralPermissionError",
+  description: "The RingCentral extension or app lacks a permission (for connecting: the extension is not a RingCentral admin).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralPermissionError,
+  fields: (t) => ({
+    ringCentralCode: t.exposeString("ringCentralCode", { nullable: true, description: "RingCentral's own error code, e.g. CMN-401." }),
+  }),
+});
+
+builder.objectType(RingCentralRateLimitError, {
+  name: "RingCentralRateLimitError",
+  description: "RingCentral kept rate limiting the request after Switchboard waited and retried.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralRateLimitError,
+  fields: (t) => ({
+    retryAfterSeconds: t.exposeFloat("retryAfterSeconds", { description: "How long RingCentral asked to wait, in seconds." }),
+  }),
+});
+
+builder.objectType(RingCentralUnavailableError, {
+  name: "RingCentralUnavailableError",
+  description: "RingCentral could not be reached or answered with a server error, after retries.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralUnavailableError,
+  fields: (t) => ({ status: t.exposeInt("status", { nullable: true, description: "The HTTP status; null when there was no answer." }) }),
+});
+
+builder.objectType(RingCentralRequestError, {
+  name: "RingCentralRequestError",
+  description: "RingCentral rejected the request itself (an invalid parameter, an unknown id).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralRequestError,
+  fields: (t) => ({
+    status: t.exposeInt("status", { description: "The HTTP status RingCentral answered." }),
+    ringCentralCode: t.exposeString("ringCentralCode", { nullable: true, description: "RingCentral's own error code." }),
+  }),
+});
+
+builder.objectType(RingCentralLoginRequiredError, {
+  name: "RingCentralLoginRequiredError",
+  description: "Your own RingCentral login is missing or expired: connect it with `connectRingCentralLogin` (R2.5).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralLoginRequiredError,
+});
+
+builder.objectType(RingCentralNotConnectedError, {
+  name: "RingCentralNotConnectedError",
+  description: "No RingCentral account is connected yet: an admin must run `verifyRingCentralCredentials` first.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof RingCentralNotConnectedError,
+});
+
+builder.objectType(EncryptionKeyRequiredError, {
+  name: "EncryptionKeyRequiredError",
+  description: "Credentials cannot be stored because no encryption key is configured (set ENCRYPTION_KEY).",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof EncryptionKeyRequiredError,
+});
+
 /** The errors every mutation may return. */
 export const mutationErrors = {
-  types: [NotFoundError, InvalidInputError, ConflictError, ForbiddenError],
+  types: [
+    NotFoundError,
+    InvalidInputError,
+    ConflictError,
+    ForbiddenError,
+    RingCentralAuthError,
+    RingCentralPermissionError,
+    RingCentralRateLimitError,
+    RingCentralUnavailableError,
+    RingCentralRequestError,
+    RingCentralLoginRequiredError,
+    RingCentralNotConnectedError,
+    EncryptionKeyRequiredError,
+  ],
   directResult: true as const,
 };

@@ -1,6 +1,7 @@
 import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleInboxes } from "../domain/access.ts";
+import { loginStateOf } from "../domain/agent-sessions.ts";
 
 export const RoleEnum = builder.enumType("Role", {
   description: "What a user may do: admins manage everything, agents work in their inboxes.",
@@ -44,8 +45,8 @@ export const UserRef = builder.prismaNode("User", {
     ringCentralLogin: t.field({
       type: RingCentralLoginStateEnum,
       description: "The state of the user's own RingCentral login.",
-      select: { agentSession: { select: { state: true } } },
-      resolve: (user) => user.agentSession?.state ?? "NOT_CONNECTED",
+      select: { agentSession: { select: { state: true, expiresAt: true } } },
+      resolve: (user) => loginStateOf(user.agentSession),
     }),
     inboxes: t.prismaField({
       type: ["Inbox"],

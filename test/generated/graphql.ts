@@ -66,9 +66,17 @@ export type CreateUserAsAnyoneMutationVariables = Exact<{
 
 export type CreateUserAsAnyoneMutation = { createUser:
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'UserPayload', user: { id: string } }
    };
 
@@ -79,10 +87,18 @@ export type CreateInboxAsAnyoneMutationVariables = Exact<{
 
 export type CreateInboxAsAnyoneMutation = { createInbox:
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InboxPayload', inbox: { id: string } }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddInboxMemberAsAnyoneMutationVariables = Exact<{
@@ -93,10 +109,18 @@ export type AddInboxMemberAsAnyoneMutationVariables = Exact<{
 
 export type AddInboxMemberAsAnyoneMutation = { addInboxMember:
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InboxPayload', inbox: { id: string } }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type DeleteTagAsAnyoneMutationVariables = Exact<{
@@ -106,9 +130,17 @@ export type DeleteTagAsAnyoneMutationVariables = Exact<{
 
 export type DeleteTagAsAnyoneMutation = { deleteTag:
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'TagPayload', tag: { id: string } }
    };
 
@@ -120,9 +152,17 @@ export type CreateOwnApiTokenMutationVariables = Exact<{
 export type CreateOwnApiTokenMutation = { createApiToken:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'CreateApiTokenPayload', token: string, apiToken: { id: string } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type RevokeApiTokenMutationVariables = Exact<{
@@ -133,9 +173,17 @@ export type RevokeApiTokenMutationVariables = Exact<{
 export type RevokeApiTokenMutation = { revokeApiToken:
     | { __typename: 'ApiTokenPayload', apiToken: { id: string, revokedAt: string | null } }
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ContactFieldsFragment = { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> };
@@ -150,9 +198,17 @@ export type CreateContactFullMutationVariables = Exact<{
 export type CreateContactFullMutation = { createContact:
     | { __typename: 'ConflictError', code: string, field: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, field: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ContactsPageQueryVariables = Exact<{
@@ -174,9 +230,17 @@ export type UpdateContactMutationVariables = Exact<{
 export type UpdateContactMutation = { updateContact:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddContactPhoneMutationVariables = Exact<{
@@ -188,9 +252,17 @@ export type AddContactPhoneMutationVariables = Exact<{
 export type AddContactPhoneMutation = { addContactPhone:
     | { __typename: 'ConflictError', field: string, code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type RemoveContactPhoneMutationVariables = Exact<{
@@ -202,9 +274,17 @@ export type RemoveContactPhoneMutationVariables = Exact<{
 export type RemoveContactPhoneMutation = { removeContactPhone:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type MergeContactsFullMutationVariables = Exact<{
@@ -216,9 +296,17 @@ export type MergeContactsFullMutationVariables = Exact<{
 export type MergeContactsFullMutation = { mergeContacts:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, conversations: { edges: Array<{ node: { id: string } }> }, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ContactNodeQueryVariables = Exact<{
@@ -250,9 +338,17 @@ export type CreateContactMutationVariables = Exact<{
 export type CreateContactMutation = { createContact:
     | { __typename: 'ConflictError', code: string, field: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
+    | { __typename: 'EncryptionKeyRequiredError' }
     | { __typename: 'ForbiddenError' }
     | { __typename: 'InvalidInputError', code: string, field: string, message: string }
     | { __typename: 'NotFoundError' }
+    | { __typename: 'RingCentralAuthError' }
+    | { __typename: 'RingCentralLoginRequiredError' }
+    | { __typename: 'RingCentralNotConnectedError' }
+    | { __typename: 'RingCentralPermissionError' }
+    | { __typename: 'RingCentralRateLimitError' }
+    | { __typename: 'RingCentralRequestError' }
+    | { __typename: 'RingCentralUnavailableError' }
    };
 
 export type SearchContactsQueryVariables = Exact<{
@@ -272,9 +368,17 @@ export type MergeContactsMutationVariables = Exact<{
 export type MergeContactsMutation = { mergeContacts:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, phoneNumbers: Array<{ number: string }>, conversations: { edges: Array<{ node: { id: string } }> } } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ConversationListFieldsFragment = { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> };
@@ -326,9 +430,17 @@ export type AssignConversationFullMutationVariables = Exact<{
 export type AssignConversationFullMutation = { assignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type UnassignConversationMutationVariables = Exact<{
@@ -339,9 +451,17 @@ export type UnassignConversationMutationVariables = Exact<{
 export type UnassignConversationMutation = { unassignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ArchiveConversationFullMutationVariables = Exact<{
@@ -352,9 +472,17 @@ export type ArchiveConversationFullMutationVariables = Exact<{
 export type ArchiveConversationFullMutation = { archiveConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ReopenConversationMutationVariables = Exact<{
@@ -365,9 +493,17 @@ export type ReopenConversationMutationVariables = Exact<{
 export type ReopenConversationMutation = { reopenConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type TagConversationMutationVariables = Exact<{
@@ -379,9 +515,17 @@ export type TagConversationMutationVariables = Exact<{
 export type TagConversationMutation = { tagConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type UntagConversationMutationVariables = Exact<{
@@ -393,9 +537,17 @@ export type UntagConversationMutationVariables = Exact<{
 export type UntagConversationMutation = { untagConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type CreateTagMutationVariables = Exact<{
@@ -406,9 +558,17 @@ export type CreateTagMutationVariables = Exact<{
 
 export type CreateTagMutation = { createTag:
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'TagPayload', tag: { id: string, name: string, color: string | null } }
    };
 
@@ -423,9 +583,17 @@ export type AddCommentOnMutationVariables = Exact<{
 export type AddCommentOnMutation = { addComment:
     | { __typename: 'CommentPayload', comment: { id: string, body: string, mentions: Array<{ id: string }>, call: { id: string } | null, recording: { id: string } | null, author: { id: string } } }
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type TimelinePageQueryVariables = Exact<{
@@ -513,9 +681,17 @@ export type AssignConversationMutationVariables = Exact<{
 export type AssignConversationMutation = { assignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, assignee: { id: string } | null } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ArchiveConversationMutationVariables = Exact<{
@@ -526,9 +702,17 @@ export type ArchiveConversationMutationVariables = Exact<{
 export type ArchiveConversationMutation = { archiveConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, archivedAt: string | null } }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddCommentMutationVariables = Exact<{
@@ -540,9 +724,17 @@ export type AddCommentMutationVariables = Exact<{
 export type AddCommentMutation = { addComment:
     | { __typename: 'CommentPayload', comment: { id: string, body: string, mentions: Array<{ id: string }> } }
     | { __typename: 'ConflictError', code: string, message: string }
+    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
+    | { __typename: 'RingCentralAuthError', code: string, message: string }
+    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
+    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
+    | { __typename: 'RingCentralPermissionError', code: string, message: string }
+    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
+    | { __typename: 'RingCentralRequestError', code: string, message: string }
+    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ConversationEventsSubscriptionVariables = Exact<{

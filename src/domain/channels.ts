@@ -1,0 +1,113 @@
+// Channels (R2.3): one RingCentral number with one type (VOICE or SMS) routed to one inbox. The same
+// number can be connected once per type. SMS channels carry the close-conversations setting (R4.2).
+// Disconnecting keeps the row (its conversations keep pointing at it); connecting the same number
+// and type again brings it back.
+import type { ChannelType, PrismaClient } from "../generated/prisma/client.ts";
+import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
+import { savedDirectory, type NumberInfo, type RingCentralDeps } from "./connections.ts";
+import { toE164 } from "./phone-numbers.ts";
+
+/** Longest close-after period accepted: 90 days. */
+export const MAX_CLOSE_AFTER_SECONDS = 90 * 24 * 3600;
+
+export interface ConnectChannelInput {
+  /** RingCentral's phone-number id, or the number itself (E.164 or national). */
+  number: string;
+  type: ChannelType;
+  inboxId: string;
+  /** SMS only: archive conversations after this much inactivity; null/undefined = never. */
+  closeAfterSeconds?: number | null;
+}
+
+function requireCloseAfter(type: ChannelType, closeAfterSeconds: number | null | undefined): number | null {
+  if (closeAfterSeconds == null) return null;
+  if (type !== "SMS") throw new InvalidInputError("Only SMS channels close conversations after inactivity", "closeAfterSeconds");
+  if (!Number.isInteger(closeAfterSeconds) || closeAfterSeconds < 60 || closeAfterSeconds > MAX_CLOSE_AFTER_SECONDS) {
+    throw new InvalidInputError(`closeAfterSeconds must be a whole number from 60 to ${MAX_CLOSE_AFTER_SECONDS}`, "closeAfterSeconds");
+  }
+  return closeAfterSeconds;
+}
+
+/** Finds `number` among the account's numbers: by RingCentral id first, then by E.164. */
+export function findAccountNumber(numbers: NumberInfo[], number: string): NumberInfo | undefined {
+  const wanted = number.trim();
+  const byId = numbers.find((n) => n.id === wanted);
+  if (byId) return byId;
+  const e164 = toE164(wanted);
+  return e164 ? numbers.find((n) => n.phoneNumber === e164) : undefined;
+}
+
+async function requireInbox(prisma: PrismaClient, inboxId: string) {
+  const inbox = await prisma.inbox.findUnique({ where: { id: inboxId }, select: { id: true } });
+  if (!inbox) throw new NotFoundError("Inbox");
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === "P2002";
+}
+
+/** R2.3: connects a number of the account as a VOICE or SMS channel, using the saved credentials. */
+export async function connectChannel(deps: RingCentralDeps, input: ConnectChannelInput) {
+  const closeAfterSeconds = requireCloseAfter(input.type, input.closeAfterSeconds);
+  await requireInbox(deps.prisma, input.inboxId);
+  const { connection, directory } = await savedDirectory(deps);
+  // Asked of RingCentral each time: numbers move between accounts and lose features.
+  const number = findAccountNumber(await directory.phoneNumbers(), input.number);
+  if (!number) throw new InvalidInputError(`${input.number} is not a phone number of RingCentral account ${connection.accountId}`, "number");
+  if (input.type === "SMS" && !number.canSendSms) {
+    throw new InvalidInputError(`${number.phoneNumber} cannot send SMS in RingCentral, so it cannot be an SMS channel`, "type");
+  }
+  const fields = {
+    inboxId: input.inboxId,
+    closeAfterSeconds,
+    label: number.label,
+    ringCentralNumberId: number.id,
+    connectionId: connection.id,
+  };
+  const existing = await deps.prisma.channel.findUnique({ where: { phoneNumber_type: { phoneNumber: number.phoneNumber, type: input.type } } });
+  if (existing && !existing.disconnectedAt) throw alreadyConnected(number.phoneNumber, input.type);
+  if (existing) {
+    // Reconnecting: only if it is still disconnected (a concurrent reconnect wins once).
+    const { count } = await deps.prisma.channel.updateMany({ where: { id: existing.id, disconnectedAt: { not: null } }, data: { ...fields, disconnectedAt: null } });
+    if (count === 0) throw alreadyConnected(number.phoneNumber, input.type);
+    return deps.prisma.channel.findUniqueOrThrow({ where: { id: existing.id } });
+  }
+  try {
+    return await deps.prisma.channel.create({ data: { ...fields, phoneNumber: number.phoneNumber, type: input.type } });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw alreadyConnected(number.phoneNumber, input.type);
+    throw error;
+  }
+}
+
+function alreadyConnected(phoneNumber: string, type: ChannelType): ConflictError {
+  return new ConflictError(`${phoneNumber} is already connected as a ${type} channel`, "number");
+}
+
+async function requireConnectedChannel(prisma: PrismaClient, channelId: string) {
+  const channel = await prisma.channel.findUnique({ where: { id: channelId } });
+  if (!channel || channel.disconnectedAt) throw new NotFoundError("Channel");
+  return channel;
+}
+
+/** Routes a channel's future calls and messages to another inbox. */
+export async function moveChannel(prisma: PrismaClient, channelId: string, inboxId: string) {
+  await requireConnectedChannel(prisma, channelId);
+  await requireInbox(prisma, inboxId);
+  return prisma.channel.update({ where: { id: channelId }, data: { inboxId } });
+}
+
+/** Stops routing the number; the channel and its conversations stay. Idempotent. */
+export async function disconnectChannel(prisma: PrismaClient, channelId: string) {
+  const channel = await prisma.channel.findUnique({ where: { id: channelId } });
+  if (!channel) throw new NotFoundError("Channel");
+  if (channel.disconnectedAt) return channel;
+  return prisma.channel.update({ where: { id: channelId }, data: { disconnectedAt: new Date() } });
+}
+
+/** Changes an SMS channel's close-conversations setting (null = never). */
+export async function updateChannel(prisma: PrismaClient, channelId: string, input: { closeAfterSeconds: number | null }) {
+  const channel = await requireConnectedChannel(prisma, channelId);
+  const closeAfterSeconds = requireCloseAfter(channel.type, input.closeAfterSeconds);
+  return prisma.channel.update({ where: { id: channelId }, data: { closeAfterSeconds } });
+}
