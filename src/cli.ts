@@ -1,4 +1,4 @@
-// `switchboard <command>`: start | serve | migrate | user create | token create/revoke.
+// `switchboard <command>`: start | serve | simulator | migrate | user create | token create/revoke.
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
@@ -55,6 +55,21 @@ export function buildCli(): Command {
   const program = new Command("switchboard").description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
   program.command("start").description("Run the API (and, later, the RingCentral worker) in one process.").action(serve);
   program.command("serve").description("Run the API only.").action(serve);
+  program
+    .command("simulator")
+    .description("Run the RingCentral simulator (a fake RingCentral for trying Switchboard and for tests).")
+    .option("--port <port>", "port to listen on (0 picks a free one)", "4010")
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .action(async (options: { port: string; host: string }) => {
+      const port = Number(options.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        console.error(`switchboard: --port must be a port number, not "${options.port}"`);
+        process.exit(2);
+      }
+      const { runSimulatorCli } = await import("./integrations/ringcentral/simulator/index.ts");
+      const simulator = await runSimulatorCli({ port, host: options.host });
+      closeWithGrace({ delay: 5000 }, () => simulator.close());
+    });
   program
     .command("migrate")
     .description("Apply pending database migrations and exit.")

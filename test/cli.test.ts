@@ -126,3 +126,34 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("switchboard simulator", { timeout: 60_000 }, () => {
+  it("serves the simulated RingCentral account at the printed URL, and stops on SIGTERM", async () => {
+    const child = spawn(process.execPath, [CLI, "simulator", "--port", "0"], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+        const match = /listening on (http:\/\/\S+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once("exit", (code) => reject(new Error(`simulator exited early (${code}): ${stdout}`)));
+    });
+    const account = (await (await fetch(`${url}/__sim/account`)).json()) as { clientId: string; extensions: unknown[] };
+    expect(account.clientId).toMatch(/^sim-client-/);
+    expect(account.extensions.length).toBeGreaterThan(3);
+    const exited = once(child, "exit");
+    child.kill("SIGTERM");
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it("rejects a port that is not a number", async () => {
+    const run = await switchboard(["simulator", "--port", "abc"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("--port");
+  });
+});
