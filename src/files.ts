@@ -89,15 +89,24 @@ async function streamContent(
     "x-content-type-options": "nosniff",
     "cache-control": "private, no-store",
   });
+  const body = nodeStreamOf(upstream.body);
   if (req.method === "HEAD") {
-    await upstream.body.cancel();
+    body.destroy();
     res.end();
     return;
   }
   try {
-    await pipeline(Readable.fromWeb(upstream.body as never), res);
+    await pipeline(body, res);
   } catch (error) {
-    // The client went away or RingCentral broke off: the response is already started, so just log.
+    // The client went away or RingCentral broke off: the response is already started, so end it.
     services.log.debug({ err: error, attachmentId: attachment.id }, "attachment download ended early");
+    res.destroy();
   }
+}
+
+/** The SDK fetches with node-fetch in Node (a Node stream body); global fetch gives a web stream. */
+function nodeStreamOf(body: unknown): Readable {
+  if (body instanceof Readable) return body;
+  if (typeof (body as { pipe?: unknown }).pipe === "function") return Readable.from(body as AsyncIterable<Uint8Array>);
+  return Readable.fromWeb(body as never);
 }

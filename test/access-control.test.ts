@@ -6,6 +6,7 @@ import { schema } from "../src/schema/index.ts";
 import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
+import { ingestInboundMessage } from "../src/domain/messages.ts";
 
 type User = Awaited<ReturnType<TestApi["createUser"]>>;
 type Seeded = Awaited<ReturnType<typeof seedConversationWithActivity>>;
@@ -34,7 +35,7 @@ afterAll(() => api.close());
 /** Everything that must not change when an outsider probes. */
 async function snapshot() {
   const p = api.app.db.prisma;
-  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens] = await Promise.all([
+  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates] = await Promise.all([
     p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
     p.user.count(),
     p.inbox.findMany({ orderBy: { id: "asc" } }),
@@ -44,8 +45,10 @@ async function snapshot() {
     p.activity.count(),
     p.event.count(),
     p.apiToken.findMany({ orderBy: { id: "asc" } }),
+    p.message.count(),
+    p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
   ]);
-  return { conversation, users, inboxes, members, tags, comments, activities, events, tokens };
+  return { conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates };
 }
 
 const ids = () => ({
@@ -282,6 +285,44 @@ const probes: Record<string, Probe> = {
     denied: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: outsider.globalId, ringCentralLogin: "NOT_CONNECTED" }),
     allowed: { as: () => insider, expect: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: ids().insider, ringCentralLogin: "NOT_CONNECTED" }) },
   },
+  // SMS (R4.3): sending from or replying in the secret inbox looks like a missing channel or
+  // conversation; the insider gets past access and is stopped by the next check (a voice channel, a
+  // conversation without an SMS channel), so nothing reaches RingCentral.
+  sendMessage: {
+    query: `mutation($id: ID!) { sendMessage(channelId: $id, to: "+16505550123", text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
+    variables: () => ({ id: ids().channel }),
+    denied: deniedAsMissing("sendMessage"),
+    allowed: { as: () => insider, expect: (data) => expect(data.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "channelId" }) },
+  },
+  replyToConversation: {
+    query: `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
+    variables: () => ({ id: ids().conversation }),
+    denied: deniedAsMissing("replyToConversation"),
+    allowed: { as: () => insider, expect: (data) => expect(data.replyToConversation).toMatchObject({ __typename: "InvalidInputError", field: "conversationId" }) },
+  },
+  messageTemplates: {
+    query: `{ messageTemplates { id name } }`,
+    // Templates are shared by everyone; this only checks that reading them changes nothing.
+    denied: (data) => expect(Array.isArray(data.messageTemplates)).toBe(true),
+    allowed: { as: () => insider, expect: (data) => expect(Array.isArray(data.messageTemplates)).toBe(true) },
+  },
+  createMessageTemplate: {
+    query: `mutation { createMessageTemplate(name: "Probe template", body: "Hi {{contact.name}}") ${RESULT} }`,
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("createMessageTemplate", "MessageTemplatePayload") },
+  },
+  updateMessageTemplate: {
+    query: `mutation($id: ID!) { updateMessageTemplate(templateId: $id, body: "changed") ${RESULT} }`,
+    variables: () => ({ id: globalId("MessageTemplate", "00000000-0000-4000-8000-000000000000") }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("updateMessageTemplate", "NotFoundError") },
+  },
+  deleteMessageTemplate: {
+    query: `mutation($id: ID!) { deleteMessageTemplate(templateId: $id) ${RESULT} }`,
+    variables: () => ({ id: globalId("MessageTemplate", "00000000-0000-4000-8000-000000000000") }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("deleteMessageTemplate", "NotFoundError") },
+  },
   mergeContacts: {
     query: `mutation($id: ID!) { mergeContacts(targetId: $id, sourceId: $id) ${RESULT} }`,
     variables: () => ({ id: ids().contact }),
@@ -309,6 +350,7 @@ function sharedDirectory(field: string, call: string, payload: string): Probe {
 const subscriptionProbes = {
   conversationEvents: `subscription($id: ID!) { conversationEvents(inboxId: $id, after: "0") { cursor type } }`,
   mentions: `subscription { mentions(after: "0") { cursor comment { id } } }`,
+  messageAdded: `subscription($id: ID!) { messageAdded(inboxId: $id, after: "0") { cursor type message { id } } }`,
 };
 
 describe("access control probed by an agent outside the inbox", () => {
@@ -351,6 +393,21 @@ describe("access control probed by an agent outside the inbox", () => {
     const inside = subscribe(api.wsClient(insider.token), subscriptionProbes.conversationEvents, { id: ids().inbox });
     const [first] = await inside.until(1);
     expect(first!.data).toBeTruthy();
+    inside.unsubscribe();
+  });
+
+  it("messageAdded: an outsider's subscription is refused as missing; a member receives the inbox's messages", async () => {
+    const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes.messageAdded, { id: ids().inbox });
+    await outside.finished;
+    expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");
+    expect(outside.received.some((r) => r.data)).toBe(false);
+
+    const inside = subscribe(api.wsClient(insider.token), subscriptionProbes.messageAdded, { id: ids().inbox });
+    const channel = await api.app.db.prisma.channel.create({ data: { type: "SMS", phoneNumber: "+16505550124", inboxId: secretInbox.id } });
+    const deps = { prisma: api.app.db.prisma, pubsub: api.app.pubsub };
+    await ingestInboundMessage(deps, { ringCentralId: crypto.randomUUID(), channelNumber: channel.phoneNumber, from: "+16505550125", text: "hi", attachments: [], createdAt: new Date() });
+    const [first] = await inside.until(1);
+    expect(first!.data).toMatchObject({ messageAdded: { type: "MESSAGE_ADDED" } });
     inside.unsubscribe();
   });
 

@@ -197,13 +197,13 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
     expect(result.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
-  it("numbers are listed again with the saved credentials (no second prompt)", async () => {
+  it("numbers are listed again with the saved credentials (no second prompt, and the RingCentral session is reused)", async () => {
     await control("DELETE", "/__sim/requests");
     const result = await api.request(NUMBERS, {}, admin.token);
     expect(result.errors).toBeUndefined();
     expect((result.data as any).ringCentralNumbers).toContainEqual({ id: "1001820016", phoneNumber: "+16505550199", canSendSms: true, connectedTypes: [] });
     const { records } = await control<{ records: { path: string; status: number }[] }>("GET", "/__sim/requests?path=/restapi/oauth/token");
-    expect(records.map((r) => r.status)).toEqual([200]);
+    expect(records).toEqual([]);
   });
 });
 
@@ -276,10 +276,12 @@ describe("R2.3 channels", () => {
     expect(again.data).toMatchObject({ connectChannel: { channel: { id: voiceId, disconnectedAt: null, inbox: { id: inboxA.globalId } } } });
   });
 
-  it("a further channel needs no credentials (R2.2): only the saved JWT logs in", async () => {
+  it("a further channel needs no credentials (R2.2) and no new RingCentral login", async () => {
     await control("DELETE", "/__sim/requests");
     const support = await api.request(CONNECT, { number: "+16505550199", type: "SMS", inboxId: inboxB.globalId }, admin.token);
     expect(support.data).toMatchObject({ connectChannel: { __typename: "ChannelPayload", channel: { phoneNumber: "+16505550199", label: "Support line" } } });
+    const { records } = await control<{ records: unknown[] }>("GET", "/__sim/requests?path=/restapi/oauth/token");
+    expect(records).toEqual([]);
   });
 });
 

@@ -20,6 +20,8 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     JSONObject: { Input: Record<string, unknown>; Output: unknown };
     ID: { Input: string; Output: string | number | bigint };
+    /** A file uploaded with a GraphQL multipart request (graphql-yoga), input only. */
+    File: { Input: { name: string; type: string; size: number; arrayBuffer(): Promise<ArrayBuffer> }; Output: never };
   };
 }>({
   plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],

@@ -8,11 +8,13 @@ import "./calls.ts";
 import "./messages.ts";
 import "./contacts.ts";
 import "./events.ts";
+import "./sms.ts";
 import "./ringcentral.ts";
 import "../resolvers/users.ts";
 import "../resolvers/inboxes.ts";
 import "../resolvers/conversations.ts";
 import "../resolvers/contacts.ts";
+import "../resolvers/messages.ts";
 import "../resolvers/ringcentral.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -21,6 +21,7 @@ import {
 import type {
   AgentLogin,
   AppCredentials,
+  ConnectionCredentials,
   NumberInfo,
   RingCentralDirectory,
   RingCentralGateway,
@@ -489,10 +490,36 @@ function toExtensionSummary(raw: RawExtension): ExtensionSummary {
 /** Options every client of the app gets (retry policy, log). */
 export type ClientDefaults = Pick<RingCentralClientOptions, "retry" | "sleep" | "log" | "accessTokenTtlSeconds" | "refreshTokenTtlSeconds">;
 
+/** How many logged-in connection clients a gateway keeps (one per distinct set of credentials). */
+const CACHED_DIRECTORIES = 8;
+
 /** The domain's gateway to RingCentral, made of RingCentralClients. */
 export function ringCentralGateway(defaults: ClientDefaults = {}): RingCentralGateway<RingCentralClient> {
+  // Connection clients are kept and reused: a JWT login per request would spend RingCentral's Auth
+  // group (5 a minute per user) and open a new session each time (about 5 may be open per user).
+  const directories = new Map<string, RingCentralClient>();
+  const directory = (credentials: ConnectionCredentials): RingCentralClient => {
+    const key = crypto
+      .createHash("sha256")
+      .update(JSON.stringify([credentials.serverUrl, credentials.clientId, credentials.clientSecret, credentials.jwt]))
+      .digest("hex");
+    const cached = directories.get(key);
+    if (cached) {
+      directories.delete(key); // most recently used last
+      directories.set(key, cached);
+      return cached;
+    }
+    const client = new RingCentralClient({ ...defaults, ...credentials });
+    directories.set(key, client);
+    for (const [oldKey, old] of directories) {
+      if (directories.size <= CACHED_DIRECTORIES) break;
+      directories.delete(oldKey);
+      void old.close();
+    }
+    return client;
+  };
   return {
-    directory: (credentials) => new RingCentralClient({ ...defaults, ...credentials }),
+    directory,
     async agentLogin(app, jwt): Promise<AgentLogin> {
       const client = new RingCentralClient({ ...defaults, ...app, jwt });
       await client.login();
