@@ -22,8 +22,10 @@ export async function createApiToken(prisma: PrismaClient, userId: string, name 
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export const isUuid = (value: string) => UUID.test(value);
+
 export async function revokeApiToken(prisma: PrismaClient, tokenId: string, viewer?: Viewer) {
-  const record = UUID.test(tokenId) ? await prisma.apiToken.findUnique({ where: { id: tokenId } }) : null;
+  const record = isUuid(tokenId) ? await prisma.apiToken.findUnique({ where: { id: tokenId } }) : null;
   // Agents may revoke only their own tokens; someone else's looks missing.
   if (!record || (viewer && viewer.role !== "ADMIN" && record.userId !== viewer.id)) throw new NotFoundError("Token");
   return prisma.apiToken.update({ where: { id: tokenId }, data: { revokedAt: record.revokedAt ?? new Date() } });

@@ -4,7 +4,8 @@ import { viewerOf } from "../schema/viewer.ts";
 import { AgentStatusEnum, RoleEnum, UserRef } from "../schema/users.ts";
 import { ApiTokenPayload, CreateApiTokenPayload, UserPayload } from "../schema/payloads.ts";
 import { createUser, setUserStatus, updateUserPreferences } from "../domain/users.ts";
-import { createApiToken, revokeApiToken } from "../domain/tokens.ts";
+import { createApiToken, isUuid, revokeApiToken } from "../domain/tokens.ts";
+import { GraphQLError } from "graphql";
 import { NotFoundError } from "../domain/errors.ts";
 import { isAdmin } from "../domain/access.ts";
 
@@ -84,6 +85,10 @@ builder.mutationFields((t) => ({
     description: "Revoke a token (your own; admins: anyone's). Requests with it fail from then on.",
     errors: mutationErrors,
     args: { id: t.arg.id({ required: true, description: "The token's id (not its value)." }) },
-    resolve: async (_root, args, ctx) => ({ apiToken: await revokeApiToken(ctx.prisma, String(args.id), viewerOf(ctx)) }),
+    resolve: async (_root, args, ctx) => {
+      // A token id is a UUID; anything else is a malformed request, like a malformed global id.
+      if (!isUuid(String(args.id))) throw new GraphQLError(`"${String(args.id)}" is not a token id`, { extensions: { code: "BAD_USER_INPUT" } });
+      return { apiToken: await revokeApiToken(ctx.prisma, String(args.id), viewerOf(ctx)) };
+    },
   }),
 }));

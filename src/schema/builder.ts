@@ -10,6 +10,7 @@ import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import type { Context } from "../context.ts";
+import { isUuid } from "../domain/tokens.ts";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -77,7 +78,6 @@ export const builder = new SchemaBuilder<{
 });
 
 // Every object's id is a UUID: checking the shape here keeps malformed ids away from the database.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const withoutPadding = (base64: string) => base64.replace(/=+$/, "");
 
 /** A global id is base64("Type:id"); anything else is a client error, not a server one. */
@@ -85,7 +85,7 @@ function decodeGlobalIdOrFail(globalID: string) {
   const decoded = Buffer.from(globalID, "base64").toString("utf8");
   const separator = decoded.indexOf(":");
   const isCanonical = withoutPadding(Buffer.from(decoded, "utf8").toString("base64")) === withoutPadding(globalID);
-  if (separator <= 0 || !isCanonical || !UUID.test(decoded.slice(separator + 1))) {
+  if (separator <= 0 || !isCanonical || !isUuid(decoded.slice(separator + 1))) {
     throw new GraphQLError(`"${globalID}" is not a valid id`, { extensions: { code: "BAD_USER_INPUT" } });
   }
   return { typename: decoded.slice(0, separator), id: decoded.slice(separator + 1) };

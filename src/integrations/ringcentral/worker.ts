@@ -9,8 +9,10 @@ import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
+import { registerRecordingHandlers, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
 import { connectionSyncStore, extensionOfEvent, instantSmsHandler, syncMessages } from "./messaging.ts";
+import { maintainWebhookSubscription, startWebhookSubscription } from "./webhooks.ts";
 
 /** Extensions owning the connected SMS numbers: their message stores carry the numbers' SMS. */
 async function smsExtensionIds(deps: Deps, connectionId: string, client: ConnectionClient): Promise<string[]> {
@@ -47,10 +49,17 @@ export interface WorkerOptions extends Deps {
   reconcileIntervalMs?: number;
   /** How often to archive SMS conversations past their channel's inactivity limit (R4.2). */
   sweepIntervalMs?: number;
+  /** Webhook mode (R9.3): RingCentral delivers to `address` (…/webhooks/ringcentral) instead of a
+   * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
+   * session to read, syncs messages on the same timer. */
+  webhook?: { address: string; maintainIntervalMs?: number };
+  /** Retry timings of recordings and voicemail (src/integrations/ringcentral/recordings.ts). */
+  recordings?: RecordingHandlerOptions;
 }
 
 /** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
- * extensions that own connected SMS numbers, voicemail for every user extension. */
+ * extensions that own connected SMS numbers, voicemail for every user extension — with its
+ * message-store changes, which is how a voicemail's transcription completing later is told. */
 export function eventFiltersFor(smsExtensionIds: string[], userExtensionIds: string[]): string[] {
   return [
     "/restapi/v1.0/account/~/telephony/sessions",
@@ -58,7 +67,10 @@ export function eventFiltersFor(smsExtensionIds: string[], userExtensionIds: str
       `/restapi/v1.0/account/~/extension/${id}/message-store/instant?type=SMS`,
       `/restapi/v1.0/account/~/extension/${id}/message-store`,
     ]),
-    ...userExtensionIds.map((id) => `/restapi/v1.0/account/~/extension/${id}/voicemail`),
+    ...userExtensionIds.flatMap((id) => [
+      `/restapi/v1.0/account/~/extension/${id}/voicemail`,
+      ...(smsExtensionIds.includes(id) ? [] : [`/restapi/v1.0/account/~/extension/${id}/message-store`]),
+    ]),
   ];
 }
 
@@ -84,6 +96,7 @@ class ConnectionRunner {
   private client: ConnectionClient | null = null;
   private revoke: (() => Promise<void>) | null = null;
   private dispatcher: NotificationDispatcher | null = null;
+  private recordings: RecordingHandlers | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
 
   constructor(
@@ -99,6 +112,10 @@ class ConnectionRunner {
   async start(): Promise<void> {
     const client = (this.client = await this.options.clients(this.connectionId));
     this.directory.replace(await client.listExtensions());
+    await this.options.prisma.ringCentralConnection.update({
+      where: { id: this.connectionId },
+      data: { extensionsCache: this.directory.all() as unknown as object[] },
+    });
     this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client);
     const syncOptions = () => ({ ...this.options, log: this.log, platform: client.sdk.platform(), store: connectionSyncStore(this.options, this.connectionId), since: this.syncSince() });
     this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, {
@@ -108,11 +125,47 @@ class ConnectionRunner {
         if (extensionId) await syncMessages(syncOptions(), extensionId);
       },
     });
+    this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.sdk.platform(), this.log, this.options.recordings);
     this.syncMessagesOfAll = async () => {
       for (const extensionId of this.smsExtensions) await syncMessages(syncOptions(), extensionId);
     };
-    await this.subscribe(client);
+    if (this.options.webhook) await this.keepWebhook(client, this.options.webhook);
+    else await this.subscribe(client);
     await this.catchUp("start");
+  }
+
+  private maintenance: NodeJS.Timeout | null = null;
+
+  private async keepWebhook(client: ConnectionClient, webhook: NonNullable<WorkerOptions["webhook"]>): Promise<void> {
+    const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
+    const options = {
+      ...this.options,
+      log: this.log,
+      platform: client.sdk.platform(),
+      connectionId: this.connectionId,
+      address: webhook.address,
+      eventFilters: eventFiltersFor(this.smsExtensions, users),
+    };
+    const maintain = async () => {
+      try {
+        if ((await maintainWebhookSubscription(options)) === "recreated") await this.catchUp("webhook subscription recreated");
+        else await this.syncMessagesOfAll();
+      } catch (error) {
+        this.log.error({ err: error }, "could not maintain the webhook subscription");
+      }
+    };
+    const connection = await this.options.prisma.ringCentralConnection.findUniqueOrThrow({ where: { id: this.connectionId } });
+    if (connection.subscriptionMode === "WEBHOOK" && connection.subscriptionId) await maintain();
+    else await startWebhookSubscription(options);
+    this.maintenance = setInterval(() => void maintain(), webhook.maintainIntervalMs ?? 30_000);
+    this.maintenance.unref();
+  }
+
+  /** Runs the webhook upkeep now (tests; the timer does it otherwise). */
+  async maintainNow(): Promise<void> {
+    if (!this.client || !this.options.webhook) return;
+    clearInterval(this.maintenance!);
+    await this.keepWebhook(this.client, this.options.webhook);
   }
 
   private smsExtensions: string[] = [];
@@ -150,6 +203,7 @@ class ConnectionRunner {
         this.log.info({ reason }, "catching up from RingCentral");
         await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform: client.sdk.platform(), connectionId: this.connectionId });
         await this.syncMessagesOfAll();
+        await this.recordings?.syncPendingRecordings();
       } catch (error) {
         this.log.error({ err: error, reason }, "catch-up failed");
       }
@@ -161,11 +215,14 @@ class ConnectionRunner {
   async idle(): Promise<void> {
     await this.catchingUp;
     await this.dispatcher?.idle();
+    await this.recordings?.idle();
   }
 
   async stop(): Promise<void> {
+    if (this.maintenance) clearInterval(this.maintenance);
     await this.revoke?.();
     await this.dispatcher?.idle();
+    await this.recordings?.close();
     await this.client?.close();
     await this.lease.release();
   }
@@ -174,6 +231,8 @@ class ConnectionRunner {
 export interface RingCentralWorker {
   /** Starts or stops connection runners to match the database now. */
   reconcile(): Promise<void>;
+  /** Webhook mode: check, renew or recreate the subscriptions now. */
+  maintainWebhooks(): Promise<void>;
   /** Resolves once every notification received so far has been applied. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -227,6 +286,9 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
 
   return {
     reconcile,
+    maintainWebhooks: async () => {
+      await Promise.all([...runners.values()].map((r) => r.maintainNow()));
+    },
     idle: async () => {
       await reconciling;
       await Promise.all([...runners.values()].map((r) => r.idle()));

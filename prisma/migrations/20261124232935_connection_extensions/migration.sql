@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "RingCentralConnection" ADD COLUMN     "extensionsCache" JSONB;
