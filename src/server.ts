@@ -22,9 +22,26 @@ export interface ApiServer {
 /** A dependency that /ready checks (the database, pub/sub…): resolves when it answers. */
 export type ReadinessCheck = () => Promise<void>;
 
+/** An HTTP route outside GraphQL (webhooks, file downloads): true when it handled the request. */
+export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
+
 interface ServerOptions {
   config: Pick<Config, "limits"> & { readyTimeoutMs?: number };
   services: Services & { readiness: Record<string, ReadinessCheck> };
+  routes?: HttpRoute[];
+}
+
+async function handledByRoute(routes: HttpRoute[], req: http.IncomingMessage, res: http.ServerResponse, log: Services["log"]): Promise<boolean> {
+  for (const route of routes) {
+    try {
+      if (await route(req, res)) return true;
+    } catch (error) {
+      log.error({ err: error, path: req.url?.split("?")[0] }, "HTTP route failed");
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error" }));
+      return true;
+    }
+  }
+  return false;
 }
 
 type ServerContext = { req?: http.IncomingMessage; res?: http.ServerResponse; connectionParams?: Record<string, unknown> };
@@ -224,6 +241,7 @@ export function createApiServer(options: ServerOptions): ApiServer {
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
       return;
     }
+    if (await handledByRoute(options.routes ?? [], req, res, options.services.log)) return;
     yoga(req, res);
   });
   const ws = attachWebSocket(server, yoga, options);
