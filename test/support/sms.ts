@@ -1,7 +1,7 @@
 // SMS test set-up: the API on real PostgreSQL + Redis with an SmsSender over the real
 // @ringcentral/sdk logged in to the in-process RingCentral simulator, and the attachment download
-// route mounted on the same HTTP server — the wiring src/app.ts and src/server.ts need (see
-// `mountFileDownloads`). Also: helpers for the simulator's control API and GraphQL multipart uploads.
+// route on the same HTTP server — the wiring src/app.ts gives them. Also: helpers for the
+// simulator's control API and GraphQL multipart uploads.
 import type { AddressInfo } from "node:net";
 import { print, type ExecutionResult } from "graphql";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
@@ -11,13 +11,13 @@ import { SDK } from "@ringcentral/sdk";
 import { openDatabase } from "../../src/db.ts";
 import { createPubSub } from "../../src/pubsub.ts";
 import { createLogger } from "../../src/logger.ts";
-import { createApiServer, type ApiServer } from "../../src/server.ts";
+import { createApiServer } from "../../src/server.ts";
 import type { App } from "../../src/app.ts";
 import { createUser } from "../../src/domain/users.ts";
 import { createApiToken } from "../../src/domain/tokens.ts";
 import type { InboundMessageInput, SmsSender } from "../../src/domain/messages.ts";
 import { createSmsSender } from "../../src/integrations/ringcentral/sms.ts";
-import { handleFileDownload, type FileServices } from "../../src/files.ts";
+import { handleFileDownload } from "../../src/files.ts";
 import { startSimulator, type Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { createTestDatabase } from "./database.ts";
 import { redisUrl } from "./services.ts";
@@ -48,24 +48,6 @@ export async function sentToRingCentral(sim: Simulator): Promise<any[]> {
   return (await simControl(sim, "GET", "/__sim/sent-messages")).json.records;
 }
 
-/** Routes `/files/…` to the download handler and everything else to GraphQL, on one server. */
-export function mountFileDownloads(api: ApiServer, services: FileServices): void {
-  const graphql = api.server.listeners("request")[0] as (req: unknown, res: unknown) => void;
-  api.server.removeAllListeners("request");
-  api.server.on("request", (req, res) => {
-    handleFileDownload(req, res, services).then(
-      (handled) => {
-        if (!handled) graphql.call(api.server, req, res);
-      },
-      (error: unknown) => {
-        services.log.error({ err: error }, "file download failed");
-        if (!res.headersSent) res.writeHead(500);
-        res.end();
-      },
-    );
-  });
-}
-
 export interface SmsTestApi {
   app: App;
   url: string;
@@ -93,8 +75,9 @@ export async function startSmsTestApi(options: { sdk?: SDK | null } = {}): Promi
       readiness: {},
       ...(sender ? { smsSender: async () => sender } : {}),
     },
+    // The download route as src/app.ts mounts it, fetching content with the SDK's credentials.
+    routes: sdk ? [(req, res) => handleFileDownload(req, res, { prisma: db.prisma, log, fetchContent: (uri) => sdk.platform().get(uri) })] : [],
   });
-  if (sdk) mountFileDownloads(api, { prisma: db.prisma, log, fetchContent: (uri) => sdk.platform().get(uri) });
   await new Promise<void>((resolve) => api.server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
   const app: App = {
