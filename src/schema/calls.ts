@@ -1,3 +1,4 @@
+import { recordingDownloadPath } from "../recording-downloads.ts";
 import { builder } from "./builder.ts";
 
 const visibleThroughConversation = (ctx: { viewer: { inboxIds: string[] | null } | null }) =>
@@ -88,6 +89,12 @@ export const RecordingRef = builder.prismaNode("Recording", {
     durationSeconds: t.exposeInt("durationSeconds", { nullable: true, description: "Length of the audio." }),
     contentType: t.exposeString("contentType", { nullable: true, description: "MIME type of the audio." }),
     transcription: t.exposeString("transcription", { nullable: true, description: "RingCentral's transcription, for voicemail." }),
+    downloadUrl: t.string({
+      nullable: true,
+      description:
+        "Path of the audio on this server (`/files/recordings/<id>`), fetched with the same bearer token as the API; null unless AVAILABLE.",
+      resolve: (recording) => (recording.state === "AVAILABLE" && recording.contentUri ? recordingDownloadPath(recording.id) : null),
+    }),
     call: t.relation("call", { nullable: true, description: "The call recorded." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was imported." }),
   }),

@@ -27,6 +27,20 @@ export class NotificationDispatcher {
     };
   }
 
+  /** Adds a handler for a kind. Handlers of one kind all run, in registration order, each even
+   * when an earlier one failed (the first failure is reported afterwards). */
+  on(kind: ReturnType<typeof kindOf>, handler: NotificationHandler): this {
+    const before = this.handlers[kind];
+    this.handlers[kind] = !before
+      ? handler
+      : async (envelope) => {
+          const failures: unknown[] = [];
+          for (const run of [before, handler]) await run(envelope).catch((error: unknown) => failures.push(error));
+          if (failures.length > 0) throw failures[0];
+        };
+    return this;
+  }
+
   enqueue(raw: unknown): void {
     this.queue = this.queue.then(() => this.apply(raw));
   }

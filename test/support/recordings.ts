@@ -1,0 +1,66 @@
+// Helpers of the recording and voicemail tests: the download endpoint mounted on a tiny server
+// (as src/server.ts will mount it), the audio as the simulator serves it, and waiting for events.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { SDK } from "@ringcentral/sdk";
+import type { App } from "../../src/app.ts";
+import { createLogger } from "../../src/logger.ts";
+import { handleRecordingDownload } from "../../src/recording-downloads.ts";
+import type { Simulator } from "./simulator.ts";
+import type { subscribe } from "./api.ts";
+
+/** A logged-in SDK for the simulator's admin (what the worker's connection uses). */
+export async function simulatorSdk(sim: Simulator): Promise<SDK> {
+  const { clientId, clientSecret, jwt } = sim.credentials();
+  const sdk = new SDK({ server: sim.url, clientId, clientSecret, cachePrefix: `rec-${crypto.randomUUID()}` });
+  await sdk.platform().login({ jwt });
+  return sdk;
+}
+
+/** `GET /files/recordings/<id>` served by handleRecordingDownload, fetching through the SDK. */
+export async function startDownloadServer(app: App, sdk: SDK) {
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      const handled = await handleRecordingDownload(req, res, {
+        prisma: app.db.prisma,
+        log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
+        fetchContent: (contentUri) => sdk.platform().get(contentUri),
+      });
+      if (!handled) res.writeHead(404).end();
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    get: (path: string, token?: string) => fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The bytes RingCentral (the simulator) serves at a content URI, and its Content-Length header. */
+export async function contentOf(sdk: SDK, contentUri: string): Promise<{ bytes: Buffer; contentLength: string | null }> {
+  const response = await sdk.platform().get(contentUri);
+  return { contentLength: response.headers.get("content-length"), bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+type Subscription = ReturnType<typeof subscribe>;
+export type ConversationEvent = { type: string; payload: Record<string, unknown>; conversation: { id: string } | null };
+
+/** The conversationEvents received so far. */
+export function eventsOf(sub: Subscription): ConversationEvent[] {
+  return sub.received.map((r) => (r.data as { conversationEvents: ConversationEvent }).conversationEvents);
+}
+
+/** Waits (on the subscription, no polling) until an event satisfies `test`; returns it. */
+export async function waitForEvent(sub: Subscription, test: (event: ConversationEvent) => boolean): Promise<ConversationEvent> {
+  for (;;) {
+    const found = eventsOf(sub).find(test);
+    if (found) return found;
+    if (sub.error) throw new Error(`subscription failed: ${JSON.stringify(sub.error)}`);
+    await sub.until(sub.received.length + 1);
+  }
+}
+
+export const CONVERSATION_EVENTS = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: "0") {
+  type payload conversation { id } } }`;
