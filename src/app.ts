@@ -6,14 +6,47 @@ import { applyMigrations } from "./migrations.ts";
 import { createPubSub, type PubSub } from "./pubsub.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
-import { createRingCentralServices } from "./integrations/ringcentral/services.ts";
+import { connectionClient, createRingCentralServices, sharedConnectionClient, type RingCentralServices } from "./integrations/ringcentral/services.ts";
+import { startRingCentralWorker, type RingCentralWorker } from "./integrations/ringcentral/worker.ts";
+import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/lease.ts";
+import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
+import { createSmsSender } from "./integrations/ringcentral/sms.ts";
+import { handleFileDownload } from "./files.ts";
+import { pgConfigFromUrl } from "./db.ts";
 
 export interface App {
   db: Database;
   pubsub: PubSub;
   api: ApiServer;
+  /** The RingCentral worker, when this process runs it (`switchboard start`). */
+  worker: RingCentralWorker | null;
   url: string;
   close(): Promise<void>;
+}
+
+export interface AppOptions {
+  onQuery?: (sql: string) => void;
+  /** Run the RingCentral worker in this process too. */
+  worker?: boolean;
+}
+
+/** The worker, wired to the saved connection; exactly one process runs it (a lease). */
+export function startWorker(config: Config, log: Logger, db: Database, pubsub: PubSub, ringCentral: RingCentralServices): RingCentralWorker {
+  return startRingCentralWorker({
+    prisma: db.prisma,
+    pubsub,
+    log: log.child({ component: "worker" }),
+    clients: async () => {
+      const client = await connectionClient(db.prisma, ringCentral);
+      return {
+        sdk: client.sdk,
+        listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+        close: () => client.close(),
+      };
+    },
+    leases: config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases(),
+    webhook: config.ringCentralEvents === "webhook" && config.publicUrl ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() } : undefined,
+  });
 }
 
 export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?: (sql: string) => void): Promise<Database> {
@@ -23,9 +56,14 @@ export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?
   return db;
 }
 
-export async function startApp(config: Config, log: Logger, options: { onQuery?: (sql: string) => void } = {}): Promise<App> {
+export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
   const db = await openDatabaseMigrated(config, log, options.onQuery);
-  const pubsub = createPubSub(config.redisUrl);
+  const pubsub = createPubSub(config.redisUrl, log);
+  const ringCentral = createRingCentralServices(config, { log });
+  const accountClient = sharedConnectionClient(db.prisma, ringCentral);
+  // Through the client (not the bare SDK): rate limits, retries and re-login apply.
+  const fetchContent = async (contentUri: string) => (await accountClient()).requestRaw("GET", contentUri);
+  const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log });
   const api = createApiServer({
     config,
     services: {
@@ -33,8 +71,13 @@ export async function startApp(config: Config, log: Logger, options: { onQuery?:
       pubsub,
       log,
       readiness: { database: () => db.ping(), pubsub: () => pubsub.ping() },
-      ringCentral: createRingCentralServices(config, { log }),
+      ringCentral,
+      smsSender: async () => {
+        const client = await accountClient();
+        return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
+      },
     },
+    routes: [webhooks.handle, (req, res) => handleFileDownload(req, res, { prisma: db.prisma, log, fetchContent })],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -53,12 +96,15 @@ export async function startApp(config: Config, log: Logger, options: { onQuery?:
   const { port } = api.server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   log.info({ url: `${url}/graphql`, database: db.kind, pubsub: config.redisUrl ? "redis" : "memory" }, "switchboard is listening");
+  const worker = options.worker ? startWorker(config, log, db, pubsub, ringCentral) : null;
   return {
     db,
     pubsub,
     api,
+    worker,
     url,
     close: async () => {
+      await worker?.close();
       await api.close();
       await pubsub.close();
       await db.close();

@@ -20,10 +20,10 @@ function loadConfigOrExit(): Config {
   }
 }
 
-async function serve(): Promise<void> {
+async function serve(options: { worker: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
-  const app = await startApp(config, log);
+  const app = await startApp(config, log, { worker: options.worker });
   console.error(`Switchboard: GraphQL and GraphiQL at ${app.url}/graphql (database: ${app.db.kind})`);
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) log.error({ err }, "shutting down after an error");
@@ -53,8 +53,14 @@ async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabaseMigr
 
 export function buildCli(): Command {
   const program = new Command("switchboard").description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
-  program.command("start").description("Run the API (and, later, the RingCentral worker) in one process.").action(serve);
-  program.command("serve").description("Run the API only.").action(serve);
+  program
+    .command("start")
+    .description("Run the API and the RingCentral worker in one process (the default deployment).")
+    .action(() => serve({ worker: true }));
+  program
+    .command("serve")
+    .description("Run the API only (scale these out; run `start` or `worker` once for RingCentral).")
+    .action(() => serve({ worker: false }));
   program
     .command("simulator")
     .description("Run the RingCentral simulator (a fake RingCentral for trying Switchboard and for tests).")

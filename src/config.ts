@@ -46,6 +46,7 @@ const configSchema = z.object({
       message: "must be 32 bytes encoded as 64 hex characters or base64",
     }),
   PUBLIC_URL: optionalUrl(["http://", "https://"]),
+  RINGCENTRAL_EVENTS: z.enum(["websocket", "webhook"]).default("websocket"),
   MAX_QUERY_DEPTH: integer(12, 1),
   MAX_QUERY_COST: integer(50_000, 1),
   MAX_ALIASES: integer(30, 1),
@@ -70,6 +71,8 @@ export interface Config {
   logLevel: z.infer<typeof configSchema>["LOG_LEVEL"];
   encryptionKey?: Buffer;
   publicUrl?: string;
+  /** How RingCentral delivers events (R9.3): a WebSocket subscription, or webhooks to PUBLIC_URL. */
+  ringCentralEvents: "websocket" | "webhook";
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxSubscriptionsPerSocket: number };
   shutdownGraceMs: number;
   readyTimeoutMs: number;
@@ -84,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
+  if (e.RINGCENTRAL_EVENTS === "webhook" && !e.PUBLIC_URL) {
+    throw new ConfigError("Invalid configuration:\n  RINGCENTRAL_EVENTS: webhook needs PUBLIC_URL, the address RingCentral can reach");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -93,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     encryptionKey: e.ENCRYPTION_KEY ? (decodeKey(e.ENCRYPTION_KEY) ?? undefined) : undefined,
     publicUrl: e.PUBLIC_URL,
+    ringCentralEvents: e.RINGCENTRAL_EVENTS,
     limits: {
       maxDepth: e.MAX_QUERY_DEPTH,
       maxCost: e.MAX_QUERY_COST,

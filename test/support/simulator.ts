@@ -1,7 +1,7 @@
 // The RingCentral simulator in-process, and a worker wired to it the way production wires it.
 import { SDK } from "@ringcentral/sdk";
 import { startSimulator } from "../../src/integrations/ringcentral/simulator/index.ts";
-import { startRingCentralWorker, type ConnectionClient } from "../../src/integrations/ringcentral/worker.ts";
+import { startRingCentralWorker, type ConnectionClient, type WorkerOptions } from "../../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../../src/integrations/ringcentral/lease.ts";
 import type { App } from "../../src/app.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -43,21 +43,22 @@ export function simulatorClient(sim: Simulator): () => Promise<ConnectionClient>
 }
 
 /** A worker for the connections in the database, talking to the simulator. */
-export function workerFor(app: App, sim: Simulator) {
+export function workerFor(app: App, sim: Simulator, options: Partial<WorkerOptions> = {}) {
   return startRingCentralWorker({
     prisma: app.db.prisma,
     pubsub: app.pubsub,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
     clients: simulatorClient(sim),
     leases: inProcessLeases(),
+    ...options,
   });
 }
 
 /** Connects the simulator account in the database and starts a worker for it. */
-export async function startTestWorker(app: App, sim: Simulator) {
+export async function startTestWorker(app: App, sim: Simulator, options: Partial<WorkerOptions> = {}) {
   const account = sim.account() as { id: string };
   const connection = await app.db.prisma.ringCentralConnection.create({
     data: { serverUrl: sim.url, clientId: sim.credentials().clientId, encryptedCredentials: "test", accountId: String(account.id), ownerExtensionId: "809646016" },
   });
-  return { worker: workerFor(app, sim), connection };
+  return { worker: workerFor(app, sim, options), connection };
 }

@@ -38,3 +38,20 @@ export async function connectionClient(prisma: PrismaClient, services: RingCentr
 export function agentClient(prisma: PrismaClient, services: RingCentralServices, userId: string): Promise<RingCentralClient> {
   return agentSession({ prisma, secrets: services.secrets, gateway: services.gateway }, userId);
 }
+
+/**
+ * One logged-in client of the connected account per process, for the API's own calls (sending
+ * SMS, fetching content): made on first use and made again after a failure or a reconnection.
+ */
+export function sharedConnectionClient(prisma: PrismaClient, services: RingCentralServices): () => Promise<RingCentralClient> {
+  let current: { connectionId: string; client: Promise<RingCentralClient> } | null = null;
+  return async () => {
+    const connection = await requireConnection(prisma);
+    if (!current || current.connectionId !== connection.id) {
+      const client = connectionClient(prisma, services);
+      current = { connectionId: connection.id, client };
+      client.catch(() => (current = null));
+    }
+    return current.client;
+  };
+}
