@@ -12,6 +12,8 @@ import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/leas
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
 import { handleFileDownload } from "./files.ts";
+import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
+import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { pgConfigFromUrl } from "./db.ts";
 
 export interface App {
@@ -54,6 +56,39 @@ export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?
   const applied = await applyMigrations(db.migrationAdapter());
   if (applied.length > 0) log.info({ applied }, "applied database migrations");
   return db;
+}
+
+/** `switchboard worker`: the worker without the API. */
+export async function startWorkerProcess(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
+  const db = await openDatabaseMigrated(config, log);
+  const pubsub = createPubSub(config.redisUrl, log);
+  const worker = startWorker(config, log, db, pubsub, createRingCentralServices(config, { log }));
+  return {
+    close: async () => {
+      await worker.close();
+      await pubsub.close();
+      await db.close();
+    },
+  };
+}
+
+/** `switchboard sync`: one catch-up of the saved connection, reporting progress. */
+export async function catchUpNow(config: Config, log: Logger, db: Database, onProgress: (progress: CatchUpProgress) => void) {
+  const pubsub = createPubSub(config.redisUrl, log);
+  const client = await connectionClient(db.prisma, createRingCentralServices(config, { log }));
+  try {
+    const connection = await db.prisma.ringCentralConnection.findFirstOrThrow();
+    const extensions = await client.listExtensions();
+    const directory = { extension: (id: string) => extensions.find((e) => e.id === id) };
+    const options = { prisma: db.prisma, pubsub, log, directory, platform: client.sdk.platform(), connectionId: connection.id, onProgress };
+    const openCalls = await catchUpOpenCalls(options);
+    const calls = await catchUpCallLog(options);
+    const messages = await syncAllMessages({ prisma: db.prisma, pubsub }, log, client, connection.id, onProgress);
+    return { openCalls, calls, messages };
+  } finally {
+    await client.close();
+    await pubsub.close();
+  }
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {

@@ -1,9 +1,10 @@
-// `switchboard <command>`: start | serve | simulator | migrate | user create | token create/revoke.
+// `switchboard <command>`: start | serve | worker | sync | simulator | migrate | user create | token create/revoke.
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { openDatabaseMigrated, startApp } from "./app.ts";
+import { SingleBar, Presets } from "cli-progress";
+import { catchUpNow, openDatabaseMigrated, startApp, startWorkerProcess } from "./app.ts";
 import { createUser } from "./domain/users.ts";
 import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
 import { DomainError } from "./domain/errors.ts";
@@ -29,6 +30,17 @@ async function serve(options: { worker: boolean }): Promise<void> {
     if (err) log.error({ err }, "shutting down after an error");
     else log.info({ signal }, "shutting down");
     await app.close();
+  });
+}
+
+async function runWorker(): Promise<void> {
+  const config = loadConfigOrExit();
+  const log = createLogger(config.logLevel);
+  const running = await startWorkerProcess(config, log);
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) log.error({ err }, "shutting down after an error");
+    else log.info({ signal }, "shutting down");
+    await running.close();
   });
 }
 
@@ -61,6 +73,30 @@ export function buildCli(): Command {
     .command("serve")
     .description("Run the API only (scale these out; run `start` or `worker` once for RingCentral).")
     .action(() => serve({ worker: false }));
+  program
+    .command("worker")
+    .description("Run only the RingCentral worker (one active per connection; others stand by).")
+    .action(runWorker);
+  program
+    .command("sync")
+    .description("Catch up from RingCentral now (call log, open calls, message sync), with progress.")
+    .action(() =>
+      withDatabase(async (db, log) => {
+        const config = loadConfigOrExit();
+        const bar = new SingleBar({ format: "{stage} [{bar}] {value}/{total}", hideCursor: true }, Presets.shades_classic);
+        let stage = "";
+        const summary = await catchUpNow(config, log, db, (progress) => {
+          if (progress.stage !== stage) {
+            if (stage) bar.stop();
+            stage = progress.stage;
+            bar.start(progress.total, 0, { stage });
+          }
+          bar.update(progress.done, { stage });
+        });
+        if (stage) bar.stop();
+        console.log(`caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`);
+      }),
+    );
   program
     .command("simulator")
     .description("Run the RingCentral simulator (a fake RingCentral for trying Switchboard and for tests).")

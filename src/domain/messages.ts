@@ -277,11 +277,16 @@ export async function applyMessageStatus(
   input: { ringCentralId: string; status: DeliveryStatus; at: Date },
 ): Promise<AppliedStatus | null> {
   return inTransaction(deps, async (tx, log) => {
+    await lockRingCentralMessage(tx, input.ringCentralId);
     const message = await tx.message.findUnique({
       where: { ringCentralId: input.ringCentralId },
       include: { conversation: { include: withInboxes } },
     });
-    if (!message || message.direction !== "OUTBOUND") return null;
+    if (!message) {
+      await keepEarlyStatus(tx, input);
+      return null;
+    }
+    if (message.direction !== "OUTBOUND") return null;
     // Conditional on the current status, so concurrent reports cannot move it backwards.
     const advanced = await tx.message.updateMany({
       where: { id: message.id, status: { in: statusesBefore(input.status) } },
@@ -293,6 +298,32 @@ export async function applyMessageStatus(
     else log.append(messageEvent("MESSAGE_STATUS_CHANGED", message.conversation, updated));
     return { messageId: message.id, status: input.status, changed: true };
   });
+}
+
+const MESSAGE_LOCK_NAMESPACE = 7_310_004;
+
+/** Storing a sent message and applying its statuses serialise, so neither misses the other. */
+async function lockRingCentralMessage(tx: Transaction, ringCentralId: string) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${MESSAGE_LOCK_NAMESPACE}, hashtext(${ringCentralId}))`;
+}
+
+/** Keeps the furthest status reported for a message not stored yet. */
+async function keepEarlyStatus(tx: Transaction, input: { ringCentralId: string; status: DeliveryStatus; at: Date }) {
+  const early = await tx.earlyMessageStatus.findUnique({ where: { ringCentralId: input.ringCentralId } });
+  if (early && STATUS_RANK[early.status as DeliveryStatus] >= STATUS_RANK[input.status]) return;
+  await tx.earlyMessageStatus.upsert({
+    where: { ringCentralId: input.ringCentralId },
+    create: { ringCentralId: input.ringCentralId, status: input.status, at: input.at },
+    update: { status: input.status, at: input.at },
+  });
+}
+
+/** The furthest status reported before the message was stored, if it is further than `status`. */
+async function takeEarlyStatus(tx: Transaction, ringCentralId: string, status: DeliveryStatus) {
+  const early = await tx.earlyMessageStatus.findUnique({ where: { ringCentralId } });
+  if (!early) return null;
+  await tx.earlyMessageStatus.delete({ where: { ringCentralId } });
+  return STATUS_RANK[early.status as DeliveryStatus] > STATUS_RANK[status] ? (early as { status: DeliveryStatus; at: Date }) : null;
 }
 
 /** A failed message needs someone's attention: its conversation reopens (R4.4). */
@@ -501,6 +532,7 @@ async function recordOutbound(
   return retryingUniqueViolations(() =>
     inTransaction(deps, async (tx, log) => {
       await lockThread(tx, target.channel.id, target.to);
+      await lockRingCentralMessage(tx, sent.ringCentralId);
       const existing = await tx.message.findUnique({ where: { ringCentralId: sent.ringCentralId }, include: { attachments: true } });
       if (existing) {
         const conversation = await tx.conversation.findUniqueOrThrow({ where: { id: existing.conversationId }, include: withInboxes });
@@ -508,13 +540,15 @@ async function recordOutbound(
       }
       const contactId = target.conversation ? target.conversation.contactId : (target.contact ?? (await findOrCreateContactByNumber(tx, target.to))).id;
       const conversation = target.conversation ?? (await conversationFor(tx, log, target.channel, contactId, target.to, sent.createdAt));
+      const early = await takeEarlyStatus(tx, sent.ringCentralId, sent.status);
+      const status = early?.status ?? sent.status;
       const message = await tx.message.create({
         data: {
           ringCentralId: sent.ringCentralId,
           conversationId: conversation.id,
           channelId: target.channel.id,
           direction: "OUTBOUND",
-          status: sent.status,
+          status,
           fromNumber: target.channel.phoneNumber,
           toNumber: target.to,
           text: content.text,
@@ -526,7 +560,7 @@ async function recordOutbound(
       });
       await touchAt(tx, conversation.id, sent.createdAt);
       log.append(messageEvent("MESSAGE_ADDED", conversation, message));
-      if (sent.status === "FAILED") await recordFailure(tx, log, conversation, message, sent.createdAt);
+      if (status === "FAILED") await recordFailure(tx, log, conversation, message, early?.at ?? sent.createdAt);
       return { message, conversation: await tx.conversation.findUniqueOrThrow({ where: { id: conversation.id }, include: withInboxes }) };
     }),
   );

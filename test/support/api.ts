@@ -34,6 +34,8 @@ export interface TestApiOptions {
   onQuery?: (sql: string) => void;
   /** Default: a logger at the configured LOG_LEVEL (silent) on stdout. */
   logger?: Logger;
+  /** Run the RingCentral worker in the app, as `switchboard start` does. */
+  worker?: boolean;
 }
 
 export function globalId(type: string, id: string): string {
@@ -52,7 +54,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(redis ? { REDIS_URL: redis } : {}),
     ...options.env,
   });
-  const app = await startApp(config, options.logger ?? createLogger(config.logLevel), { onQuery: options.onQuery });
+  const app = await startApp(config, options.logger ?? createLogger(config.logLevel), { onQuery: options.onQuery, worker: options.worker });
   const clients: Client[] = [];
   let users = 0;
 

@@ -123,3 +123,42 @@ export function connectionSyncStore(deps: Deps, connectionId: string): MessageSy
 export function instantSmsHandler(deps: Deps, log: Logger) {
   return async (envelope: Envelope) => applyStoreMessage(deps, log, envelope.body);
 }
+
+/** Extensions owning the connected SMS numbers: their message stores carry the numbers' SMS. */
+export async function smsExtensionIds(deps: Deps, connectionId: string, platform: Platform): Promise<string[]> {
+  const channels = await deps.prisma.channel.findMany({
+    where: { connectionId, type: "SMS", disconnectedAt: null },
+    select: { phoneNumber: true, ringCentralExtensionId: true },
+  });
+  if (channels.length === 0) return [];
+  const unknown = channels.filter((c) => !c.ringCentralExtensionId).map((c) => c.phoneNumber);
+  const owners = unknown.length > 0 ? await numberOwners(platform) : new Map<string, string>();
+  return [...new Set(channels.map((c) => c.ringCentralExtensionId ?? owners.get(c.phoneNumber) ?? "~"))];
+}
+
+async function numberOwners(platform: Platform): Promise<Map<string, string>> {
+  const response = await platform.get("/restapi/v1.0/account/~/phone-number", { perPage: 1000 });
+  const body = (await response.json()) as { records?: { phoneNumber?: string; extension?: { id?: string | number } }[] };
+  return new Map((body.records ?? []).flatMap((r) => (r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [])));
+}
+
+/** Message-sync of every extension that owns a connected SMS number (`switchboard sync`). */
+export async function syncAllMessages(
+  deps: Deps,
+  log: Logger,
+  client: { sdk: SDK },
+  connectionId: string,
+  onProgress?: (progress: { stage: "messages"; done: number; total: number }) => void,
+  known?: string[],
+): Promise<number> {
+  const platform = client.sdk.platform();
+  const extensions = known ?? (await smsExtensionIds(deps, connectionId, platform));
+  // A first sync looks back a day; later ones continue from their token.
+  const since = new Date(Date.now() - 24 * 3600_000);
+  let total = 0;
+  for (const [index, extensionId] of extensions.entries()) {
+    total += await syncMessages({ ...deps, log, platform, store: connectionSyncStore(deps, connectionId), since }, extensionId);
+    onProgress?.({ stage: "messages", done: index + 1, total: extensions.length });
+  }
+  return total;
+}

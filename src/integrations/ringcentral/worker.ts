@@ -11,26 +11,8 @@ import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import { registerRecordingHandlers, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
-import { connectionSyncStore, extensionOfEvent, instantSmsHandler, syncMessages } from "./messaging.ts";
+import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
 import { maintainWebhookSubscription, startWebhookSubscription } from "./webhooks.ts";
-
-/** Extensions owning the connected SMS numbers: their message stores carry the numbers' SMS. */
-async function smsExtensionIds(deps: Deps, connectionId: string, client: ConnectionClient): Promise<string[]> {
-  const channels = await deps.prisma.channel.findMany({
-    where: { connectionId, type: "SMS", disconnectedAt: null },
-    select: { phoneNumber: true, ringCentralExtensionId: true },
-  });
-  if (channels.length === 0) return [];
-  const unknown = channels.filter((c) => !c.ringCentralExtensionId).map((c) => c.phoneNumber);
-  const owners = unknown.length > 0 ? await numberOwners(client) : new Map<string, string>();
-  return [...new Set(channels.map((c) => c.ringCentralExtensionId ?? owners.get(c.phoneNumber) ?? "~"))];
-}
-
-async function numberOwners(client: ConnectionClient): Promise<Map<string, string>> {
-  const response = await client.sdk.platform().get("/restapi/v1.0/account/~/phone-number", { perPage: 1000 });
-  const body = (await response.json()) as { records?: { phoneNumber?: string; extension?: { id?: string | number } }[] };
-  return new Map((body.records ?? []).flatMap((r) => (r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [])));
-}
 
 /** What the worker needs from a logged-in connection (client.ts provides it). */
 export interface ConnectionClient {
@@ -116,8 +98,14 @@ class ConnectionRunner {
       where: { id: this.connectionId },
       data: { extensionsCache: this.directory.all() as unknown as object[] },
     });
-    this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client);
-    const syncOptions = () => ({ ...this.options, log: this.log, platform: client.sdk.platform(), store: connectionSyncStore(this.options, this.connectionId), since: this.syncSince() });
+    this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client.sdk.platform());
+    const syncOptions = () => ({
+      ...this.options,
+      log: this.log,
+      platform: client.sdk.platform(),
+      store: connectionSyncStore(this.options, this.connectionId),
+      since: new Date(Date.now() - 24 * 3600_000),
+    });
     this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, {
       "instant-sms": instantSmsHandler(this.options, this.log),
       "message-store": async (envelope) => {
@@ -127,7 +115,7 @@ class ConnectionRunner {
     });
     this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.sdk.platform(), this.log, this.options.recordings);
     this.syncMessagesOfAll = async () => {
-      for (const extensionId of this.smsExtensions) await syncMessages(syncOptions(), extensionId);
+      await syncAllMessages(this.options, this.log, client, this.connectionId, undefined, this.smsExtensions);
     };
     if (this.options.webhook) await this.keepWebhook(client, this.options.webhook);
     else await this.subscribe(client);
@@ -171,10 +159,6 @@ class ConnectionRunner {
   private smsExtensions: string[] = [];
   private syncMessagesOfAll: () => Promise<void> = async () => {};
 
-  /** How far back a first message sync looks: the last catch-up, or a day. */
-  private syncSince(): Date {
-    return new Date(Date.now() - 24 * 3600_000);
-  }
 
   private async subscribe(client: ConnectionClient): Promise<void> {
     const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
