@@ -6,7 +6,8 @@
 // telephony events is joined when they come.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
-import { pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings.ts";
+import { ingestTelephonyNotification } from "../src/domain/calls.ts";
+import { ingestVoicemail, pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings.ts";
 import { revokeApiTokenByValue, createApiToken } from "../src/domain/tokens.ts";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
@@ -243,5 +244,61 @@ describe("voicemail end to end (R3.5)", () => {
     const probeCall = calls.find((c) => c.fromNumber === caller && c.id !== late.id)!;
     expect(probeCall.recordings).toHaveLength(1); // each voicemail on its own call
     expect(probeCall.status).toBe("VOICEMAIL");
+  });
+});
+
+describe("ingestVoicemail (domain, real database)", () => {
+  const deps = () => ({ prisma: api.app.db.prisma, pubsub: api.app.pubsub });
+  const directory = { extension: () => undefined };
+  const caller = "+14155550191";
+
+  const voicemailInput = (messageId: string, createdAt: Date, transcription: string | null = null) => ({
+    ringCentralMessageId: messageId,
+    fromNumber: caller,
+    toExtensionId: "62264426016",
+    createdAt,
+    durationSeconds: 12,
+    contentUri: `https://platform.example/restapi/v1.0/account/1/extension/62264426016/message-store/${messageId}/content/${messageId}`,
+    contentType: "audio/mpeg",
+    transcription,
+    transcriptionStatus: transcription ? "Completed" : "InProgress",
+  });
+
+  async function ringThenVoicemail(telephonySessionId: string, at: Date) {
+    const party = (partyId: string, extensionId: string | null, direction: "Inbound" | "Outbound", statusCode: string) => ({
+      partyId, direction, extensionId, fromNumber: caller, toNumber: DIRECT_NUMBER, statusCode,
+      reason: null, missedCall: extensionId !== null, queueCall: false, muted: false, peerTelephonySessionId: null,
+    });
+    const notify = (sequence: number, parties: ReturnType<typeof party>[]) =>
+      ingestTelephonyNotification(deps(), directory, { uuid: crypto.randomUUID(), telephonySessionId, sequence, eventTime: new Date(at.getTime() + sequence * 1000), parties });
+    await notify(2, [party(`${telephonySessionId}-1`, null, "Outbound", "Setup")]);
+    await notify(3, [party(`${telephonySessionId}-2`, "62264426016", "Inbound", "Proceeding")]);
+    return notify;
+  }
+
+  it("keeps a voicemail without a call unmatched, joins it once the call exists, and fills the transcription later without events for replays", async () => {
+    const at = new Date();
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unmatched");
+    expect(await api.app.db.prisma.recording.count({ where: { ringCentralId: "770000000001" } })).toBe(0);
+
+    const telephonySessionId = `s-vm-${crypto.randomUUID()}`;
+    await ringThenVoicemail(telephonySessionId, new Date(at.getTime() - 30_000));
+    const call = await api.app.db.prisma.call.findUniqueOrThrow({ where: { telephonySessionId } });
+    expect(call.status).toBe("RINGING");
+
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("added");
+    const joined = await api.app.db.prisma.call.findUniqueOrThrow({ where: { id: call.id }, include: { recordings: true } });
+    expect(joined.status).toBe("VOICEMAIL"); // the telephony events have not said so yet
+    expect(joined.recordings.map((r) => [r.kind, r.state, r.durationSeconds, r.transcription])).toEqual([["VOICEMAIL", "AVAILABLE", 12, null]]);
+
+    const eventsOfCall = () => api.app.db.prisma.event.findMany({ where: { conversationId: call.conversationId, type: { startsWith: "RECORDING_" } }, orderBy: { sequence: "asc" } });
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged");
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at, "Call me back"))).toBe("updated");
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged"); // a late replay without it
+    expect((await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId: "770000000001" } })).transcription).toBe("Call me back");
+    expect((await eventsOfCall()).map((e) => e.type)).toEqual(["RECORDING_ADDED", "RECORDING_UPDATED"]);
+
+    // A second message from the same caller finds no other call: it is not attached to this one.
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000002", new Date(at.getTime() + 5_000)))).toBe("unmatched");
   });
 });
