@@ -323,6 +323,32 @@ const probes: Record<string, Probe> = {
     denied: forbidden,
     allowed: { as: () => admin, expect: typed("deleteMessageTemplate", "NotFoundError") },
   },
+  // Call control (R3.10) and outbound calls (R3.9): a call or channel of the secret inbox looks
+  // missing; the insider gets past access and is stopped for want of their own RingCentral login,
+  // so nothing reaches RingCentral.
+  ...Object.fromEntries(
+    ["answerCall", "holdCall", "resumeCall", "muteCall", "unmuteCall", "hangUpCall", "sendCallToVoicemail"].map((field) => [
+      field,
+      {
+        query: `mutation($id: ID!) { ${field}(callId: $id) ${RESULT} }`,
+        variables: () => ({ id: ids().call }),
+        denied: deniedAsMissing(field),
+        allowed: { as: () => insider, expect: typed(field, "RingCentralLoginRequiredError") },
+      },
+    ]),
+  ),
+  transferCall: {
+    query: `mutation($id: ID!) { transferCall(callId: $id, toPhoneNumber: "+16505550123") ${RESULT} }`,
+    variables: () => ({ id: ids().call }),
+    denied: deniedAsMissing("transferCall"),
+    allowed: { as: () => insider, expect: typed("transferCall", "RingCentralLoginRequiredError") },
+  },
+  placeCall: {
+    query: `mutation($id: ID!) { placeCall(channelId: $id, toPhoneNumber: "+16505550123") ${RESULT} }`,
+    variables: () => ({ id: ids().channel }),
+    denied: deniedAsMissing("placeCall"),
+    allowed: { as: () => insider, expect: typed("placeCall", "RingCentralLoginRequiredError") },
+  },
   mergeContacts: {
     query: `mutation($id: ID!) { mergeContacts(targetId: $id, sourceId: $id) ${RESULT} }`,
     variables: () => ({ id: ids().contact }),
@@ -351,6 +377,10 @@ const subscriptionProbes = {
   conversationEvents: `subscription($id: ID!) { conversationEvents(inboxId: $id, after: "0") { cursor type } }`,
   mentions: `subscription { mentions(after: "0") { cursor comment { id } } }`,
   messageAdded: `subscription($id: ID!) { messageAdded(inboxId: $id, after: "0") { cursor type message { id } } }`,
+  ringCentralLoginChanged: `subscription { ringCentralLoginChanged(after: "0") { cursor type state } }`,
+  incomingCall: `subscription { incomingCall(after: "0") { cursor call { id } } }`,
+  callUpdated: `subscription($id: ID!) { callUpdated(inboxId: $id, after: "0") { cursor call { id } } }`,
+  agentStatusChanged: `subscription($id: ID!) { agentStatusChanged(inboxId: $id, after: "0") { cursor user { id } } }`,
 };
 
 describe("access control probed by an agent outside the inbox", () => {

@@ -10,11 +10,14 @@ import "./contacts.ts";
 import "./events.ts";
 import "./sms.ts";
 import "./ringcentral.ts";
+import "./call-control.ts";
 import "../resolvers/users.ts";
 import "../resolvers/inboxes.ts";
 import "../resolvers/conversations.ts";
 import "../resolvers/contacts.ts";
 import "../resolvers/messages.ts";
 import "../resolvers/ringcentral.ts";
+import "../resolvers/calls.ts";
+import "../resolvers/call-control.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

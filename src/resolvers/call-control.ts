@@ -1,0 +1,95 @@
+// Root fields for call control on the viewer's own calls (R3.10), outbound calls (R3.9) and the
+// viewer's RingCentral login notices (R2.5).
+import type { Context } from "../context.ts";
+import { builder } from "../schema/builder.ts";
+import { mutationErrors } from "../schema/errors.ts";
+import { viewerOf } from "../schema/viewer.ts";
+import { CallRef } from "../schema/calls.ts";
+import { ChannelRef } from "../schema/inboxes.ts";
+import { ContactRef } from "../schema/contacts.ts";
+import { CallControlPayload, PlaceCallPayload, RingCentralLoginEventRef } from "../schema/call-control.ts";
+import { controlCall, LOGIN_EXPIRED_EVENT, placeCall, type CallAction, type CallControlDeps } from "../domain/call-control.ts";
+import { resumableEvents } from "../domain/events.ts";
+import { agentCallControl } from "../integrations/ringcentral/call-control.ts";
+import { parseEventCursor } from "./event-streams.ts";
+
+function callControlDeps(ctx: Context): CallControlDeps {
+  return { prisma: ctx.prisma, pubsub: ctx.pubsub, callControl: agentCallControl(ctx.prisma, ctx.ringCentral) };
+}
+
+const ACTIONS: [field: string, action: CallAction, description: string][] = [
+  ["answerCall", "ANSWER", "Answer a call ringing for you; the conversation is then assigned to you."],
+  ["holdCall", "HOLD", "Put your connected call on hold."],
+  ["resumeCall", "RESUME", "Take your call off hold."],
+  ["muteCall", "MUTE", "Mute your microphone on your call."],
+  ["unmuteCall", "UNMUTE", "Unmute your microphone on your call."],
+  ["hangUpCall", "HANG_UP", "End your connected call, or decline a call ringing for you."],
+  ["sendCallToVoicemail", "TO_VOICEMAIL", "Send a call ringing for you, or your connected call, to your voicemail."],
+];
+
+const ERRORS_NOTE =
+  " Acts through your own RingCentral login (RINGCENTRAL_LOGIN_REQUIRED without a valid one). CONFLICT when you are not on the call or its state does not allow this; NOT_FOUND when you cannot see it.";
+
+builder.mutationFields((t) => ({
+  ...Object.fromEntries(
+    ACTIONS.map(([field, action, description]) => [
+      field,
+      t.field({
+        type: CallControlPayload,
+        description: description + ERRORS_NOTE,
+        errors: mutationErrors,
+        args: { callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }) },
+        resolve: async (_root, args, ctx) => ({ call: await controlCall(callControlDeps(ctx), viewerOf(ctx), { callId: args.callId.id, action }) }),
+      }),
+    ]),
+  ),
+  transferCall: t.field({
+    type: CallControlPayload,
+    description:
+      "Cold-transfer your connected call to an extension or a phone number (give exactly one). The conversation stays the same; it moves to whoever picks up (R3.7)." +
+      ERRORS_NOTE +
+      " BAD_USER_INPUT for an invalid number, before anything is sent.",
+    errors: mutationErrors,
+    args: {
+      callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }),
+      toExtensionNumber: t.arg.string({ required: false, description: "The RingCentral extension number to transfer to, e.g. `11103`." }),
+      toPhoneNumber: t.arg.string({ required: false, description: "The phone number to transfer to (any format; read in the channel's country)." }),
+    },
+    resolve: async (_root, args, ctx) => ({
+      call: await controlCall(callControlDeps(ctx), viewerOf(ctx), {
+        callId: args.callId.id,
+        action: "TRANSFER",
+        toExtensionNumber: args.toExtensionNumber,
+        toPhoneNumber: args.toPhoneNumber,
+      }),
+    }),
+  }),
+  placeCall: t.field({
+    type: PlaceCallPayload,
+    description:
+      "Call a phone number or a contact from a connected VOICE channel (the customer sees the channel's number, never your extension's): RingCentral rings your phone first, then them (RingOut). The conversation lands in the channel's inbox, assigned to you (R3.9). Everything is checked before anything is sent." +
+      " Needs your own RingCentral login (RINGCENTRAL_LOGIN_REQUIRED).",
+    errors: mutationErrors,
+    args: {
+      channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The VOICE channel to call from." }),
+      toPhoneNumber: t.arg.string({ required: false, description: "The number to call (give this or contactId; any format)." }),
+      contactId: t.arg.globalID({ for: ContactRef, required: false, description: "The contact to call; their first number is used." }),
+    },
+    resolve: (_root, args, ctx) =>
+      placeCall(callControlDeps(ctx), viewerOf(ctx), { channelId: args.channelId.id, toPhoneNumber: args.toPhoneNumber, contactId: args.contactId?.id }),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  ringCentralLoginChanged: t.field({
+    type: RingCentralLoginEventRef,
+    description: "Changes of your own RingCentral login: you are told when it expires, so you can connect it again (R2.5). Resumable with `after`.",
+    args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
+    subscribe: (_root, args, ctx) => {
+      const viewer = viewerOf(ctx);
+      const where = { type: LOGIN_EXPIRED_EVENT, userIds: { has: viewer.id } };
+      return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(args.after), (e) => e.type === LOGIN_EXPIRED_EVENT);
+    },
+    resolve: (event) => event,
+  }),
+}));
