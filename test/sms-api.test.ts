@@ -44,7 +44,7 @@ let channelId: string; // global id of the SMS channel on the simulator's SMS-ca
 
 beforeAll(async () => {
   ({ sim, sdk } = await startSmsSimulator());
-  api = await startSmsTestApi({ sdk });
+  api = await startSmsTestApi({ sim });
   deps = { prisma: api.app.db.prisma, pubsub: api.app.pubsub };
   admin = await api.createUser("ADMIN", "admin");
   member = await api.createUser("AGENT", "member");

@@ -17,6 +17,8 @@ export interface TestApi {
   url: string;
   /** Runs a GraphQL operation over HTTP as the holder of `token`. */
   request<R, V>(document: TypedDocumentNode<R, V> | string, variables?: V, token?: string): Promise<ExecutionResult<R>>;
+  /** A GraphQL multipart request (uploads): `files` maps a variable path like `attachments.0` to a file. */
+  upload<R>(query: string, variables: Record<string, unknown>, files: Record<string, File>, token: string): Promise<ExecutionResult<R>>;
   /** A graphql-ws client authenticated with `token`. */
   wsClient(token?: string): Client;
   /** Creates a user with a token, straight through the domain (the CLI's path). */
@@ -69,6 +71,15 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       });
       return (await response.json()) as ExecutionResult<never>;
     },
+    async upload(query, variables, files, token) {
+      const form = new FormData();
+      form.append("operations", JSON.stringify({ query, variables }));
+      const paths = Object.keys(files);
+      form.append("map", JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [`variables.${path}`]]))));
+      paths.forEach((path, i) => form.append(String(i), files[path]!));
+      const response = await fetch(`${app.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+      return (await response.json()) as ExecutionResult<never>;
+    },
     wsClient(token) {
       const client = createClient({
         url: `${app.url.replace("http", "ws")}/graphql`,
@@ -95,19 +106,23 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   };
 }
 
-/** Collects a subscription's events; `next(n)` resolves once n more have arrived. */
+/** Collects a subscription's events; `until(n)` resolves once n have arrived in total, and rejects
+ * if the subscription ends (or fails) before that. */
 export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V> | string, variables?: V) {
   const received: ExecutionResult<R>[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
+  const waiters: { count: number; resolve: (value: ExecutionResult<R>[]) => void; reject: (error: unknown) => void }[] = [];
   let error: unknown;
   let completed = false;
   let settle: () => void = () => {};
   const finished = new Promise<void>((resolve) => (settle = resolve));
   const notify = () => {
     for (const waiter of [...waiters]) {
-      if (received.length >= waiter.count || error || completed) {
+      if (received.length >= waiter.count) {
         waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
+        waiter.resolve(received);
+      } else if (error || completed) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.reject(new Error(`subscription ended after ${received.length} of ${waiter.count} events: ${JSON.stringify(error ?? received.at(-1))}`));
       }
     }
   };
@@ -135,11 +150,11 @@ export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V
     get error() {
       return error;
     },
+    /** Resolves when the subscription ends (completes or fails). */
     finished,
-    /** Resolves when `count` events in total have arrived (or the subscription ended). */
     until(count: number): Promise<ExecutionResult<R>[]> {
-      return new Promise((resolve) => {
-        waiters.push({ count, resolve: () => resolve(received) });
+      return new Promise((resolve, reject) => {
+        waiters.push({ count, resolve, reject });
         notify();
       });
     },

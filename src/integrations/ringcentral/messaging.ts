@@ -29,7 +29,11 @@ const message = z
 
 type StoreMessage = z.infer<typeof message>;
 
-function inboundInput(m: StoreMessage): InboundMessageInput | null {
+/** What the SMS domain needs from RingCentral's message (only media attachments: the text is the subject). */
+export function inboundInput(raw: unknown): InboundMessageInput | null {
+  const parsed = message.safeParse(raw);
+  if (!parsed.success) return null;
+  const m = parsed.data;
   const channelNumber = m.to?.[0]?.phoneNumber;
   const from = m.from?.phoneNumber;
   if (!channelNumber || !from) return null;
