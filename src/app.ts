@@ -12,6 +12,7 @@ import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/leas
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
 import { handleFileDownload } from "./files.ts";
+import { handleRecordingDownload } from "./recording-downloads.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { pgConfigFromUrl } from "./db.ts";
@@ -112,7 +113,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
         return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
       },
     },
-    routes: [webhooks.handle, (req, res) => handleFileDownload(req, res, { prisma: db.prisma, log, fetchContent })],
+    routes: [
+      webhooks.handle,
+      (req, res) => handleFileDownload(req, res, { prisma: db.prisma, log, fetchContent }),
+      (req, res) => handleRecordingDownload(req, res, { prisma: db.prisma, log, fetchContent }),
+    ],
   });
   try {
     await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { findOrCreateContactByNumber } from "./contacts.ts";
 import { openConversation, inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
+import { lockCallSession } from "./locks.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -46,7 +47,6 @@ export interface TelephonyNotification {
 
 export type IngestOutcome = "duplicate" | "unrouted" | "applied";
 
-const EVENT_LOCK_NAMESPACE = 7_310_002;
 
 function roleOf(party: TelephonyParty, directory: CallDirectory): PartyRole {
   if (!party.extensionId) return "EXTERNAL";
@@ -249,7 +249,7 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
   return inTransaction(deps, async (tx, log) => {
     if (!(await firstSighting(tx, notification.uuid))) return "duplicate";
     // Events of one session serialise; different sessions proceed in parallel.
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOCK_NAMESPACE}, hashtext(${notification.telephonySessionId}))`;
+    await lockCallSession(tx, notification.telephonySessionId);
     let call = await loadCall(tx, notification.telephonySessionId);
     let batch = [notification];
     if (!call) {

@@ -4,6 +4,7 @@
 // sequence N" can never miss an event that committed later with a smaller sequence.
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import type { EventRecord, PubSub } from "../pubsub.ts";
+import { LOCK } from "./locks.ts";
 
 export type Transaction = Prisma.TransactionClient;
 
@@ -20,7 +21,6 @@ export interface NewEvent {
   payload?: Record<string, unknown>;
 }
 
-const EVENT_LOG_LOCK = 7_310_001;
 
 /** Collects the events of one transaction. */
 export class EventLog {
@@ -53,7 +53,7 @@ export function toEventRecord(row: {
 
 async function writeEvents(tx: Transaction, events: NewEvent[]): Promise<EventRecord[]> {
   if (events.length === 0) return [];
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_LOG_LOCK})`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.eventLog})`;
   const rows = await tx.event.createManyAndReturn({
     data: events.map((event) => ({
       type: event.type,

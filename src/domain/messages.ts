@@ -10,6 +10,7 @@ import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { findMessageTemplate, renderTemplate } from "./message-templates.ts";
 import { regionOf, requireE164, toE164 } from "./phone-numbers.ts";
+import { lockRingCentralMessage } from "./locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The sending port and RingCentral's limits
@@ -298,13 +299,6 @@ export async function applyMessageStatus(
     else log.append(messageEvent("MESSAGE_STATUS_CHANGED", message.conversation, updated));
     return { messageId: message.id, status: input.status, changed: true };
   });
-}
-
-const MESSAGE_LOCK_NAMESPACE = 7_310_004;
-
-/** Storing a sent message and applying its statuses serialise, so neither misses the other. */
-async function lockRingCentralMessage(tx: Transaction, ringCentralId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${MESSAGE_LOCK_NAMESPACE}, hashtext(${ringCentralId}))`;
 }
 
 /** Keeps the furthest status reported for a message not stored yet. */

@@ -10,6 +10,7 @@ import type { CallDirectory } from "./calls.ts";
 import { inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
+import { lockCallSession, lockRecording } from "./locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The join rule (pure)
@@ -81,23 +82,13 @@ export function pickVoicemailCall(candidates: VoicemailCallCandidate[], voicemai
 // ---------------------------------------------------------------------------------------------
 // Shared
 
-/** calls.ts serialises the events of one telephony session on this lock; voicemail takes it too. */
-const CALL_LOCK_NAMESPACE = 7_310_002;
-/** One RingCentral message or recording id at a time. */
-const RECORDING_LOCK_NAMESPACE = 7_310_003;
 
 const callWithConversation = {
   conversation: { include: { inboxes: { select: { inboxId: true } } } },
 } satisfies Prisma.CallInclude;
 type CallWithConversation = Prisma.CallGetPayload<{ include: typeof callWithConversation }>;
 
-async function lockCall(tx: Transaction, telephonySessionId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CALL_LOCK_NAMESPACE}, hashtext(${telephonySessionId}))`;
-}
-
-async function lockRecording(tx: Transaction, ringCentralId: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RECORDING_LOCK_NAMESPACE}, hashtext(${ringCentralId}))`;
-}
+const lockCall = lockCallSession;
 
 function recordingPayload(recording: { id: string; kind: string; state: RecordingState; callId: string | null }, extra: Record<string, unknown> = {}) {
   return { recordingId: recording.id, callId: recording.callId, kind: recording.kind, state: recording.state, ...extra };

@@ -4,6 +4,7 @@
 // and a standby takes over at its next reconcile. The embedded database is single-process: an
 // in-memory lease is enough there.
 import pg from "pg";
+import { LOCK } from "../../domain/locks.ts";
 
 export interface ConnectionLease {
   release(): Promise<void>;
@@ -15,7 +16,6 @@ export interface LeaseProvider {
   close(): Promise<void>;
 }
 
-const LEASE_NAMESPACE = 7_310_003;
 
 export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
   const held = new Map<string, pg.Client>();
@@ -25,7 +25,7 @@ export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
       const client = new pg.Client(config);
       await client.connect();
       const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
-        LEASE_NAMESPACE,
+        LOCK.workerLease,
         connectionId,
       ]);
       if (!result.rows[0]?.locked) {

@@ -1,0 +1,29 @@
+// Every PostgreSQL advisory lock the application takes, in one place so no two uses share a key.
+// Transaction-scoped locks serialise work on one thing (a call, a message) across processes.
+import type { Prisma } from "../generated/prisma/client.ts";
+
+type Transaction = Prisma.TransactionClient;
+
+/** Namespaces (the first key of the two-key form). */
+export const LOCK = {
+  eventLog: 7_310_001,
+  callSession: 7_310_002,
+  workerLease: 7_310_003,
+  ringCentralMessage: 7_310_004,
+  recording: 7_310_005,
+  agentLogin: 7_310_010,
+} as const;
+
+async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${namespace}, hashtext(${key}))`;
+}
+
+/** Events of one telephony session (and voicemail joined to it) apply one at a time. */
+export const lockCallSession = (tx: Transaction, telephonySessionId: string) => lock(tx, LOCK.callSession, telephonySessionId);
+
+/** Storing a sent message and applying its statuses serialise, so neither misses the other. */
+export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
+
+export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
+
+export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
