@@ -281,8 +281,16 @@ async function applyToCall(tx: Transaction, log: EventLog, directory: CallDirect
   }
   await joinTransferInboxes(tx, log, call, batch.flatMap((n) => n.parties));
   await notePendingRecordings(tx, call, batch.flatMap((n) => n.parties));
-  const after = deriveCall([...states.values()], direction);
+  const after = await withVoicemail(tx, call.id, deriveCall([...states.values()], direction));
   await saveDerived(tx, log, directory, call, before, after);
+}
+
+/** A voicemail left on the call makes it a VOICEMAIL call even when the party event that said so
+ * was lost (the message arrives separately, REFERENCE §3.3 D). */
+async function withVoicemail(tx: Transaction, callId: string, derived: DerivedCall): Promise<DerivedCall> {
+  if (derived.status !== "MISSED" && derived.status !== "ABANDONED") return derived;
+  const voicemail = await tx.recording.count({ where: { callId, kind: "VOICEMAIL" } });
+  return voicemail > 0 ? { ...derived, status: "VOICEMAIL" } : derived;
 }
 
 /** A recording RingCentral started is PENDING until the call log shows it (or shows none). */

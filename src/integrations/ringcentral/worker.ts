@@ -9,7 +9,7 @@ import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
-import { registerRecordingHandlers, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
+import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
 import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
 import { maintainWebhookSubscription, startWebhookSubscription } from "./webhooks.ts";
@@ -108,9 +108,10 @@ class ConnectionRunner {
     });
     this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, {
       "instant-sms": instantSmsHandler(this.options, this.log),
+      // Voicemail changes of other extensions arrive here too; the recordings handler takes those.
       "message-store": async (envelope) => {
         const extensionId = extensionOfEvent(envelope.event);
-        if (extensionId) await syncMessages(syncOptions(), extensionId);
+        if (extensionId && this.smsExtensions.includes(extensionId)) await syncMessages(syncOptions(), extensionId);
       },
     });
     this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.sdk.platform(), this.log, this.options.recordings);
@@ -178,6 +179,14 @@ class ConnectionRunner {
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
 
+  /** User extensions whose email is a Switchboard user's (R1.3). */
+  private async teammateExtensions(): Promise<string[]> {
+    const users = this.directory.all().filter((e) => e.type === "User" && e.email);
+    const known = await this.options.prisma.user.findMany({ where: { email: { in: users.map((e) => e.email!.toLowerCase()) } }, select: { email: true } });
+    const emails = new Set(known.map((u) => u.email));
+    return users.filter((e) => emails.has(e.email!.toLowerCase())).map((e) => e.id);
+  }
+
   /** After any gap (start, failed recovery): reconcile from RingCentral's history. */
   private async catchUp(reason: string): Promise<void> {
     if (!this.client) return;
@@ -185,9 +194,14 @@ class ConnectionRunner {
     this.catchingUp = this.catchingUp.then(async () => {
       try {
         this.log.info({ reason }, "catching up from RingCentral");
-        await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform: client.sdk.platform(), connectionId: this.connectionId });
+        const previous = await this.options.prisma.ringCentralConnection.findUnique({ where: { id: this.connectionId }, select: { lastCaughtUpAt: true } });
+        const platform = client.sdk.platform();
+        await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform, connectionId: this.connectionId });
         await this.syncMessagesOfAll();
         await this.recordings?.syncPendingRecordings();
+        // Voicemails of the gap, for the extensions of people here (one request each).
+        const since = previous?.lastCaughtUpAt ?? new Date(Date.now() - 24 * 3600_000);
+        await syncRecentVoicemails(platform, this.options, this.directory, await this.teammateExtensions(), since, this.log);
       } catch (error) {
         this.log.error({ err: error, reason }, "catch-up failed");
       }
