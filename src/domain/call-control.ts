@@ -103,7 +103,8 @@ function checkState(action: CallAction, party: CallParty): void {
       if (!connected) throw notAllowed(ringing ? "Answer the call first" : "The call is not connected");
       return;
     case "HANG_UP":
-      if (!connected && !(ringing && party.direction === "INBOUND")) throw notAllowed("The call is not connected");
+      // Connected, ringing for the agent (declined), or the agent's own outgoing call still ringing.
+      if (!connected && !ringing) throw notAllowed("The call is not connected");
       return;
     case "TO_VOICEMAIL":
       if (!connected && !(ringing && party.direction === "INBOUND")) throw notAllowed("The call is neither ringing for you nor connected");
@@ -201,7 +202,7 @@ export async function controlCall(deps: CallControlDeps, viewer: Viewer, input: 
       case "UNMUTE":
         return control.setMuted(ref, false);
       case "HANG_UP":
-        return ringing ? control.reject(ref) : control.hangUp(ref);
+        return ringing && party.direction === "INBOUND" ? control.reject(ref) : control.hangUp(ref);
       case "TO_VOICEMAIL":
         return control.toVoicemail(ref, ringing, extensionId);
       case "TRANSFER":
