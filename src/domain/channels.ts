@@ -62,6 +62,7 @@ export async function connectChannel(deps: RingCentralDeps, input: ConnectChanne
     closeAfterSeconds,
     label: number.label,
     ringCentralNumberId: number.id,
+    ringCentralExtensionId: number.extensionId ?? null,
     connectionId: connection.id,
   };
   const existing = await deps.prisma.channel.findUnique({ where: { phoneNumber_type: { phoneNumber: number.phoneNumber, type: input.type } } });

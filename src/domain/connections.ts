@@ -21,6 +21,8 @@ export interface NumberInfo {
   usageType: string;
   /** RingCentral allows sending SMS from it (feature `SmsSender`). */
   canSendSms: boolean;
+  /** The extension it belongs to (its message store carries the number's SMS); null for company numbers. */
+  extensionId?: string | null;
 }
 
 /** Who a set of credentials logs in as. */

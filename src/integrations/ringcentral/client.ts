@@ -331,6 +331,7 @@ export class RingCentralClient implements RingCentralDirectory {
         label: raw.label ?? null,
         usageType: raw.usageType ?? "Unknown",
         canSendSms: (features.get(String(raw.id)) ?? []).includes("SmsSender"),
+        extensionId: raw.extension?.id != null ? String(raw.extension.id) : null,
       });
     }
     return [...byId.values()];

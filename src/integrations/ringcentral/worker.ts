@@ -83,6 +83,8 @@ class ConnectionRunner {
 
   constructor(
     readonly connectionId: string,
+    /** What the subscription was built from (see wantedConnections). */
+    readonly fingerprint: string,
     private readonly lease: ConnectionLease,
     private readonly options: WorkerOptions,
   ) {}
@@ -241,28 +243,30 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   let closed = false;
   let reconciling: Promise<void> = Promise.resolve();
 
-  async function wantedConnections(): Promise<string[]> {
+  /** Connections with a connected channel, each with what its subscription depends on: the SMS
+   * numbers (their extensions' filters). A change restarts the runner with new filters. */
+  async function wantedConnections(): Promise<Map<string, string>> {
     const rows = await options.prisma.ringCentralConnection.findMany({
       where: { channels: { some: { disconnectedAt: null } } },
-      select: { id: true },
+      select: { id: true, channels: { where: { disconnectedAt: null, type: "SMS" }, select: { phoneNumber: true }, orderBy: { phoneNumber: "asc" } } },
     });
-    return rows.map((r) => r.id);
+    return new Map(rows.map((r) => [r.id, r.channels.map((c) => c.phoneNumber).join(",")]));
   }
 
   async function reconcileOnce(): Promise<void> {
     if (closed) return;
-    const wanted = new Set(await wantedConnections());
+    const wanted = await wantedConnections();
     for (const [id, runner] of runners) {
-      if (!wanted.has(id)) {
+      if (wanted.get(id) !== runner.fingerprint) {
         runners.delete(id);
         await runner.stop();
       }
     }
-    for (const id of wanted) {
+    for (const [id, fingerprint] of wanted) {
       if (runners.has(id)) continue;
       const lease = await options.leases.acquire(id);
       if (!lease) continue; // another process runs it
-      const runner = new ConnectionRunner(id, lease, options);
+      const runner = new ConnectionRunner(id, fingerprint, lease, options);
       try {
         await runner.start();
         runners.set(id, runner);
@@ -274,7 +278,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   }
 
   const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
-  const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 30_000);
+  const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
   timer.unref();
   const sweeper = setInterval(() => {
     archiveInactiveConversations(options, new Date()).catch((error: unknown) => options.log.error({ err: error }, "inactivity sweep failed"));
