@@ -105,6 +105,17 @@ async function findRoute(tx: Transaction, parties: TelephonyParty[]): Promise<Ro
   return null;
 }
 
+/**
+ * An attended transfer's consultation call links to the original through `peerId` (REFERENCE
+ * §3.2): it belongs where the original was routed, even though it dials no connected number (R3.8).
+ */
+async function routeOfPeer(tx: Transaction, parties: TelephonyParty[]): Promise<Route | null> {
+  const peer = await conversationOfPeer(tx, parties);
+  const channel = peer?.channelId ? await tx.channel.findUnique({ where: { id: peer.channelId } }) : null;
+  if (!peer || !channel) return null;
+  return { channel, direction: peer.direction, customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber };
+}
+
 async function bufferUnrouted(tx: Transaction, notification: TelephonyNotification) {
   await tx.unroutedCallEvent.createMany({
     data: notification.parties.map((party) => ({
@@ -148,7 +159,10 @@ async function loadCall(tx: Transaction, telephonySessionId: string): Promise<Ca
 async function conversationOfPeer(tx: Transaction, parties: TelephonyParty[]) {
   const peers = parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
   if (peers.length === 0) return null;
-  const peer = await tx.call.findFirst({ where: { telephonySessionId: { in: peers } }, select: { conversationId: true, channelId: true, direction: true } });
+  const peer = await tx.call.findFirst({
+    where: { telephonySessionId: { in: peers } },
+    select: { conversationId: true, channelId: true, direction: true, fromNumber: true, toNumber: true },
+  });
   return peer;
 }
 
@@ -254,7 +268,8 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
     let batch = [notification];
     if (!call) {
       const buffered = await takeBuffered(tx, notification.telephonySessionId);
-      const route = await findRoute(tx, [...buffered, notification].flatMap((n) => n.parties));
+      const parties = [...buffered, notification].flatMap((n) => n.parties);
+      const route = (await findRoute(tx, parties)) ?? (await routeOfPeer(tx, parties));
       if (!route) {
         for (const earlier of buffered) await bufferUnrouted(tx, earlier); // put back what was taken
         await bufferUnrouted(tx, notification);
