@@ -72,8 +72,12 @@ describe("R3.10 call control on the agent's own call", () => {
     expect((await act("resumeCall", callId)).__typename).toBe("CallControlPayload");
     await updates.next(statusOf(callId, "IN_PROGRESS"));
 
+    const aliceMuted = (muted: boolean) => (d: any) =>
+      d.callUpdated.call.id === callId && d.callUpdated.call.parties.some((p: any) => p.extensionId === EXT.alice.id && p.muted === muted);
     expect((await act("muteCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(aliceMuted(true));
     expect((await act("unmuteCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(aliceMuted(false));
 
     expect((await act("hangUpCall", callId)).__typename).toBe("CallControlPayload");
     await updates.next(statusOf(callId, "ENDED"));

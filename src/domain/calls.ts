@@ -287,17 +287,22 @@ async function applyToCall(tx: Transaction, log: EventLog, directory: CallDirect
   const direction = call.direction as Direction;
   const states = new Map(call.parties.map((row) => [row.partyId, toPartyState(row)]));
   const before = deriveCall([...states.values()], direction);
+  const mutedBefore = new Map(call.parties.map((row) => [row.partyId, row.muted]));
+  let muteChanged = false;
   for (const notification of batch) {
     for (const party of notification.parties) {
       const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, directory));
       states.set(party.partyId, next);
       await savePartyState(tx, call.id, next, party);
+      const applied = next.sequence === notification.sequence;
+      if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
+      if (applied) mutedBefore.set(party.partyId, party.muted);
     }
   }
   await joinTransferInboxes(tx, log, call, batch.flatMap((n) => n.parties));
   await notePendingRecordings(tx, call, batch.flatMap((n) => n.parties));
   const after = await withVoicemail(tx, call.id, deriveCall([...states.values()], direction));
-  await saveDerived(tx, log, directory, call, before, after);
+  await saveDerived(tx, log, directory, call, before, after, muteChanged);
 }
 
 /** A voicemail left on the call makes it a VOICEMAIL call even when the party event that said so
@@ -330,9 +335,18 @@ function callPayload(call: CallRow, derived: DerivedCall) {
   };
 }
 
-async function saveDerived(tx: Transaction, log: EventLog, directory: CallDirectory, call: CallRow, before: DerivedCall, after: DerivedCall) {
+async function saveDerived(
+  tx: Transaction,
+  log: EventLog,
+  directory: CallDirectory,
+  call: CallRow,
+  before: DerivedCall,
+  after: DerivedCall,
+  muteChanged: boolean,
+) {
   const answeredById = await userIdForExtension(tx, directory, after.answeredByExtensionId);
   const changed =
+    muteChanged ||
     before.status !== after.status ||
     call.status !== after.status ||
     before.answeredByExtensionId !== after.answeredByExtensionId ||

@@ -186,7 +186,7 @@ export async function ringingCall(world: VoiceWorld, options: { from: string; to
   });
 }
 
-export const CALL_UPDATED = `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { cursor call { id status fromNumber direction answeredBy { email } conversation { id } } } }`;
+export const CALL_UPDATED = `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { cursor call { id status fromNumber direction answeredBy { email } conversation { id } parties { extensionId muted } } } }`;
 export const INCOMING_CALL = `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`;
 export const CONVERSATION_EVENTS = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: "0") { cursor type payload conversation { id } } }`;
 
