@@ -6,6 +6,7 @@ import { schema } from "../src/schema/index.ts";
 import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
+import { inTransaction } from "../src/domain/events.ts";
 import { ingestInboundMessage } from "../src/domain/messages.ts";
 
 type User = Awaited<ReturnType<TestApi["createUser"]>>;
@@ -456,4 +457,48 @@ describe("access control probed by an agent outside the inbox", () => {
     insideMentions.unsubscribe();
     outsideMentions.unsubscribe();
   });
+
+  /** Writes an event as the worker would (there is no RingCentral in this file). */
+  async function logEvent(event: { type: string; inboxIds?: string[]; userIds?: string[]; conversationId?: string; payload?: Record<string, unknown> }) {
+    await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) => log.append(event));
+  }
+
+  for (const field of ["callUpdated", "agentStatusChanged"] as const) {
+    it(`${field}: an outsider's subscription is refused as missing; a member receives the inbox's events`, async () => {
+      const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes[field], { id: ids().inbox });
+      await outside.finished;
+      expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");
+      expect(outside.received.some((r) => r.data)).toBe(false);
+
+      const inside = subscribe(api.wsClient(insider.token), subscriptionProbes[field], { id: ids().inbox });
+      if (field === "callUpdated") {
+        await logEvent({ type: "CALL_UPDATED", inboxIds: [secretInbox.id], conversationId: secret.conversation.id, payload: { callId: secret.call.id } });
+      } else {
+        await api.request(`mutation { setStatus(status: AWAY) { __typename } }`, undefined, insider.token);
+      }
+      const [first] = await inside.until(1);
+      expect(JSON.stringify(first!.data)).toContain(field === "callUpdated" ? ids().call : ids().insider);
+      inside.unsubscribe();
+    });
+  }
+
+  for (const [field, type] of [
+    ["incomingCall", "INCOMING_CALL"],
+    ["ringCentralLoginChanged", "RINGCENTRAL_LOGIN_EXPIRED"],
+  ] as const) {
+    it(`${field}: an outsider never receives events addressed to someone else`, async () => {
+      const payload = { callId: secret.call.id, fromNumber: "+16505550100", state: "EXPIRED" };
+      await logEvent({ type, userIds: [insider.id], conversationId: secret.conversation.id, payload });
+      const inside = subscribe(api.wsClient(insider.token), subscriptionProbes[field]);
+      await inside.until(1);
+      // The outsider's own event is the only thing their replay may hold.
+      await logEvent({ type, userIds: [outsider.id], payload: { ...payload, callId: crypto.randomUUID() } });
+      const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes[field]);
+      await outside.until(1);
+      expect(outside.received).toHaveLength(1);
+      expect(JSON.stringify(outside.received)).not.toContain(ids().call);
+      inside.unsubscribe();
+      outside.unsubscribe();
+    });
+  }
 });

@@ -82,9 +82,9 @@ describe("typed helpers", () => {
     expect(await client.verify()).toEqual({ accountId: "809646016", extensionId: admin.id, isAdmin: true, email: "admin@switchboard.test" });
 
     const numbers = await client.listPhoneNumbers();
-    expect(numbers).toContainEqual({ id: "1001815016", phoneNumber: "+18003151571", label: "Main", usageType: "MainCompanyNumber", canSendSms: false });
-    expect(numbers).toContainEqual({ id: "1001818016", phoneNumber: "+16505550111", label: null, usageType: "DirectNumber", canSendSms: true });
-    expect(numbers).toContainEqual({ id: "1001820016", phoneNumber: "+16505550199", label: "Support line", usageType: "CompanyNumber", canSendSms: true });
+    expect(numbers).toContainEqual({ id: "1001815016", phoneNumber: "+18003151571", label: "Main", usageType: "MainCompanyNumber", canSendSms: false, extensionId: "62242421016" });
+    expect(numbers).toContainEqual({ id: "1001818016", phoneNumber: "+16505550111", label: null, usageType: "DirectNumber", canSendSms: true, extensionId: "62264425016" });
+    expect(numbers).toContainEqual({ id: "1001820016", phoneNumber: "+16505550199", label: "Support line", usageType: "CompanyNumber", canSendSms: true, extensionId: "62242422016" });
     expect(new Set(numbers.map((n) => n.id)).size).toBe(numbers.length);
 
     const extensions = await client.listExtensions();

@@ -2,7 +2,7 @@
 // Thin: parse ids and uploads, call the domain with the process's SmsSender, return a payload.
 import type { Context } from "../context.ts";
 import { builder } from "../schema/builder.ts";
-import { mutationErrors } from "../schema/errors.ts";
+import { mutationErrors, ringCentralMutationErrors } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { ChannelRef, InboxRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
@@ -92,7 +92,7 @@ builder.mutationFields((t) => {
       type: MessagePayload,
       description:
         "Send an SMS or MMS from a connected SMS channel to a phone number (any format) or a contact. It joins the customer's open conversation on that channel, or starts one. Everything is checked before anything is sent.",
-      errors: mutationErrors,
+      errors: ringCentralMutationErrors,
       args: {
         channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The SMS channel to send from." }),
         to: t.arg.string({ required: false, description: "The recipient's phone number (give this or contactId)." }),
@@ -110,7 +110,7 @@ builder.mutationFields((t) => {
     replyToConversation: t.field({
       type: MessagePayload,
       description: "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked before anything is sent.",
-      errors: mutationErrors,
+      errors: ringCentralMutationErrors,
       args: {
         conversationId: t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." }),
         ...content(),

@@ -124,13 +124,15 @@ builder.objectType(EncryptionKeyRequiredError, {
   isTypeOf: (value) => value instanceof EncryptionKeyRequiredError,
 });
 
+const BASIC_ERRORS = [NotFoundError, InvalidInputError, ConflictError, ForbiddenError];
+
 /** The errors every mutation may return. */
-export const mutationErrors = {
+export const mutationErrors = { types: BASIC_ERRORS, directResult: true as const };
+
+/** …and those of mutations that call RingCentral (connecting, sending SMS, call control). */
+export const ringCentralMutationErrors = {
   types: [
-    NotFoundError,
-    InvalidInputError,
-    ConflictError,
-    ForbiddenError,
+    ...BASIC_ERRORS,
     RingCentralAuthError,
     RingCentralPermissionError,
     RingCentralRateLimitError,

@@ -103,17 +103,9 @@ export type CreateUserAsAnyoneMutationVariables = Exact<{
 
 export type CreateUserAsAnyoneMutation = { createUser:
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'UserPayload', user: { id: string } }
    };
 
@@ -124,18 +116,10 @@ export type CreateInboxAsAnyoneMutationVariables = Exact<{
 
 export type CreateInboxAsAnyoneMutation = { createInbox:
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InboxPayload', inbox: { id: string } }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddInboxMemberAsAnyoneMutationVariables = Exact<{
@@ -146,18 +130,10 @@ export type AddInboxMemberAsAnyoneMutationVariables = Exact<{
 
 export type AddInboxMemberAsAnyoneMutation = { addInboxMember:
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InboxPayload', inbox: { id: string } }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type DeleteTagAsAnyoneMutationVariables = Exact<{
@@ -167,17 +143,9 @@ export type DeleteTagAsAnyoneMutationVariables = Exact<{
 
 export type DeleteTagAsAnyoneMutation = { deleteTag:
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'TagPayload', tag: { id: string } }
    };
 
@@ -189,17 +157,9 @@ export type CreateOwnApiTokenMutationVariables = Exact<{
 export type CreateOwnApiTokenMutation = { createApiToken:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'CreateApiTokenPayload', token: string, apiToken: { id: string } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type RevokeApiTokenMutationVariables = Exact<{
@@ -210,17 +170,9 @@ export type RevokeApiTokenMutationVariables = Exact<{
 export type RevokeApiTokenMutation = { revokeApiToken:
     | { __typename: 'ApiTokenPayload', apiToken: { id: string, revokedAt: string | null } }
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AnswerCallMutationVariables = Exact<{
@@ -435,17 +387,9 @@ export type CreateContactFullMutationVariables = Exact<{
 export type CreateContactFullMutation = { createContact:
     | { __typename: 'ConflictError', code: string, field: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, field: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ContactsPageQueryVariables = Exact<{
@@ -467,17 +411,9 @@ export type UpdateContactMutationVariables = Exact<{
 export type UpdateContactMutation = { updateContact:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddContactPhoneMutationVariables = Exact<{
@@ -489,17 +425,9 @@ export type AddContactPhoneMutationVariables = Exact<{
 export type AddContactPhoneMutation = { addContactPhone:
     | { __typename: 'ConflictError', field: string, code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type RemoveContactPhoneMutationVariables = Exact<{
@@ -511,17 +439,9 @@ export type RemoveContactPhoneMutationVariables = Exact<{
 export type RemoveContactPhoneMutation = { removeContactPhone:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type MergeContactsFullMutationVariables = Exact<{
@@ -533,17 +453,9 @@ export type MergeContactsFullMutationVariables = Exact<{
 export type MergeContactsFullMutation = { mergeContacts:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, email: string | null, conversations: { edges: Array<{ node: { id: string } }> }, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ContactNodeQueryVariables = Exact<{
@@ -576,17 +488,9 @@ export type CreateContactMutationVariables = Exact<{
 export type CreateContactMutation = { createContact:
     | { __typename: 'ConflictError', code: string, field: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, phoneNumbers: Array<{ number: string, label: string | null }> } }
-    | { __typename: 'EncryptionKeyRequiredError' }
     | { __typename: 'ForbiddenError' }
     | { __typename: 'InvalidInputError', code: string, field: string, message: string }
     | { __typename: 'NotFoundError' }
-    | { __typename: 'RingCentralAuthError' }
-    | { __typename: 'RingCentralLoginRequiredError' }
-    | { __typename: 'RingCentralNotConnectedError' }
-    | { __typename: 'RingCentralPermissionError' }
-    | { __typename: 'RingCentralRateLimitError' }
-    | { __typename: 'RingCentralRequestError' }
-    | { __typename: 'RingCentralUnavailableError' }
    };
 
 export type SearchContactsQueryVariables = Exact<{
@@ -606,17 +510,9 @@ export type MergeContactsMutationVariables = Exact<{
 export type MergeContactsMutation = { mergeContacts:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ContactPayload', contact: { id: string, name: string | null, phoneNumbers: Array<{ number: string }>, conversations: { edges: Array<{ node: { id: string } }> } } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ConversationListFieldsFragment = { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> };
@@ -669,17 +565,9 @@ export type AssignConversationFullMutationVariables = Exact<{
 export type AssignConversationFullMutation = { assignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', field: string, code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type UnassignConversationMutationVariables = Exact<{
@@ -690,17 +578,9 @@ export type UnassignConversationMutationVariables = Exact<{
 export type UnassignConversationMutation = { unassignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ArchiveConversationFullMutationVariables = Exact<{
@@ -711,17 +591,9 @@ export type ArchiveConversationFullMutationVariables = Exact<{
 export type ArchiveConversationFullMutation = { archiveConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ReopenConversationMutationVariables = Exact<{
@@ -732,17 +604,9 @@ export type ReopenConversationMutationVariables = Exact<{
 export type ReopenConversationMutation = { reopenConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type TagConversationMutationVariables = Exact<{
@@ -754,17 +618,9 @@ export type TagConversationMutationVariables = Exact<{
 export type TagConversationMutation = { tagConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type UntagConversationMutationVariables = Exact<{
@@ -776,17 +632,9 @@ export type UntagConversationMutationVariables = Exact<{
 export type UntagConversationMutation = { untagConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, lastActivityAt: string, archivedAt: string | null, assignee: { id: string } | null, tags: Array<{ id: string, name: string }> } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type CreateTagMutationVariables = Exact<{
@@ -797,17 +645,9 @@ export type CreateTagMutationVariables = Exact<{
 
 export type CreateTagMutation = { createTag:
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
     | { __typename: 'TagPayload', tag: { id: string, name: string, color: string | null } }
    };
 
@@ -822,17 +662,9 @@ export type AddCommentOnMutationVariables = Exact<{
 export type AddCommentOnMutation = { addComment:
     | { __typename: 'CommentPayload', comment: { id: string, body: string, mentions: Array<{ id: string }>, call: { id: string } | null, recording: { id: string } | null, author: { id: string } } }
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type TimelinePageQueryVariables = Exact<{
@@ -922,17 +754,9 @@ export type AssignConversationMutationVariables = Exact<{
 export type AssignConversationMutation = { assignConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, assignee: { id: string } | null } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ArchiveConversationMutationVariables = Exact<{
@@ -943,17 +767,9 @@ export type ArchiveConversationMutationVariables = Exact<{
 export type ArchiveConversationMutation = { archiveConversation:
     | { __typename: 'ConflictError', code: string, message: string }
     | { __typename: 'ConversationPayload', conversation: { id: string, status: ConversationStatus, archivedAt: string | null } }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type AddCommentMutationVariables = Exact<{
@@ -965,17 +781,9 @@ export type AddCommentMutationVariables = Exact<{
 export type AddCommentMutation = { addComment:
     | { __typename: 'CommentPayload', comment: { id: string, body: string, mentions: Array<{ id: string }> } }
     | { __typename: 'ConflictError', code: string, message: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, message: string }
     | { __typename: 'ForbiddenError', code: string, message: string }
     | { __typename: 'InvalidInputError', code: string, message: string }
     | { __typename: 'NotFoundError', code: string, message: string }
-    | { __typename: 'RingCentralAuthError', code: string, message: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, message: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, message: string }
-    | { __typename: 'RingCentralPermissionError', code: string, message: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, message: string }
-    | { __typename: 'RingCentralRequestError', code: string, message: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, message: string }
    };
 
 export type ConversationEventsSubscriptionVariables = Exact<{
@@ -1092,18 +900,10 @@ export type CreateTemplateMutationVariables = Exact<{
 
 export type CreateTemplateMutation = { createMessageTemplate:
     | { __typename: 'ConflictError', code: string, errorMessage: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, errorMessage: string }
     | { __typename: 'ForbiddenError', code: string, errorMessage: string }
     | { __typename: 'InvalidInputError', field: string, code: string, errorMessage: string }
     | { __typename: 'MessageTemplatePayload', messageTemplate: { id: string, name: string, body: string, variables: Array<string> } }
     | { __typename: 'NotFoundError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralAuthError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralPermissionError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRequestError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, errorMessage: string }
    };
 
 export type UpdateTemplateMutationVariables = Exact<{
@@ -1115,18 +915,10 @@ export type UpdateTemplateMutationVariables = Exact<{
 
 export type UpdateTemplateMutation = { updateMessageTemplate:
     | { __typename: 'ConflictError', code: string, errorMessage: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, errorMessage: string }
     | { __typename: 'ForbiddenError', code: string, errorMessage: string }
     | { __typename: 'InvalidInputError', field: string, code: string, errorMessage: string }
     | { __typename: 'MessageTemplatePayload', messageTemplate: { id: string, name: string, body: string, variables: Array<string> } }
     | { __typename: 'NotFoundError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralAuthError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralPermissionError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRequestError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, errorMessage: string }
    };
 
 export type DeleteTemplateMutationVariables = Exact<{
@@ -1136,18 +928,10 @@ export type DeleteTemplateMutationVariables = Exact<{
 
 export type DeleteTemplateMutation = { deleteMessageTemplate:
     | { __typename: 'ConflictError', code: string, errorMessage: string }
-    | { __typename: 'EncryptionKeyRequiredError', code: string, errorMessage: string }
     | { __typename: 'ForbiddenError', code: string, errorMessage: string }
     | { __typename: 'InvalidInputError', field: string, code: string, errorMessage: string }
     | { __typename: 'MessageTemplatePayload', messageTemplate: { id: string } }
     | { __typename: 'NotFoundError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralAuthError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralLoginRequiredError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralNotConnectedError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralPermissionError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRateLimitError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralRequestError', code: string, errorMessage: string }
-    | { __typename: 'RingCentralUnavailableError', code: string, errorMessage: string }
    };
 
 export type TemplatesQueryVariables = Exact<{ [key: string]: never; }>;
