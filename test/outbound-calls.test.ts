@@ -22,10 +22,9 @@ let world: VoiceWorld;
 let updates: ReturnType<typeof stream>;
 let events: ReturnType<typeof stream>;
 
-// The simulator's RingOut reports the agent's own direct number as the calling party (it does not
-// apply `callerId`), so the channel used here is Alice's direct number, connected as a VOICE
-// channel of the "Alice line" inbox.
-const CHANNEL_NUMBER = EXT.alice.direct;
+// A company number (the Support line, no user's own): RingOut rings Alice's phone and shows the
+// customer this number as `callerId`, which is also the number the call's legs report.
+const CHANNEL_NUMBER = "+16505550199";
 
 beforeAll(async () => {
   world = await startVoiceWorld({

@@ -320,7 +320,14 @@ function postRingOut(req: SimRequest, ctx: SimContext): SimResponse {
   if (typeof from !== "string" || from === "") return apiError(400, "CMN-101", "Parameter [from] value is invalid.", "from");
   if (typeof to !== "string" || to === "") return apiError(400, "CMN-101", "Parameter [to] value is invalid.", "to");
   const extensionId = req.params.extensionId ?? req.auth.extensionId;
-  const scenario = createScenario(ctx, "ring-out", { accountId: req.auth.accountId, extensionId, to, hangup: false });
+  const callerId = jsonObject(body.callerId).phoneNumber;
+  const scenario = createScenario(ctx, "ring-out", {
+    accountId: req.auth.accountId,
+    extensionId,
+    to,
+    hangup: false,
+    ...(typeof callerId === "string" && callerId ? { callerId } : {}),
+  });
   const ringOut: RingOut = { id: scenario.session.sessionId, accountId: req.auth.accountId, extensionId, scenario };
   callControlState.of(ctx).ringOuts.set(ringOut.id, ringOut);
   startAppCall(ctx, scenario);

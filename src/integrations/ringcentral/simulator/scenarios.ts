@@ -57,6 +57,8 @@ export interface ScenarioOptions {
   accountId?: string;
   /** PSTN caller of inbound calls. */
   from?: string;
+  /** Outbound: the number shown to the callee (RingOut `callerId`); default the user's direct number. */
+  callerId?: string;
   callerName?: string;
   /** The company number dialled (inbound) or the PSTN number called (outbound). */
   to?: string;
@@ -710,7 +712,8 @@ function extensionToExtensionScript(call: Call): StepList {
 function outboundScript(call: Call): StepList {
   const userExt = agentFor(call);
   const callee = call.options.to ?? "+14155550123";
-  const fromNumber = directNumberOf(call.account, userExt.id);
+  // RingOut's callerId (a company number) is what the callee sees and what the legs report.
+  const fromNumber = call.options.callerId ?? directNumberOf(call.account, userExt.id);
   let user: SimParty | undefined;
   let pstn: SimParty | undefined;
   const steps: StepList = [
