@@ -11,8 +11,7 @@ import { startRingCentralWorker, type RingCentralWorker } from "./integrations/r
 import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/lease.ts";
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
-import { handleFileDownload } from "./files.ts";
-import { handleRecordingDownload } from "./recording-downloads.ts";
+import { handleDownload } from "./downloads.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { pgConfigFromUrl } from "./db.ts";
@@ -115,8 +114,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     },
     routes: [
       webhooks.handle,
-      (req, res) => handleFileDownload(req, res, { prisma: db.prisma, log, fetchContent }),
-      (req, res) => handleRecordingDownload(req, res, { prisma: db.prisma, log, fetchContent }),
+      (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent }),
     ],
   });
   try {

@@ -1,4 +1,4 @@
-import { recordingDownloadPath } from "../recording-downloads.ts";
+import { recordingDownloadPath } from "../downloads.ts";
 import { builder } from "./builder.ts";
 
 const visibleThroughConversation = (ctx: { viewer: { inboxIds: string[] | null } | null }) =>

@@ -8,6 +8,7 @@ import { ConversationRef } from "./conversations.ts";
 import { visibleConversations, visibleMessages } from "../domain/access.ts";
 import { templateVariables } from "../domain/message-templates.ts";
 import type { EventRecord } from "../pubsub.ts";
+import { attachmentDownloadPath } from "../downloads.ts";
 
 type Upload = { name: string; type: string; size: number; arrayBuffer(): Promise<ArrayBuffer> };
 
@@ -35,10 +36,6 @@ builder.addScalarType(
   {},
 );
 
-/** Where an attachment's content is served (src/files.ts), relative to the API's base URL. */
-export function attachmentDownloadPath(attachmentId: string): string {
-  return `/files/attachments/${attachmentId}`;
-}
 
 builder.objectField(AttachmentRef, "downloadUrl", (t) =>
   t.string({

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { SDK } from "@ringcentral/sdk";
 import type { App } from "../../src/app.ts";
 import { createLogger } from "../../src/logger.ts";
-import { handleRecordingDownload } from "../../src/recording-downloads.ts";
+import { handleDownload } from "../../src/downloads.ts";
 import type { Simulator } from "./simulator.ts";
 import type { subscribe } from "./api.ts";
 
@@ -17,11 +17,11 @@ export async function simulatorSdk(sim: Simulator): Promise<SDK> {
   return sdk;
 }
 
-/** `GET /files/recordings/<id>` served by handleRecordingDownload, fetching through the SDK. */
+/** `GET /files/recordings/<id>` served by handleDownload, fetching through the SDK. */
 export async function startDownloadServer(app: App, sdk: SDK) {
   const server = http.createServer((req, res) => {
     void (async () => {
-      const handled = await handleRecordingDownload(req, res, {
+      const handled = await handleDownload(req, res, {
         prisma: app.db.prisma,
         log: createLogger(process.env.TEST_LOG_LEVEL ?? "silent"),
         fetchContent: (contentUri) => sdk.platform().get(contentUri),
