@@ -9,9 +9,8 @@ import { ChannelRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { CallControlPayload, PlaceCallPayload, RingCentralLoginEventRef } from "../schema/call-control.ts";
 import { controlCall, LOGIN_EXPIRED_EVENT, placeCall, type CallAction, type CallControlDeps } from "../domain/call-control.ts";
-import { resumableEvents } from "../domain/events.ts";
 import { agentCallControl } from "../integrations/ringcentral/call-control.ts";
-import { parseEventCursor } from "./event-streams.ts";
+import { viewerEventStream } from "./event-streams.ts";
 
 function callControlDeps(ctx: Context): CallControlDeps {
   return { prisma: ctx.prisma, pubsub: ctx.pubsub, callControl: agentCallControl(ctx.prisma, ctx.ringCentral) };
@@ -85,11 +84,7 @@ builder.subscriptionFields((t) => ({
     type: RingCentralLoginEventRef,
     description: "Changes of your own RingCentral login: you are told when it expires, so you can connect it again (R2.5). Resumable with `after`.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
-    subscribe: (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
-      const where = { type: LOGIN_EXPIRED_EVENT, userIds: { has: viewer.id } };
-      return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(args.after), (e) => e.type === LOGIN_EXPIRED_EVENT);
-    },
+    subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, [LOGIN_EXPIRED_EVENT]),
     resolve: (event) => event,
   }),
 }));

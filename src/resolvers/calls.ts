@@ -1,10 +1,7 @@
 import { builder } from "../schema/builder.ts";
-import { viewerOf } from "../schema/viewer.ts";
 import { AgentStatusEventRef, CallUpdatedEventRef, IncomingCallEventRef } from "../schema/events.ts";
 import { InboxRef } from "../schema/inboxes.ts";
-import { visibleEvents } from "../domain/access.ts";
-import { resumableEvents } from "../domain/events.ts";
-import { parseEventCursor, requireVisibleInbox } from "./event-streams.ts";
+import { inboxEventStream, viewerEventStream } from "./event-streams.ts";
 
 builder.subscriptionFields((t) => ({
   incomingCall: t.field({
@@ -12,11 +9,7 @@ builder.subscriptionFields((t) => ({
     description:
       "Calls RingCentral is ringing you for (matched by your email), unless you muted the incoming call banner. Resumable with `after`.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
-    subscribe: (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
-      const where = { type: "INCOMING_CALL", userIds: { has: viewer.id } };
-      return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(args.after), (e) => e.type === "INCOMING_CALL");
-    },
+    subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, ["INCOMING_CALL"]),
     resolve: (event) => event,
   }),
   callUpdated: t.field({
@@ -26,11 +19,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const inboxId = await requireVisibleInbox(ctx, args.inboxId.id);
-      const where = { type: "CALL_UPDATED", inboxIds: { has: inboxId } };
-      return resumableEvents(ctx, "inbox", inboxId, where, parseEventCursor(args.after), (e) => e.type === "CALL_UPDATED");
-    },
+    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["CALL_UPDATED"]),
     resolve: (event) => event,
   }),
   agentStatusChanged: t.field({
@@ -40,11 +29,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const inboxId = await requireVisibleInbox(ctx, args.inboxId.id);
-      const where = { AND: [{ type: "AGENT_STATUS_CHANGED", inboxIds: { has: inboxId } }, visibleEvents(viewerOf(ctx))] };
-      return resumableEvents(ctx, "inbox", inboxId, where, parseEventCursor(args.after), (e) => e.type === "AGENT_STATUS_CHANGED");
-    },
+    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["AGENT_STATUS_CHANGED"]),
     resolve: (event) => event,
   }),
 }));

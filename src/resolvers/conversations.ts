@@ -7,7 +7,7 @@ import { UserRef } from "../schema/users.ts";
 import { CallRef, RecordingRef } from "../schema/calls.ts";
 import { CommentPayload, ConversationPayload, TagPayload } from "../schema/payloads.ts";
 import { ConversationEventRef, MentionEventRef } from "../schema/events.ts";
-import { visibleConversations, visibleEvents } from "../domain/access.ts";
+import { visibleConversations } from "../domain/access.ts";
 import {
   addComment,
   archiveConversation,
@@ -18,8 +18,7 @@ import {
   untagConversation,
 } from "../domain/conversations.ts";
 import { createTag, deleteTag } from "../domain/tags.ts";
-import { resumableEvents } from "../domain/events.ts";
-import { parseEventCursor, requireVisibleInbox } from "./event-streams.ts";
+import { inboxEventStream, viewerEventStream } from "./event-streams.ts";
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
   description: "Narrows a conversation list; all given fields must match.",
@@ -162,23 +161,14 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const after = parseEventCursor(args.after);
-      const inboxId = await requireVisibleInbox(ctx, args.inboxId.id);
-      return resumableEvents(ctx, "inbox", inboxId, { inboxIds: { has: inboxId } }, after);
-    },
+    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after),
     resolve: (event) => event,
   }),
   mentions: t.field({
     type: MentionEventRef,
     description: "Comments that @mention you. Resumable with `after` like conversationEvents.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
-    subscribe: async (_root, args, ctx) => {
-      const viewer = viewerOf(ctx);
-      const after = parseEventCursor(args.after);
-      const where = { AND: [{ type: "COMMENT_ADDED", userIds: { has: viewer.id } }, visibleEvents(viewer)] };
-      return resumableEvents(ctx, "user", viewer.id, where, after, (event) => event.type === "COMMENT_ADDED");
-    },
+    subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, ["COMMENT_ADDED"]),
     resolve: (event) => event,
   }),
 }));

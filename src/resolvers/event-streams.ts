@@ -2,6 +2,7 @@
 import { GraphQLError } from "graphql";
 import type { Context } from "../context.ts";
 import { canSeeInbox } from "../domain/access.ts";
+import { resumableEvents } from "../domain/events.ts";
 import { viewerOf } from "../schema/viewer.ts";
 
 /** `after` cursors are event sequences: decimal digits. */
@@ -16,4 +17,19 @@ export async function requireVisibleInbox(ctx: Context, inboxId: string): Promis
   const inbox = await ctx.prisma.inbox.findUnique({ where: { id: inboxId }, select: { id: true } });
   if (!inbox || !canSeeInbox(viewerOf(ctx), inbox.id)) throw new GraphQLError("Inbox not found", { extensions: { code: "NOT_FOUND" } });
   return inbox.id;
+}
+
+/** Resumable events of an inbox the viewer can see, optionally only some types. */
+export async function inboxEventStream(ctx: Context, inboxId: string, after: string | null | undefined, types?: readonly string[]) {
+  const cursor = parseEventCursor(after);
+  const visible = await requireVisibleInbox(ctx, inboxId);
+  const where = { inboxIds: { has: visible }, ...(types ? { type: { in: [...types] } } : {}) };
+  return resumableEvents(ctx, "inbox", visible, where, cursor, types ? (event) => types.includes(event.type) : undefined);
+}
+
+/** Resumable events addressed to the viewer, of the given types. */
+export function viewerEventStream(ctx: Context, after: string | null | undefined, types: readonly string[]) {
+  const viewer = viewerOf(ctx);
+  const where = { userIds: { has: viewer.id }, type: { in: [...types] } };
+  return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(after), (event) => types.includes(event.type));
 }

@@ -17,14 +17,13 @@ import {
 } from "../schema/sms.ts";
 import { InvalidInputError } from "../domain/errors.ts";
 import { RingCentralNotConnectedError } from "../domain/ringcentral-errors.ts";
-import { resumableEvents } from "../domain/events.ts";
 import { sendMessage, type OutgoingAttachment, type SendMessageInput, type SmsSender, type SmsSenderSource } from "../domain/messages.ts";
 import {
   createMessageTemplate,
   deleteMessageTemplate,
   updateMessageTemplate,
 } from "../domain/message-templates.ts";
-import { parseEventCursor, requireVisibleInbox } from "./event-streams.ts";
+import { inboxEventStream } from "./event-streams.ts";
 
 type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> };
 
@@ -163,13 +162,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: async (_root, args, ctx) => {
-      const after = parseEventCursor(args.after);
-      const inboxId = await requireVisibleInbox(ctx, args.inboxId.id);
-      const types: readonly string[] = MESSAGE_EVENT_TYPES;
-      const where = { inboxIds: { has: inboxId }, type: { in: [...types] } };
-      return resumableEvents(ctx, "inbox", inboxId, where, after, (event) => types.includes(event.type));
-    },
+    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
     resolve: (event) => event,
   }),
 }));
