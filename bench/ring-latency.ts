@@ -49,7 +49,8 @@ export async function run(): Promise<Report> {
   });
 
   const load = await forkLoad(path.join(benchDir, "ring-latency-load.ts"));
-  const bench = await startBenchApp({ label: "ring" });
+  let statements = 0;
+  const bench = await startBenchApp({ label: "ring", onQuery: (sql) => { statements += 1; if (process.env.BENCH_PRINT_SQL) console.log("SQL", performance.now().toFixed(1), sql.slice(0, 160)); } });
   const relay = await startRelay(redisUrl);
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? "silent");
   let worker: ReturnType<typeof startRingCentralWorker> | null = null;
@@ -104,6 +105,7 @@ export async function run(): Promise<Report> {
         if (warmup > 0) await load.call("ring", { target, calls: warmup, rate, agents: population });
         const latencies: number[] = [];
         let lost = 0;
+        const statementsBefore = statements;
         const rates: number[] = [];
         for (let r = 0; r < runs; r++) {
           const result = await load.call<{ latencies: number[]; lost: number; achievedRate: number }>("ring", { target, calls, rate, agents: population });
@@ -113,7 +115,7 @@ export async function run(): Promise<Report> {
         }
         await load.call("disconnect");
         if (target === "switchboard") await worker!.idle();
-        return { latencies, lost, rate: Math.min(...rates) };
+        return { latencies, lost, rate: Math.min(...rates), statementsPerCall: (statements - statementsBefore) / (runs * calls) };
       };
       const subject = await measure("switchboard", bench.wsUrl);
       const baseline = await measure("relay", relay.url);
@@ -126,7 +128,7 @@ export async function run(): Promise<Report> {
         baseline: baseline.latencies,
         stat: "p99",
         ...(count >= 1000 ? { target: "p99 ≤ 50 ms", met: (v) => v.p99 <= 50 } : {}),
-        note: `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s (baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s.`,
+        note: `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s (baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s; ${subject.statementsPerCall.toFixed(1)} SQL statements per call (ring + hang-up, all processes' queries through Prisma).`,
       });
     }
   } finally {
