@@ -120,3 +120,16 @@ describe("catch-up", () => {
   });
 });
 
+
+describe("a dead RingCentral session", () => {
+  it("restarts the connection with a fresh JWT login when recovery cannot continue, and catches up what it missed", async () => {
+    const done = endedCalls(5);
+    // The session dies (as after a password change) and the socket drops: recovery needs a
+    // WebSocket token the dead session cannot get.
+    await simControl(sim, "POST", "faults/tokens", { action: "revoke" });
+    await simControl(sim, "POST", "faults/socket", { action: "drop" });
+    await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", from: "+14155550105" });
+    await done;
+    expect(expectEachCallOnce(await conversations(), "+14155550105").calls.edges[0].node.status).toBe("ENDED");
+  });
+});

@@ -87,6 +87,8 @@ class ConnectionRunner {
     readonly fingerprint: string,
     private readonly lease: ConnectionLease,
     private readonly options: WorkerOptions,
+    /** Asks the worker to start this connection afresh (new login, subscription and catch-up). */
+    private readonly restart: (runner: ConnectionRunner) => void,
   ) {}
 
   private get log() {
@@ -172,11 +174,24 @@ class ConnectionRunner {
     // @ringcentral/subscriptions does not re-emit the WebSocket extension's recovery events.
     const emitter = (registered.wse as unknown as { eventEmitter: import("node:events").EventEmitter }).eventEmitter;
     // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history.
-    emitter.on("autoRecoverFailed", () => void this.catchUp("recovery failed"));
-    emitter.on("autoRecoverError", (error: unknown) => this.log.warn({ err: error }, "RingCentral subscription cannot reconnect yet"));
-    emitter.on("autoRecoverSuccess", () => this.log.info("RingCentral subscription recovered"));
+    let failedAttempts = 0;
+    emitter.on("autoRecoverFailed", () => {
+      failedAttempts = 0;
+      void this.catchUp("recovery failed");
+    });
+    emitter.on("autoRecoverSuccess", () => {
+      failedAttempts = 0;
+      this.log.info("RingCentral subscription recovered");
+    });
+    emitter.on("autoRecoverError", (error: unknown) => {
+      failedAttempts += 1;
+      this.log.warn({ err: error, failedAttempts }, "RingCentral subscription cannot reconnect yet");
+      // The library keeps reusing a WebSocket token that died with the session: only a new login helps.
+      if (String((error as Error)?.message).includes("WSG-401") || failedAttempts >= MAX_RECOVERY_ERRORS) this.restart(this);
+    });
     this.revoke = async () => {
       await registered.revoke().catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
+      await disposeWebSocket(registered.wse as unknown as DisposableWebSocketExtension);
     };
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
@@ -228,6 +243,34 @@ class ConnectionRunner {
   }
 }
 
+/** The parts of @rc-ex/ws's WebSocketExtension that stop its timers and socket. */
+interface DisposableWebSocketExtension {
+  revoke(): Promise<void>;
+  disable(): void;
+  intervalHandle?: NodeJS.Timeout;
+  pingServerHandle?: NodeJS.Timeout;
+  ws?: { close(): void };
+}
+
+/** Its own revoke() stops the recovery timer only when the DELETE works — not on a dead socket. */
+async function disposeWebSocket(extension: DisposableWebSocketExtension): Promise<void> {
+  await extension.revoke().catch(() => {});
+  clearInterval(extension.intervalHandle);
+  clearTimeout(extension.pingServerHandle);
+  extension.disable();
+  extension.ws?.close();
+}
+
+/** Consecutive failed reconnection attempts before the connection is started afresh. */
+const MAX_RECOVERY_ERRORS = 5;
+
+/** Errors the RingCentral SDK and its WebSocket extension raise. */
+function fromRingCentralLibrary(reason: unknown): boolean {
+  const error = reason as { name?: string; constructor?: { name?: string }; stack?: string } | null;
+  const name = error?.constructor?.name ?? error?.name ?? "";
+  return ["RestException", "ConnectionException", "TimeoutException"].includes(name) || /@rc-ex|@ringcentral\/sdk/.test(error?.stack ?? "");
+}
+
 export interface RingCentralWorker {
   /** Starts or stops connection runners to match the database now. */
   reconcile(): Promise<void>;
@@ -266,7 +309,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       if (runners.has(id)) continue;
       const lease = await options.leases.acquire(id);
       if (!lease) continue; // another process runs it
-      const runner = new ConnectionRunner(id, fingerprint, lease, options);
+      const runner = new ConnectionRunner(id, fingerprint, lease, options, restartRunner);
       try {
         await runner.start();
         runners.set(id, runner);
@@ -278,6 +321,30 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   }
 
   const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
+
+  function restartRunner(runner: ConnectionRunner) {
+    if (runners.get(runner.connectionId) !== runner) return; // already being restarted
+    options.log.warn({ connectionId: runner.connectionId }, "restarting the RingCentral connection");
+    runners.delete(runner.connectionId);
+    reconciling = reconciling.then(() => runner.stop().catch(() => {}));
+    void reconcile();
+  }
+
+  // @rc-ex/ws rethrows a RestException (e.g. a refused wstoken after the session died) from inside
+  // its recovery timer: an unhandled rejection that leaves the subscription dead for good. Catch
+  // those, start the connections afresh (new login, new subscription, catch-up); anything else
+  // keeps Node's default of stopping the process.
+  const onRejection = (reason: unknown) => {
+    if (!fromRingCentralLibrary(reason)) throw reason;
+    options.log.warn({ err: reason }, "the RingCentral library gave up on a subscription; restarting the connections");
+    reconciling = reconciling.then(async () => {
+      const stopping = [...runners.values()];
+      runners.clear();
+      await Promise.all(stopping.map((runner) => runner.stop().catch(() => {})));
+    });
+    void reconcile();
+  };
+  process.on("unhandledRejection", onRejection);
   const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
   timer.unref();
   const sweeper = setInterval(() => {
@@ -297,6 +364,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     },
     close: async () => {
       closed = true;
+      process.off("unhandledRejection", onRejection);
       clearInterval(timer);
       clearInterval(sweeper);
       await reconciling;
