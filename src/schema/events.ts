@@ -2,6 +2,8 @@ import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleCalls, visibleComments, visibleConversations } from "../domain/access.ts";
 import type { EventRecord } from "../pubsub.ts";
+import type { Conversation } from "../generated/prisma/client.ts";
+import { visibleConversationShared } from "./shared-loads.ts";
 
 export const ConversationEventRef = builder.objectRef<EventRecord>("ConversationEvent").implement({
   description: "An entry of the event log: something changed in a conversation.",
@@ -16,9 +18,10 @@ export const ConversationEventRef = builder.objectRef<EventRecord>("Conversation
       type: "Conversation",
       nullable: true,
       description: "The conversation as it is now (null if you can no longer see it).",
+      // Every subscriber of the inbox resolves this for the same event at once: one read for all.
       resolve: (query, event, _args, ctx) =>
         event.conversationId
-          ? ctx.prisma.conversation.findFirst({ ...query, where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] } })
+          ? (visibleConversationShared(ctx.prisma, query, event.conversationId, viewerOf(ctx)) as Promise<Conversation | null>)
           : null,
     }),
     payload: t.field({
