@@ -2,7 +2,10 @@
 // clients (one WebSocket each) holding one subscription each, and the trigger of an event.
 import WebSocket from "ws";
 import { createClient, type Client } from "graphql-ws";
-import { serveLoad, sleep } from "./harness.ts";
+import { Redis } from "ioredis";
+import { redisUrl, serveLoad, sleep } from "./harness.ts";
+
+let redis: Redis | null = null;
 
 interface Subscriber {
   client: Client;
@@ -77,7 +80,19 @@ serveLoad({
     const t0 = performance.now();
     const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
     const text = await response.text();
-    if (!response.ok || text.includes('"errors"')) throw new Error(`trigger failed: ${response.status} ${text.slice(0, 500)}`);
+    if (!response.ok || text.includes('"errors"') || text.includes('"code"')) throw new Error(`trigger failed: ${response.status} ${text.slice(0, 500)}`);
+    const end = await Promise.race([done, sleep(timeoutMs).then(() => null)]);
+    waiter = null;
+    return { ms: end === null ? null : end - t0, delivered: received - before, errors, lastError };
+  },
+  /** PUBLISHes `message` on the Redis `channel` (what a server's pub/sub does after an event) and
+   * waits until `expect` more events have arrived in total; returns the time taken. */
+  async publish({ channel, message, expect, timeoutMs = 60_000 }: { channel: string; message: unknown; expect: number; timeoutMs?: number }) {
+    redis ??= new Redis(redisUrl);
+    const before = received;
+    const done = new Promise<number>((resolve) => (waiter = { count: before + expect, resolve }));
+    const t0 = performance.now();
+    await redis.publish(channel, JSON.stringify(message));
     const end = await Promise.race([done, sleep(timeoutMs).then(() => null)]);
     waiter = null;
     return { ms: end === null ? null : end - t0, delivered: received - before, errors, lastError };
