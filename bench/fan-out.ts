@@ -3,7 +3,7 @@
 // subscriber has the event). Baseline: bare graphql-ws + the same pub/sub (src/pubsub.ts on Redis),
 // no database, no auth (bench/bare-graphql-ws.ts), with the same selection set.
 import path from "node:path";
-import { benchDir, envInt, envInts, forkLoad, globalId, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
+import { benchDir, settleMs, envInt, envInts, forkLoad, globalId, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
 import { startBareGraphqlWs } from "./bare-graphql-ws.ts";
 
 const SUBSCRIPTION = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type createdAt conversation { id status assignee { name } } } }`;
@@ -54,7 +54,7 @@ export async function run(): Promise<Report> {
           tokens: switchboard ? agents.map((a) => a.token) : [undefined],
           query: SUBSCRIPTION,
           variables: { inbox: switchboard ? globalId("Inbox", inbox.id) : bareInbox },
-          settleMs: 1000 + size / 5,
+          settleMs: settleMs(1000 + size / 5),
         });
         if (connected.errors > 0) throw new Error(`${target}: ${connected.errors} subscription errors: ${connected.lastError}`);
         const trigger = (i: number) =>

@@ -535,3 +535,9 @@ export function globalId(type: string, id: string): string {
 export function isMain(moduleUrl: string): boolean {
   return process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(moduleUrl);
 }
+
+/** How long to let a server settle (subscriptions set up, sockets closed): `defaultMs`, or
+ * BENCH_SETTLE_MS for every such wait (the smoke test shortens them). */
+export function settleMs(defaultMs: number): number {
+  return envInt("BENCH_SETTLE_MS", defaultMs);
+}

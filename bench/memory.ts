@@ -5,7 +5,7 @@
 // database, no auth) in a process of its own with the same number of idle subscribed sockets; for
 // the heap, the heap before the cycles.
 import path from "node:path";
-import { benchDir, envInt, forkLoad, isMain, machineFacts, newReport, settledMemory, sleep, startBenchApp, writeReport, type Report } from "./harness.ts";
+import { benchDir, settleMs, envInt, forkLoad, isMain, machineFacts, newReport, settledMemory, sleep, startBenchApp, writeReport, type Report } from "./harness.ts";
 
 const INCOMING_CALL = "subscription { incomingCall { cursor callerNumber call { id } } }";
 const BARE = "subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type } }";
@@ -46,7 +46,7 @@ export async function run(): Promise<Report> {
         tokens: agents,
         query: INCOMING_CALL,
         variables: {},
-        settleMs: 1000 + count / 10,
+        settleMs: settleMs(1000 + count / 10),
       });
       if (result.errors > 0) throw new Error(`${result.errors} subscription errors: ${result.lastError}`);
     };
@@ -62,7 +62,7 @@ export async function run(): Promise<Report> {
     const heapBefore: number[] = [];
     for (let r = 0; r < runs; r++) {
       // Switchboard: idle subscribed sockets.
-      await sleep(500);
+      await sleep(settleMs(500));
       const empty = await settledMemory();
       await connect(sockets);
       const full = await settledMemory();
@@ -79,7 +79,7 @@ export async function run(): Promise<Report> {
         tokens: [undefined],
         query: BARE,
         variables: { inbox: crypto.randomUUID() },
-        settleMs: 1000 + sockets / 10,
+        settleMs: settleMs(1000 + sockets / 10),
       });
       if (connected.errors > 0) throw new Error(`bare: ${connected.errors} subscription errors: ${connected.lastError}`);
       const bareFull = await bareProcess.call<NodeJS.MemoryUsage>("memory");
@@ -90,7 +90,7 @@ export async function run(): Promise<Report> {
       await connect(cycleSockets);
       const before = await settledMemory();
       await load.call("cycle", { cycles, query: INCOMING_CALL, variables: {} });
-      await sleep(1000);
+      await sleep(settleMs(1000));
       const after = await settledMemory();
       heapBefore.push(before.heapUsed / 2 ** 20);
       heapAfter.push(after.heapUsed / 2 ** 20);

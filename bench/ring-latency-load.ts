@@ -7,7 +7,7 @@
 import WebSocket from "ws";
 import { createClient, type Client } from "graphql-ws";
 import { startSimulator, type Simulator } from "../src/integrations/ringcentral/simulator/index.ts";
-import { serveLoad, sleep } from "./harness.ts";
+import { serveLoad, settleMs, sleep } from "./harness.ts";
 
 const MAIN_NUMBER = "+18003151571";
 const INCOMING_CALL = "subscription { incomingCall { cursor callerNumber call { id status } conversation { id } } }";
@@ -88,7 +88,7 @@ async function connectSwitchboard(wsUrl: string, agents: Agent[]): Promise<Popul
   }
   await Promise.all(connected);
   // graphql-ws does not acknowledge a subscribe: give the server time to set the subscriptions up.
-  await sleep(Math.min(5000, 500 + agents.length * 2));
+  await sleep(settleMs(Math.min(5000, 500 + agents.length * 2)));
   return {
     expect: w.expect,
     close: async () => {
@@ -115,7 +115,7 @@ async function connectRelay(url: string, agents: Agent[]): Promise<Population> {
       socket.once("error", reject);
     });
   }
-  await sleep(500);
+  await sleep(settleMs(500));
   return {
     expect: w.expect,
     close: async () => {

@@ -9,7 +9,8 @@
 // process) and the relay; the load generator (bench/ring-latency-load.ts, forked) runs the
 // simulator and the clients.
 import path from "node:path";
-import { SDK } from "@ringcentral/sdk";
+import { RingCentralClient } from "../src/integrations/ringcentral/client.ts";
+import { restApiOf } from "../src/integrations/ringcentral/rest.ts";
 import { startRingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createLogger } from "../src/logger.ts";
@@ -78,19 +79,15 @@ export async function run(): Promise<Report> {
       pubsub: bench.app.pubsub,
       log,
       leases: inProcessLeases(),
+      // The production client (rate limiter, retries, JWT re-login), as `switchboard start` builds it.
       clients: async () => {
-        const sdk = new SDK({ server: sim.url, clientId: sim.credentials.clientId, clientSecret: sim.credentials.clientSecret, cachePrefix: `bench-${crypto.randomUUID()}` });
-        await sdk.platform().login({ jwt: sim.credentials.jwt });
+        const client = new RingCentralClient({ serverUrl: sim.url, ...sim.credentials });
+        await client.login();
         return {
-          sdk,
-          listExtensions: async () => {
-            const response = await sdk.platform().get("/restapi/v1.0/account/~/extension", { perPage: 1000 });
-            const body = (await response.json()) as { records: { id: number; type: string; contact?: { email?: string } }[] };
-            return body.records.map((r) => ({ id: String(r.id), type: r.type, email: r.contact?.email ?? null }));
-          },
-          close: async () => {
-            await sdk.platform().logout().catch(() => {});
-          },
+          sdk: client.sdk,
+          rest: restApiOf(client),
+          listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+          close: () => client.close(),
         };
       },
     });

@@ -3,7 +3,7 @@
 import WebSocket from "ws";
 import { createClient, type Client } from "graphql-ws";
 import { Redis } from "ioredis";
-import { redisUrl, serveLoad, sleep } from "./harness.ts";
+import { redisUrl, serveLoad, settleMs, sleep } from "./harness.ts";
 
 let redis: Redis | null = null;
 
@@ -109,13 +109,13 @@ serveLoad({
       }
       await sleep(5); // let the frames go out
     }
-    await sleep(500);
+    await sleep(settleMs(500));
     return { cycles: n, errors };
   },
   async disconnect() {
     await Promise.all(subscribers.map((s) => s.client.dispose()));
     subscribers = [];
-    await sleep(500);
+    await sleep(settleMs(500));
     return { errors, lastError };
   },
 });

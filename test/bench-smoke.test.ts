@@ -1,0 +1,83 @@
+// `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts and
+// memory.ts on tiny sizes (seconds), asserting the report is written with the right rows and
+// columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TABLE_COLUMNS, renderTable, summarize } from "../bench/harness.ts";
+
+let dir: string;
+const saved = { ...process.env };
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-bench-"));
+  process.env.BENCH_RESULTS_DIR = dir;
+  process.env.BENCH_SETTLE_MS = "100";
+});
+afterAll(() => {
+  process.env = saved;
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function withEnv(env: Record<string, string>) {
+  for (const [k, v] of Object.entries(env)) process.env[k] = v;
+}
+
+/** The results table of the report written for `scenario`: header cells and rows' cells. */
+function table(scenario: string): { header: string[]; rows: string[][] } {
+  const files = fs.readdirSync(dir).filter((f) => f.startsWith(`${scenario}-`) && f.endsWith(".md"));
+  expect(files).toHaveLength(1);
+  const markdown = fs.readFileSync(path.join(dir, files[0]!), "utf8");
+  expect(markdown).toContain("## Machine");
+  expect(markdown).toMatch(/\| v20\.\d+\.\d+ \|/);
+  const results = markdown.slice(markdown.indexOf("## Results"));
+  const lines = results.split("\n").filter((l) => l.startsWith("| "));
+  const cells = (line: string) => line.slice(2, -2).split(" | ");
+  return { header: cells(lines[0]!), rows: lines.slice(1).map(cells) };
+}
+
+describe("bench harness", () => {
+  it("summarises samples and renders a row beside its baseline", () => {
+    expect(summarize([5, 1, 3, 2, 4])).toMatchObject({ n: 5, median: 3, min: 1, max: 5, p99: 5 });
+    const text = renderTable([{ case: "c", metric: "m", unit: "ms", samples: [2, 4], baseline: [1, 1], target: "≤ 5 ms", met: (v) => v.median <= 5 }]);
+    expect(text.split("\n")[0]).toBe(`| ${TABLE_COLUMNS.join(" | ")} |`);
+    expect(text).toContain("| c | m | 2 | 3 ms | 4 ms | 4 ms | 2–4 ms | 1 ms | 1 ms | 3 (median) | ≤ 5 ms | yes |");
+  });
+
+  it("fan-out: one row pair per subscriber count", { timeout: 60_000 }, async () => {
+    withEnv({ BENCH_SUBSCRIBERS: "3,5", BENCH_RUNS: "1", BENCH_USERS: "2" });
+    const { run } = await import("../bench/fan-out.ts");
+    await run();
+    const { header, rows } = table("fan-out");
+    expect(header).toEqual([...TABLE_COLUMNS]);
+    expect(rows.map((r) => [r[0], r[1]!.split(" (")[0]])).toEqual([
+      ["3 subscribers", "delivered messages/s"],
+      ["3 subscribers", "delivered messages/s"],
+      ["5 subscribers", "delivered messages/s"],
+      ["5 subscribers", "delivered messages/s"],
+    ]);
+    for (const row of rows) expect(row).toHaveLength(TABLE_COLUMNS.length);
+  });
+
+  it("memory: per-client RSS, process RSS and heap after cycles", { timeout: 60_000 }, async () => {
+    withEnv({ BENCH_SOCKETS: "5", BENCH_CYCLES: "10", BENCH_CYCLE_SOCKETS: "2", BENCH_RUNS: "1", BENCH_USERS: "2" });
+    const { run } = await import("../bench/memory.ts");
+    await run();
+    const { rows } = table("memory");
+    expect(rows.map((r) => r[0])).toEqual(["5 sockets", "5 sockets", "10 cycles on 2 sockets"]);
+    expect(rows[0]![1]).toMatch(/^RSS per idle subscribed client/);
+    expect(rows[2]![1]).toMatch(/^heap used after subscribe\/unsubscribe cycles/);
+  });
+
+  it("ring latency: one row per agent count", { timeout: 60_000 }, async () => {
+    withEnv({ BENCH_AGENTS: "1,3", BENCH_CALLS: "3", BENCH_RUNS: "1", BENCH_WARMUP_CALLS: "1", BENCH_RATE: "20", BENCH_RUNG_AGENTS: "2" });
+    const { run } = await import("../bench/ring-latency.ts");
+    await run();
+    const { rows } = table("ring-latency");
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
+      ["1 agent", "ring latency", "3"],
+      ["3 agents", "ring latency", "3"],
+    ]);
+  });
+});
