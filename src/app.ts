@@ -14,6 +14,7 @@ import { createSmsSender } from "./integrations/ringcentral/sms.ts";
 import { handleDownload } from "./downloads.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
+import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { pgConfigFromUrl } from "./db.ts";
 
 export interface App {
@@ -42,6 +43,7 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
       const client = await connectionClient(db.prisma, ringCentral);
       return {
         sdk: client.sdk,
+        rest: restApiOf(client),
         listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
         close: () => client.close(),
       };
@@ -80,10 +82,11 @@ export async function catchUpNow(config: Config, log: Logger, db: Database, onPr
     const connection = await db.prisma.ringCentralConnection.findFirstOrThrow();
     const extensions = await client.listExtensions();
     const directory = { extension: (id: string) => extensions.find((e) => e.id === id) };
-    const options = { prisma: db.prisma, pubsub, log, directory, platform: client.sdk.platform(), connectionId: connection.id, onProgress };
+    const rest = restApiOf(client);
+    const options = { prisma: db.prisma, pubsub, log, directory, platform: rest, connectionId: connection.id, onProgress };
     const openCalls = await catchUpOpenCalls(options);
     const calls = await catchUpCallLog(options);
-    const messages = await syncAllMessages({ prisma: db.prisma, pubsub }, log, client, connection.id, onProgress);
+    const messages = await syncAllMessages({ prisma: db.prisma, pubsub }, log, { rest }, connection.id, onProgress);
     return { openCalls, calls, messages };
   } finally {
     await client.close();

@@ -30,6 +30,33 @@ const SECRET_KEYS = [
 /** Up to three levels deep: `{ token }`, `{ session: { token } }`, `{ err: { headers: { Authorization } } }`. */
 const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`, `*.*.*.${key}`]);
 
+/**
+ * Errors keep their type, message, stack and codes only. pino's standard serializer copies every
+ * own property, and SDK errors carry live request/response objects whose getters throw while the
+ * redaction walks them (and could hold tokens).
+ */
+function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const { code, errorCode, status } = error as Error & { code?: unknown; errorCode?: unknown; status?: unknown };
+  return {
+    type: error.constructor?.name ?? error.name,
+    message: error.message,
+    stack: error.stack,
+    ...(code !== undefined ? { code } : {}),
+    ...(errorCode !== undefined ? { errorCode } : {}),
+    ...(typeof status === "number" ? { status } : {}),
+    ...(error.cause !== undefined ? { cause: serializeError(error.cause) } : {}),
+  };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: "[redacted]" }, base: { service: "switchboard" } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+      serializers: { err: serializeError, error: serializeError },
+      base: { service: "switchboard" },
+    },
+    destination,
+  );
 }

@@ -132,4 +132,13 @@ describe("a dead RingCentral session", () => {
     await done;
     expect(expectEachCallOnce(await conversations(), "+14155550105").calls.edges[0].node.status).toBe("ENDED");
   });
+
+  it("recovers when every token expired while the socket was down (the library cannot refresh)", async () => {
+    const done = endedCalls(6);
+    await simControl(sim, "POST", "faults/tokens", { action: "expire", kind: "all" });
+    await simControl(sim, "POST", "faults/socket", { action: "drop" });
+    await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", from: "+14155550106" });
+    await done;
+    expect(expectEachCallOnce(await conversations(), "+14155550106").calls.edges[0].node.status).toBe("ENDED");
+  });
 });

@@ -7,7 +7,7 @@ import { findOrCreateContactByNumber } from "./contacts.ts";
 import { openConversation, inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { lockCallSession } from "./locks.ts";
+import { lockCallSessions } from "./locks.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -77,10 +77,44 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
   };
 }
 
-/** Records the uuid; false when it was seen before. */
-async function firstSighting(tx: Transaction, uuid: string): Promise<boolean> {
-  const inserted = await tx.processedNotification.createMany({ data: [{ uuid }], skipDuplicates: true });
-  return inserted.count === 1;
+/** Records the uuids; returns those not seen before. */
+async function firstSightings(tx: Transaction, uuids: string[]): Promise<Set<string>> {
+  const rows = await tx.$queryRaw<{ uuid: string }[]>`
+    INSERT INTO "ProcessedNotification" ("uuid") SELECT unnest(${uuids}::text[]) ON CONFLICT DO NOTHING RETURNING "uuid"`;
+  return new Set(rows.map((r) => r.uuid));
+}
+
+type ChannelRow = Prisma.ChannelGetPayload<object>;
+
+/**
+ * What one ingest transaction has read and would otherwise read again for every notification of a
+ * burst: the call rows of its (locked) sessions, kept in step with what it writes; users by email;
+ * voice channels by number. Lives exactly as long as the transaction (keyed by it).
+ */
+interface IngestCache {
+  calls: Map<string, CallRow>;
+  userIdsByEmail: Map<string, string | null>;
+  voiceChannelsByNumber: Map<string, ChannelRow | null>;
+}
+
+const caches = new WeakMap<Transaction, IngestCache>();
+
+function cacheOf(tx: Transaction): IngestCache {
+  let cache = caches.get(tx);
+  if (!cache) caches.set(tx, (cache = { calls: new Map(), userIdsByEmail: new Map(), voiceChannelsByNumber: new Map() }));
+  return cache;
+}
+
+/** Connected voice channels with these numbers. */
+async function voiceChannels(tx: Transaction, numbers: string[]): Promise<ChannelRow[]> {
+  const cache = cacheOf(tx).voiceChannelsByNumber;
+  const wanted = [...new Set(numbers)];
+  const missing = wanted.filter((n) => !cache.has(n));
+  if (missing.length > 0) {
+    const found = await tx.channel.findMany({ where: { type: "VOICE", disconnectedAt: null, phoneNumber: { in: missing } } });
+    for (const number of missing) cache.set(number, found.find((c) => c.phoneNumber === number) ?? null);
+  }
+  return wanted.flatMap((n) => (cache.get(n) ? [cache.get(n)!] : []));
 }
 
 interface Route {
@@ -93,7 +127,7 @@ interface Route {
 async function findRoute(tx: Transaction, parties: TelephonyParty[]): Promise<Route | null> {
   const numbers = parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
   if (numbers.length === 0) return null;
-  const channels = await tx.channel.findMany({ where: { type: "VOICE", disconnectedAt: null, phoneNumber: { in: numbers } } });
+  const channels = await voiceChannels(tx, numbers);
   for (const party of parties) {
     const to = party.toNumber ? toE164(party.toNumber) : null;
     const from = party.fromNumber ? toE164(party.fromNumber) : null;
@@ -142,17 +176,28 @@ async function takeBuffered(tx: Transaction, telephonySessionId: string): Promis
 async function userIdForExtension(tx: Transaction, directory: CallDirectory, extensionId: string | null): Promise<string | null> {
   const email = extensionId ? directory.extension(extensionId)?.email?.toLowerCase() : null;
   if (!email) return null;
-  const user = await tx.user.findUnique({ where: { email }, select: { id: true } });
-  return user?.id ?? null;
+  const cache = cacheOf(tx).userIdsByEmail;
+  if (!cache.has(email)) cache.set(email, (await tx.user.findUnique({ where: { email }, select: { id: true } }))?.id ?? null);
+  return cache.get(email)!;
 }
 
 type CallRow = Prisma.CallGetPayload<{ include: { parties: true; conversation: { include: { inboxes: { select: { inboxId: true } } } } } }>;
 
+/** The call of a session this transaction holds the lock of (read once, then kept up to date by applyToCall). */
 async function loadCall(tx: Transaction, telephonySessionId: string): Promise<CallRow | null> {
-  return tx.call.findUnique({
+  const cache = cacheOf(tx).calls;
+  const cached = cache.get(telephonySessionId);
+  if (cached) return cached;
+  const call = await tx.call.findUnique({
     where: { telephonySessionId },
     include: { parties: true, conversation: { include: { inboxes: { select: { inboxId: true } } } } },
   });
+  if (!call) return null;
+  // Calls of one conversation (a transfer's consultation call) share what is kept of it.
+  const sibling = [...cache.values()].find((c) => c.conversationId === call.conversationId);
+  if (sibling) call.conversation = sibling.conversation;
+  cache.set(telephonySessionId, call);
+  return call;
 }
 
 /** An attended transfer continues in a new session whose parties point at the old one. */
@@ -237,14 +282,14 @@ async function savePartyState(tx: Transaction, callId: string, state: PartyState
     voicemailAt: state.voicemailAt,
     endedAt: state.endedAt,
   };
-  await tx.callParty.upsert({ where: { callId_partyId: { callId, partyId: state.partyId } }, create: { callId, partyId: state.partyId, ...data }, update: data });
+  return tx.callParty.upsert({ where: { callId_partyId: { callId, partyId: state.partyId } }, create: { callId, partyId: state.partyId, ...data }, update: data });
 }
 
 /** A transfer to another connected voice number threads the conversation into that inbox too (R3.7). */
 async function joinTransferInboxes(tx: Transaction, log: EventLog, call: CallRow, parties: TelephonyParty[]) {
   const numbers = parties.flatMap((p) => (p.toNumber && toE164(p.toNumber) ? [toE164(p.toNumber)!] : []));
   if (numbers.length === 0) return;
-  const channels = await tx.channel.findMany({ where: { type: "VOICE", disconnectedAt: null, phoneNumber: { in: numbers } } });
+  const channels = await voiceChannels(tx, numbers);
   const present = new Set(inboxIdsOf(call.conversation));
   for (const channel of channels.filter((c) => !present.has(c.inboxId))) {
     await tx.conversationInbox.create({ data: { conversationId: call.conversationId, inboxId: channel.inboxId } });
@@ -260,10 +305,32 @@ async function joinTransferInboxes(tx: Transaction, log: EventLog, call: CallRow
 }
 
 export async function ingestTelephonyNotification(deps: Deps, directory: CallDirectory, notification: TelephonyNotification): Promise<IngestOutcome> {
+  return (await ingestTelephonyNotifications(deps, directory, [notification]))[0]!;
+}
+
+/**
+ * Applies a burst of notifications, in order, in one transaction: the same outcome, state and
+ * events as applying them one by one, with one commit, one de-duplication insert, one round of
+ * session locks and one event-log write for all of them. One failure rolls the whole burst back
+ * (the caller can then apply them one by one).
+ */
+export async function ingestTelephonyNotifications(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<IngestOutcome[]> {
+  if (notifications.length === 0) return [];
   return inTransaction(deps, async (tx, log) => {
-    if (!(await firstSighting(tx, notification.uuid))) return "duplicate";
+    const fresh = await firstSightings(tx, notifications.map((n) => n.uuid));
     // Events of one session serialise; different sessions proceed in parallel.
-    await lockCallSession(tx, notification.telephonySessionId);
+    await lockCallSessions(tx, notifications.filter((n) => fresh.has(n.uuid)).map((n) => n.telephonySessionId));
+    const outcomes: IngestOutcome[] = [];
+    for (const notification of notifications) {
+      if (!fresh.delete(notification.uuid)) outcomes.push("duplicate");
+      else outcomes.push(await applyNotification(tx, log, directory, notification));
+    }
+    return outcomes;
+  });
+}
+
+async function applyNotification(tx: Transaction, log: EventLog, directory: CallDirectory, notification: TelephonyNotification): Promise<IngestOutcome> {
+  {
     let call = await loadCall(tx, notification.telephonySessionId);
     let batch = [notification];
     if (!call) {
@@ -280,7 +347,7 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
     }
     await applyToCall(tx, log, directory, call, batch);
     return "applied";
-  });
+  }
 }
 
 async function applyToCall(tx: Transaction, log: EventLog, directory: CallDirectory, call: CallRow, batch: TelephonyNotification[]) {
@@ -293,7 +360,10 @@ async function applyToCall(tx: Transaction, log: EventLog, directory: CallDirect
     for (const party of notification.parties) {
       const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, directory));
       states.set(party.partyId, next);
-      await savePartyState(tx, call.id, next, party);
+      const row = await savePartyState(tx, call.id, next, party);
+      const at = call.parties.findIndex((p) => p.partyId === row.partyId);
+      if (at >= 0) call.parties[at] = row;
+      else call.parties.push(row);
       const applied = next.sequence === notification.sequence;
       if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
       if (applied) mutedBefore.set(party.partyId, party.muted);
@@ -351,7 +421,7 @@ async function saveDerived(
     call.status !== after.status ||
     before.answeredByExtensionId !== after.answeredByExtensionId ||
     before.talkSeconds !== after.talkSeconds;
-  await tx.call.update({
+  const updated = await tx.call.update({
     where: { id: call.id },
     data: {
       status: after.status,
@@ -362,6 +432,7 @@ async function saveDerived(
       answeredById,
     },
   });
+  Object.assign(call, updated); // the scalar columns; parties and conversation stay as kept
   const inboxIds = inboxIdsOf(call.conversation);
   if (changed) {
     const now = new Date();
@@ -371,7 +442,11 @@ async function saveDerived(
   }
   if (TERMINAL.has(after.status)) await recordCallEnded(tx, log, call, after, inboxIds);
   // Inbound: whoever answered; outbound: the agent who placed it (R3.3, R3.9).
-  if (answeredById) await assignToAnswerer(tx, log, call, answeredById, inboxIds);
+  if (answeredById) {
+    // Across every call of the conversation (transfers can span sessions, R3.8): whoever took it last.
+    const holder = await userIdForExtension(tx, directory, await latestAnsweringExtension(tx, call.conversationId));
+    if (holder) await assignToAnswerer(tx, log, call, holder, inboxIds);
+  }
   await announceRinging(tx, log, directory, call, before, after, inboxIds);
   await updateBusyStatus(tx, log, directory, call, before, after);
 }
@@ -384,6 +459,28 @@ async function recordCallEnded(tx: Transaction, log: EventLog, call: CallRow, de
   if (existing) await tx.activity.update({ where: { id: existing.id }, data: { data } });
   else await tx.activity.create({ data: { conversationId: call.conversationId, callId: call.id, type: "CALL_ENDED", data, createdAt: derived.endedAt ?? new Date() } });
   if (!existing) log.append({ type: "CONVERSATION_CALL_ENDED", conversationId: call.conversationId, inboxIds, payload: callPayload(call, derived) });
+}
+
+/**
+ * The agent of the conversation's most recent answer: an inbound call's answering legs, or the
+ * caller's own leg of an outbound one. Earliest-answer times do not depend on arrival order, so
+ * neither does the result.
+ */
+async function latestAnsweringExtension(tx: Transaction, conversationId: string): Promise<string | null> {
+  const party = await tx.callParty.findFirst({
+    where: {
+      role: "AGENT",
+      answeredAt: { not: null },
+      call: { conversationId },
+      OR: [
+        { direction: "INBOUND", call: { direction: "INBOUND" } },
+        { direction: "OUTBOUND", call: { direction: "OUTBOUND" } },
+      ],
+    },
+    orderBy: [{ answeredAt: "desc" }, { partyId: "desc" }],
+    select: { extensionId: true },
+  });
+  return party?.extensionId ?? null;
 }
 
 /** Whoever answers (or picks up a transfer) owns the conversation (R3.3, R3.7). */

@@ -1,5 +1,6 @@
 // The RingCentral simulator in-process, and a worker wired to it the way production wires it.
-import { SDK } from "@ringcentral/sdk";
+import { RingCentralClient } from "../../src/integrations/ringcentral/client.ts";
+import { restApiOf } from "../../src/integrations/ringcentral/rest.ts";
 import { startSimulator } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { startRingCentralWorker, type ConnectionClient, type WorkerOptions } from "../../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../../src/integrations/ringcentral/lease.ts";
@@ -8,8 +9,12 @@ import { createLogger } from "../../src/logger.ts";
 
 export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
+/** Generous rate limits: tests start many sessions and catch-ups in a minute (rate limiting
+ * itself is tested on its own). */
+const TEST_RATE_LIMITS = { Light: { limit: 10_000 }, Medium: { limit: 10_000 }, Heavy: { limit: 10_000 }, Auth: { limit: 10_000 } };
+
 export async function startTestSimulator(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
-  return startSimulator({ port: 0, ...options });
+  return startSimulator({ port: 0, rateLimits: TEST_RATE_LIMITS, ...options });
 }
 
 export async function simControl<T = unknown>(sim: Simulator, method: string, path: string, body?: unknown): Promise<T> {
@@ -22,22 +27,17 @@ export async function simControl<T = unknown>(sim: Simulator, method: string, pa
   return (await response.json()) as T;
 }
 
-/** A logged-in SDK for the simulator's admin, as a worker connection client. */
+/** The production client (rate limiter, retries, JWT re-login) logged in as the simulator's admin. */
 export function simulatorClient(sim: Simulator): () => Promise<ConnectionClient> {
   return async () => {
     const { clientId, clientSecret, jwt } = sim.credentials();
-    const sdk = new SDK({ server: sim.url, clientId, clientSecret, cachePrefix: `test-${crypto.randomUUID()}` });
-    await sdk.platform().login({ jwt });
+    const client = new RingCentralClient({ serverUrl: sim.url, clientId, clientSecret, jwt });
+    await client.login();
     return {
-      sdk,
-      listExtensions: async () => {
-        const response = await sdk.platform().get("/restapi/v1.0/account/~/extension", { perPage: 1000 });
-        const body = (await response.json()) as { records: { id: number; type: string; contact?: { email?: string } }[] };
-        return body.records.map((r) => ({ id: String(r.id), type: r.type, email: r.contact?.email ?? null }));
-      },
-      close: async () => {
-        await sdk.platform().logout().catch(() => {});
-      },
+      sdk: client.sdk,
+      rest: restApiOf(client),
+      listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+      close: () => client.close(),
     };
   };
 }

@@ -3,13 +3,14 @@
 // through the normal ingest, so replays and overlaps with live events are harmless.
 import { z } from "zod";
 import type { SDK } from "@ringcentral/sdk";
+import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
 import { ingestTelephonyNotification, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";
 
-type Platform = ReturnType<SDK["platform"]>;
+type Platform = RestApi;
 
 export interface CatchUpProgress {
   stage: "call-log" | "open-calls" | "messages";

@@ -3,13 +3,14 @@
 // extension's store, which is also how catch-up reads what happened during a gap (R9.4).
 import { z } from "zod";
 import type { SDK } from "@ringcentral/sdk";
+import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
 import { applyMessageStatus, ingestInboundMessage, type InboundMessageInput } from "../../domain/messages.ts";
 import { deliveryStatusOf } from "./sms.ts";
 import type { Envelope } from "./notifications.ts";
 
-type Platform = ReturnType<SDK["platform"]>;
+type Platform = RestApi;
 
 const attachment = z.object({ id: z.union([z.string(), z.number()]), type: z.string(), contentType: z.string(), uri: z.string(), size: z.number().optional(), fileName: z.string().optional() }).passthrough();
 const message = z
@@ -150,12 +151,12 @@ async function numberOwners(platform: Platform): Promise<Map<string, string>> {
 export async function syncAllMessages(
   deps: Deps,
   log: Logger,
-  client: { sdk: SDK },
+  client: { rest: RestApi },
   connectionId: string,
   onProgress?: (progress: { stage: "messages"; done: number; total: number }) => void,
   known?: string[],
 ): Promise<number> {
-  const platform = client.sdk.platform();
+  const platform = client.rest;
   const extensions = known ?? (await smsExtensionIds(deps, connectionId, platform));
   // A first sync looks back a day; later ones continue from their token.
   const since = new Date(Date.now() - 24 * 3600_000);

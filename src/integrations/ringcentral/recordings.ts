@@ -13,6 +13,7 @@
 // of them are voicemails of calls that never involved a connected number (R3.11) and must not be
 // stored at all; after a restart, catch-up re-reads recent voicemails with `syncRecentVoicemails`.
 import type { SDK } from "@ringcentral/sdk";
+import type { RestApi } from "./rest.ts";
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import type { CallDirectory } from "../../domain/calls.ts";
@@ -31,7 +32,7 @@ import {
 } from "../../domain/recordings.ts";
 import { parseTelephonyNotification, type Envelope, type NotificationKind } from "./notifications.ts";
 
-type Platform = ReturnType<SDK["platform"]>;
+type Platform = RestApi;
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { SDK } from "@ringcentral/sdk";
+import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
@@ -15,7 +16,7 @@ import { instantSmsHandler } from "./messaging.ts";
 export const WEBHOOK_PATH = "/webhooks/ringcentral";
 const MAX_BODY_BYTES = 1_000_000;
 
-type Platform = ReturnType<SDK["platform"]>;
+type Platform = RestApi;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);

@@ -9,6 +9,7 @@ import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
+import type { RestApi } from "./rest.ts";
 import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
 import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
@@ -16,7 +17,10 @@ import { maintainWebhookSubscription, startWebhookSubscription } from "./webhook
 
 /** What the worker needs from a logged-in connection (client.ts provides it). */
 export interface ConnectionClient {
+  /** For the WebSocket subscription (@ringcentral/subscriptions needs the SDK itself). */
   sdk: SDK;
+  /** Every other RingCentral call. */
+  rest: RestApi;
   listExtensions(): Promise<ExtensionInfo[]>;
   close(): Promise<void>;
 }
@@ -102,11 +106,11 @@ class ConnectionRunner {
       where: { id: this.connectionId },
       data: { extensionsCache: this.directory.all() as unknown as object[] },
     });
-    this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client.sdk.platform());
+    this.smsExtensions = await smsExtensionIds(this.options, this.connectionId, client.rest);
     const syncOptions = () => ({
       ...this.options,
       log: this.log,
-      platform: client.sdk.platform(),
+      platform: client.rest,
       store: connectionSyncStore(this.options, this.connectionId),
       since: new Date(Date.now() - 24 * 3600_000),
     });
@@ -118,7 +122,7 @@ class ConnectionRunner {
         if (extensionId && this.smsExtensions.includes(extensionId)) await syncMessages(syncOptions(), extensionId);
       },
     });
-    this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.sdk.platform(), this.log, this.options.recordings);
+    this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.rest, this.log, this.options.recordings);
     this.syncMessagesOfAll = async () => {
       await syncAllMessages(this.options, this.log, client, this.connectionId, undefined, this.smsExtensions);
     };
@@ -134,7 +138,7 @@ class ConnectionRunner {
     const options = {
       ...this.options,
       log: this.log,
-      platform: client.sdk.platform(),
+      platform: client.rest,
       connectionId: this.connectionId,
       address: webhook.address,
       eventFilters: eventFiltersFor(this.smsExtensions, users),
@@ -212,7 +216,7 @@ class ConnectionRunner {
       try {
         this.log.info({ reason }, "catching up from RingCentral");
         const previous = await this.options.prisma.ringCentralConnection.findUnique({ where: { id: this.connectionId }, select: { lastCaughtUpAt: true } });
-        const platform = client.sdk.platform();
+        const platform = client.rest;
         await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform, connectionId: this.connectionId });
         await this.syncMessagesOfAll();
         await this.recordings?.syncPendingRecordings();
