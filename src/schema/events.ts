@@ -2,6 +2,7 @@ import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleCalls, visibleComments, visibleConversations } from "../domain/access.ts";
 import type { EventRecord } from "../pubsub.ts";
+import { AgentStatusEnum } from "./users.ts";
 import type { Conversation } from "../generated/prisma/client.ts";
 import { visibleConversationShared } from "./shared-loads.ts";
 
@@ -97,6 +98,8 @@ export const AgentStatusEventRef = builder.objectRef<EventRecord>("AgentStatusEv
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
     automatic: t.boolean({ description: "Set by a call starting or ending.", resolve: (e) => e.payload.automatic === true }),
+    status: t.field({ type: AgentStatusEnum, description: "The status it changed to.", resolve: (e) => e.payload.status as never }),
+    previousStatus: t.field({ type: AgentStatusEnum, description: "The status it changed from.", resolve: (e) => e.payload.previousStatus as never }),
     user: t.prismaField({
       type: "User",
       description: "Who changed.",
