@@ -83,7 +83,11 @@ export function buildCli(): Command {
     .action(() =>
       withDatabase(async (db, log) => {
         const config = loadConfigOrExit();
-        const bar = new SingleBar({ format: "{stage} [{bar}] {value}/{total}", hideCursor: true }, Presets.shades_classic);
+        // noTTYOutput: progress also shows when the output is a log file or a pipe.
+        const bar = new SingleBar(
+          { format: "{stage} [{bar}] {value}/{total}", hideCursor: true, noTTYOutput: true, stream: process.stdout },
+          Presets.shades_classic,
+        );
         let stage = "";
         const summary = await catchUpNow(config, log, db, (progress) => {
           if (progress.stage !== stage) {
