@@ -21,7 +21,7 @@ beforeAll(async () => {
   admin = await api.createUser("ADMIN", "babji");
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
-  ({ worker } = await startTestWorker(api.app, sim, { webhook: { address: `${api.url}/webhooks/ringcentral`, maintainIntervalMs: 3_600_000 } }));
+  ({ worker } = await startTestWorker(api.app, sim, { webhook: { address: `${api.url}/webhooks/ringcentral`, maintainIntervalMs: 3_600_000, expiresInSeconds: 3600 } }));
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
   await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
   await worker.reconcile();
@@ -60,6 +60,17 @@ describe("webhook mode", () => {
     // RingCentral (and the simulator) create a webhook subscription only after the address echoed
     // the Validation-Token: an Active subscription is one that passed the handshake.
     expect(ours).toMatchObject({ status: "Active" });
+  });
+
+  it("renews the subscription before it expires", async () => {
+    const before = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+    // Created for an hour: within the renewal margin, so upkeep renews it (same subscription, later expiry).
+    await worker.maintainWebhooks();
+    const after = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+    expect(after.subscriptionId).toBe(before.subscriptionId);
+    expect(after.subscriptionExpiresAt!.getTime()).toBeGreaterThan(before.subscriptionExpiresAt!.getTime());
+    const renewals = await simControl<{ records: unknown[] }>(sim, "GET", `requests?path=/restapi/v1.0/subscription/${before.subscriptionId}/renew`);
+    expect(renewals.records).toHaveLength(1);
   });
 
   it("applies calls delivered by webhook", async () => {

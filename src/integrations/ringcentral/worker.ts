@@ -38,7 +38,7 @@ export interface WorkerOptions extends Deps {
   /** Webhook mode (R9.3): RingCentral delivers to `address` (…/webhooks/ringcentral) instead of a
    * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
    * session to read, syncs messages on the same timer. */
-  webhook?: { address: string; maintainIntervalMs?: number };
+  webhook?: { address: string; maintainIntervalMs?: number; expiresInSeconds?: number };
   /** Retry timings of recordings and voicemail (src/integrations/ringcentral/recordings.ts). */
   recordings?: RecordingHandlerOptions;
 }
@@ -142,6 +142,7 @@ class ConnectionRunner {
       connectionId: this.connectionId,
       address: webhook.address,
       eventFilters: eventFiltersFor(this.smsExtensions, users),
+      expiresIn: webhook.expiresInSeconds,
     };
     const maintain = async () => {
       try {
