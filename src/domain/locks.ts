@@ -21,6 +21,14 @@ async function lock(tx: Transaction, namespace: number, key: string): Promise<vo
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */
 export const lockCallSession = (tx: Transaction, telephonySessionId: string) => lock(tx, LOCK.callSession, telephonySessionId);
 
+/** Several sessions' locks in one statement, taken in a fixed (sorted) order. */
+export async function lockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<void> {
+  const keys = [...new Set(telephonySessionIds)].sort();
+  if (keys.length === 0) return;
+  if (keys.length === 1) return lockCallSession(tx, keys[0]!);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
+}
+
 /** Storing a sent message and applying its statuses serialise, so neither misses the other. */
 export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
 

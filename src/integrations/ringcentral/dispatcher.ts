@@ -1,27 +1,43 @@
-// Applies notifications one at a time, in arrival order, per connection. A notification that
-// fails validation or application is logged with its uuid and dropped from the queue (catch-up
-// repairs what it would have changed); it never stops the worker.
+// Applies notifications in arrival order, per connection. A notification that fails validation or
+// application is logged with its uuid and dropped from the queue (catch-up repairs what it would
+// have changed); it never stops the worker.
+//
+// Telephony notifications that queue up behind each other (a burst arriving while earlier ones are
+// applied) are applied together, in order, in one transaction (ingestTelephonyNotifications): same
+// outcome, far fewer round trips and commits. When the worker keeps up, each is applied on its
+// own as soon as it arrives. If a burst's transaction fails, its notifications are applied one by
+// one, so a bad one fails alone, as before.
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
-import { ingestTelephonyNotification, type CallDirectory } from "../../domain/calls.ts";
+import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 
+type Kind = ReturnType<typeof kindOf>;
+
+/** The most telephony notifications applied in one transaction. */
+export const MAX_TELEPHONY_BATCH = 200;
+
 export class NotificationDispatcher {
-  private queue: Promise<void> = Promise.resolve();
-  private readonly handlers: Partial<Record<ReturnType<typeof kindOf>, NotificationHandler>>;
+  private readonly pending: unknown[] = [];
+  private draining: Promise<void> | null = null;
+  private readonly handlers: Partial<Record<Kind, NotificationHandler>>;
+  /** Telephony: the built-in ingest runs first (batched); these run after it, per notification. */
+  private telephonyAfter: NotificationHandler | null = null;
+  private readonly batchTelephony: boolean;
 
   constructor(
     private readonly deps: Deps,
-    directory: CallDirectory,
+    private readonly directory: CallDirectory,
     private readonly log: Logger,
-    extraHandlers: Partial<Record<ReturnType<typeof kindOf>, NotificationHandler>> = {},
+    extraHandlers: Partial<Record<Kind, NotificationHandler>> = {},
   ) {
+    this.batchTelephony = !extraHandlers.telephony;
     this.handlers = {
       telephony: async (envelope) => {
         const outcome = await ingestTelephonyNotification(this.deps, directory, parseTelephonyNotification(envelope));
-        if (outcome === "unrouted") this.log.debug({ uuid: envelope.uuid }, "call does not involve a connected number (yet)");
+        this.noteOutcome(envelope, outcome);
       },
       ...extraHandlers,
     };
@@ -29,30 +45,59 @@ export class NotificationDispatcher {
 
   /** Adds a handler for a kind. Handlers of one kind all run, in registration order, each even
    * when an earlier one failed (the first failure is reported afterwards). */
-  on(kind: ReturnType<typeof kindOf>, handler: NotificationHandler): this {
+  on(kind: Kind, handler: NotificationHandler): this {
     const before = this.handlers[kind];
-    this.handlers[kind] = !before
-      ? handler
-      : async (envelope) => {
-          const failures: unknown[] = [];
-          for (const run of [before, handler]) await run(envelope).catch((error: unknown) => failures.push(error));
-          if (failures.length > 0) throw failures[0];
-        };
+    this.handlers[kind] = compose(before, handler);
+    if (kind === "telephony") this.telephonyAfter = compose(this.telephonyAfter ?? undefined, handler);
     return this;
   }
 
   enqueue(raw: unknown): void {
-    this.queue = this.queue.then(() => this.apply(raw));
+    this.pending.push(raw);
+    this.draining ??= this.drain();
   }
 
-  private async apply(raw: unknown): Promise<void> {
-    const parsed = envelopeSchema.safeParse(raw);
+  /** Resolves when everything enqueued so far has been applied. */
+  async idle(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const envelope = this.validate(envelopeSchema.safeParse(this.pending.shift()));
+        if (!envelope) continue;
+        const kind = kindOf(envelope.event);
+        if (kind === "telephony" && this.batchTelephony) await this.applyTelephony([envelope, ...this.takeTelephony()]);
+        else await this.apply(kind, envelope);
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  /** The telephony notifications queued right behind (malformed ones in between are dropped, as they would be). */
+  private takeTelephony(): Envelope[] {
+    const taken: Envelope[] = [];
+    while (taken.length < MAX_TELEPHONY_BATCH - 1 && this.pending.length > 0) {
+      const parsed = envelopeSchema.safeParse(this.pending[0]);
+      if (parsed.success && kindOf(parsed.data.event) !== "telephony") break;
+      this.pending.shift();
+      const envelope = this.validate(parsed);
+      if (envelope) taken.push(envelope);
+    }
+    return taken;
+  }
+
+  private validate(parsed: ReturnType<typeof envelopeSchema.safeParse>): Envelope | null {
     if (!parsed.success) {
       this.log.warn({ issues: parsed.error.issues.slice(0, 3) }, "ignored a malformed RingCentral notification");
-      return;
+      return null;
     }
-    const envelope = parsed.data;
-    const kind = kindOf(envelope.event);
+    return parsed.data;
+  }
+
+  private async apply(kind: Kind, envelope: Envelope): Promise<void> {
     const handler = this.handlers[kind];
     if (!handler) {
       this.log.debug({ uuid: envelope.uuid, event: envelope.event }, "no handler for this RingCentral event");
@@ -65,8 +110,50 @@ export class NotificationDispatcher {
     }
   }
 
-  /** Resolves when everything enqueued so far has been applied. */
-  idle(): Promise<void> {
-    return this.queue;
+  private noteOutcome(envelope: Envelope, outcome: IngestOutcome): void {
+    if (outcome === "unrouted") this.log.debug({ uuid: envelope.uuid }, "call does not involve a connected number (yet)");
   }
+
+  private async applyTelephony(envelopes: Envelope[]): Promise<void> {
+    const failures = new Map<Envelope, unknown>();
+    const parsed: { envelope: Envelope; notification: TelephonyNotification }[] = [];
+    for (const envelope of envelopes) {
+      try {
+        parsed.push({ envelope, notification: parseTelephonyNotification(envelope) });
+      } catch (error) {
+        failures.set(envelope, error);
+      }
+    }
+    try {
+      const outcomes = await ingestTelephonyNotifications(this.deps, this.directory, parsed.map((p) => p.notification));
+      parsed.forEach((p, i) => this.noteOutcome(p.envelope, outcomes[i]!));
+    } catch (error) {
+      if (parsed.length === 1) failures.set(parsed[0]!.envelope, error);
+      else {
+        // One of them (or a conflict with other work) failed the burst: apply them one at a time.
+        for (const { envelope, notification } of parsed) {
+          try {
+            this.noteOutcome(envelope, await ingestTelephonyNotification(this.deps, this.directory, notification));
+          } catch (single) {
+            failures.set(envelope, single);
+          }
+        }
+      }
+    }
+    for (const envelope of envelopes) {
+      let failure = failures.get(envelope);
+      if (this.telephonyAfter) await this.telephonyAfter(envelope).catch((error: unknown) => (failure ??= error));
+      if (failure !== undefined) this.log.error({ err: failure, uuid: envelope.uuid, kind: "telephony" }, "could not apply a RingCentral notification");
+    }
+  }
+}
+
+function compose(before: NotificationHandler | undefined, handler: NotificationHandler): NotificationHandler {
+  return !before
+    ? handler
+    : async (envelope) => {
+        const failures: unknown[] = [];
+        for (const run of [before, handler]) await run(envelope).catch((error: unknown) => failures.push(error));
+        if (failures.length > 0) throw failures[0];
+      };
 }
