@@ -47,6 +47,8 @@ export interface InboxOptions {
   runs: number;
   warmup: number;
   pageSizes?: number[];
+  /** Print the SQL of one request per row (diagnosis). */
+  trace?: boolean;
   log?: (line: string) => void;
 }
 
@@ -79,8 +81,9 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
   try {
     let counting = false;
     let statements = 0;
+    const trace: string[] = [];
     const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: db.url });
-    app = await startApp(config, createLogger("silent"), { onQuery: () => counting && statements++ });
+    app = await startApp(config, createLogger("silent"), { onQuery: (sql) => counting && (statements++, options.trace && trace.push(sql)) });
     const seeded = await seedInboxData(db.url, { conversations: options.conversations, events: options.events });
     say(`seeded ${options.conversations} conversations / ${options.events} events in ${seeded.seconds.toFixed(1)} s`);
     const { token } = await createApiToken(app.db.prisma, seeded.agentId, "bench");
@@ -104,6 +107,7 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
     const results: InboxCase[] = [];
     for (const c of cases) {
       const counted = [await countStatements(c.query, c.variables), await countStatements(c.query, c.variables), await countStatements(c.query, c.variables)];
+      if (options.trace) say(`${c.name}:\n  ${trace.slice(-counted[2]!).map((sql) => sql.replace(/\s+/g, " ")).join("\n  ")}`);
       const latencies: number[] = [];
       const runMedians: number[] = [];
       for (let run = 0; run < options.runs; run++) {
@@ -177,6 +181,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
     requests: arg("requests", smoke ? 20 : 300),
     runs: arg("runs", smoke ? 1 : 3),
     warmup: arg("warmup", smoke ? 5 : 30),
+    trace: process.argv.includes("--trace"),
   });
   const file = writeResult("inbox-query", result.markdown);
   console.log(result.markdown);

@@ -13,13 +13,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { SDK } from "@ringcentral/sdk";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startApp, type App } from "../src/app.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
 import { startRingCentralWorker, type ConnectionClient, type RingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
+import { RingCentralClient } from "../src/integrations/ringcentral/client.ts";
+import { restApiOf } from "../src/integrations/ringcentral/rest.ts";
 import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from "./ingest-db.ts";
 import { fmt, machineFacts, markdownTable, summarize, writeResult } from "./ingest-report.ts";
 
@@ -101,20 +102,16 @@ async function simPost(url: string, route: string, body: unknown): Promise<void>
   await response.arrayBuffer();
 }
 
+/** The production client (rate limiter, retries, JWT re-login) logged in as the simulator's admin. */
 function simulatorClients(url: string, credentials: { clientId: string; clientSecret: string; jwt: string }) {
   return async (): Promise<ConnectionClient> => {
-    const sdk = new SDK({ server: url, clientId: credentials.clientId, clientSecret: credentials.clientSecret, cachePrefix: `bench-${crypto.randomUUID()}` });
-    await sdk.platform().login({ jwt: credentials.jwt });
+    const client = new RingCentralClient({ serverUrl: url, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwt: credentials.jwt });
+    await client.login();
     return {
-      sdk,
-      listExtensions: async () => {
-        const response = await sdk.platform().get("/restapi/v1.0/account/~/extension", { perPage: 1000 });
-        const body = (await response.json()) as { records: { id: number; type: string; contact?: { email?: string } }[] };
-        return body.records.map((r) => ({ id: String(r.id), type: r.type, email: r.contact?.email ?? null }));
-      },
-      close: async () => {
-        await sdk.platform().logout().catch(() => {});
-      },
+      sdk: client.sdk,
+      rest: restApiOf(client),
+      listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+      close: () => client.close(),
     };
   };
 }
