@@ -29,6 +29,12 @@ beforeAll(async () => {
   secretInbox = await seedInbox(api.app, "Secret", [insider.id]);
   const openInbox = await seedInbox(api.app, "Open", [outsider.id]);
   secret = await seedConversationWithActivity(api.app, secretInbox.id);
+  await api.app.db.prisma.rule.createMany({
+    data: [
+      { name: "Everywhere", trigger: "CALL_EVENT" },
+      { name: "Secret only", trigger: "CALL_EVENT", inboxId: secretInbox.id },
+    ],
+  });
   await seedConversationWithActivity(api.app, openInbox.id, "+16505550999");
 });
 afterAll(() => api.close());
@@ -150,6 +156,12 @@ const probes: Record<string, Probe> = {
       expect(JSON.stringify(data)).not.toContain(ids().conversation);
     },
     allowed: { as: () => insider, expect: (data) => expect(JSON.stringify(data)).toContain(ids().conversation) },
+  },
+  rules: {
+    query: `{ rules { id name } }`,
+    // Only rules of inboxes the viewer can see, and global ones.
+    denied: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere"]),
+    allowed: { as: () => insider, expect: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere", "Secret only"]) },
   },
   tags: {
     query: `{ tags { id } }`,

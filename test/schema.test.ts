@@ -5,7 +5,7 @@ import { schema } from "../src/schema/index.ts";
 
 const PRISMA_MODELS = [
   "User", "Inbox", "Channel", "Conversation", "Call", "CallParty", "Recording", "Message", "Attachment",
-  "Contact", "ContactPhone", "Comment", "Activity", "Tag", "ApiToken",
+  "Contact", "ContactPhone", "Comment", "Activity", "Tag", "ApiToken", "Rule", "CsatResponse", "MessageTemplate",
 ];
 
 function undocumented(): string[] {

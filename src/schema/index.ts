@@ -11,6 +11,7 @@ import "./events.ts";
 import "./sms.ts";
 import "./ringcentral.ts";
 import "./call-control.ts";
+import "./rules.ts";
 import "../resolvers/users.ts";
 import "../resolvers/inboxes.ts";
 import "../resolvers/conversations.ts";
@@ -19,5 +20,6 @@ import "../resolvers/messages.ts";
 import "../resolvers/ringcentral.ts";
 import "../resolvers/calls.ts";
 import "../resolvers/call-control.ts";
+import "../resolvers/rules.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });

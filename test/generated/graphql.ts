@@ -475,6 +475,7 @@ export type ContactNodeQuery = { node:
     | { __typename: 'Message', id: string }
     | { __typename: 'MessageTemplate', id: string }
     | { __typename: 'Recording', id: string }
+    | { __typename: 'Rule', id: string }
     | { __typename: 'Tag', id: string }
     | { __typename: 'User', id: string }
    | null };
@@ -541,6 +542,7 @@ export type InboxConversationsFilteredQuery = { node:
     | { __typename: 'Message' }
     | { __typename: 'MessageTemplate' }
     | { __typename: 'Recording' }
+    | { __typename: 'Rule' }
     | { __typename: 'Tag' }
     | { __typename: 'User' }
    | null };
@@ -691,6 +693,7 @@ export type TimelinePageQuery = { node:
     | { __typename: 'Message' }
     | { __typename: 'MessageTemplate' }
     | { __typename: 'Recording' }
+    | { __typename: 'Rule' }
     | { __typename: 'Tag' }
     | { __typename: 'User' }
    | null };
@@ -712,6 +715,7 @@ export type NodeLookupQuery = { node:
     | { __typename: 'Message', text: string, id: string }
     | { __typename: 'MessageTemplate', id: string }
     | { __typename: 'Recording', durationSeconds: number | null, id: string }
+    | { __typename: 'Rule', id: string }
     | { __typename: 'Tag', name: string, id: string }
     | { __typename: 'User', email: string, id: string }
    | null };
