@@ -8,11 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
 import { ingestTelephonyNotification } from "../src/domain/calls.ts";
 import { applyCallRecordings } from "../src/domain/recordings.ts";
-import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
-import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
-import { CONVERSATION_EVENTS, contentOf, eventsOf, simulatorSdk, startDownloadServer, waitForEvent } from "./support/recordings.ts";
+import { simControl, type startTestWorker, type Simulator } from "./support/simulator.ts";
+import { CONVERSATION_EVENTS, contentOf, eventsOf, startDownloadServer, startRecordedLine, waitForEvent } from "./support/recordings.ts";
 
+const AGENT_EXTENSION = "62264425016"; // Alice Agent, +16505550111 (simulator default account)
+const DIRECT_NUMBER = "+16505550111";
+
+let line: Awaited<ReturnType<typeof startRecordedLine>>;
 let sim: Simulator;
 let api: TestApi;
 let worker: Awaited<ReturnType<typeof startTestWorker>>["worker"];
@@ -24,33 +28,11 @@ let admin: Awaited<ReturnType<TestApi["createUser"]>>;
 let inbox: Awaited<ReturnType<typeof seedInbox>>;
 let events: ReturnType<typeof subscribe>;
 
-const AGENT_EXTENSION = "62264425016"; // Alice Agent, +16505550111 (simulator default account)
-const DIRECT_NUMBER = "+16505550111";
-
 beforeAll(async () => {
-  sim = await startTestSimulator();
-  api = await startTestApi();
-  admin = await api.createUser("ADMIN", "rec-admin");
-  insider = await api.createUser("AGENT", "rec-insider");
-  outsider = await api.createUser("AGENT", "rec-outsider");
-  inbox = await seedInbox(api.app, "Recorded line", [insider.id]);
-  await seedInbox(api.app, "Elsewhere", [outsider.id]);
-  ({ worker } = await startTestWorker(api.app, sim));
-  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: DIRECT_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
-  await worker.reconcile();
-  sdk = await simulatorSdk(sim);
-  downloads = await startDownloadServer(api.app, sdk);
-  events = subscribe(api.wsClient(insider.token), CONVERSATION_EVENTS, { inbox: inbox.globalId });
+  line = await startRecordedLine("rec", DIRECT_NUMBER);
+  ({ sim, api, worker, sdk, downloads, insider, outsider, admin, inbox, events } = line);
 });
-afterAll(async () => {
-  events?.unsubscribe();
-  await downloads?.close();
-  await sdk?.platform().logout().catch(() => {});
-  await worker?.close();
-  await api?.close();
-  await sim?.close();
-});
+afterAll(() => line?.close());
 
 const CALL_RECORDINGS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges { node {
   calls(first: 5) { edges { node { id status fromNumber

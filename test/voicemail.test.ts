@@ -9,10 +9,10 @@ import type { SDK } from "@ringcentral/sdk";
 import { ingestTelephonyNotification } from "../src/domain/calls.ts";
 import { ingestVoicemail, pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings.ts";
 import { revokeApiTokenByValue, createApiToken } from "../src/domain/tokens.ts";
-import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
-import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
-import { CONVERSATION_EVENTS, contentOf, eventsOf, simulatorSdk, startDownloadServer, waitForEvent, type ConversationEvent } from "./support/recordings.ts";
+import { simControl, type startTestWorker, type Simulator } from "./support/simulator.ts";
+import { CONVERSATION_EVENTS, contentOf, eventsOf, startDownloadServer, startRecordedLine, waitForEvent, type ConversationEvent } from "./support/recordings.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The join rule
@@ -81,6 +81,12 @@ describe("pickVoicemailCall (REFERENCE §3.3 D: mailbox, caller and time)", () =
 // ---------------------------------------------------------------------------------------------
 // End to end
 
+const MAILBOX = "809646016"; // TESTER Babji, +19043014558 (simulator default account)
+const DIRECT_NUMBER = "+19043014558";
+const CALLER = "+14083388064";
+const TRANSCRIPTION = "Hi, this is Dana — please call me back about order 4711. Merci! 📞";
+
+let line: Awaited<ReturnType<typeof startRecordedLine>>;
 let sim: Simulator;
 let api: TestApi;
 let worker: Awaited<ReturnType<typeof startTestWorker>>["worker"];
@@ -92,35 +98,11 @@ let admin: Awaited<ReturnType<TestApi["createUser"]>>;
 let inbox: Awaited<ReturnType<typeof seedInbox>>;
 let events: ReturnType<typeof subscribe>;
 
-const MAILBOX = "809646016"; // TESTER Babji, +19043014558 (simulator default account)
-const DIRECT_NUMBER = "+19043014558";
-const CALLER = "+14083388064";
-const TRANSCRIPTION = "Hi, this is Dana — please call me back about order 4711. Merci! 📞";
-
 beforeAll(async () => {
-  sim = await startTestSimulator();
-  api = await startTestApi();
-  admin = await api.createUser("ADMIN", "vm-admin");
-  insider = await api.createUser("AGENT", "vm-insider");
-  outsider = await api.createUser("AGENT", "vm-outsider");
-  inbox = await seedInbox(api.app, "Voicemail line", [insider.id]);
-  await seedInbox(api.app, "Elsewhere", [outsider.id]);
-  ({ worker } = await startTestWorker(api.app, sim));
-  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: DIRECT_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
-  await worker.reconcile();
-  sdk = await simulatorSdk(sim);
-  downloads = await startDownloadServer(api.app, sdk);
-  events = subscribe(api.wsClient(insider.token), CONVERSATION_EVENTS, { inbox: inbox.globalId });
+  line = await startRecordedLine("vm", DIRECT_NUMBER);
+  ({ sim, api, worker, sdk, downloads, insider, outsider, admin, inbox, events } = line);
 });
-afterAll(async () => {
-  events?.unsubscribe();
-  await downloads?.close();
-  await sdk?.platform().logout().catch(() => {});
-  await worker?.close();
-  await api?.close();
-  await sim?.close();
-});
+afterAll(() => line?.close());
 
 const CONVERSATIONS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges { node {
   id contact { phoneNumbers { number } }

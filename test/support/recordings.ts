@@ -7,7 +7,9 @@ import type { App } from "../../src/app.ts";
 import { createLogger } from "../../src/logger.ts";
 import { handleDownload } from "../../src/downloads.ts";
 import type { Simulator } from "./simulator.ts";
-import type { subscribe } from "./api.ts";
+import { startTestApi, subscribe } from "./api.ts";
+import { seedInbox } from "./seed.ts";
+import { startTestSimulator, startTestWorker } from "./simulator.ts";
 
 /** A logged-in SDK for the simulator's admin (what the worker's connection uses). */
 export async function simulatorSdk(sim: Simulator): Promise<SDK> {
@@ -64,3 +66,45 @@ export async function waitForEvent(sub: Subscription, test: (event: Conversation
 
 export const CONVERSATION_EVENTS = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: "0") {
   type payload conversation { id } } }`;
+
+/**
+ * A recorded line: the simulator, the API, a worker, one direct number connected as a VOICE channel
+ * in an inbox with an insider (and an outsider elsewhere), the download endpoint, and the
+ * insider's conversationEvents — what the recording and voicemail tests share.
+ */
+export async function startRecordedLine(label: string, directNumber: string) {
+  const sim = await startTestSimulator();
+  const api = await startTestApi();
+  const admin = await api.createUser("ADMIN", `${label}-admin`);
+  const insider = await api.createUser("AGENT", `${label}-insider`);
+  const outsider = await api.createUser("AGENT", `${label}-outsider`);
+  const inbox = await seedInbox(api.app, `${label} line`, [insider.id]);
+  await seedInbox(api.app, "Elsewhere", [outsider.id]);
+  const { worker } = await startTestWorker(api.app, sim);
+  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: directNumber, inboxId: inbox.id, connectionId: connection.id } });
+  await worker.reconcile();
+  const sdk = await simulatorSdk(sim);
+  const downloads = await startDownloadServer(api.app, sdk);
+  const events = subscribe(api.wsClient(insider.token), CONVERSATION_EVENTS, { inbox: inbox.globalId });
+  return {
+    sim,
+    api,
+    worker,
+    sdk,
+    downloads,
+    admin,
+    insider,
+    outsider,
+    inbox,
+    events,
+    async close() {
+      events.unsubscribe();
+      await downloads.close();
+      await sdk.platform().logout().catch(() => {});
+      await worker.close();
+      await api.close();
+      await sim.close();
+    },
+  };
+}
