@@ -84,6 +84,10 @@ class ConnectionRunner {
   private dispatcher: NotificationDispatcher | null = null;
   private recordings: RecordingHandlers | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
+  private maintenance: NodeJS.Timeout | null = null;
+  /** Extensions owning the connected SMS numbers (their message stores carry the SMS). */
+  private smsExtensions: string[] = [];
+  private syncMessagesOfAll: () => Promise<void> = async () => {};
 
   constructor(
     readonly connectionId: string,
@@ -131,8 +135,6 @@ class ConnectionRunner {
     await this.catchUp("start");
   }
 
-  private maintenance: NodeJS.Timeout | null = null;
-
   private async keepWebhook(client: ConnectionClient, webhook: NonNullable<WorkerOptions["webhook"]>): Promise<void> {
     const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
     const options = {
@@ -165,10 +167,6 @@ class ConnectionRunner {
     clearInterval(this.maintenance!);
     await this.keepWebhook(this.client, this.options.webhook);
   }
-
-  private smsExtensions: string[] = [];
-  private syncMessagesOfAll: () => Promise<void> = async () => {};
-
 
   private async subscribe(client: ConnectionClient): Promise<void> {
     const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
