@@ -3,7 +3,7 @@
 // under a transaction-scoped advisory lock held until commit — so a subscriber that resumes "after
 // sequence N" can never miss an event that committed later with a smaller sequence.
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
-import type { EventRecord, PubSub } from "../pubsub.ts";
+import type { EventRecord, PubSub, Subscription } from "../pubsub.ts";
 import { LOCK } from "./locks.ts";
 
 export type Transaction = Prisma.TransactionClient;
@@ -117,8 +117,13 @@ export async function latestSequence(prisma: PrismaClient): Promise<bigint> {
  * A resumable stream: what the log holds after `after` (when given), then live events — no gap,
  * because the live subscription is active before the log is read, and no duplicate, because live
  * events already replayed (or at/before the client's cursor) are skipped.
+ *
+ * `return()` (the client unsubscribed or its socket closed) ends the stream at once: an async
+ * generator waiting for the next live event would only see its return after that event arrived —
+ * for an idle agent, their next call — keeping the pub/sub listener, the operation and its context
+ * alive until then. Closing the live subscription first ends that wait.
  */
-export async function* resumableEvents<K extends "inbox" | "user">(
+export function resumableEvents<K extends "inbox" | "user">(
   deps: Deps,
   topic: K,
   id: string,
@@ -126,20 +131,44 @@ export async function* resumableEvents<K extends "inbox" | "user">(
   after: bigint | null,
   accept: (event: EventRecord) => boolean = () => true,
 ): AsyncGenerator<EventRecord> {
-  const live = await deps.pubsub.subscribe(topic, id);
-  try {
-    const replayed = new Set<string>();
-    if (after !== null) {
-      for await (const event of replayEvents(deps.prisma, where, after)) {
-        replayed.add(event.sequence);
+  let live: Subscription<EventRecord> | null = null;
+  let ended = false;
+  const stream = (async function* () {
+    live = await deps.pubsub.subscribe(topic, id);
+    if (ended) {
+      live.close();
+      return;
+    }
+    try {
+      const replayed = new Set<string>();
+      if (after !== null) {
+        for await (const event of replayEvents(deps.prisma, where, after)) {
+          replayed.add(event.sequence);
+          if (accept(event)) yield event;
+        }
+      }
+      for await (const event of live) {
+        if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
         if (accept(event)) yield event;
       }
+    } finally {
+      live.close();
     }
-    for await (const event of live) {
-      if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
-      if (accept(event)) yield event;
-    }
-  } finally {
-    live.close();
-  }
+  })();
+  const end = () => {
+    ended = true;
+    (live as Subscription<EventRecord> | null)?.close();
+  };
+  const generatorReturn = stream.return.bind(stream);
+  const generatorThrow = stream.throw.bind(stream);
+  return Object.assign(stream, {
+    return: (value?: unknown) => {
+      end();
+      return generatorReturn(value as never);
+    },
+    throw: (error?: unknown) => {
+      end();
+      return generatorThrow(error);
+    },
+  });
 }
