@@ -27,7 +27,8 @@ export async function run(): Promise<Report> {
       "Baselines in the same run: the process RSS with no clients, and per client a bare graphql-ws server (same pub/sub, no",
       "database, no auth) in a process of its own holding as many idle subscribed sockets.",
       `Heap: ${cycleSockets} sockets stay connected and subscribed; heap used (after full GCs) before, then after ${cycles.toLocaleString("en-US")}`,
-      "subscribe/unsubscribe cycles spread over them (each ends subscribed again). One sample per run.",
+      "subscribe/unsubscribe cycles spread over them (each ends subscribed again); and heap used before the 10,000 sockets",
+      "connected vs after they all disconnected. One sample per run.",
     ].join("\n"),
     parameters: { BENCH_SOCKETS: sockets, BENCH_CYCLES: cycles, BENCH_CYCLE_SOCKETS: cycleSockets, BENCH_RUNS: runs, BENCH_USERS: userCount },
     machine: await machineFacts(),
@@ -60,6 +61,8 @@ export async function run(): Promise<Report> {
     const rssWithout: number[] = [];
     const heapAfter: number[] = [];
     const heapBefore: number[] = [];
+    const heapEmpty: number[] = [];
+    const heapEmptyAgain: number[] = [];
     for (let r = 0; r < runs; r++) {
       // Switchboard: idle subscribed sockets.
       await sleep(settleMs(500));
@@ -70,6 +73,10 @@ export async function run(): Promise<Report> {
       rssWithout.push(empty.rss / 2 ** 20);
       rssWith.push(full.rss / 2 ** 20);
       await load.call("disconnect");
+      await sleep(settleMs(1000));
+      const emptyAgain = await settledMemory();
+      heapEmpty.push(empty.heapUsed / 2 ** 20);
+      heapEmptyAgain.push(emptyAgain.heapUsed / 2 ** 20);
 
       // The bare graphql-ws server, same sockets.
       const bareEmpty = await bareProcess.call<NodeJS.MemoryUsage>("memory");
@@ -95,7 +102,9 @@ export async function run(): Promise<Report> {
       heapBefore.push(before.heapUsed / 2 ** 20);
       heapAfter.push(after.heapUsed / 2 ** 20);
       await load.call("disconnect");
-      console.log(`run ${r + 1}: ${perClient.at(-1)!.toFixed(1)} KB/client (bare ${bareperClient.at(-1)!.toFixed(1)}); heap ${heapBefore.at(-1)!.toFixed(1)} → ${heapAfter.at(-1)!.toFixed(1)} MiB`);
+      console.log(
+        `run ${r + 1}: ${perClient.at(-1)!.toFixed(1)} KB/client (bare ${bareperClient.at(-1)!.toFixed(1)}); heap ${heapEmpty.at(-1)!.toFixed(1)} → ${heapEmptyAgain.at(-1)!.toFixed(1)} MiB after the sockets left; ${heapBefore.at(-1)!.toFixed(1)} → ${heapAfter.at(-1)!.toFixed(1)} MiB over the cycles`,
+      );
     }
     const label = `${sockets.toLocaleString("en-US")} sockets`;
     report.rows.push(
@@ -114,6 +123,15 @@ export async function run(): Promise<Report> {
         unit: "MiB",
         samples: rssWith,
         baseline: rssWithout,
+      },
+      {
+        case: label,
+        metric: "heap used after every socket disconnected (baseline: before they connected)",
+        unit: "MiB",
+        samples: heapEmptyAgain,
+        baseline: heapEmpty,
+        target: "back to baseline (ratio ≤ 1.05)",
+        met: (_v, _b, ratio) => ratio <= 1.05,
       },
       {
         case: `${cycles.toLocaleString("en-US")} cycles on ${cycleSockets} sockets`,

@@ -1,5 +1,5 @@
-// `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts and
-// memory.ts on tiny sizes (seconds), asserting the report is written with the right rows and
+// `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts,
+// memory.ts, ingest.ts and inbox-query.ts on tiny sizes (seconds), asserting the report is written with the right rows and
 // columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
 import fs from "node:fs";
 import os from "node:os";
@@ -60,14 +60,15 @@ describe("bench harness", () => {
     for (const row of rows) expect(row).toHaveLength(TABLE_COLUMNS.length);
   });
 
-  it("memory: per-client RSS, process RSS and heap after cycles", { timeout: 60_000 }, async () => {
+  it("memory: per-client RSS, process RSS, heap after disconnects and after cycles", { timeout: 60_000 }, async () => {
     withEnv({ BENCH_SOCKETS: "5", BENCH_CYCLES: "10", BENCH_CYCLE_SOCKETS: "2", BENCH_RUNS: "1", BENCH_USERS: "2" });
     const { run } = await import("../bench/memory.ts");
     await run();
     const { rows } = table("memory");
-    expect(rows.map((r) => r[0])).toEqual(["5 sockets", "5 sockets", "10 cycles on 2 sockets"]);
+    expect(rows.map((r) => r[0])).toEqual(["5 sockets", "5 sockets", "5 sockets", "10 cycles on 2 sockets"]);
     expect(rows[0]![1]).toMatch(/^RSS per idle subscribed client/);
-    expect(rows[2]![1]).toMatch(/^heap used after subscribe\/unsubscribe cycles/);
+    expect(rows[2]![1]).toMatch(/^heap used after every socket disconnected/);
+    expect(rows[3]![1]).toMatch(/^heap used after subscribe\/unsubscribe cycles/);
   });
 
   it("ring latency: one row per agent count", { timeout: 60_000 }, async () => {
@@ -78,6 +79,29 @@ describe("bench harness", () => {
     expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
       ["1 agent", "ring latency", "3"],
       ["3 agents", "ring latency", "3"],
+    ]);
+  });
+  it("ingest: one row, notifications/s beside the multi-row INSERT baseline", { timeout: 90_000 }, async () => {
+    withEnv({ BENCH_INGEST_CALLS: "5", BENCH_RUNS: "1", BENCH_WARMUP: "0" });
+    const { run } = await import("../bench/ingest.ts");
+    await run();
+    const { header, rows } = table("ingest");
+    expect(header).toEqual([...TABLE_COLUMNS]);
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([["5 calls = 49 notifications per run", "notifications/s, one worker", "1"]]);
+    expect(rows[0]!.at(-2)).toBe("≥ 1,000/s");
+  });
+
+  it("inbox query: latency and statements per page size, beside the hello-world baseline", { timeout: 90_000 }, async () => {
+    withEnv({ BENCH_CONVERSATIONS: "300", BENCH_EVENTS: "3000", BENCH_REQUESTS: "3", BENCH_RUNS: "1", BENCH_WARMUP: "1", BENCH_PAGE_SIZES: "10,25" });
+    const { run } = await import("../bench/inbox-query.ts");
+    await run();
+    const { header, rows } = table("inbox-query");
+    expect(header).toEqual([...TABLE_COLUMNS]);
+    expect(rows.map((r) => [r[0], r[1]])).toEqual([
+      ["page of 10", "latency"],
+      ["page of 25", "latency"],
+      ["page of 10", "SQL statements / request"],
+      ["page of 25", "SQL statements / request"],
     ]);
   });
 });
