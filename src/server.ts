@@ -113,7 +113,9 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
       debug: (...args) => services.log.debug(args.map(String).join(" ")),
       info: (...args) => services.log.info(args.map(String).join(" ")),
       warn: (...args) => services.log.warn(args.map(String).join(" ")),
-      error: (...args) => services.log.error(args.map(String).join(" ")),
+      // yoga reports every error a client caused here (FORBIDDEN, validation…); the unexpected ones
+      // are logged with their stack by maskError, so these are only worth a debug line.
+      error: (...args) => services.log.debug(args.map(String).join(" ")),
     },
     maskedErrors: { maskError: maskErrorFor(services.log) },
     plugins,

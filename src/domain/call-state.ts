@@ -20,7 +20,8 @@ export type PartyStatusCode =
   | "VoiceMailScreening"
   | "Tds";
 
-export interface PartyState {
+/** One party as a notification reports it. */
+export interface PartyEvent {
   partyId: string;
   role: PartyRole;
   /** RingCentral's direction of this leg. */
@@ -32,24 +33,14 @@ export interface PartyState {
   queueCall: boolean;
   sequence: number;
   eventTime: Date;
+}
+
+/** The latest snapshot of a party, with the earliest time each milestone was seen. */
+export interface PartyState extends PartyEvent {
   firstEventAt: Date;
   answeredAt: Date | null;
   voicemailAt: Date | null;
   endedAt: Date | null;
-}
-
-/** One party as a notification reports it. */
-export interface PartyEvent {
-  partyId: string;
-  role: PartyRole;
-  direction: "Inbound" | "Outbound";
-  extensionId: string | null;
-  statusCode: string;
-  reason: string | null;
-  missedCall: boolean;
-  queueCall: boolean;
-  sequence: number;
-  eventTime: Date;
 }
 
 const ENDED_CODES = new Set(["Disconnected", "Gone"]);

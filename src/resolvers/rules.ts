@@ -1,6 +1,7 @@
 import { builder } from "../schema/builder.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { InboxRef } from "../schema/inboxes.ts";
+import { visibleRules } from "../domain/access.ts";
 
 builder.queryFields((t) => ({
   rules: t.prismaField({
@@ -13,7 +14,7 @@ builder.queryFields((t) => ({
         ...query,
         where: {
           AND: [
-            viewer.inboxIds === null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: viewer.inboxIds } }] },
+            visibleRules(viewer),
             args.inboxId ? { OR: [{ inboxId: null }, { inboxId: args.inboxId.id }] } : {},
           ],
         },

@@ -1,8 +1,7 @@
 import { recordingDownloadPath } from "../downloads.ts";
 import { builder } from "./builder.ts";
-
-const visibleThroughConversation = (ctx: { viewer: { inboxIds: string[] | null } | null }) =>
-  ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } };
+import { visibleCalls, visibleRecordings } from "../domain/access.ts";
+import { viewerOf } from "./viewer.ts";
 
 export const CallDirectionEnum = builder.enumType("CallDirection", {
   description: "Seen from the company: INBOUND calls come from customers.",
@@ -27,7 +26,7 @@ export const CallRef = builder.prismaNode("Call", {
   nullable: true,
   description: "A voice call (one RingCentral telephony session), with its legs and recordings.",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({ id, ...visibleThroughConversation(ctx) }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleCalls(viewerOf(ctx))] }),
   fields: (t) => ({
     direction: t.expose("direction", { type: CallDirectionEnum, description: "INBOUND or OUTBOUND." }),
     status: t.expose("status", { type: CallStatusEnum, description: "Current state." }),
@@ -79,10 +78,7 @@ export const RecordingRef = builder.prismaNode("Recording", {
   nullable: true,
   description: "Audio from RingCentral: a call recording or a voicemail (with its transcription).",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { call: visibleThroughConversation(ctx) }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleRecordings(viewerOf(ctx))] }),
   fields: (t) => ({
     kind: t.expose("kind", { type: RecordingKindEnum, description: "CALL or VOICEMAIL." }),
     state: t.expose("state", { type: RecordingStateEnum, description: "PENDING, AVAILABLE or UNAVAILABLE." }),

@@ -4,6 +4,7 @@ import { builder } from "./builder.ts";
 import { CallRef } from "./calls.ts";
 import { MessageRef } from "./messages.ts";
 import { loadTimeline, type TimelineEntry } from "../domain/timeline.ts";
+import { visibleActivities, visibleComments, visibleConversations } from "../domain/access.ts";
 
 export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
   description: "Open conversations need attention; archived ones are done.",
@@ -14,10 +15,7 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   description: "A thread with one contact: calls, messages, comments and activities, in one or more inboxes.",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleConversations(viewerOf(ctx))] }),
   fields: (t) => ({
     subject: t.exposeString("subject", { nullable: true, description: "An optional subject line." }),
     status: t.expose("status", { type: ConversationStatusEnum, description: "OPEN or ARCHIVED." }),
@@ -78,10 +76,7 @@ export const ActivityRef = builder.prismaNode("Activity", {
   description: "A timeline entry for something that happened: assigned, archived, tagged, call ended…",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleActivities(viewerOf(ctx))] }),
   fields: (t) => ({
     type: t.exposeString("type", { description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…" }),
     actor: t.prismaField({
@@ -110,10 +105,7 @@ export const CommentRef = builder.prismaNode("Comment", {
   description: "An internal note on a conversation (optionally on one call or recording), with @mentions.",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleComments(viewerOf(ctx))] }),
   fields: (t) => ({
     body: t.exposeString("body", { description: "The text." }),
     author: t.relation("author", { description: "Who wrote it." }),

@@ -1,15 +1,14 @@
 import { builder } from "./builder.ts";
 import { ConversationStatusEnum } from "./conversations.ts";
 import { UserRef } from "./users.ts";
+import { visibleChannels, visibleInboxes } from "../domain/access.ts";
+import { viewerOf } from "./viewer.ts";
 
 export const InboxRef = builder.prismaNode("Inbox", {
   nullable: true,
   description: "A shared inbox: its members handle the conversations of the channels routed to it.",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { members: { some: { userId: ctx.viewer.id } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleInboxes(viewerOf(ctx))] }),
   fields: (t) => ({
     name: t.exposeString("name", { description: "Unique name." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the inbox was created." }),
@@ -58,7 +57,7 @@ export const ChannelRef = builder.prismaNode("Channel", {
   nullable: true,
   description: "A connected RingCentral phone number routed to an inbox.",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({ id, ...(ctx.viewer?.inboxIds == null ? {} : { inboxId: { in: ctx.viewer.inboxIds } }) }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleChannels(viewerOf(ctx))] }),
   fields: (t) => ({
     type: t.expose("type", { type: ChannelTypeEnum, description: "VOICE or SMS." }),
     phoneNumber: t.exposeString("phoneNumber", { description: "The number, E.164." }),

@@ -1,4 +1,6 @@
 import { builder } from "./builder.ts";
+import { visibleAttachments, visibleMessages } from "../domain/access.ts";
+import { viewerOf } from "./viewer.ts";
 
 export const MessageDirectionEnum = builder.enumType("MessageDirection", {
   description: "Seen from the company.",
@@ -20,10 +22,7 @@ export const MessageRef = builder.prismaNode("Message", {
   nullable: true,
   description: "An SMS or MMS.",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleMessages(viewerOf(ctx))] }),
   fields: (t) => ({
     direction: t.expose("direction", { type: MessageDirectionEnum, description: "INBOUND or OUTBOUND." }),
     status: t.expose("status", { type: MessageStatusEnum, description: "Delivery status." }),
@@ -41,12 +40,7 @@ export const AttachmentRef = builder.prismaNode("Attachment", {
   nullable: true,
   description: "An MMS attachment (image, video, …).",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null
-      ? {}
-      : { message: { conversation: { inboxes: { some: { inboxId: { in: ctx.viewer.inboxIds } } } } } }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleAttachments(viewerOf(ctx))] }),
   fields: (t) => ({
     fileName: t.exposeString("fileName", { nullable: true, description: "Original file name." }),
     contentType: t.exposeString("contentType", { description: "MIME type." }),

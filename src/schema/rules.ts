@@ -2,6 +2,8 @@
 // (not built yet); their triggers, conditions and actions are stored as validated JSON.
 import { builder } from "./builder.ts";
 import { ConversationRef } from "./conversations.ts";
+import { visibleRules } from "../domain/access.ts";
+import { viewerOf } from "./viewer.ts";
 
 export const RuleTriggerEnum = builder.enumType("RuleTrigger", {
   description: "What sets a rule off (R6.3).",
@@ -16,10 +18,7 @@ export const RuleRef = builder.prismaNode("Rule", {
   nullable: true,
   description: "An automation rule: when its trigger fires and its conditions hold, its actions run.",
   id: { field: "id", description: "Global id." },
-  findUnique: (id, ctx) => ({
-    id,
-    ...(ctx.viewer?.inboxIds == null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: ctx.viewer.inboxIds } }] }),
-  }),
+  findUnique: (id, ctx) => ({ id, AND: [visibleRules(viewerOf(ctx))] }),
   fields: (t) => ({
     name: t.exposeString("name", { description: "What it is for, e.g. *archive abandoned calls*." }),
     inbox: t.relation("inbox", { nullable: true, description: "The inbox it applies to; null for every inbox." }),
