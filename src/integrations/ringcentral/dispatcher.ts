@@ -16,8 +16,11 @@ export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 
 type Kind = ReturnType<typeof kindOf>;
 
-/** The most telephony notifications applied in one transaction. */
-export const MAX_TELEPHONY_BATCH = 200;
+/** The most telephony notifications applied in one transaction. 1 (the default) turns bursts off:
+ * with bursts (e.g. 200) tests/transfers.test.ts's attended transfer fails about one run in five
+ * (bob is never assigned) although bench/ingest-equivalence.ts finds bursts identical to one by one
+ * for the scenario's own order — not understood yet, so opt-in: SWITCHBOARD_INGEST_BATCH=200. */
+export const MAX_TELEPHONY_BATCH = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_BATCH ?? 1) || 1);
 
 export class NotificationDispatcher {
   private readonly pending: unknown[] = [];
@@ -26,6 +29,7 @@ export class NotificationDispatcher {
   /** Telephony: the built-in ingest runs first (batched); these run after it, per notification. */
   private telephonyAfter: NotificationHandler | null = null;
   private readonly batchTelephony: boolean;
+  private readonly batchBlockers: (() => boolean)[] = [];
 
   constructor(
     private readonly deps: Deps,
@@ -52,6 +56,13 @@ export class NotificationDispatcher {
     return this;
   }
 
+  /** Applies telephony notifications one at a time while `blocked()` says so (a handler that must
+   * run between them, e.g. a voicemail waiting for its call's events). */
+  batchUnless(blocked: () => boolean): this {
+    this.batchBlockers.push(blocked);
+    return this;
+  }
+
   enqueue(raw: unknown): void {
     this.pending.push(raw);
     this.draining ??= this.drain();
@@ -68,7 +79,7 @@ export class NotificationDispatcher {
         const envelope = this.validate(envelopeSchema.safeParse(this.pending.shift()));
         if (!envelope) continue;
         const kind = kindOf(envelope.event);
-        if (kind === "telephony" && this.batchTelephony) await this.applyTelephony([envelope, ...this.takeTelephony()]);
+        if (kind === "telephony" && this.batchTelephony) await this.applyTelephony([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
         else await this.apply(kind, envelope);
       }
     } finally {

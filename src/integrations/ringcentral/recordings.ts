@@ -288,6 +288,11 @@ const MAX_PENDING_VOICEMAILS = 1000;
 /** Voicemail, message-store and post-telephony handling for one connection, with its retries. */
 export class RecordingHandlers {
   private readonly pendingVoicemails = new Map<string, { message: VoicemailMessage; since: number }>();
+
+  /** Whether a voicemail is waiting for its call's telephony events. */
+  waitingForCalls(): boolean {
+    return this.pendingVoicemails.size > 0;
+  }
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
@@ -452,6 +457,7 @@ export class RecordingHandlers {
 /** What the dispatcher offers for registration (NotificationDispatcher.on). */
 export interface HandlerRegistry {
   on(kind: NotificationKind, handler: NotificationHandler): unknown;
+  batchUnless?(blocked: () => boolean): unknown;
 }
 
 /** Registers the recording and voicemail handlers of one connection; returns them (for close). */
@@ -465,6 +471,8 @@ export function registerRecordingHandlers(
 ): RecordingHandlers {
   const recordings = new RecordingHandlers(deps, directory, platform, log, options);
   for (const [kind, handler] of Object.entries(recordings.handlers()) as [NotificationKind, NotificationHandler][]) registry.on(kind, handler);
+  // A voicemail waiting for its call is retried after each telephony notification, as it comes.
+  registry.batchUnless?.(() => recordings.waitingForCalls());
   return recordings;
 }
 
