@@ -4,16 +4,16 @@
 // time over keep-alive HTTP), SQL statements per request counted through the Prisma query log.
 // Baseline, same server and token: a hello-world query ({ __typename }).
 //
-//   npx tsx bench/inbox-query.ts [--conversations 100000] [--events 1000000] [--requests 300] [--runs 3] [--smoke]
+//   BENCH_CONVERSATIONS=100000 BENCH_EVENTS=1000000 BENCH_REQUESTS=300 BENCH_RUNS=3 npx tsx bench/inbox-query.ts
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startApp, type App } from "../src/app.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
 import { createBenchDatabase, dropTemplate } from "./ingest-db.ts";
-import { fmt, machineFacts, markdownTable, summarize, writeResult } from "./ingest-report.ts";
+import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
+import { envInt, envInts, isMain, machineFacts, newReport, renderReport, writeReport, type Report } from "./harness.ts";
 import { seedInboxData } from "./inbox-seed.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -148,7 +148,7 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
       ``,
       `${new Date().toISOString()} — \`npx tsx bench/inbox-query.ts --conversations ${options.conversations} --events ${options.events} --requests ${options.requests} --runs ${options.runs}\``,
       ``,
-      `Machine: ${machineFacts()}. PostgreSQL on the same machine; load generator in its own process, one request at a time (keep-alive HTTP).`,
+      `Machine: ${machineLine()}. PostgreSQL on the same machine; load generator in its own process, one request at a time (keep-alive HTTP).`,
       ``,
       `Data (seeded in SQL): ${options.conversations.toLocaleString("en-US")} conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two messages, tags on half), ${options.events.toLocaleString("en-US")} events, ${Math.round(options.conversations * 0.8).toLocaleString("en-US")} contacts, 50 agents. The viewer is an agent (member of every inbox); the page is inbox 1's open conversations, most recent activity first — the README's inbox query. ${options.runs} runs × ${options.requests} requests per row (after ${options.warmup} warm-up requests each); statements counted through the Prisma query log on single requests, auth included.`,
       ``,
@@ -168,23 +168,59 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
   }
 }
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+/** The scenario for `npm run bench` (bench/harness.ts): sizes from BENCH_CONVERSATIONS, BENCH_EVENTS,
+ * BENCH_REQUESTS, BENCH_RUNS, BENCH_WARMUP, BENCH_PAGE_SIZES. BENCH_TRACE=1 prints each request's SQL. */
+export async function run(): Promise<Report> {
+  const options: InboxOptions = {
+    conversations: envInt("BENCH_CONVERSATIONS", 100_000),
+    events: envInt("BENCH_EVENTS", 1_000_000),
+    requests: envInt("BENCH_REQUESTS", 300),
+    runs: envInt("BENCH_RUNS", 3),
+    warmup: envInt("BENCH_WARMUP", 30),
+    pageSizes: envInts("BENCH_PAGE_SIZES", [10, 25, 50]),
+    trace: process.env.BENCH_TRACE === "1",
+  };
+  const report = newReport({
+    scenario: "inbox-query",
+    title: "Inbox query: a page of an agent's inbox on 100,000 conversations / 1,000,000 events",
+    command: `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
+    description:
+      "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Baseline, same server and token: `{ __typename }`.",
+    parameters: { ...options, pageSizes: (options.pageSizes ?? []).join(","), trace: String(options.trace) } as unknown as Record<string, string | number>,
+    machine: await machineFacts(),
+  });
+  const { cases } = await runInboxQueryBench(options);
+  const hello = cases.find((c) => c.pageSize === null)!;
+  for (const c of cases.filter((c) => c.pageSize !== null)) {
+    report.rows.push({
+      case: `page of ${c.pageSize}`,
+      metric: "latency",
+      unit: "ms",
+      samples: c.latencies,
+      baseline: hello.latencies,
+      target: "p50 ≤ 15 ms",
+      met: (v) => v.median <= 15,
+    });
+  }
+  const pages = cases.filter((c) => c.pageSize !== null);
+  const constant = pages.every((c) => summarize(c.statements).median === summarize(pages[0]!.statements).median);
+  for (const c of pages) {
+    report.rows.push({
+      case: `page of ${c.pageSize}`,
+      metric: "SQL statements / request",
+      unit: "",
+      samples: c.statements,
+      baseline: hello.statements,
+      target: "≤ 5, same for every page size",
+      met: (v) => v.max <= 5 && constant,
+    });
+  }
+  writeReport(report);
+  return report;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const smoke = process.argv.includes("--smoke");
-  const result = await runInboxQueryBench({
-    conversations: arg("conversations", smoke ? 2_000 : 100_000),
-    events: arg("events", smoke ? 20_000 : 1_000_000),
-    requests: arg("requests", smoke ? 20 : 300),
-    runs: arg("runs", smoke ? 1 : 3),
-    warmup: arg("warmup", smoke ? 5 : 30),
-    trace: process.argv.includes("--trace"),
-  });
-  const file = writeResult("inbox-query", result.markdown);
-  console.log(result.markdown);
-  console.error(`written to ${path.relative(process.cwd(), file)}`);
+if (isMain(import.meta.url)) {
+  const report = await run();
+  console.log(renderReport(report));
   process.exit(0);
 }

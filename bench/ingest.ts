@@ -6,11 +6,10 @@
 // Baseline, same run: the very rows those notifications produced, written again into an empty
 // database by plain multi-row INSERTs through `pg` (no ORM, no per-notification transaction).
 //
-//   npx tsx bench/ingest.ts [--calls 300] [--runs 3] [--warmup 1] [--smoke]
+//   BENCH_INGEST_CALLS=300 BENCH_RUNS=3 BENCH_WARMUP=1 npx tsx bench/ingest.ts   (npm run bench runs it too)
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Redis } from "ioredis";
 import { loadConfig } from "../src/config.ts";
@@ -22,7 +21,8 @@ import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { RingCentralClient } from "../src/integrations/ringcentral/client.ts";
 import { restApiOf } from "../src/integrations/ringcentral/rest.ts";
 import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from "./ingest-db.ts";
-import { fmt, machineFacts, markdownTable, summarize, writeResult } from "./ingest-report.ts";
+import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
+import { envInt, isMain, machineFacts, newReport, renderReport, writeReport, type Report } from "./harness.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const capturesDir = path.resolve(root, "../shared/ringcentral/captures");
@@ -293,7 +293,7 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       ``,
       `${new Date().toISOString()} — \`npx tsx bench/ingest.ts --calls ${options.calls} --runs ${options.runs} --warmup ${options.warmup}\``,
       ``,
-      `Machine: ${machineFacts()}. PostgreSQL + Redis on the same machine; simulator in its own process.`,
+      `Machine: ${machineLine()}. PostgreSQL + Redis on the same machine; simulator in its own process.`,
       ``,
       `Each run: ${options.calls} calls (the three real captures 2:2:1, fresh session ids, uuids and caller numbers, 50 calls interleaved) = ${notificationsPerRun} notifications posted to the simulator in arrays of ${postSize}, delivered over the WebSocket subscription to one worker; timed until every notification is processed and every event published. Rows written per run: ${rowsText}.`,
       ``,
@@ -329,20 +329,37 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
   }
 }
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+/** The scenario for `npm run bench` (bench/harness.ts): sizes from BENCH_INGEST_CALLS, BENCH_RUNS, BENCH_WARMUP. */
+export async function run(): Promise<Report> {
+  const calls = envInt("BENCH_INGEST_CALLS", 300);
+  const runs = envInt("BENCH_RUNS", 3);
+  const warmup = envInt("BENCH_WARMUP", 1);
+  const report = newReport({
+    scenario: "ingest",
+    title: "Ingest: RingCentral notifications/s fully processed by one worker",
+    command: `BENCH_INGEST_CALLS=${calls} BENCH_RUNS=${runs} BENCH_WARMUP=${warmup} npx tsx bench/ingest.ts`,
+    description:
+      "Each run posts the telephony notifications of `calls` calls (the three real captures 2:2:1 — inbound via IVR, outbound, extension to extension — with fresh session ids, uuids and caller numbers, 50 calls interleaved) to the simulator (its own process) in arrays of 250; the simulator delivers them over the WebSocket subscription to one worker (unmodified @ringcentral/sdk, production client). Timed from the first POST until every notification is de-duplicated and stored (ProcessedNotification rows) and every event it logged was published on Redis. Baseline, same run: the very rows all runs wrote (every ingest table, read back as text) inserted again into an empty database by multi-row INSERTs through `pg`; its rate is notifications represented per second.",
+    parameters: { BENCH_INGEST_CALLS: calls, BENCH_RUNS: runs, BENCH_WARMUP: warmup },
+    machine: await machineFacts(),
+  });
+  const result = await runIngestBench({ calls, runs, warmup });
+  report.rows.push({
+    case: `${calls} calls = ${result.notificationsPerRun} notifications per run`,
+    metric: "notifications/s, one worker",
+    unit: "/s",
+    samples: result.rates,
+    baseline: result.baselineRates,
+    target: "≥ 1,000/s",
+    met: (v) => v.median >= 1000,
+    note: `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); rows per run: ${Object.entries(result.rowsPerRun).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ")}`,
+  });
+  writeReport(report);
+  return report;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const smoke = process.argv.includes("--smoke");
-  const result = await runIngestBench({
-    calls: arg("calls", smoke ? 10 : 300),
-    runs: arg("runs", smoke ? 1 : 3),
-    warmup: arg("warmup", smoke ? 0 : 1),
-  });
-  const file = writeResult("ingest", result.markdown);
-  console.log(result.markdown);
-  console.error(`written to ${path.relative(process.cwd(), file)}`);
+if (isMain(import.meta.url)) {
+  const report = await run();
+  console.log(renderReport(report));
   process.exit(0);
 }
