@@ -3,7 +3,7 @@
 // subscriber has the event). Baseline: bare graphql-ws + the same pub/sub (src/pubsub.ts on Redis),
 // no database, no auth (bench/bare-graphql-ws.ts), with the same selection set.
 import path from "node:path";
-import { benchDir, settleMs, envInt, envInts, forkLoad, globalId, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
+import { benchDir, cpuProfiled, settleMs, envInt, envInts, forkLoad, globalId, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
 import { startBareGraphqlWs } from "./bare-graphql-ws.ts";
 
 const SUBSCRIPTION = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type createdAt conversation { id status assignee { name } } } }`;
@@ -87,22 +87,32 @@ export async function run(): Promise<Report> {
         const endToEnd: number[] = [];
         const statementsBefore = statements;
         let incomplete = 0;
-        for (let r = 0; r < runs; r++) {
-          const published = await publish(r);
-          if (published.ms === null) incomplete += 1;
-          else rates.push((size / published.ms) * 1000);
-          const triggered = await trigger(r);
-          if (triggered.ms === null) incomplete += 1;
-          else endToEnd.push((size / triggered.ms) * 1000);
-          if (triggered.errors > 0) throw new Error(`${target}: ${triggered.errors} subscription errors: ${triggered.lastError}`);
-        }
+        // CPU time of this process (the server's; the clients run in the load generator) per delivered
+        // message: steadier than wall-clock rates on a shared machine.
+        const cpuBefore = process.cpuUsage();
+        // BENCH_CPU_PROF=1: a CPU profile of the measured events (the server runs in this process).
+        await cpuProfiled(`fan-out-${target}-${size}`, async () => {
+          for (let r = 0; r < runs; r++) {
+            const published = await publish(r);
+            if (published.ms === null) incomplete += 1;
+            else rates.push((size / published.ms) * 1000);
+            const triggered = await trigger(r);
+            if (triggered.ms === null) incomplete += 1;
+            else endToEnd.push((size / triggered.ms) * 1000);
+            if (triggered.errors > 0) throw new Error(`${target}: ${triggered.errors} subscription errors: ${triggered.lastError}`);
+          }
+        });
+        const cpu = process.cpuUsage(cpuBefore);
+        const cpuPerMessage = (cpu.user + cpu.system) / (2 * runs * size);
         const perEvent = (statements - statementsBefore) / (2 * runs);
         await load.call("disconnect");
-        return { rates, endToEnd, incomplete, perEvent };
+        return { rates, endToEnd, incomplete, perEvent, cpuPerMessage };
       };
       const subject = await measure("switchboard");
       const baseline = await measure("baseline");
       console.log(`${label}: ${subject.rates.map((r) => r.toFixed(0)).join(", ")} msg/s; baseline ${baseline.rates.map((r) => r.toFixed(0)).join(", ")}`);
+      const cpuNote = `server CPU per delivered message ${subject.cpuPerMessage.toFixed(1)} µs (baseline ${baseline.cpuPerMessage.toFixed(1)} µs, ratio ${(baseline.cpuPerMessage / subject.cpuPerMessage).toFixed(2)})`;
+      console.log(`${label}: ${cpuNote}`);
       report.rows.push({
         case: label,
         metric: "delivered messages/s (event published → last subscriber)",
@@ -111,7 +121,7 @@ export async function run(): Promise<Report> {
         baseline: baseline.rates,
         target: "ratio ≥ 0.5",
         met: (_v, _b, ratio) => ratio >= 0.5,
-        note: `${subject.perEvent.toFixed(1)} SQL statements per event on average (half of the events come with their addComment mutation); ${subject.incomplete} events not fully delivered within 60 s (baseline ${baseline.incomplete}).`,
+        note: `${cpuNote}, over all the measured events; ${subject.perEvent.toFixed(1)} SQL statements per event on average (half of the events come with their addComment mutation); ${subject.incomplete} events not fully delivered within 60 s (baseline ${baseline.incomplete}).`,
       });
       report.rows.push({
         case: label,

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import vm from "node:vm";
+import inspector from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -481,6 +482,34 @@ export async function settledMemory(): Promise<NodeJS.MemoryUsage> {
     previous = used;
   }
   return process.memoryUsage();
+}
+
+// ─── CPU profiles ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * With BENCH_CPU_PROF=1, records a V8 CPU profile of this process (where startBenchApp runs
+ * Switchboard) while `fn` runs, as `node --cpu-prof` would, into bench/results/profiles/<label>-<time>.cpuprofile
+ * (BENCH_CPU_PROF_DIR to change). Without it, just runs `fn`. Summarise one with
+ * `npx tsx bench/profile-summary.ts <file>`.
+ */
+export async function cpuProfiled<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  if (!process.env.BENCH_CPU_PROF || process.env.BENCH_CPU_PROF === "0") return fn();
+  const session = new inspector.Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: envInt("BENCH_CPU_PROF_INTERVAL_US", 200) });
+  await session.post("Profiler.start");
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    const dir = process.env.BENCH_CPU_PROF_DIR ?? path.join(benchDir, "results", "profiles");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${label.replace(/\W+/g, "-")}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
+    fs.writeFileSync(file, JSON.stringify(profile));
+    process.stdout.write(`CPU profile written to ${path.relative(process.cwd(), file)}\n`);
+  }
 }
 
 // ─── Switchboard under test ──────────────────────────────────────────────────────────────────────
