@@ -83,6 +83,32 @@ describe("subscriptions", () => {
     live.unsubscribe();
   });
 
+  it("resolves the conversation and its relations as they are at each event, for every event of a subscription", async () => {
+    // The conversation's query is planned once per subscription (src/schema/shared-loads.ts
+    // subscriptionQuery); every later event must still load the row as it is now, with its relations.
+    const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });
+    const newest = await latestSequence(first.app.db.prisma);
+    type Event = { conversationEvents: { type: string; conversation: { id: string; status: string; assignee: { name: string } | null } | null } };
+    const live = subscribe<Event, Record<string, unknown>>(
+      first.wsClient(agent.token),
+      `subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { type conversation { id status assignee { name } } } }`,
+      { inboxId: inbox.globalId, after: newest.toString() },
+    );
+    await assign(first, conversation.globalId, agent.globalId);
+    await live.until(1);
+    await assign(first, conversation.globalId, admin.globalId);
+    await live.until(2);
+    await first.request(ArchiveConversationDocument, { conversationId: conversation.globalId }, admin.token);
+    const events = await live.until(3);
+    expect(events.map((e) => e.errors)).toEqual([undefined, undefined, undefined]);
+    expect(events.map((e) => [e.data?.conversationEvents.type, e.data?.conversationEvents.conversation])).toEqual([
+      ["CONVERSATION_ASSIGNED", { id: conversation.globalId, status: "OPEN", assignee: { name: "ana" } }],
+      ["CONVERSATION_ASSIGNED", { id: conversation.globalId, status: "OPEN", assignee: { name: "boss" } }],
+      ["CONVERSATION_ARCHIVED", { id: conversation.globalId, status: "ARCHIVED", assignee: { name: "boss" } }],
+    ]);
+    live.unsubscribe();
+  });
+
   it("tells a mentioned teammate on the mentions subscription, on another instance", async () => {
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });
     const mentions = subscribe(second.wsClient(agent.token), MentionsDocument, { after: "0" });

@@ -4,7 +4,8 @@ import { visibleCalls, visibleComments, visibleConversations } from "../domain/a
 import type { EventRecord } from "../pubsub.ts";
 import { AgentStatusEnum } from "./users.ts";
 import type { Conversation } from "../generated/prisma/client.ts";
-import { visibleConversationShared } from "./shared-loads.ts";
+import { subscriptionQuery, visibleConversationShared } from "./shared-loads.ts";
+import { ConversationRef } from "./conversations.ts";
 
 export const ConversationEventRef = builder.objectRef<EventRecord>("ConversationEvent").implement({
   description: "An entry of the event log: something changed in a conversation.",
@@ -15,15 +16,19 @@ export const ConversationEventRef = builder.objectRef<EventRecord>("Conversation
         "CONVERSATION_CREATED, CONVERSATION_ASSIGNED, CONVERSATION_UNASSIGNED, CONVERSATION_ARCHIVED, CONVERSATION_REOPENED, CONVERSATION_TAGGED, CONVERSATION_UNTAGGED, COMMENT_ADDED, CALL_UPDATED, MESSAGE_ADDED, …",
     }),
     createdAt: t.field({ type: "DateTime", description: "When it happened.", resolve: (e) => e.createdAt }),
-    conversation: t.prismaField({
-      type: "Conversation",
+    conversation: t.field({
+      type: ConversationRef,
       nullable: true,
       description: "The conversation as it is now (null if you can no longer see it).",
-      // Every subscriber of the inbox resolves this for the same event at once: one read for all.
-      resolve: (query, event, _args, ctx) =>
-        event.conversationId
-          ? (visibleConversationShared(ctx.prisma, query, event.conversationId, viewerOf(ctx)) as Promise<Conversation | null>)
-          : null,
+      // Every subscriber of the inbox resolves this for the same event at once: one read for all,
+      // with the query planned once per subscription (a t.prismaField would plan it per event).
+      resolve: (event, _args, ctx, info) => {
+        const conversationId = event.conversationId;
+        if (!conversationId) return null;
+        const load = (query: object) => visibleConversationShared(ctx.prisma, query, conversationId, viewerOf(ctx)) as Promise<Conversation | null>;
+        const query = subscriptionQuery(ctx, info);
+        return query instanceof Promise ? query.then(load) : load(query);
+      },
     }),
     payload: t.field({
       type: "JSONObject",

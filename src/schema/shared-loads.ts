@@ -3,7 +3,10 @@
 // in flight (single flight): the first caller runs the query, callers arriving before it settles
 // share its result. Nothing is cached once it settles, so every load still reads the row as it is
 // now (after the event) — only concurrent identical reads are merged.
+import { queryFromInfo } from "@pothos/plugin-prisma";
+import type { FieldNode, GraphQLResolveInfo } from "graphql";
 import type { Viewer } from "../domain/access.ts";
+import type { Context } from "../context.ts";
 import type { PrismaClient } from "../generated/prisma/client.ts";
 
 const inFlight = new Map<string, Promise<unknown>>();
@@ -38,4 +41,38 @@ export async function visibleConversationShared<Q extends object>(
   );
   if (!inboxes.some((i) => allowed.includes(i.inboxId))) return null;
   return row;
+}
+
+/**
+ * The Prisma query (select/include and the loader mappings of the relations below) for the field
+ * `info` resolves — what `t.prismaField` hands its resolver — planned once per subscription
+ * instead of once per event. A subscription resolves the same selection, with the same variables
+ * and the same context (its viewer is fixed when it starts), for every event; planning it walks the
+ * selection and records the mappings again each time, ~17 µs per subscriber per event. The plan's
+ * loader mappings are recorded in the context by the first play under the field's response path,
+ * which is the same for every event, so the relations below keep resolving from the loaded row.
+ * (Were a mapping missing, Pothos would load the relation by itself: slower, never different.)
+ */
+export function subscriptionQuery(ctx: Context, info: GraphQLResolveInfo): Promise<object> | object {
+  let byField = plannedQueries.get(ctx);
+  if (!byField) plannedQueries.set(ctx, (byField = new WeakMap()));
+  const node = info.fieldNodes[0]!;
+  let byPath = byField.get(node);
+  if (!byPath) byField.set(node, (byPath = new Map()));
+  const key = `${info.parentType.name}@${responsePath(info.path)}`;
+  let query = byPath.get(key);
+  if (!query) {
+    // As t.prismaField plans it (src/schema/builder.ts sets no onUnusedQuery, no skipDeferredFragments).
+    query = queryFromInfo({ context: ctx, info, awaitSelections: true }) as Promise<object> | object;
+    byPath.set(key, query);
+  }
+  return query;
+}
+
+const plannedQueries = new WeakMap<Context, WeakMap<FieldNode, Map<string, Promise<object> | object>>>();
+
+function responsePath(path: GraphQLResolveInfo["path"] | undefined): string {
+  let key = "";
+  for (let p = path; p; p = p.prev) if (typeof p.key === "string") key = key ? `${p.key}.${key}` : p.key;
+  return key;
 }
