@@ -7,7 +7,7 @@ import { findOrCreateContactByNumber } from "./contacts.ts";
 import { openConversation, inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { lockCallSessions } from "./locks.ts";
+import { lockCallSession, lockCallSessions } from "./locks.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -148,6 +148,30 @@ async function routeOfPeer(tx: Transaction, parties: TelephonyParty[]): Promise<
   const channel = peer?.channelId ? await tx.channel.findUnique({ where: { id: peer.channelId } }) : null;
   if (!peer || !channel) return null;
   return { channel, direction: peer.direction, customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber };
+}
+
+/**
+ * Sessions buffered because the call they point at (by peerId) was not stored yet: now it is, so
+ * they are routed into its conversation — cross-session order does not matter either (R3.14).
+ */
+async function routeWaitingPeers(tx: Transaction, log: EventLog, directory: CallDirectory, telephonySessionId: string) {
+  const waiting = await tx.unroutedCallEvent.findMany({
+    where: { payload: { path: ["party", "peerTelephonySessionId"], equals: telephonySessionId } },
+    select: { telephonySessionId: true },
+    distinct: ["telephonySessionId"],
+  });
+  for (const { telephonySessionId: peer } of waiting) {
+    await lockCallSession(tx, peer);
+    if (await tx.call.findUnique({ where: { telephonySessionId: peer }, select: { id: true } })) continue;
+    const buffered = await takeBuffered(tx, peer);
+    const route = await routeOfPeer(tx, buffered.flatMap((n) => n.parties));
+    if (!route) {
+      for (const earlier of buffered) await bufferUnrouted(tx, earlier);
+      continue;
+    }
+    const call = await createCall(tx, log, buffered, route, directory);
+    await applyToCall(tx, log, directory, call, buffered);
+  }
 }
 
 async function bufferUnrouted(tx: Transaction, notification: TelephonyNotification) {
@@ -346,6 +370,7 @@ async function applyNotification(tx: Transaction, log: EventLog, directory: Call
       call = await createCall(tx, log, batch, route, directory);
     }
     await applyToCall(tx, log, directory, call, batch);
+    await routeWaitingPeers(tx, log, directory, notification.telephonySessionId);
     return "applied";
   }
 }

@@ -22,6 +22,9 @@ type Kind = ReturnType<typeof kindOf>;
  * for the scenario's own order — not understood yet, so opt-in: SWITCHBOARD_INGEST_BATCH=200. */
 export const MAX_TELEPHONY_BATCH = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_BATCH ?? 1) || 1);
 
+/** Calls whose notifications may be applied at the same time (each holds a database connection). */
+export const MAX_CONCURRENT_CALLS = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_CONCURRENCY ?? 4) || 4);
+
 export class NotificationDispatcher {
   private readonly pending: unknown[] = [];
   private draining: Promise<void> | null = null;
@@ -30,6 +33,9 @@ export class NotificationDispatcher {
   private telephonyAfter: NotificationHandler | null = null;
   private readonly batchTelephony: boolean;
   private readonly batchBlockers: (() => boolean)[] = [];
+  /** The last scheduled application per telephony session, and all of them in flight. */
+  private readonly sessions = new Map<string, Promise<void>>();
+  private readonly running = new Set<Promise<void>>();
 
   constructor(
     private readonly deps: Deps,
@@ -71,6 +77,29 @@ export class NotificationDispatcher {
   /** Resolves when everything enqueued so far has been applied. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
+    await this.sessionsSettled();
+  }
+
+  /**
+   * Telephony notifications of different calls apply concurrently (each waits on database round
+   * trips; the domain serialises a session's events and is order-insensitive anyway), those of one
+   * call in arrival order. Resolves once this one is scheduled, waiting for a free slot first.
+   */
+  private async inSession(envelope: Envelope, apply: () => Promise<void>): Promise<void> {
+    while (this.running.size >= MAX_CONCURRENT_CALLS) await Promise.race(this.running);
+    const session = String((envelope.body as { telephonySessionId?: unknown } | null)?.telephonySessionId ?? "");
+    const previous = this.sessions.get(session) ?? Promise.resolve();
+    const run: Promise<void> = previous.then(apply).finally(() => {
+      this.running.delete(run);
+      if (this.sessions.get(session) === run) this.sessions.delete(session);
+    });
+    this.sessions.set(session, run);
+    this.running.add(run);
+  }
+
+  /** Other kinds (SMS, voicemail) wait for the calls in flight, so arrival order holds across kinds. */
+  private async sessionsSettled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   private async drain(): Promise<void> {
@@ -79,8 +108,12 @@ export class NotificationDispatcher {
         const envelope = this.validate(envelopeSchema.safeParse(this.pending.shift()));
         if (!envelope) continue;
         const kind = kindOf(envelope.event);
-        if (kind === "telephony" && this.batchTelephony) await this.applyTelephony([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
-        else await this.apply(kind, envelope);
+        if (kind === "telephony" && this.batchTelephony && MAX_TELEPHONY_BATCH === 1) await this.inSession(envelope, () => this.applyTelephony([envelope]));
+        else if (kind === "telephony" && this.batchTelephony) await this.applyTelephony([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
+        else {
+          await this.sessionsSettled();
+          await this.apply(kind, envelope);
+        }
       }
     } finally {
       this.draining = null;
