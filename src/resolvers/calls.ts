@@ -1,7 +1,7 @@
 import { builder } from "../schema/builder.ts";
 import { AgentStatusEventRef, CallUpdatedEventRef, IncomingCallEventRef } from "../schema/events.ts";
 import { InboxRef } from "../schema/inboxes.ts";
-import { inboxEventStream, viewerEventStream } from "./event-streams.ts";
+import { inboxEventStream, viewerEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
 
 builder.subscriptionFields((t) => ({
   incomingCall: t.field({
@@ -21,6 +21,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["CALL_UPDATED"]),
     resolve: (event) => event,
+    extensions: EVENT_IS_RESULT,
   }),
   agentStatusChanged: t.field({
     type: AgentStatusEventRef,
@@ -31,5 +32,6 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["AGENT_STATUS_CHANGED"]),
     resolve: (event) => event,
+    extensions: EVENT_IS_RESULT,
   }),
 }));

@@ -18,7 +18,7 @@ import {
   untagConversation,
 } from "../domain/conversations.ts";
 import { createTag, deleteTag } from "../domain/tags.ts";
-import { inboxEventStream, viewerEventStream } from "./event-streams.ts";
+import { inboxEventStream, viewerEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
   description: "Narrows a conversation list; all given fields must match.",
@@ -163,6 +163,7 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after),
     resolve: (event) => event,
+    extensions: EVENT_IS_RESULT,
   }),
   mentions: t.field({
     type: MentionEventRef,

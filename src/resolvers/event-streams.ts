@@ -33,3 +33,12 @@ export function viewerEventStream(ctx: Context, after: string | null | undefined
   const where = { userIds: { has: viewer.id }, type: { in: [...types] } };
   return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(after), (event) => types.includes(event.type));
 }
+
+/**
+ * `extensions` of a subscription field whose value is the event its stream yields, unchanged
+ * (`resolve: (event) => event`). Pothos wraps that resolver with the field's argument mappers, so a
+ * `globalID` argument is decoded again for every event delivered to every subscriber, only to be
+ * ignored; src/schema/index.ts gives such fields a bare identity resolver instead. The arguments were
+ * decoded, with the same context, when the subscription started: nothing can differ.
+ */
+export const EVENT_IS_RESULT = { eventIsResult: true } as const;

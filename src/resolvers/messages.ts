@@ -23,7 +23,7 @@ import {
   deleteMessageTemplate,
   updateMessageTemplate,
 } from "../domain/message-templates.ts";
-import { inboxEventStream } from "./event-streams.ts";
+import { inboxEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
 
 type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> };
 
@@ -164,5 +164,6 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
     resolve: (event) => event,
+    extensions: EVENT_IS_RESULT,
   }),
 }));
