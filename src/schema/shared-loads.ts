@@ -57,22 +57,37 @@ export function subscriptionQuery(ctx: Context, info: GraphQLResolveInfo): Promi
   let byField = plannedQueries.get(ctx);
   if (!byField) plannedQueries.set(ctx, (byField = new WeakMap()));
   const node = info.fieldNodes[0]!;
-  let byPath = byField.get(node);
-  if (!byPath) byField.set(node, (byPath = new Map()));
-  const key = `${info.parentType.name}@${responsePath(info.path)}`;
-  let query = byPath.get(key);
-  if (!query) {
-    // As t.prismaField plans it (src/schema/builder.ts sets no onUnusedQuery, no skipDeferredFragments).
-    query = queryFromInfo({ context: ctx, info, awaitSelections: true }) as Promise<object> | object;
-    byPath.set(key, query);
-  }
+  let planned = byField.get(node);
+  if (!planned) byField.set(node, (planned = []));
+  // Compared in place: building the path's key for every event cost as much as the rest of the lookup.
+  for (const entry of planned) if (entry.parentType === info.parentType.name && samePath(entry.path, info.path)) return entry.query;
+  // As t.prismaField plans it (src/schema/builder.ts sets no onUnusedQuery, no skipDeferredFragments).
+  const query = queryFromInfo({ context: ctx, info, awaitSelections: true }) as Promise<object> | object;
+  planned.push({ parentType: info.parentType.name, path: responseKeys(info.path), query });
   return query;
 }
 
-const plannedQueries = new WeakMap<Context, WeakMap<FieldNode, Map<string, Promise<object> | object>>>();
+interface PlannedQuery {
+  parentType: string;
+  /** The response path's field keys, the field's own first (list indices left out, as Pothos does). */
+  path: string[];
+  query: Promise<object> | object;
+}
 
-function responsePath(path: GraphQLResolveInfo["path"] | undefined): string {
-  let key = "";
-  for (let p = path; p; p = p.prev) if (typeof p.key === "string") key = key ? `${p.key}.${key}` : p.key;
-  return key;
+const plannedQueries = new WeakMap<Context, WeakMap<FieldNode, PlannedQuery[]>>();
+
+function responseKeys(path: GraphQLResolveInfo["path"] | undefined): string[] {
+  const keys: string[] = [];
+  for (let p = path; p; p = p.prev) if (typeof p.key === "string") keys.push(p.key);
+  return keys;
+}
+
+function samePath(keys: string[], path: GraphQLResolveInfo["path"] | undefined): boolean {
+  let i = 0;
+  for (let p = path; p; p = p.prev) {
+    if (typeof p.key !== "string") continue;
+    if (keys[i] !== p.key) return false;
+    i += 1;
+  }
+  return i === keys.length;
 }
