@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { CALLER_NUMBER, CAPTURES, DISPATCHER_NUMBER, MAIN_NUMBER, asNewCall, captureDirectory, readCapture } from "./support/captures.ts";
-import { ingestTelephonyNotification } from "../src/domain/calls.ts";
+import { ingestTelephonyNotification, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
 import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
 
 let api: TestApi;
@@ -160,3 +160,63 @@ describe("order-insensitivity (R3.14), property-based", () => {
 function normalise(state: Awaited<ReturnType<typeof endState>>) {
   return { ...state, callEndedActivities: state.callEndedActivities.map((d) => ({ ...(d as object), callId: undefined })) };
 }
+
+describe("attended transfer across sessions (R3.8, R3.14)", () => {
+  const party = (partyId: string, over: Partial<TelephonyParty>): TelephonyParty => ({
+    partyId,
+    direction: "Inbound",
+    extensionId: null,
+    fromNumber: null,
+    toNumber: null,
+    statusCode: "Setup",
+    reason: null,
+    missedCall: false,
+    queueCall: false,
+    muted: false,
+    peerTelephonySessionId: null,
+    ...over,
+  });
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 2, 9, 0, second));
+
+  /** The customer's call answered by the admin, then the admin's consultation with the dispatcher, linked by peerId. */
+  function transferNotifications(suffix: string): TelephonyNotification[] {
+    const original = `s-original-${suffix}`;
+    const consult = `s-consult-${suffix}`;
+    const customer = { fromNumber: "+14155550777", toNumber: MAIN_NUMBER };
+    const n = (session: string, sequence: number, second: number, p: TelephonyParty): TelephonyNotification => ({
+      uuid: `${session}-${sequence}`,
+      telephonySessionId: session,
+      sequence,
+      eventTime: at(second),
+      parties: [p],
+    });
+    return [
+      n(original, 2, 0, party("o-1", { ...customer, direction: "Outbound", statusCode: "Answered" })),
+      n(original, 3, 1, party("o-2", { ...customer, extensionId: "809646016", statusCode: "Answered" })),
+      // The consultation: the admin dials the dispatcher's extension — no connected number in it.
+      n(consult, 2, 10, party("c-1", { direction: "Outbound", extensionId: "809646016", fromNumber: "11101", toNumber: "11104", statusCode: "Setup" })),
+      n(consult, 3, 12, party("c-2", { extensionId: "979428016", fromNumber: "11101", toNumber: "11104", statusCode: "Answered" })),
+      // The transfer completes: both of the admin's legs are Gone, pointing across.
+      n(original, 4, 20, party("o-2", { ...customer, extensionId: "809646016", statusCode: "Gone", reason: "AttendedTransfer", peerTelephonySessionId: consult })),
+      n(consult, 4, 20, party("c-1", { direction: "Outbound", extensionId: "809646016", statusCode: "Gone", reason: "AttendedTransfer", peerTelephonySessionId: original })),
+    ];
+  }
+
+  async function outcome(suffix: string) {
+    const call = await api.app.db.prisma.call.findUniqueOrThrow({ where: { telephonySessionId: `s-original-${suffix}` }, include: { conversation: true } });
+    const calls = await api.app.db.prisma.call.count({ where: { conversationId: call.conversationId } });
+    return { calls, assigneeId: call.conversation.assigneeId };
+  }
+
+  it("threads the consultation into the customer's conversation and hands it to the dispatcher, in order or not", async () => {
+    const inOrder = transferNotifications("in-order");
+    for (const notification of inOrder) await ingestTelephonyNotification(deps(), captureDirectory, notification);
+    expect(await outcome("in-order")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+
+    // The consultation's events all arrive before anything of the customer's call.
+    const consultFirst = transferNotifications("consult-first");
+    const order = [...consultFirst.filter((n) => n.telephonySessionId.startsWith("s-consult")), ...consultFirst.filter((n) => n.telephonySessionId.startsWith("s-original"))];
+    for (const notification of order) await ingestTelephonyNotification(deps(), captureDirectory, notification);
+    expect(await outcome("consult-first")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+  });
+});
