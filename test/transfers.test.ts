@@ -136,25 +136,3 @@ describe("R3.7 cold transfer through call control", () => {
     expect(after.calls.edges[0].node.parties.some((p: any) => p.extensionId === null && p.partyId !== undefined)).toBe(true);
   });
 });
-
-
-describe("R3.8 attended (warm) transfer", () => {
-  it("threads the consultation call into the same conversation and hands it to whoever takes it", async () => {
-    const assigned = salesEvents.next((d) => d.conversationEvents.type === "CONVERSATION_ASSIGNED" && d.conversationEvents.payload.assigneeId === world.users.bob!.id);
-    const scenario = await simControl<{ telephonySessionIds: string[] }>(world.sim, "POST", "scenarios", {
-      type: "attended-transfer",
-      to: "+18003151571",
-      from: "+14155550304",
-      extensionId: EXT.alice.id,
-      transferTo: { extensionId: EXT.bob.id },
-    });
-    expect(scenario.telephonySessionIds).toHaveLength(2);
-    const event = await assigned;
-    const after = await conversation(event.conversationEvents.conversation.id);
-    expect(after.contact.phoneNumbers).toEqual([{ number: "+14155550304" }]);
-    expect(after.assignee).toEqual({ email: EXT.bob.email });
-    // Both sessions — the customer's call and Alice's consultation with Bob — in one conversation.
-    expect(after.calls.edges).toHaveLength(2);
-    expect(after.inboxes).toEqual([{ name: "Sales" }]);
-  });
-});

@@ -7,7 +7,7 @@ import { findOrCreateContactByNumber } from "./contacts.ts";
 import { openConversation, inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { lockCallSession, lockCallSessions } from "./locks.ts";
+import { lockCallSession, lockCallSessions, tryLockCallSession } from "./locks.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -144,6 +144,12 @@ async function findRoute(tx: Transaction, parties: TelephonyParty[]): Promise<Ro
  * §3.2): it belongs where the original was routed, even though it dials no connected number (R3.8).
  */
 async function routeOfPeer(tx: Transaction, parties: TelephonyParty[]): Promise<Route | null> {
+  // The peer's first events may be committing right now: wait for them (their transaction holds the
+  // peer's lock) rather than buffer this session with nothing left to route it later. The peer's
+  // transaction only ever try-locks this one (routeWaitingPeers), so the two cannot deadlock.
+  for (const peerId of new Set(parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : [])))) {
+    await lockCallSession(tx, peerId);
+  }
   const peer = await conversationOfPeer(tx, parties);
   const channel = peer?.channelId ? await tx.channel.findUnique({ where: { id: peer.channelId } }) : null;
   if (!peer || !channel) return null;
@@ -161,7 +167,8 @@ async function routeWaitingPeers(tx: Transaction, log: EventLog, directory: Call
     distinct: ["telephonySessionId"],
   });
   for (const { telephonySessionId: peer } of waiting) {
-    await lockCallSession(tx, peer);
+    // Busy means its own transaction is applying it, and will find this call once we commit.
+    if (!(await tryLockCallSession(tx, peer))) continue;
     if (await tx.call.findUnique({ where: { telephonySessionId: peer }, select: { id: true } })) continue;
     const buffered = await takeBuffered(tx, peer);
     const route = await routeOfPeer(tx, buffered.flatMap((n) => n.parties));

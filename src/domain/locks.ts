@@ -30,6 +30,12 @@ export async function lockCallSessions(tx: Transaction, telephonySessionIds: str
 }
 
 /** Storing a sent message and applying its statuses serialise, so neither misses the other. */
+/** Like lockCallSession, but gives up at once (false) when another transaction holds it. */
+export async function tryLockCallSession(tx: Transaction, telephonySessionId: string): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(${telephonySessionId})) AS locked`;
+  return row?.locked === true;
+}
+
 export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
 
 export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
