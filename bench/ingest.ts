@@ -18,11 +18,10 @@ import { startApp, type App } from "../src/app.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
 import { startRingCentralWorker, type ConnectionClient, type RingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
-import { RingCentralClient } from "../src/integrations/ringcentral/client.ts";
-import { restApiOf } from "../src/integrations/ringcentral/rest.ts";
 import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from "./ingest-db.ts";
 import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
 import { envInt, isMain, machineFacts, newReport, renderReport, writeReport, type Report } from "./harness.ts";
+import { loggedInConnectionClient } from "../src/integrations/ringcentral/worker.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const capturesDir = path.resolve(root, "../shared/ringcentral/captures");
@@ -104,16 +103,7 @@ async function simPost(url: string, route: string, body: unknown): Promise<void>
 
 /** The production client (rate limiter, retries, JWT re-login) logged in as the simulator's admin. */
 function simulatorClients(url: string, credentials: { clientId: string; clientSecret: string; jwt: string }) {
-  return async (): Promise<ConnectionClient> => {
-    const client = new RingCentralClient({ serverUrl: url, clientId: credentials.clientId, clientSecret: credentials.clientSecret, jwt: credentials.jwt });
-    await client.login();
-    return {
-      sdk: client.sdk,
-      rest: restApiOf(client),
-      listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
-      close: () => client.close(),
-    };
-  };
+  return () => loggedInConnectionClient({ serverUrl: url, ...credentials });
 }
 
 /** The tables ingest writes to (setup rows — users, inbox, channels, connection — excluded). */

@@ -9,13 +9,12 @@
 // process) and the relay; the load generator (bench/ring-latency-load.ts, forked) runs the
 // simulator and the clients.
 import path from "node:path";
-import { RingCentralClient } from "../src/integrations/ringcentral/client.ts";
-import { restApiOf } from "../src/integrations/ringcentral/rest.ts";
 import { startRingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createLogger } from "../src/logger.ts";
 import { benchDir, envInt, envInts, forkLoad, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
 import { startRelay } from "./relay.ts";
+import { loggedInConnectionClient } from "../src/integrations/ringcentral/worker.ts";
 
 const MAIN_NUMBER = "+18003151571";
 
@@ -80,16 +79,7 @@ export async function run(): Promise<Report> {
       log,
       leases: inProcessLeases(),
       // The production client (rate limiter, retries, JWT re-login), as `switchboard start` builds it.
-      clients: async () => {
-        const client = new RingCentralClient({ serverUrl: sim.url, ...sim.credentials });
-        await client.login();
-        return {
-          sdk: client.sdk,
-          rest: restApiOf(client),
-          listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
-          close: () => client.close(),
-        };
-      },
+      clients: () => loggedInConnectionClient({ serverUrl: sim.url, ...sim.credentials }),
     });
     await worker.reconcile();
     await worker.idle();

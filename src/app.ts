@@ -7,7 +7,7 @@ import { createPubSub, type PubSub } from "./pubsub.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
 import { connectionClient, createRingCentralServices, sharedConnectionClient, type RingCentralServices } from "./integrations/ringcentral/services.ts";
-import { startRingCentralWorker, type RingCentralWorker } from "./integrations/ringcentral/worker.ts";
+import { asConnectionClient, startRingCentralWorker, type RingCentralWorker } from "./integrations/ringcentral/worker.ts";
 import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/lease.ts";
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
@@ -39,15 +39,7 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
     prisma: db.prisma,
     pubsub,
     log: log.child({ component: "worker" }),
-    clients: async () => {
-      const client = await connectionClient(db.prisma, ringCentral);
-      return {
-        sdk: client.sdk,
-        rest: restApiOf(client),
-        listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
-        close: () => client.close(),
-      };
-    },
+    clients: async () => asConnectionClient(await connectionClient(db.prisma, ringCentral)),
     leases: config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases(),
     webhook: config.ringCentralEvents === "webhook" && config.publicUrl ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() } : undefined,
   });

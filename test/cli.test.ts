@@ -2,11 +2,10 @@
 // PostgreSQL database, create users and tokens, revoke them — and the API honours the result.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pgConfigFromUrl } from "../src/db.ts";
 import { startTestApi, type TestApi } from "./support/api.ts";
-import { databaseUrl, postgresUrl } from "./support/services.ts";
+import { databaseUrl } from "./support/services.ts";
+import { adminSql } from "./support/database.ts";
 
 const CLI = new URL("../bin/switchboard.js", import.meta.url).pathname;
 
@@ -30,16 +29,6 @@ async function switchboard(args: string[], env: Record<string, string> = {}): Pr
   return { code, stdout, stderr, lastLine: stdout.trimEnd().split("\n").at(-1) ?? "" };
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client(pgConfigFromUrl(postgresUrl));
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 const VIEWER = "{ viewer { email name role } }";
 
 // Each run pays tsx start-up (~2 s, more when the whole suite runs in parallel).
@@ -49,10 +38,10 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
   const env = { DATABASE_URL: databaseUrl(name) };
   let api: TestApi | undefined;
 
-  beforeAll(() => admin(`CREATE DATABASE "${name}"`));
+  beforeAll(() => adminSql(`CREATE DATABASE "${name}"`));
   afterAll(async () => {
     await api?.close();
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   });
 
   it("--help lists the commands", async () => {

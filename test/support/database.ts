@@ -5,8 +5,9 @@ import { openDatabase, pgConfigFromUrl } from "../../src/db.ts";
 import { applyMigrations } from "../../src/migrations.ts";
 import { databaseUrl, postgresUrl, templateDatabase } from "./services.ts";
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client(pgConfigFromUrl(postgresUrl));
+/** One statement as the server's admin user (CREATE/DROP DATABASE). */
+export async function adminSql(sql: string, serverUrl = postgresUrl): Promise<void> {
+  const client = new pg.Client(pgConfigFromUrl(serverUrl));
   await client.connect();
   try {
     await client.query(sql);
@@ -17,11 +18,11 @@ async function admin(sql: string): Promise<void> {
 
 /** Creates this run's migrated template; returns a function that drops it. */
 export async function prepareTemplateDatabase(name: string): Promise<() => Promise<void>> {
-  await admin(`CREATE DATABASE "${name}"`);
+  await adminSql(`CREATE DATABASE "${name}"`);
   const db = await openDatabase({ databaseUrl: databaseUrl(name), dataDir: "" });
   await applyMigrations(db.migrationAdapter());
   await db.close();
-  return () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  return () => adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }
 
 export interface TestDatabase {
@@ -31,6 +32,6 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `switchboard_test_${crypto.randomUUID().replaceAll("-", "")}`;
-  await admin(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
-  return { url: databaseUrl(name), drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  await adminSql(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
+  return { url: databaseUrl(name), drop: () => adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }

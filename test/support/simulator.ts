@@ -1,8 +1,6 @@
 // The RingCentral simulator in-process, and a worker wired to it the way production wires it.
-import { RingCentralClient } from "../../src/integrations/ringcentral/client.ts";
-import { restApiOf } from "../../src/integrations/ringcentral/rest.ts";
 import { startSimulator } from "../../src/integrations/ringcentral/simulator/index.ts";
-import { startRingCentralWorker, type ConnectionClient, type WorkerOptions } from "../../src/integrations/ringcentral/worker.ts";
+import { loggedInConnectionClient, startRingCentralWorker, type ConnectionClient, type WorkerOptions } from "../../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../../src/integrations/ringcentral/lease.ts";
 import type { App } from "../../src/app.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -29,17 +27,7 @@ export async function simControl<T = unknown>(sim: Simulator, method: string, pa
 
 /** The production client (rate limiter, retries, JWT re-login) logged in as the simulator's admin. */
 export function simulatorClient(sim: Simulator): () => Promise<ConnectionClient> {
-  return async () => {
-    const { clientId, clientSecret, jwt } = sim.credentials();
-    const client = new RingCentralClient({ serverUrl: sim.url, clientId, clientSecret, jwt });
-    await client.login();
-    return {
-      sdk: client.sdk,
-      rest: restApiOf(client),
-      listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
-      close: () => client.close(),
-    };
-  };
+  return () => loggedInConnectionClient({ serverUrl: sim.url, ...sim.credentials() });
 }
 
 /** A worker for the connections in the database, talking to the simulator. */

@@ -9,7 +9,8 @@ import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
-import type { RestApi } from "./rest.ts";
+import { restApiOf, type RestApi } from "./rest.ts";
+import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
 import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
 import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
@@ -23,6 +24,23 @@ export interface ConnectionClient {
   rest: RestApi;
   listExtensions(): Promise<ExtensionInfo[]>;
   close(): Promise<void>;
+}
+
+/** The production client as the worker uses it. */
+export function asConnectionClient(client: RingCentralClient): ConnectionClient {
+  return {
+    sdk: client.sdk,
+    rest: restApiOf(client),
+    listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+    close: () => client.close(),
+  };
+}
+
+/** A client logged in with the app's credentials and a JWT (tests, benchmarks, `switchboard sync`). */
+export async function loggedInConnectionClient(options: RingCentralClientOptions): Promise<ConnectionClient> {
+  const client = new RingCentralClient(options);
+  await client.login();
+  return asConnectionClient(client);
 }
 
 export type ConnectionClientFactory = (connectionId: string) => Promise<ConnectionClient>;
