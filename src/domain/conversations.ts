@@ -3,7 +3,7 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { visibleConversations, type Viewer } from "./access.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type NewEvent, type Transaction } from "./events.ts";
 
 const conversationWithInboxes = { inboxes: { select: { inboxId: true } } } satisfies Prisma.ConversationInclude;
 type ConversationWithInboxes = Prisma.ConversationGetPayload<{ include: typeof conversationWithInboxes }>;
@@ -74,13 +74,17 @@ export async function openConversation(
     },
     include: conversationWithInboxes,
   });
-  log.append({
+  log.append(conversationCreatedEvent({ id: conversation.id, inboxIds: input.inboxIds, channelId: input.channelId ?? null, contactId: input.contactId ?? null }));
+  return conversation;
+}
+
+export function conversationCreatedEvent(conversation: { id: string; inboxIds: string[]; channelId: string | null; contactId: string | null }): NewEvent {
+  return {
     type: "CONVERSATION_CREATED",
     conversationId: conversation.id,
-    inboxIds: input.inboxIds,
-    payload: { channelId: input.channelId ?? null, contactId: input.contactId ?? null },
-  });
-  return conversation;
+    inboxIds: [...conversation.inboxIds],
+    payload: { channelId: conversation.channelId, contactId: conversation.contactId },
+  };
 }
 
 export async function assignConversation(deps: Deps, viewer: Viewer, conversationId: string, assigneeId: string) {

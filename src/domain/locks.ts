@@ -41,3 +41,12 @@ export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) =
 export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
 
 export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
+
+/** tryLockCallSession for several sessions in one statement: those whose lock this transaction now holds. */
+export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<string[]> {
+  const keys = [...new Set(telephonySessionIds)].sort();
+  if (keys.length === 0) return [];
+  const rows = await tx.$queryRaw<{ k: string }[]>`
+    SELECT k FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) WHERE pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) ORDER BY i`;
+  return rows.map((r) => r.k);
+}

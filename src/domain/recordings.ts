@@ -350,10 +350,13 @@ export async function sessionsWithPendingRecordings(deps: Pick<Deps, "prisma">, 
   return calls.map((c) => c.telephonySessionId);
 }
 
-/** Whether this session's call has ended with recordings still PENDING: time to read the call log. */
-export async function awaitsCallLog(deps: Pick<Deps, "prisma">, telephonySessionId: string): Promise<boolean> {
-  const count = await deps.prisma.call.count({
-    where: { telephonySessionId, endedAt: { not: null }, recordings: { some: { kind: "CALL", state: "PENDING" } } },
+/** The sessions among these whose call has ended with recordings still PENDING: time to read their call log. */
+export async function awaitingCallLog(deps: Pick<Deps, "prisma">, telephonySessionIds: string[]): Promise<string[]> {
+  if (telephonySessionIds.length === 0) return [];
+  const calls = await deps.prisma.call.findMany({
+    where: { telephonySessionId: { in: telephonySessionIds }, endedAt: { not: null }, recordings: { some: { kind: "CALL", state: "PENDING" } } },
+    select: { telephonySessionId: true },
   });
-  return count > 0;
+  const awaiting = new Set(calls.map((c) => c.telephonySessionId));
+  return telephonySessionIds.filter((id) => awaiting.has(id));
 }

@@ -20,7 +20,7 @@ import type { CallDirectory } from "../../domain/calls.ts";
 import type { Deps } from "../../domain/events.ts";
 import {
   applyCallRecordings,
-  awaitsCallLog,
+  awaitingCallLog,
   ingestVoicemail,
   sessionsWithPendingRecordings,
   voicemailCallId,
@@ -313,11 +313,10 @@ export class RecordingHandlers {
   }
 
   /** The handlers to register, by notification kind. */
-  handlers(): Partial<Record<NotificationKind, NotificationHandler>> {
+  handlers(): Partial<Record<Exclude<NotificationKind, "telephony">, NotificationHandler>> {
     return {
       voicemail: (envelope) => this.onVoicemail(envelope),
       "message-store": (envelope) => this.onMessageStore(envelope),
-      telephony: (envelope) => this.afterTelephony(envelope),
     };
   }
 
@@ -354,11 +353,17 @@ export class RecordingHandlers {
   }
 
   /** Runs after each telephony notification was applied. */
-  async afterTelephony(envelope: Envelope): Promise<void> {
-    const notification = parseTelephonyNotification(envelope);
-    const extensions = new Set(notification.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : [])));
+  async afterTelephony(envelopes: Envelope[]): Promise<void> {
+    const notifications = envelopes.flatMap((envelope) => {
+      try {
+        return [parseTelephonyNotification(envelope)];
+      } catch {
+        return []; // reported by the dispatcher
+      }
+    });
+    const extensions = new Set(notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))));
     await this.retryPendingVoicemails(extensions);
-    await this.callsEnded([notification.telephonySessionId]);
+    await this.callsEnded(notifications.map((n) => n.telephonySessionId));
   }
 
   /**
@@ -366,9 +371,10 @@ export class RecordingHandlers {
    * read now, and again after the retry delays while the log does not have it.
    */
   async callsEnded(telephonySessionIds: string[]): Promise<void> {
-    for (const telephonySessionId of telephonySessionIds) {
+    if (this.closed) return;
+    const candidates = [...new Set(telephonySessionIds)].filter((id) => !this.scheduled.has(id));
+    for (const telephonySessionId of await awaitingCallLog(this.deps, candidates)) {
       if (this.closed || this.scheduled.has(telephonySessionId)) continue;
-      if (!(await awaitsCallLog(this.deps, telephonySessionId))) continue;
       await this.track(this.syncAttempt(telephonySessionId, 0));
     }
   }
@@ -456,7 +462,8 @@ export class RecordingHandlers {
 
 /** What the dispatcher offers for registration (NotificationDispatcher.on). */
 export interface HandlerRegistry {
-  on(kind: NotificationKind, handler: NotificationHandler): unknown;
+  on(kind: Exclude<NotificationKind, "telephony">, handler: NotificationHandler): unknown;
+  afterTelephony(handler: (envelopes: Envelope[]) => Promise<void>): unknown;
   batchUnless?(blocked: () => boolean): unknown;
 }
 
@@ -470,7 +477,8 @@ export function registerRecordingHandlers(
   options: RecordingHandlerOptions = {},
 ): RecordingHandlers {
   const recordings = new RecordingHandlers(deps, directory, platform, log, options);
-  for (const [kind, handler] of Object.entries(recordings.handlers()) as [NotificationKind, NotificationHandler][]) registry.on(kind, handler);
+  for (const [kind, handler] of Object.entries(recordings.handlers()) as [Exclude<NotificationKind, "telephony">, NotificationHandler][]) registry.on(kind, handler);
+  registry.afterTelephony((envelopes) => recordings.afterTelephony(envelopes));
   // A voicemail waiting for its call is retried after each telephony notification, as it comes.
   registry.batchUnless?.(() => recordings.waitingForCalls());
   return recordings;
