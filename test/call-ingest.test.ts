@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { CALLER_NUMBER, CAPTURES, DISPATCHER_NUMBER, MAIN_NUMBER, asNewCall, captureDirectory, readCapture } from "./support/captures.ts";
-import { ingestTelephonyNotification, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
+import { ingestTelephonyNotification, ingestTelephonyNotifications, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
 import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
 
 let api: TestApi;
@@ -156,6 +156,69 @@ describe("order-insensitivity (R3.14), property-based", () => {
   }
 });
 
+describe("bursts: many notifications in one transaction, as one by one", () => {
+  /** The events a conversation got, with the ids that differ between runs blanked. */
+  async function eventsOf(telephonySessionId: string) {
+    const call = await api.app.db.prisma.call.findUniqueOrThrow({ where: { telephonySessionId } });
+    const events = await api.app.db.prisma.event.findMany({ where: { conversationId: call.conversationId }, orderBy: { sequence: "asc" } });
+    return events.map((e) => `${e.type} ${JSON.stringify(e.payload).replace(/"[0-9a-f-]{36}"/g, '"id"').replaceAll(telephonySessionId, "session")}`);
+  }
+
+  for (const [name, file] of Object.entries(CAPTURES)) {
+    it(`${name}: one burst writes the same state and the same events, in the same order, as one by one`, async () => {
+      const single = asNewCall(readCapture(file), `single-${name}`);
+      await replay(single);
+      const burst = asNewCall(readCapture(file), `burst-${name}`);
+      const outcomes = await ingestTelephonyNotifications(deps(), captureDirectory, burst.map((e) => parseTelephonyNotification(e)));
+      expect(outcomes).toEqual(burst.map(() => "applied"));
+      expect(normalise(await endState(sessionOf(burst)))).toEqual(normalise(await endState(sessionOf(single))));
+      expect(await eventsOf(sessionOf(burst))).toEqual(await eventsOf(sessionOf(single)));
+      expect((await eventsOf(sessionOf(burst))).length).toBeGreaterThan(2);
+    });
+
+    it(`${name}: any permutation with duplicates, cut into bursts of any size, ends in the in-order state`, async () => {
+      const expected = await (async () => {
+        const envelopes = asNewCall(readCapture(file), `burst-order-${name}`);
+        await replay(envelopes);
+        return normalise(await endState(sessionOf(envelopes)));
+      })();
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.shuffledSubarray(readCapture(file).map((_, i) => i), { minLength: 0 }),
+          fc.infiniteStream(fc.integer({ min: 0, max: 1000 })),
+          fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 }),
+          async (duplicatedIndexes, seeds, sizes) => {
+            run += 1;
+            const envelopes = asNewCall(readCapture(file), `${name}-bursts-${run}`);
+            const extra = duplicatedIndexes.map((i, n) => (n % 2 === 0 ? envelopes[i]! : { ...envelopes[i]!, uuid: `${envelopes[i]!.uuid}-again` }));
+            const order = [...envelopes, ...extra].map((e) => ({ e, key: seeds.next().value as number })).sort((a, b) => a.key - b.key).map((x) => x.e);
+            for (let i = 0, k = 0; i < order.length; k++) {
+              const size = sizes[k % sizes.length]!;
+              await ingestTelephonyNotifications(deps(), captureDirectory, order.slice(i, i + size).map((e) => parseTelephonyNotification(e)));
+              i += size;
+            }
+            expect(normalise(await endState(sessionOf(envelopes)))).toEqual(expected);
+          },
+        ),
+        { numRuns: 10 },
+      );
+    });
+  }
+
+  it("several calls in one burst: each its own conversation, none mixed up", async () => {
+    const calls = Object.values(CAPTURES).map((file, i) => asNewCall(readCapture(file), `mixed-${i}`));
+    const singles = Object.values(CAPTURES).map((file, i) => asNewCall(readCapture(file), `mixed-single-${i}`));
+    for (const envelopes of singles) await replay(envelopes);
+    const longest = Math.max(...calls.map((c) => c.length));
+    const interleaved = Array.from({ length: longest }, (_, k) => calls.flatMap((c) => (k < c.length ? [c[k]!] : []))).flat();
+    await ingestTelephonyNotifications(deps(), captureDirectory, interleaved.map((e) => parseTelephonyNotification(e)));
+    for (const [i, envelopes] of calls.entries()) {
+      expect(normalise(await endState(sessionOf(envelopes)))).toEqual(normalise(await endState(sessionOf(singles[i]!))));
+    }
+  });
+});
+
 /** The end state minus what names the run (session ids differ by design). */
 function normalise(state: Awaited<ReturnType<typeof endState>>) {
   return { ...state, callEndedActivities: state.callEndedActivities.map((d) => ({ ...(d as object), callId: undefined })) };
@@ -218,5 +281,24 @@ describe("attended transfer across sessions (R3.8, R3.14)", () => {
     const order = [...consultFirst.filter((n) => n.telephonySessionId.startsWith("s-consult")), ...consultFirst.filter((n) => n.telephonySessionId.startsWith("s-original"))];
     for (const notification of order) await ingestTelephonyNotification(deps(), captureDirectory, notification);
     expect(await outcome("consult-first")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+  });
+
+  it("does the same when both calls' events arrive in one burst, in order or consultation first", async () => {
+    await ingestTelephonyNotifications(deps(), captureDirectory, transferNotifications("burst"));
+    expect(await outcome("burst")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+
+    const consultFirst = transferNotifications("burst-consult-first");
+    const isConsult = (n: TelephonyNotification) => n.telephonySessionId.startsWith("s-consult");
+    await ingestTelephonyNotifications(deps(), captureDirectory, [...consultFirst.filter(isConsult), ...consultFirst.filter((n) => !isConsult(n))]);
+    expect(await outcome("burst-consult-first")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+  });
+
+  it("routes a consultation buffered by an earlier burst when a later burst stores its peer", async () => {
+    const notifications = transferNotifications("two-bursts");
+    const isConsult = (n: TelephonyNotification) => n.telephonySessionId.startsWith("s-consult");
+    expect(await ingestTelephonyNotifications(deps(), captureDirectory, notifications.filter(isConsult))).toEqual(["unrouted", "unrouted", "unrouted"]);
+    await ingestTelephonyNotifications(deps(), captureDirectory, notifications.filter((n) => !isConsult(n)));
+    expect(await outcome("two-bursts")).toEqual({ calls: 2, assigneeId: dispatcher.id });
+    expect(await api.app.db.prisma.unroutedCallEvent.count({ where: { telephonySessionId: "s-consult-two-bursts" } })).toBe(0);
   });
 });

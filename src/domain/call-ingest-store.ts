@@ -226,19 +226,12 @@ export class CallIngestStore {
         eventTime: new Date(row.payload.eventTime),
         parties: [row.payload.party],
       };
-      this.bufferedOf(row.telephonySessionId).push({ notification, rowIds: [row.id] });
+      this.keepBuffered({ notification, rowIds: [row.id] });
     }
-    const bufferedParties = kept.flatMap((r) => [r.payload.party]);
-    // Peers named only by buffered events; then which of the other sessions got a call meanwhile.
-    const newPeers = peersOf(bufferedParties).filter((p) => !this.calls.has(p));
+    // Peers named only by buffered events, and whether the other sessions got a call meanwhile.
+    const newPeers = peersOf(kept.map((r) => r.payload.party)).filter((p) => !this.calls.has(p));
     await lockCallSessions(this.tx, newPeers.filter((p) => !own.has(p) && !lockedOthers.has(p)));
     await this.loadCalls([...newPeers, ...lockedOthers]);
-    for (const session of lockedOthers) {
-      if (this.calls.has(session)) continue;
-      for (const peer of peersOf(this.bufferedOf(session).flatMap((b) => b.notification.parties))) {
-        if (own.has(peer)) this.waitingOn(peer).add(session);
-      }
-    }
   }
 
   private async loadChannels(numbers: string[]): Promise<void> {
@@ -336,7 +329,15 @@ export class CallIngestStore {
 
   /** Keeps a notification of a session that cannot be routed yet (stored at the end). */
   buffer(notification: TelephonyNotification): void {
-    this.bufferedOf(notification.telephonySessionId).push({ notification, rowIds: [] });
+    this.keepBuffered({ notification, rowIds: [] });
+  }
+
+  /** A buffered session waits for the sessions its parties point at: it is routed when one is stored. */
+  private keepBuffered(buffered: Buffered, first = false): void {
+    const list = this.bufferedOf(buffered.notification.telephonySessionId);
+    if (first) list.unshift(buffered);
+    else list.push(buffered);
+    for (const peer of peersOf(buffered.notification.parties)) this.waitingOn(peer).add(buffered.notification.telephonySessionId);
   }
 
   /** The session's buffered notifications, taken out of the buffer; `putBack` when it still cannot be routed. */
@@ -348,7 +349,7 @@ export class CallIngestStore {
       notifications: list.map((b) => b.notification),
       putBack: () => {
         for (const b of list) for (const id of b.rowIds) this.routedRowIds.delete(id);
-        this.bufferedOf(telephonySessionId).unshift(...list);
+        for (const b of [...list].reverse()) this.keepBuffered(b, true);
       },
     };
   }
