@@ -1,7 +1,9 @@
-// Set-wise writes: many rows' different values in one statement. Prisma's createMany covers
-// inserts; updates with a value per row have no Prisma form, so they are one
-// `UPDATE … FROM unnest(…)` (one array parameter per column, whatever the number of rows).
-import type { Prisma } from "../generated/prisma/client.ts";
+// Set-wise writes: many rows of several tables, with different values per row, in one statement.
+// Each insert or update takes one array parameter per column (`unnest`), whatever the number of
+// rows; `writeAll` runs them together as the data-modifying parts of one `WITH` statement, so a
+// whole burst's changes cost one round trip. (PostgreSQL runs every part once, against the same
+// snapshot, and checks foreign keys at the end of the statement: parts must touch different rows.)
+import { Prisma } from "../generated/prisma/client.ts";
 
 type Transaction = Prisma.TransactionClient;
 
@@ -12,7 +14,7 @@ export interface Column<Row> {
   name: string;
   type: ColumnType;
   value: (row: Row) => string | number | boolean | Date | null;
-  /** A null value leaves the column as it is (for rows where only some columns changed). */
+  /** Updates: a null value leaves the column as it is (for rows where only some columns changed). */
   keepWhenNull?: boolean;
 }
 
@@ -28,28 +30,51 @@ function encode(value: string | number | boolean | Date | null): string | number
   return value instanceof Date ? value.toISOString() : value;
 }
 
+/** `unnest($1::type[], …) AS v(c0, …)`: the rows as a table, one parameter per column. */
+function rowsAsTable<Row>(columns: Column<Row>[], rows: Row[]): Prisma.Sql {
+  const arrays = columns.map((column) => Prisma.sql`${rows.map((row) => encode(column.value(row)))}::${Prisma.raw(parameterType(column.type).array)}`);
+  return Prisma.sql`unnest(${Prisma.join(arrays)}) AS v(${Prisma.raw(columns.map((_, i) => `c${i}`).join(", "))})`;
+}
+
+const valueOf = (column: Column<never>, i: number) => `v.c${i}${parameterType(column.type).cast}`;
+
+/** Inserts the rows (`onConflict: "ignore"` skips those a unique constraint already has). */
+export function insertRows<Row>(table: string, columns: Column<Row>[], rows: Row[], options: { onConflict?: "ignore" } = {}): Prisma.Sql | null {
+  if (rows.length === 0) return null;
+  const names = columns.map((c) => `"${c.name}"`).join(", ");
+  const values = columns.map((c, i) => valueOf(c as Column<never>, i)).join(", ");
+  const conflict = options.onConflict === "ignore" ? " ON CONFLICT DO NOTHING" : "";
+  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}" (${names})`)} SELECT ${Prisma.raw(values)} FROM ${rowsAsTable(columns, rows)}${Prisma.raw(conflict)}`;
+}
+
 /**
- * Sets `columns` of each row of `table` whose `key` matches, in one statement; `updatedAt` (Prisma's
- * @updatedAt, which raw SQL does not maintain) to now when the table has it.
+ * Sets `columns` of each row of `table` whose `key` matches; `updatedAt` (Prisma's @updatedAt,
+ * which raw SQL does not maintain) to now when asked.
  */
-export async function updateRows<Row>(
-  tx: Transaction,
-  table: string,
-  key: Column<Row>,
-  columns: Column<Row>[],
-  rows: Row[],
-  options: { touchUpdatedAt?: boolean } = {},
-): Promise<void> {
-  if (rows.length === 0) return;
-  const all = [key, ...columns];
-  const parameters = all.map((column) => rows.map((row) => encode(column.value(row))));
-  const unnest = all.map((column, i) => `$${i + 1}::${parameterType(column.type).array}`).join(", ");
-  const names = all.map((_, i) => `c${i}`).join(", ");
+export function updateRows<Row>(table: string, key: Column<Row>, columns: Column<Row>[], rows: Row[], options: { touchUpdatedAt?: boolean } = {}): Prisma.Sql | null {
+  if (rows.length === 0) return null;
   const sets = columns.map((column, i) => {
-    const value = `v.c${i + 1}${parameterType(column.type).cast}`;
+    const value = valueOf(column as Column<never>, i + 1);
     return `"${column.name}" = ${column.keepWhenNull ? `COALESCE(${value}, t."${column.name}")` : value}`;
   });
   if (options.touchUpdatedAt) sets.push(`"updatedAt" = now()`);
-  const sql = `UPDATE "${table}" AS t SET ${sets.join(", ")} FROM unnest(${unnest}) AS v(${names}) WHERE t."${key.name}" = v.c0${parameterType(key.type).cast}`;
-  await tx.$executeRawUnsafe(sql, ...parameters);
+  return Prisma.sql`UPDATE ${Prisma.raw(`"${table}" AS t SET ${sets.join(", ")}`)} FROM ${rowsAsTable([key, ...columns], rows)} WHERE ${Prisma.raw(`t."${key.name}" = ${valueOf(key as Column<never>, 0)}`)}`;
+}
+
+/** Deletes the rows whose `key` column is one of `ids`. */
+export function deleteRows(table: string, key: string, ids: string[]): Prisma.Sql | null {
+  if (ids.length === 0) return null;
+  return Prisma.sql`DELETE FROM ${Prisma.raw(`"${table}" WHERE "${key}"::text`)} = ANY(${ids}::text[])`;
+}
+
+/** Runs the writes (nulls: nothing to write) as one statement. */
+export async function writeAll(tx: Transaction, writes: (Prisma.Sql | null)[]): Promise<void> {
+  const parts = writes.filter((w): w is Prisma.Sql => w !== null);
+  if (parts.length === 0) return;
+  if (parts.length === 1) {
+    await tx.$executeRaw(parts[0]!);
+    return;
+  }
+  const ctes = parts.map((part, i) => Prisma.sql`${Prisma.raw(`w${i}`)} AS (${part})`);
+  await tx.$executeRaw(Prisma.sql`WITH ${Prisma.join(ctes)} SELECT 1`);
 }

@@ -9,11 +9,16 @@ import type { Prisma } from "../generated/prisma/client.ts";
 import type { Transaction } from "./events.ts";
 import type { CallStatus, Direction } from "./call-state.ts";
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./calls.ts";
-import { updateRows, type Column } from "./bulk-writes.ts";
+import { deleteRows, insertRows, updateRows, writeAll, type Column } from "./bulk-writes.ts";
 import { lockCallSessions, tryLockCallSessions } from "./locks.ts";
 import { toE164 } from "./phone-numbers.ts";
 
-type ChannelRow = Prisma.ChannelGetPayload<object>;
+/** What routing needs of a voice channel. */
+export interface ChannelRow {
+  id: string;
+  inboxId: string;
+  phoneNumber: string | null;
+}
 type AgentStatus = "AVAILABLE" | "AWAY" | "BUSY" | "OFFLINE";
 
 export interface PartyRow {
@@ -89,33 +94,66 @@ interface Buffered {
   rowIds: string[];
 }
 
-const callInclude = {
-  channel: true,
-  parties: true,
-  recordings: { where: { kind: "VOICEMAIL" }, select: { id: true } },
-  conversation: {
-    select: {
-      id: true,
-      assigneeId: true,
-      inboxes: { select: { inboxId: true } },
-      activities: { where: { type: "CALL_ENDED" }, select: { id: true, callId: true, data: true } },
-      calls: {
-        select: {
-          id: true,
-          direction: true,
-          parties: { where: { role: "AGENT", answeredAt: { not: null } }, select: { extensionId: true, partyId: true, answeredAt: true, direction: true } },
-        },
-      },
-    },
-  },
-} satisfies Prisma.CallInclude;
+/** A call row as loadCalls reads it: with its channel's routing fields, its parties and its conversation's facts. */
+interface LoadedCall {
+  id: string;
+  telephonySessionId: string;
+  conversationId: string;
+  direction: Direction;
+  status: CallStatus;
+  fromNumber: string | null;
+  toNumber: string | null;
+  queuedAt: Date | null;
+  answeredAt: Date | null;
+  endedAt: Date | null;
+  talkSeconds: number | null;
+  answeredById: string | null;
+  createdAt: Date;
+  channelId: string | null;
+  channelInboxId: string | null;
+  channelNumber: string | null;
+  assigneeId: string | null;
+  inboxIds: string[];
+  /** CallParty rows as JSON: timestamps are text. */
+  parties: (Omit<PartyRow, "eventTime" | "firstEventAt" | "answeredAt" | "voicemailAt" | "endedAt"> & Record<"eventTime" | "firstEventAt" | "answeredAt" | "voicemailAt" | "endedAt", string | null>)[];
+  voicemails: number;
+  callEnded: { callId: string | null; id: string; data: unknown }[];
+  answers: { callId: string; partyId: string; extensionId: string | null; answeredAt: string }[];
+}
 
-type LoadedCall = Prisma.CallGetPayload<{ include: typeof callInclude }>;
+/** A timestamp(3) column as JSON ("2026-01-02T09:00:00.123", UTC without the zone) as a Date. */
+function fromJsonTimestamp(value: string | null): Date | null {
+  return value === null ? null : new Date(`${value}Z`);
+}
+
+function partyFromJson(json: LoadedCall["parties"][number]): PartyRow {
+  const { updatedAt: _, ...party } = json as typeof json & { updatedAt?: unknown };
+  return {
+    ...party,
+    eventTime: fromJsonTimestamp(json.eventTime)!,
+    firstEventAt: fromJsonTimestamp(json.firstEventAt)!,
+    answeredAt: fromJsonTimestamp(json.answeredAt),
+    voicemailAt: fromJsonTimestamp(json.voicemailAt),
+    endedAt: fromJsonTimestamp(json.endedAt),
+  };
+}
 
 const numbersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
 const peersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
 
+/** Statuses of a leg that cannot take an agent off a call: a burst with only these needs no
+ * other calls' live legs (who is still on a call when one ends). */
+const STAYS_ON_THE_CALL = new Set(["Setup", "Proceeding", "Answered", "Hold", "Parked"]);
+
+/** A burst did need other calls' live legs after all: apply it again with them loaded. */
+export class LiveLegsNotLoaded extends Error {
+  constructor() {
+    super("other calls' live legs were not loaded for this burst");
+  }
+}
+
 export class CallIngestStore {
+  private liveLegsLoaded = true;
   private readonly calls = new Map<string, CallState>();
   private readonly conversations = new Map<string, ConversationState>();
   private readonly buffered = new Map<string, Buffered[]>();
@@ -148,14 +186,13 @@ export class CallIngestStore {
     private readonly directory: CallDirectory,
   ) {}
 
-  /** Locks the notifications' sessions (and the sessions they point at) and reads what applying them can need. */
-  static async load(tx: Transaction, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<CallIngestStore> {
+  /** Reads what applying the notifications can need. The transaction holds the locks of their
+   * sessions and of the sessions they point at (peers). */
+  static async load(tx: Transaction, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}): Promise<CallIngestStore> {
     const store = new CallIngestStore(tx, directory);
+    store.liveLegsLoaded = options.liveLegs ?? notifications.some((n) => n.parties.some((p) => !STAYS_ON_THE_CALL.has(p.statusCode)));
     const parties = notifications.flatMap((n) => n.parties);
     const sessions = [...new Set(notifications.map((n) => n.telephonySessionId))];
-    // A consultation call waits for its peer's in-flight transaction (it holds the peer's lock)
-    // rather than be buffered with nothing left to route it later; see loadWaiting for the other side.
-    await lockCallSessions(tx, [...sessions, ...peersOf(parties)]);
     await store.loadCalls([...sessions, ...peersOf(parties)]);
     const missing = sessions.filter((s) => !store.calls.has(s));
     if (missing.length > 0) await store.loadBuffered(missing);
@@ -166,39 +203,49 @@ export class CallIngestStore {
     return store;
   }
 
+  /**
+   * The calls of these sessions with their parties, and what their conversations hold that applying
+   * can need, in one plain statement: PostgreSQL plans every statement afresh (no prepared
+   * statements here), and Prisma's nested relation query for the same took longer to plan than to run.
+   */
   private async loadCalls(telephonySessionIds: string[]): Promise<void> {
     const wanted = [...new Set(telephonySessionIds)].filter((s) => !this.calls.has(s));
     if (wanted.length === 0) return;
-    const rows = await this.tx.call.findMany({ where: { telephonySessionId: { in: wanted } }, include: callInclude });
-    for (const row of rows) this.keepCall(row);
-  }
-
-  private keepCall(row: LoadedCall): void {
-    const { conversation: c } = row;
-    let conversation = this.conversations.get(c.id);
-    if (!conversation) {
-      conversation = {
-        id: c.id,
-        assigneeId: c.assigneeId,
-        inboxIds: c.inboxes.map((i) => i.inboxId),
-        callEnded: new Map(c.activities.flatMap((a) => (a.callId ? [[a.callId, { id: a.id, data: a.data }] as const] : []))),
-        storedAnswers: c.calls.flatMap((call) =>
-          call.parties
-            .filter((p) => p.direction === call.direction)
-            .map((p) => ({ callId: call.id, extensionId: p.extensionId, partyId: p.partyId, answeredAt: p.answeredAt! })),
-        ),
-      };
-      this.conversations.set(c.id, conversation);
+    const rows = await this.tx.$queryRaw<LoadedCall[]>`
+      SELECT c."id"::text, c."telephonySessionId", c."conversationId"::text, c."direction"::text, c."status"::text, c."fromNumber", c."toNumber",
+             c."queuedAt", c."answeredAt", c."endedAt", c."talkSeconds", c."answeredById"::text, c."createdAt",
+             ch."id"::text AS "channelId", ch."inboxId"::text AS "channelInboxId", ch."phoneNumber" AS "channelNumber",
+             v."assigneeId"::text, ARRAY(SELECT ci."inboxId"::text FROM "ConversationInbox" ci WHERE ci."conversationId" = c."conversationId") AS "inboxIds",
+             (SELECT coalesce(json_agg(p), '[]'::json) FROM "CallParty" p WHERE p."callId" = c."id") AS "parties",
+             (SELECT count(*)::int FROM "Recording" r WHERE r."callId" = c."id" AND r."kind" = 'VOICEMAIL') AS "voicemails",
+             (SELECT coalesce(json_agg(json_build_object('callId', a."callId", 'id', a."id", 'data', a."data")), '[]'::json)
+                FROM "Activity" a WHERE a."conversationId" = c."conversationId" AND a."type" = 'CALL_ENDED') AS "callEnded",
+             (SELECT coalesce(json_agg(json_build_object('callId', p."callId", 'partyId', p."partyId", 'extensionId', p."extensionId", 'answeredAt', p."answeredAt")), '[]'::json)
+                FROM "CallParty" p JOIN "Call" o ON o."id" = p."callId"
+                WHERE o."conversationId" = c."conversationId" AND p."role" = 'AGENT' AND p."answeredAt" IS NOT NULL AND p."direction" = o."direction") AS "answers"
+      FROM "Call" c JOIN "Conversation" v ON v."id" = c."conversationId" LEFT JOIN "Channel" ch ON ch."id" = c."channelId"
+      WHERE c."telephonySessionId" = ANY(${wanted}::text[])`;
+    for (const row of rows) {
+      const { channelId, channelInboxId, channelNumber, assigneeId, inboxIds, parties, voicemails, callEnded, answers, ...call } = row;
+      let conversation = this.conversations.get(row.conversationId);
+      if (!conversation) {
+        conversation = {
+          id: row.conversationId,
+          assigneeId,
+          inboxIds,
+          callEnded: new Map(callEnded.flatMap((a) => (a.callId ? [[a.callId, { id: a.id, data: a.data }] as const] : []))),
+          storedAnswers: answers.map((a) => ({ ...a, answeredAt: fromJsonTimestamp(a.answeredAt)! })),
+        };
+        this.conversations.set(row.conversationId, conversation);
+      }
+      this.calls.set(row.telephonySessionId, {
+        ...call,
+        channel: channelId ? { id: channelId, inboxId: channelInboxId!, phoneNumber: channelNumber } : null,
+        parties: parties.map(partyFromJson),
+        voicemails,
+        conversation,
+      });
     }
-    const { conversation: _, recordings, parties, channelId: __, updatedAt: ___, ...scalars } = row;
-    this.calls.set(row.telephonySessionId, {
-      ...scalars,
-      direction: row.direction,
-      status: row.status,
-      parties: parties.map(({ updatedAt: _u, ...party }) => party),
-      voicemails: recordings.length,
-      conversation,
-    });
   }
 
   /**
@@ -237,7 +284,10 @@ export class CallIngestStore {
   private async loadChannels(numbers: string[]): Promise<void> {
     const wanted = [...new Set(numbers)];
     if (wanted.length === 0) return;
-    const rows = await this.tx.channel.findMany({ where: { type: "VOICE", disconnectedAt: null, phoneNumber: { in: wanted } } });
+    const rows = await this.tx.channel.findMany({
+      where: { type: "VOICE", disconnectedAt: null, phoneNumber: { in: wanted } },
+      select: { id: true, inboxId: true, phoneNumber: true },
+    });
     for (const row of rows) if (row.phoneNumber) this.channelsByNumber.set(row.phoneNumber, row);
   }
 
@@ -258,7 +308,7 @@ export class CallIngestStore {
     });
     for (const { email, memberships, ...user } of users) this.usersByEmail.set(email, { ...user, inboxIds: memberships.map((m) => m.inboxId) });
     const agentExtensions = [...extensions].filter((e): e is string => !!e && this.usersByEmail.has(this.emailOf(e) ?? ""));
-    if (agentExtensions.length === 0) return;
+    if (agentExtensions.length === 0 || !this.liveLegsLoaded) return;
     const live = await this.tx.callParty.findMany({
       where: {
         extensionId: { in: agentExtensions },
@@ -305,6 +355,7 @@ export class CallIngestStore {
 
   /** Whether the extension has an answered, live leg on a call other than `callId`. */
   onAnotherCall(extensionId: string, callId: string): boolean {
+    if (!this.liveLegsLoaded) throw new LiveLegsNotLoaded();
     for (const other of this.liveElsewhere.get(extensionId) ?? []) if (other !== callId) return true;
     for (const call of this.calls.values()) {
       if (call.id === callId || call.endedAt) continue;
@@ -462,89 +513,98 @@ export class CallIngestStore {
     for (const ringCentralId of ringCentralIds) this.pendingRecordings.push({ ringCentralId, callId });
   }
 
-  // --- the writes, set-wise, in foreign-key order ---
+  // --- the writes: all of them in one statement ---
 
   async flush(): Promise<void> {
-    const tx = this.tx;
-    if (this.newContacts.length > 0) {
-      await tx.contact.createMany({ data: this.newContacts.map(({ id }) => ({ id })) });
-      await tx.contactPhone.createMany({ data: this.newContacts.map(({ id, e164 }) => ({ contactId: id, e164 })) });
-    }
-    if (this.newConversations.size > 0) {
-      await tx.conversation.createMany({
-        data: [...this.newConversations].map(([id, c]) => ({
-          id,
-          ...c,
-          assigneeId: this.conversations.get(id)!.assigneeId,
-          lastActivityAt: this.touched.get(id) ?? c.createdAt,
-        })),
-      });
-    }
-    if (this.newConversationInboxes.length > 0) {
-      await tx.conversationInbox.createMany({
-        data: this.newConversationInboxes.map((ci) => ({ ...ci, lastActivityAt: this.touched.get(ci.conversationId) ?? new Date() })),
-      });
-    }
-    const calls = [...this.calls.values()];
-    const created = calls.filter((c) => this.newCalls.has(c.id));
-    if (created.length > 0) await tx.call.createMany({ data: created.map(callColumns) });
-    if (this.newParties.size > 0) await tx.callParty.createMany({ data: [...this.newParties] });
-    await updateRows(tx, "CallParty", PARTY_KEY, PARTY_COLUMNS, [...this.changedParties], { touchUpdatedAt: true });
-    await updateRows(tx, "Call", CALL_KEY, CALL_COLUMNS, [...this.changedCalls], { touchUpdatedAt: true });
-    await this.flushConversations();
-    if (this.newActivities.length > 0) await tx.activity.createMany({ data: this.newActivities });
-    await updateRows(tx, "Activity", ACTIVITY_KEY, ACTIVITY_COLUMNS, [...this.changedActivities]);
-    await updateRows(tx, "User", USER_KEY, USER_COLUMNS, [...this.changedUsers], { touchUpdatedAt: true });
-    if (this.pendingRecordings.length > 0) {
-      await tx.recording.createMany({ data: this.pendingRecordings.map((r) => ({ ...r, kind: "CALL" as const, state: "PENDING" as const })), skipDuplicates: true });
-    }
-    await this.flushBuffered();
-  }
-
-  private async flushConversations(): Promise<void> {
-    const existing = [...new Set([...this.touched.keys(), ...[...this.reassigned].map((c) => c.id)])].filter((id) => !this.newConversations.has(id));
-    const rows = existing.map((id) => ({ id, at: this.touched.get(id) ?? null, assigneeId: this.reassigned.has(this.conversations.get(id)!) ? this.conversations.get(id)!.assigneeId : null }));
-    await updateRows(this.tx, "Conversation", CONVERSATION_KEY, CONVERSATION_COLUMNS, rows);
-    const touched = [...this.touched].filter(([id]) => !this.newConversations.has(id));
-    await updateRows(this.tx, "ConversationInbox", { name: "conversationId", type: "uuid", value: ([id]) => id }, [{ name: "lastActivityAt", type: "timestamp", value: ([, at]) => at }], touched);
-  }
-
-  private async flushBuffered(): Promise<void> {
-    if (this.routedRowIds.size > 0) await this.tx.unroutedCallEvent.deleteMany({ where: { id: { in: [...this.routedRowIds] } } });
-    const fresh = [...this.buffered.values()].flat().filter((b) => b.rowIds.length === 0);
-    if (fresh.length === 0) return;
-    await this.tx.unroutedCallEvent.createMany({
-      data: fresh.flatMap(({ notification: n }) =>
-        n.parties.map((party) => ({
-          telephonySessionId: n.telephonySessionId,
-          partyId: party.partyId,
-          sequence: n.sequence,
-          payload: { party, eventTime: n.eventTime.toISOString() } as unknown as Prisma.InputJsonValue,
-        })),
-      ),
-      skipDuplicates: true,
-    });
+    const now = new Date();
+    const conversations = [...this.newConversations].map(([id, c]) => ({ id, ...c, assigneeId: this.conversations.get(id)!.assigneeId, lastActivityAt: this.touched.get(id) ?? c.createdAt }));
+    const inboxes = this.newConversationInboxes.map((ci) => ({ ...ci, lastActivityAt: this.touched.get(ci.conversationId) ?? now }));
+    const changedConversations = [...new Set([...this.touched.keys(), ...[...this.reassigned].map((c) => c.id)])]
+      .filter((id) => !this.newConversations.has(id))
+      .map((id) => ({ id, at: this.touched.get(id) ?? null, assigneeId: this.reassigned.has(this.conversations.get(id)!) ? this.conversations.get(id)!.assigneeId : null }));
+    const touchedInboxes = [...this.touched].filter(([id]) => !this.newConversations.has(id));
+    const buffered = [...this.buffered.values()].flat().filter((b) => b.rowIds.length === 0);
+    await writeAll(this.tx, [
+      insertRows("Contact", CONTACT_COLUMNS, this.newContacts.map((c) => ({ ...c, now }))),
+      insertRows("ContactPhone", CONTACT_PHONE_COLUMNS, this.newContacts.map((c) => ({ ...c, now }))),
+      insertRows("Conversation", CONVERSATION_INSERT_COLUMNS, conversations),
+      insertRows("ConversationInbox", CONVERSATION_INBOX_COLUMNS, inboxes),
+      insertRows("Call", CALL_INSERT_COLUMNS, [...this.calls.values()].filter((c) => this.newCalls.has(c.id))),
+      insertRows("CallParty", PARTY_INSERT_COLUMNS, [...this.newParties]),
+      updateRows("CallParty", PARTY_KEY, PARTY_COLUMNS, [...this.changedParties], { touchUpdatedAt: true }),
+      updateRows("Call", CALL_KEY, CALL_COLUMNS, [...this.changedCalls], { touchUpdatedAt: true }),
+      updateRows("Conversation", CONVERSATION_KEY, CONVERSATION_COLUMNS, changedConversations),
+      updateRows("ConversationInbox", CONVERSATION_INBOX_KEY, [CONVERSATION_INBOX_TOUCH], touchedInboxes),
+      insertRows("Activity", ACTIVITY_INSERT_COLUMNS, this.newActivities),
+      updateRows("Activity", ACTIVITY_KEY, ACTIVITY_COLUMNS, [...this.changedActivities]),
+      updateRows("User", USER_KEY, USER_COLUMNS, [...this.changedUsers], { touchUpdatedAt: true }),
+      insertRows("Recording", RECORDING_COLUMNS, this.pendingRecordings, { onConflict: "ignore" }),
+      deleteRows("UnroutedCallEvent", "id", [...this.routedRowIds]),
+      insertRows("UnroutedCallEvent", UNROUTED_COLUMNS, buffered.flatMap(({ notification: n }) => n.parties.map((party) => ({ n, party }))), { onConflict: "ignore" }),
+    ]);
   }
 }
 
-function callColumns(call: CallState): Prisma.CallCreateManyInput {
-  return {
-    id: call.id,
-    telephonySessionId: call.telephonySessionId,
-    conversationId: call.conversationId,
-    channelId: call.channel?.id ?? null,
-    direction: call.direction,
-    status: call.status,
-    fromNumber: call.fromNumber,
-    toNumber: call.toNumber,
-    queuedAt: call.queuedAt,
-    answeredAt: call.answeredAt,
-    endedAt: call.endedAt,
-    talkSeconds: call.talkSeconds,
-    answeredById: call.answeredById,
-    createdAt: call.createdAt,
-  };
-}
+type Timed = { now: Date };
+
+const CONTACT_COLUMNS: Column<{ id: string } & Timed>[] = [
+  { name: "id", type: "uuid", value: (c) => c.id },
+  { name: "createdAt", type: "timestamp", value: (c) => c.now },
+  { name: "updatedAt", type: "timestamp", value: (c) => c.now },
+];
+
+const CONTACT_PHONE_COLUMNS: Column<{ id: string; e164: string } & Timed>[] = [
+  { name: "id", type: "uuid", value: () => randomUUID() },
+  { name: "contactId", type: "uuid", value: (c) => c.id },
+  { name: "e164", type: "text", value: (c) => c.e164 },
+  { name: "createdAt", type: "timestamp", value: (c) => c.now },
+];
+
+type NewConversation = { id: string; channelId: string | null; contactId: string | null; assigneeId: string | null; createdAt: Date; lastActivityAt: Date };
+const CONVERSATION_INSERT_COLUMNS: Column<NewConversation>[] = [
+  { name: "id", type: "uuid", value: (c) => c.id },
+  { name: "channelId", type: "uuid", value: (c) => c.channelId },
+  { name: "contactId", type: "uuid", value: (c) => c.contactId },
+  { name: "assigneeId", type: "uuid", value: (c) => c.assigneeId },
+  { name: "lastActivityAt", type: "timestamp", value: (c) => c.lastActivityAt },
+  { name: "createdAt", type: "timestamp", value: (c) => c.createdAt },
+];
+
+type InboxRow = { conversationId: string; inboxId: string; lastActivityAt: Date };
+const CONVERSATION_INBOX_COLUMNS: Column<InboxRow>[] = [
+  { name: "conversationId", type: "uuid", value: (c) => c.conversationId },
+  { name: "inboxId", type: "uuid", value: (c) => c.inboxId },
+  { name: "lastActivityAt", type: "timestamp", value: (c) => c.lastActivityAt },
+];
+const CONVERSATION_INBOX_KEY: Column<[string, Date]> = { name: "conversationId", type: "uuid", value: ([id]) => id };
+const CONVERSATION_INBOX_TOUCH: Column<[string, Date]> = { name: "lastActivityAt", type: "timestamp", value: ([, at]) => at };
+
+
+const ACTIVITY_INSERT_COLUMNS: Column<Prisma.ActivityCreateManyInput>[] = [
+  { name: "id", type: "uuid", value: (a) => a.id! },
+  { name: "conversationId", type: "uuid", value: (a) => a.conversationId },
+  { name: "type", type: "text", value: (a) => a.type },
+  { name: "callId", type: "uuid", value: (a) => a.callId ?? null },
+  { name: "data", type: "jsonb", value: (a) => JSON.stringify(a.data) },
+  { name: "createdAt", type: "timestamp", value: (a) => (a.createdAt as Date | undefined) ?? new Date() },
+];
+
+const RECORDING_COLUMNS: Column<{ ringCentralId: string; callId: string }>[] = [
+  { name: "id", type: "uuid", value: () => randomUUID() },
+  { name: "ringCentralId", type: "text", value: (r) => r.ringCentralId },
+  { name: "kind", type: "enum:RecordingKind", value: () => "CALL" },
+  { name: "state", type: "enum:RecordingState", value: () => "PENDING" },
+  { name: "callId", type: "uuid", value: (r) => r.callId },
+  { name: "updatedAt", type: "timestamp", value: () => new Date() },
+];
+
+const UNROUTED_COLUMNS: Column<{ n: TelephonyNotification; party: TelephonyParty }>[] = [
+  { name: "id", type: "uuid", value: () => randomUUID() },
+  { name: "telephonySessionId", type: "text", value: ({ n }) => n.telephonySessionId },
+  { name: "partyId", type: "text", value: ({ party }) => party.partyId },
+  { name: "sequence", type: "integer", value: ({ n }) => n.sequence },
+  { name: "payload", type: "jsonb", value: ({ n, party }) => JSON.stringify({ party, eventTime: n.eventTime.toISOString() }) },
+];
 
 const PARTY_KEY: Column<PartyRow> = { name: "id", type: "uuid", value: (p) => p.id };
 const PARTY_COLUMNS: Column<PartyRow>[] = [
@@ -566,6 +626,14 @@ const PARTY_COLUMNS: Column<PartyRow>[] = [
   { name: "endedAt", type: "timestamp", value: (p) => p.endedAt },
 ];
 
+const PARTY_INSERT_COLUMNS: Column<PartyRow>[] = [
+  PARTY_KEY,
+  { name: "callId", type: "uuid", value: (p) => p.callId },
+  { name: "partyId", type: "text", value: (p) => p.partyId },
+  ...PARTY_COLUMNS,
+  { name: "updatedAt", type: "timestamp", value: () => new Date() },
+];
+
 const CALL_KEY: Column<CallState> = { name: "id", type: "uuid", value: (c) => c.id };
 const CALL_COLUMNS: Column<CallState>[] = [
   { name: "status", type: "enum:CallStatus", value: (c) => c.status },
@@ -574,6 +642,19 @@ const CALL_COLUMNS: Column<CallState>[] = [
   { name: "endedAt", type: "timestamp", value: (c) => c.endedAt },
   { name: "talkSeconds", type: "integer", value: (c) => c.talkSeconds },
   { name: "answeredById", type: "uuid", value: (c) => c.answeredById },
+];
+
+const CALL_INSERT_COLUMNS: Column<CallState>[] = [
+  { name: "id", type: "uuid", value: (c) => c.id },
+  { name: "telephonySessionId", type: "text", value: (c) => c.telephonySessionId },
+  { name: "conversationId", type: "uuid", value: (c) => c.conversationId },
+  { name: "channelId", type: "uuid", value: (c) => c.channel?.id ?? null },
+  { name: "direction", type: "enum:CallDirection", value: (c) => c.direction },
+  { name: "fromNumber", type: "text", value: (c) => c.fromNumber },
+  { name: "toNumber", type: "text", value: (c) => c.toNumber },
+  ...CALL_COLUMNS,
+  { name: "createdAt", type: "timestamp", value: (c) => c.createdAt },
+  { name: "updatedAt", type: "timestamp", value: () => new Date() },
 ];
 
 type ConversationChange = { id: string; at: Date | null; assigneeId: string | null };

@@ -2,14 +2,12 @@
 // assignment, busy-status and timeline changes in one transaction, with its events. Idempotent by
 // notification uuid; order-insensitive through call-state.ts.
 import { randomUUID } from "node:crypto";
-import type { Prisma } from "../generated/prisma/client.ts";
 import { applyPartyEvent, deriveCall, type DerivedCall, type Direction, type PartyEvent, type PartyRole, type PartyState } from "./call-state.ts";
-import { CallIngestStore, type CallState, type ConversationState, type PartyRow, type UserState } from "./call-ingest-store.ts";
+import { CallIngestStore, LiveLegsNotLoaded, type CallState, type ChannelRow, type ConversationState, type PartyRow, type UserState } from "./call-ingest-store.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-
-type ChannelRow = Prisma.ChannelGetPayload<object>;
+import { callSessionLocksQuery } from "./locks.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -79,10 +77,18 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
   };
 }
 
-/** Records the uuids; returns those not seen before. */
-async function firstSightings(tx: Transaction, uuids: string[]): Promise<Set<string>> {
+/**
+ * Records the uuids and returns those not seen before; in the same statement, takes the locks of
+ * every session the notifications name (their own and their peers': a consultation call waits for
+ * its peer's in-flight transaction rather than be buffered with nothing left to route it later).
+ */
+async function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
+  const sessions = notifications.flatMap((n) => [n.telephonySessionId, ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []))]);
   const rows = await tx.$queryRaw<{ uuid: string }[]>`
-    INSERT INTO "ProcessedNotification" ("uuid") SELECT unnest(${uuids}::text[]) ON CONFLICT DO NOTHING RETURNING "uuid"`;
+    WITH locked AS (${callSessionLocksQuery(sessions)})
+    INSERT INTO "ProcessedNotification" ("uuid")
+    SELECT u FROM unnest(${notifications.map((n) => n.uuid)}::text[]) AS u, (SELECT count(*) FROM locked) AS l
+    ON CONFLICT DO NOTHING RETURNING "uuid"`;
   return new Set(rows.map((r) => r.uuid));
 }
 
@@ -98,9 +104,18 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
  */
 export async function ingestTelephonyNotifications(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<IngestOutcome[]> {
   if (notifications.length === 0) return [];
+  try {
+    return await applyBurst(deps, directory, notifications);
+  } catch (error) {
+    if (!(error instanceof LiveLegsNotLoaded)) throw error;
+    return applyBurst(deps, directory, notifications, { liveLegs: true });
+  }
+}
+
+async function applyBurst(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}) {
   return inTransaction(deps, async (tx, log) => {
-    const fresh = await firstSightings(tx, notifications.map((n) => n.uuid));
-    const store = await CallIngestStore.load(tx, directory, notifications.filter((n) => fresh.has(n.uuid)));
+    const fresh = await firstSightingsLocking(tx, notifications);
+    const store = await CallIngestStore.load(tx, directory, notifications.filter((n) => fresh.has(n.uuid)), options);
     const ingest = new CallIngest(store, log, directory);
     const outcomes = notifications.map((n): IngestOutcome => (fresh.delete(n.uuid) ? ingest.apply(n) : "duplicate"));
     await store.flush();

@@ -51,18 +51,29 @@ export function toEventRecord(row: {
   };
 }
 
+/**
+ * Writes the events under the event-log lock, in one statement: the lock is taken before the rows
+ * (and their sequence numbers) are made, and held until commit.
+ */
 async function writeEvents(tx: Transaction, events: NewEvent[]): Promise<EventRecord[]> {
   if (events.length === 0) return [];
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.eventLog})`;
-  const rows = await tx.event.createManyAndReturn({
-    data: events.map((event) => ({
-      type: event.type,
-      conversationId: event.conversationId ?? null,
-      inboxIds: event.inboxIds ?? [],
-      userIds: event.userIds ?? [],
-      payload: (event.payload ?? {}) as Prisma.InputJsonValue,
-    })),
-  });
+  const documents = events.map((event) => ({
+    type: event.type,
+    conversationId: event.conversationId ?? null,
+    inboxIds: event.inboxIds ?? [],
+    userIds: event.userIds ?? [],
+    payload: event.payload ?? {},
+  }));
+  const rows = await tx.$queryRaw<{ sequence: bigint; type: string; conversationId: string | null; inboxIds: string[]; userIds: string[]; payload: unknown; createdAt: Date }[]>`
+    WITH logged AS (SELECT pg_advisory_xact_lock(${LOCK.eventLog}::bigint))
+    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload")
+    SELECT e.doc->>'type', (e.doc->>'conversationId')::uuid,
+           ARRAY(SELECT jsonb_array_elements_text(e.doc->'inboxIds'))::uuid[],
+           ARRAY(SELECT jsonb_array_elements_text(e.doc->'userIds'))::uuid[],
+           e.doc->'payload'
+    FROM jsonb_array_elements(${JSON.stringify(documents)}::jsonb) WITH ORDINALITY AS e(doc, i), (SELECT count(*) FROM logged) AS l
+    ORDER BY e.i
+    RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload", "createdAt"`;
   return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
 }
 

@@ -1,6 +1,6 @@
 // Every PostgreSQL advisory lock the application takes, in one place so no two uses share a key.
 // Transaction-scoped locks serialise work on one thing (a call, a message) across processes.
-import type { Prisma } from "../generated/prisma/client.ts";
+import { Prisma } from "../generated/prisma/client.ts";
 
 type Transaction = Prisma.TransactionClient;
 
@@ -21,12 +21,18 @@ async function lock(tx: Transaction, namespace: number, key: string): Promise<vo
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */
 export const lockCallSession = (tx: Transaction, telephonySessionId: string) => lock(tx, LOCK.callSession, telephonySessionId);
 
+/** The locks of several sessions as a query to run inside another statement, taken in a fixed (sorted) order. */
+export function callSessionLocksQuery(telephonySessionIds: string[]): Prisma.Sql {
+  const keys = [...new Set(telephonySessionIds)].sort();
+  return Prisma.sql`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
+}
+
 /** Several sessions' locks in one statement, taken in a fixed (sorted) order. */
 export async function lockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<void> {
   const keys = [...new Set(telephonySessionIds)].sort();
   if (keys.length === 0) return;
   if (keys.length === 1) return lockCallSession(tx, keys[0]!);
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
+  await tx.$executeRaw(callSessionLocksQuery(keys));
 }
 
 /** Storing a sent message and applying its statuses serialise, so neither misses the other. */

@@ -7,6 +7,10 @@
 // outcome and events, a fixed number of SQL statements per burst instead of per notification. When
 // the worker keeps up, each is applied on its own as soon as it arrives. If a burst's transaction
 // fails, its notifications are applied one by one, so a bad one fails alone.
+//
+// Bursts of different calls apply concurrently (a new call's ring need not wait for the commit of
+// another call's hang-up); a burst holding a call that an earlier burst in flight holds waits for
+// it, so one call's notifications always apply in arrival order.
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
 import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
@@ -21,12 +25,21 @@ type Kind = ReturnType<typeof kindOf>;
 /** The most telephony notifications applied in one transaction (SWITCHBOARD_INGEST_BATCH). */
 export const MAX_TELEPHONY_BATCH = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_BATCH ?? 500) || 500);
 
+/** Bursts in flight at once, each holding a database connection (SWITCHBOARD_INGEST_CONCURRENCY). */
+export const MAX_CONCURRENT_BURSTS = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_CONCURRENCY ?? 4) || 4);
+
+interface Burst {
+  sessions: Set<string>;
+  done: Promise<void>;
+}
+
 export class NotificationDispatcher {
   private readonly pending: unknown[] = [];
   private draining: Promise<void> | null = null;
   private readonly handlers: Partial<Record<Exclude<Kind, "telephony">, NotificationHandler>>;
   private readonly afterTelephonyHandlers: TelephonyBurstHandler[] = [];
   private readonly batchBlockers: (() => boolean)[] = [];
+  private readonly running = new Set<Burst>();
 
   constructor(
     private readonly deps: Deps,
@@ -65,6 +78,7 @@ export class NotificationDispatcher {
   /** Resolves when everything enqueued so far has been applied. */
   async idle(): Promise<void> {
     while (this.draining) await this.draining;
+    await this.burstsSettled();
   }
 
   private async drain(): Promise<void> {
@@ -73,12 +87,30 @@ export class NotificationDispatcher {
         const envelope = this.validate(envelopeSchema.safeParse(this.pending.shift()));
         if (!envelope) continue;
         const kind = kindOf(envelope.event);
-        if (kind === "telephony") await this.applyTelephony([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
-        else await this.apply(kind, envelope);
+        if (kind === "telephony") await this.startBurst([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
+        else {
+          // Other kinds (SMS, voicemail) come after the calls before them, as they arrived.
+          await this.burstsSettled();
+          await this.apply(kind, envelope);
+        }
       }
     } finally {
       this.draining = null;
     }
+  }
+
+  /** Starts applying a burst once a slot is free, after the bursts in flight that hold any of its calls. */
+  private async startBurst(envelopes: Envelope[]): Promise<void> {
+    while (this.running.size >= MAX_CONCURRENT_BURSTS) await Promise.race([...this.running].map((b) => b.done));
+    const sessions = new Set(envelopes.map((e) => String((e.body as { telephonySessionId?: unknown } | null)?.telephonySessionId ?? "")));
+    const before = [...this.running].filter((b) => [...b.sessions].some((s) => sessions.has(s))).map((b) => b.done);
+    const burst: Burst = { sessions, done: Promise.all(before).then(() => this.applyTelephony(envelopes)) };
+    this.running.add(burst);
+    void burst.done.finally(() => this.running.delete(burst));
+  }
+
+  private async burstsSettled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running].map((b) => b.done));
   }
 
   /** The telephony notifications queued right behind (malformed ones in between are dropped, as they would be). */

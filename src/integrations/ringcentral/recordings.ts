@@ -363,7 +363,8 @@ export class RecordingHandlers {
     });
     const extensions = new Set(notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))));
     await this.retryPendingVoicemails(extensions);
-    await this.callsEnded(notifications.map((n) => n.telephonySessionId));
+    // Only a party leaving can end a call (and a call that ended earlier was handled then).
+    await this.callsEnded(notifications.filter((n) => n.parties.some((p) => LEG_ENDED.has(p.statusCode))).map((n) => n.telephonySessionId));
   }
 
   /**
@@ -459,6 +460,8 @@ export class RecordingHandlers {
     }
   }
 }
+
+const LEG_ENDED = new Set(["Disconnected", "Gone"]);
 
 /** What the dispatcher offers for registration (NotificationDispatcher.on). */
 export interface HandlerRegistry {
