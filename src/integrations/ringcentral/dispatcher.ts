@@ -72,7 +72,9 @@ export class NotificationDispatcher {
 
   enqueue(raw: unknown): void {
     this.pending.push(raw);
-    this.draining ??= this.drain();
+    // Starts on the next turn of the event loop, so notifications that came in one read from the
+    // socket (a call's first legs often do) are applied as one burst, not each after the last commit.
+    this.draining ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
   /** Resolves when everything enqueued so far has been applied. */
