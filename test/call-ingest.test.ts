@@ -293,6 +293,30 @@ describe("attended transfer across sessions (R3.8, R3.14)", () => {
     expect(await outcome("burst-consult-first")).toEqual({ calls: 2, assigneeId: dispatcher.id });
   });
 
+  it("keeps an agent BUSY while they are on another call, however their leg leaves this one (other calls' legs read on demand)", async () => {
+    // The dispatcher starts on no call (earlier tests left consultation legs open).
+    await api.app.db.prisma.callParty.updateMany({ where: { extensionId: "979428016", endedAt: null }, data: { endedAt: at(0) } });
+    await api.app.db.prisma.user.update({ where: { id: dispatcher.id }, data: { status: "AVAILABLE", statusBeforeCall: null } });
+    const customer = (n: number) => ({ fromNumber: `+1415555080${n}`, toNumber: MAIN_NUMBER });
+    const leg = (session: string, sequence: number, second: number, statusCode: string, n: number): TelephonyNotification => ({
+      uuid: `${session}-${sequence}`,
+      telephonySessionId: session,
+      sequence,
+      eventTime: at(second),
+      parties: [party(`${session}-1`, { ...customer(n), direction: "Outbound", statusCode: "Answered" }), party(`${session}-2`, { ...customer(n), extensionId: "979428016", statusCode })],
+    });
+    const status = async () => (await api.app.db.prisma.user.findUniqueOrThrow({ where: { id: dispatcher.id } })).status;
+    await ingestTelephonyNotifications(deps(), captureDirectory, [leg("s-two-calls-a", 1, 0, "Answered", 1), leg("s-two-calls-b", 1, 1, "Answered", 2)]);
+    expect(await status()).toBe("BUSY");
+    // The leg leaves call a without a hang-up status (back to Proceeding): still on call b.
+    await ingestTelephonyNotification(deps(), captureDirectory, leg("s-two-calls-a", 2, 5, "Proceeding", 1));
+    expect(await status()).toBe("BUSY");
+    await ingestTelephonyNotification(deps(), captureDirectory, leg("s-two-calls-a", 3, 6, "Disconnected", 1));
+    expect(await status()).toBe("BUSY");
+    await ingestTelephonyNotification(deps(), captureDirectory, leg("s-two-calls-b", 2, 7, "Proceeding", 2));
+    expect(await status()).toBe("AVAILABLE");
+  });
+
   it("routes a consultation buffered by an earlier burst when a later burst stores its peer", async () => {
     const notifications = transferNotifications("two-bursts");
     const isConsult = (n: TelephonyNotification) => n.telephonySessionId.startsWith("s-consult");
