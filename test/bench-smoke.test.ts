@@ -46,7 +46,7 @@ describe("bench harness", () => {
   });
 
   it("fan-out: one row pair per subscriber count", { timeout: 60_000 }, async () => {
-    withEnv({ BENCH_SUBSCRIBERS: "3,5", BENCH_RUNS: "1", BENCH_USERS: "2" });
+    withEnv({ BENCH_SUBSCRIBERS: "3,5", BENCH_RUNS: "1", BENCH_WARMUP_EVENTS: "1", BENCH_USERS: "2" });
     const { run } = await import("../bench/fan-out.ts");
     await run();
     const { header, rows } = table("fan-out");
