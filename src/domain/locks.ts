@@ -35,20 +35,7 @@ export async function lockCallSessions(tx: Transaction, telephonySessionIds: str
   await tx.$executeRaw(callSessionLocksQuery(keys));
 }
 
-/** Storing a sent message and applying its statuses serialise, so neither misses the other. */
-/** Like lockCallSession, but gives up at once (false) when another transaction holds it. */
-export async function tryLockCallSession(tx: Transaction, telephonySessionId: string): Promise<boolean> {
-  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(${telephonySessionId})) AS locked`;
-  return row?.locked === true;
-}
-
-export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
-
-export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
-
-export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
-
-/** tryLockCallSession for several sessions in one statement: those whose lock this transaction now holds. */
+/** Tries several sessions' locks in one statement, without waiting: those whose lock this transaction now holds. */
 export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<string[]> {
   const keys = [...new Set(telephonySessionIds)].sort();
   if (keys.length === 0) return [];
@@ -56,3 +43,10 @@ export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: 
     SELECT k FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) WHERE pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) ORDER BY i`;
   return rows.map((r) => r.k);
 }
+
+/** Storing a sent message and applying its statuses serialise, so neither misses the other. */
+export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
+
+export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
+
+export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
