@@ -2,7 +2,7 @@
 // notifications can need is read up front in a handful of statements (calls with their parties and
 // conversations, buffered events, voice channels, users, contacts, other calls' live legs); the
 // burst is then applied in memory, notification by notification, exactly as one by one would; and
-// what changed is written at the end, one statement per table and kind of change. A burst of 200
+// what changed is written at the end in one statement (bulk-writes.ts). A burst of 200
 // notifications costs about as many statements as one notification did.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.ts";
