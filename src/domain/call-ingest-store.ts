@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { Transaction } from "./events.ts";
-import type { CallStatus, Direction } from "./call-state.ts";
+import { legStaysOn, type CallStatus, type Direction } from "./call-state.ts";
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./calls.ts";
 import { deleteRows, insertRows, updateRows, writeAll, type Column } from "./bulk-writes.ts";
 import { lockCallSessions, tryLockCallSessions } from "./locks.ts";
@@ -141,10 +141,6 @@ function partyFromJson(json: LoadedCall["parties"][number]): PartyRow {
 const numbersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
 const peersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
 
-/** Statuses of a leg that cannot take an agent off a call: a burst with only these needs no
- * other calls' live legs (who is still on a call when one ends). */
-const STAYS_ON_THE_CALL = new Set(["Setup", "Proceeding", "Answered", "Hold", "Parked"]);
-
 /** A burst did need other calls' live legs after all: apply it again with them loaded. */
 export class LiveLegsNotLoaded extends Error {
   constructor() {
@@ -190,7 +186,8 @@ export class CallIngestStore {
    * sessions and of the sessions they point at (peers). */
   static async load(tx: Transaction, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}): Promise<CallIngestStore> {
     const store = new CallIngestStore(tx, directory);
-    store.liveLegsLoaded = options.liveLegs ?? notifications.some((n) => n.parties.some((p) => !STAYS_ON_THE_CALL.has(p.statusCode)));
+    // Other calls' live legs only matter when an agent leaves a call (are they still on another?).
+    store.liveLegsLoaded = options.liveLegs ?? notifications.some((n) => n.parties.some((p) => !legStaysOn(p.statusCode)));
     const parties = notifications.flatMap((n) => n.parties);
     const sessions = [...new Set(notifications.map((n) => n.telephonySessionId))];
     await store.loadCalls([...sessions, ...peersOf(parties)]);
@@ -493,8 +490,9 @@ export class CallIngestStore {
     const existing = conversation.callEnded.get(callId);
     if (existing) {
       existing.data = data;
-      if (!this.newActivities.some((a) => a.id === existing.id)) this.changedActivities.set(existing.id, data);
-      else this.newActivities.find((a) => a.id === existing.id)!.data = data as Prisma.InputJsonValue;
+      const unwritten = this.newActivities.find((a) => a.id === existing.id);
+      if (unwritten) unwritten.data = data as Prisma.InputJsonValue;
+      else this.changedActivities.set(existing.id, data);
       return "updated";
     }
     const id = randomUUID();

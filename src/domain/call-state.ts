@@ -45,6 +45,13 @@ export interface PartyState extends PartyEvent {
 
 const ENDED_CODES = new Set(["Disconnected", "Gone"]);
 const CONNECTED_CODES = new Set(["Answered", "Hold", "Parked"]);
+const SETTING_UP_CODES = new Set(["Setup", "Proceeding"]);
+
+/** A leg in this status has left the call. */
+export const legEnded = (statusCode: string) => ENDED_CODES.has(statusCode);
+
+/** A leg in this status is being set up or is on the call: it cannot be taking an agent off one. */
+export const legStaysOn = (statusCode: string) => SETTING_UP_CODES.has(statusCode) || CONNECTED_CODES.has(statusCode);
 const VOICEMAIL_CODES = new Set(["VoiceMail", "VoiceMailScreening"]);
 
 function earliest(a: Date | null, b: Date | null): Date | null {

@@ -21,15 +21,18 @@ async function lock(tx: Transaction, namespace: number, key: string): Promise<vo
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */
 export const lockCallSession = (tx: Transaction, telephonySessionId: string) => lock(tx, LOCK.callSession, telephonySessionId);
 
+/** Each key once, sorted: several locks are always taken in the same order, so two transactions never wait for each other. */
+const lockOrder = (keys: string[]) => [...new Set(keys)].sort();
+
 /** The locks of several sessions as a query to run inside another statement, taken in a fixed (sorted) order. */
 export function callSessionLocksQuery(telephonySessionIds: string[]): Prisma.Sql {
-  const keys = [...new Set(telephonySessionIds)].sort();
+  const keys = lockOrder(telephonySessionIds);
   return Prisma.sql`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
 }
 
 /** Several sessions' locks in one statement, taken in a fixed (sorted) order. */
 export async function lockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<void> {
-  const keys = [...new Set(telephonySessionIds)].sort();
+  const keys = lockOrder(telephonySessionIds);
   if (keys.length === 0) return;
   if (keys.length === 1) return lockCallSession(tx, keys[0]!);
   await tx.$executeRaw(callSessionLocksQuery(keys));
@@ -37,7 +40,7 @@ export async function lockCallSessions(tx: Transaction, telephonySessionIds: str
 
 /** Tries several sessions' locks in one statement, without waiting: those whose lock this transaction now holds. */
 export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: string[]): Promise<string[]> {
-  const keys = [...new Set(telephonySessionIds)].sort();
+  const keys = lockOrder(telephonySessionIds);
   if (keys.length === 0) return [];
   const rows = await tx.$queryRaw<{ k: string }[]>`
     SELECT k FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) WHERE pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) ORDER BY i`;

@@ -17,8 +17,9 @@ import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDir
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
-/** Runs after a burst of telephony notifications is applied (each applied or failed alone). */
-export type TelephonyBurstHandler = (envelopes: Envelope[]) => Promise<void>;
+/** Runs after a burst of telephony notifications is applied (each applied or failed alone); gets the
+ * ones that parsed. */
+export type TelephonyBurstHandler = (notifications: TelephonyNotification[]) => Promise<void>;
 
 type Kind = ReturnType<typeof kindOf>;
 
@@ -182,7 +183,7 @@ export class NotificationDispatcher {
     }
     for (const [envelope, failure] of failures) this.log.error({ err: failure, uuid: envelope.uuid, kind: "telephony" }, "could not apply a RingCentral notification");
     for (const handler of this.afterTelephonyHandlers) {
-      await handler(envelopes).catch((error: unknown) => this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"));
+      await handler(parsed.map((p) => p.notification)).catch((error: unknown) => this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"));
     }
   }
 }

@@ -16,7 +16,8 @@ import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
-import type { CallDirectory } from "../../domain/calls.ts";
+import type { CallDirectory, TelephonyNotification } from "../../domain/calls.ts";
+import { legEnded } from "../../domain/call-state.ts";
 import type { Deps } from "../../domain/events.ts";
 import {
   applyCallRecordings,
@@ -30,7 +31,7 @@ import {
   type VoicemailInput,
   type VoicemailOutcome,
 } from "../../domain/recordings.ts";
-import { parseTelephonyNotification, type Envelope, type NotificationKind } from "./notifications.ts";
+import type { Envelope, NotificationKind } from "./notifications.ts";
 
 type Platform = RestApi;
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
@@ -353,18 +354,11 @@ export class RecordingHandlers {
   }
 
   /** Runs after each telephony notification was applied. */
-  async afterTelephony(envelopes: Envelope[]): Promise<void> {
-    const notifications = envelopes.flatMap((envelope) => {
-      try {
-        return [parseTelephonyNotification(envelope)];
-      } catch {
-        return []; // reported by the dispatcher
-      }
-    });
+  async afterTelephony(notifications: TelephonyNotification[]): Promise<void> {
     const extensions = new Set(notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))));
     await this.retryPendingVoicemails(extensions);
-    // Only a party leaving can end a call (and a call that ended earlier was handled then).
-    await this.callsEnded(notifications.filter((n) => n.parties.some((p) => LEG_ENDED.has(p.statusCode))).map((n) => n.telephonySessionId));
+    // Only a leg leaving can end a call (and a call that ended earlier was handled then).
+    await this.callsEnded(notifications.filter((n) => n.parties.some((p) => legEnded(p.statusCode))).map((n) => n.telephonySessionId));
   }
 
   /**
@@ -461,12 +455,10 @@ export class RecordingHandlers {
   }
 }
 
-const LEG_ENDED = new Set(["Disconnected", "Gone"]);
-
 /** What the dispatcher offers for registration (NotificationDispatcher.on). */
 export interface HandlerRegistry {
   on(kind: Exclude<NotificationKind, "telephony">, handler: NotificationHandler): unknown;
-  afterTelephony(handler: (envelopes: Envelope[]) => Promise<void>): unknown;
+  afterTelephony(handler: (notifications: TelephonyNotification[]) => Promise<void>): unknown;
   batchUnless?(blocked: () => boolean): unknown;
 }
 
@@ -481,7 +473,7 @@ export function registerRecordingHandlers(
 ): RecordingHandlers {
   const recordings = new RecordingHandlers(deps, directory, platform, log, options);
   for (const [kind, handler] of Object.entries(recordings.handlers()) as [Exclude<NotificationKind, "telephony">, NotificationHandler][]) registry.on(kind, handler);
-  registry.afterTelephony((envelopes) => recordings.afterTelephony(envelopes));
+  registry.afterTelephony((notifications) => recordings.afterTelephony(notifications));
   // A voicemail waiting for its call is retried after each telephony notification, as it comes.
   registry.batchUnless?.(() => recordings.waitingForCalls());
   return recordings;
