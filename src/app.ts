@@ -46,7 +46,7 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
 }
 
 export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?: (sql: string) => void): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, onQuery });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.preparedStatements, onQuery });
   const applied = await applyMigrations(db.migrationAdapter());
   if (applied.length > 0) log.info({ applied }, "applied database migrations");
   return db;

@@ -32,6 +32,9 @@ const configSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
   DATA_DIR: z.string().min(1).default("./data"),
+  /** Statements each PostgreSQL connection keeps prepared; 0 behind a pooler that cannot keep them
+   * (PgBouncer in transaction mode before 1.21). */
+  DATABASE_PREPARED_STATEMENTS: integer(200, 0, 10_000),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
   LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
@@ -66,6 +69,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** How many distinct statements each PostgreSQL connection keeps prepared (0: none). */
+  preparedStatements: number;
   dataDir: string;
   redisUrl?: string;
   logLevel: z.infer<typeof configSchema>["LOG_LEVEL"];
@@ -94,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,

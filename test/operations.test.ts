@@ -90,6 +90,8 @@ describe("configuration", () => {
     expect(configError({ PORT: "80.5" })).toContain("PORT:");
     expect(configError({ MAX_QUERY_DEPTH: "0" })).toContain("MAX_QUERY_DEPTH:");
     expect(configError({ MAX_SUBSCRIPTIONS_PER_SOCKET: "-1" })).toContain("MAX_SUBSCRIPTIONS_PER_SOCKET:");
+    expect(configError({ DATABASE_PREPARED_STATEMENTS: "-1" })).toContain("DATABASE_PREPARED_STATEMENTS:");
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: "0" }).preparedStatements).toBe(0);
 
     const key = "ab".repeat(32);
     const config = loadConfig({
@@ -111,6 +113,7 @@ describe("configuration", () => {
       const config = loadConfig(env);
       expect(config).toMatchObject({ port: 4000, dataDir: "./data", databaseUrl: undefined, redisUrl: undefined, logLevel: "info" });
       expect(config.limits.maxDepth).toBe(12);
+      expect(config.preparedStatements).toBe(200);
     }
   });
 
