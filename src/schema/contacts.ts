@@ -3,6 +3,7 @@ import { viewerOf } from "./viewer.ts";
 import { visibleConversations } from "../domain/access.ts";
 
 export const ContactPhoneRef = builder.prismaObject("ContactPhone", {
+  select: { id: true },
   description: "A contact's phone number.",
   fields: (t) => ({
     number: t.exposeString("e164", { description: "The number, E.164." }),
@@ -11,6 +12,7 @@ export const ContactPhoneRef = builder.prismaObject("ContactPhone", {
 });
 
 export const ContactRef = builder.prismaNode("Contact", {
+  select: { id: true }, // only the columns a query asks for
   description: "A customer, matched to callers and senders by phone number (R5).",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error

@@ -92,6 +92,7 @@ export const ActivityRef = builder.prismaNode("Activity", {
 });
 
 export const TagRef = builder.prismaNode("Tag", {
+  select: { id: true },
   description: "A label for conversations.",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error

@@ -19,6 +19,7 @@ export const MessageStatusEnum = builder.enumType("MessageStatus", {
 });
 
 export const MessageRef = builder.prismaNode("Message", {
+  select: { id: true }, // only the columns a query asks for
   nullable: true,
   description: "An SMS or MMS.",
   id: { field: "id", description: "Global id." },

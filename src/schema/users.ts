@@ -31,6 +31,7 @@ export const RingCentralLoginStateEnum = builder.enumType("RingCentralLoginState
 });
 
 export const UserRef = builder.prismaNode("User", {
+  select: { id: true }, // only the columns a query asks for
   nullable: true,
   description: "A person using Switchboard.",
   id: { field: "id", description: "Global id." },
