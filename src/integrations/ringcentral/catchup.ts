@@ -6,7 +6,7 @@ import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
-import { ingestTelephonyNotification, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
+import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";
 
@@ -90,8 +90,15 @@ async function knownCall(options: CatchUpOptions, telephonySessionId: string): P
   };
 }
 
+/** One call's notifications as one burst (one transaction, as the dispatcher applies them); if the
+ * burst fails, one by one, so the error that surfaces is the notification's own. */
 async function ingestAll(options: CatchUpOptions, notifications: TelephonyNotification[]) {
-  for (const notification of notifications) await ingestTelephonyNotification(options, options.directory, notification);
+  try {
+    await ingestTelephonyNotifications(options, options.directory, notifications);
+  } catch (error) {
+    options.log.warn({ err: error, count: notifications.length }, "a call's catch-up burst failed; applying its notifications one by one");
+    for (const notification of notifications) await ingestTelephonyNotification(options, options.directory, notification);
+  }
 }
 
 /** Call-log sync: FSync the first time (over a window), ISync with the stored token after. */
