@@ -353,7 +353,7 @@ export class RecordingHandlers {
     }
   }
 
-  /** Runs after each telephony notification was applied. */
+  /** Runs after each burst of telephony notifications was applied, with the burst's notifications. */
   async afterTelephony(notifications: TelephonyNotification[]): Promise<void> {
     const extensions = new Set(notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))));
     await this.retryPendingVoicemails(extensions);
