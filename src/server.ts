@@ -4,7 +4,8 @@ import http from "node:http";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import { GraphQLError, subscribe as graphqlSubscribe, type ExecutionArgs } from "graphql";
+import { GraphQLError, type ExecutionArgs } from "graphql";
+import { compiledSubscribe } from "./compiled-execution.ts";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { Registry, collectDefaultMetrics } from "prom-client";
@@ -97,7 +98,7 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
     // incremental-delivery flattening, maybe-promise helpers around every step) cost ~10 µs more CPU per
     // delivered message than graphql-js' (bench/fan-out.ts, 1,000 subscribers: 126 → 111 µs). Queries and mutations keep
     // yoga's executor; no @defer/@stream is enabled, so nothing is lost.
-    { onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(graphqlSubscribe as never) },
+    { onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(compiledSubscribe as never) },
     usePrometheus({
       endpoint: "/metrics",
       registry,

@@ -1,7 +1,7 @@
 // End to end: the simulator plays calls, the worker receives them over a real RingCentral
 // WebSocket subscription (unmodified SDK), and clients see them only through GraphQL (HTTP and
 // graphql-ws) — R2.4, R3.1–R3.4, R3.13.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
@@ -42,6 +42,11 @@ describe("voice calls end to end", () => {
   it("rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk time", async () => {
     const rings = subscribe(api.wsClient(admin.token), `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`);
     const updates = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`, { inbox: inbox.globalId });
+    // This test timed out twice in full runs (never alone): say which wait hung, and what was stored.
+    onTestFailed(async () => {
+      const calls = await api.app.db.prisma.call.findMany({ select: { status: true, telephonySessionId: true, conversationId: true } });
+      console.error("worker-voice diagnostics", JSON.stringify({ rings: rings.received, updates: updates.received, ringsError: rings.error, updatesError: updates.error, calls }));
+    });
     await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", hold: true, from: "+14083388064" });
     const [ring] = await rings.until(1);
     expect(ring!.data).toMatchObject({ incomingCall: { callerNumber: "+14083388064" } });
