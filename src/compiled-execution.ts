@@ -6,7 +6,8 @@
 // variables to the subscribe resolver in place of the field's arguments.
 import {
   createSourceEventStream,
-  subscribe as graphqlSubscribe,
+  execute,
+  Kind,
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
@@ -85,6 +86,11 @@ function compiledOperation(schema: GraphQLSchema, document: DocumentNode, operat
   return compiled;
 }
 
+function operationNameOf(document: DocumentNode): string | null {
+  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) return definition.name?.value ?? null;
+  return null;
+}
+
 function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
   return typeof (value as AsyncIterable<T> | null)?.[Symbol.asyncIterator] === "function";
 }
@@ -92,8 +98,16 @@ function isAsyncIterable<T>(value: unknown): value is AsyncIterable<T> {
 /** Maps each value of an async iterator; `return` reaches the source at once, even while it waits. */
 function mapEvents<T, R>(source: AsyncIterable<T>, map: (value: T) => R | Promise<R>): AsyncGenerator<R> {
   const iterator = source[Symbol.asyncIterator]();
-  const mapped = async (result: IteratorResult<T>): Promise<IteratorResult<R>> =>
-    result.done ? { value: undefined, done: true } : { value: await map(result.value), done: false };
+  const mapped = async (result: IteratorResult<T>): Promise<IteratorResult<R>> => {
+    if (result.done) return { value: undefined, done: true };
+    try {
+      return { value: await map(result.value), done: false };
+    } catch (error) {
+      // As graphql-js does: a failed execution ends the stream, and the source with it.
+      await iterator.return?.();
+      throw error;
+    }
+  };
   const generator = {
     next: () => iterator.next().then(mapped),
     return: async (): Promise<IteratorResult<R>> => {
@@ -109,11 +123,31 @@ function mapEvents<T, R>(source: AsyncIterable<T>, map: (value: T) => R | Promis
   return generator as AsyncGenerator<R>;
 }
 
-/** `subscribe` of graphql-js, with each event executed by the operation's compiled selection. */
-export async function compiledSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
-  const compiled = compiledOperation(args.schema, args.document, args.operationName);
-  if (!compiled) return graphqlSubscribe(args);
-  const stream = await createSourceEventStream(args);
-  if (!isAsyncIterable(stream)) return stream;
-  return mapEvents(stream, (event) => compiled.query(event, args.contextValue, args.variableValues ?? {}));
+/**
+ * `subscribe` of graphql-js, with the events executed by the operation's compiled selection once
+ * its document has executed `compileAfter` events (over all its subscriptions). Compiling costs
+ * a few milliseconds, about three validations; a document that runs a handful of times (a one-off,
+ * a client varying its text) would pay that for nothing, so it runs on graphql-js until then.
+ */
+export function compiledSubscription(options: { compileAfter: number; onCompiled?: (operationName: string | null, compiled: boolean) => void }) {
+  const executions = new WeakMap<DocumentNode, number>();
+  const compiledFor = (args: ExecutionArgs): Compiled => {
+    const count = executions.get(args.document) ?? 0;
+    if (count > options.compileAfter) return compiledOperation(args.schema, args.document, args.operationName);
+    executions.set(args.document, count + 1);
+    if (count < options.compileAfter) return null;
+    const compiled = compiledOperation(args.schema, args.document, args.operationName);
+    options.onCompiled?.(args.operationName ?? operationNameOf(args.document), compiled !== null);
+    return compiled;
+  };
+  return async (args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
+    const stream = await createSourceEventStream(args);
+    if (!isAsyncIterable(stream)) return stream;
+    const variables = args.variableValues ?? {};
+    return mapEvents(stream, (event) => {
+      const compiled = compiledFor(args);
+      // graphql-js executes each event as the root value of the operation, as graphql-js' subscribe does.
+      return compiled ? compiled.query(event, args.contextValue, variables) : execute({ ...args, rootValue: event });
+    });
+  };
 }

@@ -3,7 +3,7 @@
 // query (no reload per subscriber), and unsubscribing must stop the source at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult } from "graphql";
-import { compiledSubscribe } from "../src/compiled-execution.ts";
+import { compiledSubscription } from "../src/compiled-execution.ts";
 import { buildContext } from "../src/context.ts";
 import { createLogger } from "../src/logger.ts";
 import { inTransaction, latestSequence, type NewEvent } from "../src/domain/events.ts";
@@ -12,6 +12,9 @@ import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 
 type Stream = AsyncGenerator<ExecutionResult>;
+
+// Compiled from the first event on (the server waits for a document's tenth).
+const compiledSubscribe = compiledSubscription({ compileAfter: 0 });
 type Subscribe = (args: ExecutionArgs) => Promise<Stream | ExecutionResult> | Stream | ExecutionResult;
 
 const CONVERSATION_SELECTION = `
@@ -133,6 +136,31 @@ describe("compiled subscription execution", () => {
     const conversationOf = (result: ExecutionResult<Record<string, any>> | undefined) => result?.data?.conversationEvents.conversation;
     expect(conversationOf(compiled.results[0])).toEqual(conversationOf(reference.results[0]));
     expect(compiled.statements).toBe(reference.statements);
+  });
+
+  it("runs a document on graphql-js for its first events, then compiles it once for all its subscriptions", async () => {
+    const compilations: (string | null)[] = [];
+    const subscribe = compiledSubscription({ compileAfter: 3, onCompiled: (operation) => compilations.push(operation) }) as Subscribe;
+    const document = parse(DOCUMENTS.callUpdated);
+    const deliverCall = async (subscribers: number) => {
+      const after = String(await latestSequence(api.app.db.prisma));
+      const contextValue = await buildContext({ prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") }, `Bearer ${agent.token}`);
+      const streams = await Promise.all(
+        Array.from({ length: subscribers }, async () => (await subscribe({ schema, document, variableValues: { inbox: inbox.globalId, after }, contextValue })) as Stream),
+      );
+      await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) =>
+        log.append({ type: "CALL_UPDATED", inboxIds: [inbox.id], conversationId: seeded.conversation.id, payload: { callId: seeded.call.id } }),
+      );
+      const results = await Promise.all(streams.map((s) => s.next()));
+      await Promise.all(streams.map((s) => s.return(undefined)));
+      return results.map((r) => r.value.data?.callUpdated.call.status);
+    };
+    expect(await deliverCall(2)).toEqual(["ENDED", "ENDED"]);
+    expect(compilations).toEqual([]);
+    expect(await deliverCall(3)).toEqual(["ENDED", "ENDED", "ENDED"]);
+    expect(compilations).toEqual(["CallUpdates"]);
+    expect(await deliverCall(2)).toEqual(["ENDED", "ENDED"]);
+    expect(compilations).toEqual(["CallUpdates"]);
   });
 
   it("ends the source at once when the subscriber leaves while it waits for an event", async () => {
