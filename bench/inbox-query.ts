@@ -58,6 +58,8 @@ export interface InboxCase {
   latencies: number[];
   runMedians: number[];
   statements: number[];
+  /** The server's CPU time per request (ms), per run: the server runs in this process. */
+  cpuMs: number[];
 }
 
 function loadGenerator(job: object): Promise<{ latencies: number[]; edges: number | null }> {
@@ -110,15 +112,21 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
       if (options.trace) say(`${c.name}:\n  ${trace.slice(-counted[2]!).map((sql) => sql.replace(/\s+/g, " ")).join("\n  ")}`);
       const latencies: number[] = [];
       const runMedians: number[] = [];
+      const cpuMs: number[] = [];
       for (let run = 0; run < options.runs; run++) {
+        // Steadier than latency on a shared machine: what the server itself spent, warm-up included.
+        const cpuBefore = process.cpuUsage();
         const { latencies: l, edges } = await loadGenerator({ url, token, query: c.query, variables: c.variables, requests: options.requests, warmup: options.warmup });
         if (c.pageSize !== null && edges !== c.pageSize) throw new Error(`expected ${c.pageSize} conversations on the page, got ${edges}`);
+        const cpu = process.cpuUsage(cpuBefore);
+        cpuMs.push((cpu.user + cpu.system) / 1000 / (options.requests + options.warmup));
         latencies.push(...l);
         runMedians.push(summarize(l).median);
       }
       const s = summarize(latencies);
-      say(`${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, ${counted.join("/")} SQL statements`);
-      results.push({ name: c.name, pageSize: c.pageSize, latencies, runMedians, statements: counted });
+      const cpu = summarize(cpuMs).median;
+      say(`${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, server CPU ${cpu.toFixed(2)} ms/request, ${counted.join("/")} SQL statements`);
+      results.push({ name: c.name, pageSize: c.pageSize, latencies, runMedians, statements: counted, cpuMs });
     }
 
     const baseline = summarize(results[0]!.latencies);
@@ -185,7 +193,7 @@ export async function run(): Promise<Report> {
     title: "Inbox query: a page of an agent's inbox on 100,000 conversations / 1,000,000 events",
     command: `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
     description:
-      "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Baseline, same server and token: `{ __typename }`.",
+      "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Server CPU per request: this process's CPU time (the server's; the load generator has its own) over each run, divided by its requests. Baseline, same server and token: `{ __typename }`.",
     parameters: { ...options, pageSizes: (options.pageSizes ?? []).join(","), trace: String(options.trace) } as unknown as Record<string, string | number>,
     machine: await machineFacts(),
   });
@@ -200,6 +208,15 @@ export async function run(): Promise<Report> {
       baseline: hello.latencies,
       target: "p50 ≤ 15 ms",
       met: (v) => v.median <= 15,
+    });
+  }
+  for (const c of cases.filter((c) => c.pageSize !== null)) {
+    report.rows.push({
+      case: `page of ${c.pageSize}`,
+      metric: "server CPU / request (per run, warm-up included)",
+      unit: "ms",
+      samples: c.cpuMs,
+      baseline: hello.cpuMs,
     });
   }
   const pages = cases.filter((c) => c.pageSize !== null);

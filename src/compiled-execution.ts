@@ -1,9 +1,10 @@
 // Subscriptions run their selection once per event per subscriber: the hot path of fan-out
 // (bench/fan-out.ts). graphql-jit compiles an operation's selection into a function once, which
 // then skips graphql-js' per-execution work (building the execution context, collecting fields,
-// a promise per object): the events are executed by that function. The source stream still comes
-// from graphql-js' createSourceEventStream: graphql-jit's own `subscribe` hands the operation's
-// variables to the subscribe resolver in place of the field's arguments.
+// a promise per object): once a document has run a few events, they are executed by that function.
+// The source stream still comes from graphql-js' createSourceEventStream: graphql-jit's own
+// `subscribe` hands the operation's variables to the subscribe resolver in place of the field's
+// arguments.
 import {
   createSourceEventStream,
   execute,
@@ -24,8 +25,9 @@ type ResponsePath = GraphQLResolveInfo["path"];
 // up to its parent field's path *object* (src/schema/shared-loads.ts, @pothos/selection-mapper):
 // graphql-js hands a child the very link it gave its parent; graphql-jit builds each field's path
 // afresh, so the walk would find nothing and every relation would be loaded again, row by row. A
-// field resolver therefore sees its path interned: one object per response position per execution
-// (an execution is keyed by its root value, the event).
+// field resolver therefore sees its path interned: one object per response position per execution,
+// an execution being keyed by its root value, the event. The subscribers of one event share the
+// links; Pothos records what it finds under them per request context, so nothing crosses over.
 const rootLinks = new WeakMap<object, Map<string | number, ResponsePath>>();
 const childLinks = new WeakMap<ResponsePath, Map<string | number, ResponsePath>>();
 
@@ -146,7 +148,7 @@ export function compiledSubscription(options: { compileAfter: number; onCompiled
     const variables = args.variableValues ?? {};
     return mapEvents(stream, (event) => {
       const compiled = compiledFor(args);
-      // graphql-js executes each event as the root value of the operation, as graphql-js' subscribe does.
+      // Until then, what graphql-js' subscribe does for each event: execute with the event as root value.
       return compiled ? compiled.query(event, args.contextValue, variables) : execute({ ...args, rootValue: event });
     });
   };

@@ -100,6 +100,8 @@ describe("bench harness", () => {
     expect(rows.map((r) => [r[0], r[1]])).toEqual([
       ["page of 10", "latency"],
       ["page of 25", "latency"],
+      ["page of 10", "server CPU / request (per run, warm-up included)"],
+      ["page of 25", "server CPU / request (per run, warm-up included)"],
       ["page of 10", "SQL statements / request"],
       ["page of 25", "SQL statements / request"],
     ]);
