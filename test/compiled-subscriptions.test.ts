@@ -122,11 +122,17 @@ describe("compiled subscription execution", () => {
   });
 
   it("reports field errors as graphql-js does, with the same paths", async () => {
-    // A status outside the enum, and a user that does not exist: a serialisation and a resolver error.
-    const event = { type: "AGENT_STATUS_CHANGED", payload: { userId: crypto.randomUUID(), status: "DANCING", previousStatus: "OFFLINE" } };
-    const { results } = await deliver(both, DOCUMENTS.agentStatusChanged, inboxOf(), event);
-    expect(results[0]).toEqual(results[1]);
-    expect(results[0]!.errors?.map((e) => e.path)).toEqual([["agentStatusChanged", "status"]]);
+    const cases: [Record<string, unknown>, string][] = [
+      // A status outside the enum: a serialisation error.
+      [{ userId: agent.id, status: "DANCING", previousStatus: "OFFLINE" }, "status"],
+      // A user that does not exist: the resolver throws.
+      [{ userId: crypto.randomUUID(), status: "AVAILABLE", previousStatus: "OFFLINE" }, "user"],
+    ];
+    for (const [payload, field] of cases) {
+      const { results } = await deliver(both, DOCUMENTS.agentStatusChanged, inboxOf(), { type: "AGENT_STATUS_CHANGED", payload });
+      expect(results[0]).toEqual(results[1]);
+      expect(results[0]!.errors?.map((e) => e.path)).toEqual([["agentStatusChanged", field]]);
+    }
   });
 
   it("loads an event's conversation with the statements graphql-js needs: relations come from the planned query", async () => {
