@@ -5,12 +5,15 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest"
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
+import { createLogger } from "../src/logger.ts";
 
 let sim: Simulator;
 let api: TestApi;
 let worker: Awaited<ReturnType<typeof startTestWorker>>["worker"];
 let admin: Awaited<ReturnType<TestApi["createUser"]>>;
 let inbox: Awaited<ReturnType<typeof seedInbox>>;
+/** The worker's warnings and errors, printed if the test fails. */
+const workerLog: string[] = [];
 
 const MAIN_NUMBER = "+18003151571";
 
@@ -21,7 +24,7 @@ beforeAll(async () => {
   // Linked to the simulator's admin extension 809646016 by email (R1.3).
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
-  ({ worker } = await startTestWorker(api.app, sim));
+  ({ worker } = await startTestWorker(api.app, sim, { log: createLogger("warn", { write: (line: string) => void workerLog.push(line) }) }));
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
   await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
   await worker.reconcile();
@@ -42,16 +45,17 @@ describe("voice calls end to end", () => {
   it("rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk time", async () => {
     const rings = subscribe(api.wsClient(admin.token), `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`);
     const updates = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`, { inbox: inbox.globalId });
-    // This test timed out twice in full runs (never alone): say which wait hung, and what was stored.
+    // If it fails: what each subscription received, what was stored, what the worker warned about.
     onTestFailed(async () => {
       const calls = await api.app.db.prisma.call.findMany({ select: { status: true, telephonySessionId: true, conversationId: true } });
-      console.error("worker-voice diagnostics", JSON.stringify({ rings: rings.received, updates: updates.received, ringsError: rings.error, updatesError: updates.error, calls }));
+      console.error("worker-voice diagnostics", JSON.stringify({ rings: rings.received, updates: updates.received, ringsError: rings.error, updatesError: updates.error, calls, workerLog }));
     });
     await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", hold: true, from: "+14083388064" });
     const [ring] = await rings.until(1);
     expect(ring!.data).toMatchObject({ incomingCall: { callerNumber: "+14083388064" } });
-    const statuses = async () => (await updates.until(updates.received.length + 1)).map((e) => (e.data as any).callUpdated.call.status);
-    while (!(await statuses()).includes("ENDED"));
+    // Every update may already be here (the call takes milliseconds): look before waiting for another.
+    const statuses = () => updates.received.map((e) => (e.data as any).callUpdated.call.status);
+    while (!statuses().includes("ENDED")) await updates.until(updates.received.length + 1);
     await worker.idle();
 
     const result = await api.request<any, any>(CALL_QUERY, { inbox: inbox.globalId }, admin.token);
