@@ -212,13 +212,7 @@ export async function run(): Promise<Report> {
     });
   }
   for (const c of pages) {
-    report.rows.push({
-      case: `page of ${c.pageSize}`,
-      metric: "server CPU / request (per run, warm-up included)",
-      unit: "ms",
-      samples: c.cpuMs,
-      baseline: hello.cpuMs,
-    });
+    report.rows.push({ case: `page of ${c.pageSize}`, metric: "server CPU / request (per run, warm-up included)", unit: "ms", samples: c.cpuMs, baseline: hello.cpuMs });
   }
   const constant = pages.every((c) => summarize(c.statements).median === summarize(pages[0]!.statements).median);
   for (const c of pages) {

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { CALLER_NUMBER, CAPTURES, DISPATCHER_NUMBER, MAIN_NUMBER, asNewCall, captureDirectory, readCapture } from "./support/captures.ts";
-import { ingestTelephonyNotification, ingestTelephonyNotifications, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
+import { ingestTelephonyNotification, ingestTelephonyNotifications, ingestTelephonyNotificationsEach, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
 import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
 
 let api: TestApi;
@@ -223,6 +223,23 @@ describe("bursts: many notifications in one transaction, as one by one", () => {
 function normalise(state: Awaited<ReturnType<typeof endState>>) {
   return { ...state, callEndedActivities: state.callEndedActivities.map((d) => ({ ...(d as object), callId: undefined })) };
 }
+
+describe("a burst that fails: each notification on its own", () => {
+  it("applies the good notifications, fails the bad one alone, and says why the burst was split", async () => {
+    const [file] = Object.values(CAPTURES);
+    const notifications = asNewCall(readCapture(file!), "split-burst").map((e) => parseTelephonyNotification(e));
+    // An id PostgreSQL cannot store (a NUL character): the burst's transaction fails on it.
+    const bad = { ...notifications[1]!, uuid: `${notifications[1]!.uuid}\u0000` };
+    const burst = [notifications[0]!, bad, ...notifications.slice(2)];
+    const splits: unknown[] = [];
+    const results = await ingestTelephonyNotificationsEach(deps(), captureDirectory, burst, (error) => splits.push(error));
+    expect(splits).toHaveLength(1);
+    expect(results.map((r) => r.status)).toEqual(burst.map((n) => (n === bad ? "rejected" : "fulfilled")));
+    const good = burst.filter((n) => n !== bad).map((n) => n.uuid);
+    const stored = await api.app.db.prisma.processedNotification.findMany({ where: { uuid: { in: good } } });
+    expect(stored.map((r) => r.uuid).sort()).toEqual(good.sort());
+  });
+});
 
 describe("attended transfer across sessions (R3.8, R3.14)", () => {
   const party = (partyId: string, over: Partial<TelephonyParty>): TelephonyParty => ({

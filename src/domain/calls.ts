@@ -112,6 +112,36 @@ export async function ingestTelephonyNotifications(deps: Deps, directory: CallDi
   }
 }
 
+/**
+ * `ingestTelephonyNotifications`, and if the burst fails, each notification on its own, so that a
+ * bad one fails alone (with its own error) and the others are applied. One result per
+ * notification; `onBurstFailed` hears why the burst was split.
+ */
+export async function ingestTelephonyNotificationsEach(
+  deps: Deps,
+  directory: CallDirectory,
+  notifications: TelephonyNotification[],
+  onBurstFailed: (error: unknown) => void,
+): Promise<PromiseSettledResult<IngestOutcome>[]> {
+  try {
+    const outcomes = await ingestTelephonyNotifications(deps, directory, notifications);
+    return outcomes.map((value) => ({ status: "fulfilled", value }));
+  } catch (error) {
+    if (notifications.length === 1) return [{ status: "rejected", reason: error }];
+    onBurstFailed(error);
+    const results: PromiseSettledResult<IngestOutcome>[] = [];
+    for (const notification of notifications) {
+      results.push(
+        await ingestTelephonyNotification(deps, directory, notification).then(
+          (value) => ({ status: "fulfilled", value }) as const,
+          (reason: unknown) => ({ status: "rejected", reason }) as const,
+        ),
+      );
+    }
+    return results;
+  }
+}
+
 async function applyBurst(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}) {
   return inTransaction(deps, async (tx, log) => {
     const fresh = await firstSightingsLocking(tx, notifications);

@@ -6,7 +6,7 @@ import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
-import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
+import { ingestTelephonyNotificationsEach, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";
 
@@ -91,14 +91,13 @@ async function knownCall(options: CatchUpOptions, telephonySessionId: string): P
 }
 
 /** One call's notifications as one burst (one transaction, as the dispatcher applies them); if the
- * burst fails, one by one, so the error that surfaces is the notification's own. */
+ * burst fails, one by one, and the first notification that failed on its own fails the catch-up. */
 async function ingestAll(options: CatchUpOptions, notifications: TelephonyNotification[]) {
-  try {
-    await ingestTelephonyNotifications(options, options.directory, notifications);
-  } catch (error) {
-    options.log.warn({ err: error, count: notifications.length }, "a call's catch-up burst failed; applying its notifications one by one");
-    for (const notification of notifications) await ingestTelephonyNotification(options, options.directory, notification);
-  }
+  const results = await ingestTelephonyNotificationsEach(options, options.directory, notifications, (error) =>
+    options.log.warn({ err: error, count: notifications.length }, "a call's catch-up burst failed; applying its notifications one by one"),
+  );
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 /** Call-log sync: FSync the first time (over a window), ISync with the stored token after. */

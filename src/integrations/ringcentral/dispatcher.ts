@@ -13,7 +13,7 @@
 // it, so one call's notifications always apply in arrival order.
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
-import { ingestTelephonyNotification, ingestTelephonyNotifications, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
+import { ingestTelephonyNotificationsEach, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
@@ -164,23 +164,13 @@ export class NotificationDispatcher {
         failures.set(envelope, error);
       }
     }
-    try {
-      const outcomes = await ingestTelephonyNotifications(this.deps, this.directory, parsed.map((p) => p.notification));
-      parsed.forEach((p, i) => this.noteOutcome(p.envelope, outcomes[i]!));
-    } catch (error) {
-      if (parsed.length === 1) failures.set(parsed[0]!.envelope, error);
-      else {
-        // One of them (or a conflict with other work) failed the burst: apply them one at a time.
-        this.log.warn({ err: error, notifications: parsed.length }, "a burst of RingCentral notifications failed; applying them one by one");
-        for (const { envelope, notification } of parsed) {
-          try {
-            this.noteOutcome(envelope, await ingestTelephonyNotification(this.deps, this.directory, notification));
-          } catch (single) {
-            failures.set(envelope, single);
-          }
-        }
-      }
-    }
+    const results = await ingestTelephonyNotificationsEach(this.deps, this.directory, parsed.map((p) => p.notification), (error) =>
+      this.log.warn({ err: error, notifications: parsed.length }, "a burst of RingCentral notifications failed; applying them one by one"),
+    );
+    results.forEach((result, i) => {
+      if (result.status === "fulfilled") this.noteOutcome(parsed[i]!.envelope, result.value);
+      else failures.set(parsed[i]!.envelope, result.reason);
+    });
     for (const [envelope, failure] of failures) this.log.error({ err: failure, uuid: envelope.uuid, kind: "telephony" }, "could not apply a RingCentral notification");
     for (const handler of this.afterTelephonyHandlers) {
       await handler(parsed.map((p) => p.notification)).catch((error: unknown) => this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"));
