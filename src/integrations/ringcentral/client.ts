@@ -169,6 +169,8 @@ export class RingCentralClient implements RingCentralDirectory {
   /** Errors the SDK raised while refreshing (told apart from the request's own errors). */
   private readonly refreshErrors = new WeakSet<object>();
   private relogin: Promise<void> | null = null;
+  /** Successful logins so far: a call that failed on a session replaced since it was sent retries. */
+  private logins = 0;
   /** Token writes in flight (agent sessions): a call returns only after they are stored. */
   private persisting: Promise<void> = Promise.resolve();
   private sessionLost = false;
@@ -219,6 +221,7 @@ export class RingCentralClient implements RingCentralDirectory {
         ...(this.options.refreshTokenTtlSeconds ? { refresh_token_ttl: this.options.refreshTokenTtlSeconds } : {}),
       }),
     );
+    this.logins += 1;
     this.sessionLost = false;
     this.persistTokens();
     await this.persisting;
@@ -362,6 +365,7 @@ export class RingCentralClient implements RingCentralDirectory {
     let reloggedIn = false;
     for (;;) {
       await this.limiter.waitTurn(route, this.sleep);
+      const loginsBefore = this.logins;
       try {
         const result = await send();
         if (result instanceof Response) this.limiter.observe(route, rateLimitHeadersOf(result.headers), this.policy.secondMs);
@@ -373,8 +377,12 @@ export class RingCentralClient implements RingCentralDirectory {
         if (failure.kind === "session-lost") {
           if (this.options.jwt && !reloggedIn && path !== TOKEN_PATH) {
             reloggedIn = true;
-            this.log?.info({ route, reason: failure.reason }, "RingCentral session lost: logging in again with the JWT");
-            await this.loginOnce();
+            // Another call may have logged in again already (its re-login settled before this call
+            // noticed): retry on that session rather than logging in once more.
+            if (this.logins === loginsBefore) {
+              this.log?.info({ route, reason: failure.reason }, "RingCentral session lost: logging in again with the JWT");
+              await this.loginOnce();
+            }
             continue;
           }
           throw await this.loseSession(failure.reason);
