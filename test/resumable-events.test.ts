@@ -2,18 +2,35 @@
 // closed), even while it waits for the next live event — otherwise an idle subscriber's listener,
 // operation and context stay alive until an event happens to arrive (found by bench/memory.ts).
 import { describe, expect, it } from "vitest";
-import { createPubSub, type EventRecord } from "../src/pubsub.ts";
+import { createPubSub, type EventRecord, type PubSub } from "../src/pubsub.ts";
 import { resumableEvents } from "../src/domain/events.ts";
 
 const event = (sequence: string): EventRecord => ({ sequence, type: "T", conversationId: null, inboxIds: [], userIds: [], payload: {}, createdAt: "" });
-const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** An in-memory pub/sub that says when a stream's live subscription is active. */
+function watchedPubSub(): { pubsub: PubSub; subscribed: Promise<void> } {
+  const inner = createPubSub();
+  let markSubscribed!: () => void;
+  const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
+  const pubsub: PubSub = {
+    ...inner,
+    subscribe: async (topic, id) => {
+      const subscription = await inner.subscribe(topic, id);
+      markSubscribed();
+      return subscription;
+    },
+  };
+  // The stream's own continuation after `subscribe` runs in microtasks: one event-loop turn later
+  // it is parked on the live subscription.
+  return { pubsub, subscribed: subscribed.then(() => new Promise<void>((resolve) => setImmediate(resolve))) };
+}
 
 describe("resumableEvents", () => {
   it("ends at once when returned while waiting for a live event, and stops listening", async () => {
-    const pubsub = createPubSub();
+    const { pubsub, subscribed } = watchedPubSub();
     const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u1", {}, null);
     const waiting = stream.next();
-    await tick();
+    await subscribed;
     await expect(stream.return(undefined)).resolves.toEqual({ value: undefined, done: true });
     await expect(waiting).resolves.toEqual({ value: undefined, done: true });
     pubsub.publish("user", "u1", event("1"));
@@ -21,10 +38,10 @@ describe("resumableEvents", () => {
   });
 
   it("still delivers live events, and ends when returned before it started", async () => {
-    const pubsub = createPubSub();
+    const { pubsub, subscribed } = watchedPubSub();
     const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u2", {}, null);
     const next = stream.next();
-    await tick();
+    await subscribed;
     pubsub.publish("user", "u2", event("7"));
     await expect(next).resolves.toEqual({ value: event("7"), done: false });
     await stream.return(undefined);
