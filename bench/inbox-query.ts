@@ -190,7 +190,7 @@ export async function run(): Promise<Report> {
   };
   const report = newReport({
     scenario: "inbox-query",
-    title: "Inbox query: a page of an agent's inbox on 100,000 conversations / 1,000,000 events",
+    title: `Inbox query: a page of an agent's inbox on ${options.conversations.toLocaleString("en-US")} conversations / ${options.events.toLocaleString("en-US")} events`,
     command: `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
     description:
       "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Server CPU per request: this process's CPU time (the server's; the load generator has its own) over each run, divided by its requests. Baseline, same server and token: `{ __typename }`.",
