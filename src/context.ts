@@ -7,7 +7,7 @@ import type { Deps } from "./domain/events.ts";
 import type { SmsSender } from "./domain/messages.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
 import { EncryptionKeyRequiredError } from "./domain/ringcentral-errors.ts";
-import { ringCentralGateway } from "./integrations/ringcentral/client.ts";
+import { ringCentralGateway } from "./integrations/ringcentral/gateway.ts";
 import type { RingCentralServices } from "./integrations/ringcentral/services.ts";
 
 export interface Services {

@@ -5,7 +5,8 @@ import type { PrismaClient } from "../../generated/prisma/client.ts";
 import { createSecretBox, type SecretBox } from "../../secrets.ts";
 import { agentSession } from "../../domain/agent-sessions.ts";
 import { requireConnection, savedCredentials, type RingCentralGateway } from "../../domain/connections.ts";
-import { RingCentralClient, ringCentralGateway, type ClientDefaults } from "./client.ts";
+import { RingCentralClient } from "./client.ts";
+import { ringCentralGateway, type ClientDefaults } from "./gateway.ts";
 
 export interface RingCentralServices {
   secrets: SecretBox;
