@@ -1,7 +1,6 @@
 // The RingCentral worker (R2.4, R9.3): for every connection with a connected channel, one SDK,
 // one WebSocket subscription carrying all the event filters needed, and a dispatcher that turns
 // notifications into domain changes. Exactly one process runs a connection at a time (a lease).
-import { Subscriptions } from "@ringcentral/subscriptions";
 import type { SDK } from "@ringcentral/sdk";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
@@ -15,6 +14,7 @@ import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerO
 import { catchUpConnection } from "./catchup.ts";
 import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
 import { maintainWebhookSubscription, startWebhookSubscription } from "./webhooks.ts";
+import { onSubscriptionGivenUp, openWebSocketSubscription, recoveryNeedsNewLogin } from "./subscription.ts";
 
 /** What the worker needs from a logged-in connection (client.ts provides it). */
 export interface ConnectionClient {
@@ -189,31 +189,27 @@ class ConnectionRunner {
   private async subscribe(client: ConnectionClient): Promise<void> {
     const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
     const filters = eventFiltersFor(this.smsExtensions, users);
-    const subscription = new Subscriptions({ sdk: client.sdk }).createSubscription();
-    subscription.on(subscription.events.notification, (envelope: unknown) => this.dispatcher!.enqueue(envelope));
-    const registered = await subscription.setEventFilters(filters).register();
-    // @ringcentral/subscriptions does not re-emit the WebSocket extension's recovery events.
-    const emitter = (registered.wse as unknown as { eventEmitter: import("node:events").EventEmitter }).eventEmitter;
-    // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history.
+    // Consecutive failed reconnection attempts; a recovery either way resets them.
     let failedAttempts = 0;
-    emitter.on("autoRecoverFailed", () => {
-      failedAttempts = 0;
-      void this.catchUp("recovery failed");
+    const subscription = await openWebSocketSubscription(client.sdk, filters, {
+      notification: (envelope) => this.dispatcher!.enqueue(envelope),
+      // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history.
+      recoveryFailed: () => {
+        failedAttempts = 0;
+        void this.catchUp("recovery failed");
+      },
+      recovered: () => {
+        failedAttempts = 0;
+        this.log.info("RingCentral subscription recovered");
+      },
+      recoveryError: (error) => {
+        failedAttempts += 1;
+        this.log.warn({ err: error, failedAttempts }, "RingCentral subscription cannot reconnect yet");
+        if (recoveryNeedsNewLogin(error) || failedAttempts >= MAX_RECOVERY_ERRORS) this.restart(this);
+      },
     });
-    emitter.on("autoRecoverSuccess", () => {
-      failedAttempts = 0;
-      this.log.info("RingCentral subscription recovered");
-    });
-    emitter.on("autoRecoverError", (error: unknown) => {
-      failedAttempts += 1;
-      this.log.warn({ err: error, failedAttempts }, "RingCentral subscription cannot reconnect yet");
-      // The library keeps reusing a WebSocket token that died with the session: only a new login helps.
-      if (String((error as Error)?.message).includes("WSG-401") || failedAttempts >= MAX_RECOVERY_ERRORS) this.restart(this);
-    });
-    this.revoke = async () => {
-      await registered.revoke().catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
-      await disposeWebSocket(registered.wse as unknown as DisposableWebSocketExtension);
-    };
+    this.revoke = () =>
+      subscription.revoke().catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
 
@@ -264,33 +260,8 @@ class ConnectionRunner {
   }
 }
 
-/** The parts of @rc-ex/ws's WebSocketExtension that stop its timers and socket. */
-interface DisposableWebSocketExtension {
-  revoke(): Promise<void>;
-  disable(): void;
-  intervalHandle?: NodeJS.Timeout;
-  pingServerHandle?: NodeJS.Timeout;
-  ws?: { close(): void };
-}
-
-/** Its own revoke() stops the recovery timer only when the DELETE works — not on a dead socket. */
-async function disposeWebSocket(extension: DisposableWebSocketExtension): Promise<void> {
-  await extension.revoke().catch(() => {});
-  clearInterval(extension.intervalHandle);
-  clearTimeout(extension.pingServerHandle);
-  extension.disable();
-  extension.ws?.close();
-}
-
 /** Consecutive failed reconnection attempts before the connection is started afresh. */
 const MAX_RECOVERY_ERRORS = 5;
-
-/** Errors the RingCentral SDK and its WebSocket extension raise. */
-function fromRingCentralLibrary(reason: unknown): boolean {
-  const error = reason as { name?: string; constructor?: { name?: string }; stack?: string } | null;
-  const name = error?.constructor?.name ?? error?.name ?? "";
-  return ["RestException", "ConnectionException", "TimeoutException"].includes(name) || /@rc-ex|@ringcentral\/sdk/.test(error?.stack ?? "");
-}
 
 export interface RingCentralWorker {
   /** Starts or stops connection runners to match the database now. */
@@ -351,12 +322,9 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     void reconcile();
   }
 
-  // @rc-ex/ws rethrows a RestException (e.g. a refused wstoken after the session died) from inside
-  // its recovery timer: an unhandled rejection that leaves the subscription dead for good. Catch
-  // those, start the connections afresh (new login, new subscription, catch-up); anything else
-  // keeps Node's default of stopping the process.
-  const onRejection = (reason: unknown) => {
-    if (!fromRingCentralLibrary(reason)) throw reason;
+  // A subscription the library gave up on stays dead (subscription.ts): start the connections
+  // afresh (new login, new subscription, catch-up).
+  const stopListening = onSubscriptionGivenUp((reason) => {
     options.log.warn({ err: reason }, "the RingCentral library gave up on a subscription; restarting the connections");
     reconciling = reconciling.then(async () => {
       const stopping = [...runners.values()];
@@ -364,8 +332,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       await Promise.all(stopping.map((runner) => runner.stop().catch(() => {})));
     });
     void reconcile();
-  };
-  process.on("unhandledRejection", onRejection);
+  });
   const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
   timer.unref();
   const sweeper = setInterval(() => {
@@ -385,7 +352,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     },
     close: async () => {
       closed = true;
-      process.off("unhandledRejection", onRejection);
+      stopListening();
       clearInterval(timer);
       clearInterval(sweeper);
       await reconciling;
