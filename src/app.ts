@@ -15,6 +15,7 @@ import { handleDownload } from "./downloads.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
+import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./db.ts";
 
 export interface App {
@@ -106,6 +107,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
         const client = await accountClient();
         return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
       },
+      callControl: agentCallControl(db.prisma, ringCentral),
     },
     routes: [
       webhooks.handle,

@@ -5,6 +5,7 @@ import type { PubSub } from "./pubsub.ts";
 import type { Viewer } from "./domain/access.ts";
 import type { Deps } from "./domain/events.ts";
 import type { SmsSender } from "./domain/messages.ts";
+import type { AgentCallControlFactory } from "./domain/call-control.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
 import { EncryptionKeyRequiredError } from "./domain/ringcentral-errors.ts";
 import { ringCentralGateway } from "./integrations/ringcentral/gateway.ts";
@@ -20,6 +21,9 @@ export interface Services {
   /** The SmsSender for an SMS channel (src/domain/messages.ts); without it sending SMS fails with
    * RINGCENTRAL_NOT_CONNECTED. */
   smsSender?: (channelId: string) => Promise<SmsSender>;
+  /** Each user's own RingCentral session as call control (src/domain/call-control.ts); without it
+   * call control fails as RingCentral does when it is not configured. */
+  callControl?: AgentCallControlFactory;
 }
 
 export interface Context extends Deps {
@@ -27,6 +31,7 @@ export interface Context extends Deps {
   log: Logger;
   ringCentral: RingCentralServices;
   smsSender?: (channelId: string) => Promise<SmsSender>;
+  callControl: AgentCallControlFactory;
 }
 
 const noKey = () => {
@@ -40,6 +45,8 @@ const unconfiguredRingCentral: RingCentralServices = {
   clientDefaults: {},
 };
 
+const unconfiguredCallControl: AgentCallControlFactory = async () => noKey();
+
 /** Reads the bearer token from the Authorization header (HTTP) or `connectionParams.authorization`
  * (graphql-ws), and resolves the viewer once per request. */
 export async function buildContext(services: Services, authorization: string | null | undefined): Promise<Context> {
@@ -52,5 +59,6 @@ export async function buildContext(services: Services, authorization: string | n
     viewer,
     ringCentral: services.ringCentral ?? unconfiguredRingCentral,
     ...(services.smsSender ? { smsSender: services.smsSender } : {}),
+    callControl: services.callControl ?? unconfiguredCallControl,
   };
 }

@@ -9,11 +9,10 @@ import { ChannelRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { CallControlPayload, PlaceCallPayload, RingCentralLoginEventRef } from "../schema/call-control.ts";
 import { controlCall, LOGIN_EXPIRED_EVENT, placeCall, type CallAction, type CallControlDeps } from "../domain/call-control.ts";
-import { agentCallControl } from "../integrations/ringcentral/call-control.ts";
 import { viewerEventStream } from "./event-streams.ts";
 
 function callControlDeps(ctx: Context): CallControlDeps {
-  return { prisma: ctx.prisma, pubsub: ctx.pubsub, callControl: agentCallControl(ctx.prisma, ctx.ringCentral) };
+  return { prisma: ctx.prisma, pubsub: ctx.pubsub, callControl: ctx.callControl };
 }
 
 const ACTIONS: [field: string, action: CallAction, description: string][] = [
