@@ -42,6 +42,7 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
     log: log.child({ component: "worker" }),
     clients: async () => asConnectionClient(await connectionClient(db.prisma, ringCentral)),
     leases: config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases(),
+    ingest: config.ingest,
     webhook: config.ringCentralEvents === "webhook" && config.publicUrl ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() } : undefined,
   });
 }
@@ -94,7 +95,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const accountClient = sharedConnectionClient(db.prisma, ringCentral);
   // Through the client (not the bare SDK): rate limits, retries and re-login apply.
   const fetchContent = async (contentUri: string) => (await accountClient()).requestRaw("GET", contentUri);
-  const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log });
+  const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log, ingest: config.ingest });
   const api = createApiServer({
     config,
     services: {

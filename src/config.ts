@@ -27,6 +27,16 @@ const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =
       return number;
     });
 
+/** How the RingCentral worker applies queued call notifications (src/integrations/ringcentral/dispatcher.ts). */
+export interface IngestLimits {
+  /** The most telephony notifications applied in one transaction (SWITCHBOARD_INGEST_BATCH). */
+  maxBatch: number;
+  /** Bursts in flight at once, each holding a database connection (SWITCHBOARD_INGEST_CONCURRENCY). */
+  maxConcurrentBursts: number;
+}
+
+export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxBatch: 500, maxConcurrentBursts: 4 };
+
 const configSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
@@ -57,6 +67,8 @@ const configSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
   /** How long /ready waits for each dependency before calling it unavailable. */
   READY_TIMEOUT_MS: integer(2000, 1),
+  SWITCHBOARD_INGEST_BATCH: integer(DEFAULT_INGEST_LIMITS.maxBatch, 1),
+  SWITCHBOARD_INGEST_CONCURRENCY: integer(DEFAULT_INGEST_LIMITS.maxConcurrentBursts, 1),
 });
 
 export function decodeKey(value: string): Buffer | null {
@@ -81,6 +93,7 @@ export interface Config {
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxSubscriptionsPerSocket: number };
   shutdownGraceMs: number;
   readyTimeoutMs: number;
+  ingest: IngestLimits;
 }
 
 export class ConfigError extends Error {}
@@ -114,5 +127,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
+    ingest: { maxBatch: e.SWITCHBOARD_INGEST_BATCH, maxConcurrentBursts: e.SWITCHBOARD_INGEST_CONCURRENCY },
   };
 }

@@ -12,6 +12,7 @@
 // another call's hang-up); a burst holding a call that an earlier burst in flight holds waits for
 // it, so one call's notifications always apply in arrival order.
 import type { Logger } from "../../logger.ts";
+import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/events.ts";
 import { ingestTelephonyNotificationsEach, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
@@ -22,12 +23,6 @@ export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 export type TelephonyBurstHandler = (notifications: TelephonyNotification[]) => Promise<void>;
 
 type Kind = ReturnType<typeof kindOf>;
-
-/** The most telephony notifications applied in one transaction (SWITCHBOARD_INGEST_BATCH). */
-export const MAX_TELEPHONY_BATCH = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_BATCH ?? 500) || 500);
-
-/** Bursts in flight at once, each holding a database connection (SWITCHBOARD_INGEST_CONCURRENCY). */
-export const MAX_CONCURRENT_BURSTS = Math.max(1, Number(process.env.SWITCHBOARD_INGEST_CONCURRENCY ?? 4) || 4);
 
 interface Burst {
   sessions: Set<string>;
@@ -47,6 +42,7 @@ export class NotificationDispatcher {
     private readonly directory: CallDirectory,
     private readonly log: Logger,
     handlers: Partial<Record<Exclude<Kind, "telephony">, NotificationHandler>> = {},
+    private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
   ) {
     this.handlers = { ...handlers };
   }
@@ -104,7 +100,7 @@ export class NotificationDispatcher {
 
   /** Starts applying a burst once a slot is free, after the bursts in flight that hold any of its calls. */
   private async startBurst(envelopes: Envelope[]): Promise<void> {
-    while (this.running.size >= MAX_CONCURRENT_BURSTS) await Promise.race([...this.running].map((b) => b.done));
+    while (this.running.size >= this.limits.maxConcurrentBursts) await Promise.race([...this.running].map((b) => b.done));
     const sessions = new Set(envelopes.map((e) => String((e.body as { telephonySessionId?: unknown } | null)?.telephonySessionId ?? "")));
     const before = [...this.running].filter((b) => [...b.sessions].some((s) => sessions.has(s))).map((b) => b.done);
     const burst: Burst = { sessions, done: Promise.all(before).then(() => this.applyTelephony(envelopes)) };
@@ -119,7 +115,7 @@ export class NotificationDispatcher {
   /** The telephony notifications queued right behind (malformed ones in between are dropped, as they would be). */
   private takeTelephony(): Envelope[] {
     const taken: Envelope[] = [];
-    while (taken.length < MAX_TELEPHONY_BATCH - 1 && this.pending.length > 0) {
+    while (taken.length < this.limits.maxBatch - 1 && this.pending.length > 0) {
       const parsed = envelopeSchema.safeParse(this.pending[0]);
       if (parsed.success && kindOf(parsed.data.event) !== "telephony") break;
       this.pending.shift();

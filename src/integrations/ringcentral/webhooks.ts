@@ -8,6 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
+import type { IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/events.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
@@ -55,7 +56,7 @@ function cachedDirectory(deps: Deps, connectionId: string): CallDirectory & { re
  * changes need a RingCentral session to sync, which the worker holds: they are left to the
  * worker's periodic catch-up, while instant SMS and telephony apply here.
  */
-export function webhookReceiver(deps: Deps & { log: Logger }) {
+export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimits }) {
   const dispatchers = new Map<string, { dispatcher: NotificationDispatcher; directory: ReturnType<typeof cachedDirectory> }>();
 
   function dispatcherFor(connectionId: string) {
@@ -63,7 +64,8 @@ export function webhookReceiver(deps: Deps & { log: Logger }) {
     if (!entry) {
       const directory = cachedDirectory(deps, connectionId);
       const log = deps.log.child({ connectionId, via: "webhook" });
-      entry = { directory, dispatcher: new NotificationDispatcher(deps, directory, log, { "instant-sms": instantSmsHandler(deps, log) }) };
+      const handlers = { "instant-sms": instantSmsHandler(deps, log) };
+      entry = { directory, dispatcher: new NotificationDispatcher(deps, directory, log, handlers, deps.ingest) };
       dispatchers.set(connectionId, entry);
     }
     return entry;

@@ -3,11 +3,13 @@
 // notifications into domain changes. Exactly one process runs a connection at a time (a lease).
 import type { SDK } from "@ringcentral/sdk";
 import type { Logger } from "../../logger.ts";
+import type { IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/events.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
+import type { Envelope } from "./notifications.ts";
 import { restApiOf, type RestApi } from "./rest.ts";
 import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
 import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
@@ -57,6 +59,8 @@ export interface WorkerOptions extends Deps {
    * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
    * session to read, syncs messages on the same timer. */
   webhook?: { address: string; maintainIntervalMs?: number; expiresInSeconds?: number };
+  /** How many call notifications are applied at once (default: DEFAULT_INGEST_LIMITS of config.ts). */
+  ingest?: IngestLimits;
   /** Retry timings of recordings and voicemail (src/integrations/ringcentral/recordings.ts). */
   recordings?: RecordingHandlerOptions;
 }
@@ -136,14 +140,15 @@ class ConnectionRunner {
       store: connectionSyncStore(this.options, this.connectionId),
       since: new Date(Date.now() - 24 * 3600_000),
     });
-    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, {
+    const handlers = {
       "instant-sms": instantSmsHandler(this.options, this.log),
       // Voicemail changes of other extensions arrive here too; the recordings handler takes those.
-      "message-store": async (envelope) => {
+      "message-store": async (envelope: Envelope) => {
         const extensionId = extensionOfEvent(envelope.event);
         if (extensionId && this.smsExtensions.includes(extensionId)) await syncMessages(syncOptions(), extensionId);
       },
-    });
+    };
+    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, handlers, this.options.ingest);
     this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.rest, this.log, this.options.recordings);
     this.syncMessagesOfAll = async () => {
       await syncAllMessages(this.options, this.log, client, this.connectionId, undefined, this.smsExtensions);
