@@ -2,7 +2,6 @@
 // meanwhile come from call-log sync; calls still up come from their telephony session; both go
 // through the normal ingest, so replays and overlaps with live events are harmless.
 import { z } from "zod";
-import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
@@ -10,7 +9,6 @@ import { ingestTelephonyNotificationsEach, type CallDirectory, type TelephonyNot
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";
 
-type Platform = RestApi;
 
 export interface CatchUpProgress {
   stage: "call-log" | "open-calls" | "messages";
@@ -21,7 +19,7 @@ export interface CatchUpProgress {
 export interface CatchUpOptions extends Deps {
   log: Logger;
   directory: CallDirectory;
-  platform: Platform;
+  platform: RestApi;
   connectionId: string;
   onProgress?: (progress: CatchUpProgress) => void;
   /** How far back the first catch-up of a connection looks. */

@@ -2,7 +2,6 @@
 // message-store notifications only count changes, so they trigger a message-sync (ISync) of the
 // extension's store, which is also how catch-up reads what happened during a gap (R9.4).
 import { z } from "zod";
-import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/events.ts";
@@ -10,7 +9,6 @@ import { applyMessageStatus, ingestInboundMessage, type InboundMessageInput } fr
 import { deliveryStatusOf } from "./sms.ts";
 import type { Envelope } from "./notifications.ts";
 
-type Platform = RestApi;
 
 const attachment = z.object({ id: z.union([z.string(), z.number()]), type: z.string(), contentType: z.string(), uri: z.string(), size: z.number().optional(), fileName: z.string().optional() }).passthrough();
 const message = z
@@ -83,7 +81,7 @@ const syncResponse = z.object({ records: z.array(z.unknown()), syncInfo: z.objec
 
 /** Message-sync of one extension's store: ISync from the saved token, FSync over a window otherwise. */
 export async function syncMessages(
-  options: Deps & { log: Logger; platform: Platform; store: MessageSyncStore; since: Date },
+  options: Deps & { log: Logger; platform: RestApi; store: MessageSyncStore; since: Date },
   extensionId: string,
 ): Promise<number> {
   const path = `/restapi/v1.0/account/~/extension/${extensionId}/message-sync`;
@@ -130,7 +128,7 @@ export function instantSmsHandler(deps: Deps, log: Logger) {
 }
 
 /** Extensions owning the connected SMS numbers: their message stores carry the numbers' SMS. */
-export async function smsExtensionIds(deps: Deps, connectionId: string, platform: Platform): Promise<string[]> {
+export async function smsExtensionIds(deps: Deps, connectionId: string, platform: RestApi): Promise<string[]> {
   const channels = await deps.prisma.channel.findMany({
     where: { connectionId, type: "SMS", disconnectedAt: null },
     select: { phoneNumber: true, ringCentralExtensionId: true },
@@ -141,7 +139,7 @@ export async function smsExtensionIds(deps: Deps, connectionId: string, platform
   return [...new Set(channels.map((c) => c.ringCentralExtensionId ?? owners.get(c.phoneNumber) ?? "~"))];
 }
 
-async function numberOwners(platform: Platform): Promise<Map<string, string>> {
+async function numberOwners(platform: RestApi): Promise<Map<string, string>> {
   const response = await platform.get("/restapi/v1.0/account/~/phone-number", { perPage: 1000 });
   const body = (await response.json()) as { records?: { phoneNumber?: string; extension?: { id?: string | number } }[] };
   return new Map((body.records ?? []).flatMap((r) => (r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [])));

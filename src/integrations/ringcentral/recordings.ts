@@ -12,8 +12,8 @@
 // Unjoined voicemails are kept in memory (for `pendingVoicemailTtlMs`), not in the database: most
 // of them are voicemails of calls that never involved a connected number (R3.11) and must not be
 // stored at all; after a restart, catch-up re-reads recent voicemails with `syncRecentVoicemails`.
-import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
+import type { NotificationHandler } from "./dispatcher.ts";
 import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import type { CallDirectory, TelephonyNotification } from "../../domain/calls.ts";
@@ -33,8 +33,6 @@ import {
 } from "../../domain/recordings.ts";
 import type { Envelope, NotificationKind } from "./notifications.ts";
 
-type Platform = RestApi;
-export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -163,7 +161,7 @@ export interface CallRecordingsSync extends CallRecordingsOutcome {
  * duration) and applies it: listed recordings AVAILABLE; PENDING ones the log leaves out, once it
  * has the call, UNAVAILABLE.
  */
-export async function syncCallRecordings(platform: Platform, deps: Deps, telephonySessionId: string, log?: Logger): Promise<CallRecordingsSync> {
+export async function syncCallRecordings(platform: RestApi, deps: Deps, telephonySessionId: string, log?: Logger): Promise<CallRecordingsSync> {
   const call = await deps.prisma.call.findUnique({ where: { telephonySessionId }, select: { createdAt: true } });
   // The call log answers the last 24 hours by default; ask from a little before the call started.
   const dateFrom = new Date((call?.createdAt ?? new Date()).getTime() - 60 * 60_000).toISOString();
@@ -194,14 +192,14 @@ export async function syncCallRecordings(platform: Platform, deps: Deps, telepho
 // Voicemail import
 
 /** Text of a transcription attachment. */
-async function fetchTranscription(platform: Platform, uri: string): Promise<string> {
+async function fetchTranscription(platform: RestApi, uri: string): Promise<string> {
   const response = await platform.get(uri);
   return (await response.text()).trim();
 }
 
 /** Stores one voicemail (or fills in what changed); fetches the transcription only when the
  * voicemail is ours and lacks it. */
-export async function importVoicemail(platform: Platform, deps: Deps, directory: CallDirectory, message: VoicemailMessage, log?: Logger): Promise<VoicemailOutcome> {
+export async function importVoicemail(platform: RestApi, deps: Deps, directory: CallDirectory, message: VoicemailMessage, log?: Logger): Promise<VoicemailOutcome> {
   const input: VoicemailInput = {
     ringCentralMessageId: message.messageId,
     fromNumber: message.fromNumber,
@@ -228,7 +226,7 @@ export async function importVoicemail(platform: Platform, deps: Deps, directory:
 }
 
 /** The mailbox's VoiceMail messages created since `dateFrom` (first page of 100, newest first). */
-async function listVoicemails(platform: Platform, extensionId: string, dateFrom: Date): Promise<unknown[]> {
+async function listVoicemails(platform: RestApi, extensionId: string, dateFrom: Date): Promise<unknown[]> {
   const response = await platform.get(`/restapi/v1.0/account/~/extension/${encodeURIComponent(extensionId)}/message-store`, {
     messageType: "VoiceMail",
     dateFrom: dateFrom.toISOString(),
@@ -242,7 +240,7 @@ async function listVoicemails(platform: Platform, extensionId: string, dateFrom:
  * voicemail notifications of the gap are lost). Returns the outcome counts.
  */
 export async function syncRecentVoicemails(
-  platform: Platform,
+  platform: RestApi,
   deps: Deps,
   directory: CallDirectory,
   extensionIds: string[],
@@ -304,7 +302,7 @@ export class RecordingHandlers {
   constructor(
     private readonly deps: Deps,
     private readonly directory: CallDirectory,
-    private readonly platform: Platform,
+    private readonly platform: RestApi,
     private readonly log: Logger,
     options: RecordingHandlerOptions = {},
   ) {
@@ -467,7 +465,7 @@ export function registerRecordingHandlers(
   registry: HandlerRegistry,
   deps: Deps,
   directory: CallDirectory,
-  platform: Platform,
+  platform: RestApi,
   log: Logger,
   options: RecordingHandlerOptions = {},
 ): RecordingHandlers {

@@ -5,7 +5,6 @@
 // and apply in the background through the same dispatcher as the WebSocket path.
 import http from "node:http";
 import { timingSafeEqual } from "node:crypto";
-import type { SDK } from "@ringcentral/sdk";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { IngestLimits } from "../../config.ts";
@@ -17,7 +16,6 @@ import { instantSmsHandler } from "./messaging.ts";
 export const WEBHOOK_PATH = "/webhooks/ringcentral";
 const MAX_BODY_BYTES = 1_000_000;
 
-type Platform = RestApi;
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -128,7 +126,7 @@ export type WebhookReceiver = ReturnType<typeof webhookReceiver>;
 
 export interface WebhookSubscriptionOptions extends Deps {
   log: Logger;
-  platform: Platform;
+  platform: RestApi;
   connectionId: string;
   address: string;
   eventFilters: string[];
@@ -208,12 +206,4 @@ export async function maintainWebhookSubscription(options: WebhookSubscriptionOp
     return "renewed";
   }
   return "active";
-}
-
-export async function stopWebhookSubscription(options: Pick<WebhookSubscriptionOptions, "prisma" | "platform" | "connectionId" | "log">) {
-  const connection = await options.prisma.ringCentralConnection.findUnique({ where: { id: options.connectionId } });
-  if (!connection?.subscriptionId) return;
-  await options.platform.delete(`/restapi/v1.0/subscription/${connection.subscriptionId}`).catch((error: unknown) => {
-    options.log.warn({ err: error }, "could not delete the webhook subscription");
-  });
 }
