@@ -16,7 +16,7 @@ import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integr
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
-import { pgConfigFromUrl } from "./db.ts";
+import { pgConfigFromUrl } from "./database-url.ts";
 
 export interface App {
   db: Database;

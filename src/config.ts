@@ -1,6 +1,7 @@
 // Environment → typed configuration, validated once at start (R9.2). A bad value stops the process
 // with a message that names the variable; secrets are never echoed back.
 import { z } from "zod";
+import { databaseUrlProblem } from "./database-url.ts";
 
 const optionalUrl = (protocols: string[]) =>
   z
@@ -40,7 +41,10 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxBatch: 500, maxConcurren
 const configSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
-  DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
+  DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]).superRefine((value, ctx) => {
+    const problem = value === undefined ? null : databaseUrlProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   DATA_DIR: z.string().min(1).default("./data"),
   /** Statements each PostgreSQL connection keeps prepared; 0 behind a pooler that cannot keep them
    * (PgBouncer in transaction mode before 1.21). */

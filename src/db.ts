@@ -7,8 +7,11 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { pgConfigFromUrl } from "./database-url.ts";
 
 export type { PrismaClient };
+/** Also here for the callers that open databases (tests, benchmarks). */
+export { pgConfigFromUrl };
 
 export interface DatabaseOptions {
   databaseUrl?: string;
@@ -27,19 +30,6 @@ export interface Database {
   migrationAdapter(): SqlMigrationAwareDriverAdapterFactory;
   ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Discrete fields, not a connection string: pg lets a connection string override `database`, which
- * would point the schema engine's shadow database at the main one. */
-export function pgConfigFromUrl(url: string): pg.ClientConfig {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 5432),
-    database: decodeURIComponent(parsed.pathname.slice(1)),
-    user: decodeURIComponent(parsed.username),
-    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
-  };
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
