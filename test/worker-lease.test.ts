@@ -1,5 +1,6 @@
 // R2.4 with several processes: exactly one worker runs a RingCentral connection; when it stops, a
-// standby takes over. Leases are PostgreSQL advisory locks held on their own connections.
+// standby takes over. Leases are PostgreSQL advisory locks held on their own connections. The SMS
+// inactivity sweep (R4.2) runs the same way: in one worker, taken over when it stops.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
@@ -7,6 +8,8 @@ import { simControl, startTestSimulator, startTestWorker, workerFor, type Simula
 import { postgresLeases } from "../src/integrations/ringcentral/lease.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { ingestInboundMessage } from "../src/domain/messages.ts";
+import type { SweepSchedule } from "../src/integrations/ringcentral/worker.ts";
 
 let sim: Simulator;
 let database: TestDatabase;
@@ -46,5 +49,58 @@ describe("one worker per connection", () => {
     expect(await activeWebSocketSubscriptions()).toBe(1);
     await second.close();
     expect(await activeWebSocketSubscriptions()).toBe(0);
+  });
+});
+
+/** A sweep schedule the test ticks by hand: `tick()` resolves once the worker's sweep has run. */
+function manualSchedule() {
+  let sweep: (() => Promise<void>) | null = null;
+  const schedule: SweepSchedule = (run) => {
+    sweep = run;
+    return () => (sweep = null);
+  };
+  return { schedule, tick: () => sweep!() };
+}
+
+describe("the SMS inactivity sweep", () => {
+  it("runs only in the worker holding its lease, and in the standby once that worker stops", async () => {
+    const prisma = api.app.db.prisma;
+    const inbox = await prisma.inbox.findFirstOrThrow();
+    const channel = await prisma.channel.create({
+      data: { type: "SMS", phoneNumber: "+14155559001", inboxId: inbox.id, closeAfterSeconds: 3600 },
+    });
+    const deps = { prisma, pubsub: api.app.pubsub };
+    const staleConversation = async (from: string) => {
+      const createdAt = new Date(Date.now() - 2 * 3600_000);
+      const channelNumber = channel.phoneNumber;
+      const message = { ringCentralId: crypto.randomUUID(), channelNumber, from, text: "Hi", attachments: [], createdAt };
+      return (await ingestInboundMessage(deps, message))!.conversationId;
+    };
+    const statusOf = async (id: string) => (await prisma.conversation.findUniqueOrThrow({ where: { id } })).status;
+    const leases = () => postgresLeases(pgConfigFromUrl(database.url));
+
+    const holderSchedule = manualSchedule();
+    const standbySchedule = manualSchedule();
+    const holder = workerFor(api.app, sim, { leases: leases(), sweepSchedule: holderSchedule.schedule });
+    await holder.reconcile();
+    const standby = workerFor(api.app, sim, { leases: leases(), sweepSchedule: standbySchedule.schedule });
+    await standby.reconcile();
+
+    const first = await staleConversation("+16505550190");
+    await standbySchedule.tick();
+    expect(await statusOf(first)).toBe("OPEN");
+    await holderSchedule.tick();
+    expect(await statusOf(first)).toBe("ARCHIVED");
+
+    const second = await staleConversation("+16505550191");
+    await holder.close();
+    await standbySchedule.tick(); // not yet: the standby takes the sweep over at its next reconcile
+    expect(await statusOf(second)).toBe("OPEN");
+    await standby.reconcile();
+    await standbySchedule.tick();
+    expect(await statusOf(second)).toBe("ARCHIVED");
+    const archivedActivities = { conversationId: { in: [first, second] }, type: "AUTO_ARCHIVED" };
+    expect(await prisma.activity.count({ where: archivedActivities })).toBe(2);
+    await standby.close();
   });
 });

@@ -11,8 +11,9 @@ export interface ConnectionLease {
 }
 
 export interface LeaseProvider {
-  /** The lease, or null when another process holds it. */
-  acquire(connectionId: string): Promise<ConnectionLease | null>;
+  /** The lease of a connection (its id) or of another one-worker job (the worker's SWEEP_LEASE), or
+   * null when another process holds it. */
+  acquire(key: string): Promise<ConnectionLease | null>;
   close(): Promise<void>;
 }
 
@@ -20,22 +21,22 @@ export interface LeaseProvider {
 export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
   const held = new Map<string, pg.Client>();
   return {
-    async acquire(connectionId) {
-      if (held.has(connectionId)) return null;
+    async acquire(key) {
+      if (held.has(key)) return null;
       const client = new pg.Client(config);
       await client.connect();
       const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
         LOCK.workerLease,
-        connectionId,
+        key,
       ]);
       if (!result.rows[0]?.locked) {
         await client.end();
         return null;
       }
-      held.set(connectionId, client);
+      held.set(key, client);
       return {
         release: async () => {
-          held.delete(connectionId);
+          held.delete(key);
           await client.end().catch(() => {});
         },
       };
@@ -50,10 +51,10 @@ export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
 export function inProcessLeases(): LeaseProvider {
   const held = new Set<string>();
   return {
-    async acquire(connectionId) {
-      if (held.has(connectionId)) return null;
-      held.add(connectionId);
-      return { release: async () => void held.delete(connectionId) };
+    async acquire(key) {
+      if (held.has(key)) return null;
+      held.add(key);
+      return { release: async () => void held.delete(key) };
     },
     async close() {
       held.clear();

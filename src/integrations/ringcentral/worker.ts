@@ -47,6 +47,17 @@ export async function loggedInConnectionClient(options: RingCentralClientOptions
 
 export type ConnectionClientFactory = (connectionId: string) => Promise<ConnectionClient>;
 
+/** Runs `sweep` from now on, until the function it returns is called. */
+export type SweepSchedule = (sweep: () => Promise<void>) => () => void;
+
+function everyMs(intervalMs: number): SweepSchedule {
+  return (sweep) => {
+    const timer = setInterval(() => void sweep(), intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  };
+}
+
 export interface WorkerOptions extends Deps {
   log: Logger;
   clients: ConnectionClientFactory;
@@ -55,6 +66,8 @@ export interface WorkerOptions extends Deps {
   reconcileIntervalMs?: number;
   /** How often to archive SMS conversations past their channel's inactivity limit (R4.2). */
   sweepIntervalMs?: number;
+  /** When the inactivity sweep runs (default: every `sweepIntervalMs`; tests run it by hand). */
+  sweepSchedule?: SweepSchedule;
   /** Webhook mode (R9.3): RingCentral delivers to `address` (…/webhooks/ringcentral) instead of a
    * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
    * session to read, syncs messages on the same timer. */
@@ -265,6 +278,9 @@ class ConnectionRunner {
   }
 }
 
+/** The lease key of the SMS inactivity sweep (R4.2), beside the connections' ids. */
+const SWEEP_LEASE = "sms-inactivity-sweep";
+
 /** Consecutive failed reconnection attempts before the connection is started afresh. */
 const MAX_RECOVERY_ERRORS = 5;
 
@@ -293,8 +309,21 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     return new Map(rows.map((r) => [r.id, r.channels.map((c) => c.phoneNumber).join(",")]));
   }
 
+  // The sweep touches every SMS channel: one worker runs it, under its own lease, like a connection.
+  let sweepLease: ConnectionLease | null = null;
+
+  async function takeSweepLease(): Promise<void> {
+    if (sweepLease || closed) return;
+    try {
+      sweepLease = await options.leases.acquire(SWEEP_LEASE);
+    } catch (error) {
+      options.log.error({ err: error }, "could not take the inactivity sweep's lease; will retry");
+    }
+  }
+
   async function reconcileOnce(): Promise<void> {
     if (closed) return;
+    await takeSweepLease();
     const wanted = await wantedConnections();
     for (const [id, runner] of runners) {
       if (wanted.get(id) !== runner.fingerprint) {
@@ -340,10 +369,13 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   });
   const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
   timer.unref();
-  const sweeper = setInterval(() => {
-    archiveInactiveConversations(options, new Date()).catch((error: unknown) => options.log.error({ err: error }, "inactivity sweep failed"));
-  }, options.sweepIntervalMs ?? 60_000);
-  sweeper.unref();
+  const sweepInactiveConversations = async () => {
+    if (!sweepLease) return; // another worker sweeps
+    await archiveInactiveConversations(options, new Date()).catch((error: unknown) =>
+      options.log.error({ err: error }, "inactivity sweep failed"),
+    );
+  };
+  const stopSweeping = (options.sweepSchedule ?? everyMs(options.sweepIntervalMs ?? 60_000))(sweepInactiveConversations);
   void reconcile();
 
   return {
@@ -359,10 +391,12 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       closed = true;
       stopListening();
       clearInterval(timer);
-      clearInterval(sweeper);
+      stopSweeping();
       await reconciling;
       await Promise.all([...runners.values()].map((r) => r.stop()));
       runners.clear();
+      await sweepLease?.release();
+      sweepLease = null;
     },
   };
 }
