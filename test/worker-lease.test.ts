@@ -72,9 +72,8 @@ describe("the SMS inactivity sweep", () => {
     const deps = { prisma, pubsub: api.app.pubsub };
     const staleConversation = async (from: string) => {
       const createdAt = new Date(Date.now() - 2 * 3600_000);
-      const channelNumber = channel.phoneNumber;
-      const message = { ringCentralId: crypto.randomUUID(), channelNumber, from, text: "Hi", attachments: [], createdAt };
-      return (await ingestInboundMessage(deps, message))!.conversationId;
+      const message = { channelNumber: channel.phoneNumber, from, text: "Hi", attachments: [], createdAt };
+      return (await ingestInboundMessage(deps, { ...message, ringCentralId: crypto.randomUUID() }))!.conversationId;
     };
     const statusOf = async (id: string) => (await prisma.conversation.findUniqueOrThrow({ where: { id } })).status;
     const leases = () => postgresLeases(pgConfigFromUrl(database.url));
