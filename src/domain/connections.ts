@@ -4,7 +4,7 @@
 // again and connecting further channels never asks for them again.
 //
 // The domain does not talk to RingCentral itself: it is handed a `RingCentralGateway` (implemented
-// by src/integrations/ringcentral/client.ts) and a `SecretBox` (src/secrets.ts).
+// by src/integrations/ringcentral/gateway.ts) and a `SecretBox` (src/secrets.ts).
 import type { PrismaClient, RingCentralConnection } from "../generated/prisma/client.ts";
 import type { SecretBox } from "../secrets.ts";
 import { ConflictError, InvalidInputError } from "./errors.ts";

@@ -1,5 +1,5 @@
 // Expected RingCentral failures, as domain errors with stable codes. The SDK's errors are mapped to
-// these in src/integrations/ringcentral/client.ts, so nothing above the integration sees an HTTP
+// these in src/integrations/ringcentral/retry-policy.ts, so nothing above the integration sees an HTTP
 // status — and nothing here ever carries a secret, a JWT or a token.
 import { DomainError } from "./errors.ts";
 
