@@ -10,7 +10,7 @@ import type { CallParty, Channel, PrismaClient } from "../generated/prisma/clien
 import type { Viewer } from "./access.ts";
 import { visibleCalls, visibleChannels } from "./access.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps } from "./events.ts";
+import { inTransaction, type Deps } from "./event-log.ts";
 import { regionOf, requireE164 } from "./phone-numbers.ts";
 import { RingCentralAuthError, RingCentralLoginRequiredError } from "./ringcentral-errors.ts";
 

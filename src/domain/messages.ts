@@ -2,12 +2,25 @@
 // timer, sending and replying through an `SmsSender` port (the domain never sees the SDK), and the
 // outbound delivery status, which only moves forward whatever order RingCentral reports it in
 // (R3.14). Every change writes its events in the same transaction (events.ts).
-import type { Channel, Contact, MessageStatus, Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type {
+  Channel,
+  Contact,
+  MessageDirection,
+  MessageStatus,
+  Prisma,
+  PrismaClient,
+} from "../generated/prisma/client.ts";
 import { visibleChannels, type Viewer } from "./access.ts";
 import { findOrCreateContactByNumber } from "./contacts.ts";
-import { inboxIdsOf, openConversation, recordActivity, requireVisibleConversation } from "./conversations.ts";
+import {
+  inboxIdsOf,
+  openConversation,
+  recordActivity,
+  requireVisibleConversation,
+  type ActivityData,
+} from "./conversations.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { findMessageTemplate, renderTemplate } from "./message-templates.ts";
 import { regionOf, requireE164, toE164 } from "./phone-numbers.ts";
 import { lockRingCentralMessage } from "./locks.ts";
@@ -102,7 +115,12 @@ async function touchAt(tx: Transaction, conversationId: string, at: Date) {
   await tx.conversationInbox.updateMany({ where: { conversationId, lastActivityAt: { lt: at } }, data: { lastActivityAt: at } });
 }
 
-async function reopen(tx: Transaction, log: EventLog, conversation: ConversationWithInboxes, data: Record<string, unknown>) {
+async function reopen(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  data: ActivityData<"REOPENED">,
+) {
   await tx.conversation.update({ where: { id: conversation.id }, data: { status: "OPEN", archivedAt: null } });
   await recordActivity(tx, log, conversation, "REOPENED", null, data);
 }
@@ -113,7 +131,11 @@ async function autoArchive(tx: Transaction, log: EventLog, conversation: Convers
   await recordActivity(tx, log, conversation, "AUTO_ARCHIVED", null, { closeAfterSeconds });
 }
 
-function messageEvent(type: string, conversation: ConversationWithInboxes, message: { id: string; direction: string; status: string }) {
+function messageEvent<K extends "MESSAGE_ADDED" | "MESSAGE_STATUS_CHANGED" | "MESSAGE_FAILED">(
+  type: K,
+  conversation: ConversationWithInboxes,
+  message: { id: string; direction: MessageDirection; status: MessageStatus },
+) {
   return {
     type,
     conversationId: conversation.id,
@@ -325,7 +347,7 @@ async function recordFailure(
   tx: Transaction,
   log: EventLog,
   conversation: ConversationWithInboxes,
-  message: { id: string; direction: string; status: string },
+  message: { id: string; direction: MessageDirection; status: MessageStatus },
   at: Date,
 ) {
   if (conversation.status === "ARCHIVED") await reopen(tx, log, conversation, { reason: "MESSAGE_FAILED", messageId: message.id });

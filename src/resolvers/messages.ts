@@ -23,7 +23,7 @@ import {
   deleteMessageTemplate,
   updateMessageTemplate,
 } from "../domain/message-templates.ts";
-import { inboxEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
+import { inboxEventsOf, EVENT_IS_RESULT } from "./event-streams.ts";
 
 type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> };
 
@@ -162,7 +162,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
+    subscribe: (_root, args, ctx) => inboxEventsOf(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
     resolve: (event) => event,
     extensions: EVENT_IS_RESULT,
   }),

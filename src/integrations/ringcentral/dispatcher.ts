@@ -12,7 +12,7 @@
 // another call's hang-up); a burst holding a call that an earlier burst in flight holds waits for
 // it, so one call's notifications always apply in arrival order.
 import type { Logger } from "../../logger.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import { ingestTelephonyNotificationsEach, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 
