@@ -7,7 +7,7 @@ import { CallIngestStore, LiveLegsNotLoaded, type CallState, type ChannelRow, ty
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { callSessionLocksQuery } from "./locks.ts";
+import { callSessionLocksQuery } from "../store/locks.ts";
 
 export interface ExtensionInfo {
   id: string;

@@ -23,7 +23,7 @@ import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { findMessageTemplate, renderTemplate } from "./message-templates.ts";
 import { regionOf, requireE164, toE164 } from "./phone-numbers.ts";
-import { lockRingCentralMessage } from "./locks.ts";
+import { lockRingCentralMessage, lockSmsThread } from "../store/locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The sending port and RingCentral's limits
@@ -99,14 +99,6 @@ async function retryingUniqueViolations<T>(work: () => Promise<T>, attempts = 3)
       if (!isUniqueViolation(error) || attempt >= attempts) throw error;
     }
   }
-}
-
-/**
- * Serialises writers for one (channel, customer) until commit, so two messages arriving at once
- * cannot each open a conversation for the same customer.
- */
-async function lockThread(tx: Transaction, channelId: string, customer: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`sms-thread:${channelId}:${customer}`}, 0))`;
 }
 
 /** Moves lastActivityAt forward to `at` — never back, so a late (caught-up) message does not hide newer activity. */
@@ -236,7 +228,7 @@ export async function ingestInboundMessage(deps: Deps, input: InboundMessageInpu
       const channel = await connectedSmsChannel(tx, channelNumber);
       if (!channel) return null;
       const customer = customerNumber(input.from, channel.phoneNumber);
-      await lockThread(tx, channel.id, customer.number);
+      await lockSmsThread(tx, channel.id, customer.number);
       const existing = await tx.message.findUnique({ where: { ringCentralId: input.ringCentralId } });
       if (existing) return { messageId: existing.id, conversationId: existing.conversationId, created: false };
       // R5.2: an unknown sender becomes a contact with only the number; RingCentral's caller name is never used.
@@ -547,7 +539,7 @@ async function recordOutbound(
 ): Promise<SentMessageResult> {
   return retryingUniqueViolations(() =>
     inTransaction(deps, async (tx, log) => {
-      await lockThread(tx, target.channel.id, target.to);
+      await lockSmsThread(tx, target.channel.id, target.to);
       await lockRingCentralMessage(tx, sent.ringCentralId);
       const existing = await tx.message.findUnique({ where: { ringCentralId: sent.ringCentralId }, include: { attachments: true } });
       if (existing) {

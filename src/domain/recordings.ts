@@ -11,7 +11,7 @@ import { inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import type { EventPayloads } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { lockCallSession, lockRecording } from "./locks.ts";
+import { lockCallSession, lockRecording } from "../store/locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The join rule (pure)

@@ -1,7 +1,7 @@
 // The event log's table: appending a transaction's events, reading them back in sequence order.
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import type { EventRecord, EventType, NewEvent } from "../domain/events.ts";
-import { LOCK } from "../domain/locks.ts";
+import { LOCK } from "./locks.ts";
 
 interface EventRow {
   sequence: bigint;
