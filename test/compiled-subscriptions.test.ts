@@ -8,7 +8,7 @@ import { buildContext } from "../src/context.ts";
 import { createLogger } from "../src/logger.ts";
 import { inTransaction } from "../src/domain/event-log.ts";
 import type { NewEvent } from "../src/domain/events.ts";
-import { latestSequence } from "../src/store/event-log.ts";
+import { checkEventsBeforeWrite, latestSequence } from "../src/store/event-log.ts";
 import { schema } from "../src/schema/index.ts";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
@@ -140,9 +140,12 @@ describe("compiled subscription execution", () => {
       [{ userId: crypto.randomUUID(), status: "AVAILABLE", previousStatus: "OFFLINE" }, "user"],
     ];
     for (const [payload, field] of cases) {
-      // A malformed log row, which the catalogue's types would refuse: written past them on purpose.
+      // A malformed log row, which the catalogue would refuse: written past its types and its check on purpose.
       const malformed = { type: "AGENT_STATUS_CHANGED", payload } as unknown as NewEvent;
-      const { results } = await deliver(both, DOCUMENTS.agentStatusChanged, inboxOf(), malformed);
+      const check = checkEventsBeforeWrite(null);
+      const { results } = await deliver(both, DOCUMENTS.agentStatusChanged, inboxOf(), malformed).finally(() =>
+        checkEventsBeforeWrite(check),
+      );
       expect(results[0]).toEqual(results[1]);
       expect(results[0]!.errors?.map((e) => e.path)).toEqual([["agentStatusChanged", field]]);
     }

@@ -2,7 +2,10 @@
 // means. It is a contract — subscriptions, rules and analytics consume these events, and the README's
 // "Events" section lists them — so a type is only ever added, and a payload field only ever added.
 // `EventLog.append` accepts members of `NewEvent` only; readers narrow on `type` and need no casts.
-import type {
+// Payloads are zod schemas so the types are derived from them and the tests can check every event
+// the suite writes; nothing parses them at run time (publishing is a hot path).
+import { z } from "zod";
+import {
   AgentStatus,
   CallDirection,
   CallStatus,
@@ -10,85 +13,133 @@ import type {
   MessageStatus,
   RecordingKind,
   RecordingState,
-} from "../generated/prisma/client.ts";
+} from "../generated/prisma/enums.ts";
 
+const id = z.string();
 /** Who did it: a user's id, or null when Switchboard did it by itself (RingCentral, a timer). */
-type Actor = { actorId: string | null };
-/** The timeline entry (Activity row) written with the event. */
-type Activity = Actor & { activityId: string };
+const actor = { actorId: id.nullable() };
+/** The timeline entry (Activity row) written with the event, and who did it. */
+const activity = { activityId: id, ...actor };
 
-interface CallFacts {
-  callId: string;
-  telephonySessionId: string;
-  status: CallStatus;
-  direction: CallDirection;
-  talkSeconds: number | null;
-}
+const callFacts = z.object({
+  callId: id,
+  telephonySessionId: z.string(),
+  status: z.enum(CallStatus),
+  direction: z.enum(CallDirection),
+  talkSeconds: z.number().int().nullable(),
+});
 
-interface RecordingFacts {
-  recordingId: string;
-  callId: string | null;
-  kind: RecordingKind;
-  state: RecordingState;
+const recordingFacts = {
+  recordingId: id,
+  callId: id.nullable(),
+  kind: z.enum(RecordingKind),
+  state: z.enum(RecordingState),
   /** Voicemail only: whether a transcription is stored. */
-  transcribed?: boolean;
-}
-
-interface MessageFacts {
-  messageId: string;
-  direction: MessageDirection;
-  status: MessageStatus;
-}
-
-/** Event type → payload. Ids in payloads are database ids. */
-export interface EventPayloads {
-  CONVERSATION_CREATED: { channelId: string | null; contactId: string | null };
-  CONVERSATION_INBOX_ADDED: { inboxId: string; callId: string };
-  CONVERSATION_ASSIGNED: Activity & { assigneeId: string; callId?: string };
-  CONVERSATION_UNASSIGNED: Activity & { previousAssigneeId: string | null };
-  CONVERSATION_ARCHIVED: Activity;
-  CONVERSATION_AUTO_ARCHIVED: Activity & { closeAfterSeconds: number };
-  CONVERSATION_REOPENED: Activity & { reason?: "NEW_MESSAGE" | "MESSAGE_FAILED"; messageId?: string };
-  CONVERSATION_TAGGED: Activity & { tagId: string; tagName: string };
-  CONVERSATION_UNTAGGED: Activity & { tagId: string };
-  CONVERSATION_CALL_ENDED: CallFacts;
-  COMMENT_ADDED: { commentId: string; authorId: string; mentionedUserIds: string[] };
-  CALL_UPDATED: CallFacts;
-  INCOMING_CALL: { callId: string; extensionId: string; fromNumber: string | null; inboxIds: string[] };
-  AGENT_STATUS_CHANGED: { userId: string; status: AgentStatus; previousStatus: AgentStatus; automatic?: true };
-  RECORDING_ADDED: RecordingFacts;
-  RECORDING_UPDATED: RecordingFacts & { changed?: string[] };
-  MESSAGE_ADDED: MessageFacts;
-  MESSAGE_STATUS_CHANGED: MessageFacts;
-  MESSAGE_FAILED: MessageFacts;
-  RINGCENTRAL_LOGIN_EXPIRED: { userId: string; state: "EXPIRED" };
-}
-
-export type EventType = keyof EventPayloads;
-
-/** What each event means; the GraphQL `EventType` enum and the README's table are made from this. */
-export const EVENT_CATALOGUE: { readonly [K in EventType]: string } = {
-  CONVERSATION_CREATED: "A conversation was opened (a first call or text from a customer, or by hand).",
-  CONVERSATION_INBOX_ADDED: "A call was transferred to another connected number: the conversation joined that inbox too.",
-  CONVERSATION_ASSIGNED: "The conversation was assigned: by a teammate, or to whoever answered its call.",
-  CONVERSATION_UNASSIGNED: "The conversation's assignee was removed.",
-  CONVERSATION_ARCHIVED: "A teammate archived the conversation.",
-  CONVERSATION_AUTO_ARCHIVED: "An SMS conversation was archived after its channel's inactivity period.",
-  CONVERSATION_REOPENED: "An archived conversation was reopened: by a teammate, or by a new message or a failed delivery.",
-  CONVERSATION_TAGGED: "A tag was added to the conversation.",
-  CONVERSATION_UNTAGGED: "A tag was removed from the conversation.",
-  CONVERSATION_CALL_ENDED: "A call of the conversation ended (once per call; its outcome is in `status`).",
-  COMMENT_ADDED: "A teammate commented; users @mentioned in it receive the event too.",
-  CALL_UPDATED: "A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome.",
-  INCOMING_CALL: "RingCentral is ringing an agent (sent to that agent only).",
-  AGENT_STATUS_CHANGED: "An agent's availability changed, by hand or automatically during a call.",
-  RECORDING_ADDED: "A call recording or a voicemail was stored.",
-  RECORDING_UPDATED: "A recording became available or unavailable, or a voicemail's transcription arrived.",
-  MESSAGE_ADDED: "A text or MMS arrived from a customer or was sent by a teammate.",
-  MESSAGE_STATUS_CHANGED: "An outbound message's delivery status changed (QUEUED → SENT → DELIVERED).",
-  MESSAGE_FAILED: "An outbound message could not be delivered.",
-  RINGCENTRAL_LOGIN_EXPIRED: "An agent's own RingCentral login expired (sent to that agent only).",
+  transcribed: z.boolean().optional(),
 };
+
+const messageFacts = z.object({
+  messageId: id,
+  direction: z.enum(MessageDirection),
+  status: z.enum(MessageStatus),
+});
+
+/**
+ * Every event type: what it means and its payload (ids are database ids). The GraphQL `EventType`
+ * enum and the README's "Events" table are checked against this list.
+ */
+export const EVENT_CATALOGUE = {
+  CONVERSATION_CREATED: {
+    description: "A conversation was opened (a first call or text from a customer, or by hand).",
+    payload: z.object({ channelId: id.nullable(), contactId: id.nullable() }),
+  },
+  CONVERSATION_INBOX_ADDED: {
+    description: "A call was transferred to another connected number: the conversation joined that inbox too.",
+    payload: z.object({ inboxId: id, callId: id }),
+  },
+  CONVERSATION_ASSIGNED: {
+    description: "The conversation was assigned: by a teammate, or to whoever answered its call.",
+    payload: z.object({ ...activity, assigneeId: id, callId: id.optional() }),
+  },
+  CONVERSATION_UNASSIGNED: {
+    description: "The conversation's assignee was removed.",
+    payload: z.object({ ...activity, previousAssigneeId: id.nullable() }),
+  },
+  CONVERSATION_ARCHIVED: {
+    description: "A teammate archived the conversation.",
+    payload: z.object(activity),
+  },
+  CONVERSATION_AUTO_ARCHIVED: {
+    description: "An SMS conversation was archived after its channel's inactivity period.",
+    payload: z.object({ ...activity, closeAfterSeconds: z.number().int() }),
+  },
+  CONVERSATION_REOPENED: {
+    description: "An archived conversation was reopened: by a teammate, or by a new message or a failed delivery.",
+    payload: z.object({ ...activity, reason: z.enum(["NEW_MESSAGE", "MESSAGE_FAILED"]).optional(), messageId: id.optional() }),
+  },
+  CONVERSATION_TAGGED: {
+    description: "A tag was added to the conversation.",
+    payload: z.object({ ...activity, tagId: id, tagName: z.string() }),
+  },
+  CONVERSATION_UNTAGGED: {
+    description: "A tag was removed from the conversation.",
+    payload: z.object({ ...activity, tagId: id }),
+  },
+  CONVERSATION_CALL_ENDED: {
+    description: "A call of the conversation ended (once per call; its outcome is in `status`).",
+    payload: callFacts,
+  },
+  COMMENT_ADDED: {
+    description: "A teammate commented; users @mentioned in it receive the event too.",
+    payload: z.object({ commentId: id, authorId: id, mentionedUserIds: z.array(id) }),
+  },
+  CALL_UPDATED: {
+    description: "A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome.",
+    payload: callFacts,
+  },
+  INCOMING_CALL: {
+    description: "RingCentral is ringing an agent (sent to that agent only).",
+    payload: z.object({ callId: id, extensionId: z.string(), fromNumber: z.string().nullable(), inboxIds: z.array(id) }),
+  },
+  AGENT_STATUS_CHANGED: {
+    description: "An agent's availability changed, by hand or automatically during a call.",
+    payload: z.object({
+      userId: id,
+      status: z.enum(AgentStatus),
+      previousStatus: z.enum(AgentStatus),
+      automatic: z.literal(true).optional(),
+    }),
+  },
+  RECORDING_ADDED: {
+    description: "A call recording or a voicemail was stored.",
+    payload: z.object(recordingFacts),
+  },
+  RECORDING_UPDATED: {
+    description: "A recording became available or unavailable, or a voicemail's transcription arrived.",
+    payload: z.object({ ...recordingFacts, changed: z.array(z.string()).optional() }),
+  },
+  MESSAGE_ADDED: {
+    description: "A text or MMS arrived from a customer or was sent by a teammate.",
+    payload: messageFacts,
+  },
+  MESSAGE_STATUS_CHANGED: {
+    description: "An outbound message's delivery status changed (QUEUED → SENT → DELIVERED).",
+    payload: messageFacts,
+  },
+  MESSAGE_FAILED: {
+    description: "An outbound message could not be delivered.",
+    payload: messageFacts,
+  },
+  RINGCENTRAL_LOGIN_EXPIRED: {
+    description: "An agent's own RingCentral login expired (sent to that agent only).",
+    payload: z.object({ userId: id, state: z.literal("EXPIRED") }),
+  },
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+
+/** Event type → payload. */
+export type EventPayloads = { [K in EventType]: z.infer<(typeof EVENT_CATALOGUE)[K]["payload"]> };
 
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
 

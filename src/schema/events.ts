@@ -9,7 +9,7 @@ import { ConversationRef } from "./conversations.ts";
 
 export const EventTypeEnum = builder.enumType("EventType", {
   description: "What an event of the event log says happened. New values may be added; a client ignores those it does not know.",
-  values: Object.fromEntries(Object.entries(EVENT_CATALOGUE).map(([type, description]) => [type, { description }])) as {
+  values: Object.fromEntries(Object.entries(EVENT_CATALOGUE).map(([type, { description }]) => [type, { description }])) as {
     [K in EventType]: { description: string };
   },
 });

@@ -26,12 +26,23 @@ function toEventRecord(row: EventRow): EventRecord {
   } as EventRecord;
 }
 
+/** Called with every event before it is written; the test suite checks each against the catalogue. */
+let checkBeforeWrite: ((event: NewEvent) => void) | null = null;
+
+/** Sets the check (null: none) and returns the one it replaces. */
+export function checkEventsBeforeWrite(check: ((event: NewEvent) => void) | null): ((event: NewEvent) => void) | null {
+  const previous = checkBeforeWrite;
+  checkBeforeWrite = check;
+  return previous;
+}
+
 /**
  * Writes the events under the event-log lock, in one statement: the lock is taken before the rows
  * (and their sequence numbers) are made, and held until commit — so sequence order is commit order.
  */
 export async function writeEvents(tx: Prisma.TransactionClient, events: NewEvent[]): Promise<EventRecord[]> {
   if (events.length === 0) return [];
+  if (checkBeforeWrite) events.forEach(checkBeforeWrite);
   const documents = events.map((event) => ({
     type: event.type,
     conversationId: event.conversationId ?? null,
