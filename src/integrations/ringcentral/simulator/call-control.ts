@@ -444,7 +444,7 @@ export const callControlModule: RouteModule = {
     { method: "GET", path: "/__sim/calls/settings", handler: getCallSettings },
     { method: "PUT", path: "/__sim/calls/settings", handler: putCallSettings },
   ],
-  reset() {
-    callControlState.resetAll();
+  reset(ctx) {
+    callControlState.reset(ctx);
   },
 };

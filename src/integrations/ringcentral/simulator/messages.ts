@@ -727,7 +727,7 @@ export const messagesModule: RouteModule = {
     { method: "GET", path: "/__sim/sms/settings", handler: getDeliverySettings },
     { method: "PUT", path: "/__sim/sms/settings", handler: putDeliverySettings },
   ],
-  reset() {
-    messagesState.resetAll();
+  reset(ctx) {
+    messagesState.reset(ctx);
   },
 };

@@ -963,7 +963,7 @@ export const scenariosModule: RouteModule = {
     { method: "POST", path: "/__sim/scenarios/:id/run", handler: postRun },
     { method: "POST", path: "/__sim/calls/:telephonySessionId/hangup", handler: postHangup },
   ],
-  reset() {
-    scenarioState.resetAll();
+  reset(ctx) {
+    scenarioState.reset(ctx);
   },
 };

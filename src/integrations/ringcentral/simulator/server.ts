@@ -161,7 +161,7 @@ export class SimulatorPlatform {
     this.requestLog.clear();
     this.presence.reset();
     if (options.tokens) this.tokens.reset();
-    for (const module of this.modules) module.reset?.();
+    for (const module of this.modules) module.reset?.(this.ctx);
     this.accounts.clear();
     this.seed();
   }
