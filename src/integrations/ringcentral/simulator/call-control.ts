@@ -5,7 +5,8 @@
 import { apiError, notFound, type RouteHandler, type RouteModule, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
 import { leaveVoicemail } from "./messages.ts";
 import { findRecording, startRecording } from "./recordings.ts";
-import { createScenario, runNextStep, runRemainingStepsLater, transferCall, type Scenario, type TransferTarget } from "./scenarios.ts";
+import { createScenario, runNextStep, runRemainingStepsLater, type Scenario } from "./scenarios/engine.ts";
+import { transferCall, type TransferTarget } from "./scenarios/transfer-scripts.ts";
 import { invalidValue, jsonObject, simulatorScoped } from "./scoped-state.ts";
 import {
   accountFor,

@@ -14,7 +14,7 @@ import { callControlModule } from "./call-control.ts";
 import { callLogModule } from "./call-log.ts";
 import { messagesModule } from "./messages.ts";
 import { recordingsModule } from "./recordings.ts";
-import { scenariosModule } from "./scenarios.ts";
+import { scenariosModule } from "./scenarios/routes.ts";
 import { telephonyModule } from "./telephony.ts";
 
 export const featureModules: RouteModule[] = [
