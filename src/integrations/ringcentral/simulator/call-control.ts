@@ -3,7 +3,7 @@
 // every request is recorded for tests (GET /__sim/call-control-requests).
 
 import { apiError, notFound, type RouteHandler, type RouteModule, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
-import { leaveVoicemail } from "./messages.ts";
+import { leaveVoicemail } from "./messages/inbound.ts";
 import { findRecording, startRecording } from "./recordings.ts";
 import { createScenario, runNextStep, runRemainingStepsLater, type Scenario } from "./scenarios/engine.ts";
 import { transferCall, type TransferTarget } from "./scenarios/transfer-scripts.ts";

@@ -12,7 +12,7 @@
 import type { RouteModule } from "./core.ts";
 import { callControlModule } from "./call-control.ts";
 import { callLogModule } from "./call-log.ts";
-import { messagesModule } from "./messages.ts";
+import { messagesModule } from "./messages/routes.ts";
 import { recordingsModule } from "./recordings.ts";
 import { scenariosModule } from "./scenarios/routes.ts";
 import { telephonyModule } from "./telephony.ts";

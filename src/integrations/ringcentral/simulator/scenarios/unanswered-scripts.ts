@@ -1,6 +1,6 @@
 // Inbound calls nobody answers: missed, abandoned by the caller, or sent to voicemail.
 
-import { leaveVoicemail } from "../messages.ts";
+import { leaveVoicemail } from "../messages/inbound.ts";
 import { directInboundSteps } from "./common-steps.ts";
 import { agentFor, namedCaller, numberRoutedTo } from "./endpoints.ts";
 import { disconnect, move } from "./party-moves.ts";
