@@ -15,5 +15,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/event-contract.ts"],
   },
 });

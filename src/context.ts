@@ -3,7 +3,7 @@ import type { Logger } from "./logger.ts";
 import type { PrismaClient } from "./db.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Viewer } from "./domain/access.ts";
-import type { Deps } from "./domain/events.ts";
+import type { Deps } from "./domain/event-log.ts";
 import type { SmsSender } from "./domain/messages.ts";
 import type { AgentCallControlFactory } from "./domain/call-control.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";

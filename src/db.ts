@@ -44,10 +44,10 @@ function withQueryLog(client: PrismaClient, onQuery?: (sql: string) => void): Pr
 /**
  * Names for the statements sent to PostgreSQL, so that each connection parses and plans a statement
  * that keeps coming back once instead of at every execution: for the nested statements Prisma's
- * relation joins produce, planning costs about as much as running (an inbox page: 2.5 ms planned
- * afresh, 0.7 ms prepared). A statement gets a name the second time its text is sent (one-off texts,
+ * relation joins produce, planning costs about as much as running (the inbox page's figures are in
+ * BENCHMARKS.md). A statement gets a name the second time its text is sent (one-off texts,
  * such as IN lists of a rare length, stay unnamed), and at most `limit` texts get one: each costs
- * memory in every connection that ran it (the inbox page ~1 MB; most statements far less).
+ * memory in every connection that ran it (the inbox page's most; most statements far less).
  */
 export class PreparedStatementNames {
   private readonly names = new Map<string, string>();

@@ -1,20 +1,10 @@
 // Live events between API instances (R8.3): a typed topic map over an EventTarget that is Redis
 // (@graphql-yoga/redis-event-target) when REDIS_URL is set, in memory otherwise. Redis pub/sub is
-// at-most-once; subscribers that must not miss anything replay the event log (domain/events.ts).
+// at-most-once; subscribers that must not miss anything replay the event log (domain/event-log.ts).
 import { Redis } from "ioredis";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import type { EventRecord } from "./domain/events.ts";
 import type { Logger } from "./logger.ts";
-
-/** A row of the event log as it travels on the wire (sequence as a string: JSON has no bigint). */
-export interface EventRecord {
-  sequence: string;
-  type: string;
-  conversationId: string | null;
-  inboxIds: string[];
-  userIds: string[];
-  payload: Record<string, unknown>;
-  createdAt: string;
-}
 
 /** Topic name → payload. The id completes the channel name: `inbox:<inboxId>`, `user:<userId>`. */
 export interface TopicMap {

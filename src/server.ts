@@ -99,10 +99,10 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
     trackStreams(streams) as Plugin,
     // Subscriptions run their selection once per event per subscriber: each event is executed by
     // the operation's selection compiled with graphql-jit once its document has run 10 events
-    // (src/compiled-execution.ts): ~2.3× less CPU per delivered message than graphql-js
-    // (bench/fan-out.ts, 1,000 subscribers: ~215 → 82–93 µs), which itself cost ~10 µs less than
-    // @graphql-tools/executor's per-event path. Queries and mutations keep yoga's executor:
-    // compiled, the inbox page was not measurably faster.
+    // (src/compiled-execution.ts): far less CPU per delivered message than graphql-js, which itself
+    // cost less than @graphql-tools/executor's per-event path (bench/fan-out.ts; figures in
+    // BENCHMARKS.md). Queries and mutations keep yoga's executor: compiled, the inbox page was not
+    // measurably faster.
     { onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribeCompiled as never) },
     usePrometheus({
       endpoint: "/metrics",

@@ -6,7 +6,8 @@ import { schema } from "../src/schema/index.ts";
 import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
-import { inTransaction } from "../src/domain/events.ts";
+import { inTransaction } from "../src/domain/event-log.ts";
+import type { NewEvent } from "../src/domain/events.ts";
 import { ingestInboundMessage } from "../src/domain/messages.ts";
 
 type User = Awaited<ReturnType<TestApi["createUser"]>>;
@@ -471,7 +472,7 @@ describe("access control probed by an agent outside the inbox", () => {
   });
 
   /** Writes an event as the worker would (there is no RingCentral in this file). */
-  async function logEvent(event: { type: string; inboxIds?: string[]; userIds?: string[]; conversationId?: string; payload?: Record<string, unknown> }) {
+  async function logEvent(event: NewEvent) {
     await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) => log.append(event));
   }
 
@@ -484,7 +485,18 @@ describe("access control probed by an agent outside the inbox", () => {
 
       const inside = subscribe(api.wsClient(insider.token), subscriptionProbes[field], { id: ids().inbox });
       if (field === "callUpdated") {
-        await logEvent({ type: "CALL_UPDATED", inboxIds: [secretInbox.id], conversationId: secret.conversation.id, payload: { callId: secret.call.id } });
+        await logEvent({
+          type: "CALL_UPDATED",
+          inboxIds: [secretInbox.id],
+          conversationId: secret.conversation.id,
+          payload: {
+            callId: secret.call.id,
+            telephonySessionId: "s-1",
+            status: "RINGING",
+            direction: "INBOUND",
+            talkSeconds: null,
+          },
+        });
       } else {
         await api.request(`mutation { setStatus(status: AWAY) { __typename } }`, undefined, insider.token);
       }
@@ -494,17 +506,24 @@ describe("access control probed by an agent outside the inbox", () => {
     });
   }
 
-  for (const [field, type] of [
-    ["incomingCall", "INCOMING_CALL"],
-    ["ringCentralLoginChanged", "RINGCENTRAL_LOGIN_EXPIRED"],
-  ] as const) {
+  // One event of each type addressed to a user: `forUser(callId)` is the insider's, then the outsider's own.
+  const addressed = {
+    incomingCall: (callId: string): NewEvent => ({
+      type: "INCOMING_CALL",
+      payload: { callId, extensionId: "101", fromNumber: "+16505550100", inboxIds: [] },
+    }),
+    ringCentralLoginChanged: (): NewEvent => ({
+      type: "RINGCENTRAL_LOGIN_EXPIRED",
+      payload: { userId: insider.id, state: "EXPIRED" },
+    }),
+  };
+  for (const field of ["incomingCall", "ringCentralLoginChanged"] as const) {
     it(`${field}: an outsider never receives events addressed to someone else`, async () => {
-      const payload = { callId: secret.call.id, fromNumber: "+16505550100", state: "EXPIRED" };
-      await logEvent({ type, userIds: [insider.id], conversationId: secret.conversation.id, payload });
+      await logEvent({ ...addressed[field](secret.call.id), userIds: [insider.id], conversationId: secret.conversation.id });
       const inside = subscribe(api.wsClient(insider.token), subscriptionProbes[field]);
       await inside.until(1);
       // The outsider's own event is the only thing their replay may hold.
-      await logEvent({ type, userIds: [outsider.id], payload: { ...payload, callId: crypto.randomUUID() } });
+      await logEvent({ ...addressed[field](crypto.randomUUID()), userIds: [outsider.id] });
       const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes[field]);
       await outside.until(1);
       expect(outside.received).toHaveLength(1);

@@ -2,10 +2,19 @@
 // closed), even while it waits for the next live event — otherwise an idle subscriber's listener,
 // operation and context stay alive until an event happens to arrive (found by bench/memory.ts).
 import { describe, expect, it } from "vitest";
-import { createPubSub, type EventRecord, type PubSub } from "../src/pubsub.ts";
-import { resumableEvents } from "../src/domain/events.ts";
+import type { EventRecord } from "../src/domain/events.ts";
+import { createPubSub, type PubSub } from "../src/pubsub.ts";
+import { resumableEvents } from "../src/domain/event-log.ts";
 
-const event = (sequence: string): EventRecord => ({ sequence, type: "T", conversationId: null, inboxIds: [], userIds: [], payload: {}, createdAt: "" });
+const event = (sequence: string): EventRecord => ({
+  sequence,
+  type: "RINGCENTRAL_LOGIN_EXPIRED",
+  conversationId: null,
+  inboxIds: [],
+  userIds: [],
+  payload: { userId: "u-1", state: "EXPIRED" },
+  createdAt: "",
+});
 
 /** An in-memory pub/sub that says when a stream's live subscription is active. */
 function watchedPubSub(): { pubsub: PubSub; subscribed: Promise<void> } {

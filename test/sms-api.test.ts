@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
 import type { Simulator } from "../src/integrations/ringcentral/simulator/index.ts";
-import type { Deps } from "../src/domain/events.ts";
+import type { Deps } from "../src/domain/event-log.ts";
 import { applyMessageStatus, ingestInboundMessage } from "../src/domain/messages.ts";
 import { deliveryStatusOf } from "../src/integrations/ringcentral/sms.ts";
 import { globalId, subscribe } from "./support/api.ts";

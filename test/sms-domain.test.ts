@@ -3,7 +3,7 @@
 // status (R4.4, R3.14) — including property tests over permutations and duplications.
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Deps } from "../src/domain/events.ts";
+import type { Deps } from "../src/domain/event-log.ts";
 import {
   applyMessageStatus,
   archiveInactiveConversations,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { seedConversation, seedInbox } from "./support/seed.ts";
-import { latestSequence } from "../src/domain/events.ts";
+import { latestSequence } from "../src/store/event-log.ts";
 import {
   AddCommentDocument,
   ArchiveConversationDocument,

@@ -10,9 +10,12 @@ import type { CallParty, Channel, PrismaClient } from "../generated/prisma/clien
 import type { Viewer } from "./access.ts";
 import { visibleCalls, visibleChannels } from "./access.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps } from "./events.ts";
+import { inTransaction, type Deps } from "./event-log.ts";
+import type { EventType } from "./events.ts";
 import { regionOf, requireE164 } from "./phone-numbers.ts";
 import { RingCentralAuthError, RingCentralLoginRequiredError } from "./ringcentral-errors.ts";
+import { lockAgentLogin } from "../store/locks.ts";
+import { userWasSentSince } from "../store/event-log.ts";
 
 /** A party of a RingCentral telephony session. */
 export interface PartyRef {
@@ -61,7 +64,7 @@ const RINGING = new Set(["Setup", "Proceeding"]);
 const CONNECTED = new Set(["Answered", "Hold"]);
 
 /** The event told to the agent when their RingCentral login is found expired (R2.5). */
-export const LOGIN_EXPIRED_EVENT = "RINGCENTRAL_LOGIN_EXPIRED";
+export const LOGIN_EXPIRED_EVENT = "RINGCENTRAL_LOGIN_EXPIRED" satisfies EventType;
 
 async function requireVisibleCall(prisma: PrismaClient, viewer: Viewer, callId: string) {
   const call = await prisma.call.findFirst({ where: { AND: [{ id: callId }, visibleCalls(viewer)] }, include: { parties: true } });
@@ -145,20 +148,17 @@ export async function withAgentSession<T>(deps: CallControlDeps, userId: string,
   }
 }
 
-const LOGIN_EVENT_LOCK = 7_310_010;
-
 /**
  * Marks the agent's session EXPIRED (if it is not already) and publishes RINGCENTRAL_LOGIN_EXPIRED
  * to them — once per session: not again when an expiry after `connectedSince` was announced.
  */
 export async function announceExpiredLogin(deps: Deps, userId: string, connectedSince: Date): Promise<boolean> {
   return inTransaction(deps, async (tx, log) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOGIN_EVENT_LOCK}, hashtext(${userId}))`;
+    await lockAgentLogin(tx, userId);
     const session = await tx.agentRingCentralSession.findUnique({ where: { userId } });
     if (!session) return false; // disconnected meanwhile
     if (session.state !== "EXPIRED") await tx.agentRingCentralSession.update({ where: { userId }, data: { state: "EXPIRED" } });
-    const told = await tx.event.count({ where: { type: LOGIN_EXPIRED_EVENT, userIds: { has: userId }, createdAt: { gte: connectedSince } } });
-    if (told > 0) return false;
+    if (await userWasSentSince(tx, LOGIN_EXPIRED_EVENT, userId, connectedSince)) return false;
     log.append({ type: LOGIN_EXPIRED_EVENT, userIds: [userId], payload: { userId, state: "EXPIRED" } });
     return true;
   });

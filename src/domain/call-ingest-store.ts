@@ -6,11 +6,11 @@
 // notifications costs about as many statements as one notification did.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { Transaction } from "./events.ts";
+import type { Transaction } from "./event-log.ts";
 import { legStaysOn, type CallStatus, type Direction } from "./call-state.ts";
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./calls.ts";
 import { deleteRows, insertRows, updateRows, writeAll, type Column } from "./bulk-writes.ts";
-import { lockCallSessions, tryLockCallSessions } from "./locks.ts";
+import { lockCallSessions, tryLockCallSessions } from "../store/locks.ts";
 import { toE164 } from "./phone-numbers.ts";
 
 /** What routing needs of a voice channel. */

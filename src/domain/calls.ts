@@ -5,9 +5,9 @@ import { randomUUID } from "node:crypto";
 import { applyPartyEvent, deriveCall, type DerivedCall, type Direction, type PartyEvent, type PartyRole, type PartyState } from "./call-state.ts";
 import { CallIngestStore, LiveLegsNotLoaded, type CallState, type ChannelRow, type ConversationState, type PartyRow, type UserState } from "./call-ingest-store.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
-import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { callSessionLocksQuery } from "./locks.ts";
+import { callSessionLocksQuery } from "../store/locks.ts";
 
 export interface ExtensionInfo {
   id: string;

@@ -3,7 +3,8 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { visibleConversations, type Viewer } from "./access.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps, type EventLog, type NewEvent, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
+import type { EventPayloads, NewEvent, NewEventOf } from "./events.ts";
 
 const conversationWithInboxes = { inboxes: { select: { inboxId: true } } } satisfies Prisma.ConversationInclude;
 type ConversationWithInboxes = Prisma.ConversationGetPayload<{ include: typeof conversationWithInboxes }>;
@@ -29,26 +30,33 @@ async function lockConversation(tx: Transaction, id: string) {
   await tx.$executeRaw`SELECT 1 FROM "Conversation" WHERE id = ${id}::uuid FOR UPDATE`;
 }
 
+/** Timeline activities that write a `CONVERSATION_<kind>` event. */
+type ActivityKind = "ASSIGNED" | "UNASSIGNED" | "ARCHIVED" | "AUTO_ARCHIVED" | "REOPENED" | "TAGGED" | "UNTAGGED";
+export type ActivityData<K extends ActivityKind> = Omit<EventPayloads[`CONVERSATION_${K}`], "activityId" | "actorId">;
+
 /** Writes a timeline activity and the matching event. */
-export async function recordActivity(
+export async function recordActivity<K extends ActivityKind>(
   tx: Transaction,
   log: EventLog,
   conversation: ConversationWithInboxes,
-  type: string,
+  kind: K,
   actorId: string | null,
-  data: Record<string, unknown> = {},
+  data: ActivityData<K>,
   userIds: string[] = [],
 ) {
   const activity = await tx.activity.create({
-    data: { conversationId: conversation.id, type, actorId, data: data as Prisma.InputJsonValue },
+    data: { conversationId: conversation.id, type: kind, actorId, data: data as Prisma.InputJsonValue },
   });
-  log.append({
-    type: `CONVERSATION_${type}`,
+  // TypeScript cannot follow `CONVERSATION_${K}` to its payload inside a generic function; the
+  // signature above is what keeps the type and the data in step.
+  const event = {
+    type: `CONVERSATION_${kind}`,
     conversationId: conversation.id,
     inboxIds: inboxIdsOf(conversation),
     userIds,
     payload: { ...data, activityId: activity.id, actorId },
-  });
+  } as NewEvent;
+  log.append(event);
   return activity;
 }
 
@@ -78,7 +86,12 @@ export async function openConversation(
   return conversation;
 }
 
-export function conversationCreatedEvent(conversation: { id: string; inboxIds: string[]; channelId: string | null; contactId: string | null }): NewEvent {
+export function conversationCreatedEvent(conversation: {
+  id: string;
+  inboxIds: string[];
+  channelId: string | null;
+  contactId: string | null;
+}): NewEventOf<"CONVERSATION_CREATED"> {
   return {
     type: "CONVERSATION_CREATED",
     conversationId: conversation.id,
@@ -123,7 +136,7 @@ export async function archiveConversation(deps: Deps, viewer: Viewer | null, con
       : await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: conversationWithInboxes });
     if (conversation.status === "ARCHIVED") return conversation;
     const updated = await touch(tx, conversationId, { status: "ARCHIVED", archivedAt: new Date() });
-    await recordActivity(tx, log, conversation, "ARCHIVED", actorId);
+    await recordActivity(tx, log, conversation, "ARCHIVED", actorId, {});
     return updated;
   });
 }
@@ -134,7 +147,7 @@ export async function reopenConversation(deps: Deps, viewer: Viewer, conversatio
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (conversation.status === "OPEN") return conversation;
     const updated = await touch(tx, conversationId, { status: "OPEN", archivedAt: null });
-    await recordActivity(tx, log, conversation, "REOPENED", viewer.id);
+    await recordActivity(tx, log, conversation, "REOPENED", viewer.id, {});
     return updated;
   });
 }

@@ -1,185 +1,178 @@
-// The event log (R8.2): every change writes its Event rows in the same transaction; they are
-// published after commit. Sequence order equals commit order because event rows are written last,
-// under a transaction-scoped advisory lock held until commit — so a subscriber that resumes "after
-// sequence N" can never miss an event that committed later with a smaller sequence.
-import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
-import type { EventRecord, PubSub, Subscription } from "../pubsub.ts";
-import { LOCK } from "./locks.ts";
+// The event catalogue: every event the domain writes to the event log, its payload, and what it
+// means. It is a contract — subscriptions, rules and analytics consume these events, and the README's
+// "Events" section lists them — so a type is only ever added, and a payload field only ever added.
+// `EventLog.append` accepts members of `NewEvent` only; readers narrow on `type` and need no casts.
+// Payloads are zod schemas so the types are derived from them and the tests can check every event
+// the suite writes; nothing parses them at run time (publishing is a hot path).
+import { z } from "zod";
+import {
+  AgentStatus,
+  CallDirection,
+  CallStatus,
+  MessageDirection,
+  MessageStatus,
+  RecordingKind,
+  RecordingState,
+} from "../generated/prisma/enums.ts";
 
-export type Transaction = Prisma.TransactionClient;
+const id = z.string();
+/** Who did it: a user's id, or null when Switchboard did it by itself (RingCentral, a timer). */
+const actor = { actorId: id.nullable() };
+/** The timeline entry (Activity row) written with the event, and who did it. */
+const activity = { activityId: id, ...actor };
 
-export interface Deps {
-  prisma: PrismaClient;
-  pubsub: PubSub;
-}
+const callFacts = z.object({
+  callId: id,
+  telephonySessionId: z.string(),
+  status: z.enum(CallStatus),
+  direction: z.enum(CallDirection),
+  talkSeconds: z.number().int().nullable(),
+});
 
-export interface NewEvent {
-  type: string;
+const recordingFacts = {
+  recordingId: id,
+  callId: id.nullable(),
+  kind: z.enum(RecordingKind),
+  state: z.enum(RecordingState),
+  /** Voicemail only: whether a transcription is stored. */
+  transcribed: z.boolean().optional(),
+};
+
+const messageFacts = z.object({
+  messageId: id,
+  direction: z.enum(MessageDirection),
+  status: z.enum(MessageStatus),
+});
+
+/**
+ * Every event type: what it means and its payload (ids are database ids). The GraphQL `EventType`
+ * enum and the README's "Events" table are checked against this list.
+ */
+export const EVENT_CATALOGUE = {
+  CONVERSATION_CREATED: {
+    description: "A conversation was opened (a first call or text from a customer, or by hand).",
+    payload: z.object({ channelId: id.nullable(), contactId: id.nullable() }),
+  },
+  CONVERSATION_INBOX_ADDED: {
+    description: "A call was transferred to another connected number: the conversation joined that inbox too.",
+    payload: z.object({ inboxId: id, callId: id }),
+  },
+  CONVERSATION_ASSIGNED: {
+    description: "The conversation was assigned: by a teammate, or to whoever answered its call.",
+    payload: z.object({ ...activity, assigneeId: id, callId: id.optional() }),
+  },
+  CONVERSATION_UNASSIGNED: {
+    description: "The conversation's assignee was removed.",
+    payload: z.object({ ...activity, previousAssigneeId: id.nullable() }),
+  },
+  CONVERSATION_ARCHIVED: {
+    description: "A teammate archived the conversation.",
+    payload: z.object(activity),
+  },
+  CONVERSATION_AUTO_ARCHIVED: {
+    description: "An SMS conversation was archived after its channel's inactivity period.",
+    payload: z.object({ ...activity, closeAfterSeconds: z.number().int() }),
+  },
+  CONVERSATION_REOPENED: {
+    description: "An archived conversation was reopened: by a teammate, or by a new message or a failed delivery.",
+    payload: z.object({ ...activity, reason: z.enum(["NEW_MESSAGE", "MESSAGE_FAILED"]).optional(), messageId: id.optional() }),
+  },
+  CONVERSATION_TAGGED: {
+    description: "A tag was added to the conversation.",
+    payload: z.object({ ...activity, tagId: id, tagName: z.string() }),
+  },
+  CONVERSATION_UNTAGGED: {
+    description: "A tag was removed from the conversation.",
+    payload: z.object({ ...activity, tagId: id }),
+  },
+  CONVERSATION_CALL_ENDED: {
+    description: "A call of the conversation ended (once per call; its outcome is in `status`).",
+    payload: callFacts,
+  },
+  COMMENT_ADDED: {
+    description: "A teammate commented; users @mentioned in it receive the event too.",
+    payload: z.object({ commentId: id, authorId: id, mentionedUserIds: z.array(id) }),
+  },
+  CALL_UPDATED: {
+    description: "A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome.",
+    payload: callFacts,
+  },
+  INCOMING_CALL: {
+    description: "RingCentral is ringing an agent (sent to that agent only).",
+    payload: z.object({ callId: id, extensionId: z.string(), fromNumber: z.string().nullable(), inboxIds: z.array(id) }),
+  },
+  AGENT_STATUS_CHANGED: {
+    description: "An agent's availability changed, by hand or automatically during a call.",
+    payload: z.object({
+      userId: id,
+      status: z.enum(AgentStatus),
+      previousStatus: z.enum(AgentStatus),
+      automatic: z.literal(true).optional(),
+    }),
+  },
+  RECORDING_ADDED: {
+    description: "A call recording or a voicemail was stored.",
+    payload: z.object(recordingFacts),
+  },
+  RECORDING_UPDATED: {
+    description: "A recording became available or unavailable, or a voicemail's transcription arrived.",
+    payload: z.object({ ...recordingFacts, changed: z.array(z.string()).optional() }),
+  },
+  MESSAGE_ADDED: {
+    description: "A text or MMS arrived from a customer or was sent by a teammate.",
+    payload: messageFacts,
+  },
+  MESSAGE_STATUS_CHANGED: {
+    description: "An outbound message's delivery status changed (QUEUED → SENT → DELIVERED).",
+    payload: messageFacts,
+  },
+  MESSAGE_FAILED: {
+    description: "An outbound message could not be delivered.",
+    payload: messageFacts,
+  },
+  RINGCENTRAL_LOGIN_EXPIRED: {
+    description: "An agent's own RingCentral login expired (sent to that agent only).",
+    payload: z.object({ userId: id, state: z.literal("EXPIRED") }),
+  },
+} as const;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+
+/** Event type → payload. */
+export type EventPayloads = { [K in EventType]: z.infer<(typeof EVENT_CATALOGUE)[K]["payload"]> };
+
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
+
+/** Where an event goes: its conversation, and the inboxes and users whose streams carry it. */
+interface Addressing {
   conversationId?: string | null;
   inboxIds?: string[];
   userIds?: string[];
-  payload?: Record<string, unknown>;
 }
 
+/** An event of one type as the domain appends it. */
+export type NewEventOf<K extends EventType> = K extends EventType ? { type: K; payload: EventPayloads[K] } & Addressing : never;
 
-/** Collects the events of one transaction. */
-export class EventLog {
-  readonly pending: NewEvent[] = [];
+/** Any event the domain may append: one member of the catalogue. */
+export type NewEvent = NewEventOf<EventType>;
 
-  append(event: NewEvent): void {
-    this.pending.push(event);
-  }
-}
-
-export function toEventRecord(row: {
-  sequence: bigint;
-  type: string;
-  conversationId: string | null;
-  inboxIds: string[];
-  userIds: string[];
-  payload: unknown;
-  createdAt: Date;
-}): EventRecord {
-  return {
-    sequence: row.sequence.toString(),
-    type: row.type,
-    conversationId: row.conversationId,
-    inboxIds: row.inboxIds,
-    userIds: row.userIds,
-    payload: (row.payload ?? {}) as Record<string, unknown>,
-    createdAt: row.createdAt.toISOString(),
-  };
-}
-
-/**
- * Writes the events under the event-log lock, in one statement: the lock is taken before the rows
- * (and their sequence numbers) are made, and held until commit.
- */
-async function writeEvents(tx: Transaction, events: NewEvent[]): Promise<EventRecord[]> {
-  if (events.length === 0) return [];
-  const documents = events.map((event) => ({
-    type: event.type,
-    conversationId: event.conversationId ?? null,
-    inboxIds: event.inboxIds ?? [],
-    userIds: event.userIds ?? [],
-    payload: event.payload ?? {},
-  }));
-  const rows = await tx.$queryRaw<{ sequence: bigint; type: string; conversationId: string | null; inboxIds: string[]; userIds: string[]; payload: unknown; createdAt: Date }[]>`
-    WITH logged AS (SELECT pg_advisory_xact_lock(${LOCK.eventLog}::bigint))
-    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload")
-    SELECT e.doc->>'type', (e.doc->>'conversationId')::uuid,
-           ARRAY(SELECT jsonb_array_elements_text(e.doc->'inboxIds'))::uuid[],
-           ARRAY(SELECT jsonb_array_elements_text(e.doc->'userIds'))::uuid[],
-           e.doc->'payload'
-    FROM jsonb_array_elements(${JSON.stringify(documents)}::jsonb) WITH ORDINALITY AS e(doc, i), (SELECT count(*) FROM logged) AS l
-    ORDER BY e.i
-    RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload", "createdAt"`;
-  return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
-}
-
-export function publishEvent(pubsub: PubSub, event: EventRecord): void {
-  for (const inboxId of event.inboxIds) pubsub.publish("inbox", inboxId, event);
-  for (const userId of event.userIds) pubsub.publish("user", userId, event);
-  pubsub.publish("all", "*", event);
-}
-
-/**
- * Runs `work` in a transaction; the events it appends are stored with it and published after
- * commit. Nothing is published when the transaction rolls back.
- */
-export async function inTransaction<T>(deps: Deps, work: (tx: Transaction, log: EventLog) => Promise<T>): Promise<T> {
-  const { result, records } = await deps.prisma.$transaction(async (tx) => {
-    const log = new EventLog();
-    const result = await work(tx, log);
-    const records = await writeEvents(tx, log.pending);
-    return { result, records };
-  });
-  for (const record of records) publishEvent(deps.pubsub, record);
-  return result;
-}
-
-const REPLAY_BATCH = 200;
-
-/** Events after `afterSequence` matching `where`, oldest first, fetched in batches. */
-export async function* replayEvents(
-  prisma: PrismaClient,
-  where: Prisma.EventWhereInput,
-  afterSequence: bigint,
-): AsyncGenerator<EventRecord> {
-  let cursor = afterSequence;
-  for (;;) {
-    const rows = await prisma.event.findMany({
-      where: { AND: [where, { sequence: { gt: cursor } }] },
-      orderBy: { sequence: "asc" },
-      take: REPLAY_BATCH,
-    });
-    for (const row of rows) yield toEventRecord(row);
-    if (rows.length < REPLAY_BATCH) return;
-    cursor = rows[rows.length - 1]!.sequence;
-  }
-}
-
-export async function latestSequence(prisma: PrismaClient): Promise<bigint> {
-  const last = await prisma.event.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true } });
-  return last?.sequence ?? 0n;
-}
-
-/**
- * A resumable stream: what the log holds after `after` (when given), then live events — no gap,
- * because the live subscription is active before the log is read, and no duplicate, because live
- * events already replayed (or at/before the client's cursor) are skipped.
- *
- * `return()` (the client unsubscribed or its socket closed) ends the stream at once: an async
- * generator waiting for the next live event would only see its return after that event arrived —
- * for an idle agent, their next call — keeping the pub/sub listener, the operation and its context
- * alive until then. Closing the live subscription first ends that wait.
- */
-export function resumableEvents<K extends "inbox" | "user">(
-  deps: Deps,
-  topic: K,
-  id: string,
-  where: Prisma.EventWhereInput,
-  after: bigint | null,
-  accept: (event: EventRecord) => boolean = () => true,
-): AsyncGenerator<EventRecord> {
-  let live: Subscription<EventRecord> | null = null;
-  let ended = false;
-  const stream = (async function* () {
-    live = await deps.pubsub.subscribe(topic, id);
-    if (ended) {
-      live.close();
-      return;
+/** An event of one type as stored and published: sequence as a string (JSON has no bigint). */
+export type EventRecordOf<K extends EventType> = K extends EventType
+  ? {
+      sequence: string;
+      type: K;
+      conversationId: string | null;
+      inboxIds: string[];
+      userIds: string[];
+      payload: EventPayloads[K];
+      createdAt: string;
     }
-    try {
-      const replayed = new Set<string>();
-      if (after !== null) {
-        for await (const event of replayEvents(deps.prisma, where, after)) {
-          replayed.add(event.sequence);
-          if (accept(event)) yield event;
-        }
-      }
-      for await (const event of live) {
-        if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
-        if (accept(event)) yield event;
-      }
-    } finally {
-      live.close();
-    }
-  })();
-  const end = () => {
-    ended = true;
-    (live as Subscription<EventRecord> | null)?.close();
-  };
-  const generatorReturn = stream.return.bind(stream);
-  const generatorThrow = stream.throw.bind(stream);
-  return Object.assign(stream, {
-    return: (value?: unknown) => {
-      end();
-      return generatorReturn(value as never);
-    },
-    throw: (error?: unknown) => {
-      end();
-      return generatorThrow(error);
-    },
-  });
+  : never;
+
+/** A row of the event log as it travels on the wire. */
+export type EventRecord = EventRecordOf<EventType>;
+
+/** Narrows an event record to some types (the check subscriptions filter their streams with). */
+export function isEventOf<K extends EventType>(types: readonly K[], event: EventRecord): event is EventRecordOf<K> {
+  return (types as readonly EventType[]).includes(event.type);
 }

@@ -2,15 +2,28 @@
 // timer, sending and replying through an `SmsSender` port (the domain never sees the SDK), and the
 // outbound delivery status, which only moves forward whatever order RingCentral reports it in
 // (R3.14). Every change writes its events in the same transaction (events.ts).
-import type { Channel, Contact, MessageStatus, Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type {
+  Channel,
+  Contact,
+  MessageDirection,
+  MessageStatus,
+  Prisma,
+  PrismaClient,
+} from "../generated/prisma/client.ts";
 import { visibleChannels, type Viewer } from "./access.ts";
 import { findOrCreateContactByNumber } from "./contacts.ts";
-import { inboxIdsOf, openConversation, recordActivity, requireVisibleConversation } from "./conversations.ts";
+import {
+  inboxIdsOf,
+  openConversation,
+  recordActivity,
+  requireVisibleConversation,
+  type ActivityData,
+} from "./conversations.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { findMessageTemplate, renderTemplate } from "./message-templates.ts";
 import { regionOf, requireE164, toE164 } from "./phone-numbers.ts";
-import { lockRingCentralMessage } from "./locks.ts";
+import { lockRingCentralMessage, lockSmsThread } from "../store/locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The sending port and RingCentral's limits
@@ -88,21 +101,18 @@ async function retryingUniqueViolations<T>(work: () => Promise<T>, attempts = 3)
   }
 }
 
-/**
- * Serialises writers for one (channel, customer) until commit, so two messages arriving at once
- * cannot each open a conversation for the same customer.
- */
-async function lockThread(tx: Transaction, channelId: string, customer: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`sms-thread:${channelId}:${customer}`}, 0))`;
-}
-
 /** Moves lastActivityAt forward to `at` — never back, so a late (caught-up) message does not hide newer activity. */
 async function touchAt(tx: Transaction, conversationId: string, at: Date) {
   await tx.conversation.updateMany({ where: { id: conversationId, lastActivityAt: { lt: at } }, data: { lastActivityAt: at } });
   await tx.conversationInbox.updateMany({ where: { conversationId, lastActivityAt: { lt: at } }, data: { lastActivityAt: at } });
 }
 
-async function reopen(tx: Transaction, log: EventLog, conversation: ConversationWithInboxes, data: Record<string, unknown>) {
+async function reopen(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  data: ActivityData<"REOPENED">,
+) {
   await tx.conversation.update({ where: { id: conversation.id }, data: { status: "OPEN", archivedAt: null } });
   await recordActivity(tx, log, conversation, "REOPENED", null, data);
 }
@@ -113,7 +123,11 @@ async function autoArchive(tx: Transaction, log: EventLog, conversation: Convers
   await recordActivity(tx, log, conversation, "AUTO_ARCHIVED", null, { closeAfterSeconds });
 }
 
-function messageEvent(type: string, conversation: ConversationWithInboxes, message: { id: string; direction: string; status: string }) {
+function messageEvent<K extends "MESSAGE_ADDED" | "MESSAGE_STATUS_CHANGED" | "MESSAGE_FAILED">(
+  type: K,
+  conversation: ConversationWithInboxes,
+  message: { id: string; direction: MessageDirection; status: MessageStatus },
+) {
   return {
     type,
     conversationId: conversation.id,
@@ -214,7 +228,7 @@ export async function ingestInboundMessage(deps: Deps, input: InboundMessageInpu
       const channel = await connectedSmsChannel(tx, channelNumber);
       if (!channel) return null;
       const customer = customerNumber(input.from, channel.phoneNumber);
-      await lockThread(tx, channel.id, customer.number);
+      await lockSmsThread(tx, channel.id, customer.number);
       const existing = await tx.message.findUnique({ where: { ringCentralId: input.ringCentralId } });
       if (existing) return { messageId: existing.id, conversationId: existing.conversationId, created: false };
       // R5.2: an unknown sender becomes a contact with only the number; RingCentral's caller name is never used.
@@ -325,7 +339,7 @@ async function recordFailure(
   tx: Transaction,
   log: EventLog,
   conversation: ConversationWithInboxes,
-  message: { id: string; direction: string; status: string },
+  message: { id: string; direction: MessageDirection; status: MessageStatus },
   at: Date,
 ) {
   if (conversation.status === "ARCHIVED") await reopen(tx, log, conversation, { reason: "MESSAGE_FAILED", messageId: message.id });
@@ -525,7 +539,7 @@ async function recordOutbound(
 ): Promise<SentMessageResult> {
   return retryingUniqueViolations(() =>
     inTransaction(deps, async (tx, log) => {
-      await lockThread(tx, target.channel.id, target.to);
+      await lockSmsThread(tx, target.channel.id, target.to);
       await lockRingCentralMessage(tx, sent.ringCentralId);
       const existing = await tx.message.findUnique({ where: { ringCentralId: sent.ringCentralId }, include: { attachments: true } });
       if (existing) {

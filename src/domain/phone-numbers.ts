@@ -6,7 +6,7 @@ import { InvalidInputError } from "./errors.ts";
 
 export const DEFAULT_REGION: CountryCode = "US";
 
-/** Parsing with full metadata costs ~0.1 ms, and call ingest reads the same few numbers over and
+/** Parsing with full metadata is costly (BENCHMARKS.md), and call ingest reads the same few numbers over and
  * over (every party of every notification): the latest results are kept, oldest evicted first. */
 const parsedNumbers = new Map<string, string | null>();
 const PARSED_NUMBERS_KEPT = 10_000;

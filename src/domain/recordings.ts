@@ -5,12 +5,13 @@
 //   becomes downloadable once the call log lists it; a call the log shows without it was not
 //   recorded after all (no licence, feature off, too short) — `applyCallRecordings`.
 // Everything here is idempotent by RingCentral id and writes its events in the same transaction.
-import type { CallStatus, Prisma, RecordingState } from "../generated/prisma/client.ts";
+import type { CallStatus, Prisma, RecordingKind, RecordingState } from "../generated/prisma/client.ts";
 import type { CallDirectory } from "./calls.ts";
 import { inboxIdsOf } from "./conversations.ts";
-import { inTransaction, type Deps, type EventLog, type Transaction } from "./events.ts";
+import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
+import type { EventPayloads } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { lockCallSession, lockRecording } from "./locks.ts";
+import { lockCallSession, lockRecording } from "../store/locks.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The join rule (pure)
@@ -90,7 +91,10 @@ type CallWithConversation = Prisma.CallGetPayload<{ include: typeof callWithConv
 
 const lockCall = lockCallSession;
 
-function recordingPayload(recording: { id: string; kind: string; state: RecordingState; callId: string | null }, extra: Record<string, unknown> = {}) {
+function recordingPayload(
+  recording: { id: string; kind: RecordingKind; state: RecordingState; callId: string | null },
+  extra: { transcribed?: boolean; changed?: string[] } = {},
+): EventPayloads["RECORDING_ADDED" | "RECORDING_UPDATED"] {
   return { recordingId: recording.id, callId: recording.callId, kind: recording.kind, state: recording.state, ...extra };
 }
 

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import type { AgentStatus, PrismaClient, Role } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
-import { inTransaction, type Deps } from "./events.ts";
+import { inTransaction, type Deps } from "./event-log.ts";
 
 const emailSchema = z.email();
 

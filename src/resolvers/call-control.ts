@@ -2,7 +2,7 @@
 // viewer's RingCentral login notices (R2.5).
 import type { Context } from "../context.ts";
 import { builder } from "../schema/builder.ts";
-import { ringCentralMutationErrors } from "../schema/errors.ts";
+import { RING_CENTRAL_ERRORS } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { CallRef } from "../schema/calls.ts";
 import { ChannelRef } from "../schema/inboxes.ts";
@@ -35,7 +35,7 @@ builder.mutationFields((t) => ({
       t.field({
         type: CallControlPayload,
         description: description + ERRORS_NOTE,
-        errors: ringCentralMutationErrors,
+        errors: { types: RING_CENTRAL_ERRORS },
         args: { callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }) },
         resolve: async (_root, args, ctx) => ({ call: await controlCall(callControlDeps(ctx), viewerOf(ctx), { callId: args.callId.id, action }) }),
       }),
@@ -47,7 +47,7 @@ builder.mutationFields((t) => ({
       "Cold-transfer your connected call to an extension or a phone number (give exactly one). The conversation stays the same; it moves to whoever picks up (R3.7)." +
       ERRORS_NOTE +
       " BAD_USER_INPUT for an invalid number, before anything is sent.",
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }),
       toExtensionNumber: t.arg.string({ required: false, description: "The RingCentral extension number to transfer to, e.g. `11103`." }),
@@ -67,7 +67,7 @@ builder.mutationFields((t) => ({
     description:
       "Call a phone number or a contact from a connected VOICE channel (the customer sees the channel's number, never your extension's): RingCentral rings your phone first, then them (RingOut). The conversation lands in the channel's inbox, assigned to you (R3.9). Everything is checked before anything is sent." +
       " Needs your own RingCentral login (RINGCENTRAL_LOGIN_REQUIRED).",
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The VOICE channel to call from." }),
       toPhoneNumber: t.arg.string({ required: false, description: "The number to call (give this or contactId; any format)." }),

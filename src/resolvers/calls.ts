@@ -1,7 +1,7 @@
 import { builder } from "../schema/builder.ts";
 import { AgentStatusEventRef, CallUpdatedEventRef, IncomingCallEventRef } from "../schema/events.ts";
 import { InboxRef } from "../schema/inboxes.ts";
-import { inboxEventStream, viewerEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
+import { inboxEventsOf, viewerEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
 
 builder.subscriptionFields((t) => ({
   incomingCall: t.field({
@@ -19,7 +19,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["CALL_UPDATED"]),
+    subscribe: (_root, args, ctx) => inboxEventsOf(ctx, args.inboxId.id, args.after, ["CALL_UPDATED"]),
     resolve: (event) => event,
     extensions: EVENT_IS_RESULT,
   }),
@@ -30,7 +30,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, ["AGENT_STATUS_CHANGED"]),
+    subscribe: (_root, args, ctx) => inboxEventsOf(ctx, args.inboxId.id, args.after, ["AGENT_STATUS_CHANGED"]),
     resolve: (event) => event,
     extensions: EVENT_IS_RESULT,
   }),

@@ -1,5 +1,4 @@
 import { builder } from "../schema/builder.ts";
-import { mutationErrors } from "../schema/errors.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { ContactPayload } from "../schema/payloads.ts";
 import {
@@ -36,7 +35,7 @@ builder.mutationFields((t) => {
     createContact: t.field({
       type: ContactPayload,
       description: "Create a contact.",
-      errors: mutationErrors,
+      errors: {},
       args: {
         name: t.arg.string({ required: false, description: "Name." }),
         email: t.arg.string({ required: false, description: "Email." }),
@@ -47,7 +46,7 @@ builder.mutationFields((t) => {
     updateContact: t.field({
       type: ContactPayload,
       description: "Change a contact's name or email (null clears).",
-      errors: mutationErrors,
+      errors: {},
       args: {
         contactId: contactId(),
         name: t.arg.string({ required: false, description: "New name." }),
@@ -60,21 +59,21 @@ builder.mutationFields((t) => {
     addContactPhone: t.field({
       type: ContactPayload,
       description: "Add a phone number to a contact.",
-      errors: mutationErrors,
+      errors: {},
       args: { contactId: contactId(), phone: t.arg({ type: ContactPhoneInput, required: true, description: "The number." }) },
       resolve: async (_root, args, ctx) => ({ contact: await addContactPhone(ctx.prisma, args.contactId.id, args.phone) }),
     }),
     removeContactPhone: t.field({
       type: ContactPayload,
       description: "Remove a phone number from a contact.",
-      errors: mutationErrors,
+      errors: {},
       args: { contactId: contactId(), number: t.arg.string({ required: true, description: "The number, any format." }) },
       resolve: async (_root, args, ctx) => ({ contact: await removeContactPhone(ctx.prisma, args.contactId.id, args.number) }),
     }),
     mergeContacts: t.field({
       type: ContactPayload,
       description: "Merge the source contact into the target: numbers and conversations move, the source is deleted.",
-      errors: mutationErrors,
+      errors: {},
       args: { targetId: contactId("The contact that stays."), sourceId: contactId("The contact merged away.") },
       resolve: async (_root, args, ctx) => ({ contact: await mergeContacts(ctx.prisma, args.targetId.id, args.sourceId.id) }),
     }),

@@ -1,5 +1,4 @@
 import { builder } from "../schema/builder.ts";
-import { mutationErrors } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { ConversationRef, ConversationStatusEnum, TagRef } from "../schema/conversations.ts";
 import { InboxRef } from "../schema/inboxes.ts";
@@ -67,7 +66,7 @@ builder.mutationFields((t) => {
     assignConversation: t.field({
       type: ConversationPayload,
       description: "Assign a conversation to a member of one of its inboxes.",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId(), assigneeId: t.arg.globalID({ for: UserRef, required: true, description: "The assignee." }) },
       resolve: async (_root, args, ctx) => ({
         conversation: await assignConversation(ctx, viewerOf(ctx), args.conversationId.id, args.assigneeId.id),
@@ -76,28 +75,28 @@ builder.mutationFields((t) => {
     unassignConversation: t.field({
       type: ConversationPayload,
       description: "Leave a conversation unassigned.",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId() },
       resolve: async (_root, args, ctx) => ({ conversation: await unassignConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
     }),
     archiveConversation: t.field({
       type: ConversationPayload,
       description: "Mark a conversation done.",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId() },
       resolve: async (_root, args, ctx) => ({ conversation: await archiveConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
     }),
     reopenConversation: t.field({
       type: ConversationPayload,
       description: "Reopen an archived conversation.",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId() },
       resolve: async (_root, args, ctx) => ({ conversation: await reopenConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
     }),
     tagConversation: t.field({
       type: ConversationPayload,
       description: "Put a tag on a conversation (no-op when already tagged).",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId(), tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }) },
       resolve: async (_root, args, ctx) => ({
         conversation: await tagConversation(ctx, viewerOf(ctx), args.conversationId.id, args.tagId.id),
@@ -106,7 +105,7 @@ builder.mutationFields((t) => {
     untagConversation: t.field({
       type: ConversationPayload,
       description: "Take a tag off a conversation.",
-      errors: mutationErrors,
+      errors: {},
       args: { conversationId: conversationId(), tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }) },
       resolve: async (_root, args, ctx) => ({
         conversation: await untagConversation(ctx, viewerOf(ctx), args.conversationId.id, args.tagId.id),
@@ -115,7 +114,7 @@ builder.mutationFields((t) => {
     addComment: t.field({
       type: CommentPayload,
       description: "Comment on a conversation, or on one of its calls or recordings. `@name` or `@email` mentions a teammate.",
-      errors: mutationErrors,
+      errors: {},
       args: {
         conversationId: conversationId(),
         body: t.arg.string({ required: true, description: "The text (1–10,000 characters)." }),
@@ -134,7 +133,7 @@ builder.mutationFields((t) => {
     createTag: t.field({
       type: TagPayload,
       description: "Create a tag.",
-      errors: mutationErrors,
+      errors: {},
       args: {
         name: t.arg.string({ required: true, description: "Unique name (1–50 characters)." }),
         color: t.arg.string({ required: false, description: "#rrggbb." }),
@@ -145,7 +144,7 @@ builder.mutationFields((t) => {
       type: TagPayload,
       description: "Admins: delete a tag everywhere.",
       authScopes: { admin: true },
-      errors: mutationErrors,
+      errors: {},
       args: { tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }) },
       resolve: async (_root, args, ctx) => ({ tag: await deleteTag(ctx.prisma, args.tagId.id) }),
     }),

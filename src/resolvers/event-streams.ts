@@ -2,7 +2,8 @@
 import { GraphQLError } from "graphql";
 import type { Context } from "../context.ts";
 import { canSeeInbox } from "../domain/access.ts";
-import { resumableEvents } from "../domain/events.ts";
+import { resumableEvents } from "../domain/event-log.ts";
+import { isEventOf, type EventType } from "../domain/events.ts";
 import { viewerOf } from "../schema/viewer.ts";
 
 /** `after` cursors are event sequences: decimal digits. */
@@ -19,19 +20,31 @@ export async function requireVisibleInbox(ctx: Context, inboxId: string): Promis
   return inbox.id;
 }
 
-/** Resumable events of an inbox the viewer can see, optionally only some types. */
-export async function inboxEventStream(ctx: Context, inboxId: string, after: string | null | undefined, types?: readonly string[]) {
+/** Resumable events of an inbox the viewer can see. */
+export async function inboxEventStream(ctx: Context, inboxId: string, after: string | null | undefined) {
   const cursor = parseEventCursor(after);
   const visible = await requireVisibleInbox(ctx, inboxId);
-  const where = { inboxIds: { has: visible }, ...(types ? { type: { in: [...types] } } : {}) };
-  return resumableEvents(ctx, "inbox", visible, where, cursor, types ? (event) => types.includes(event.type) : undefined);
+  return resumableEvents(ctx, "inbox", visible, { inboxIds: { has: visible } }, cursor);
+}
+
+/** Resumable events of some types of an inbox the viewer can see. */
+export async function inboxEventsOf<K extends EventType>(
+  ctx: Context,
+  inboxId: string,
+  after: string | null | undefined,
+  types: readonly K[],
+) {
+  const cursor = parseEventCursor(after);
+  const visible = await requireVisibleInbox(ctx, inboxId);
+  const where = { inboxIds: { has: visible }, type: { in: [...types] } };
+  return resumableEvents(ctx, "inbox", visible, where, cursor, (event) => isEventOf(types, event));
 }
 
 /** Resumable events addressed to the viewer, of the given types. */
-export function viewerEventStream(ctx: Context, after: string | null | undefined, types: readonly string[]) {
+export function viewerEventStream<K extends EventType>(ctx: Context, after: string | null | undefined, types: readonly K[]) {
   const viewer = viewerOf(ctx);
   const where = { userIds: { has: viewer.id }, type: { in: [...types] } };
-  return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(after), (event) => types.includes(event.type));
+  return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(after), (event) => isEventOf(types, event));
 }
 
 /**

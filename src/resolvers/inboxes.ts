@@ -1,5 +1,4 @@
 import { builder } from "../schema/builder.ts";
-import { mutationErrors } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { InboxRef } from "../schema/inboxes.ts";
 import { UserRef } from "../schema/users.ts";
@@ -32,7 +31,7 @@ builder.mutationFields((t) => ({
     type: InboxPayload,
     description: "Admins: create an inbox.",
     authScopes: { admin: true },
-    errors: mutationErrors,
+    errors: {},
     args: { name: t.arg.string({ required: true, description: "Unique name." }) },
     resolve: async (_root, args, ctx) => ({ inbox: await createInbox(ctx.prisma, { name: args.name }) }),
   }),
@@ -40,7 +39,7 @@ builder.mutationFields((t) => ({
     type: InboxPayload,
     description: "Admins: rename an inbox.",
     authScopes: { admin: true },
-    errors: mutationErrors,
+    errors: {},
     args: {
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       name: t.arg.string({ required: true, description: "New unique name." }),
@@ -51,7 +50,7 @@ builder.mutationFields((t) => ({
     type: InboxPayload,
     description: "Admins: give a user access to an inbox.",
     authScopes: { admin: true },
-    errors: mutationErrors,
+    errors: {},
     args: {
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       userId: t.arg.globalID({ for: UserRef, required: true, description: "The user." }),
@@ -62,7 +61,7 @@ builder.mutationFields((t) => ({
     type: InboxPayload,
     description: "Admins: take a user's access to an inbox away.",
     authScopes: { admin: true },
-    errors: mutationErrors,
+    errors: {},
     args: {
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       userId: t.arg.globalID({ for: UserRef, required: true, description: "The user." }),

@@ -2,7 +2,7 @@
 // Thin: parse ids and uploads, call the domain with the process's SmsSender, return a payload.
 import type { Context } from "../context.ts";
 import { builder } from "../schema/builder.ts";
-import { mutationErrors, ringCentralMutationErrors } from "../schema/errors.ts";
+import { RING_CENTRAL_ERRORS } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { ChannelRef, InboxRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
@@ -23,7 +23,7 @@ import {
   deleteMessageTemplate,
   updateMessageTemplate,
 } from "../domain/message-templates.ts";
-import { inboxEventStream, EVENT_IS_RESULT } from "./event-streams.ts";
+import { inboxEventsOf, EVENT_IS_RESULT } from "./event-streams.ts";
 
 type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> };
 
@@ -91,7 +91,7 @@ builder.mutationFields((t) => {
       type: MessagePayload,
       description:
         "Send an SMS or MMS from a connected SMS channel to a phone number (any format) or a contact. It joins the customer's open conversation on that channel, or starts one. Everything is checked before anything is sent.",
-      errors: ringCentralMutationErrors,
+      errors: { types: RING_CENTRAL_ERRORS },
       args: {
         channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The SMS channel to send from." }),
         to: t.arg.string({ required: false, description: "The recipient's phone number (give this or contactId)." }),
@@ -109,7 +109,7 @@ builder.mutationFields((t) => {
     replyToConversation: t.field({
       type: MessagePayload,
       description: "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked before anything is sent.",
-      errors: ringCentralMutationErrors,
+      errors: { types: RING_CENTRAL_ERRORS },
       args: {
         conversationId: t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." }),
         ...content(),
@@ -121,7 +121,7 @@ builder.mutationFields((t) => {
       type: MessageTemplatePayload,
       description: "Admins: create a message template.",
       authScopes: { admin: true },
-      errors: mutationErrors,
+      errors: {},
       args: {
         name: t.arg.string({ required: true, description: "Unique name (1–100 characters)." }),
         body: t.arg.string({ required: true, description: "The text (≤ 1000 characters), with `{{variable}}` placeholders." }),
@@ -132,7 +132,7 @@ builder.mutationFields((t) => {
       type: MessageTemplatePayload,
       description: "Admins: rename a template or change its text.",
       authScopes: { admin: true },
-      errors: mutationErrors,
+      errors: {},
       args: {
         templateId: t.arg.globalID({ for: MessageTemplateRef, required: true, description: "The template." }),
         name: t.arg.string({ required: false, description: "A new unique name." }),
@@ -146,7 +146,7 @@ builder.mutationFields((t) => {
       type: MessageTemplatePayload,
       description: "Admins: delete a template.",
       authScopes: { admin: true },
-      errors: mutationErrors,
+      errors: {},
       args: { templateId: t.arg.globalID({ for: MessageTemplateRef, required: true, description: "The template." }) },
       resolve: async (_root, args, ctx) => ({ messageTemplate: await deleteMessageTemplate(ctx.prisma, args.templateId.id) }),
     }),
@@ -162,7 +162,7 @@ builder.subscriptionFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),
     },
-    subscribe: (_root, args, ctx) => inboxEventStream(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
+    subscribe: (_root, args, ctx) => inboxEventsOf(ctx, args.inboxId.id, args.after, MESSAGE_EVENT_TYPES),
     resolve: (event) => event,
     extensions: EVENT_IS_RESULT,
   }),

@@ -1,7 +1,7 @@
 // Root fields for RingCentral setup (R2.1–R2.3, admins) and the agent's own login (R2.5).
 import type { Context } from "../context.ts";
 import { builder } from "../schema/builder.ts";
-import { ringCentralMutationErrors } from "../schema/errors.ts";
+import { RING_CENTRAL_ERRORS } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { ChannelRef, ChannelTypeEnum, InboxRef } from "../schema/inboxes.ts";
 import { UserPayload } from "../schema/payloads.ts";
@@ -36,7 +36,7 @@ builder.mutationFields((t) => ({
     description:
       "Admins: verify RingCentral credentials by logging in (JWT) as a RingCentral admin, list the account's numbers, and save the credentials encrypted (R2.1, R2.2). Nothing is saved when verification fails.",
     authScopes: { admin: true },
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       serverUrl: t.arg.string({ required: true, description: "RingCentral's server URL, e.g. https://platform.ringcentral.com." }),
       clientId: t.arg.string({ required: true, description: "The RingCentral app's client id." }),
@@ -50,7 +50,7 @@ builder.mutationFields((t) => ({
     description:
       "Admins: connect a number of the RingCentral account as a VOICE or SMS channel routed to an inbox (R2.3). Uses the saved credentials. A disconnected channel is connected again the same way.",
     authScopes: { admin: true },
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       number: t.arg.string({ required: true, description: "RingCentral's phone-number id, or the number itself (E.164 or national)." }),
       type: t.arg({ type: ChannelTypeEnum, required: true, description: "VOICE or SMS; SMS needs a number that can send SMS." }),
@@ -73,7 +73,7 @@ builder.mutationFields((t) => ({
     type: ChannelPayload,
     description: "Admins: route a connected channel's calls and messages to another inbox.",
     authScopes: { admin: true },
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel." }),
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox to route it to." }),
@@ -84,7 +84,7 @@ builder.mutationFields((t) => ({
     type: ChannelPayload,
     description: "Admins: stop routing a channel's number. Its conversations stay; connect it again with `connectChannel`.",
     authScopes: { admin: true },
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: { channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel." }) },
     resolve: async (_root, args, ctx) => ({ channel: await disconnectChannel(ctx.prisma, args.channelId.id) }),
   }),
@@ -92,7 +92,7 @@ builder.mutationFields((t) => ({
     type: ChannelPayload,
     description: "Admins: change an SMS channel's close-conversations setting (R4.2).",
     authScopes: { admin: true },
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: {
       channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel (SMS)." }),
       closeAfterSeconds: t.arg.int({
@@ -108,14 +108,14 @@ builder.mutationFields((t) => ({
     type: UserPayload,
     description:
       "Connect your own RingCentral login, used to place and control your calls (R2.5). The JWT must log in as the extension with your email; only the resulting session is kept (encrypted), not the JWT.",
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     args: { jwt: t.arg.string({ required: true, description: "Your RingCentral JWT credential." }) },
     resolve: async (_root, args, ctx) => ({ user: await connectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id, args.jwt) }),
   }),
   disconnectRingCentralLogin: t.field({
     type: UserPayload,
     description: "Forget your own RingCentral login (and end its session at RingCentral).",
-    errors: ringCentralMutationErrors,
+    errors: { types: RING_CENTRAL_ERRORS },
     resolve: async (_root, _args, ctx) => ({ user: await disconnectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id) }),
   }),
 }));

@@ -1,5 +1,4 @@
 import { builder } from "../schema/builder.ts";
-import { mutationErrors } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { AgentStatusEnum, RoleEnum, UserRef } from "../schema/users.ts";
 import { ApiTokenPayload, CreateApiTokenPayload, UserPayload } from "../schema/payloads.ts";
@@ -36,7 +35,7 @@ builder.mutationFields((t) => ({
     type: UserPayload,
     description: "Admins: add a user.",
     authScopes: { admin: true },
-    errors: mutationErrors,
+    errors: {},
     args: {
       email: t.arg.string({ required: true, description: "Unique, case-insensitive." }),
       name: t.arg.string({ required: true, description: "Display name." }),
@@ -49,7 +48,7 @@ builder.mutationFields((t) => ({
   updateViewer: t.field({
     type: UserPayload,
     description: "Change your own name or notification preferences.",
-    errors: mutationErrors,
+    errors: {},
     args: {
       name: t.arg.string({ required: false, description: "New display name." }),
       muteIncomingCallBanner: t.arg.boolean({ required: false, description: "Mute and hide the incoming call banner (R6.5)." }),
@@ -59,14 +58,14 @@ builder.mutationFields((t) => ({
   setStatus: t.field({
     type: UserPayload,
     description: "Set your availability.",
-    errors: mutationErrors,
+    errors: {},
     args: { status: t.arg({ type: AgentStatusEnum, required: true, description: "The new status." }) },
     resolve: async (_root, args, ctx) => ({ user: await setUserStatus(ctx, viewerOf(ctx).id, args.status) }),
   }),
   createApiToken: t.field({
     type: CreateApiTokenPayload,
     description: "Create a bearer token for yourself, or (admins) for another user.",
-    errors: mutationErrors,
+    errors: {},
     args: {
       userId: t.arg.globalID({ for: UserRef, required: false, description: "Whose token; defaults to you. Admins only for others." }),
       name: t.arg.string({ required: false, description: "A label, e.g. the client using it." }),
@@ -83,7 +82,7 @@ builder.mutationFields((t) => ({
   revokeApiToken: t.field({
     type: ApiTokenPayload,
     description: "Revoke a token (your own; admins: anyone's). Requests with it fail from then on.",
-    errors: mutationErrors,
+    errors: {},
     args: { id: t.arg.id({ required: true, description: "The token's id (not its value)." }) },
     resolve: async (_root, args, ctx) => {
       // A token id is a UUID; anything else is a malformed request, like a malformed global id.

@@ -10,6 +10,7 @@ import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import type { Context } from "../context.ts";
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
 import { isUuid } from "../domain/tokens.ts";
 
 export const builder = new SchemaBuilder<{
@@ -72,7 +73,10 @@ export const builder = new SchemaBuilder<{
     nodeTypeOptions: { description: "An object with a global id, fetchable with `node(id:)`." },
     idFieldOptions: { description: "Global id." },
   },
+  // Every field with `errors: {}` (the mutations) may return these; RingCentral mutations add theirs.
   errors: {
+    defaultTypes: [NotFoundError, InvalidInputError, ConflictError, ForbiddenError],
+    directResult: true,
     defaultUnionOptions: { description: "The mutation's payload, or one of the expected errors." },
   },
 });

@@ -1,11 +1,12 @@
 // Call-control types (R3.10, R3.9, R2.5): the payloads of the call actions and of placeCall, and the
 // event telling an agent their RingCentral login changed.
 import type { Channel } from "../generated/prisma/client.ts";
-import type { EventRecord } from "../pubsub.ts";
+import type { EventRecordOf } from "../domain/events.ts";
 import { builder } from "./builder.ts";
 import { CallRef } from "./calls.ts";
 import { ChannelRef } from "./inboxes.ts";
 import { RingCentralLoginStateEnum } from "./users.ts";
+import { EventTypeEnum } from "./events.ts";
 
 export const CallControlPayload = builder.objectRef<{ call: { id: string } }>("CallControlPayload").implement({
   description:
@@ -25,16 +26,16 @@ export const PlaceCallPayload = builder.objectRef<{ channel: Channel; toNumber: 
   }),
 });
 
-export const RingCentralLoginEventRef = builder.objectRef<EventRecord>("RingCentralLoginEvent").implement({
+export const RingCentralLoginEventRef = builder.objectRef<EventRecordOf<"RINGCENTRAL_LOGIN_EXPIRED">>("RingCentralLoginEvent").implement({
   description: "Your own RingCentral login changed state, e.g. it expired: connect it again with `connectRingCentralLogin` (R2.5).",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
-    type: t.exposeString("type", { description: "RINGCENTRAL_LOGIN_EXPIRED." }),
+    type: t.field({ type: EventTypeEnum, description: "RINGCENTRAL_LOGIN_EXPIRED.", resolve: (e) => e.type }),
     state: t.field({
       type: RingCentralLoginStateEnum,
       description: "The login's state after the change.",
-      resolve: (e) => (e.payload.state as "CONNECTED" | "EXPIRED" | "NOT_CONNECTED" | undefined) ?? "EXPIRED",
+      resolve: (e) => e.payload.state,
     }),
   }),
 });

@@ -1,20 +1,24 @@
 import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleCalls, visibleComments, visibleConversations } from "../domain/access.ts";
-import type { EventRecord } from "../pubsub.ts";
+import { EVENT_CATALOGUE, type EventRecord, type EventRecordOf, type EventType } from "../domain/events.ts";
 import { AgentStatusEnum } from "./users.ts";
 import type { Conversation } from "../generated/prisma/client.ts";
 import { subscriptionQuery, visibleConversationShared } from "./shared-loads.ts";
 import { ConversationRef } from "./conversations.ts";
 
+export const EventTypeEnum = builder.enumType("EventType", {
+  description: "What an event of the event log says happened. New values may be added; a client ignores those it does not know.",
+  values: Object.fromEntries(Object.entries(EVENT_CATALOGUE).map(([type, { description }]) => [type, { description }])) as {
+    [K in EventType]: { description: string };
+  },
+});
+
 export const ConversationEventRef = builder.objectRef<EventRecord>("ConversationEvent").implement({
   description: "An entry of the event log: something changed in a conversation.",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
-    type: t.exposeString("type", {
-      description:
-        "CONVERSATION_CREATED, CONVERSATION_ASSIGNED, CONVERSATION_UNASSIGNED, CONVERSATION_ARCHIVED, CONVERSATION_REOPENED, CONVERSATION_TAGGED, CONVERSATION_UNTAGGED, COMMENT_ADDED, CALL_UPDATED, MESSAGE_ADDED, …",
-    }),
+    type: t.field({ type: EventTypeEnum, description: "What happened.", resolve: (e) => e.type }),
     createdAt: t.field({ type: "DateTime", description: "When it happened.", resolve: (e) => e.createdAt }),
     conversation: t.field({
       type: ConversationRef,
@@ -38,7 +42,7 @@ export const ConversationEventRef = builder.objectRef<EventRecord>("Conversation
   }),
 });
 
-export const MentionEventRef = builder.objectRef<EventRecord>("MentionEvent").implement({
+export const MentionEventRef = builder.objectRef<EventRecordOf<"COMMENT_ADDED">>("MentionEvent").implement({
   description: "You were @mentioned in a comment.",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
@@ -48,12 +52,12 @@ export const MentionEventRef = builder.objectRef<EventRecord>("MentionEvent").im
       nullable: true,
       description: "The comment (null if you cannot see its conversation).",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.comment.findFirst({ ...query, where: { AND: [{ id: String(event.payload.commentId) }, visibleComments(viewerOf(ctx))] } }),
+        ctx.prisma.comment.findFirst({ ...query, where: { AND: [{ id: event.payload.commentId }, visibleComments(viewerOf(ctx))] } }),
     }),
   }),
 });
 
-export const IncomingCallEventRef = builder.objectRef<EventRecord>("IncomingCallEvent").implement({
+export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CALL">>("IncomingCallEvent").implement({
   description: "RingCentral is ringing you: who is calling, about which conversation (R3.2).",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
@@ -61,14 +65,14 @@ export const IncomingCallEventRef = builder.objectRef<EventRecord>("IncomingCall
     callerNumber: t.string({
       nullable: true,
       description: "The caller's number, E.164 when it is one.",
-      resolve: (e) => (e.payload.fromNumber as string | null) ?? null,
+      resolve: (e) => e.payload.fromNumber,
     }),
     call: t.prismaField({
       type: "Call",
       nullable: true,
       description: "The call.",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: String(event.payload.callId) }, visibleCalls(viewerOf(ctx))] } }),
+        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] } }),
     }),
     conversation: t.prismaField({
       type: "Conversation",
@@ -82,7 +86,7 @@ export const IncomingCallEventRef = builder.objectRef<EventRecord>("IncomingCall
   }),
 });
 
-export const CallUpdatedEventRef = builder.objectRef<EventRecord>("CallUpdatedEvent").implement({
+export const CallUpdatedEventRef = builder.objectRef<EventRecordOf<"CALL_UPDATED">>("CallUpdatedEvent").implement({
   description: "A call changed state (R8.2).",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
@@ -92,23 +96,23 @@ export const CallUpdatedEventRef = builder.objectRef<EventRecord>("CallUpdatedEv
       nullable: true,
       description: "The call as it is now.",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: String(event.payload.callId) }, visibleCalls(viewerOf(ctx))] } }),
+        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] } }),
     }),
   }),
 });
 
-export const AgentStatusEventRef = builder.objectRef<EventRecord>("AgentStatusEvent").implement({
+export const AgentStatusEventRef = builder.objectRef<EventRecordOf<"AGENT_STATUS_CHANGED">>("AgentStatusEvent").implement({
   description: "A teammate's availability changed (by hand, or automatically during calls, R3.13).",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
     automatic: t.boolean({ description: "Set by a call starting or ending.", resolve: (e) => e.payload.automatic === true }),
-    status: t.field({ type: AgentStatusEnum, description: "The status it changed to.", resolve: (e) => e.payload.status as never }),
-    previousStatus: t.field({ type: AgentStatusEnum, description: "The status it changed from.", resolve: (e) => e.payload.previousStatus as never }),
+    status: t.field({ type: AgentStatusEnum, description: "The status it changed to.", resolve: (e) => e.payload.status }),
+    previousStatus: t.field({ type: AgentStatusEnum, description: "The status it changed from.", resolve: (e) => e.payload.previousStatus }),
     user: t.prismaField({
       type: "User",
       description: "Who changed.",
-      resolve: (query, event, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: String(event.payload.userId) } }),
+      resolve: (query, event, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: event.payload.userId } }),
     }),
   }),
 });

@@ -26,7 +26,7 @@ export const schema = builder.toSchema({ sortSchema: true });
 
 // Subscription fields that deliver their stream's events as they are (EVENT_IS_RESULT,
 // src/resolvers/event-streams.ts) resolve with a bare identity: Pothos' wrapper would decode their
-// arguments again for every event and subscriber (~2% of the fan-out profile) to then ignore them.
+// arguments again for every event and subscriber to then ignore them (measured: BENCHMARKS.md).
 for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
   if (field.extensions?.eventIsResult === true) field.resolve = (event: unknown) => event;
 }

@@ -48,7 +48,7 @@ export async function visibleConversationShared<Q extends object>(
  * `info` resolves — what `t.prismaField` hands its resolver — planned once per subscription
  * instead of once per event. A subscription resolves the same selection, with the same variables
  * and the same context (its viewer is fixed when it starts), for every event; planning it walks the
- * selection and records the mappings again each time, ~17 µs per subscriber per event. The plan's
+ * selection and records the mappings again each time, per subscriber per event. The plan's
  * loader mappings are recorded in the context by the first play under the field's response path,
  * which is the same for every event, so the relations below keep resolving from the loaded row.
  * (Were a mapping missing, Pothos would load the relation by itself: slower, never different.)

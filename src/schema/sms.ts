@@ -7,7 +7,8 @@ import { AttachmentRef } from "./messages.ts";
 import { ConversationRef } from "./conversations.ts";
 import { visibleConversations, visibleMessages } from "../domain/access.ts";
 import { templateVariables } from "../domain/message-templates.ts";
-import type { EventRecord } from "../pubsub.ts";
+import type { EventRecordOf } from "../domain/events.ts";
+import { EventTypeEnum } from "./events.ts";
 import { attachmentDownloadPath } from "../downloads.ts";
 
 type Upload = { name: string; type: string; size: number; arrayBuffer(): Promise<ArrayBuffer> };
@@ -95,24 +96,26 @@ export const MessageTemplatePayload = builder.objectRef<{ messageTemplate: Row }
 /** Event types messageAdded carries. */
 export const MESSAGE_EVENT_TYPES = ["MESSAGE_ADDED", "MESSAGE_STATUS_CHANGED", "MESSAGE_FAILED"] as const;
 
-export const MessageEventRef = builder.objectRef<EventRecord>("MessageEvent").implement({
+export const MessageEventRef = builder.objectRef<EventRecordOf<(typeof MESSAGE_EVENT_TYPES)[number]>>("MessageEvent").implement({
   description: "A message arrived or was sent, or its delivery status changed.",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
-    type: t.exposeString("type", {
+    type: t.field({
+      type: EventTypeEnum,
       description: "MESSAGE_ADDED (inbound or outbound), MESSAGE_STATUS_CHANGED (QUEUED → SENT → DELIVERED) or MESSAGE_FAILED.",
+      resolve: (e) => e.type,
     }),
     createdAt: t.field({ type: "DateTime", description: "When it happened.", resolve: (e) => e.createdAt }),
     status: t.string({
       description: "The message's delivery status as of this event (RECEIVED for inbound).",
-      resolve: (e) => String(e.payload.status),
+      resolve: (e) => e.payload.status,
     }),
     message: t.prismaField({
       type: "Message",
       nullable: true,
       description: "The message as it is now (null if you can no longer see it).",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.message.findFirst({ ...query, where: { AND: [{ id: String(event.payload.messageId) }, visibleMessages(viewerOf(ctx))] } }),
+        ctx.prisma.message.findFirst({ ...query, where: { AND: [{ id: event.payload.messageId }, visibleMessages(viewerOf(ctx))] } }),
     }),
     conversation: t.prismaField({
       type: "Conversation",

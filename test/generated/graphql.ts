@@ -50,6 +50,49 @@ export type ConversationStatus =
   /** Needs attention. */
   | 'OPEN';
 
+/** What an event of the event log says happened. New values may be added; a client ignores those it does not know. */
+export type EventType =
+  /** An agent's availability changed, by hand or automatically during a call. */
+  | 'AGENT_STATUS_CHANGED'
+  /** A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome. */
+  | 'CALL_UPDATED'
+  /** A teammate commented; users @mentioned in it receive the event too. */
+  | 'COMMENT_ADDED'
+  /** A teammate archived the conversation. */
+  | 'CONVERSATION_ARCHIVED'
+  /** The conversation was assigned: by a teammate, or to whoever answered its call. */
+  | 'CONVERSATION_ASSIGNED'
+  /** An SMS conversation was archived after its channel's inactivity period. */
+  | 'CONVERSATION_AUTO_ARCHIVED'
+  /** A call of the conversation ended (once per call; its outcome is in `status`). */
+  | 'CONVERSATION_CALL_ENDED'
+  /** A conversation was opened (a first call or text from a customer, or by hand). */
+  | 'CONVERSATION_CREATED'
+  /** A call was transferred to another connected number: the conversation joined that inbox too. */
+  | 'CONVERSATION_INBOX_ADDED'
+  /** An archived conversation was reopened: by a teammate, or by a new message or a failed delivery. */
+  | 'CONVERSATION_REOPENED'
+  /** A tag was added to the conversation. */
+  | 'CONVERSATION_TAGGED'
+  /** The conversation's assignee was removed. */
+  | 'CONVERSATION_UNASSIGNED'
+  /** A tag was removed from the conversation. */
+  | 'CONVERSATION_UNTAGGED'
+  /** RingCentral is ringing an agent (sent to that agent only). */
+  | 'INCOMING_CALL'
+  /** A text or MMS arrived from a customer or was sent by a teammate. */
+  | 'MESSAGE_ADDED'
+  /** An outbound message could not be delivered. */
+  | 'MESSAGE_FAILED'
+  /** An outbound message's delivery status changed (QUEUED → SENT → DELIVERED). */
+  | 'MESSAGE_STATUS_CHANGED'
+  /** A call recording or a voicemail was stored. */
+  | 'RECORDING_ADDED'
+  /** A recording became available or unavailable, or a voicemail's transcription arrived. */
+  | 'RECORDING_UPDATED'
+  /** An agent's own RingCentral login expired (sent to that agent only). */
+  | 'RINGCENTRAL_LOGIN_EXPIRED';
+
 /** Seen from the company. */
 export type MessageDirection =
   /** From a customer. */
@@ -373,7 +416,7 @@ export type RingCentralLoginChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type RingCentralLoginChangedSubscription = { ringCentralLoginChanged: { cursor: string, type: string, state: RingCentralLoginState, createdAt: string } };
+export type RingCentralLoginChangedSubscription = { ringCentralLoginChanged: { cursor: string, type: EventType, state: RingCentralLoginState, createdAt: string } };
 
 export type ContactFieldsFragment = { id: string, name: string | null, email: string | null, phoneNumbers: Array<{ number: string, label: string | null }> };
 
@@ -796,7 +839,7 @@ export type ConversationEventsSubscriptionVariables = Exact<{
 }>;
 
 
-export type ConversationEventsSubscription = { conversationEvents: { cursor: string, type: string, payload: Record<string, unknown>, conversation: { id: string, status: ConversationStatus } | null } };
+export type ConversationEventsSubscription = { conversationEvents: { cursor: string, type: EventType, payload: Record<string, unknown>, conversation: { id: string, status: ConversationStatus } | null } };
 
 export type MentionsSubscriptionVariables = Exact<{
   after?: string | null | undefined;
@@ -959,7 +1002,7 @@ export type MessageAddedSubscriptionVariables = Exact<{
 }>;
 
 
-export type MessageAddedSubscription = { messageAdded: { cursor: string, type: string, status: string, message: { id: string, direction: MessageDirection, status: MessageStatus, text: string } | null, conversation: { id: string, status: ConversationStatus } | null } };
+export type MessageAddedSubscription = { messageAdded: { cursor: string, type: EventType, status: string, message: { id: string, direction: MessageDirection, status: MessageStatus, text: string } | null, conversation: { id: string, status: ConversationStatus } | null } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 

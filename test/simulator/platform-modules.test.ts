@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RouteModule, Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { notFound, SimHttpError } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { accessToken, api, control, isApiErrorBody, startTestSimulator } from "./platform-harness.ts";
+import { seeded, startScenario } from "./feature-support.ts";
 
 let resets = 0;
 const echoModule: RouteModule = {
@@ -143,5 +144,79 @@ describe("feature modules", () => {
     expect(held.status).toBe(202);
     const cleared = (await control(sim, "DELETE", "/__sim/faults")).json;
     expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [] });
+  });
+});
+
+describe("POST /__sim/reset with two simulators in one process", () => {
+  // Feature modules are shared by every simulator in the process; their state is per simulator.
+  let resetting: Simulator;
+  let bystander: Simulator;
+  beforeAll(async () => {
+    [resetting, bystander] = await Promise.all([startTestSimulator(), startTestSimulator()]);
+  });
+  afterAll(async () => {
+    await Promise.all([resetting.close(), bystander.close()]);
+  });
+
+  interface GivenState {
+    token: string;
+    telephonySessionId: string;
+    recordingId: string;
+  }
+
+  /** A call scenario (telephony, a recording), a sent SMS and changed SMS and call settings. */
+  async function giveState(sim: Simulator): Promise<GivenState> {
+    const token = await accessToken(sim);
+    const scenario = await startScenario(sim, { type: "inbound", extensionId: seeded.alice, record: true, hangup: false });
+    const session = await api(sim, token, "GET", `/restapi/v1.0/account/~/telephony/sessions/${scenario.telephonySessionId}`);
+    const recordingId = session.json.parties.find((p: any) => p.recordings)?.recordings[0].id;
+    // Manual progression keeps the SMS Queued, so the state compared below does not move on its own.
+    await control(sim, "PUT", "/__sim/sms/settings", { progression: "manual" });
+    await control(sim, "PUT", "/__sim/calls/settings", { progression: "manual", stepDelayMs: 5 });
+    const sms = await api(sim, token, "POST", "/restapi/v1.0/account/~/extension/~/sms", {
+      from: { phoneNumber: seeded.adminNumber },
+      to: [{ phoneNumber: "+14155550100" }],
+      text: "kept",
+    });
+    expect(sms.status).toBe(200);
+    return { token, telephonySessionId: scenario.telephonySessionId, recordingId };
+  }
+
+  async function moduleStateOf(sim: Simulator, given: GivenState) {
+    const sessionPath = `/restapi/v1.0/account/~/telephony/sessions/${given.telephonySessionId}`;
+    return {
+      scenarios: (await control(sim, "GET", "/__sim/scenarios")).json.records.map((s: any) => s.id),
+      session: (await api(sim, given.token, "GET", sessionPath)).status,
+      recording: (await api(sim, given.token, "GET", `/restapi/v1.0/account/~/recording/${given.recordingId}`)).status,
+      sentMessages: (await control(sim, "GET", "/__sim/sent-messages")).json.records.map((m: any) => m.text),
+      smsProgression: (await control(sim, "GET", "/__sim/sms/settings")).json.progression,
+      callSettings: (await control(sim, "GET", "/__sim/calls/settings")).json,
+    };
+  }
+
+  it("clears the resetting simulator's module state and leaves the other simulator's alone", async () => {
+    const resettingState = await giveState(resetting);
+    const bystanderState = await giveState(bystander);
+    const bystanderBefore = await moduleStateOf(bystander, bystanderState);
+    expect(bystanderBefore).toEqual({
+      scenarios: ["scn-1"],
+      session: 200,
+      recording: 200,
+      sentMessages: ["kept"],
+      smsProgression: "manual",
+      callSettings: { progression: "manual", stepDelayMs: 5 },
+    });
+
+    expect((await control(resetting, "POST", "/__sim/reset", {})).status).toBe(200);
+
+    expect(await moduleStateOf(bystander, bystanderState)).toEqual(bystanderBefore);
+    expect(await moduleStateOf(resetting, resettingState)).toEqual({
+      scenarios: [],
+      session: 404,
+      recording: 404,
+      sentMessages: [],
+      smsProgression: "auto",
+      callSettings: { progression: "auto", stepDelayMs: 0 },
+    });
   });
 });

@@ -1,7 +1,7 @@
 // Data that in production arrives from RingCentral (conversations, calls, messages), created here
 // through the same domain functions the integration will use.
 import type { App } from "../../src/app.ts";
-import { inTransaction } from "../../src/domain/events.ts";
+import { inTransaction } from "../../src/domain/event-log.ts";
 import { openConversation } from "../../src/domain/conversations.ts";
 import { findOrCreateContactByNumber } from "../../src/domain/contacts.ts";
 import { globalId } from "./api.ts";

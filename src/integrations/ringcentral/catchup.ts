@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import { ingestTelephonyNotificationsEach, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";

@@ -13,7 +13,7 @@
 // it, so one call's notifications always apply in arrival order.
 import type { Logger } from "../../logger.ts";
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "../../config.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import { ingestTelephonyNotificationsEach, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 

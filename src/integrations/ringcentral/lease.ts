@@ -4,7 +4,7 @@
 // and a standby takes over at its next reconcile. The embedded database is single-process: an
 // in-memory lease is enough there.
 import pg from "pg";
-import { LOCK } from "../../domain/locks.ts";
+import { LOCK } from "../../store/locks.ts";
 
 export interface ConnectionLease {
   release(): Promise<void>;

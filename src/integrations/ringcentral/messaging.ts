@@ -4,7 +4,7 @@
 import { z } from "zod";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import { applyMessageStatus, ingestInboundMessage, type InboundMessageInput } from "../../domain/messages.ts";
 import { deliveryStatusOf } from "./sms.ts";
 import type { Envelope } from "./notifications.ts";

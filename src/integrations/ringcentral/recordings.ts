@@ -18,7 +18,7 @@ import { z } from "zod";
 import type { Logger } from "../../logger.ts";
 import type { CallDirectory, TelephonyNotification } from "../../domain/calls.ts";
 import { legEnded } from "../../domain/call-state.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import {
   applyCallRecordings,
   awaitingCallLog,

@@ -8,7 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { IngestLimits } from "../../config.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import { instantSmsHandler } from "./messaging.ts";

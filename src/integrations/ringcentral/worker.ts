@@ -4,7 +4,7 @@
 import type { SDK } from "@ringcentral/sdk";
 import type { Logger } from "../../logger.ts";
 import type { IngestLimits } from "../../config.ts";
-import type { Deps } from "../../domain/events.ts";
+import type { Deps } from "../../domain/event-log.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/messages.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";

@@ -3,9 +3,10 @@
 // every request is recorded for tests (GET /__sim/call-control-requests).
 
 import { apiError, notFound, type RouteHandler, type RouteModule, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
-import { leaveVoicemail } from "./messages.ts";
+import { leaveVoicemail } from "./messages/inbound.ts";
 import { findRecording, startRecording } from "./recordings.ts";
-import { createScenario, runNextStep, runRemainingStepsLater, transferCall, type Scenario, type TransferTarget } from "./scenarios.ts";
+import { createScenario, runNextStep, runRemainingStepsLater, type Scenario } from "./scenarios/engine.ts";
+import { transferCall, type TransferTarget } from "./scenarios/transfer-scripts.ts";
 import { invalidValue, jsonObject, simulatorScoped } from "./scoped-state.ts";
 import {
   accountFor,
@@ -444,7 +445,7 @@ export const callControlModule: RouteModule = {
     { method: "GET", path: "/__sim/calls/settings", handler: getCallSettings },
     { method: "PUT", path: "/__sim/calls/settings", handler: putCallSettings },
   ],
-  reset() {
-    callControlState.resetAll();
+  reset(ctx) {
+    callControlState.reset(ctx);
   },
 };

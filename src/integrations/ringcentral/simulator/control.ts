@@ -7,7 +7,7 @@ import { invalidParameter, SimHttpError } from "./core.ts";
 import { addPhoneNumber, type NewExtension, type NewPhoneNumber } from "./account.ts";
 import { parseNotificationFault } from "./faults.ts";
 import type { NotificationInput } from "./notifications.ts";
-import type { SimulatorPlatform } from "./server.ts";
+import type { ControllablePlatform } from "./platform.ts";
 
 function objectBody(req: SimRequest): Record<string, unknown> {
   if (req.body === undefined) return {};
@@ -30,7 +30,7 @@ function optionalCount(body: Record<string, unknown>, name: string, fallback: nu
 
 const ok = (json: unknown, status = 200): SimResponse => ({ status, json });
 
-export function controlModule(platform: SimulatorPlatform): RouteModule {
+export function controlModule(platform: ControllablePlatform): RouteModule {
   function accountView(ctx: SimContext) {
     const account = platform.defaultAccount();
     const { clientId, clientSecret, jwt } = platform.credentials();

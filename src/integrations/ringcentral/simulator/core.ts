@@ -88,8 +88,8 @@ export interface Route {
 export interface RouteModule {
   name: string;
   routes: Route[];
-  /** Reset the module's state (control API `POST /__sim/reset`). */
-  reset?(): void;
+  /** Reset the module's state for the simulator of `ctx` (control API `POST /__sim/reset`). */
+  reset?(ctx: SimContext): void;
 }
 
 /** One part of a `multipart/form-data` body (`SimRequest.body` is `MultipartPart[]` for those). */

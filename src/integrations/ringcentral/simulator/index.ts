@@ -3,7 +3,8 @@
 
 export * from "./core.ts";
 export { startSimulator, createSimulator, runSimulatorCli, SimulatorPlatform } from "./server.ts";
-export type { Simulator, SimulatorOptions, SimulatorCredentials } from "./server.ts";
+export type { Simulator, SimulatorOptions } from "./server.ts";
+export type { ControllablePlatform, SimulatorCredentials } from "./platform.ts";
 export { featureModules } from "./modules.ts";
 export { DEFAULT_ACCOUNT_ID, defaultAccount, accountOf, extensionOf, extensionJson } from "./account.ts";
 export { pageOf, type PagedList } from "./paging.ts";

@@ -130,7 +130,7 @@ export const recordingsModule: RouteModule = {
       throttlingGroup: "Heavy",
     },
   ],
-  reset() {
-    recordingsState.resetAll();
+  reset(ctx) {
+    recordingsState.reset(ctx);
   },
 };

@@ -7,12 +7,12 @@ import { invalidParameter, type SimContext, type SimResponse } from "./core.ts";
 export interface SimulatorScoped<T> {
   /** This simulator's state, created on first use. */
   of(ctx: SimContext): T;
-  /** Forget every simulator's state (the module's `reset()`). */
-  resetAll(): void;
+  /** Forget this simulator's state (the module's `reset(ctx)`); other simulators keep theirs. */
+  reset(ctx: SimContext): void;
 }
 
 export function simulatorScoped<T>(create: (ctx: SimContext) => T): SimulatorScoped<T> {
-  let states = new WeakMap<SimContext, T>();
+  const states = new WeakMap<SimContext, T>();
   return {
     of(ctx) {
       let state = states.get(ctx);
@@ -22,8 +22,8 @@ export function simulatorScoped<T>(create: (ctx: SimContext) => T): SimulatorSco
       }
       return state;
     },
-    resetAll() {
-      states = new WeakMap();
+    reset(ctx) {
+      states.delete(ctx);
     },
   };
 }

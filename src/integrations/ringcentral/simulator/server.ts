@@ -20,6 +20,7 @@ import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionStore, subscriptionModule, typ
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookOptions } from "./webhooks.ts";
 import { DEFAULT_WEBSOCKET_OPTIONS, WebSocketGateway, type WsClientRequest, type WebSocketOptions } from "./websocket.ts";
 import { controlModule } from "./control.ts";
+import type { ControllablePlatform, SimulatorCredentials } from "./platform.ts";
 import { RequestLog } from "./request-log.ts";
 
 export interface SimulatorOptions {
@@ -37,14 +38,6 @@ export interface SimulatorOptions {
   subscriptions?: Partial<SubscriptionLimits>;
   /** Feature modules to mount (default: `featureModules` from ./modules.ts). */
   modules?: RouteModule[];
-}
-
-export interface SimulatorCredentials {
-  server: string;
-  clientId: string;
-  clientSecret: string;
-  /** JWT credential of the admin extension. */
-  jwt: string;
 }
 
 export interface Simulator {
@@ -68,7 +61,7 @@ function mergeRateLimits(overrides: SimulatorOptions["rateLimits"]): RateLimitCo
 }
 
 /** Everything the simulator holds; control.ts drives it, server.ts routes to it. */
-export class SimulatorPlatform {
+export class SimulatorPlatform implements ControllablePlatform {
   readonly accounts = new Map<string, SimAccount>();
   readonly tokens: TokenStore;
   readonly rateLimiter: RateLimiter;
@@ -161,7 +154,7 @@ export class SimulatorPlatform {
     this.requestLog.clear();
     this.presence.reset();
     if (options.tokens) this.tokens.reset();
-    for (const module of this.modules) module.reset?.();
+    for (const module of this.modules) module.reset?.(this.ctx);
     this.accounts.clear();
     this.seed();
   }

@@ -427,7 +427,7 @@ export const telephonyModule: RouteModule = {
       throttlingGroup: "Light",
     },
   ],
-  reset() {
-    telephonyState.resetAll();
+  reset(ctx) {
+    telephonyState.reset(ctx);
   },
 };

@@ -11,6 +11,7 @@ export const LOCK = {
   workerLease: 7_310_003,
   ringCentralMessage: 7_310_004,
   recording: 7_310_005,
+  smsThread: 7_310_006,
   agentLogin: 7_310_010,
 } as const;
 
@@ -52,4 +53,12 @@ export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) =
 
 export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
 
+/** An agent's RingCentral login changes state (and is announced) one transaction at a time. */
 export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
+
+/**
+ * Serialises writers for one (channel, customer) until commit, so two messages arriving at once
+ * cannot each open a conversation for the same customer.
+ */
+export const lockSmsThread = (tx: Transaction, channelId: string, customer: string) =>
+  lock(tx, LOCK.smsThread, `${channelId}:${customer}`);

@@ -1,0 +1,105 @@
+// The event log (R8.2): every change writes its Event rows in the same transaction; they are
+// published after commit. Sequence order equals commit order because event rows are written last,
+// under a transaction-scoped advisory lock held until commit — so a subscriber that resumes "after
+// sequence N" can never miss an event that committed later with a smaller sequence.
+import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type { PubSub, Subscription } from "../pubsub.ts";
+import { readEventsAfter, writeEvents } from "../store/event-log.ts";
+import type { EventRecord, NewEvent } from "./events.ts";
+
+export type Transaction = Prisma.TransactionClient;
+
+export interface Deps {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+}
+
+/** Collects the events of one transaction; only members of the catalogue can be appended. */
+export class EventLog {
+  readonly pending: NewEvent[] = [];
+
+  append(event: NewEvent): void {
+    this.pending.push(event);
+  }
+}
+
+export function publishEvent(pubsub: PubSub, event: EventRecord): void {
+  for (const inboxId of event.inboxIds) pubsub.publish("inbox", inboxId, event);
+  for (const userId of event.userIds) pubsub.publish("user", userId, event);
+  pubsub.publish("all", "*", event);
+}
+
+/**
+ * Runs `work` in a transaction; the events it appends are stored with it and published after
+ * commit. Nothing is published when the transaction rolls back.
+ */
+export async function inTransaction<T>(deps: Deps, work: (tx: Transaction, log: EventLog) => Promise<T>): Promise<T> {
+  const { result, records } = await deps.prisma.$transaction(async (tx) => {
+    const log = new EventLog();
+    const result = await work(tx, log);
+    const records = await writeEvents(tx, log.pending);
+    return { result, records };
+  });
+  for (const record of records) publishEvent(deps.pubsub, record);
+  return result;
+}
+
+/**
+ * A resumable stream: what the log holds after `after` (when given), then live events — no gap,
+ * because the live subscription is active before the log is read, and no duplicate, because live
+ * events already replayed (or at/before the client's cursor) are skipped.
+ *
+ * `return()` (the client unsubscribed or its socket closed) ends the stream at once: an async
+ * generator waiting for the next live event would only see its return after that event arrived —
+ * for an idle agent, their next call — keeping the pub/sub listener, the operation and its context
+ * alive until then. Closing the live subscription first ends that wait.
+ */
+export function resumableEvents<T extends EventRecord = EventRecord>(
+  deps: Deps,
+  topic: "inbox" | "user",
+  id: string,
+  where: Prisma.EventWhereInput,
+  after: bigint | null,
+  accept: (event: EventRecord) => event is T = (event): event is T => true,
+): AsyncGenerator<T> {
+  let live: Subscription<EventRecord> | null = null;
+  let ended = false;
+  const stream = (async function* () {
+    live = await deps.pubsub.subscribe(topic, id);
+    if (ended) {
+      live.close();
+      return;
+    }
+    try {
+      const replayed = new Set<string>();
+      if (after !== null) {
+        for await (const event of readEventsAfter(deps.prisma, where, after)) {
+          replayed.add(event.sequence);
+          if (accept(event)) yield event;
+        }
+      }
+      for await (const event of live) {
+        if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
+        if (accept(event)) yield event;
+      }
+    } finally {
+      live.close();
+    }
+  })();
+  const end = () => {
+    ended = true;
+    (live as Subscription<EventRecord> | null)?.close();
+  };
+  const generatorReturn = stream.return.bind(stream);
+  const generatorThrow = stream.throw.bind(stream);
+  return Object.assign(stream, {
+    return: (value?: unknown) => {
+      end();
+      return generatorReturn(value as never);
+    },
+    throw: (error?: unknown) => {
+      end();
+      return generatorThrow(error);
+    },
+  });
+}
