@@ -4,7 +4,7 @@ import type { PrismaClient } from "./db.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Viewer } from "./domain/access.ts";
 import type { Deps } from "./domain/event-log.ts";
-import type { SmsSender } from "./domain/messages.ts";
+import type { SmsSender } from "./domain/sms/sender.ts";
 import type { AgentCallControlFactory } from "./domain/call-control.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
 import { EncryptionKeyRequiredError } from "./domain/ringcentral-errors.ts";
@@ -18,7 +18,7 @@ export interface Services {
   /** Secrets and the RingCentral gateway (src/integrations/ringcentral/services.ts). Without them
    * RingCentral cannot be connected: credentials could not be stored encrypted. */
   ringCentral?: RingCentralServices;
-  /** The SmsSender for an SMS channel (src/domain/messages.ts); without it sending SMS fails with
+  /** The SmsSender for an SMS channel (src/domain/sms/sender.ts); without it sending SMS fails with
    * RINGCENTRAL_NOT_CONNECTED. */
   smsSender?: (channelId: string) => Promise<SmsSender>;
   /** Each user's own RingCentral session as call control (src/domain/call-control.ts); without it

@@ -8,7 +8,7 @@ import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
 import { inTransaction } from "../src/domain/event-log.ts";
 import type { NewEvent } from "../src/domain/events.ts";
-import { ingestInboundMessage } from "../src/domain/messages.ts";
+import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 
 type User = Awaited<ReturnType<TestApi["createUser"]>>;
 type Seeded = Awaited<ReturnType<typeof seedConversationWithActivity>>;

@@ -4,13 +4,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Deps } from "../src/domain/event-log.ts";
-import {
-  applyMessageStatus,
-  archiveInactiveConversations,
-  ingestInboundMessage,
-  type DeliveryStatus,
-  type InboundMessageInput,
-} from "../src/domain/messages.ts";
+import { applyMessageStatus } from "../src/domain/sms/delivery-status.ts";
+import { archiveInactiveConversations } from "../src/domain/sms/inactivity.ts";
+import { ingestInboundMessage, type InboundMessageInput } from "../src/domain/sms/inbound.ts";
+import type { DeliveryStatus } from "../src/domain/sms/sender.ts";
 import { archiveConversation } from "../src/domain/conversations.ts";
 import { startSmsTestApi, type SmsTestApi } from "./support/sms.ts";
 import { seedInbox } from "./support/seed.ts";

@@ -8,7 +8,7 @@ import { simControl, startTestSimulator, startTestWorker, workerFor, type Simula
 import { postgresLeases } from "../src/integrations/ringcentral/lease.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { ingestInboundMessage } from "../src/domain/messages.ts";
+import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 import type { SweepSchedule } from "../src/integrations/ringcentral/worker.ts";
 
 let sim: Simulator;

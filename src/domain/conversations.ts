@@ -5,9 +5,13 @@ import { visibleConversations, type Viewer } from "./access.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import type { EventPayloads, NewEvent, NewEventOf } from "./events.ts";
+import { lockConversation } from "../store/locks.ts";
 
-const conversationWithInboxes = { inboxes: { select: { inboxId: true } } } satisfies Prisma.ConversationInclude;
-type ConversationWithInboxes = Prisma.ConversationGetPayload<{ include: typeof conversationWithInboxes }>;
+/** What every event about a conversation needs: the inboxes it is addressed to. */
+export const conversationWithInboxes = {
+  inboxes: { select: { inboxId: true } },
+} satisfies Prisma.ConversationInclude;
+export type ConversationWithInboxes = Prisma.ConversationGetPayload<{ include: typeof conversationWithInboxes }>;
 
 export function inboxIdsOf(conversation: ConversationWithInboxes): string[] {
   return conversation.inboxes.map((i) => i.inboxId);
@@ -20,14 +24,6 @@ export async function requireVisibleConversation(tx: Transaction | PrismaClient,
   });
   if (!conversation) throw new NotFoundError("Conversation");
   return conversation;
-}
-
-/**
- * Serialises concurrent changes to one conversation until commit, so each sees the one before it:
- * a repeated change stays a no-op instead of writing a second activity or a duplicate row.
- */
-async function lockConversation(tx: Transaction, id: string) {
-  await tx.$executeRaw`SELECT 1 FROM "Conversation" WHERE id = ${id}::uuid FOR UPDATE`;
 }
 
 /** Timeline activities that write a `CONVERSATION_<kind>` event. */
@@ -60,7 +56,12 @@ export async function recordActivity<K extends ActivityKind>(
   return activity;
 }
 
-async function touch(tx: Transaction, conversationId: string, data: Prisma.ConversationUpdateInput = {}) {
+/** Something happened in the conversation now: it moves up its inboxes (with `data` changed alongside). */
+export async function touchConversation(
+  tx: Transaction,
+  conversationId: string,
+  data: Prisma.ConversationUpdateInput = {},
+) {
   const now = new Date();
   await tx.conversationInbox.updateMany({ where: { conversationId }, data: { lastActivityAt: now } });
   return tx.conversation.update({ where: { id: conversationId }, data: { ...data, lastActivityAt: now } });
@@ -111,7 +112,7 @@ export async function assignConversation(deps: Deps, viewer: Viewer, conversatio
       throw new InvalidInputError("The assignee is not a member of the conversation's inbox", "assigneeId");
     }
     if (conversation.assigneeId === assigneeId) return conversation;
-    const updated = await touch(tx, conversationId, { assignee: { connect: { id: assigneeId } } });
+    const updated = await touchConversation(tx, conversationId, { assignee: { connect: { id: assigneeId } } });
     await recordActivity(tx, log, conversation, "ASSIGNED", viewer.id, { assigneeId }, [assigneeId]);
     return updated;
   });
@@ -122,7 +123,7 @@ export async function unassignConversation(deps: Deps, viewer: Viewer, conversat
     await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (!conversation.assigneeId) return conversation;
-    const updated = await touch(tx, conversationId, { assignee: { disconnect: true } });
+    const updated = await touchConversation(tx, conversationId, { assignee: { disconnect: true } });
     await recordActivity(tx, log, conversation, "UNASSIGNED", viewer.id, { previousAssigneeId: conversation.assigneeId });
     return updated;
   });
@@ -135,7 +136,7 @@ export async function archiveConversation(deps: Deps, viewer: Viewer | null, con
       ? await requireVisibleConversation(tx, viewer, conversationId)
       : await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: conversationWithInboxes });
     if (conversation.status === "ARCHIVED") return conversation;
-    const updated = await touch(tx, conversationId, { status: "ARCHIVED", archivedAt: new Date() });
+    const updated = await touchConversation(tx, conversationId, { status: "ARCHIVED", archivedAt: new Date() });
     await recordActivity(tx, log, conversation, "ARCHIVED", actorId, {});
     return updated;
   });
@@ -146,7 +147,7 @@ export async function reopenConversation(deps: Deps, viewer: Viewer, conversatio
     await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (conversation.status === "OPEN") return conversation;
-    const updated = await touch(tx, conversationId, { status: "OPEN", archivedAt: null });
+    const updated = await touchConversation(tx, conversationId, { status: "OPEN", archivedAt: null });
     await recordActivity(tx, log, conversation, "REOPENED", viewer.id, {});
     return updated;
   });
@@ -162,7 +163,7 @@ export async function tagConversation(deps: Deps, viewer: Viewer, conversationId
     if (existing) return conversation;
     await tx.conversationTag.create({ data: { conversationId, tagId } });
     await recordActivity(tx, log, conversation, "TAGGED", viewer.id, { tagId, tagName: tag.name });
-    return touch(tx, conversationId);
+    return touchConversation(tx, conversationId);
   });
 }
 
@@ -173,7 +174,7 @@ export async function untagConversation(deps: Deps, viewer: Viewer, conversation
     const removed = await tx.conversationTag.deleteMany({ where: { conversationId, tagId } });
     if (removed.count === 0) return conversation;
     await recordActivity(tx, log, conversation, "UNTAGGED", viewer.id, { tagId });
-    return touch(tx, conversationId);
+    return touchConversation(tx, conversationId);
   });
 }
 
@@ -218,7 +219,7 @@ export async function addComment(
         mentions: { create: mentionedUserIds.map((userId) => ({ userId })) },
       },
     });
-    await touch(tx, conversation.id);
+    await touchConversation(tx, conversation.id);
     log.append({
       type: "COMMENT_ADDED",
       conversationId: conversation.id,

@@ -17,7 +17,8 @@ import {
 } from "../schema/sms.ts";
 import { InvalidInputError } from "../domain/errors.ts";
 import { RingCentralNotConnectedError } from "../domain/ringcentral-errors.ts";
-import { sendMessage, type OutgoingAttachment, type SendMessageInput, type SmsSender, type SmsSenderSource } from "../domain/messages.ts";
+import { sendMessage, type SendMessageInput } from "../domain/sms/sending.ts";
+import type { OutgoingAttachment, SmsSender, SmsSenderSource } from "../domain/sms/sender.ts";
 import {
   createMessageTemplate,
   deleteMessageTemplate,

@@ -1,5 +1,6 @@
 // Every PostgreSQL advisory lock the application takes, in one place so no two uses share a key.
 // Transaction-scoped locks serialise work on one thing (a call, a message) across processes.
+// The one row lock (a conversation's) is here too, so every lock a transaction takes is in one file.
 import { Prisma } from "../generated/prisma/client.ts";
 
 type Transaction = Prisma.TransactionClient;
@@ -62,3 +63,12 @@ export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK
  */
 export const lockSmsThread = (tx: Transaction, channelId: string, customer: string) =>
   lock(tx, LOCK.smsThread, `${channelId}:${customer}`);
+
+/**
+ * Serialises concurrent changes to one conversation until commit, so each sees the one before it:
+ * a repeated change stays a no-op instead of writing a second activity or a duplicate row.
+ * A row lock, not an advisory one: the row exists, and a lock on it needs no namespace.
+ */
+export async function lockConversation(tx: Transaction, conversationId: string): Promise<void> {
+  await tx.$executeRaw`SELECT 1 FROM "Conversation" WHERE id = ${conversationId}::uuid FOR UPDATE`;
+}

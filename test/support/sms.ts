@@ -1,7 +1,7 @@
 // SMS test set-up: the API on real PostgreSQL + Redis, connected to the in-process RingCentral
 // simulator the way an admin connects RingCentral, plus helpers for the simulator's control API.
 import { SDK } from "@ringcentral/sdk";
-import type { InboundMessageInput } from "../../src/domain/messages.ts";
+import type { InboundMessageInput } from "../../src/domain/sms/inbound.ts";
 import { inboundInput } from "../../src/integrations/ringcentral/messaging.ts";
 import { startSimulator, type Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
 import { startTestApi, type TestApi } from "./api.ts";

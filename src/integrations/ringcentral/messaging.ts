@@ -5,7 +5,8 @@ import { z } from "zod";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/event-log.ts";
-import { applyMessageStatus, ingestInboundMessage, type InboundMessageInput } from "../../domain/messages.ts";
+import { applyMessageStatus } from "../../domain/sms/delivery-status.ts";
+import { ingestInboundMessage, type InboundMessageInput } from "../../domain/sms/inbound.ts";
 import { deliveryStatusOf } from "./sms.ts";
 import type { Envelope } from "./notifications.ts";
 

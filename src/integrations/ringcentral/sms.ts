@@ -1,5 +1,5 @@
 // Sending SMS and MMS through RingCentral (REFERENCE §4 "Send SMS" / "Send MMS"): the SmsSender
-// port of src/domain/messages.ts over the SDK. Text goes as JSON to …/sms; attachments as
+// port of src/domain/sms/sender.ts over the SDK. Text goes as JSON to …/sms; attachments as
 // multipart/form-data to the …/mms alias (a `json` part, then one `attachment` part per file).
 // RingCentral's answers are mapped to domain terms: its message status to ours, its rejections of
 // the recipient or content to InvalidInputError (a client mistake), everything else to the
@@ -8,7 +8,7 @@ import type { SDK } from "@ringcentral/sdk";
 import FormData from "form-data";
 import { z } from "zod";
 import { InvalidInputError } from "../../domain/errors.ts";
-import type { DeliveryStatus, OutgoingAttachment, SentMessage, SmsSender, StoredAttachment } from "../../domain/messages.ts";
+import type { DeliveryStatus, OutgoingAttachment, SentMessage, SmsSender, StoredAttachment } from "../../domain/sms/sender.ts";
 import {
   RingCentralAuthError,
   RingCentralPermissionError,

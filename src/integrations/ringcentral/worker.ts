@@ -6,7 +6,7 @@ import type { Logger } from "../../logger.ts";
 import type { IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/event-log.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
-import { archiveInactiveConversations } from "../../domain/messages.ts";
+import { archiveInactiveConversations } from "../../domain/sms/inactivity.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
