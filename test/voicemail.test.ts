@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
 import { ingestTelephonyNotification } from "../src/domain/calls.ts";
-import { ingestVoicemail, pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings.ts";
+import { ingestVoicemail } from "../src/domain/recordings/voicemail.ts";
+import { pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings/voicemail-join.ts";
 import { revokeApiTokenByValue, createApiToken } from "../src/domain/tokens.ts";
 import { subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";

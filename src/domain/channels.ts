@@ -6,6 +6,7 @@ import type { ChannelType, PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { savedDirectory, type NumberInfo, type RingCentralDeps } from "./connections.ts";
 import { toE164 } from "./phone-numbers.ts";
+import { isUniqueViolation } from "../store/unique-violations.ts";
 
 /** Longest close-after period accepted: 90 days. */
 export const MAX_CLOSE_AFTER_SECONDS = 90 * 24 * 3600;
@@ -40,10 +41,6 @@ export function findAccountNumber(numbers: NumberInfo[], number: string): Number
 async function requireInbox(prisma: PrismaClient, inboxId: string) {
   const inbox = await prisma.inbox.findUnique({ where: { id: inboxId }, select: { id: true } });
   if (!inbox) throw new NotFoundError("Inbox");
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "P2002";
 }
 
 /** R2.3: connects a number of the account as a VOICE or SMS channel, using the saved credentials. */

@@ -4,6 +4,7 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { requireE164, toE164 } from "./phone-numbers.ts";
 import { normalizeEmail } from "./users.ts";
+import { isUniqueViolation } from "../store/unique-violations.ts";
 
 export interface ContactPhoneInput {
   number: string;
@@ -41,10 +42,6 @@ async function ensurePhonesFree(prisma: PrismaClient, phones: { e164: string; fi
     const field = phones.find((p) => p.e164 === taken.e164)!.field;
     throw new ConflictError(`${taken.e164} already belongs to another contact`, field);
   }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "P2002";
 }
 
 /** Runs a write that may lose a race for a number to a concurrent one: that is a conflict, not a crash. */

@@ -3,6 +3,7 @@
 // when it is rendered (every placeholder has a value), so an agent never sends a raw `{{…}}`.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
+import { isUniqueViolation } from "../store/unique-violations.ts";
 
 export const MAX_TEMPLATE_NAME_LENGTH = 100;
 /** RingCentral's SMS limit (REFERENCE §4): a template longer than a message could never be sent. */
@@ -62,7 +63,7 @@ async function savingName<T>(name: string | undefined, save: () => Promise<T>): 
   try {
     return await save();
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code === "P2002") throw new ConflictError(`A template named "${name}" exists`, "name");
+    if (isUniqueViolation(error)) throw new ConflictError(`A template named "${name}" exists`, "name");
     throw error;
   }
 }

@@ -1,6 +1,6 @@
 // The worker's side of recordings and voicemail (R3.5, R3.12):
 // - "voicemail" notifications (REFERENCE §3.5): parsed with zod, the transcription attachment's
-//   text fetched when there is one, then src/domain/recordings.ts joins the message to its call;
+//   text fetched when there is one, then src/domain/recordings/voicemail.ts joins the message to its call;
 // - "message-store" change notifications with VoiceMail changes: RingCentral says only "something
 //   changed" (§3.4), so recent voicemails of that mailbox are listed again — this is how a
 //   transcription that completes later arrives (SMS changes are the SMS handler's);
@@ -22,15 +22,17 @@ import type { Deps } from "../../domain/event-log.ts";
 import {
   applyCallRecordings,
   awaitingCallLog,
-  ingestVoicemail,
   sessionsWithPendingRecordings,
-  voicemailCallId,
-  voicemailNeedsTranscription,
   type CallLogRecording,
   type CallRecordingsOutcome,
+} from "../../domain/recordings/call-recordings.ts";
+import {
+  ingestVoicemail,
+  voicemailCallId,
+  voicemailNeedsTranscription,
   type VoicemailInput,
   type VoicemailOutcome,
-} from "../../domain/recordings.ts";
+} from "../../domain/recordings/voicemail.ts";
 import type { Envelope, NotificationKind } from "./notifications.ts";
 
 
