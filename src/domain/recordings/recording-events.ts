@@ -13,5 +13,6 @@ export function recordingPayload(
   recording: { id: string; kind: RecordingKind; state: RecordingState; callId: string | null },
   extra: { transcribed?: boolean; changed?: string[] } = {},
 ): EventPayloads["RECORDING_ADDED" | "RECORDING_UPDATED"] {
-  return { recordingId: recording.id, callId: recording.callId, kind: recording.kind, state: recording.state, ...extra };
+  const { id: recordingId, callId, kind, state } = recording;
+  return { recordingId, callId, kind, state, ...extra };
 }

@@ -141,7 +141,11 @@ async function markCallVoicemail(tx: Transaction, log: EventLog, call: CallWithC
  * (RECORDING_UPDATED) and otherwise changes nothing. A voicemail whose call is not known yet is
  * not stored: "unmatched" tells the caller to try again when more telephony events have arrived.
  */
-export async function ingestVoicemail(deps: Deps, directory: CallDirectory, input: VoicemailInput): Promise<VoicemailOutcome> {
+export async function ingestVoicemail(
+  deps: Deps,
+  directory: CallDirectory,
+  input: VoicemailInput,
+): Promise<VoicemailOutcome> {
   void directory; // mailbox extensions are matched on the call's parties, which cover queues and users alike
   return inTransaction(deps, async (tx, log) => {
     await lockRecording(tx, input.ringCentralMessageId);
@@ -210,11 +214,12 @@ async function updateVoicemail(
   await markCallVoicemail(tx, log, call, input);
   if (Object.keys(changes).length === 0) return "unchanged";
   const recording = await tx.recording.update({ where: { id: existing.id }, data: changes });
+  const transcribed = recording.transcription !== null;
   log.append({
     type: "RECORDING_UPDATED",
     conversationId: call.conversationId,
     inboxIds: inboxIdsOf(call.conversation),
-    payload: recordingPayload(recording, { transcribed: recording.transcription !== null, changed: Object.keys(changes) }),
+    payload: recordingPayload(recording, { transcribed, changed: Object.keys(changes) }),
   });
   return "updated";
 }

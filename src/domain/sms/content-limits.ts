@@ -31,7 +31,8 @@ function validateAttachment(attachment: OutgoingAttachment, index: number): Outg
     throw new InvalidInputError(`"${attachment.contentType}" files cannot be sent by MMS`, field);
   }
   if (attachment.content.length === 0) throw new InvalidInputError("An attachment is empty", field);
-  return { fileName: attachment.fileName.trim() || `attachment-${index + 1}`, contentType, content: attachment.content };
+  const fileName = attachment.fileName.trim() || `attachment-${index + 1}`;
+  return { fileName, contentType, content: attachment.content };
 }
 
 /** RingCentral's MMS limits, checked before anything is sent (R4.3). */

@@ -10,7 +10,10 @@ export async function autoArchive(
   conversation: ConversationWithInboxes,
   closeAfterSeconds: number,
 ) {
-  await tx.conversation.update({ where: { id: conversation.id }, data: { status: "ARCHIVED", archivedAt: new Date() } });
+  await tx.conversation.update({
+    where: { id: conversation.id },
+    data: { status: "ARCHIVED", archivedAt: new Date() },
+  });
   await recordActivity(tx, log, conversation, "AUTO_ARCHIVED", null, { closeAfterSeconds });
 }
 

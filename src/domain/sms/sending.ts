@@ -77,10 +77,17 @@ async function alreadyRecorded(tx: Transaction, ringCentralId: string): Promise<
   return { message: existing, conversation };
 }
 
+interface Outbound {
+  viewer: Viewer;
+  target: SendTarget;
+  content: OutgoingContent;
+  sent: SentMessage;
+}
+
 async function recordNewOutbound(
   tx: Transaction,
   log: EventLog,
-  { viewer, target, content, sent }: { viewer: Viewer; target: SendTarget; content: OutgoingContent; sent: SentMessage },
+  { viewer, target, content, sent }: Outbound,
 ): Promise<SentMessageResult> {
   const contactId = target.conversation
     ? target.conversation.contactId

@@ -14,7 +14,11 @@ export interface TextOrTemplate {
 }
 
 /** Values every template can use; the sender's own `variables` come on top. */
-async function builtInVariables(prisma: PrismaClient, viewer: Viewer, target: SendTarget): Promise<Record<string, string>> {
+async function builtInVariables(
+  prisma: PrismaClient,
+  viewer: Viewer,
+  target: SendTarget,
+): Promise<Record<string, string>> {
   const agent = await prisma.user.findUnique({ where: { id: viewer.id } });
   return {
     ...(target.contact?.name ? { "contact.name": target.contact.name } : {}),

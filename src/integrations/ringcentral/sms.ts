@@ -8,7 +8,13 @@ import type { SDK } from "@ringcentral/sdk";
 import FormData from "form-data";
 import { z } from "zod";
 import { InvalidInputError } from "../../domain/errors.ts";
-import type { DeliveryStatus, OutgoingAttachment, SentMessage, SmsSender, StoredAttachment } from "../../domain/sms/sender.ts";
+import type {
+  DeliveryStatus,
+  OutgoingAttachment,
+  SentMessage,
+  SmsSender,
+  StoredAttachment,
+} from "../../domain/sms/sender.ts";
 import {
   RingCentralAuthError,
   RingCentralPermissionError,
