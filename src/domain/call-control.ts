@@ -8,7 +8,8 @@
 // RingCentral is reached through an `AgentCallControl` (src/integrations/ringcentral/call-control.ts).
 import type { CallParty, Channel, PrismaClient } from "../generated/prisma/client.ts";
 import type { Viewer } from "./access.ts";
-import { visibleCalls, visibleChannels } from "./access.ts";
+import { visibleCalls } from "./access.ts";
+import { requireUsableChannel } from "./channels.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps } from "./event-log.ts";
 import type { EventType } from "./events.ts";
@@ -224,12 +225,8 @@ export interface PlacedCall {
   ringOutId: string | null;
 }
 
-async function requireVoiceChannel(prisma: PrismaClient, viewer: Viewer, channelId: string): Promise<Channel> {
-  const channel = await prisma.channel.findFirst({ where: { AND: [{ id: channelId }, visibleChannels(viewer)] } });
-  if (!channel) throw new NotFoundError("Channel");
-  if (channel.type !== "VOICE") throw new InvalidInputError("Calls are placed from a VOICE channel", "channelId");
-  if (channel.disconnectedAt) throw new InvalidInputError("This channel is disconnected", "channelId");
-  return channel;
+function requireVoiceChannel(prisma: PrismaClient, viewer: Viewer, channelId: string): Promise<Channel> {
+  return requireUsableChannel(prisma, viewer, channelId, "VOICE", "Calls are placed from a VOICE channel");
 }
 
 /**

@@ -2,11 +2,30 @@
 // number can be connected once per type. SMS channels carry the close-conversations setting (R4.2).
 // Disconnecting keeps the row (its conversations keep pointing at it); connecting the same number
 // and type again brings it back.
-import type { ChannelType, PrismaClient } from "../generated/prisma/client.ts";
+import type { Channel, ChannelType, PrismaClient } from "../generated/prisma/client.ts";
+import { visibleChannels, type Viewer } from "./access.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { savedDirectory, type NumberInfo, type RingCentralDeps } from "./connections.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { isUniqueViolation } from "../store/unique-violations.ts";
+
+/**
+ * A connected channel of `type` the viewer may use: missing and invisible look the same (R1.2);
+ * `wrongType` tells the viewer why a channel of the other type will not do.
+ */
+export async function requireUsableChannel(
+  prisma: PrismaClient,
+  viewer: Viewer,
+  channelId: string,
+  type: ChannelType,
+  wrongType: string,
+): Promise<Channel> {
+  const channel = await prisma.channel.findFirst({ where: { AND: [{ id: channelId }, visibleChannels(viewer)] } });
+  if (!channel) throw new NotFoundError("Channel");
+  if (channel.type !== type) throw new InvalidInputError(wrongType, "channelId");
+  if (channel.disconnectedAt) throw new InvalidInputError("This channel is disconnected", "channelId");
+  return channel;
+}
 
 /** Longest close-after period accepted: 90 days. */
 export const MAX_CLOSE_AFTER_SECONDS = 90 * 24 * 3600;

@@ -1,7 +1,8 @@
 // Where a message goes (R4.3): a new message from a channel to a number or a contact, or a reply
 // on a conversation's channel to its customer — each checked against what the viewer may see.
 import type { Channel, Contact, PrismaClient } from "../../generated/prisma/client.ts";
-import { visibleChannels, type Viewer } from "../access.ts";
+import type { Viewer } from "../access.ts";
+import { requireUsableChannel } from "../channels.ts";
 import { requireVisibleConversation, type ConversationWithInboxes } from "../conversations.ts";
 import { InvalidInputError, NotFoundError } from "../errors.ts";
 import { regionOf, requireE164, toE164 } from "../phone-numbers.ts";
@@ -31,12 +32,8 @@ export function sendTargetFor(prisma: PrismaClient, viewer: Viewer, recipient: R
     : newMessageTarget(prisma, viewer, recipient);
 }
 
-async function requireSendableChannel(prisma: PrismaClient, viewer: Viewer, channelId: string): Promise<Channel> {
-  const channel = await prisma.channel.findFirst({ where: { AND: [{ id: channelId }, visibleChannels(viewer)] } });
-  if (!channel) throw new NotFoundError("Channel");
-  if (channel.type !== "SMS") throw new InvalidInputError("This channel is not an SMS channel", "channelId");
-  if (channel.disconnectedAt) throw new InvalidInputError("This channel is disconnected", "channelId");
-  return channel;
+function requireSendableChannel(prisma: PrismaClient, viewer: Viewer, channelId: string): Promise<Channel> {
+  return requireUsableChannel(prisma, viewer, channelId, "SMS", "This channel is not an SMS channel");
 }
 
 /** The customer's number in a conversation: the other side of its last message, else the contact's first number. */
