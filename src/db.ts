@@ -7,6 +7,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/prisma/client.ts";
+import { lockDataDirectory } from "./data-directory-lock.ts";
 
 export type { PrismaClient };
 
@@ -103,8 +104,14 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
 
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
   fs.mkdirSync(dataDir, { recursive: true });
+  const lock = lockDataDirectory(dataDir);
   const client = new PGlite(dataDir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const adapter = new PrismaPGlite(client);
   const prisma = withQueryLog(
     new PrismaClient({ adapter, log: options.onQuery ? [{ emit: "event", level: "query" }] : [] }),
@@ -118,8 +125,12 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       await client.query("SELECT 1");
     },
     close: async () => {
-      await prisma.$disconnect();
-      await client.close();
+      try {
+        await prisma.$disconnect();
+        await client.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }
