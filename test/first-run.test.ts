@@ -27,7 +27,7 @@ async function pidOfAnExitedProcess(): Promise<number> {
   return child.pid!;
 }
 
-describe("first run on the embedded database", { timeout: 180_000 }, () => {
+describe("first run on the embedded database", { timeout: 300_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-first-run-"));
   const env = { DATA_DIR: dataDir };
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
@@ -85,7 +85,7 @@ describe("first run on the embedded database", { timeout: 180_000 }, () => {
   });
 });
 
-describe("npx switchboard start", { timeout: 180_000 }, () => {
+describe("npx switchboard start", { timeout: 300_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-sigterm-"));
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
