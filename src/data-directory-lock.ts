@@ -102,7 +102,9 @@ export function lockDataDirectory(dataDir: string): DataDirectoryLock {
       return lockHeldAt(file);
     }
     const holder = readHolder(file);
-    if (holder && holder.pid !== process.pid && isRunning(holder)) throw new DataDirectoryLockedError(dataDir, holder.pid);
+    if (holder && holder.pid !== process.pid && isRunning(holder)) {
+      throw new DataDirectoryLockedError(dataDir, holder.pid);
+    }
     fs.rmSync(file, { force: true });
   }
   throw new DataDirectoryLockedError(dataDir, readHolder(file)?.pid ?? 0);

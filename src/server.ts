@@ -191,7 +191,8 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
         if (Object.keys(ctx.subscriptions).length > options.config.limits.maxSubscriptionsPerSocket) {
           return tooManySubscriptions(options.config.limits.maxSubscriptionsPerSocket);
         }
-        const operationAuthorization = authorizationIn((payload.extensions as { headers?: unknown } | undefined)?.headers);
+        const extensions = payload.extensions as { headers?: unknown } | undefined;
+        const operationAuthorization = authorizationIn(extensions?.headers);
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

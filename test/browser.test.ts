@@ -64,11 +64,10 @@ describe("GraphiQL in a browser", { timeout: 300_000 }, () => {
       token,
     );
     const inboxId = inbox.data!.createInbox.inbox.id;
-    await graphql(server.url, "mutation($i: ID!, $u: ID!) { addInboxMember(inboxId: $i, userId: $u) { __typename } }", token, {
-      i: inboxId,
-      u: viewer.data!.viewer.id,
-    });
-    const setStatus = (status: string) => graphql(server.url, `mutation { setStatus(status: ${status}) { __typename } }`, token);
+    const addMember = "mutation($i: ID!, $u: ID!) { addInboxMember(inboxId: $i, userId: $u) { __typename } }";
+    await graphql(server.url, addMember, token, { i: inboxId, u: viewer.data!.viewer.id });
+    const setStatus = (status: string) =>
+      graphql(server.url, `mutation { setStatus(status: ${status}) { __typename } }`, token);
     await setStatus("AWAY");
 
     const context = await browser.newContext();
@@ -87,7 +86,8 @@ describe("GraphiQL in a browser", { timeout: 300_000 }, () => {
 
     // As the README says: the header in GraphiQL's headers editor.
     await page.getByRole("button", { name: "Headers", exact: true }).click();
-    await setEditorText(page, ".graphiql-editor-tool .graphiql-editor:not(.hidden)", `{"Authorization": "Bearer ${token}"}`);
+    const headersEditor = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
+    await setEditorText(page, headersEditor, `{"Authorization": "Bearer ${token}"}`);
 
     await setEditorText(page, ".graphiql-query-editor", "{ viewer { email role } }");
     await page.getByRole("button", { name: /^Execute query/ }).click();
@@ -95,7 +95,8 @@ describe("GraphiQL in a browser", { timeout: 300_000 }, () => {
     expect(await resultText(page)).toContain('"role": "ADMIN"');
 
     // The replayed change shows the subscription is live; the next one arrives as it happens.
-    await setEditorText(page, ".graphiql-query-editor", `subscription { agentStatusChanged(inboxId: "${inboxId}", after: "0") { status } }`);
+    const subscription = `subscription { agentStatusChanged(inboxId: "${inboxId}", after: "0") { status } }`;
+    await setEditorText(page, ".graphiql-query-editor", subscription);
     await page.getByRole("button", { name: /^Execute query/ }).click();
     await waitForResult(page, '"status": "AWAY"');
     await setStatus("BUSY");

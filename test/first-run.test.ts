@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { graphql, runSwitchboard, startSwitchboardServer } from "./support/switchboard-process.ts";
 
 const VIEWER = "{ viewer { email role } }";
+const ADMIN = { viewer: { email: "admin@example.com", role: "ADMIN" } };
+const AGENT = { viewer: { email: "ana@example.com", role: "AGENT" } };
+const viewerOf = async (url: string, token: string) => (await graphql(url, VIEWER, token)).data;
 const BOOTSTRAP_TOKEN = /bootstrap API token, shown only this once:\n(sb_\S+)/;
 
 const CREATE_AGENT = `mutation($email: String!) {
@@ -35,13 +38,13 @@ describe("first run on the embedded database", { timeout: 300_000 }, () => {
   let bootstrapToken: string;
   let agentToken: string;
 
-  it("start prints a one-time bootstrap admin token; a second process is refused, naming the holder's pid", async () => {
+  it("start prints a one-time bootstrap admin token; a second process is refused, naming the holder", async () => {
     // A crashed earlier run left its lock behind: it does not stop this start.
     fs.writeFileSync(path.join(dataDir, "switchboard.pid"), `${await pidOfAnExitedProcess()}\n`);
     const server = await startSwitchboardServer("start", env);
     try {
       bootstrapToken = (await server.waitFor(BOOTSTRAP_TOKEN))[1]!;
-      expect((await graphql(server.url, VIEWER, bootstrapToken)).data).toEqual({ viewer: { email: "admin@example.com", role: "ADMIN" } });
+      expect(await viewerOf(server.url, bootstrapToken)).toEqual(ADMIN);
 
       const second = await runSwitchboard(["user", "create", "--email", "ana@example.com", "--name", "Ana"], env);
       expect(second.code).toBe(1);
@@ -53,12 +56,13 @@ describe("first run on the embedded database", { timeout: 300_000 }, () => {
       expect(secondServer.output).toContain(`(pid ${server.child.pid})`);
 
       // The documented way while the server runs: GraphQL, as the bootstrap admin.
-      const created = await graphql<{ createUser: { user: { id: string } } }>(server.url, CREATE_AGENT, bootstrapToken, { email: "ana@example.com" });
+      type Created = { createUser: { user: { id: string } } };
+      const created = await graphql<Created>(server.url, CREATE_AGENT, bootstrapToken, { email: "ana@example.com" });
       const token = await graphql<{ createApiToken: { token: string } }>(server.url, CREATE_TOKEN, bootstrapToken, {
         user: created.data!.createUser.user.id,
       });
       agentToken = token.data!.createApiToken.token;
-      expect((await graphql(server.url, VIEWER, agentToken)).data).toEqual({ viewer: { email: "ana@example.com", role: "AGENT" } });
+      expect(await viewerOf(server.url, agentToken)).toEqual(AGENT);
     } finally {
       server.child.kill("SIGTERM");
     }
@@ -73,9 +77,9 @@ describe("first run on the embedded database", { timeout: 300_000 }, () => {
     expect(cli.code).toBe(0);
     const server = await startSwitchboardServer("start", env);
     try {
-      expect((await graphql(server.url, VIEWER, bootstrapToken)).data).toEqual({ viewer: { email: "admin@example.com", role: "ADMIN" } });
-      expect((await graphql(server.url, VIEWER, agentToken)).data).toEqual({ viewer: { email: "ana@example.com", role: "AGENT" } });
-      expect((await graphql(server.url, VIEWER, cli.lastLine)).data).toEqual({ viewer: { email: "ana@example.com", role: "AGENT" } });
+      expect(await viewerOf(server.url, bootstrapToken)).toEqual(ADMIN);
+      expect(await viewerOf(server.url, agentToken)).toEqual(AGENT);
+      expect(await viewerOf(server.url, cli.lastLine)).toEqual(AGENT);
     } finally {
       server.child.kill("SIGTERM");
     }

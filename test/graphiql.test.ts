@@ -8,7 +8,9 @@ import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 
 const VIEWER = "{ viewer { email } }";
-const STATUS_CHANGES = `subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox, after: "0") { status user { email } } }`;
+const STATUS_CHANGES = `subscription($inbox: ID!) {
+  agentStatusChanged(inboxId: $inbox, after: "0") { status user { email } }
+}`;
 const SET_STATUS = `mutation($status: AgentStatus!) { setStatus(status: $status) { __typename } }`;
 
 type Outcome = { result: ExecutionResult } | { error: unknown };
@@ -38,7 +40,8 @@ describe("GraphiQL", () => {
 
   /** A client that, like GraphiQL, sends no connectionParams. */
   function bareClient(): Client {
-    const client = createClient({ url: `${api.url.replace("http", "ws")}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
+    const url = `${api.url.replace("http", "ws")}/graphql`;
+    const client = createClient({ url, webSocketImpl: WebSocket, retryAttempts: 0, lazy: true });
     clients.push(client);
     return client;
   }
@@ -64,22 +67,27 @@ describe("GraphiQL", () => {
 
   it("authenticates a WebSocket operation by the Authorization in its extensions.headers", async () => {
     const client = bareClient();
-    expect(await firstOutcome(client, VIEWER, headers(admin.token))).toEqual({ result: { data: { viewer: { email: admin.email } } } });
+    const viewer = { result: { data: { viewer: { email: admin.email } } } };
+    expect(await firstOutcome(client, VIEWER, headers(admin.token))).toEqual(viewer);
     // The header authenticates the operation it came with, not the connection.
     expect(codesOf(await firstOutcome(client, VIEWER))).toEqual(["UNAUTHENTICATED"]);
     // Same token rules as connectionParams and HTTP.
     expect(codesOf(await firstOutcome(client, VIEWER, headers("sb_not-a-token")))).toEqual(["UNAUTHENTICATED"]);
-    expect(codesOf(await firstOutcome(client, VIEWER, { headers: { Authorization: admin.token } }))).toEqual(["UNAUTHENTICATED"]);
+    const withoutBearer = { headers: { Authorization: admin.token } };
+    expect(codesOf(await firstOutcome(client, VIEWER, withoutBearer))).toEqual(["UNAUTHENTICATED"]);
   });
 
   it("delivers a subscription authenticated only by extensions.headers", async () => {
     const inbox = await seedInbox(api.app, "GraphiQL", [admin.id]);
-    expect((await api.request(SET_STATUS, { status: "AWAY" }, admin.token)).data).toEqual({ setStatus: { __typename: "UserPayload" } });
-    const events = bareClient().iterate({ query: STATUS_CHANGES, variables: { inbox: inbox.globalId }, extensions: headers(admin.token) });
+    const away = await api.request(SET_STATUS, { status: "AWAY" }, admin.token);
+    expect(away.data).toEqual({ setStatus: { __typename: "UserPayload" } });
+    const variables = { inbox: inbox.globalId };
+    const events = bareClient().iterate({ query: STATUS_CHANGES, variables, extensions: headers(admin.token) });
+    const change = (status: string) => ({ data: { agentStatusChanged: { status, user: { email: admin.email } } } });
     // The replayed change proves the subscription is live; the next one is delivered as it happens.
-    expect((await events.next()).value).toEqual({ data: { agentStatusChanged: { status: "AWAY", user: { email: admin.email } } } });
+    expect((await events.next()).value).toEqual(change("AWAY"));
     await api.request(SET_STATUS, { status: "AVAILABLE" }, admin.token);
-    expect((await events.next()).value).toEqual({ data: { agentStatusChanged: { status: "AVAILABLE", user: { email: admin.email } } } });
+    expect((await events.next()).value).toEqual(change("AVAILABLE"));
     await events.return?.();
   });
 

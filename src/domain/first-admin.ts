@@ -8,7 +8,9 @@ export const FIRST_ADMIN = { email: "admin@example.com", name: "Admin", role: "A
 
 /** Creates the first admin and a token for it when there is no user at all; null otherwise. The
  * token exists only in the return value (stored hashed): the caller shows it once. */
-export async function createFirstAdminIfNoUsers(prisma: PrismaClient): Promise<{ email: string; token: string } | null> {
+export async function createFirstAdminIfNoUsers(
+  prisma: PrismaClient,
+): Promise<{ email: string; token: string } | null> {
   if ((await prisma.user.count()) > 0) return null;
   const admin = await createUser(prisma, FIRST_ADMIN);
   const { token } = await createApiToken(prisma, admin.id, "bootstrap");

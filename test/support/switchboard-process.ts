@@ -17,8 +17,13 @@ export interface SwitchboardProcess {
 }
 
 /** `how`: "node" runs bin/switchboard.js with this Node; "npx" runs the README's `npx switchboard`. */
-export function spawnSwitchboard(args: string[], env: Record<string, string>, how: "node" | "npx" = "node"): SwitchboardProcess {
-  const [command, commandArgs] = how === "node" ? [process.execPath, [BIN, ...args]] : ["npx", ["switchboard", ...args]];
+export function spawnSwitchboard(
+  args: string[],
+  env: Record<string, string>,
+  how: "node" | "npx" = "node",
+): SwitchboardProcess {
+  const [command, commandArgs] =
+    how === "node" ? [process.execPath, [BIN, ...args]] : ["npx", ["switchboard", ...args]];
   const child = spawn(command, commandArgs, {
     cwd: REPOSITORY,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", ...env },
@@ -32,7 +37,9 @@ export function spawnSwitchboard(args: string[], env: Record<string, string>, ho
   };
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
-  const exited = once(child, "close").then(([code, signal]) => ({ code, signal }) as { code: number | null; signal: NodeJS.Signals | null });
+  const exited = once(child, "close").then(
+    ([code, signal]) => ({ code, signal }) as { code: number | null; signal: NodeJS.Signals | null },
+  );
   return {
     child,
     get output() {
@@ -66,14 +73,23 @@ export async function runSwitchboard(args: string[], env: Record<string, string>
 }
 
 /** Starts `switchboard start` (or `serve`) on a free port; resolves once it listens, with its URL. */
-export async function startSwitchboardServer(command: "start" | "serve", env: Record<string, string>, how: "node" | "npx" = "node") {
+export async function startSwitchboardServer(
+  command: "start" | "serve",
+  env: Record<string, string>,
+  how: "node" | "npx" = "node",
+) {
   const server = spawnSwitchboard([command], { HOST: "127.0.0.1", PORT: "0", ...env }, how);
   const [, url] = await server.waitFor(/GraphQL and GraphiQL at (http:\/\/\S+)\/graphql/);
   await server.waitFor(/"msg":"switchboard is listening"/);
   return Object.assign(server, { url: url! });
 }
 
-export async function graphql<T = Record<string, unknown>>(url: string, query: string, token?: string, variables?: object) {
+export async function graphql<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  token?: string,
+  variables?: object,
+) {
   const response = await fetch(`${url}/graphql`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
