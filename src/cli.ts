@@ -8,6 +8,7 @@ import { catchUpNow, openDatabaseMigrated, startApp, startWorkerProcess } from "
 import { createUser } from "./domain/users.ts";
 import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
 import { createFirstAdminIfNoUsers } from "./domain/first-admin.ts";
+import type { PrismaClient } from "./db.ts";
 import { DomainError } from "./domain/errors.ts";
 
 function loadConfigOrExit(): Config {
@@ -39,7 +40,7 @@ async function serve(options: { worker: boolean }): Promise<void> {
 }
 
 /** The one time a token is printed by the server: to stderr, for the person who started it. */
-async function announceFirstAdmin(prisma: Parameters<typeof createFirstAdminIfNoUsers>[0]): Promise<void> {
+async function announceFirstAdmin(prisma: PrismaClient): Promise<void> {
   const admin = await createFirstAdminIfNoUsers(prisma);
   if (!admin) return;
   console.error(
