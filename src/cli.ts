@@ -7,6 +7,8 @@ import { SingleBar, Presets } from "cli-progress";
 import { catchUpNow, openDatabaseMigrated, startApp, startWorkerProcess } from "./app.ts";
 import { createUser } from "./domain/users.ts";
 import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
+import { createFirstAdminIfNoUsers } from "./domain/first-admin.ts";
+import type { PrismaClient } from "./db.ts";
 import { DomainError } from "./domain/errors.ts";
 
 function loadConfigOrExit(): Config {
@@ -25,12 +27,28 @@ async function serve(options: { worker: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   const app = await startApp(config, log, { worker: options.worker });
-  console.error(`Switchboard: GraphQL and GraphiQL at ${app.url}/graphql (database: ${app.db.kind})`);
+  // Before anything is printed: whoever waits for the address may send SIGTERM as soon as they see it.
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) log.error({ err }, "shutting down after an error");
     else log.info({ signal }, "shutting down");
     await app.close();
+    log.info("shut down cleanly");
   });
+  console.error(`Switchboard: GraphQL and GraphiQL at ${app.url}/graphql (database: ${app.db.kind})`);
+  // Only the embedded database: no other process may open it to create the first user.
+  if (app.db.kind === "pglite") await announceFirstAdmin(app.db.prisma);
+}
+
+/** The one time a token is printed by the server: to stderr, for the person who started it. */
+async function announceFirstAdmin(prisma: PrismaClient): Promise<void> {
+  const admin = await createFirstAdminIfNoUsers(prisma);
+  if (!admin) return;
+  console.error(
+    `Switchboard: no users yet, so created the admin ${admin.email}. Its bootstrap API token, shown only this once:\n` +
+      `${admin.token}\n` +
+      `In GraphiQL set the header {"Authorization": "Bearer ${admin.token}"}; create users and tokens with ` +
+      `the createUser and createApiToken mutations.`,
+  );
 }
 
 async function runWorker(): Promise<void> {

@@ -47,8 +47,8 @@ const unconfiguredRingCentral: RingCentralServices = {
 
 const unconfiguredCallControl: AgentCallControlFactory = async () => noKey();
 
-/** Reads the bearer token from the Authorization header (HTTP) or `connectionParams.authorization`
- * (graphql-ws), and resolves the viewer once per request. */
+/** Resolves the viewer once per request from its Authorization value: the HTTP header, or on graphql-ws
+ * the operation's `extensions.headers` or the connection's `connectionParams` (src/server.ts). */
 export async function buildContext(services: Services, authorization: string | null | undefined): Promise<Context> {
   const token = bearerToken(authorization);
   const viewer = token ? await authenticate(services.prisma, token) : null;

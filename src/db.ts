@@ -8,6 +8,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient } from "./generated/prisma/client.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
+import { lockDataDirectory } from "./data-directory-lock.ts";
 
 export type { PrismaClient };
 /** Also here for the callers that open databases (tests, benchmarks). */
@@ -93,8 +94,14 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
 
 async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Database> {
   fs.mkdirSync(dataDir, { recursive: true });
+  const lock = lockDataDirectory(dataDir);
   const client = new PGlite(dataDir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const adapter = new PrismaPGlite(client);
   const prisma = withQueryLog(
     new PrismaClient({ adapter, log: options.onQuery ? [{ emit: "event", level: "query" }] : [] }),
@@ -108,8 +115,12 @@ async function openPglite(dataDir: string, options: DatabaseOptions): Promise<Da
       await client.query("SELECT 1");
     },
     close: async () => {
-      await prisma.$disconnect();
-      await client.close();
+      try {
+        await prisma.$disconnect();
+        await client.close();
+      } finally {
+        lock.release();
+      }
     },
   };
 }

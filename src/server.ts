@@ -1,7 +1,7 @@
 // One HTTP server: GraphQL over HTTP and over WebSocket (graphql-ws) on /graphql, plus /health,
 // /ready and /metrics (R8.1, R9.2).
 import http from "node:http";
-import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, type ExecutionArgs } from "graphql";
@@ -45,12 +45,31 @@ async function handledByRoute(routes: HttpRoute[], req: http.IncomingMessage, re
   return false;
 }
 
-type ServerContext = { req?: http.IncomingMessage; res?: http.ServerResponse; connectionParams?: Record<string, unknown> };
+type ServerContext = {
+  req?: http.IncomingMessage;
+  res?: http.ServerResponse;
+  connectionParams?: Record<string, unknown>;
+  /** The Authorization a graphql-ws subscribe message carried in `extensions.headers` (GraphiQL). */
+  operationAuthorization?: string;
+};
 
-function authorizationOf(connectionParams: Record<string, unknown> | undefined, request: Request | undefined): string | null {
-  const fromParams = connectionParams?.authorization ?? connectionParams?.Authorization;
-  if (typeof fromParams === "string") return fromParams;
-  return request?.headers.get("authorization") ?? null;
+/** The value of the `authorization` key, in any case, when it is a string. */
+function authorizationIn(record: unknown): string | undefined {
+  if (typeof record !== "object" || record === null) return undefined;
+  const entry = Object.entries(record).find(([key]) => key.toLowerCase() === "authorization");
+  return typeof entry?.[1] === "string" ? entry[1] : undefined;
+}
+
+/** The bearer token of a graphql-ws operation or an HTTP request. On a WebSocket, an operation's own
+ * `extensions.headers` (how GraphiQL sends its headers, after an empty connection_init) come before
+ * the connection's `connectionParams`; over HTTP, only the Authorization header counts. */
+function authorizationOf(context: ServerContext & { request?: Request }): string | null {
+  return (
+    context.operationAuthorization ??
+    authorizationIn(context.connectionParams) ??
+    context.request?.headers.get("authorization") ??
+    null
+  );
 }
 
 /** graphql-armor throws its rejections out of `validate` by default, which graphql-ws reports as an
@@ -120,6 +139,7 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
     graphqlEndpoint: "/graphql",
     landingPage: false,
     graphiql: { title: "Switchboard", subscriptionsProtocol: "WS" },
+    renderGraphiQL: renderGraphiQLOffline,
     healthCheckEndpoint: "/health",
     logging: {
       debug: (...args) => services.log.debug(args.map(String).join(" ")),
@@ -131,8 +151,18 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
     },
     maskedErrors: { maskError: maskErrorFor(services.log) },
     plugins,
-    context: ({ request, connectionParams }) => buildContext(services, authorizationOf(connectionParams, request)),
+    context: (initial) => buildContext(services, authorizationOf(initial)),
   });
+}
+
+let graphiqlPage: Promise<string> | undefined;
+
+/** yoga's own GraphiQL page loads its scripts, styles and editor workers from a CDN: a blank page
+ * without internet. This one, from @graphql-yoga/render-graphiql, has them inlined (about 9 MB),
+ * so it is imported on the first visit and rendered once (the options never change). */
+function renderGraphiQLOffline(options?: GraphiQLOptions): Promise<string> {
+  graphiqlPage ??= import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) => renderGraphiQL(options));
+  return graphiqlPage;
 }
 
 function tooManySubscriptions(limit: number): GraphQLError[] {
@@ -161,11 +191,14 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
         if (Object.keys(ctx.subscriptions).length > options.config.limits.maxSubscriptionsPerSocket) {
           return tooManySubscriptions(options.config.limits.maxSubscriptionsPerSocket);
         }
+        const extensions = payload.extensions as { headers?: unknown } | undefined;
+        const operationAuthorization = authorizationIn(extensions?.headers);
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          ...(operationAuthorization === undefined ? {} : { operationAuthorization }),
         });
         let document;
         try {
