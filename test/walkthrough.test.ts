@@ -86,7 +86,10 @@ describe("the README's walkthrough", () => {
     const account = await simControl<{ extensions: { id: string; jwt?: string }[] }>(sim, "GET", "account");
     const jwt = account.extensions.find((e) => e.id === ALICE_EXTENSION)!.jwt;
     const login = await readme("ConnectLogin", { jwt }, aliceToken);
-    expect(login.connectRingCentralLogin).toEqual({ __typename: "UserPayload", user: { ringCentralLogin: "CONNECTED" } });
+    expect(login.connectRingCentralLogin).toEqual({
+      __typename: "UserPayload",
+      user: { ringCentralLogin: "CONNECTED" },
+    });
     const answered = await readme("AnswerCall", { call: ring.incomingCall.call.id }, aliceToken);
     expect(answered.answerCall.__typename).toBe("CallControlPayload");
 
@@ -124,9 +127,8 @@ describe("the README's walkthrough", () => {
     // Delivery progress arrives as message-store changes the worker syncs; wait for DELIVERED.
     for (let n = 2; ; n += 1) {
       await messages.until(n);
-      const now = await api.request<any, any>(`query($id: ID!) { node(id: $id) { ... on Message { status } } }`, {
-        id: reply.replyToConversation.message.id,
-      }, admin.token);
+      const status = `query($id: ID!) { node(id: $id) { ... on Message { status } } }`;
+      const now = await api.request<any, any>(status, { id: reply.replyToConversation.message.id }, admin.token);
       if (now.data.node.status === "DELIVERED") break;
     }
     messages.unsubscribe();
@@ -137,12 +139,16 @@ describe("the README's tour", () => {
   it("reads a conversation's timeline, finds a contact by a number in another format, resumes events", async () => {
     const timeline = await readme("Timeline", { conversation: callConversationId });
     const entries = timeline.node.timeline.edges.map((e: any) => e.node);
-    expect(entries).toContainEqual(expect.objectContaining({ __typename: "Call", callStatus: "ENDED", callDirection: "INBOUND" }));
+    const call = { __typename: "Call", callStatus: "ENDED", callDirection: "INBOUND" };
+    expect(entries).toContainEqual(expect.objectContaining(call));
 
     const found = await readme("FindContact");
     expect(found.contacts.edges.map((e: any) => e.node.phoneNumbers)).toEqual([[{ number: CUSTOMER }]]);
 
-    const events = subscribe(api.wsClient(admin.token), readmeOperation("ConversationEvents"), { inbox: inboxId, after: "0" });
+    const events = subscribe(api.wsClient(admin.token), readmeOperation("ConversationEvents"), {
+      inbox: inboxId,
+      after: "0",
+    });
     const [first] = await events.until(1);
     expect((first!.data as any).conversationEvents).toMatchObject({ type: "CONVERSATION_CREATED" });
     events.unsubscribe();
