@@ -1,4 +1,4 @@
-// `switchboard <command>`: start | serve | worker | sync | simulator | migrate | user create | token create/revoke.
+// `switchboard <command>`: start | serve | worker | sync | simulator | demo | migrate | user create | token create/revoke.
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
@@ -49,6 +49,25 @@ async function announceFirstAdmin(prisma: PrismaClient): Promise<void> {
       `In GraphiQL set the header {"Authorization": "Bearer ${admin.token}"}; create users and tokens with ` +
       `the createUser and createApiToken mutations.`,
   );
+}
+
+async function runDemo(everySeconds: number): Promise<void> {
+  if (!(everySeconds > 0)) {
+    console.error("switchboard: --every must be a positive number of seconds");
+    process.exit(2);
+  }
+  const config = loadConfigOrExit();
+  // The banner is the demo's interface; request logs would bury it unless asked for.
+  const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
+  const { startDemo, demoBanner } = await import("./demo/demo.ts");
+  const demo = await startDemo({ config, log, everyMs: everySeconds * 1000 });
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) log.error({ err }, "shutting down after an error");
+    else log.info({ signal }, "shutting down");
+    await demo.close();
+    log.info("shut down cleanly");
+  });
+  console.error(demoBanner(demo, everySeconds * 1000));
 }
 
 async function runWorker(): Promise<void> {
@@ -134,6 +153,11 @@ export function buildCli(): Command {
       const simulator = await runSimulatorCli({ port, host: options.host });
       closeWithGrace({ delay: 5000 }, () => simulator.close());
     });
+  program
+    .command("demo")
+    .description("See it alive: the API, the simulator, a connected account, inboxes, agents and steady traffic.")
+    .option("--every <seconds>", "seconds between two calls or texts", "5")
+    .action((options: { every: string }) => runDemo(Number(options.every)));
   program
     .command("migrate")
     .description("Apply pending database migrations and exit.")
