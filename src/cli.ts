@@ -1,4 +1,5 @@
-// `switchboard <command>`: start | serve | worker | sync | simulator | demo | migrate | user create | token create/revoke.
+// `switchboard <command>`: start | serve | worker | sync | simulator | demo | migrate | user create |
+// token create/revoke.
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
@@ -155,7 +156,7 @@ export function buildCli(): Command {
     });
   program
     .command("demo")
-    .description("See it alive: the API, the simulator, a connected account, inboxes, agents and steady traffic.")
+    .description("See it alive: the API, the simulator, a connected account, inboxes, agents and traffic.")
     .option("--every <seconds>", "seconds between two calls or texts", "5")
     .action((options: { every: string }) => runDemo(Number(options.every)));
   program

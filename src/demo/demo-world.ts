@@ -35,9 +35,13 @@ interface SimulatorAccount {
   extensions: { id: string; jwt?: string }[];
 }
 
-const CREATE_INBOX = `mutation($name: String!) { createInbox(name: $name) { ... on InboxPayload { inbox { id } } ${TYPED_ERROR} } }`;
+const CREATE_INBOX = `mutation($name: String!) {
+  createInbox(name: $name) { ... on InboxPayload { inbox { id } } ${TYPED_ERROR} }
+}`;
 const CONNECT_CHANNEL = `mutation($number: String!, $type: ChannelType!, $inbox: ID!) {
-  connectChannel(number: $number, type: $type, inboxId: $inbox) { ... on ChannelPayload { channel { id } } ${TYPED_ERROR} }
+  connectChannel(number: $number, type: $type, inboxId: $inbox) {
+    ... on ChannelPayload { channel { id } } ${TYPED_ERROR}
+  }
 }`;
 const CREATE_USER = `mutation($email: String!, $name: String!) {
   createUser(email: $email, name: $name, role: AGENT) { ... on UserPayload { user { id } } ${TYPED_ERROR} }
@@ -45,7 +49,9 @@ const CREATE_USER = `mutation($email: String!, $name: String!) {
 const CREATE_TOKEN = `mutation($user: ID!) {
   createApiToken(userId: $user, name: "demo") { ... on CreateApiTokenPayload { token } ${TYPED_ERROR} }
 }`;
-const ADD_MEMBER = `mutation($inbox: ID!, $user: ID!) { addInboxMember(inboxId: $inbox, userId: $user) { __typename ${TYPED_ERROR} } }`;
+const ADD_MEMBER = `mutation($inbox: ID!, $user: ID!) {
+  addInboxMember(inboxId: $inbox, userId: $user) { __typename ${TYPED_ERROR} }
+}`;
 const CREATE_TEMPLATE = `mutation($name: String!, $body: String!) {
   createMessageTemplate(name: $name, body: $body) { __typename ${TYPED_ERROR} }
 }`;

@@ -16,7 +16,12 @@ const CUSTOMERS = [
 ];
 /** Texts to this number end DeliveryFailed (the simulator's failingNumbers). */
 const UNREACHABLE_NUMBER = "+14155550188";
-const TEXTS = ["Hi, is my order ready?", "Are you open on Sunday? ☀️", "Can someone call me back?", "Thanks, all good!"];
+const TEXTS = [
+  "Hi, is my order ready?",
+  "Are you open on Sunday? ☀️",
+  "Can someone call me back?",
+  "Thanks, all good!",
+];
 /** A 1×1 PNG, the MMS picture. */
 const PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 /** Calls move one step every this many ms: a ring lasts long enough to be seen. */
@@ -53,9 +58,15 @@ function plays(world: DemoWorld, simulator: SimulatorControl, apiUrl: string): P
   const aliceId = DEMO_ACCOUNT.alice.extensionId;
   const bobId = DEMO_ACCOUNT.bob.extensionId;
   return [
-    { name: "an IVR call Alice answers, holds and records", run: call("ivr", { extensionId: aliceId, hold: true, record: true }) },
+    {
+      name: "an IVR call Alice answers, holds and records",
+      run: call("ivr", { extensionId: aliceId, hold: true, record: true }),
+    },
     { name: "a customer texts", run: text() },
-    { name: "a queue call both agents ring for; Bob answers", run: call("queue", { to: queueNumber, answeredBy: bobId }) },
+    {
+      name: "a queue call both agents ring for; Bob answers",
+      run: call("queue", { to: queueNumber, answeredBy: bobId }),
+    },
     { name: "a missed call", run: call("missed", { to: mainNumber, extensionId: bobId }) },
     {
       name: "an MMS with a picture",
@@ -72,7 +83,8 @@ function plays(world: DemoWorld, simulator: SimulatorControl, apiUrl: string): P
     },
     {
       name: "Alice replies by text",
-      run: (customer) => alice(SEND_MESSAGE, { channel: world.smsChannelId, to: customer.number, text: "Thanks, on it!" }),
+      run: (customer) =>
+        alice(SEND_MESSAGE, { channel: world.smsChannelId, to: customer.number, text: "Thanks, on it!" }),
     },
     {
       name: "a cold transfer from Alice to Bob",
@@ -80,7 +92,8 @@ function plays(world: DemoWorld, simulator: SimulatorControl, apiUrl: string): P
     },
     {
       name: "a text that cannot be delivered",
-      run: () => bob(SEND_MESSAGE, { channel: world.smsChannelId, to: UNREACHABLE_NUMBER, text: "Your order is ready" }),
+      run: () =>
+        bob(SEND_MESSAGE, { channel: world.smsChannelId, to: UNREACHABLE_NUMBER, text: "Your order is ready" }),
     },
     {
       name: "an attended transfer from Bob to Alice",
