@@ -27,7 +27,8 @@ describe("GraphQL documents in the documentation", () => {
 });
 
 describe("the documentation's references", () => {
-  const texts = documentationFiles().map((file) => [file, fs.readFileSync(path.join(REPOSITORY, file), "utf8")] as const);
+  const read = (file: string) => fs.readFileSync(path.join(REPOSITORY, file), "utf8");
+  const texts = documentationFiles().map((file) => [file, read(file)] as const);
 
   it("points only at files of the repository", () => {
     const relative = texts.flatMap(([file, text]) =>
