@@ -28,6 +28,8 @@ export interface Services {
 
 export interface Context extends Deps {
   viewer: Viewer | null;
+  /** An Authorization value was sent (so a null viewer means it was refused, not missing). */
+  tokenPresented: boolean;
   log: Logger;
   ringCentral: RingCentralServices;
   smsSender?: (channelId: string) => Promise<SmsSender>;
@@ -57,6 +59,7 @@ export async function buildContext(services: Services, authorization: string | n
     pubsub: services.pubsub,
     log: services.log,
     viewer,
+    tokenPresented: Boolean(authorization?.trim()),
     ringCentral: services.ringCentral ?? unconfiguredRingCentral,
     ...(services.smsSender ? { smsSender: services.smsSender } : {}),
     callControl: services.callControl ?? unconfiguredCallControl,

@@ -10,6 +10,7 @@ import { DateTimeResolver, JSONObjectResolver } from "graphql-scalars";
 import type PrismaTypes from "../generated/pothos-prisma-types.ts";
 import { getDatamodel } from "../generated/pothos-prisma-types.ts";
 import type { Context } from "../context.ts";
+import { unauthenticatedError } from "./viewer.ts";
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
 import { isUuid } from "../domain/tokens.ts";
 
@@ -34,7 +35,7 @@ export const builder = new SchemaBuilder<{
     unauthorizedError: (_parent, ctx) =>
       ctx.viewer
         ? new GraphQLError("This needs an admin", { extensions: { code: "FORBIDDEN" } })
-        : new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } }),
+        : unauthenticatedError(ctx),
   },
   prisma: {
     client: (ctx) => ctx.prisma,

@@ -5,6 +5,14 @@ import type { Context } from "../context.ts";
 import type { Viewer } from "../domain/access.ts";
 
 export function viewerOf(ctx: Context): Viewer {
-  if (!ctx.viewer) throw new GraphQLError("Authentication required", { extensions: { code: "UNAUTHENTICATED" } });
+  if (!ctx.viewer) throw unauthenticatedError(ctx);
   return ctx.viewer;
+}
+
+/** No viewer: a client that sent no token and one whose token is refused need different fixes. */
+export function unauthenticatedError(ctx: Pick<Context, "tokenPresented">): GraphQLError {
+  const message = ctx.tokenPresented
+    ? "This API token is not valid (unknown or revoked)"
+    : "Authentication required: send the header Authorization: Bearer <token>";
+  return new GraphQLError(message, { extensions: { code: "UNAUTHENTICATED" } });
 }
