@@ -48,10 +48,16 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
 }
 
 export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?: (sql: string) => void): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.preparedStatements, onQuery });
+  return (await openAndMigrateDatabase(config, log, onQuery)).db;
+}
+
+/** The database, migrated, and the migrations this call applied (`switchboard migrate` reports them). */
+export async function openAndMigrateDatabase(config: Config, log: Logger, onQuery?: (sql: string) => void) {
+  const { databaseUrl, dataDir, preparedStatements } = config;
+  const db = await openDatabase({ databaseUrl, dataDir, preparedStatements, onQuery });
   const applied = await applyMigrations(db.migrationAdapter());
   if (applied.length > 0) log.info({ applied }, "applied database migrations");
-  return db;
+  return { db, applied };
 }
 
 /** `switchboard worker`: the worker without the API. */

@@ -1,11 +1,12 @@
 // `switchboard <command>`: start | serve | worker | sync | simulator | demo | migrate | user create |
 // token create/revoke.
+import fs from "node:fs";
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { SingleBar, Presets } from "cli-progress";
-import { catchUpNow, openDatabaseMigrated, startApp, startWorkerProcess } from "./app.ts";
+import { catchUpNow, openAndMigrateDatabase, startApp, startWorkerProcess } from "./app.ts";
 import { createUser } from "./domain/users.ts";
 import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
 import { createFirstAdminIfNoUsers } from "./domain/first-admin.ts";
@@ -82,13 +83,15 @@ async function runWorker(): Promise<void> {
   });
 }
 
+type MigratedDatabase = Awaited<ReturnType<typeof openAndMigrateDatabase>>;
+
 /** Runs a one-off command against the migrated database, then exits. */
-async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabaseMigrated>>, log: Logger) => Promise<void>) {
+async function withDatabase(run: (db: MigratedDatabase["db"], log: Logger, applied: string[]) => Promise<void>) {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const db = await openDatabaseMigrated(config, log);
+  const { db, applied } = await openAndMigrateDatabase(config, log);
   try {
-    await run(db, log);
+    await run(db, log, applied);
   } catch (error) {
     if (error instanceof DomainError) {
       console.error(`${error.code}: ${error.message}`);
@@ -101,8 +104,21 @@ async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabaseMigr
   process.exit(process.exitCode ?? 0);
 }
 
+function packageVersion(): string {
+  const packageJson = fs.readFileSync(new URL("../package.json", import.meta.url), "utf8");
+  return (JSON.parse(packageJson) as { version: string }).version;
+}
+
+function migrationReport(applied: string[]): string {
+  if (applied.length === 0) return "database is up to date: no migration to apply";
+  const noun = applied.length === 1 ? "migration" : "migrations";
+  return [`applied ${applied.length} ${noun}:`, ...applied.map((name) => `  ${name}`)].join("\n");
+}
+
 export function buildCli(): Command {
-  const program = new Command("switchboard").description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
+  const program = new Command("switchboard")
+    .version(packageVersion())
+    .description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
   program
     .command("start")
     .description("Run the API and the RingCentral worker in one process (the default deployment).")
@@ -162,7 +178,7 @@ export function buildCli(): Command {
   program
     .command("migrate")
     .description("Apply pending database migrations and exit.")
-    .action(() => withDatabase(async () => console.log("database is up to date")));
+    .action(() => withDatabase(async (_db, _log, applied) => console.log(migrationReport(applied))));
 
   const user = program.command("user").description("Manage users.");
   user

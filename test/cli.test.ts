@@ -2,10 +2,12 @@
 // PostgreSQL database, create users and tokens, revoke them — and the API honours the result.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { databaseUrl } from "./support/services.ts";
 import { adminSql } from "./support/database.ts";
+import { REPOSITORY, spawnSwitchboard } from "./support/switchboard-process.ts";
 
 const CLI = new URL("../bin/switchboard.js", import.meta.url).pathname;
 
@@ -50,11 +52,36 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     for (const command of ["start", "serve", "migrate", "user", "token"]) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 
-  it("migrate applies the migrations to an empty database and exits 0", async () => {
+  it("--version prints package.json's version", async () => {
+    const run = await switchboard(["--version"]);
+    expect(run.code).toBe(0);
+    const { version } = JSON.parse(fs.readFileSync(`${REPOSITORY}/package.json`, "utf8")) as { version: string };
+    expect(run.stdout).toBe(`${version}\n`);
+  });
+
+  it("migrate applies the migrations to an empty database, says which, and exits 0", async () => {
+    const migrations = fs.readdirSync(`${REPOSITORY}/prisma/migrations`).filter((name) => /^\d+_/.test(name)).sort();
     const run = await switchboard(["migrate"], env);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.lastLine).toBe("database is up to date");
+    expect(run.stdout).toBe(`applied ${migrations.length} migrations:\n${migrations.map((m) => `  ${m}\n`).join("")}`);
+  });
+
+  it("migrate on a migrated database says it is up to date", async () => {
+    const run = await switchboard(["migrate"], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("database is up to date: no migration to apply\n");
+  });
+
+  it("worker logs one line at start: how events arrive and the connections it found", async () => {
+    const worker = spawnSwitchboard(["worker"], env);
+    try {
+      const [line] = await worker.waitFor(/^.*"msg":"RingCentral worker started".*$/m);
+      expect(JSON.parse(line)).toMatchObject({ events: "websocket", connections: 0, running: 0 });
+    } finally {
+      worker.child.kill("SIGTERM");
+    }
+    expect((await worker.exited).code).toBe(0);
   });
 
   let adminToken: string;

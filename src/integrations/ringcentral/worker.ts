@@ -321,6 +321,15 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     }
   }
 
+  let announced = false;
+  /** The one line an operator sees when the worker starts: how events arrive, and what it found. */
+  function announceStart(found: number): void {
+    if (announced) return;
+    announced = true;
+    const events = options.webhook ? "webhook" : "websocket";
+    options.log.info({ events, connections: found, running: runners.size }, "RingCentral worker started");
+  }
+
   async function reconcileOnce(): Promise<void> {
     if (closed) return;
     await takeSweepLease();
@@ -344,6 +353,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
         await runner.stop().catch(() => {});
       }
     }
+    announceStart(wanted.size);
   }
 
   const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
