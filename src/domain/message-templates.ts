@@ -95,10 +95,6 @@ export async function deleteMessageTemplate(prisma: PrismaClient, id: string) {
   return template;
 }
 
-export function listMessageTemplates(prisma: PrismaClient) {
-  return prisma.messageTemplate.findMany({ orderBy: { name: "asc" } });
-}
-
 export async function findMessageTemplate(prisma: PrismaClient, id: string) {
   return requireTemplate(prisma, id);
 }

@@ -46,7 +46,7 @@ export const CallRef = builder.prismaNode("Call", {
   }),
 });
 
-export const CallPartyRef = builder.prismaObject("CallParty", {
+const CallPartyRef = builder.prismaObject("CallParty", {
   description: "One party of a call as RingCentral last reported it.",
   fields: (t) => ({
     partyId: t.exposeString("partyId", { description: "RingCentral's party id." }),

@@ -122,8 +122,6 @@ export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimit
   };
 }
 
-export type WebhookReceiver = ReturnType<typeof webhookReceiver>;
-
 export interface WebhookSubscriptionOptions extends Deps {
   log: Logger;
   platform: RestApi;

@@ -291,10 +291,6 @@ export function liveParties(session: SimSession): SimParty[] {
   return session.parties.filter((p) => !isEnded(p.status.code));
 }
 
-export function partiesWithRole(session: SimSession, role: PartyRole): SimParty[] {
-  return session.parties.filter((p) => p.sim.role === role);
-}
-
 /**
  * Once one agent answers a queue call, the other agents stop ringing and the queue leg drops out
  * without a reason, like the IVR leg in the inbound capture.
