@@ -70,6 +70,9 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
     extensionId: party.extensionId,
     statusCode: party.statusCode,
     reason: party.reason,
+    fromNumber: party.fromNumber,
+    toNumber: party.toNumber,
+    muted: party.muted,
     missedCall: party.missedCall,
     queueCall: party.queueCall,
     sequence: notification.sequence,
@@ -272,7 +275,7 @@ class CallIngest {
       for (const party of notification.parties) {
         const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, this.directory));
         states.set(party.partyId, next);
-        this.store.saveParty(call, toPartyRow(next, party));
+        this.store.saveParty(call, toPartyRow(next));
         const applied = next.sequence === notification.sequence;
         if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
         if (applied) mutedBefore.set(party.partyId, party.muted);
@@ -433,6 +436,9 @@ function toPartyState(row: PartyRow): PartyState {
     extensionId: row.extensionId,
     statusCode: row.statusCode,
     reason: row.reason,
+    fromNumber: row.fromNumber,
+    toNumber: row.toNumber,
+    muted: row.muted,
     missedCall: row.missedCall,
     queueCall: row.queueCall,
     sequence: row.sequence,
@@ -444,7 +450,7 @@ function toPartyState(row: PartyRow): PartyState {
   };
 }
 
-function toPartyRow(state: PartyState, party: TelephonyParty): Omit<PartyRow, "id" | "callId"> {
+function toPartyRow(state: PartyState): Omit<PartyRow, "id" | "callId"> {
   return {
     partyId: state.partyId,
     role: state.role,
@@ -452,9 +458,9 @@ function toPartyRow(state: PartyState, party: TelephonyParty): Omit<PartyRow, "i
     statusCode: state.statusCode,
     reason: state.reason,
     extensionId: state.extensionId,
-    fromNumber: party.fromNumber,
-    toNumber: party.toNumber,
-    muted: party.muted,
+    fromNumber: state.fromNumber,
+    toNumber: state.toNumber,
+    muted: state.muted,
     missedCall: state.missedCall,
     queueCall: state.queueCall,
     sequence: state.sequence,
