@@ -6,7 +6,7 @@
 //   recorded after all (no licence, feature off, too short) — `applyCallRecordings`.
 // Everything here is idempotent by RingCentral id and writes its events in the same transaction.
 import type { CallStatus, Prisma, RecordingKind, RecordingState } from "../generated/prisma/client.ts";
-import type { CallDirectory } from "./calls.ts";
+import type { CallDirectory } from "./telephony.ts";
 import { inboxIdsOf } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import type { EventPayloads } from "./events.ts";

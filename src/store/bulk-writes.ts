@@ -10,12 +10,23 @@ type Transaction = Prisma.TransactionClient;
 /** A column's PostgreSQL type: the parameter is sent as an array of its text or native form. */
 export type ColumnType = "uuid" | "text" | "integer" | "boolean" | "timestamp" | "jsonb" | `enum:${string}`;
 
+type ColumnValue = string | number | boolean | Date | null;
+
 export interface Column<Row> {
   name: string;
   type: ColumnType;
-  value: (row: Row) => string | number | boolean | Date | null;
+  value: (row: Row) => ColumnValue;
   /** Updates: a null value leaves the column as it is (for rows where only some columns changed). */
   keepWhenNull?: boolean;
+}
+
+/** The type of every column of a row shape: the compiler holds it to exactly the row's fields. */
+export type ColumnTypes<Row> = { readonly [Name in keyof Row & string]-?: ColumnType };
+
+/** Columns that take their values from the row's fields of the same names (all of them by default). */
+export function columnsOf<Row>(types: ColumnTypes<Row>, names?: readonly (keyof Row & string)[]): Column<Row>[] {
+  const chosen = names ?? (Object.keys(types) as (keyof Row & string)[]);
+  return chosen.map((name) => ({ name, type: types[name], value: (row) => row[name] as ColumnValue }));
 }
 
 /** The array type a parameter travels as, and the cast that turns an element into the column's type. */
@@ -26,7 +37,7 @@ function parameterType(type: ColumnType): { array: string; cast: string } {
   return { array: `${type}[]`, cast: "" };
 }
 
-function encode(value: string | number | boolean | Date | null): string | number | boolean | null {
+function encode(value: ColumnValue): string | number | boolean | null {
   return value instanceof Date ? value.toISOString() : value;
 }
 
