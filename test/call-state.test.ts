@@ -117,9 +117,11 @@ describe("call status from parties", () => {
   });
 
   it("keeps the newer snapshot's muted flag and numbers when an older one arrives late", () => {
-    const newer = event("a", "AGENT", "Answered", 5, { muted: true, fromNumber: "+14155550100", toNumber: "+18005550100" });
-    const older = { ...event("a", "AGENT", "Answered", 4, { fromNumber: "+14155550199" }), sequence: newer.sequence - 1 };
+    const snapshot = { muted: true, fromNumber: "+14155550100", toNumber: "+18005550100" };
+    const newer = event("a", "AGENT", "Answered", 5, snapshot);
+    const stale = event("a", "AGENT", "Answered", 4, { fromNumber: "+14155550199" });
+    const older = { ...stale, sequence: newer.sequence - 1 };
     const state = applyPartyEvent(applyPartyEvent(null, newer), older);
-    expect(state).toMatchObject({ muted: true, fromNumber: "+14155550100", toNumber: "+18005550100", sequence: newer.sequence });
+    expect(state).toMatchObject({ ...snapshot, sequence: newer.sequence });
   });
 });

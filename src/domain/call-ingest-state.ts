@@ -37,7 +37,9 @@ export interface CallState extends CallRow {
   conversation: ConversationState;
 }
 
-export type UserState = Pick<User, "id" | "status" | "statusBeforeCall" | "muteIncomingCallBanner"> & { inboxIds: string[] };
+export type UserState = Pick<User, "id" | "status" | "statusBeforeCall" | "muteIncomingCallBanner"> & {
+  inboxIds: string[];
+};
 
 // PartyState (the rules' view) is the party row without its keys, in RingCentral's spelling of the
 // direction. The two conversions below spell no column: a column missing on either side fails to compile.

@@ -2,8 +2,22 @@
 // assignment, busy-status and timeline changes in one transaction, with its events. Idempotent by
 // notification uuid; order-insensitive through call-state.ts.
 import { randomUUID } from "node:crypto";
-import { applyPartyEvent, deriveCall, type DerivedCall, type Direction, type PartyEvent, type PartyRole } from "./call-state.ts";
-import { toPartyRow, toPartyState, type CallState, type ChannelRow, type ConversationState, type UserState } from "./call-ingest-state.ts";
+import {
+  applyPartyEvent,
+  deriveCall,
+  type DerivedCall,
+  type Direction,
+  type PartyEvent,
+  type PartyRole,
+} from "./call-state.ts";
+import {
+  toPartyRow,
+  toPartyState,
+  type CallState,
+  type ChannelRow,
+  type ConversationState,
+  type UserState,
+} from "./call-ingest-state.ts";
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";

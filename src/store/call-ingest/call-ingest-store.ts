@@ -29,8 +29,10 @@ interface Buffered {
   rowIds: string[];
 }
 
-const numbersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
-const peersOf = (parties: TelephonyParty[]) => parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
+const numbersOf = (parties: TelephonyParty[]) =>
+  parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
+const peersOf = (parties: TelephonyParty[]) =>
+  parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
 
 /** A burst did need other calls' live legs after all: apply it again with them loaded. */
 export class LiveLegsNotLoaded extends Error {
@@ -54,7 +56,10 @@ export class CallIngestStore {
 
   // What to write at the end.
   private readonly newContacts: { id: string; e164: string }[] = [];
-  private readonly newConversations = new Map<string, { channelId: string | null; contactId: string | null; createdAt: Date }>();
+  private readonly newConversations = new Map<
+    string,
+    { channelId: string | null; contactId: string | null; createdAt: Date }
+  >();
   private readonly newConversationInboxes: { conversationId: string; inboxId: string }[] = [];
   private readonly newCalls = new Set<string>();
   private readonly changedCalls = new Set<CallState>();
@@ -75,10 +80,16 @@ export class CallIngestStore {
 
   /** Reads what applying the notifications can need. The transaction holds the locks of their
    * sessions and of the sessions they point at (peers). */
-  static async load(tx: Transaction, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}): Promise<CallIngestStore> {
+  static async load(
+    tx: Transaction,
+    directory: CallDirectory,
+    notifications: TelephonyNotification[],
+    options: { liveLegs?: boolean } = {},
+  ): Promise<CallIngestStore> {
     const store = new CallIngestStore(tx, directory);
     // Other calls' live legs only matter when an agent leaves a call (are they still on another?).
-    store.liveLegsLoaded = options.liveLegs ?? notifications.some((n) => n.parties.some((p) => !legStaysOn(p.statusCode)));
+    store.liveLegsLoaded =
+      options.liveLegs ?? notifications.some((n) => n.parties.some((p) => !legStaysOn(p.statusCode)));
     const parties = notifications.flatMap((n) => n.parties);
     const sessions = [...new Set(notifications.map((n) => n.telephonySessionId))];
     await store.loadCalls([...sessions, ...peersOf(parties)]);
@@ -155,11 +166,15 @@ export class CallIngestStore {
   private async loadUsers(parties: TelephonyParty[]): Promise<void> {
     const extensions = new Set(parties.map((p) => p.extensionId));
     for (const call of this.calls.values()) for (const party of call.parties) extensions.add(party.extensionId);
-    for (const conversation of this.conversations.values()) for (const answer of conversation.storedAnswers) extensions.add(answer.extensionId);
+    for (const conversation of this.conversations.values()) {
+      for (const answer of conversation.storedAnswers) extensions.add(answer.extensionId);
+    }
     const emails = [...new Set([...extensions].flatMap((e) => this.emailOf(e) ?? []))];
     if (emails.length === 0) return;
     for (const { email, ...user } of await loadUsersByEmail(this.tx, emails)) this.usersByEmail.set(email, user);
-    const agentExtensions = [...extensions].filter((e): e is string => !!e && this.usersByEmail.has(this.emailOf(e) ?? ""));
+    const agentExtensions = [...extensions].filter(
+      (e): e is string => !!e && this.usersByEmail.has(this.emailOf(e) ?? ""),
+    );
     if (agentExtensions.length === 0 || !this.liveLegsLoaded) return;
     const live = await loadLiveLegsElsewhere(this.tx, agentExtensions, [...this.calls.keys()]);
     for (const { callId, extensionId } of live) {
@@ -231,7 +246,9 @@ export class CallIngestStore {
     const list = this.bufferedOf(buffered.notification.telephonySessionId);
     if (first) list.unshift(buffered);
     else list.push(buffered);
-    for (const peer of peersOf(buffered.notification.parties)) this.waitingOn(peer).add(buffered.notification.telephonySessionId);
+    for (const peer of peersOf(buffered.notification.parties)) {
+      this.waitingOn(peer).add(buffered.notification.telephonySessionId);
+    }
   }
 
   /** The session's buffered notifications, taken out of the buffer; `putBack` when it still cannot be routed. */
@@ -267,10 +284,22 @@ export class CallIngestStore {
     return id;
   }
 
-  openConversation(input: { inboxId: string; channelId: string; contactId: string | null; assigneeId: string | null }): ConversationState {
-    const conversation: ConversationState = { id: randomUUID(), assigneeId: input.assigneeId, inboxIds: [input.inboxId], callEnded: new Map(), storedAnswers: [] };
+  openConversation(input: {
+    inboxId: string;
+    channelId: string;
+    contactId: string | null;
+    assigneeId: string | null;
+  }): ConversationState {
+    const conversation: ConversationState = {
+      id: randomUUID(),
+      assigneeId: input.assigneeId,
+      inboxIds: [input.inboxId],
+      callEnded: new Map(),
+      storedAnswers: [],
+    };
     this.conversations.set(conversation.id, conversation);
-    this.newConversations.set(conversation.id, { channelId: input.channelId, contactId: input.contactId, createdAt: new Date() });
+    const { channelId, contactId } = input;
+    this.newConversations.set(conversation.id, { channelId, contactId, createdAt: new Date() });
     this.newConversationInboxes.push({ conversationId: conversation.id, inboxId: input.inboxId });
     return conversation;
   }
@@ -279,7 +308,11 @@ export class CallIngestStore {
     return this.conversations.get(id)!;
   }
 
-  createCall(input: Pick<CallState, "telephonySessionId" | "channel" | "direction" | "fromNumber" | "toNumber" | "createdAt"> & { conversation: ConversationState }): CallState {
+  createCall(
+    input: Pick<CallState, "telephonySessionId" | "channel" | "direction" | "fromNumber" | "toNumber" | "createdAt"> & {
+      conversation: ConversationState;
+    },
+  ): CallState {
     const call: CallState = {
       ...input,
       id: randomUUID(),
@@ -344,7 +377,14 @@ export class CallIngestStore {
     }
     const id = randomUUID();
     conversation.callEnded.set(callId, { id, data });
-    this.newActivities.push({ id, conversationId: conversation.id, callId, type: "CALL_ENDED", data: data as Prisma.InputJsonValue, createdAt });
+    this.newActivities.push({
+      id,
+      conversationId: conversation.id,
+      callId,
+      type: "CALL_ENDED",
+      data: data as Prisma.InputJsonValue,
+      createdAt,
+    });
     return "created";
   }
 
@@ -362,11 +402,23 @@ export class CallIngestStore {
 
   async flush(): Promise<void> {
     const now = new Date();
-    const conversations = [...this.newConversations].map(([id, c]) => ({ id, ...c, assigneeId: this.conversations.get(id)!.assigneeId, lastActivityAt: this.touched.get(id) ?? c.createdAt }));
-    const inboxes = this.newConversationInboxes.map((ci) => ({ ...ci, lastActivityAt: this.touched.get(ci.conversationId) ?? now }));
+    const conversations = [...this.newConversations].map(([id, c]) => ({
+      id,
+      ...c,
+      assigneeId: this.conversations.get(id)!.assigneeId,
+      lastActivityAt: this.touched.get(id) ?? c.createdAt,
+    }));
+    const inboxes = this.newConversationInboxes.map((ci) => ({
+      ...ci,
+      lastActivityAt: this.touched.get(ci.conversationId) ?? now,
+    }));
     const changedConversations = [...new Set([...this.touched.keys(), ...[...this.reassigned].map((c) => c.id)])]
       .filter((id) => !this.newConversations.has(id))
-      .map((id) => ({ id, at: this.touched.get(id) ?? null, assigneeId: this.reassigned.has(this.conversations.get(id)!) ? this.conversations.get(id)!.assigneeId : null }));
+      .map((id) => {
+        const conversation = this.conversations.get(id)!;
+        const assigneeId = this.reassigned.has(conversation) ? conversation.assigneeId : null;
+        return { id, at: this.touched.get(id) ?? null, assigneeId };
+      });
     const buffered = [...this.buffered.values()].flat().filter((b) => b.rowIds.length === 0);
     await writeBurstChanges(this.tx, {
       now,

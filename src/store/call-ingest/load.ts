@@ -42,17 +42,30 @@ export async function loadStoredCalls(tx: Transaction, telephonySessionIds: stri
   const rows = await tx.$queryRaw<StoredCallRow[]>`
     SELECT ${callSelectList("c")},
            ch."inboxId"::text AS "channelInboxId", ch."phoneNumber" AS "channelNumber",
-           v."assigneeId"::text, ARRAY(SELECT ci."inboxId"::text FROM "ConversationInbox" ci WHERE ci."conversationId" = c."conversationId") AS "inboxIds",
+           v."assigneeId"::text,
+           ARRAY(SELECT ci."inboxId"::text FROM "ConversationInbox" ci
+                 WHERE ci."conversationId" = c."conversationId") AS "inboxIds",
            (SELECT coalesce(json_agg(p), '[]'::json) FROM "CallParty" p WHERE p."callId" = c."id") AS "parties",
-           (SELECT count(*)::int FROM "Recording" r WHERE r."callId" = c."id" AND r."kind" = 'VOICEMAIL') AS "voicemails",
-           (SELECT coalesce(json_agg(json_build_object('callId', a."callId", 'id', a."id", 'data', a."data")), '[]'::json)
-              FROM "Activity" a WHERE a."conversationId" = c."conversationId" AND a."type" = 'CALL_ENDED') AS "callEnded",
-           (SELECT coalesce(json_agg(json_build_object('callId', p."callId", 'partyId', p."partyId", 'extensionId', p."extensionId", 'answeredAt', p."answeredAt")), '[]'::json)
+           (SELECT count(*)::int FROM "Recording" r
+              WHERE r."callId" = c."id" AND r."kind" = 'VOICEMAIL') AS "voicemails",
+           (SELECT coalesce(json_agg(json_build_object('callId', a."callId", 'id', a."id", 'data', a."data")),
+                            '[]'::json)
+              FROM "Activity" a
+              WHERE a."conversationId" = c."conversationId" AND a."type" = 'CALL_ENDED') AS "callEnded",
+           (SELECT coalesce(json_agg(json_build_object('callId', p."callId", 'partyId', p."partyId",
+                                                       'extensionId', p."extensionId", 'answeredAt', p."answeredAt")),
+                            '[]'::json)
               FROM "CallParty" p JOIN "Call" o ON o."id" = p."callId"
-              WHERE o."conversationId" = c."conversationId" AND p."role" = 'AGENT' AND p."answeredAt" IS NOT NULL AND p."direction" = o."direction") AS "answers"
+              WHERE o."conversationId" = c."conversationId" AND p."role" = 'AGENT'
+                AND p."answeredAt" IS NOT NULL AND p."direction" = o."direction") AS "answers"
     FROM "Call" c JOIN "Conversation" v ON v."id" = c."conversationId" LEFT JOIN "Channel" ch ON ch."id" = c."channelId"
     WHERE c."telephonySessionId" = ANY(${telephonySessionIds}::text[])`;
-  return rows.map(({ channelInboxId, channelNumber, assigneeId, inboxIds, parties, voicemails, callEnded, answers, ...call }) => ({
+  return rows.map(toStoredCall);
+}
+
+function toStoredCall(row: StoredCallRow): StoredCall {
+  const { channelInboxId, channelNumber, assigneeId, inboxIds, parties, voicemails, callEnded, answers, ...call } = row;
+  return {
     call,
     channel: call.channelId ? { id: call.channelId, inboxId: channelInboxId!, phoneNumber: channelNumber! } : null,
     parties: parties.map(partyFromJson),
@@ -63,7 +76,7 @@ export async function loadStoredCalls(tx: Transaction, telephonySessionIds: stri
       callEnded: callEnded.flatMap((a) => (a.callId ? [{ ...a, callId: a.callId }] : [])),
       answers: answers.map((a) => ({ ...a, answeredAt: fromJsonTimestamp(a.answeredAt)! })),
     },
-  }));
+  };
 }
 
 /** A notification kept in UnroutedCallEvent until its session can be routed (one row per party). */
@@ -79,7 +92,9 @@ export async function loadBufferedEvents(tx: Transaction, telephonySessionIds: s
   return tx.$queryRaw<BufferedEventRow[]>`
     SELECT "id", "telephonySessionId", "sequence", "payload" FROM "UnroutedCallEvent"
     WHERE "telephonySessionId" = ANY(${telephonySessionIds}::text[])
-       OR "telephonySessionId" IN (SELECT "telephonySessionId" FROM "UnroutedCallEvent" WHERE "payload"->'party'->>'peerTelephonySessionId' = ANY(${telephonySessionIds}::text[]))
+       OR "telephonySessionId" IN (
+         SELECT "telephonySessionId" FROM "UnroutedCallEvent"
+         WHERE "payload"->'party'->>'peerTelephonySessionId' = ANY(${telephonySessionIds}::text[]))
     ORDER BY "receivedAt", "sequence"`;
 }
 
@@ -95,7 +110,14 @@ export function loadVoiceChannels(tx: Transaction, numbers: string[]): Promise<C
 export async function loadUsersByEmail(tx: Transaction, emails: string[]): Promise<(UserState & { email: string })[]> {
   const users = await tx.user.findMany({
     where: { email: { in: emails } },
-    select: { id: true, email: true, status: true, statusBeforeCall: true, muteIncomingCallBanner: true, memberships: { select: { inboxId: true } } },
+    select: {
+      id: true,
+      email: true,
+      status: true,
+      statusBeforeCall: true,
+      muteIncomingCallBanner: true,
+      memberships: { select: { inboxId: true } },
+    },
   });
   return users.map(({ memberships, ...user }) => ({ ...user, inboxIds: memberships.map((m) => m.inboxId) }));
 }

@@ -60,17 +60,23 @@ export const CALL_UPDATE_COLUMNS: Column<CallRow>[] = columnsOf(CALL_COLUMN_TYPE
 
 export const PARTY_KEY: Column<PartyRow> = columnsOf(PARTY_COLUMN_TYPES, ["id"])[0]!;
 export const PARTY_INSERT_COLUMNS: Column<PartyRow>[] = [...columnsOf(PARTY_COLUMN_TYPES), UPDATED_NOW];
-export const PARTY_UPDATE_COLUMNS: Column<PartyRow>[] = columnsOf(PARTY_COLUMN_TYPES).filter((c) => !PARTY_KEY_FIELDS.includes(c.name));
+export const PARTY_UPDATE_COLUMNS: Column<PartyRow>[] = columnsOf(PARTY_COLUMN_TYPES).filter(
+  (c) => !PARTY_KEY_FIELDS.includes(c.name),
+);
 
 /** The Call columns for a SELECT from `alias`: uuid and enum columns as text, as the row type has them. */
 export function callSelectList(alias: string): Prisma.Sql {
   const asText = (type: string) => type === "uuid" || type.startsWith("enum:");
-  const columns = Object.entries(CALL_COLUMN_TYPES).map(([name, type]) => `${alias}."${name}"${asText(type) ? "::text" : ""}`);
+  const columns = Object.entries(CALL_COLUMN_TYPES).map(
+    ([name, type]) => `${alias}."${name}"${asText(type) ? "::text" : ""}`,
+  );
   return Prisma.raw(columns.join(", "));
 }
 
 /** A CallParty row as `json_agg` gives it: timestamps are text. */
-export type PartyJson = { [Name in keyof PartyRow]: PartyRow[Name] extends Date | null ? string | null : PartyRow[Name] };
+export type PartyJson = {
+  [Name in keyof PartyRow]: PartyRow[Name] extends Date | null ? string | null : PartyRow[Name];
+};
 
 /** A timestamp(3) column as JSON ("2026-01-02T09:00:00.123", UTC without the zone) as a Date. */
 export function fromJsonTimestamp(value: string | null): Date | null {

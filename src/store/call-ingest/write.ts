@@ -5,7 +5,14 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { CallRow, PartyRow, UserState } from "../../domain/call-ingest-state.ts";
 import type { TelephonyNotification, TelephonyParty } from "../../domain/telephony.ts";
 import { deleteRows, insertRows, updateRows, writeAll, type Column } from "../bulk-writes.ts";
-import { CALL_INSERT_COLUMNS, CALL_KEY, CALL_UPDATE_COLUMNS, PARTY_INSERT_COLUMNS, PARTY_KEY, PARTY_UPDATE_COLUMNS } from "./rows.ts";
+import {
+  CALL_INSERT_COLUMNS,
+  CALL_KEY,
+  CALL_UPDATE_COLUMNS,
+  PARTY_INSERT_COLUMNS,
+  PARTY_KEY,
+  PARTY_UPDATE_COLUMNS,
+} from "./rows.ts";
 
 export type NewConversation = {
   id: string;
@@ -97,7 +104,11 @@ const CONVERSATION_INBOX_COLUMNS: Column<NewConversationInbox>[] = [
   { name: "lastActivityAt", type: "timestamp", value: (c) => c.lastActivityAt },
 ];
 const CONVERSATION_INBOX_KEY: Column<[string, Date]> = { name: "conversationId", type: "uuid", value: ([id]) => id };
-const CONVERSATION_INBOX_TOUCH: Column<[string, Date]> = { name: "lastActivityAt", type: "timestamp", value: ([, at]) => at };
+const CONVERSATION_INBOX_TOUCH: Column<[string, Date]> = {
+  name: "lastActivityAt",
+  type: "timestamp",
+  value: ([, at]) => at,
+};
 
 const ACTIVITY_INSERT_COLUMNS: Column<Prisma.ActivityCreateManyInput>[] = [
   { name: "id", type: "uuid", value: (a) => a.id! },
@@ -122,7 +133,11 @@ const UNROUTED_COLUMNS: Column<BufferedParty>[] = [
   { name: "telephonySessionId", type: "text", value: ({ n }) => n.telephonySessionId },
   { name: "partyId", type: "text", value: ({ party }) => party.partyId },
   { name: "sequence", type: "integer", value: ({ n }) => n.sequence },
-  { name: "payload", type: "jsonb", value: ({ n, party }) => JSON.stringify({ party, eventTime: n.eventTime.toISOString() }) },
+  {
+    name: "payload",
+    type: "jsonb",
+    value: ({ n, party }) => JSON.stringify({ party, eventTime: n.eventTime.toISOString() }),
+  },
 ];
 
 const CONVERSATION_KEY: Column<ConversationChange> = { name: "id", type: "uuid", value: (c) => c.id };
@@ -133,7 +148,9 @@ const CONVERSATION_COLUMNS: Column<ConversationChange>[] = [
 ];
 
 const ACTIVITY_KEY: Column<[string, unknown]> = { name: "id", type: "uuid", value: ([id]) => id };
-const ACTIVITY_COLUMNS: Column<[string, unknown]>[] = [{ name: "data", type: "jsonb", value: ([, data]) => JSON.stringify(data) }];
+const ACTIVITY_COLUMNS: Column<[string, unknown]>[] = [
+  { name: "data", type: "jsonb", value: ([, data]) => JSON.stringify(data) },
+];
 
 const USER_KEY: Column<UserState> = { name: "id", type: "uuid", value: (u) => u.id };
 const USER_COLUMNS: Column<UserState>[] = [
