@@ -8,7 +8,7 @@ import { callSelectList, fromJsonTimestamp, partyFromJson, type PartyJson } from
 type Transaction = Prisma.TransactionClient;
 
 /** A stored call with its channel's routing fields, its parties and what its conversation holds. */
-export interface StoredCall {
+interface StoredCall {
   call: CallRow;
   channel: ChannelRow | null;
   parties: PartyRow[];
@@ -80,7 +80,7 @@ function toStoredCall(row: StoredCallRow): StoredCall {
 }
 
 /** A notification kept in UnroutedCallEvent until its session can be routed (one row per party). */
-export interface BufferedEventRow {
+interface BufferedEventRow {
   id: string;
   telephonySessionId: string;
   sequence: number;

@@ -14,7 +14,7 @@ import {
   PARTY_UPDATE_COLUMNS,
 } from "./rows.ts";
 
-export type NewConversation = {
+type NewConversation = {
   id: string;
   channelId: string | null;
   contactId: string | null;
@@ -22,14 +22,14 @@ export type NewConversation = {
   createdAt: Date;
   lastActivityAt: Date;
 };
-export type NewConversationInbox = { conversationId: string; inboxId: string; lastActivityAt: Date };
+type NewConversationInbox = { conversationId: string; inboxId: string; lastActivityAt: Date };
 /** A stored conversation's new last activity and assignee; null: as it is. */
-export type ConversationChange = { id: string; at: Date | null; assigneeId: string | null };
+type ConversationChange = { id: string; at: Date | null; assigneeId: string | null };
 /** A notification's party kept until its session can be routed. */
-export type BufferedParty = { n: TelephonyNotification; party: TelephonyParty };
+type BufferedParty = { n: TelephonyNotification; party: TelephonyParty };
 
 /** What a burst changed, row by row. */
-export interface BurstChanges {
+interface BurstChanges {
   now: Date;
   contacts: { id: string; e164: string }[];
   conversations: NewConversation[];
