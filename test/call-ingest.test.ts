@@ -8,6 +8,7 @@ import { seedInbox } from "./support/seed.ts";
 import { CALLER_NUMBER, CAPTURES, DISPATCHER_NUMBER, MAIN_NUMBER, asNewCall, captureDirectory, readCapture } from "./support/captures.ts";
 import { ingestTelephonyNotification, ingestTelephonyNotifications, ingestTelephonyNotificationsEach, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
 import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
+import { getDatamodel } from "../src/generated/pothos-prisma-types.ts";
 
 let api: TestApi;
 let admin: Awaited<ReturnType<TestApi["createUser"]>>;
@@ -38,6 +39,19 @@ async function replay(envelopes: Envelope[]) {
   return outcomes;
 }
 
+/** Every stored column of the model, but those that name the run (ids, the session) or the wall clock. */
+function storedFields(model: "Call" | "CallParty", namingTheRun: string[]): string[] {
+  const fields = getDatamodel().datamodel.models[model]!.fields;
+  const stored = fields.filter((f) => f.kind !== "object" && !f.isUpdatedAt);
+  return stored.filter((f) => !namingTheRun.includes(f.name)).map((f) => f.name);
+}
+// Call.createdAt is the time of the first notification that could be routed, not of the earliest
+// one: it depends on arrival order (reported, left for its own fix), so it is left out here.
+const CALL_FIELDS = storedFields("Call", ["id", "telephonySessionId", "conversationId", "createdAt"]);
+const PARTY_FIELDS = storedFields("CallParty", ["id", "callId"]);
+const storedValues = <Row extends object>(row: Row, fields: string[]) =>
+  Object.fromEntries(fields.map((f) => [f, (row as Record<string, unknown>)[f]])) as Partial<Row>;
+
 async function endState(telephonySessionId: string) {
   const call = await api.app.db.prisma.call.findUniqueOrThrow({
     where: { telephonySessionId },
@@ -54,9 +68,22 @@ async function endState(telephonySessionId: string) {
     answeredById: call.answeredById,
     assigneeId: call.conversation.assigneeId,
     contact: call.conversation.contact?.phones.map((p) => p.e164) ?? [],
-    parties: call.parties.map((p) => ({ partyId: p.partyId.slice(-2), role: p.role, status: p.statusCode, sequence: p.sequence })),
+    row: storedValues(call, CALL_FIELDS),
+    parties: call.parties.map((p) => ({ ...storedValues(p, PARTY_FIELDS), partyId: p.partyId.slice(-2) })),
     callEndedActivities: call.conversation.activities.filter((a) => a.type === "CALL_ENDED").map((a) => a.data),
   };
+}
+
+/**
+ * The captures never mute; here each party is muted in its even-sequence snapshots, so a late,
+ * stale snapshot that overwrote the stored one would show in the end state.
+ */
+function togglingMute(envelopes: Envelope[]): Envelope[] {
+  return envelopes.map((e) => {
+    const body = e.body as { sequence: number; parties: { muted: boolean }[] };
+    const parties = body.parties.map((p) => ({ ...p, muted: body.sequence % 2 === 0 }));
+    return { ...e, body: { ...body, parties } } as Envelope;
+  });
 }
 
 const sessionOf = (envelopes: Envelope[]) => (envelopes[0]!.body as { telephonySessionId: string }).telephonySessionId;
@@ -74,7 +101,7 @@ describe("the real captures through call ingest", () => {
       assigneeId: admin.id,
       contact: [CALLER_NUMBER],
     });
-    expect(state.parties.map((p) => [p.partyId, p.role, p.status])).toEqual([
+    expect(state.parties.map((p) => [p.partyId, p.role, p.statusCode])).toEqual([
       ["-1", "EXTERNAL", "Disconnected"],
       ["-2", "IVR", "Disconnected"],
       ["-3", "AGENT", "Disconnected"],
@@ -130,7 +157,7 @@ describe("order-insensitivity (R3.14), property-based", () => {
   for (const [name, file] of Object.entries(CAPTURES)) {
     it(`${name}: any permutation with duplicates (same or new uuid) ends in the in-order state, with one call-ended entry`, async () => {
       const expected = await (async () => {
-        const envelopes = asNewCall(readCapture(file), `order-${name}`);
+        const envelopes = togglingMute(asNewCall(readCapture(file), `order-${name}`));
         await replay(envelopes);
         return normalise(await endState(sessionOf(envelopes)));
       })();
@@ -141,7 +168,7 @@ describe("order-insensitivity (R3.14), property-based", () => {
           fc.infiniteStream(fc.integer({ min: 0, max: 1000 })),
           async (duplicatedIndexes, seeds) => {
             run += 1;
-            const envelopes = asNewCall(readCapture(file), `${name}-${run}`);
+            const envelopes = togglingMute(asNewCall(readCapture(file), `${name}-${run}`));
             // Duplicates: some with the same uuid (a replay), some re-sent under a fresh uuid.
             const extra = duplicatedIndexes.map((i, n) => (n % 2 === 0 ? envelopes[i]! : { ...envelopes[i]!, uuid: `${envelopes[i]!.uuid}-again` }));
             const all = [...envelopes, ...extra];
@@ -178,7 +205,7 @@ describe("bursts: many notifications in one transaction, as one by one", () => {
 
     it(`${name}: any permutation with duplicates, cut into bursts of any size, ends in the in-order state`, async () => {
       const expected = await (async () => {
-        const envelopes = asNewCall(readCapture(file), `burst-order-${name}`);
+        const envelopes = togglingMute(asNewCall(readCapture(file), `burst-order-${name}`));
         await replay(envelopes);
         return normalise(await endState(sessionOf(envelopes)));
       })();
@@ -190,7 +217,7 @@ describe("bursts: many notifications in one transaction, as one by one", () => {
           fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 10 }),
           async (duplicatedIndexes, seeds, sizes) => {
             run += 1;
-            const envelopes = asNewCall(readCapture(file), `${name}-bursts-${run}`);
+            const envelopes = togglingMute(asNewCall(readCapture(file), `${name}-bursts-${run}`));
             const extra = duplicatedIndexes.map((i, n) => (n % 2 === 0 ? envelopes[i]! : { ...envelopes[i]!, uuid: `${envelopes[i]!.uuid}-again` }));
             const order = [...envelopes, ...extra].map((e) => ({ e, key: seeds.next().value as number })).sort((a, b) => a.key - b.key).map((x) => x.e);
             for (let i = 0, k = 0; i < order.length; k++) {
@@ -341,5 +368,48 @@ describe("attended transfer across sessions (R3.8, R3.14)", () => {
     await ingestTelephonyNotifications(deps(), captureDirectory, notifications.filter((n) => !isConsult(n)));
     expect(await outcome("two-bursts")).toEqual({ calls: 2, assigneeId: dispatcher.id });
     expect(await api.app.db.prisma.unroutedCallEvent.count({ where: { telephonySessionId: "s-consult-two-bursts" } })).toBe(0);
+  });
+});
+
+describe("a late, stale party notification (older sequence than the stored snapshot)", () => {
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 3, 9, 0, second));
+  const customer = "+14155550321";
+  type Snapshot = Pick<TelephonyParty, "muted" | "fromNumber" | "toNumber">;
+  const caller = (suffix: string, sequence: number, snapshot: Snapshot): TelephonyNotification => ({
+    uuid: `stale-${suffix}-${sequence}`,
+    telephonySessionId: `s-stale-${suffix}`,
+    sequence,
+    eventTime: at(sequence),
+    parties: [
+      {
+        partyId: `stale-${suffix}-1`,
+        direction: "Outbound",
+        extensionId: null,
+        statusCode: "Answered",
+        reason: null,
+        missedCall: false,
+        queueCall: false,
+        peerTelephonySessionId: null,
+        ...snapshot,
+      } satisfies TelephonyParty,
+    ],
+  });
+  const newer = { muted: true, fromNumber: customer, toNumber: MAIN_NUMBER };
+  const older = { muted: false, fromNumber: "+14155550999", toNumber: DISPATCHER_NUMBER };
+  const storedParty = async (suffix: string) => {
+    const party = await api.app.db.prisma.callParty.findFirstOrThrow({ where: { partyId: `stale-${suffix}-1` } });
+    return { muted: party.muted, fromNumber: party.fromNumber, toNumber: party.toNumber, sequence: party.sequence };
+  };
+
+  it("keeps the newer snapshot's muted, fromNumber and toNumber, one by one", async () => {
+    await ingestTelephonyNotification(deps(), captureDirectory, caller("single", 5, newer));
+    expect(await ingestTelephonyNotification(deps(), captureDirectory, caller("single", 3, older))).toBe("applied");
+    expect(await storedParty("single")).toEqual({ ...newer, sequence: 5 });
+  });
+
+  it("keeps the newer snapshot's muted, fromNumber and toNumber, in one burst", async () => {
+    const burst = [caller("burst", 5, newer), caller("burst", 3, older)];
+    await ingestTelephonyNotifications(deps(), captureDirectory, burst);
+    expect(await storedParty("burst")).toEqual({ ...newer, sequence: 5 });
   });
 });

@@ -20,6 +20,9 @@ function event(partyId: string, role: PartyEvent["role"], statusCode: string, at
     extensionId: role === "EXTERNAL" ? null : `ext-${partyId}`,
     statusCode,
     reason: null,
+    fromNumber: null,
+    toNumber: null,
+    muted: false,
     missedCall: false,
     queueCall: false,
     sequence,
@@ -111,5 +114,14 @@ describe("call status from parties", () => {
     const early = { ...event("a", "AGENT", "Proceeding", 1), sequence: late.sequence - 1 };
     const state = applyPartyEvent(applyPartyEvent(null, late), early);
     expect(state).toMatchObject({ statusCode: "Answered", answeredAt: t(5), firstEventAt: t(1) });
+  });
+
+  it("keeps the newer snapshot's muted flag and numbers when an older one arrives late", () => {
+    const snapshot = { muted: true, fromNumber: "+14155550100", toNumber: "+18005550100" };
+    const newer = event("a", "AGENT", "Answered", 5, snapshot);
+    const stale = event("a", "AGENT", "Answered", 4, { fromNumber: "+14155550199" });
+    const older = { ...stale, sequence: newer.sequence - 1 };
+    const state = applyPartyEvent(applyPartyEvent(null, newer), older);
+    expect(state).toMatchObject({ ...snapshot, sequence: newer.sequence });
   });
 });

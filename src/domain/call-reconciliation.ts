@@ -1,7 +1,7 @@
 // Catch-up for calls (R9.4): a call-log record of a call that ended while we were not listening
 // becomes final party snapshots fed through the normal ingest — so a call we never saw is created
 // and routed like any other, and a call we saw only in part is finished, without a second code path.
-import type { TelephonyNotification, TelephonyParty } from "./calls.ts";
+import type { TelephonyNotification, TelephonyParty } from "./telephony.ts";
 
 /** The last sequence RingCentral can send: a reconciled final snapshot is never overridden. */
 export const FINAL_SEQUENCE = 2_147_483_647;

@@ -29,6 +29,9 @@ export interface PartyEvent {
   extensionId: string | null;
   statusCode: string;
   reason: string | null;
+  fromNumber: string | null;
+  toNumber: string | null;
+  muted: boolean;
   missedCall: boolean;
   queueCall: boolean;
   sequence: number;
@@ -66,20 +69,8 @@ function earliest(a: Date | null, b: Date | null): Date | null {
  */
 export function applyPartyEvent(current: PartyState | null, event: PartyEvent): PartyState {
   const newer = !current || event.sequence > current.sequence;
-  const snapshot = newer
-    ? {
-        partyId: event.partyId,
-        role: event.role,
-        direction: event.direction,
-        extensionId: event.extensionId,
-        statusCode: event.statusCode,
-        reason: event.reason,
-        missedCall: event.missedCall,
-        queueCall: event.queueCall,
-        sequence: event.sequence,
-        eventTime: event.eventTime,
-      }
-    : current!;
+  // Every snapshot field, muted and numbers included, comes from one snapshot: a late, older one changes none.
+  const snapshot: PartyEvent = newer ? event : current!;
   return {
     ...snapshot,
     firstEventAt: earliest(current?.firstEventAt ?? null, event.eventTime)!,

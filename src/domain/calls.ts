@@ -2,48 +2,30 @@
 // assignment, busy-status and timeline changes in one transaction, with its events. Idempotent by
 // notification uuid; order-insensitive through call-state.ts.
 import { randomUUID } from "node:crypto";
-import { applyPartyEvent, deriveCall, type DerivedCall, type Direction, type PartyEvent, type PartyRole, type PartyState } from "./call-state.ts";
-import { CallIngestStore, LiveLegsNotLoaded, type CallState, type ChannelRow, type ConversationState, type PartyRow, type UserState } from "./call-ingest-store.ts";
+import {
+  applyPartyEvent,
+  deriveCall,
+  type DerivedCall,
+  type Direction,
+  type PartyEvent,
+  type PartyRole,
+} from "./call-state.ts";
+import {
+  toPartyRow,
+  toPartyState,
+  type CallState,
+  type ChannelRow,
+  type ConversationState,
+  type UserState,
+} from "./call-ingest-state.ts";
+import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { callSessionLocksQuery } from "../store/locks.ts";
+import { CallIngestStore, LiveLegsNotLoaded } from "../store/call-ingest/call-ingest-store.ts";
+import { recordFirstSightingsLocking } from "../store/call-ingest/first-sightings.ts";
 
-export interface ExtensionInfo {
-  id: string;
-  type: string; // User | IvrMenu | Department | …
-  email?: string | null;
-}
-
-/** What ingest needs to know about the RingCentral account, supplied by the worker. */
-export interface CallDirectory {
-  extension(extensionId: string): ExtensionInfo | undefined;
-}
-
-export interface TelephonyParty {
-  partyId: string;
-  direction: "Inbound" | "Outbound";
-  extensionId: string | null;
-  fromNumber: string | null;
-  toNumber: string | null;
-  statusCode: string;
-  reason: string | null;
-  missedCall: boolean;
-  queueCall: boolean;
-  muted: boolean;
-  /** The session this party moved from or to (attended transfers). */
-  peerTelephonySessionId: string | null;
-  /** RingCentral recordings of this party's leg (R3.12). */
-  recordingIds?: string[];
-}
-
-export interface TelephonyNotification {
-  uuid: string;
-  telephonySessionId: string;
-  sequence: number;
-  eventTime: Date;
-  parties: TelephonyParty[];
-}
+export type { CallDirectory, ExtensionInfo, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 
 export type IngestOutcome = "duplicate" | "unrouted" | "applied";
 
@@ -70,6 +52,9 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
     extensionId: party.extensionId,
     statusCode: party.statusCode,
     reason: party.reason,
+    fromNumber: party.fromNumber,
+    toNumber: party.toNumber,
+    muted: party.muted,
     missedCall: party.missedCall,
     queueCall: party.queueCall,
     sequence: notification.sequence,
@@ -77,19 +62,10 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
   };
 }
 
-/**
- * Records the uuids and returns those not seen before; in the same statement, takes the locks of
- * every session the notifications name (their own and their peers': a consultation call waits for
- * its peer's in-flight transaction rather than be buffered with nothing left to route it later).
- */
-async function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
+/** The notifications' uuids not seen before, with the locks of every session they name (peers too). */
+function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
   const sessions = notifications.flatMap((n) => [n.telephonySessionId, ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []))]);
-  const rows = await tx.$queryRaw<{ uuid: string }[]>`
-    WITH locked AS (${callSessionLocksQuery(sessions)})
-    INSERT INTO "ProcessedNotification" ("uuid")
-    SELECT u FROM unnest(${notifications.map((n) => n.uuid)}::text[]) AS u, (SELECT count(*) FROM locked) AS l
-    ON CONFLICT DO NOTHING RETURNING "uuid"`;
-  return new Set(rows.map((r) => r.uuid));
+  return recordFirstSightingsLocking(tx, notifications.map((n) => n.uuid), sessions);
 }
 
 export async function ingestTelephonyNotification(deps: Deps, directory: CallDirectory, notification: TelephonyNotification): Promise<IngestOutcome> {
@@ -99,7 +75,7 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
 /**
  * Applies a burst of notifications, in order, in one transaction: the same outcome, state and
  * events as applying them one by one, with one commit and a fixed number of statements for the
- * whole burst (call-ingest-store.ts reads up front and writes set-wise). One failure rolls the
+ * whole burst (store/call-ingest reads up front and writes set-wise). One failure rolls the
  * whole burst back (the caller can then apply them one by one).
  */
 export async function ingestTelephonyNotifications(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<IngestOutcome[]> {
@@ -272,7 +248,7 @@ class CallIngest {
       for (const party of notification.parties) {
         const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, this.directory));
         states.set(party.partyId, next);
-        this.store.saveParty(call, toPartyRow(next, party));
+        this.store.saveParty(call, toPartyRow(next));
         const applied = next.sequence === notification.sequence;
         if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
         if (applied) mutedBefore.set(party.partyId, party.muted);
@@ -423,47 +399,6 @@ class CallIngest {
 function withVoicemail(call: CallState, derived: DerivedCall): DerivedCall {
   if (derived.status !== "MISSED" && derived.status !== "ABANDONED") return derived;
   return call.voicemails > 0 ? { ...derived, status: "VOICEMAIL" } : derived;
-}
-
-function toPartyState(row: PartyRow): PartyState {
-  return {
-    partyId: row.partyId,
-    role: row.role as PartyRole,
-    direction: row.direction === "INBOUND" ? "Inbound" : "Outbound",
-    extensionId: row.extensionId,
-    statusCode: row.statusCode,
-    reason: row.reason,
-    missedCall: row.missedCall,
-    queueCall: row.queueCall,
-    sequence: row.sequence,
-    eventTime: row.eventTime,
-    firstEventAt: row.firstEventAt,
-    answeredAt: row.answeredAt,
-    voicemailAt: row.voicemailAt,
-    endedAt: row.endedAt,
-  };
-}
-
-function toPartyRow(state: PartyState, party: TelephonyParty): Omit<PartyRow, "id" | "callId"> {
-  return {
-    partyId: state.partyId,
-    role: state.role,
-    direction: state.direction === "Inbound" ? "INBOUND" : "OUTBOUND",
-    statusCode: state.statusCode,
-    reason: state.reason,
-    extensionId: state.extensionId,
-    fromNumber: party.fromNumber,
-    toNumber: party.toNumber,
-    muted: party.muted,
-    missedCall: state.missedCall,
-    queueCall: state.queueCall,
-    sequence: state.sequence,
-    eventTime: state.eventTime,
-    firstEventAt: state.firstEventAt,
-    answeredAt: state.answeredAt,
-    voicemailAt: state.voicemailAt,
-    endedAt: state.endedAt,
-  };
 }
 
 function callPayload(call: CallState, derived: DerivedCall) {
