@@ -106,7 +106,10 @@ const treeRoot = process.env.PROFILE_TREE;
 if (treeRoot) {
   const depthLimit = Number(process.env.PROFILE_DEPTH ?? 6);
   const minShare = Number(process.env.PROFILE_MIN ?? 0.5) / 100;
-  interface Merged { us: number; children: Map<string, Merged> }
+  interface Merged {
+    us: number;
+    children: Map<string, Merged>;
+  }
   const rootMerged: Merged = { us: 0, children: new Map() };
   const subtreeUs = new Map<number, number>();
   const total = (id: number): number => {

@@ -82,7 +82,9 @@ async function withDatabase(run: (db: Awaited<ReturnType<typeof openDatabaseMigr
 }
 
 export function buildCli(): Command {
-  const program = new Command("switchboard").description("RingCentral calls and SMS in shared inboxes, as a GraphQL API.");
+  const program = new Command("switchboard").description(
+    "RingCentral calls and SMS in shared inboxes, as a GraphQL API.",
+  );
   program
     .command("start")
     .description("Run the API and the RingCentral worker in one process (the default deployment).")
@@ -116,7 +118,9 @@ export function buildCli(): Command {
           bar.update(progress.done, { stage });
         });
         if (stage) bar.stop();
-        console.log(`caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`);
+        console.log(
+          `caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`,
+        );
       }),
     );
   program

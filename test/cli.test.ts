@@ -47,7 +47,8 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
   it("--help lists the commands", async () => {
     const run = await switchboard(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["start", "serve", "migrate", "user", "token"]) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+    for (const command of ["start", "serve", "migrate", "user", "token"])
+      expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 
   it("migrate applies the migrations to an empty database and exits 0", async () => {
@@ -66,7 +67,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     expect(run.stdout).toContain("created ADMIN a@x.com");
 
     api = await startTestApi({ database: { url: env.DATABASE_URL, drop: async () => {} } });
-    expect(await api.request(VIEWER, undefined, adminToken)).toEqual({ data: { viewer: { email: "a@x.com", name: "A", role: "ADMIN" } } });
+    expect(await api.request(VIEWER, undefined, adminToken)).toEqual({
+      data: { viewer: { email: "a@x.com", name: "A", role: "ADMIN" } },
+    });
   });
 
   it("refuses a duplicate email (any case), an unknown role, an unknown user; prints a token for a known one", async () => {
@@ -89,7 +92,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     expect(created.code).toBe(0);
     expect(created.lastLine).toMatch(/^sb_/);
     expect(created.lastLine).not.toBe(adminToken);
-    expect((await api!.request(VIEWER, undefined, created.lastLine)).data).toEqual({ viewer: { email: "a@x.com", name: "A", role: "ADMIN" } });
+    expect((await api!.request(VIEWER, undefined, created.lastLine)).data).toEqual({
+      viewer: { email: "a@x.com", name: "A", role: "ADMIN" },
+    });
 
     // Nothing was written for the refused commands.
     const users = await api!.app.db.prisma.user.findMany({ select: { email: true } });
@@ -105,7 +110,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     const refused = await api!.request(VIEWER, undefined, spare.lastLine);
     expect(refused.data ?? null).toBeNull();
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
-    expect((await api!.request(VIEWER, undefined, adminToken)).data).toEqual({ viewer: { email: "a@x.com", name: "A", role: "ADMIN" } });
+    expect((await api!.request(VIEWER, undefined, adminToken)).data).toEqual({
+      viewer: { email: "a@x.com", name: "A", role: "ADMIN" },
+    });
   });
 
   it("fails with a clear message and no stack trace when the database does not exist", async () => {

@@ -31,9 +31,12 @@ describe("event catalogue", () => {
     const type = schema.getType("EventType");
     if (!isEnumType(type)) throw new Error("EventType is not an enum");
     const byName = (a: string[], b: string[]) => a[0]!.localeCompare(b[0]!);
-    expect(type.getValues().map((v) => [v.name, v.description ?? ""]).sort(byName)).toEqual(
-      EVENT_TYPES.map((t) => [t, EVENT_CATALOGUE[t].description]).sort(byName),
-    );
+    expect(
+      type
+        .getValues()
+        .map((v) => [v.name, v.description ?? ""])
+        .sort(byName),
+    ).toEqual(EVENT_TYPES.map((t) => [t, EVENT_CATALOGUE[t].description]).sort(byName));
   });
 
   it("is the README's Events table, type for type and field for field", () => {

@@ -43,10 +43,19 @@ describe("walkthrough", () => {
       { server: sim.url, id: clientId, secret: clientSecret, jwt },
     );
     expect(verified.verifyRingCentralCredentials.__typename).toBe("VerifyRingCentralCredentialsPayload");
-    expect(verified.verifyRingCentralCredentials.numbers.map((n: any) => n.phoneNumber)).toEqual(expect.arrayContaining([MAIN_NUMBER, SMS_NUMBER]));
-    inboxId = (await gql(`mutation { createInbox(name: "Front desk") { ... on InboxPayload { inbox { id } } } }`)).createInbox.inbox.id;
-    await gql(`mutation($inbox: ID!, $user: ID!) { addInboxMember(inboxId: $inbox, userId: $user) { __typename } }`, { inbox: inboxId, user: admin.globalId });
-    for (const [number, type] of [[MAIN_NUMBER, "VOICE"], [SMS_NUMBER, "SMS"]]) {
+    expect(verified.verifyRingCentralCredentials.numbers.map((n: any) => n.phoneNumber)).toEqual(
+      expect.arrayContaining([MAIN_NUMBER, SMS_NUMBER]),
+    );
+    inboxId = (await gql(`mutation { createInbox(name: "Front desk") { ... on InboxPayload { inbox { id } } } }`))
+      .createInbox.inbox.id;
+    await gql(`mutation($inbox: ID!, $user: ID!) { addInboxMember(inboxId: $inbox, userId: $user) { __typename } }`, {
+      inbox: inboxId,
+      user: admin.globalId,
+    });
+    for (const [number, type] of [
+      [MAIN_NUMBER, "VOICE"],
+      [SMS_NUMBER, "SMS"],
+    ]) {
       const connected = await gql(
         `mutation($number: String!, $type: ChannelType!, $inbox: ID!) { connectChannel(number: $number, type: $type, inboxId: $inbox) { __typename ... on Error { code message } } }`,
         { number, type, inbox: inboxId },
@@ -57,25 +66,51 @@ describe("walkthrough", () => {
   });
 
   it("rings the agent when a customer calls, and assigns the conversation to them when they answer", async () => {
-    const rings = subscribe(api.wsClient(admin.token), `subscription { incomingCall(after: "0") { callerNumber conversation { id } } }`);
-    const updates = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`, { inbox: inboxId });
+    const rings = subscribe(
+      api.wsClient(admin.token),
+      `subscription { incomingCall(after: "0") { callerNumber conversation { id } } }`,
+    );
+    const updates = subscribe(
+      api.wsClient(admin.token),
+      `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`,
+      { inbox: inboxId },
+    );
     await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", from: "+14085550123" });
     const [ring] = await rings.until(1);
     expect((ring!.data as any).incomingCall.callerNumber).toBe("+14085550123");
     for (let n = 1; !(await updates.until(n)).some((e) => (e.data as any).callUpdated.call.status === "ENDED"); n += 1);
     const conversationId = (ring!.data as any).incomingCall.conversation.id;
-    const conversation = await gql(`query($id: ID!) { node(id: $id) { ... on Conversation { assignee { email } lastCall { status direction } } } }`, { id: conversationId });
-    expect(conversation.node).toEqual({ assignee: { email: "admin@switchboard.test" }, lastCall: { status: "ENDED", direction: "INBOUND" } });
+    const conversation = await gql(
+      `query($id: ID!) { node(id: $id) { ... on Conversation { assignee { email } lastCall { status direction } } } }`,
+      { id: conversationId },
+    );
+    expect(conversation.node).toEqual({
+      assignee: { email: "admin@switchboard.test" },
+      lastCall: { status: "ENDED", direction: "INBOUND" },
+    });
     rings.unsubscribe();
     updates.unsubscribe();
   });
 
   it("threads an inbound SMS into the inbox and tracks the reply to delivered", async () => {
-    const messages = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { messageAdded(inboxId: $inbox, after: "0") { cursor } }`, { inbox: inboxId });
-    await simControl(sim, "POST", "sms/inbound", { from: "+14085550177", to: SMS_NUMBER, text: "Is the shop open on Sunday? ☀️" });
+    const messages = subscribe(
+      api.wsClient(admin.token),
+      `subscription($inbox: ID!) { messageAdded(inboxId: $inbox, after: "0") { cursor } }`,
+      { inbox: inboxId },
+    );
+    await simControl(sim, "POST", "sms/inbound", {
+      from: "+14085550177",
+      to: SMS_NUMBER,
+      text: "Is the shop open on Sunday? ☀️",
+    });
     await messages.until(1);
-    const list = await gql(`query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 10) { edges { node { id lastMessage { text direction } } } } } } }`, { inbox: inboxId });
-    const sms = list.node.conversations.edges.map((e: any) => e.node).find((c: any) => c.lastMessage?.direction === "INBOUND");
+    const list = await gql(
+      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 10) { edges { node { id lastMessage { text direction } } } } } } }`,
+      { inbox: inboxId },
+    );
+    const sms = list.node.conversations.edges
+      .map((e: any) => e.node)
+      .find((c: any) => c.lastMessage?.direction === "INBOUND");
     expect(sms.lastMessage.text).toBe("Is the shop open on Sunday? ☀️");
 
     const reply = await gql(
@@ -83,12 +118,18 @@ describe("walkthrough", () => {
       { id: sms.id },
     );
     expect(reply.replyToConversation.__typename).toBe("MessagePayload");
-    const sent = await simControl<{ records: { text?: string; to?: { phoneNumber: string }[] }[] }>(sim, "GET", "sent-messages");
+    const sent = await simControl<{ records: { text?: string; to?: { phoneNumber: string }[] }[] }>(
+      sim,
+      "GET",
+      "sent-messages",
+    );
     expect(sent.records.map((r) => r.text)).toContain("Yes, 10–4 🙂");
     // Delivery progress arrives as message-store changes the worker syncs; wait for DELIVERED.
     for (let n = 2; ; n += 1) {
       await messages.until(n);
-      const now = await gql(`query($id: ID!) { node(id: $id) { ... on Message { status } } }`, { id: reply.replyToConversation.message.id });
+      const now = await gql(`query($id: ID!) { node(id: $id) { ... on Message { status } } }`, {
+        id: reply.replyToConversation.message.id,
+      });
       if (now.node.status === "DELIVERED") break;
     }
     messages.unsubscribe();

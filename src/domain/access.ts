@@ -54,9 +54,7 @@ export function visibleActivities(viewer: Viewer): Prisma.ActivityWhereInput {
   return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
 }
 
-
 /** Rules of the viewer's inboxes, and those of every inbox. */
 export function visibleRules(viewer: Viewer): Prisma.RuleWhereInput {
   return viewer.inboxIds === null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: viewer.inboxIds } }] };
 }
-

@@ -29,7 +29,6 @@ export type { CallDirectory, ExtensionInfo, TelephonyNotification, TelephonyPart
 
 export type IngestOutcome = "duplicate" | "unrouted" | "applied";
 
-
 function roleOf(party: TelephonyParty, directory: CallDirectory): PartyRole {
   if (!party.extensionId) return "EXTERNAL";
   switch (directory.extension(party.extensionId)?.type) {
@@ -44,7 +43,11 @@ function roleOf(party: TelephonyParty, directory: CallDirectory): PartyRole {
   }
 }
 
-function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification, directory: CallDirectory): PartyEvent {
+function toPartyEvent(
+  party: TelephonyParty,
+  notification: TelephonyNotification,
+  directory: CallDirectory,
+): PartyEvent {
   return {
     partyId: party.partyId,
     role: roleOf(party, directory),
@@ -64,11 +67,22 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
 
 /** The notifications' uuids not seen before, with the locks of every session they name (peers too). */
 function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
-  const sessions = notifications.flatMap((n) => [n.telephonySessionId, ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []))]);
-  return recordFirstSightingsLocking(tx, notifications.map((n) => n.uuid), sessions);
+  const sessions = notifications.flatMap((n) => [
+    n.telephonySessionId,
+    ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : [])),
+  ]);
+  return recordFirstSightingsLocking(
+    tx,
+    notifications.map((n) => n.uuid),
+    sessions,
+  );
 }
 
-export async function ingestTelephonyNotification(deps: Deps, directory: CallDirectory, notification: TelephonyNotification): Promise<IngestOutcome> {
+export async function ingestTelephonyNotification(
+  deps: Deps,
+  directory: CallDirectory,
+  notification: TelephonyNotification,
+): Promise<IngestOutcome> {
   return (await ingestTelephonyNotifications(deps, directory, [notification]))[0]!;
 }
 
@@ -78,7 +92,11 @@ export async function ingestTelephonyNotification(deps: Deps, directory: CallDir
  * whole burst (store/call-ingest reads up front and writes set-wise). One failure rolls the
  * whole burst back (the caller can then apply them one by one).
  */
-export async function ingestTelephonyNotifications(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<IngestOutcome[]> {
+export async function ingestTelephonyNotifications(
+  deps: Deps,
+  directory: CallDirectory,
+  notifications: TelephonyNotification[],
+): Promise<IngestOutcome[]> {
   if (notifications.length === 0) return [];
   try {
     return await applyBurst(deps, directory, notifications);
@@ -118,10 +136,20 @@ export async function ingestTelephonyNotificationsEach(
   }
 }
 
-async function applyBurst(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}) {
+async function applyBurst(
+  deps: Deps,
+  directory: CallDirectory,
+  notifications: TelephonyNotification[],
+  options: { liveLegs?: boolean } = {},
+) {
   return inTransaction(deps, async (tx, log) => {
     const fresh = await firstSightingsLocking(tx, notifications);
-    const store = await CallIngestStore.load(tx, directory, notifications.filter((n) => fresh.has(n.uuid)), options);
+    const store = await CallIngestStore.load(
+      tx,
+      directory,
+      notifications.filter((n) => fresh.has(n.uuid)),
+      options,
+    );
     const ingest = new CallIngest(store, log, directory);
     const outcomes = notifications.map((n): IngestOutcome => (fresh.delete(n.uuid) ? ingest.apply(n) : "duplicate"));
     await store.flush();
@@ -193,7 +221,11 @@ class CallIngest {
   private routeOfPeer(parties: TelephonyParty[]): Route | null {
     const peer = this.peerCall(parties);
     if (!peer?.channel) return null;
-    return { channel: peer.channel, direction: peer.direction, customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber };
+    return {
+      channel: peer.channel,
+      direction: peer.direction,
+      customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber,
+    };
   }
 
   /**
@@ -232,9 +264,24 @@ class CallIngest {
 
   private openConversation(route: Route, contactId: string | null, parties: TelephonyParty[]): ConversationState {
     // Outbound: the agent who placed it (R3.9).
-    const caller = route.direction === "OUTBOUND" ? this.store.user(parties.find((p) => p.direction === "Outbound" && p.extensionId)?.extensionId ?? null) : null;
-    const conversation = this.store.openConversation({ inboxId: route.channel.inboxId, channelId: route.channel.id, contactId, assigneeId: caller?.id ?? null });
-    this.log.append(conversationCreatedEvent({ id: conversation.id, inboxIds: conversation.inboxIds, channelId: route.channel.id, contactId }));
+    const caller =
+      route.direction === "OUTBOUND"
+        ? this.store.user(parties.find((p) => p.direction === "Outbound" && p.extensionId)?.extensionId ?? null)
+        : null;
+    const conversation = this.store.openConversation({
+      inboxId: route.channel.inboxId,
+      channelId: route.channel.id,
+      contactId,
+      assigneeId: caller?.id ?? null,
+    });
+    this.log.append(
+      conversationCreatedEvent({
+        id: conversation.id,
+        inboxIds: conversation.inboxIds,
+        channelId: route.channel.id,
+        contactId,
+      }),
+    );
     return conversation;
   }
 
@@ -246,11 +293,15 @@ class CallIngest {
     let muteChanged = false;
     for (const notification of batch) {
       for (const party of notification.parties) {
-        const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, this.directory));
+        const next = applyPartyEvent(
+          states.get(party.partyId) ?? null,
+          toPartyEvent(party, notification, this.directory),
+        );
         states.set(party.partyId, next);
         this.store.saveParty(call, toPartyRow(next));
         const applied = next.sequence === notification.sequence;
-        if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
+        if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted)
+          muteChanged = true;
         if (applied) mutedBefore.set(party.partyId, party.muted);
       }
     }
@@ -296,7 +347,12 @@ class CallIngest {
     const inboxIds = [...call.conversation.inboxIds];
     if (changed) {
       this.store.touchConversation(call.conversationId, new Date());
-      this.log.append({ type: "CALL_UPDATED", conversationId: call.conversationId, inboxIds, payload: callPayload(call, after) });
+      this.log.append({
+        type: "CALL_UPDATED",
+        conversationId: call.conversationId,
+        inboxIds,
+        payload: callPayload(call, after),
+      });
     }
     if (TERMINAL.has(after.status)) this.recordCallEnded(call, after, inboxIds);
     // Inbound: whoever answered; outbound: the agent who placed it (R3.3, R3.9).
@@ -315,7 +371,13 @@ class CallIngest {
     const existing = call.conversation.callEnded.get(call.id);
     if (existing && JSON.stringify(existing.data) === JSON.stringify(data)) return;
     const change = this.store.setCallEnded(call.conversation, call.id, data, derived.endedAt ?? new Date());
-    if (change === "created") this.log.append({ type: "CONVERSATION_CALL_ENDED", conversationId: call.conversationId, inboxIds, payload: callPayload(call, derived) });
+    if (change === "created")
+      this.log.append({
+        type: "CONVERSATION_CALL_ENDED",
+        conversationId: call.conversationId,
+        inboxIds,
+        payload: callPayload(call, derived),
+      });
   }
 
   /**
@@ -328,13 +390,17 @@ class CallIngest {
     const heldIds = new Set(held.map((c) => c.id));
     const answers = [
       ...held.flatMap((c) =>
-        c.parties.filter((p) => p.role === "AGENT" && p.answeredAt && p.direction === c.direction).map((p) => ({ extensionId: p.extensionId, partyId: p.partyId, answeredAt: p.answeredAt! })),
+        c.parties
+          .filter((p) => p.role === "AGENT" && p.answeredAt && p.direction === c.direction)
+          .map((p) => ({ extensionId: p.extensionId, partyId: p.partyId, answeredAt: p.answeredAt! })),
       ),
       ...conversation.storedAnswers.filter((a) => !heldIds.has(a.callId)),
     ];
     const latest = answers.reduce<(typeof answers)[number] | null>((best, a) => {
       if (!best) return a;
-      const order = a.answeredAt.getTime() - best.answeredAt.getTime() || (a.partyId > best.partyId ? 1 : a.partyId < best.partyId ? -1 : 0);
+      const order =
+        a.answeredAt.getTime() - best.answeredAt.getTime() ||
+        (a.partyId > best.partyId ? 1 : a.partyId < best.partyId ? -1 : 0);
       return order > 0 ? a : best;
     }, null);
     return latest?.extensionId ?? null;
@@ -345,7 +411,13 @@ class CallIngest {
     if (call.conversation.assigneeId === userId) return;
     this.store.assign(call.conversation, userId);
     const activityId = randomUUID();
-    this.store.addActivity({ id: activityId, conversationId: call.conversationId, type: "ASSIGNED", data: { assigneeId: userId, callId: call.id }, createdAt: new Date() });
+    this.store.addActivity({
+      id: activityId,
+      conversationId: call.conversationId,
+      type: "ASSIGNED",
+      data: { assigneeId: userId, callId: call.id },
+      createdAt: new Date(),
+    });
     this.log.append({
       type: "CONVERSATION_ASSIGNED",
       conversationId: call.conversationId,
@@ -382,7 +454,11 @@ class CallIngest {
     }
   }
 
-  private changeStatus(user: UserState, status: UserState["status"], statusBeforeCall: UserState["status"] | null): void {
+  private changeStatus(
+    user: UserState,
+    status: UserState["status"],
+    statusBeforeCall: UserState["status"] | null,
+  ): void {
     const previousStatus = user.status;
     this.store.setUserStatus(user, status, statusBeforeCall);
     this.log.append({

@@ -9,7 +9,12 @@ export type TimelineEntry =
   | (Comment & { kind: "Comment" })
   | (Activity & { kind: "Activity" });
 
-export async function loadTimeline(prisma: PrismaClient, conversationId: string, offset: number, limit: number): Promise<TimelineEntry[]> {
+export async function loadTimeline(
+  prisma: PrismaClient,
+  conversationId: string,
+  offset: number,
+  limit: number,
+): Promise<TimelineEntry[]> {
   const page = await timelinePage(prisma, conversationId, offset, limit);
   const idsOf = (kind: TimelineKind) => page.filter((e) => e.kind === kind).map((e) => e.id);
   const [calls, messages, comments, activities] = await Promise.all([

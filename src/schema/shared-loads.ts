@@ -60,7 +60,8 @@ export function subscriptionQuery(ctx: Context, info: GraphQLResolveInfo): Promi
   let planned = byField.get(node);
   if (!planned) byField.set(node, (planned = []));
   // Compared in place: building the path's key for every event cost as much as the rest of the lookup.
-  for (const entry of planned) if (entry.parentType === info.parentType.name && samePath(entry.path, info.path)) return entry.query;
+  for (const entry of planned)
+    if (entry.parentType === info.parentType.name && samePath(entry.path, info.path)) return entry.query;
   // As t.prismaField plans it (src/schema/builder.ts sets no onUnusedQuery, no skipDeferredFragments).
   const query = queryFromInfo({ context: ctx, info, awaitSelections: true }) as Promise<object> | object;
   planned.push({ parentType: info.parentType.name, path: responseKeys(info.path), query });

@@ -148,7 +148,10 @@ export class CallIngestStore {
     }
     // Peers named only by buffered events, and whether the other sessions got a call meanwhile.
     const newPeers = peersOf(kept.map((r) => r.payload.party)).filter((p) => !this.calls.has(p));
-    await lockCallSessions(this.tx, newPeers.filter((p) => !own.has(p) && !lockedOthers.has(p)));
+    await lockCallSessions(
+      this.tx,
+      newPeers.filter((p) => !own.has(p) && !lockedOthers.has(p)),
+    );
     await this.loadCalls([...newPeers, ...lockedOthers]);
   }
 
