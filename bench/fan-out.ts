@@ -53,7 +53,12 @@ export async function run(): Promise<Report> {
     machine: await machineFacts(),
   });
   const load = await forkLoad(path.join(benchDir, "subscribers-load.ts"));
-  const bench = await startBenchApp({ label: "fanout", onQuery: () => void (statements += 1) });
+  const bench = await startBenchApp({
+    label: "fanout",
+    onQuery: () => {
+      statements += 1;
+    },
+  });
   const bare = await startBareGraphqlWs(redisUrl);
   try {
     const admin = await bench.createUser({ email: "admin@example.com", role: "ADMIN" });

@@ -413,7 +413,7 @@ export async function forkLoad(
   });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: { ready?: true }) => {
-      if (message && message.ready) {
+      if (message?.ready) {
         child.off("message", onMessage);
         resolve();
       }

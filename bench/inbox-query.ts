@@ -97,7 +97,11 @@ export async function runInboxQueryBench(
     const trace: string[] = [];
     const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: db.url });
     app = await startApp(config, createLogger("silent"), {
-      onQuery: (sql) => counting && (statements++, options.trace && trace.push(sql)),
+      onQuery: (sql) => {
+        if (!counting) return;
+        statements++;
+        if (options.trace) trace.push(sql);
+      },
     });
     const seeded = await seedInboxData(db.url, { conversations: options.conversations, events: options.events });
     say(`seeded ${options.conversations} conversations / ${options.events} events in ${seeded.seconds.toFixed(1)} s`);

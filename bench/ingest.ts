@@ -16,11 +16,7 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startApp, type App } from "../src/app.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
-import {
-  startRingCentralWorker,
-  type ConnectionClient,
-  type RingCentralWorker,
-} from "../src/integrations/ringcentral/worker.ts";
+import { startRingCentralWorker, type RingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from "./ingest-db.ts";
 import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
@@ -32,7 +28,6 @@ const capturesDir = path.resolve(root, "../shared/ringcentral/captures");
 const MAIN_NUMBER = "+18003151571";
 const DISPATCHER_NUMBER = "+17203861294";
 const CAPTURE_CALLER = "+14083388064";
-const TELEPHONY = "/restapi/v1.0/account/809646016/telephony/sessions";
 
 interface Envelope {
   uuid: string;
@@ -171,7 +166,11 @@ async function insertRows(client: pg.Client, tables: TableRows[]): Promise<numbe
     for (let start = 0; start < rows.length; start += perStatement) {
       const chunk = rows.slice(start, start + perStatement);
       const values: (string | null)[] = [];
-      const tuples = chunk.map((row) => `(${row.map((v) => (values.push(v), `$${values.length}`)).join(", ")})`);
+      const placeholder = (value: string | null) => {
+        values.push(value);
+        return `$${values.length}`;
+      };
+      const tuples = chunk.map((row) => `(${row.map(placeholder).join(", ")})`);
       await client.query(
         `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`,
         values,

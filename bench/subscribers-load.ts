@@ -35,7 +35,10 @@ async function openSubscriber(
 ): Promise<Subscriber> {
   let connected!: () => void;
   let failed!: (e: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => ((connected = resolve), (failed = reject)));
+  const ready = new Promise<void>((resolve, reject) => {
+    connected = resolve;
+    failed = reject;
+  });
   const client = createClient({
     url,
     webSocketImpl: WebSocket,

@@ -40,7 +40,10 @@ function interned(path: ResponsePath, root: object): ResponsePath {
     else rootLinks.set(root, siblings);
   }
   let link = siblings.get(path.key);
-  if (!link) siblings.set(path.key, (link = { prev, key: path.key, typename: path.typename }));
+  if (!link) {
+    link = { prev, key: path.key, typename: path.typename };
+    siblings.set(path.key, link);
+  }
   return link;
 }
 
@@ -79,9 +82,15 @@ function compiledOperation(
   operationName: string | null | undefined,
 ): Compiled {
   let bySchema = compilations.get(schema);
-  if (!bySchema) compilations.set(schema, (bySchema = new WeakMap()));
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    compilations.set(schema, bySchema);
+  }
   let byName = bySchema.get(document);
-  if (!byName) bySchema.set(document, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    bySchema.set(document, byName);
+  }
   const key = operationName ?? "";
   let compiled = byName.get(key);
   if (compiled === undefined) {

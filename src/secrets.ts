@@ -84,7 +84,7 @@ function embeddedKey(dataDir: string): Buffer {
   const file = path.join(dataDir, KEY_FILE_NAME);
   fs.mkdirSync(dataDir, { recursive: true });
   try {
-    fs.writeFileSync(file, crypto.randomBytes(32).toString("hex") + "\n", { flag: "wx", mode: 0o600 });
+    fs.writeFileSync(file, `${crypto.randomBytes(32).toString("hex")}\n`, { flag: "wx", mode: 0o600 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }

@@ -4,7 +4,7 @@ import http from "node:http";
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import { GraphQLError, type ExecutionArgs } from "graphql";
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from "graphql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { Registry, collectDefaultMetrics } from "prom-client";
@@ -222,7 +222,7 @@ function attachWebSocket(
           params: payload,
           ...(operationAuthorization === undefined ? {} : { operationAuthorization }),
         });
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch (error) {
@@ -244,7 +244,7 @@ function attachWebSocket(
               }),
           );
         }
-        let contextValue;
+        let contextValue: Awaited<ReturnType<typeof contextFactory>>;
         try {
           contextValue = await contextFactory();
         } catch (error) {

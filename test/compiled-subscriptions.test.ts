@@ -66,7 +66,11 @@ describe("compiled subscription execution", () => {
   let hidden: Awaited<ReturnType<typeof seedConversationWithActivity>>;
 
   beforeAll(async () => {
-    api = await startTestApi({ onQuery: () => void (statements += 1) });
+    api = await startTestApi({
+      onQuery: () => {
+        statements += 1;
+      },
+    });
     agent = await api.createUser("AGENT", "ana");
     inbox = await seedInbox(api.app, "Support", [agent.id]);
     seeded = await seedConversationWithActivity(api.app, inbox.id);

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isEnumType } from "graphql";
-import { z } from "zod";
+import type { z } from "zod";
 import { EVENT_CATALOGUE, EVENT_TYPES, type NewEvent } from "../src/domain/events.ts";
 import { inTransaction } from "../src/domain/event-log.ts";
 import { latestSequence } from "../src/store/event-log.ts";

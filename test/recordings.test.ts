@@ -8,14 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
 import { ingestTelephonyNotification } from "../src/domain/calls.ts";
 import { applyCallRecordings } from "../src/domain/recordings/call-recordings.ts";
-import { subscribe, type TestApi } from "./support/api.ts";
-import { seedInbox } from "./support/seed.ts";
+import type { subscribe, TestApi } from "./support/api.ts";
+import type { seedInbox } from "./support/seed.ts";
 import { simControl, type startTestWorker, type Simulator } from "./support/simulator.ts";
 import {
-  CONVERSATION_EVENTS,
   contentOf,
   eventsOf,
-  startDownloadServer,
+  type startDownloadServer,
   startRecordedLine,
   waitForEvent,
 } from "./support/recordings.ts";

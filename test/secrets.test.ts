@@ -15,7 +15,9 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Flips one bit of the base64 part at `index` of `v1:<iv>:<tag>:<ciphertext>`. */
 function flipBit(sealed: string, index: number): string {

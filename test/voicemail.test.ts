@@ -10,14 +10,13 @@ import { ingestTelephonyNotification } from "../src/domain/calls.ts";
 import { ingestVoicemail } from "../src/domain/recordings/voicemail.ts";
 import { pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings/voicemail-join.ts";
 import { revokeApiTokenByValue, createApiToken } from "../src/domain/tokens.ts";
-import { subscribe, type TestApi } from "./support/api.ts";
-import { seedInbox } from "./support/seed.ts";
+import type { subscribe, TestApi } from "./support/api.ts";
+import type { seedInbox } from "./support/seed.ts";
 import { simControl, type startTestWorker, type Simulator } from "./support/simulator.ts";
 import {
-  CONVERSATION_EVENTS,
   contentOf,
   eventsOf,
-  startDownloadServer,
+  type startDownloadServer,
   startRecordedLine,
   waitForEvent,
   type ConversationEvent,

@@ -14,20 +14,6 @@ export type CallStatus =
   | "ABANDONED"
   | "VOICEMAIL";
 
-/** RingCentral's party status codes (REFERENCE §3.2). */
-export type PartyStatusCode =
-  | "Setup"
-  | "Proceeding"
-  | "Answered"
-  | "Disconnected"
-  | "Gone"
-  | "Parked"
-  | "Hold"
-  | "VoiceMail"
-  | "FaxReceive"
-  | "VoiceMailScreening"
-  | "Tds";
-
 /** One party as a notification reports it. */
 export interface PartyEvent {
   partyId: string;

@@ -59,7 +59,7 @@ export const CallRef = builder.prismaNode("Call", {
   }),
 });
 
-const CallPartyRef = builder.prismaObject("CallParty", {
+builder.prismaObject("CallParty", {
   description: "One party of a call as RingCentral last reported it.",
   fields: (t) => ({
     partyId: t.exposeString("partyId", { description: "RingCentral's party id." }),

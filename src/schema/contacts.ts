@@ -2,7 +2,7 @@ import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleConversations } from "../domain/access.ts";
 
-const ContactPhoneRef = builder.prismaObject("ContactPhone", {
+builder.prismaObject("ContactPhone", {
   select: { id: true },
   description: "A contact's phone number.",
   fields: (t) => ({

@@ -1,5 +1,5 @@
 // Typed errors returned in mutation results (expected failures, not exceptions).
-import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, type DomainError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
 import {
   EncryptionKeyRequiredError,
   RingCentralAuthError,

@@ -14,7 +14,7 @@ export const RuleTriggerEnum = builder.enumType("RuleTrigger", {
   } as const,
 });
 
-const RuleRef = builder.prismaNode("Rule", {
+builder.prismaNode("Rule", {
   nullable: true,
   description: "An automation rule: when its trigger fires and its conditions hold, its actions run.",
   id: { field: "id", description: "Global id." },
@@ -38,7 +38,7 @@ const RuleRef = builder.prismaNode("Rule", {
   }),
 });
 
-const CsatResponseRef = builder.prismaObject("CsatResponse", {
+builder.prismaObject("CsatResponse", {
   description: "A customer-satisfaction survey sent after a conversation was archived, and its answer (R6.4).",
   fields: (t) => ({
     score: t.exposeInt("score", { nullable: true, description: "The customer's reply, 1–5; null until they answer." }),

@@ -50,7 +50,7 @@ function rowsAsTable<Row>(columns: Column<Row>[], rows: Row[]): Prisma.Sql {
   return Prisma.sql`unnest(${Prisma.join(arrays)}) AS v(${Prisma.raw(columns.map((_, i) => `c${i}`).join(", "))})`;
 }
 
-const valueOf = (column: Column<never>, i: number) => `v.c${i}${parameterType(column.type).cast}`;
+const castValue = (column: Column<never>, i: number) => `v.c${i}${parameterType(column.type).cast}`;
 
 /** Inserts the rows (`onConflict: "ignore"` skips those a unique constraint already has). */
 export function insertRows<Row>(
@@ -61,7 +61,7 @@ export function insertRows<Row>(
 ): Prisma.Sql | null {
   if (rows.length === 0) return null;
   const names = columns.map((c) => `"${c.name}"`).join(", ");
-  const values = columns.map((c, i) => valueOf(c as Column<never>, i)).join(", ");
+  const values = columns.map((c, i) => castValue(c as Column<never>, i)).join(", ");
   const conflict = options.onConflict === "ignore" ? " ON CONFLICT DO NOTHING" : "";
   const into = Prisma.raw(`"${table}" (${names})`);
   const source = rowsAsTable(columns, rows);
@@ -81,12 +81,12 @@ export function updateRows<Row>(
 ): Prisma.Sql | null {
   if (rows.length === 0) return null;
   const sets = columns.map((column, i) => {
-    const value = valueOf(column as Column<never>, i + 1);
+    const value = castValue(column as Column<never>, i + 1);
     return `"${column.name}" = ${column.keepWhenNull ? `COALESCE(${value}, t."${column.name}")` : value}`;
   });
   if (options.touchUpdatedAt) sets.push(`"updatedAt" = now()`);
   const target = Prisma.raw(`"${table}" AS t SET ${sets.join(", ")}`);
-  const match = Prisma.raw(`t."${key.name}" = ${valueOf(key as Column<never>, 0)}`);
+  const match = Prisma.raw(`t."${key.name}" = ${castValue(key as Column<never>, 0)}`);
   return Prisma.sql`UPDATE ${target} FROM ${rowsAsTable([key, ...columns], rows)} WHERE ${match}`;
 }
 

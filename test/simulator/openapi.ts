@@ -149,7 +149,7 @@ export function expectMatchesOpenApi(
   const errors = openApiErrors(method, pathOrTemplate, status, json, options);
   if (errors.length === 0) return;
   const lines = errors.map(
-    (e) => `  ${e.instancePath || "(root)"} ${e.message}${e.params ? " " + JSON.stringify(e.params) : ""}`,
+    (e) => `  ${e.instancePath || "(root)"} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`,
   );
   throw new Error(
     `${method} ${pathOrTemplate} ${status} does not match ${findSpecPath(method, pathOrTemplate)} in openapi3.json:\n${lines.join("\n")}\n` +

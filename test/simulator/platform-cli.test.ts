@@ -7,7 +7,7 @@ describe("runSimulatorCli", () => {
     const printed: string[] = [];
     const originalLog = console.log;
     console.log = (...args: unknown[]) => void printed.push(args.join(" "));
-    let simulator;
+    let simulator: Awaited<ReturnType<typeof runSimulatorCli>>;
     try {
       simulator = await runSimulatorCli({ port: 0 });
     } finally {

@@ -65,7 +65,7 @@ export function control<T = any>(
 }
 
 export function basicAuth(sim: Simulator, secret = sim.credentials().clientSecret): string {
-  return "Basic " + Buffer.from(`${sim.credentials().clientId}:${secret}`).toString("base64");
+  return `Basic ${Buffer.from(`${sim.credentials().clientId}:${secret}`).toString("base64")}`;
 }
 
 /** POST /restapi/oauth/token with a form body, as the SDK would. */

@@ -49,7 +49,7 @@ const segment = fc.oneof(
   ),
   fc.string({ maxLength: 8 }).map(encodeURIComponent),
 );
-const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => "/" + parts.join("/"));
+const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => `/${parts.join("/")}`);
 const method = fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE");
 const body = fc.oneof(
   fc.constant(undefined),

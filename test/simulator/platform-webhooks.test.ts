@@ -38,7 +38,9 @@ class Receiver {
         }
         res.end();
         this.requests.push({ headers: req.headers, body });
-        this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
+        const met = this.waiters.filter((w) => this.requests.length >= w.count);
+        this.waiters = this.waiters.filter((w) => !met.includes(w));
+        for (const waiter of met) waiter.resolve();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));

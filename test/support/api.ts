@@ -90,7 +90,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
         "map",
         JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [`variables.${path}`]]))),
       );
-      paths.forEach((path, i) => form.append(String(i), files[path]!));
+      for (const [i, path] of paths.entries()) form.append(String(i), files[path]!);
       const response = await fetch(`${app.url}/graphql`, {
         method: "POST",
         headers: { authorization: `Bearer ${token}` },

@@ -27,7 +27,10 @@ const extensionIds = new WeakMap<RingCentralServices, Map<string, string>>();
 
 function extensionCache(services: RingCentralServices): Map<string, string> {
   let cache = extensionIds.get(services);
-  if (!cache) extensionIds.set(services, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    extensionIds.set(services, cache);
+  }
   return cache;
 }
 

@@ -81,7 +81,7 @@ export class NotificationDispatcher {
 
   /** Resolves when everything enqueued so far has been applied. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining !== null) await this.draining;
     await this.burstsSettled();
   }
 

@@ -35,8 +35,6 @@ const message = z
   })
   .passthrough();
 
-type StoreMessage = z.infer<typeof message>;
-
 /** What the SMS domain needs from RingCentral's message (only media attachments: the text is the subject). */
 export function inboundInput(raw: unknown): InboundMessageInput | null {
   const parsed = message.safeParse(raw);

@@ -3,7 +3,7 @@
 // Validation-Token header); every delivery carries our verification token, compared in constant
 // time. We answer 200 before applying anything (RingCentral wants 2xx within 3 s, REFERENCE §2.2)
 // and apply in the background through the same dispatcher as the WebSocket path.
-import http from "node:http";
+import type http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";

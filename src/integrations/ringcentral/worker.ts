@@ -152,7 +152,8 @@ class ConnectionRunner {
   }
 
   async start(): Promise<void> {
-    const client = (this.client = await this.options.clients(this.connectionId));
+    const client = await this.options.clients(this.connectionId);
+    this.client = client;
     this.directory.replace(await client.listExtensions());
     await this.options.prisma.ringCentralConnection.update({
       where: { id: this.connectionId },

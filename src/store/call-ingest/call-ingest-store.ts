@@ -229,13 +229,19 @@ export class CallIngestStore {
 
   private bufferedOf(telephonySessionId: string): Buffered[] {
     let list = this.buffered.get(telephonySessionId);
-    if (!list) this.buffered.set(telephonySessionId, (list = []));
+    if (!list) {
+      list = [];
+      this.buffered.set(telephonySessionId, list);
+    }
     return list;
   }
 
   private waitingOn(telephonySessionId: string): Set<string> {
     let set = this.waiting.get(telephonySessionId);
-    if (!set) this.waiting.set(telephonySessionId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.waiting.set(telephonySessionId, set);
+    }
     return set;
   }
 

@@ -107,8 +107,8 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export class TokenStore {
-  readonly clientId = "sim-client-" + randomBytes(6).toString("hex");
-  readonly clientSecret = "sim-secret-" + randomBytes(12).toString("hex");
+  readonly clientId = `sim-client-${randomBytes(6).toString("hex")}`;
+  readonly clientSecret = `sim-secret-${randomBytes(12).toString("hex")}`;
   private readonly jwtCredentials = new Map<string, JwtCredential>();
   private readonly sessions = new Map<string, OAuthSession>();
   private readonly accessTokens = new Map<string, IssuedToken>();
