@@ -12,7 +12,11 @@ const config: CodegenConfig = {
     "test/generated/": {
       preset: "client",
       presetConfig: { fragmentMasking: false },
-      config: { useTypeImports: true, enumsAsTypes: true, scalars: { DateTime: "string", JSONObject: "Record<string, unknown>" } },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { DateTime: "string", JSONObject: "Record<string, unknown>" },
+      },
     },
   },
 };

@@ -18,7 +18,9 @@ const schema = buildSchema(`
   type Subscription { conversationEvents(inboxId: ID!, after: String): ConversationEvent! }
 `);
 
-export async function startBareGraphqlWs(redisUrl: string): Promise<{ url: string; wsUrl: string; close(): Promise<void> }> {
+export async function startBareGraphqlWs(
+  redisUrl: string,
+): Promise<{ url: string; wsUrl: string; close(): Promise<void> }> {
   const pubsub = createPubSub(redisUrl);
   let sequence = 0;
   const roots = {

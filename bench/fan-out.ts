@@ -3,7 +3,22 @@
 // subscriber has the event). Baseline: bare graphql-ws + the same pub/sub (src/pubsub.ts on Redis),
 // no database, no auth (bench/bare-graphql-ws.ts), with the same selection set.
 import path from "node:path";
-import { benchDir, cpuProfiled, settleMs, envInt, envInts, forkLoad, globalId, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
+import {
+  benchDir,
+  cpuProfiled,
+  settleMs,
+  envInt,
+  envInts,
+  forkLoad,
+  globalId,
+  isMain,
+  machineFacts,
+  newReport,
+  redisUrl,
+  startBenchApp,
+  writeReport,
+  type Report,
+} from "./harness.ts";
 import { startBareGraphqlWs } from "./bare-graphql-ws.ts";
 
 const SUBSCRIPTION = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type createdAt conversation { id status assignee { name } } } }`;
@@ -29,18 +44,30 @@ export async function run(): Promise<Report> {
       `The clients live in the load generator's process. Before the measured events, ${warmupEvents} warm-up events (each a publish and a`,
       "mutation) for either server: the first events run the per-subscriber path before V8 optimised it.",
     ].join("\n"),
-    parameters: { BENCH_SUBSCRIBERS: sizes.join(","), BENCH_RUNS: runs, BENCH_WARMUP_EVENTS: warmupEvents, BENCH_USERS: userCount },
+    parameters: {
+      BENCH_SUBSCRIBERS: sizes.join(","),
+      BENCH_RUNS: runs,
+      BENCH_WARMUP_EVENTS: warmupEvents,
+      BENCH_USERS: userCount,
+    },
     machine: await machineFacts(),
   });
   const load = await forkLoad(path.join(benchDir, "subscribers-load.ts"));
-  const bench = await startBenchApp({ label: "fanout", onQuery: () => void (statements += 1) });
+  const bench = await startBenchApp({
+    label: "fanout",
+    onQuery: () => {
+      statements += 1;
+    },
+  });
   const bare = await startBareGraphqlWs(redisUrl);
   try {
     const admin = await bench.createUser({ email: "admin@example.com", role: "ADMIN" });
     const agents: { id: string; token: string }[] = [];
     for (let i = 0; i < userCount; i++) agents.push(await bench.createUser({ email: `agent-${i}@example.com` }));
     const prisma = bench.app.db.prisma;
-    const inbox = await prisma.inbox.create({ data: { name: "Support", members: { create: agents.map((a) => ({ userId: a.id })) } } });
+    const inbox = await prisma.inbox.create({
+      data: { name: "Support", members: { create: agents.map((a) => ({ userId: a.id })) } },
+    });
     const conversation = await prisma.conversation.create({
       data: { status: "OPEN", assigneeId: agents[0]!.id, inboxes: { create: { inboxId: inbox.id } } },
     });
@@ -58,12 +85,15 @@ export async function run(): Promise<Report> {
           variables: { inbox: switchboard ? globalId("Inbox", inbox.id) : bareInbox },
           settleMs: settleMs(1000 + size / 5),
         });
-        if (connected.errors > 0) throw new Error(`${target}: ${connected.errors} subscription errors: ${connected.lastError}`);
+        if (connected.errors > 0)
+          throw new Error(`${target}: ${connected.errors} subscription errors: ${connected.lastError}`);
         const trigger = (i: number) =>
           load.call<{ ms: number | null; delivered: number; errors: number; lastError: string }>("trigger", {
             url: switchboard ? `${bench.url}/graphql` : `${bare.url}/publish`,
             headers: switchboard ? { authorization: `Bearer ${admin.token}` } : {},
-            body: switchboard ? { query: ADD_COMMENT, variables: { c: globalId("Conversation", conversation.id), b: `comment ${i}` } } : { inboxId: bareInbox },
+            body: switchboard
+              ? { query: ADD_COMMENT, variables: { c: globalId("Conversation", conversation.id), b: `comment ${i}` } }
+              : { inboxId: bareInbox },
             expect: size,
           });
         // One inbox event as Switchboard publishes it after commit (src/domain/events.ts → src/pubsub.ts),
@@ -106,7 +136,8 @@ export async function run(): Promise<Report> {
             const triggered = await trigger(r);
             if (triggered.ms === null) incomplete += 1;
             else endToEnd.push((size / triggered.ms) * 1000);
-            if (triggered.errors > 0) throw new Error(`${target}: ${triggered.errors} subscription errors: ${triggered.lastError}`);
+            if (triggered.errors > 0)
+              throw new Error(`${target}: ${triggered.errors} subscription errors: ${triggered.lastError}`);
           }
         });
         const cpu = process.cpuUsage(cpuBefore);
@@ -117,7 +148,9 @@ export async function run(): Promise<Report> {
       };
       const subject = await measure("switchboard");
       const baseline = await measure("baseline");
-      console.log(`${label}: ${subject.rates.map((r) => r.toFixed(0)).join(", ")} msg/s; baseline ${baseline.rates.map((r) => r.toFixed(0)).join(", ")}`);
+      console.log(
+        `${label}: ${subject.rates.map((r) => r.toFixed(0)).join(", ")} msg/s; baseline ${baseline.rates.map((r) => r.toFixed(0)).join(", ")}`,
+      );
       const cpuNote = `server CPU per delivered message ${subject.cpuPerMessage.toFixed(1)} µs (baseline ${baseline.cpuPerMessage.toFixed(1)} µs, ratio ${(baseline.cpuPerMessage / subject.cpuPerMessage).toFixed(2)})`;
       console.log(`${label}: ${cpuNote}`);
       report.rows.push({

@@ -28,7 +28,8 @@ export const repoDir = path.dirname(benchDir);
 // ─── Services ────────────────────────────────────────────────────────────────────────────────────
 
 /** PostgreSQL server (any database on it; each run creates its own) and Redis, as the tests use. */
-export const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+export const postgresUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 export const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 function urlFor(database: string): string {
@@ -224,8 +225,12 @@ export async function machineFacts(): Promise<MachineFacts> {
   }
   let commit = "unknown";
   try {
-    commit = execSync("git rev-parse --short HEAD", { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execSync("git status --porcelain -- src", { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    commit = execSync("git rev-parse --short HEAD", { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+    const dirty = execSync("git status --porcelain -- src", { cwd: repoDir, stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
     if (dirty) commit += " (src modified)";
   } catch {
     // not a git checkout
@@ -378,7 +383,10 @@ export interface LoadProcess {
  * Forks `script` (a .ts file run through tsx) as the load generator: its own process, its own
  * event loop and CPU time. The script calls `serveLoad(handlers)`.
  */
-export async function forkLoad(script: string, options: { env?: Record<string, string>; execArgv?: string[] } = {}): Promise<LoadProcess> {
+export async function forkLoad(
+  script: string,
+  options: { env?: Record<string, string>; execArgv?: string[] } = {},
+): Promise<LoadProcess> {
   const child = fork(script, [], {
     execArgv: ["--import", "tsx", ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
@@ -405,7 +413,7 @@ export async function forkLoad(script: string, options: { env?: Record<string, s
   });
   await new Promise<void>((resolve, reject) => {
     const onMessage = (message: { ready?: true }) => {
-      if (message && message.ready) {
+      if (message?.ready) {
         child.off("message", onMessage);
         resolve();
       }
@@ -506,7 +514,10 @@ export async function cpuProfiled<T>(label: string, fn: () => Promise<T>): Promi
     session.disconnect();
     const dir = process.env.BENCH_CPU_PROF_DIR ?? path.join(benchDir, "results", "profiles");
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${label.replace(/\W+/g, "-")}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`);
+    const file = path.join(
+      dir,
+      `${label.replace(/\W+/g, "-")}-${new Date().toISOString().replace(/[:.]/g, "-")}.cpuprofile`,
+    );
     fs.writeFileSync(file, JSON.stringify(profile));
     process.stdout.write(`CPU profile written to ${path.relative(process.cwd(), file)}\n`);
   }
@@ -520,7 +531,11 @@ export interface BenchApp {
   url: string;
   wsUrl: string;
   /** A user with an API token (AGENT by default). */
-  createUser(input: { email: string; name?: string; role?: "ADMIN" | "AGENT" }): Promise<{ id: string; token: string; email: string }>;
+  createUser(input: {
+    email: string;
+    name?: string;
+    role?: "ADMIN" | "AGENT";
+  }): Promise<{ id: string; token: string; email: string }>;
   close(): Promise<void>;
 }
 
@@ -528,7 +543,9 @@ export interface BenchApp {
  * Switchboard as production runs it (startApp: yoga + graphql-ws, PostgreSQL, Redis pub/sub) on a
  * fresh database, in this process, on a free loopback port.
  */
-export async function startBenchApp(options: { label?: string; env?: Record<string, string>; onQuery?: (sql: string) => void; worker?: boolean } = {}): Promise<BenchApp> {
+export async function startBenchApp(
+  options: { label?: string; env?: Record<string, string>; onQuery?: (sql: string) => void; worker?: boolean } = {},
+): Promise<BenchApp> {
   const database = await freshDatabase(options.label);
   const config = loadConfig({
     PORT: "0",
@@ -538,14 +555,21 @@ export async function startBenchApp(options: { label?: string; env?: Record<stri
     REDIS_URL: redisUrl,
     ...options.env,
   });
-  const app = await startApp(config, createLogger(config.logLevel), { onQuery: options.onQuery, worker: options.worker });
+  const app = await startApp(config, createLogger(config.logLevel), {
+    onQuery: options.onQuery,
+    worker: options.worker,
+  });
   return {
     app,
     database,
     url: app.url,
     wsUrl: `${app.url.replace("http", "ws")}/graphql`,
     async createUser(input) {
-      const user = await createUser(app.db.prisma, { email: input.email, name: input.name ?? input.email.split("@")[0]!, role: input.role ?? "AGENT" });
+      const user = await createUser(app.db.prisma, {
+        email: input.email,
+        name: input.name ?? input.email.split("@")[0]!,
+        role: input.role ?? "AGENT",
+      });
       const { token } = await createApiToken(app.db.prisma, user.id, "bench");
       return { id: user.id, token, email: user.email };
     },

@@ -21,11 +21,28 @@ function once(): Promise<{ ms: number; status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const req = http.request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${job.token}`, "content-length": Buffer.byteLength(body) } },
+      {
+        agent,
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${job.token}`,
+          "content-length": Buffer.byteLength(body),
+        },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ ms: Number(process.hrtime.bigint() - started) / 1e6, status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on("end", () =>
+          resolve({
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString(),
+          }),
+        );
       },
     );
     req.on("error", reject);
@@ -45,6 +62,8 @@ for (let i = 0; i < job.requests; i++) {
   latencies.push(r.ms);
   first ||= r.text;
 }
-const edges = (JSON.parse(first) as { data?: { node?: { conversations?: { edges: unknown[] } } } }).data?.node?.conversations?.edges.length ?? null;
+const edges =
+  (JSON.parse(first) as { data?: { node?: { conversations?: { edges: unknown[] } } } }).data?.node?.conversations?.edges
+    .length ?? null;
 console.log(JSON.stringify({ latencies, edges }));
 agent.destroy();

@@ -64,18 +64,29 @@ export interface InboxCase {
 
 function loadGenerator(job: object): Promise<{ latencies: number[]; edges: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "bench/inbox-load.ts"), JSON.stringify(job)], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", path.join(root, "bench/inbox-load.ts"), JSON.stringify(job)],
+      { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+    );
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.on("exit", (code) => {
-      const result = JSON.parse(out.trim().split("\n").pop() || "{}") as { latencies?: number[]; edges?: number | null; error?: string };
-      if (code !== 0 || !result.latencies) reject(new Error(`load generator failed (${code}): ${result.error ?? out.slice(0, 500)}`));
+      const result = JSON.parse(out.trim().split("\n").pop() || "{}") as {
+        latencies?: number[];
+        edges?: number | null;
+        error?: string;
+      };
+      if (code !== 0 || !result.latencies)
+        reject(new Error(`load generator failed (${code}): ${result.error ?? out.slice(0, 500)}`));
       else resolve({ latencies: result.latencies, edges: result.edges ?? null });
     });
   });
 }
 
-export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases: InboxCase[]; markdown: string; seedSeconds: number }> {
+export async function runInboxQueryBench(
+  options: InboxOptions,
+): Promise<{ cases: InboxCase[]; markdown: string; seedSeconds: number }> {
   const say = options.log ?? ((line: string) => console.error(line));
   const pageSizes = options.pageSizes ?? [10, 25, 50];
   const db = await createBenchDatabase("inbox");
@@ -85,7 +96,13 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
     let statements = 0;
     const trace: string[] = [];
     const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: db.url });
-    app = await startApp(config, createLogger("silent"), { onQuery: (sql) => counting && (statements++, options.trace && trace.push(sql)) });
+    app = await startApp(config, createLogger("silent"), {
+      onQuery: (sql) => {
+        if (!counting) return;
+        statements++;
+        if (options.trace) trace.push(sql);
+      },
+    });
     const seeded = await seedInboxData(db.url, { conversations: options.conversations, events: options.events });
     say(`seeded ${options.conversations} conversations / ${options.events} events in ${seeded.seconds.toFixed(1)} s`);
     const { token } = await createApiToken(app.db.prisma, seeded.agentId, "bench");
@@ -95,8 +112,15 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
     const countStatements = async (query: string, variables: object): Promise<number> => {
       statements = 0;
       counting = true;
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
-      const body = (await response.json()) as { errors?: unknown; data?: { node?: { conversations?: { edges: unknown[] } } } };
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as {
+        errors?: unknown;
+        data?: { node?: { conversations?: { edges: unknown[] } } };
+      };
       counting = false;
       if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors).slice(0, 500)}`);
       return statements;
@@ -104,20 +128,43 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
 
     const cases: { name: string; pageSize: number | null; query: string; variables: object }[] = [
       { name: "hello world `{ __typename }` (baseline)", pageSize: null, query: HELLO_QUERY, variables: {} },
-      ...pageSizes.map((first) => ({ name: `inbox page, ${first} conversations`, pageSize: first, query: INBOX_PAGE_QUERY, variables: { inbox, first } })),
+      ...pageSizes.map((first) => ({
+        name: `inbox page, ${first} conversations`,
+        pageSize: first,
+        query: INBOX_PAGE_QUERY,
+        variables: { inbox, first },
+      })),
     ];
     const results: InboxCase[] = [];
     for (const c of cases) {
-      const counted = [await countStatements(c.query, c.variables), await countStatements(c.query, c.variables), await countStatements(c.query, c.variables)];
-      if (options.trace) say(`${c.name}:\n  ${trace.slice(-counted[2]!).map((sql) => sql.replace(/\s+/g, " ")).join("\n  ")}`);
+      const counted = [
+        await countStatements(c.query, c.variables),
+        await countStatements(c.query, c.variables),
+        await countStatements(c.query, c.variables),
+      ];
+      if (options.trace)
+        say(
+          `${c.name}:\n  ${trace
+            .slice(-counted[2]!)
+            .map((sql) => sql.replace(/\s+/g, " "))
+            .join("\n  ")}`,
+        );
       const latencies: number[] = [];
       const runMedians: number[] = [];
       const cpuMs: number[] = [];
       for (let run = 0; run < options.runs; run++) {
         // Steadier than latency on a shared machine: what the server itself spent, warm-up included.
         const cpuBefore = process.cpuUsage();
-        const { latencies: l, edges } = await loadGenerator({ url, token, query: c.query, variables: c.variables, requests: options.requests, warmup: options.warmup });
-        if (c.pageSize !== null && edges !== c.pageSize) throw new Error(`expected ${c.pageSize} conversations on the page, got ${edges}`);
+        const { latencies: l, edges } = await loadGenerator({
+          url,
+          token,
+          query: c.query,
+          variables: c.variables,
+          requests: options.requests,
+          warmup: options.warmup,
+        });
+        if (c.pageSize !== null && edges !== c.pageSize)
+          throw new Error(`expected ${c.pageSize} conversations on the page, got ${edges}`);
         const cpu = process.cpuUsage(cpuBefore);
         cpuMs.push((cpu.user + cpu.system) / 1000 / (options.requests + options.warmup));
         latencies.push(...l);
@@ -125,7 +172,9 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
       }
       const s = summarize(latencies);
       const cpu = summarize(cpuMs).median;
-      say(`${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, server CPU ${cpu.toFixed(2)} ms/request, ${counted.join("/")} SQL statements`);
+      say(
+        `${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, server CPU ${cpu.toFixed(2)} ms/request, ${counted.join("/")} SQL statements`,
+      );
       results.push({ name: c.name, pageSize: c.pageSize, latencies, runMedians, statements: counted, cpuMs });
     }
 
@@ -146,7 +195,9 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
         String(stmts),
         isBaseline ? "–" : fmt(baseline.median, 2),
         isBaseline ? "1" : (s.median / baseline.median).toFixed(1),
-        isBaseline ? "–" : `p50 ≤ 15 ms: ${s.median <= 15 ? "met" : "missed"}; statements ≤ 5: ${stmts <= 5 ? "met" : "missed"}`,
+        isBaseline
+          ? "–"
+          : `p50 ≤ 15 ms: ${s.median <= 15 ? "met" : "missed"}; statements ≤ 5: ${stmts <= 5 ? "met" : "missed"}`,
       ];
     });
     const allStatements = results.filter((r) => r.pageSize !== null).map((r) => summarize(r.statements).median);
@@ -161,7 +212,19 @@ export async function runInboxQueryBench(options: InboxOptions): Promise<{ cases
       `Data (seeded in SQL): ${options.conversations.toLocaleString("en-US")} conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two messages, tags on half), ${options.events.toLocaleString("en-US")} events, ${Math.round(options.conversations * 0.8).toLocaleString("en-US")} contacts, 50 agents. The viewer is an agent (member of every inbox); the page is inbox 1's open conversations, most recent activity first — the README's inbox query. ${options.runs} runs × ${options.requests} requests per row (after ${options.warmup} warm-up requests each); statements counted through the Prisma query log on single requests, auth included.`,
       ``,
       markdownTable(
-        ["request", "requests", "p50 ms", "p95 ms", "p99 ms", "min–max ms", "run p50s ms", "SQL statements / request", "baseline p50 ms", "ratio (p50 / baseline)", "target"],
+        [
+          "request",
+          "requests",
+          "p50 ms",
+          "p95 ms",
+          "p99 ms",
+          "min–max ms",
+          "run p50s ms",
+          "SQL statements / request",
+          "baseline p50 ms",
+          "ratio (p50 / baseline)",
+          "target",
+        ],
         rows,
       ),
       ``,
@@ -194,7 +257,11 @@ export async function run(): Promise<Report> {
     command: `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
     description:
       "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Server CPU per request: this process's CPU time (the server's; the load generator has its own) over each run, divided by its requests. Baseline, same server and token: `{ __typename }`.",
-    parameters: { ...options, pageSizes: (options.pageSizes ?? []).join(","), trace: String(options.trace) } as unknown as Record<string, string | number>,
+    parameters: {
+      ...options,
+      pageSizes: (options.pageSizes ?? []).join(","),
+      trace: String(options.trace),
+    } as unknown as Record<string, string | number>,
     machine: await machineFacts(),
   });
   const { cases } = await runInboxQueryBench(options);
@@ -212,7 +279,13 @@ export async function run(): Promise<Report> {
     });
   }
   for (const c of pages) {
-    report.rows.push({ case: `page of ${c.pageSize}`, metric: "server CPU / request (per run, warm-up included)", unit: "ms", samples: c.cpuMs, baseline: hello.cpuMs });
+    report.rows.push({
+      case: `page of ${c.pageSize}`,
+      metric: "server CPU / request (per run, warm-up included)",
+      unit: "ms",
+      samples: c.cpuMs,
+      baseline: hello.cpuMs,
+    });
   }
   const constant = pages.every((c) => summarize(c.statements).median === summarize(pages[0]!.statements).median);
   for (const c of pages) {

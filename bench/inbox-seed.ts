@@ -14,7 +14,10 @@ export const AGENTS = 50;
 
 export const uuidOf = (label: string) => `md5('${label}')::uuid`;
 
-export async function seedInboxData(url: string, size: SeedSize): Promise<{ inboxId: string; agentId: string; seconds: number }> {
+export async function seedInboxData(
+  url: string,
+  size: SeedSize,
+): Promise<{ inboxId: string; agentId: string; seconds: number }> {
   const client = new pg.Client(pgConfigFromUrl(url));
   await client.connect();
   const started = performance.now();
@@ -87,7 +90,9 @@ export async function seedInboxData(url: string, size: SeedSize): Promise<{ inbo
         throw new Error(`seed statement failed: ${(error as Error).message}\n${sql}`);
       }
     }
-    const ids = await client.query<{ inbox: string; agent: string }>(`SELECT md5('inbox0')::uuid::text AS inbox, md5('user1')::uuid::text AS agent`);
+    const ids = await client.query<{ inbox: string; agent: string }>(
+      `SELECT md5('inbox0')::uuid::text AS inbox, md5('user1')::uuid::text AS agent`,
+    );
     return { inboxId: ids.rows[0]!.inbox, agentId: ids.rows[0]!.agent, seconds: (performance.now() - started) / 1000 };
   } finally {
     await client.end();

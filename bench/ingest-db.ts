@@ -4,7 +4,8 @@ import { openDatabase } from "../src/db.ts";
 import { applyMigrations } from "../src/migrations.ts";
 import { adminSql } from "../test/support/database.ts";
 
-export const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+export const postgresUrl =
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 export const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export function databaseUrl(name: string): string {
@@ -12,7 +13,6 @@ export function databaseUrl(name: string): string {
   url.pathname = `/${name}`;
   return url.toString();
 }
-
 
 export interface BenchDatabase {
   name: string;
@@ -47,5 +47,9 @@ export async function createBenchDatabase(label: string): Promise<BenchDatabase>
   const source = await templateName();
   const name = `switchboard_bench_${label}_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await adminSql(`CREATE DATABASE "${name}" TEMPLATE "${source}"`, postgresUrl);
-  return { name, url: databaseUrl(name), drop: () => adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, postgresUrl) };
+  return {
+    name,
+    url: databaseUrl(name),
+    drop: () => adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, postgresUrl),
+  };
 }

@@ -38,7 +38,10 @@ export function machineFacts(): string {
     `${cpus.length} × ${cpus[0]?.model.trim() ?? "cpu"}`,
     `${Math.round(os.totalmem() / 2 ** 30)} GiB RAM`,
     `Node ${process.version}`,
-    `load avg ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `load avg ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
   ].join("; ");
 }
 
@@ -53,7 +56,11 @@ export function markdownTable(header: string[], rows: string[][]): string {
 }
 
 /** Writes bench/results/<name>-<timestamp>.md and bench/results/<name>-latest.md; returns the path. */
-export function writeResult(name: string, markdown: string, dir = path.resolve(import.meta.dirname, "results")): string {
+export function writeResult(
+  name: string,
+  markdown: string,
+  dir = path.resolve(import.meta.dirname, "results"),
+): string {
   fs.mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const file = path.join(dir, `${name}-${stamp}.md`);

@@ -22,14 +22,19 @@ let log: string[] | null = null;
 const db = await openDatabase({ databaseUrl: bench.url, dataDir: "", onQuery: (sql) => log?.push(sql) });
 const durations = new Map<string, number>();
 const keyOf = (sql: string) => sql.replace(/\$\d+/g, "?").replace(/\s+/g, " ").slice(0, 140);
-(db.prisma as unknown as { $on: (e: "query", f: (q: { query: string; duration: number }) => void) => void }).$on("query", (q) => {
-  if (log) durations.set(keyOf(q.query), (durations.get(keyOf(q.query)) ?? 0) + q.duration);
-});
+(db.prisma as unknown as { $on: (e: "query", f: (q: { query: string; duration: number }) => void) => void }).$on(
+  "query",
+  (q) => {
+    if (log) durations.set(keyOf(q.query), (durations.get(keyOf(q.query)) ?? 0) + q.duration);
+  },
+);
 try {
   const prisma = db.prisma;
   const admin = await prisma.user.create({ data: { email: "admin@switchboard.test", name: "Admin", role: "ADMIN" } });
   const dispatcher = await prisma.user.create({ data: { email: "dispatcher@switchboard.test", name: "Dispatcher" } });
-  const inbox = await prisma.inbox.create({ data: { name: "Phones", members: { create: [{ userId: admin.id }, { userId: dispatcher.id }] } } });
+  const inbox = await prisma.inbox.create({
+    data: { name: "Phones", members: { create: [{ userId: admin.id }, { userId: dispatcher.id }] } },
+  });
   await prisma.channel.createMany({
     data: [
       { type: "VOICE", phoneNumber: "+18003151571", inboxId: inbox.id },
@@ -38,17 +43,26 @@ try {
   });
   const deps = { prisma, pubsub: createPubSub() };
   const batched = process.argv.includes("--batch");
-  const envelopes = generateNotifications(Number(process.argv[2] ?? 5), "trace", batched ? 50 : 1) as unknown as Envelope[];
+  const envelopes = generateNotifications(
+    Number(process.argv[2] ?? 5),
+    "trace",
+    batched ? 50 : 1,
+  ) as unknown as Envelope[];
   log = [];
   const started = performance.now();
   if (batched) await ingestTelephonyNotifications(deps, directory, envelopes.map(parseTelephonyNotification));
-  else for (const envelope of envelopes) await ingestTelephonyNotification(deps, directory, parseTelephonyNotification(envelope));
+  else
+    for (const envelope of envelopes)
+      await ingestTelephonyNotification(deps, directory, parseTelephonyNotification(envelope));
   const ms = performance.now() - started;
   const counts = new Map<string, number>();
   for (const sql of log) counts.set(keyOf(sql), (counts.get(keyOf(sql)) ?? 0) + 1);
   console.log("count  total ms  statement");
-  for (const [sql, n] of [...counts].sort((a, b) => b[1] - a[1])) console.log(String(n).padStart(5), (durations.get(sql) ?? 0).toFixed(0).padStart(9), sql);
-  console.log(`${envelopes.length} notifications, ${log.length} statements (${(log.length / envelopes.length).toFixed(1)} each), ${ms.toFixed(0)} ms (${(ms / envelopes.length).toFixed(2)} ms each)`);
+  for (const [sql, n] of [...counts].sort((a, b) => b[1] - a[1]))
+    console.log(String(n).padStart(5), (durations.get(sql) ?? 0).toFixed(0).padStart(9), sql);
+  console.log(
+    `${envelopes.length} notifications, ${log.length} statements (${(log.length / envelopes.length).toFixed(1)} each), ${ms.toFixed(0)} ms (${(ms / envelopes.length).toFixed(2)} ms each)`,
+  );
 } finally {
   await db.close();
   await bench.drop();

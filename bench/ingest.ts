@@ -16,7 +16,7 @@ import { loadConfig } from "../src/config.ts";
 import { createLogger } from "../src/logger.ts";
 import { startApp, type App } from "../src/app.ts";
 import { pgConfigFromUrl } from "../src/db.ts";
-import { startRingCentralWorker, type ConnectionClient, type RingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
+import { startRingCentralWorker, type RingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from "./ingest-db.ts";
 import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
@@ -28,7 +28,6 @@ const capturesDir = path.resolve(root, "../shared/ringcentral/captures");
 const MAIN_NUMBER = "+18003151571";
 const DISPATCHER_NUMBER = "+17203861294";
 const CAPTURE_CALLER = "+14083388064";
-const TELEPHONY = "/restapi/v1.0/account/809646016/telephony/sessions";
 
 interface Envelope {
   uuid: string;
@@ -43,7 +42,10 @@ const CAPTURES = [
 ];
 
 function readCapture(name: string): string[] {
-  return fs.readFileSync(path.join(capturesDir, name), "utf8").split("\n").filter((l) => l.trim());
+  return fs
+    .readFileSync(path.join(capturesDir, name), "utf8")
+    .split("\n")
+    .filter((l) => l.trim());
 }
 
 /** `calls` calls from the captures (2:2:1 inbound, outbound, extension-to-extension), each with its
@@ -70,18 +72,23 @@ export function generateNotifications(calls: number, runId: string, concurrent =
   const out: Envelope[] = [];
   for (let start = 0; start < perCall.length; start += concurrent) {
     const window = perCall.slice(start, start + concurrent);
-    for (let k = 0; window.some((c) => k < c.length); k++) for (const call of window) if (k < call.length) out.push(call[k]!);
+    for (let k = 0; window.some((c) => k < c.length); k++)
+      for (const call of window) if (k < call.length) out.push(call[k]!);
   }
   return out;
 }
 
 /** The simulator as its own process (`switchboard simulator --port 0`). */
 async function spawnSimulator(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "src/cli.ts"), "simulator", "--port", "0"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "silent" },
-  });
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "src/cli.ts"), "simulator", "--port", "0"],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, LOG_LEVEL: "silent" },
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -96,7 +103,11 @@ async function spawnSimulator(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 async function simPost(url: string, route: string, body: unknown): Promise<void> {
-  const response = await fetch(`${url}/__sim/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${url}/__sim/${route}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`simulator POST ${route}: ${response.status} ${await response.text()}`);
   await response.arrayBuffer();
 }
@@ -107,7 +118,19 @@ function simulatorClients(url: string, credentials: { clientId: string; clientSe
 }
 
 /** The tables ingest writes to (setup rows — users, inbox, channels, connection — excluded). */
-const INGEST_TABLES = ["ProcessedNotification", "Contact", "ContactPhone", "Conversation", "ConversationInbox", "Call", "CallParty", "UnroutedCallEvent", "Recording", "Activity", "Event"];
+const INGEST_TABLES = [
+  "ProcessedNotification",
+  "Contact",
+  "ContactPhone",
+  "Conversation",
+  "ConversationInbox",
+  "Call",
+  "CallParty",
+  "UnroutedCallEvent",
+  "Recording",
+  "Activity",
+  "Event",
+];
 
 interface TableRows {
   table: string;
@@ -126,7 +149,10 @@ async function dumpRows(client: pg.Client, tableNames: string[]): Promise<TableR
       [table],
     );
     const columns = cols.map((c) => c.column_name);
-    const result = await client.query({ text: `SELECT ${columns.map((c) => `"${c}"::text`).join(", ")} FROM "${table}"`, rowMode: "array" });
+    const result = await client.query({
+      text: `SELECT ${columns.map((c) => `"${c}"::text`).join(", ")} FROM "${table}"`,
+      rowMode: "array",
+    });
     out.push({ table, columns, rows: result.rows as (string | null)[][] });
   }
   return out;
@@ -140,8 +166,15 @@ async function insertRows(client: pg.Client, tables: TableRows[]): Promise<numbe
     for (let start = 0; start < rows.length; start += perStatement) {
       const chunk = rows.slice(start, start + perStatement);
       const values: (string | null)[] = [];
-      const tuples = chunk.map((row) => `(${row.map((v) => (values.push(v), `$${values.length}`)).join(", ")})`);
-      await client.query(`INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`, values);
+      const placeholder = (value: string | null) => {
+        values.push(value);
+        return `$${values.length}`;
+      };
+      const tuples = chunk.map((row) => `(${row.map(placeholder).join(", ")})`);
+      await client.query(
+        `INSERT INTO "${table}" (${columns.map((c) => `"${c}"`).join(", ")}) VALUES ${tuples.join(", ")}`,
+        values,
+      );
       statements++;
     }
   }
@@ -179,17 +212,38 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
   const cleanup: BenchDatabase[] = [db];
   try {
     await probe.connect();
-    const account = (await (await fetch(`${simulator.url}/__sim/account`)).json()) as { accountId: string; clientId: string; clientSecret: string; jwt: string };
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: db.url, REDIS_URL: redisUrl });
+    const account = (await (await fetch(`${simulator.url}/__sim/account`)).json()) as {
+      accountId: string;
+      clientId: string;
+      clientSecret: string;
+      jwt: string;
+    };
+    const config = loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      DATABASE_URL: db.url,
+      REDIS_URL: redisUrl,
+    });
     let statements = 0;
     app = await startApp(config, createLogger("silent"), { onQuery: () => statements++ });
     const prisma = app.db.prisma;
     // The capture account's users (linked to extensions by email), an inbox, and its two voice numbers.
     const admin = await prisma.user.create({ data: { email: "admin@switchboard.test", name: "Admin", role: "ADMIN" } });
-    const dispatcher = await prisma.user.create({ data: { email: "dispatcher@switchboard.test", name: "Dispatcher", role: "AGENT" } });
-    const inbox = await prisma.inbox.create({ data: { name: "Phones", members: { create: [{ userId: admin.id }, { userId: dispatcher.id }] } } });
+    const dispatcher = await prisma.user.create({
+      data: { email: "dispatcher@switchboard.test", name: "Dispatcher", role: "AGENT" },
+    });
+    const inbox = await prisma.inbox.create({
+      data: { name: "Phones", members: { create: [{ userId: admin.id }, { userId: dispatcher.id }] } },
+    });
     const connection = await prisma.ringCentralConnection.create({
-      data: { serverUrl: simulator.url, clientId: account.clientId, encryptedCredentials: "bench", accountId: account.accountId, ownerExtensionId: "809646016" },
+      data: {
+        serverUrl: simulator.url,
+        clientId: account.clientId,
+        encryptedCredentials: "bench",
+        accountId: account.accountId,
+        ownerExtensionId: "809646016",
+      },
     });
     await prisma.channel.createMany({
       data: [
@@ -225,7 +279,8 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       const processedBefore = await count(`SELECT count(*) AS n FROM "ProcessedNotification"`);
       const statementsBefore = statements;
       const started = performance.now();
-      for (let i = 0; i < notifications.length; i += postSize) await simPost(simulator.url, "notifications", notifications.slice(i, i + postSize));
+      for (let i = 0; i < notifications.length; i += postSize)
+        await simPost(simulator.url, "notifications", notifications.slice(i, i + postSize));
       const target = processedBefore + notifications.length;
       const deadline = Date.now() + 600_000;
       for (;;) {
@@ -235,14 +290,17 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
           const events = await count(`SELECT count(*) AS n FROM "Event"`);
           if (published >= events) break;
         }
-        if (Date.now() > deadline) throw new Error(`ingest stalled at ${processed - processedBefore}/${notifications.length}`);
+        if (Date.now() > deadline)
+          throw new Error(`ingest stalled at ${processed - processedBefore}/${notifications.length}`);
         await new Promise((r) => setTimeout(r, 10));
       }
       const seconds = (performance.now() - started) / 1000;
       const rate = notifications.length / seconds;
       const perNotification = (statements - statementsBefore) / notifications.length;
       const warm = run < options.warmup;
-      say(`ingest ${warm ? "warm-up" : "run"} ${run + 1 - (warm ? 0 : options.warmup)}: ${notifications.length} notifications in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s, ${perNotification.toFixed(1)} SQL statements each`);
+      say(
+        `ingest ${warm ? "warm-up" : "run"} ${run + 1 - (warm ? 0 : options.warmup)}: ${notifications.length} notifications in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s, ${perNotification.toFixed(1)} SQL statements each`,
+      );
       if (!warm) {
         rates.push(rate);
         statementsPerNotification.push(perNotification);
@@ -250,12 +308,15 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
     }
     const totalNotifications = notificationsPerRun * (options.warmup + options.runs);
     const applied = await count(`SELECT count(*) AS n FROM "Call"`);
-    if (applied !== options.calls * (options.warmup + options.runs)) throw new Error(`expected ${options.calls * (options.warmup + options.runs)} calls, found ${applied}`);
+    if (applied !== options.calls * (options.warmup + options.runs))
+      throw new Error(`expected ${options.calls * (options.warmup + options.runs)} calls, found ${applied}`);
 
     // Baseline: the rows all runs produced, written again by multi-row INSERTs into empty databases.
     const setup = await dumpRows(probe, SETUP_TABLES);
     const tables = await dumpRows(probe, INGEST_TABLES);
-    const rowsPerRun = Object.fromEntries(tables.map((t) => [t.table, Math.round(t.rows.length / (options.warmup + options.runs))]));
+    const rowsPerRun = Object.fromEntries(
+      tables.map((t) => [t.table, Math.round(t.rows.length / (options.warmup + options.runs))]),
+    );
     const baselineRates: number[] = [];
     for (let run = 0; run < Math.max(1, options.runs); run++) {
       const target = await createBenchDatabase("ingest_baseline");
@@ -268,7 +329,9 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
         const statements = await insertRows(client, tables);
         const seconds = (performance.now() - started) / 1000;
         baselineRates.push(totalNotifications / seconds);
-        say(`baseline run ${run + 1}: rows of ${totalNotifications} notifications in ${statements} INSERTs, ${seconds.toFixed(2)} s = ${(totalNotifications / seconds).toFixed(0)}/s`);
+        say(
+          `baseline run ${run + 1}: rows of ${totalNotifications} notifications in ${statements} INSERTs, ${seconds.toFixed(2)} s = ${(totalNotifications / seconds).toFixed(0)}/s`,
+        );
       } finally {
         await client.end();
         await target.drop();
@@ -277,7 +340,10 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
 
     const s = summarize(rates);
     const b = summarize(baselineRates);
-    const rowsText = Object.entries(rowsPerRun).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ");
+    const rowsText = Object.entries(rowsPerRun)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ");
     const markdown = [
       `# Ingest benchmark`,
       ``,
@@ -288,7 +354,19 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       `Each run: ${options.calls} calls (the three real captures 2:2:1, fresh session ids, uuids and caller numbers, 50 calls interleaved) = ${notificationsPerRun} notifications posted to the simulator in arrays of ${postSize}, delivered over the WebSocket subscription to one worker; timed until every notification is processed and every event published. Rows written per run: ${rowsText}.`,
       ``,
       markdownTable(
-        ["scenario", "measure", "runs", "median", "p95", "p99", "min–max", "baseline (median)", "ratio", "target", "SQL statements / notification"],
+        [
+          "scenario",
+          "measure",
+          "runs",
+          "median",
+          "p95",
+          "p99",
+          "min–max",
+          "baseline (median)",
+          "ratio",
+          "target",
+          "SQL statements / notification",
+        ],
         [
           [
             "ingest",
@@ -307,7 +385,14 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       ),
       ``,
     ].join("\n");
-    return { notificationsPerRun, rates, baselineRates, rowsPerRun, statementsPerNotification: summarize(statementsPerNotification).median, markdown };
+    return {
+      notificationsPerRun,
+      rates,
+      baselineRates,
+      rowsPerRun,
+      statementsPerNotification: summarize(statementsPerNotification).median,
+      markdown,
+    };
   } finally {
     await worker?.close().catch(() => {});
     await app?.close().catch(() => {});
@@ -342,7 +427,12 @@ export async function run(): Promise<Report> {
     baseline: result.baselineRates,
     target: "≥ 1,000/s",
     met: (v) => v.median >= 1000,
-    note: `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); rows per run: ${Object.entries(result.rowsPerRun).filter(([, n]) => n > 0).map(([t, n]) => `${t} ${n}`).join(", ")}`,
+    note: `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); rows per run: ${Object.entries(
+      result.rowsPerRun,
+    )
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(", ")}`,
   });
   writeReport(report);
   return report;

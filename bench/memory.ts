@@ -5,7 +5,20 @@
 // database, no auth) in a process of its own with the same number of idle subscribed sockets; for
 // the heap, the heap before the cycles.
 import path from "node:path";
-import { benchDir, settleMs, envInt, forkLoad, isMain, machineFacts, newReport, settledMemory, sleep, startBenchApp, writeReport, type Report } from "./harness.ts";
+import {
+  benchDir,
+  settleMs,
+  envInt,
+  forkLoad,
+  isMain,
+  machineFacts,
+  newReport,
+  settledMemory,
+  sleep,
+  startBenchApp,
+  writeReport,
+  type Report,
+} from "./harness.ts";
 
 const INCOMING_CALL = "subscription { incomingCall { cursor callerNumber call { id } } }";
 const BARE = "subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type } }";
@@ -30,7 +43,13 @@ export async function run(): Promise<Report> {
       "subscribe/unsubscribe cycles spread over them (each ends subscribed again); and heap used before the 10,000 sockets",
       "connected vs after they all disconnected. One sample per run.",
     ].join("\n"),
-    parameters: { BENCH_SOCKETS: sockets, BENCH_CYCLES: cycles, BENCH_CYCLE_SOCKETS: cycleSockets, BENCH_RUNS: runs, BENCH_USERS: userCount },
+    parameters: {
+      BENCH_SOCKETS: sockets,
+      BENCH_CYCLES: cycles,
+      BENCH_CYCLE_SOCKETS: cycleSockets,
+      BENCH_RUNS: runs,
+      BENCH_USERS: userCount,
+    },
     machine: await machineFacts(),
   });
   const load = await forkLoad(path.join(benchDir, "subscribers-load.ts"));
@@ -39,7 +58,8 @@ export async function run(): Promise<Report> {
   try {
     const bare = await bareProcess.call<{ wsUrl: string }>("start");
     const agents: string[] = [];
-    for (let i = 0; i < userCount; i++) agents.push((await bench.createUser({ email: `agent-${i}@example.com` })).token);
+    for (let i = 0; i < userCount; i++)
+      agents.push((await bench.createUser({ email: `agent-${i}@example.com` })).token);
     const connect = async (count: number) => {
       const result = await load.call<{ connected: number; errors: number; lastError: string }>("connect", {
         url: bench.wsUrl,
@@ -88,7 +108,8 @@ export async function run(): Promise<Report> {
         variables: { inbox: crypto.randomUUID() },
         settleMs: settleMs(1000 + sockets / 10),
       });
-      if (connected.errors > 0) throw new Error(`bare: ${connected.errors} subscription errors: ${connected.lastError}`);
+      if (connected.errors > 0)
+        throw new Error(`bare: ${connected.errors} subscription errors: ${connected.lastError}`);
       const bareFull = await bareProcess.call<NodeJS.MemoryUsage>("memory");
       bareperClient.push((bareFull.rss - bareEmpty.rss) / sockets / KB);
       await load.call("disconnect");

@@ -32,7 +32,7 @@ const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
 const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 function shortUrl(url: string): string {
@@ -106,7 +106,10 @@ const treeRoot = process.env.PROFILE_TREE;
 if (treeRoot) {
   const depthLimit = Number(process.env.PROFILE_DEPTH ?? 6);
   const minShare = Number(process.env.PROFILE_MIN ?? 0.5) / 100;
-  interface Merged { us: number; children: Map<string, Merged> }
+  interface Merged {
+    us: number;
+    children: Map<string, Merged>;
+  }
   const rootMerged: Merged = { us: 0, children: new Map() };
   const subtreeUs = new Map<number, number>();
   const total = (id: number): number => {
@@ -122,7 +125,10 @@ if (treeRoot) {
     for (const c of byId.get(id)!.children ?? []) {
       const key = frameKey(byId.get(c)!.callFrame);
       let m = into.children.get(key);
-      if (!m) into.children.set(key, (m = { us: 0, children: new Map() }));
+      if (!m) {
+        m = { us: 0, children: new Map() };
+        into.children.set(key, m);
+      }
       m.us += total(c);
       merge(c, m, depth + 1);
     }
@@ -142,7 +148,7 @@ if (treeRoot) {
     for (const [key, child] of [...m.children].sort((a, b) => b[1].us - a[1].us)) {
       if (child.us < totalUs * minShare) continue;
       console.log(`${pct(child.us)} ${ms(child.us)}  ${indent}${key}`);
-      show(child, indent + "  ");
+      show(child, `${indent}  `);
     }
   };
   show(rootMerged, "");

@@ -12,7 +12,9 @@ export async function startRelay(redisUrl: string): Promise<{ url: string; close
   const subscriber = new Redis(redisUrl);
   const prefix = `bench:relay:${process.pid}:${Date.now()}:`;
   const agents = new Map<string, WebSocket>();
-  subscriber.on("message", (channel: string, message: string) => agents.get(channel.slice(prefix.length))?.send(message));
+  subscriber.on("message", (channel: string, message: string) =>
+    agents.get(channel.slice(prefix.length))?.send(message),
+  );
   const server = http.createServer();
   const wss = new WebSocketServer({ server });
   wss.on("connection", (socket, req) => {

@@ -106,7 +106,9 @@ async function connectRelay(url: string, agents: Agent[]): Promise<Population> {
     socket.on("message", (data) => {
       const t = performance.now();
       // The relay forwards what the emitter sent: the call's party notifications.
-      const message = JSON.parse(String(data)) as { notifications: { body: { parties: { from: { phoneNumber: string } }[] } }[] };
+      const message = JSON.parse(String(data)) as {
+        notifications: { body: { parties: { from: { phoneNumber: string } }[] } }[];
+      };
       w.arrived(message.notifications.at(-1)!.body.parties[0]!.from.phoneNumber, t);
     });
     sockets.push(socket);
@@ -125,9 +127,21 @@ async function connectRelay(url: string, agents: Agent[]): Promise<Population> {
   };
 }
 
-function partyNotifications(n: number, extensionId: string, callerNumber: string, code: "Setup" | "Proceeding" | "Disconnected", sequence: number) {
+function partyNotifications(
+  n: number,
+  extensionId: string,
+  callerNumber: string,
+  code: "Setup" | "Proceeding" | "Disconnected",
+  sequence: number,
+) {
   const telephonySessionId = `s-bench-${process.pid}-${n}`;
-  const common = { sessionId: `9${n}`, telephonySessionId, serverId: "10.13.22.27.TAM", eventTime: new Date().toISOString(), origin: { type: "Call" } };
+  const common = {
+    sessionId: `9${n}`,
+    telephonySessionId,
+    serverId: "10.13.22.27.TAM",
+    eventTime: new Date().toISOString(),
+    origin: { type: "Call" },
+  };
   const caller = {
     accountId,
     id: `p-bench-${process.pid}-${n}-1`,
@@ -154,8 +168,14 @@ function partyNotifications(n: number, extensionId: string, callerNumber: string
     muted: false,
   };
   return [
-    { event: `/restapi/v1.0/account/${accountId}/telephony/sessions`, body: { ...common, sequence, parties: [caller] } },
-    { event: `/restapi/v1.0/account/${accountId}/extension/${extensionId}/telephony/sessions`, body: { ...common, sequence: sequence + 1, parties: [agent] } },
+    {
+      event: `/restapi/v1.0/account/${accountId}/telephony/sessions`,
+      body: { ...common, sequence, parties: [caller] },
+    },
+    {
+      event: `/restapi/v1.0/account/${accountId}/extension/${extensionId}/telephony/sessions`,
+      body: { ...common, sequence: sequence + 1, parties: [agent] },
+    },
   ];
 }
 
@@ -165,7 +185,10 @@ serveLoad({
   /** Starts the simulator (generous rate limits: the worker's REST calls are not what is measured). */
   async startSimulator() {
     const generous = { limit: 100_000, windowSeconds: 60, penaltySeconds: 1 };
-    sim = await startSimulator({ port: 0, rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous } });
+    sim = await startSimulator({
+      port: 0,
+      rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous },
+    });
     const account = sim.account() as unknown as { id: string };
     accountId = String(account.id);
     return { url: sim.url, credentials: sim.credentials(), accountId };
@@ -209,7 +232,19 @@ serveLoad({
    * Rings `calls` calls at `rate` per second, round-robin over the agents with an extension; returns
    * each call's latency in ms (emit → the agent's client has it) and how many never arrived.
    */
-  async ring({ target, calls, rate, agents, timeoutMs = 10_000 }: { target: "switchboard" | "relay"; calls: number; rate: number; agents: Agent[]; timeoutMs?: number }) {
+  async ring({
+    target,
+    calls,
+    rate,
+    agents,
+    timeoutMs = 10_000,
+  }: {
+    target: "switchboard" | "relay";
+    calls: number;
+    rate: number;
+    agents: Agent[];
+    timeoutMs?: number;
+  }) {
     const rung = agents.map((a, index) => ({ ...a, index })).filter((a) => a.extensionId);
     if (rung.length === 0) throw new Error("no agent has an extension to ring");
     const latencies: number[] = [];
@@ -234,7 +269,9 @@ serveLoad({
           if (latency === null) lost += 1;
           else latencies.push(latency);
           // The caller hangs up once the agent has seen the ring (steady state: calls end too).
-          if (target === "switchboard") for (const notification of partyNotifications(n, agent.extensionId!, callerNumber, "Disconnected", 3)) sim!.publish(notification);
+          if (target === "switchboard")
+            for (const notification of partyNotifications(n, agent.extensionId!, callerNumber, "Disconnected", 3))
+              sim!.publish(notification);
         }),
       );
     }

@@ -12,7 +12,19 @@ import path from "node:path";
 import { startRingCentralWorker } from "../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createLogger } from "../src/logger.ts";
-import { benchDir, envInt, envInts, forkLoad, isMain, machineFacts, newReport, redisUrl, startBenchApp, writeReport, type Report } from "./harness.ts";
+import {
+  benchDir,
+  envInt,
+  envInts,
+  forkLoad,
+  isMain,
+  machineFacts,
+  newReport,
+  redisUrl,
+  startBenchApp,
+  writeReport,
+  type Report,
+} from "./harness.ts";
 import { startRelay } from "./relay.ts";
 import { loggedInConnectionClient } from "../src/integrations/ringcentral/worker.ts";
 
@@ -44,18 +56,35 @@ export async function run(): Promise<Report> {
       `WebSocket to a relay that PUBLISHes them on Redis and writes them to the agent's bare WebSocket (no database, no GraphQL).`,
       `Samples: every call of ${runs} runs of ${calls} calls at ${rate} calls/s (after ${warmup} warm-up calls).`,
     ].join("\n"),
-    parameters: { BENCH_AGENTS: agentCounts.join(","), BENCH_RATE: rate, BENCH_CALLS: calls, BENCH_RUNS: runs, BENCH_WARMUP_CALLS: warmup, BENCH_RUNG_AGENTS: rungPool },
+    parameters: {
+      BENCH_AGENTS: agentCounts.join(","),
+      BENCH_RATE: rate,
+      BENCH_CALLS: calls,
+      BENCH_RUNS: runs,
+      BENCH_WARMUP_CALLS: warmup,
+      BENCH_RUNG_AGENTS: rungPool,
+    },
     machine: await machineFacts(),
   });
 
   const load = await forkLoad(path.join(benchDir, "ring-latency-load.ts"));
   let statements = 0;
-  const bench = await startBenchApp({ label: "ring", onQuery: (sql) => { statements += 1; if (process.env.BENCH_PRINT_SQL) console.log("SQL", performance.now().toFixed(1), sql.slice(0, 160)); } });
+  const bench = await startBenchApp({
+    label: "ring",
+    onQuery: (sql) => {
+      statements += 1;
+      if (process.env.BENCH_PRINT_SQL) console.log("SQL", performance.now().toFixed(1), sql.slice(0, 160));
+    },
+  });
   const relay = await startRelay(redisUrl);
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? "silent");
   let worker: ReturnType<typeof startRingCentralWorker> | null = null;
   try {
-    const sim = await load.call<{ url: string; accountId: string; credentials: { clientId: string; clientSecret: string; jwt: string } }>("startSimulator");
+    const sim = await load.call<{
+      url: string;
+      accountId: string;
+      credentials: { clientId: string; clientSecret: string; jwt: string };
+    }>("startSimulator");
     const extensions = await load.call<{ id: string; email: string }[]>("addExtensions", { count: rungPool });
     const prisma = bench.app.db.prisma;
     const maxAgents = Math.max(...agentCounts);
@@ -70,9 +99,17 @@ export async function run(): Promise<Report> {
     const users = await prisma.user.findMany({ select: { id: true } });
     await prisma.inboxMember.createMany({ data: users.map((u) => ({ userId: u.id, inboxId: inbox.id })) });
     const connection = await prisma.ringCentralConnection.create({
-      data: { serverUrl: sim.url, clientId: sim.credentials.clientId, encryptedCredentials: "bench", accountId: sim.accountId, ownerExtensionId: "809646016" },
+      data: {
+        serverUrl: sim.url,
+        clientId: sim.credentials.clientId,
+        encryptedCredentials: "bench",
+        accountId: sim.accountId,
+        ownerExtensionId: "809646016",
+      },
     });
-    await prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
+    await prisma.channel.create({
+      data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
+    });
     worker = startRingCentralWorker({
       prisma,
       pubsub: bench.app.pubsub,
@@ -95,18 +132,30 @@ export async function run(): Promise<Report> {
         const statementsBefore = statements;
         const rates: number[] = [];
         for (let r = 0; r < runs; r++) {
-          const result = await load.call<{ latencies: number[]; lost: number; achievedRate: number }>("ring", { target, calls, rate, agents: population });
+          const result = await load.call<{ latencies: number[]; lost: number; achievedRate: number }>("ring", {
+            target,
+            calls,
+            rate,
+            agents: population,
+          });
           latencies.push(...result.latencies);
           lost += result.lost;
           rates.push(result.achievedRate);
         }
         await load.call("disconnect");
         if (target === "switchboard") await worker!.idle();
-        return { latencies, lost, rate: Math.min(...rates), statementsPerCall: (statements - statementsBefore) / (runs * calls) };
+        return {
+          latencies,
+          lost,
+          rate: Math.min(...rates),
+          statementsPerCall: (statements - statementsBefore) / (runs * calls),
+        };
       };
       const subject = await measure("switchboard", bench.wsUrl);
       const baseline = await measure("relay", relay.url);
-      console.log(`${label}: ${subject.latencies.length} rings measured, ${subject.lost} lost; baseline ${baseline.lost} lost`);
+      console.log(
+        `${label}: ${subject.latencies.length} rings measured, ${subject.lost} lost; baseline ${baseline.lost} lost`,
+      );
       report.rows.push({
         case: label,
         metric: "ring latency",

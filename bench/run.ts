@@ -8,7 +8,9 @@ import { benchDir } from "./harness.ts";
 
 export const SCENARIOS = ["ring-latency", "ingest", "fan-out", "inbox-query", "memory"] as const;
 
-const only = process.env.BENCH_ONLY?.split(",").map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
 const failed: string[] = [];
 for (const scenario of SCENARIOS) {
   if (only && !only.includes(scenario)) continue;

@@ -27,10 +27,18 @@ function onEvent() {
   }
 }
 
-async function openSubscriber(url: string, token: string | undefined, query: string, variables: Record<string, unknown>): Promise<Subscriber> {
+async function openSubscriber(
+  url: string,
+  token: string | undefined,
+  query: string,
+  variables: Record<string, unknown>,
+): Promise<Subscriber> {
   let connected!: () => void;
   let failed!: (e: unknown) => void;
-  const ready = new Promise<void>((resolve, reject) => ((connected = resolve), (failed = reject)));
+  const ready = new Promise<void>((resolve, reject) => {
+    connected = resolve;
+    failed = reject;
+  });
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
@@ -61,11 +69,27 @@ async function openSubscriber(url: string, token: string | undefined, query: str
 
 serveLoad({
   /** Opens `count` sockets, each subscribed with `query` (tokens used round-robin). */
-  async connect({ url, count, tokens, query, variables, settleMs = 1000 }: { url: string; count: number; tokens: (string | undefined)[]; query: string; variables: Record<string, unknown>; settleMs?: number }) {
+  async connect({
+    url,
+    count,
+    tokens,
+    query,
+    variables,
+    settleMs = 1000,
+  }: {
+    url: string;
+    count: number;
+    tokens: (string | undefined)[];
+    query: string;
+    variables: Record<string, unknown>;
+    settleMs?: number;
+  }) {
     const batch = 200;
     for (let i = 0; i < count; i += batch) {
       const opened = await Promise.all(
-        Array.from({ length: Math.min(batch, count - i) }, (_, j) => openSubscriber(url, tokens[(i + j) % tokens.length], query, variables)),
+        Array.from({ length: Math.min(batch, count - i) }, (_, j) =>
+          openSubscriber(url, tokens[(i + j) % tokens.length], query, variables),
+        ),
       );
       subscribers.push(...opened);
     }
@@ -74,20 +98,47 @@ serveLoad({
     return { connected: subscribers.length, errors, lastError };
   },
   /** POSTs `body` to `url` and waits until `expect` more events have arrived in total; returns the time taken. */
-  async trigger({ url, body, headers, expect, timeoutMs = 60_000 }: { url: string; body: unknown; headers?: Record<string, string>; expect: number; timeoutMs?: number }) {
+  async trigger({
+    url,
+    body,
+    headers,
+    expect,
+    timeoutMs = 60_000,
+  }: {
+    url: string;
+    body: unknown;
+    headers?: Record<string, string>;
+    expect: number;
+    timeoutMs?: number;
+  }) {
     const before = received;
     const done = new Promise<number>((resolve) => (waiter = { count: before + expect, resolve }));
     const t0 = performance.now();
-    const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
     const text = await response.text();
-    if (!response.ok || text.includes('"errors"') || text.includes('"code"')) throw new Error(`trigger failed: ${response.status} ${text.slice(0, 500)}`);
+    if (!response.ok || text.includes('"errors"') || text.includes('"code"'))
+      throw new Error(`trigger failed: ${response.status} ${text.slice(0, 500)}`);
     const end = await Promise.race([done, sleep(timeoutMs).then(() => null)]);
     waiter = null;
     return { ms: end === null ? null : end - t0, delivered: received - before, errors, lastError };
   },
   /** PUBLISHes `message` on the Redis `channel` (what a server's pub/sub does after an event) and
    * waits until `expect` more events have arrived in total; returns the time taken. */
-  async publish({ channel, message, expect, timeoutMs = 60_000 }: { channel: string; message: unknown; expect: number; timeoutMs?: number }) {
+  async publish({
+    channel,
+    message,
+    expect,
+    timeoutMs = 60_000,
+  }: {
+    channel: string;
+    message: unknown;
+    expect: number;
+    timeoutMs?: number;
+  }) {
     redis ??= new Redis(redisUrl);
     const before = received;
     const done = new Promise<number>((resolve) => (waiter = { count: before + expect, resolve }));
@@ -104,7 +155,10 @@ serveLoad({
       for (const s of subscribers) {
         if (n >= cycles) break;
         s.unsubscribe();
-        s.unsubscribe = s.client.subscribe({ query, variables }, { next: () => {}, error: () => (errors += 1), complete: () => {} });
+        s.unsubscribe = s.client.subscribe(
+          { query, variables },
+          { next: () => {}, error: () => (errors += 1), complete: () => {} },
+        );
         n += 1;
       }
       await sleep(5); // let the frames go out

@@ -6,8 +6,17 @@ import { applyMigrations } from "./migrations.ts";
 import { createPubSub, type PubSub } from "./pubsub.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
-import { connectionClient, createRingCentralServices, sharedConnectionClient, type RingCentralServices } from "./integrations/ringcentral/services.ts";
-import { asConnectionClient, startRingCentralWorker, type RingCentralWorker } from "./integrations/ringcentral/worker.ts";
+import {
+  connectionClient,
+  createRingCentralServices,
+  sharedConnectionClient,
+  type RingCentralServices,
+} from "./integrations/ringcentral/services.ts";
+import {
+  asConnectionClient,
+  startRingCentralWorker,
+  type RingCentralWorker,
+} from "./integrations/ringcentral/worker.ts";
 import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/lease.ts";
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
@@ -35,7 +44,13 @@ export interface AppOptions {
 }
 
 /** The worker, wired to the saved connection; exactly one process runs it (a lease). */
-export function startWorker(config: Config, log: Logger, db: Database, pubsub: PubSub, ringCentral: RingCentralServices): RingCentralWorker {
+export function startWorker(
+  config: Config,
+  log: Logger,
+  db: Database,
+  pubsub: PubSub,
+  ringCentral: RingCentralServices,
+): RingCentralWorker {
   return startRingCentralWorker({
     prisma: db.prisma,
     pubsub,
@@ -43,11 +58,18 @@ export function startWorker(config: Config, log: Logger, db: Database, pubsub: P
     clients: async () => asConnectionClient(await connectionClient(db.prisma, ringCentral)),
     leases: config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases(),
     ingest: config.ingest,
-    webhook: config.ringCentralEvents === "webhook" && config.publicUrl ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() } : undefined,
+    webhook:
+      config.ringCentralEvents === "webhook" && config.publicUrl
+        ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() }
+        : undefined,
   });
 }
 
-export async function openDatabaseMigrated(config: Config, log: Logger, onQuery?: (sql: string) => void): Promise<Database> {
+export async function openDatabaseMigrated(
+  config: Config,
+  log: Logger,
+  onQuery?: (sql: string) => void,
+): Promise<Database> {
   return (await openAndMigrateDatabase(config, log, onQuery)).db;
 }
 
@@ -75,7 +97,12 @@ export async function startWorkerProcess(config: Config, log: Logger): Promise<{
 }
 
 /** `switchboard sync`: one catch-up of the saved connection, reporting progress. */
-export async function catchUpNow(config: Config, log: Logger, db: Database, onProgress: (progress: CatchUpProgress) => void) {
+export async function catchUpNow(
+  config: Config,
+  log: Logger,
+  db: Database,
+  onProgress: (progress: CatchUpProgress) => void,
+) {
   const pubsub = createPubSub(config.redisUrl, log);
   const client = await connectionClient(db.prisma, createRingCentralServices(config, { log }));
   try {
@@ -83,7 +110,15 @@ export async function catchUpNow(config: Config, log: Logger, db: Database, onPr
     const extensions = await client.listExtensions();
     const directory = { extension: (id: string) => extensions.find((e) => e.id === id) };
     const rest = restApiOf(client);
-    const options = { prisma: db.prisma, pubsub, log, directory, platform: rest, connectionId: connection.id, onProgress };
+    const options = {
+      prisma: db.prisma,
+      pubsub,
+      log,
+      directory,
+      platform: rest,
+      connectionId: connection.id,
+      onProgress,
+    };
     const openCalls = await catchUpOpenCalls(options);
     const calls = await catchUpCallLog(options);
     const messages = await syncAllMessages({ prisma: db.prisma, pubsub }, log, { rest }, connection.id, onProgress);
@@ -116,10 +151,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       },
       callControl: agentCallControl(db.prisma, ringCentral),
     },
-    routes: [
-      webhooks.handle,
-      (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent }),
-    ],
+    routes: [webhooks.handle, (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent })],
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -137,7 +169,10 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   }
   const { port } = api.server.address() as AddressInfo;
   const url = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
-  log.info({ url: `${url}/graphql`, database: db.kind, pubsub: config.redisUrl ? "redis" : "memory" }, "switchboard is listening");
+  log.info(
+    { url: `${url}/graphql`, database: db.kind, pubsub: config.redisUrl ? "redis" : "memory" },
+    "switchboard is listening",
+  );
   const worker = options.worker ? startWorker(config, log, db, pubsub, ringCentral) : null;
   return {
     db,

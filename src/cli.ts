@@ -152,7 +152,9 @@ export function buildCli(): Command {
           bar.update(progress.done, { stage });
         });
         if (stage) bar.stop();
-        console.log(`caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`);
+        console.log(
+          `caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`,
+        );
       }),
     );
   program

@@ -40,7 +40,10 @@ function interned(path: ResponsePath, root: object): ResponsePath {
     else rootLinks.set(root, siblings);
   }
   let link = siblings.get(path.key);
-  if (!link) siblings.set(path.key, (link = { prev, key: path.key, typename: path.typename }));
+  if (!link) {
+    link = { prev, key: path.key, typename: path.typename };
+    siblings.set(path.key, link);
+  }
   return link;
 }
 
@@ -59,7 +62,8 @@ function compilableSchema(schema: GraphQLSchema): GraphQLSchema {
   let compilable = compilableSchemas.get(schema);
   if (!compilable) {
     compilable = mapSchema(schema, {
-      [MapperKind.OBJECT_FIELD]: (field) => (field.resolve ? { ...field, resolve: withInternedPath(field.resolve) } : field),
+      [MapperKind.OBJECT_FIELD]: (field) =>
+        field.resolve ? { ...field, resolve: withInternedPath(field.resolve) } : field,
     });
     compilableSchemas.set(schema, compilable);
   }
@@ -72,11 +76,21 @@ type Compiled = CompiledQuery | null;
 // compilations live as long as the cached documents do.
 const compilations = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Compiled>>>();
 
-function compiledOperation(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Compiled {
+function compiledOperation(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Compiled {
   let bySchema = compilations.get(schema);
-  if (!bySchema) compilations.set(schema, (bySchema = new WeakMap()));
+  if (!bySchema) {
+    bySchema = new WeakMap();
+    compilations.set(schema, bySchema);
+  }
   let byName = bySchema.get(document);
-  if (!byName) bySchema.set(document, (byName = new Map()));
+  if (!byName) {
+    byName = new Map();
+    bySchema.set(document, byName);
+  }
   const key = operationName ?? "";
   let compiled = byName.get(key);
   if (compiled === undefined) {
@@ -89,7 +103,8 @@ function compiledOperation(schema: GraphQLSchema, document: DocumentNode, operat
 }
 
 function operationNameOf(document: DocumentNode): string | null {
-  for (const definition of document.definitions) if (definition.kind === Kind.OPERATION_DEFINITION) return definition.name?.value ?? null;
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.OPERATION_DEFINITION) return definition.name?.value ?? null;
   return null;
 }
 
@@ -131,7 +146,10 @@ function mapEvents<T, R>(source: AsyncIterable<T>, map: (value: T) => R | Promis
  * a few milliseconds, about three validations; a document that runs a handful of times (a one-off,
  * a client varying its text) would pay that for nothing, so it runs on graphql-js until then.
  */
-export function compiledSubscription(options: { compileAfter: number; onCompiled?: (operationName: string | null, compiled: boolean) => void }) {
+export function compiledSubscription(options: {
+  compileAfter: number;
+  onCompiled?: (operationName: string | null, compiled: boolean) => void;
+}) {
   const executions = new WeakMap<DocumentNode, number>();
   const compiledFor = (args: ExecutionArgs): Compiled => {
     const count = executions.get(args.document) ?? 0;

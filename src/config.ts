@@ -22,7 +22,10 @@ const integer = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =
       if (value === undefined || value.trim() === "") return fallback;
       const number = Number(value.trim());
       if (!Number.isInteger(number) || number < min || number > max) {
-        ctx.addIssue({ code: "custom", message: `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? " up" : ` to ${max}`}`,
+        });
         return z.NEVER;
       }
       return number;
@@ -110,7 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.RINGCENTRAL_EVENTS === "webhook" && !e.PUBLIC_URL) {
-    throw new ConfigError("Invalid configuration:\n  RINGCENTRAL_EVENTS: webhook needs PUBLIC_URL, the address RingCentral can reach");
+    throw new ConfigError(
+      "Invalid configuration:\n  RINGCENTRAL_EVENTS: webhook needs PUBLIC_URL, the address RingCentral can reach",
+    );
   }
   return {
     port: e.PORT,

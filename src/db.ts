@@ -38,7 +38,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 function withQueryLog(client: PrismaClient, onQuery?: (sql: string) => void): PrismaClient {
-  if (onQuery) (client as unknown as { $on: (e: "query", f: (q: { query: string }) => void) => void }).$on("query", (q) => onQuery(q.query));
+  if (onQuery)
+    (client as unknown as { $on: (e: "query", f: (q: { query: string }) => void) => void }).$on("query", (q) =>
+      onQuery(q.query),
+    );
   return client;
 }
 
@@ -76,7 +79,10 @@ export class PreparedStatementNames {
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const config = pgConfigFromUrl(url);
   const statements = options.preparedStatements ? new PreparedStatementNames(options.preparedStatements) : null;
-  const adapter = new PrismaPg({ ...config, max: options.poolSize ?? 10 }, statements ? { statementNameGenerator: ({ sql }) => statements.nameOf(sql) } : {});
+  const adapter = new PrismaPg(
+    { ...config, max: options.poolSize ?? 10 },
+    statements ? { statementNameGenerator: ({ sql }) => statements.nameOf(sql) } : {},
+  );
   const prisma = withQueryLog(
     new PrismaClient({ adapter, log: options.onQuery ? [{ emit: "event", level: "query" }] : [] }),
     options.onQuery,
@@ -149,7 +155,9 @@ class CharAsTextClient extends pg.Client {
     if (typeof values === "function") [callback, values] = [values, undefined];
     if (typeof callback === "function") {
       const done = callback as (error: unknown, result: unknown) => void;
-      return query(config, values, (error: unknown, result: unknown) => done(error, error ? result : reportCharAsText(result))) as never;
+      return query(config, values, (error: unknown, result: unknown) =>
+        done(error, error ? result : reportCharAsText(result)),
+      ) as never;
     }
     const result = query(config, values) as { then?: unknown } | undefined;
     return (typeof result?.then === "function" ? (result as Promise<unknown>).then(reportCharAsText) : result) as never;

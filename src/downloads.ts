@@ -46,7 +46,9 @@ function contentDisposition(contentType: string, fileName: string | null): strin
   return fileName ? `${kind}; filename*=UTF-8''${encodeURIComponent(fileName)}` : kind;
 }
 
-const notFound = (what: string): Lookup => ({ refusal: { status: 404, code: "NOT_FOUND", message: `${what} not found` } });
+const notFound = (what: string): Lookup => ({
+  refusal: { status: 404, code: "NOT_FOUND", message: `${what} not found` },
+});
 
 const ATTACHMENTS: DownloadRoute = {
   path: /^\/files\/attachments\/([^/]+)$/,
@@ -75,8 +77,13 @@ const RECORDINGS: DownloadRoute = {
     const recording = await prisma.recording.findFirst({ where: { AND: [{ id }, visibleRecordings(viewer)] } });
     if (!recording) return notFound("Recording");
     if (recording.state !== "AVAILABLE" || !recording.contentUri) {
-      const message = recording.state === "PENDING" ? "The recording is not available yet" : "RingCentral did not keep this recording";
-      return { refusal: { status: 409, code: "RECORDING_NOT_AVAILABLE", message, extensions: { state: recording.state } } };
+      const message =
+        recording.state === "PENDING"
+          ? "The recording is not available yet"
+          : "RingCentral did not keep this recording";
+      return {
+        refusal: { status: 409, code: "RECORDING_NOT_AVAILABLE", message, extensions: { state: recording.state } },
+      };
     }
     return {
       content: {
@@ -92,7 +99,14 @@ const RECORDINGS: DownloadRoute = {
 
 const ROUTES = [ATTACHMENTS, RECORDINGS];
 
-function answer(res: http.ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, extensions = {}) {
+function answer(
+  res: http.ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+  extensions = {},
+) {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
   res.end(JSON.stringify({ errors: [{ message, extensions: { code, ...extensions } }] }));
 }
@@ -104,7 +118,13 @@ function nodeStreamOf(body: unknown): Readable {
   return Readable.fromWeb(body as never);
 }
 
-async function stream(req: http.IncomingMessage, res: http.ServerResponse, services: DownloadServices, kind: string, content: Extract<Lookup, { content: unknown }>["content"]) {
+async function stream(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  services: DownloadServices,
+  kind: string,
+  content: Extract<Lookup, { content: unknown }>["content"],
+) {
   let upstream: Response | null = null;
   try {
     upstream = await services.fetchContent(content.contentUri);
@@ -139,7 +159,11 @@ async function stream(req: http.IncomingMessage, res: http.ServerResponse, servi
 }
 
 /** Serves the download routes; false (touching nothing) for any other path. */
-export async function handleDownload(req: http.IncomingMessage, res: http.ServerResponse, services: DownloadServices): Promise<boolean> {
+export async function handleDownload(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  services: DownloadServices,
+): Promise<boolean> {
   const path = new URL(req.url ?? "/", "http://localhost").pathname;
   const route = ROUTES.find((r) => r.path.test(path));
   if (!route) return false;
@@ -154,8 +178,11 @@ export async function handleDownload(req: http.IncomingMessage, res: http.Server
     return true;
   }
   const id = route.path.exec(path)![1]!;
-  const found = isUuid(id) ? await route.find(services, viewer, id) : notFound(route.kind === "attachment" ? "Attachment" : "Recording");
-  if ("refusal" in found) answer(res, found.refusal.status, found.refusal.code, found.refusal.message, {}, found.refusal.extensions);
+  const found = isUuid(id)
+    ? await route.find(services, viewer, id)
+    : notFound(route.kind === "attachment" ? "Attachment" : "Recording");
+  if ("refusal" in found)
+    answer(res, found.refusal.status, found.refusal.code, found.refusal.message, {}, found.refusal.extensions);
   else await stream(req, res, services, route.kind, found.content);
   return true;
 }

@@ -17,14 +17,17 @@ export function maskErrorFor(log: Logger) {
   return (error: unknown): Error => {
     const graphqlError = error instanceof GraphQLError ? error : undefined;
     const original = graphqlError?.originalError ?? (error as Error);
-    if (original instanceof GraphQLError && original.extensions?.code) return codedError(original.message, String(original.extensions.code), graphqlError);
+    if (original instanceof GraphQLError && original.extensions?.code)
+      return codedError(original.message, String(original.extensions.code), graphqlError);
     if (graphqlError && !graphqlError.originalError && graphqlError.extensions?.code) return graphqlError;
     if (original instanceof DomainError) return codedError(original.message, original.code, graphqlError);
     if (original instanceof PothosValidationError) return codedError(original.message, "BAD_USER_INPUT", graphqlError);
     // A variable value its type rejects: graphql-js wraps the scalar's or enum's own GraphQLError,
     // before execution (so without a path). The client's mistake, not ours.
-    if (graphqlError && !graphqlError.path && original instanceof GraphQLError) return codedError(graphqlError.message, "BAD_USER_INPUT", graphqlError);
-    if (graphqlError && !graphqlError.originalError) return codedError(graphqlError.message, "GRAPHQL_VALIDATION_FAILED", graphqlError);
+    if (graphqlError && !graphqlError.path && original instanceof GraphQLError)
+      return codedError(graphqlError.message, "BAD_USER_INPUT", graphqlError);
+    if (graphqlError && !graphqlError.originalError)
+      return codedError(graphqlError.message, "GRAPHQL_VALIDATION_FAILED", graphqlError);
     // The database refused an input value (e.g. "abc" for a uuid column) that reached it unchecked.
     if ((original as { code?: unknown }).code === "P2007") {
       log.warn({ err: original, path: graphqlError?.path }, "the database rejected an input value");

@@ -83,7 +83,11 @@ async function withEngine<T>(
     connect: async () => remember(opened, await adapterFactory.connect()),
     connectToShadowDb: async () => remember(opened, await adapterFactory.connectToShadowDb()),
   };
-  const engine = await glue.SchemaEngine.new({ datamodels: readSchema() }, () => {}, bindMigrationAwareSqlAdapterFactory(tracked));
+  const engine = await glue.SchemaEngine.new(
+    { datamodels: readSchema() },
+    () => {},
+    bindMigrationAwareSqlAdapterFactory(tracked),
+  );
   try {
     return await run(engine);
   } finally {

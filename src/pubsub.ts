@@ -44,7 +44,12 @@ function channel(topic: Topic, id: string): string {
 }
 
 export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
-  if (!redisUrl) return pubSubOver(new EventTarget() as unknown as TopicEventTarget, async () => {}, async () => {});
+  if (!redisUrl)
+    return pubSubOver(
+      new EventTarget() as unknown as TopicEventTarget,
+      async () => {},
+      async () => {},
+    );
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
   // Fail fast while Redis is away (readiness says so); ioredis reconnects by itself meanwhile.
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
@@ -66,11 +71,7 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
   );
 }
 
-function pubSubOver(
-  target: TopicEventTarget,
-  subscribed: () => Promise<void>,
-  close: () => Promise<void>,
-): PubSub {
+function pubSubOver(target: TopicEventTarget, subscribed: () => Promise<void>, close: () => Promise<void>): PubSub {
   return {
     publish(topic, id, payload) {
       target.dispatchEvent(new CustomEvent(channel(topic, id), { detail: payload }));

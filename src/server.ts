@@ -4,7 +4,7 @@ import http from "node:http";
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
 import { useServer } from "graphql-ws/use/ws";
-import { GraphQLError, type ExecutionArgs } from "graphql";
+import { GraphQLError, type DocumentNode, type ExecutionArgs } from "graphql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
 import { Registry, collectDefaultMetrics } from "prom-client";
@@ -32,13 +32,19 @@ interface ServerOptions {
   routes?: HttpRoute[];
 }
 
-async function handledByRoute(routes: HttpRoute[], req: http.IncomingMessage, res: http.ServerResponse, log: Services["log"]): Promise<boolean> {
+async function handledByRoute(
+  routes: HttpRoute[],
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  log: Services["log"],
+): Promise<boolean> {
   for (const route of routes) {
     try {
       if (await route(req, res)) return true;
     } catch (error) {
       log.error({ err: error, path: req.url?.split("?")[0] }, "HTTP route failed");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error" }));
+      if (!res.headersSent)
+        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ error: "internal error" }));
       return true;
     }
   }
@@ -80,7 +86,9 @@ const rejectWithCode = {
   onReject: [
     (context: { reportError(error: GraphQLError): void } | null, error: GraphQLError) => {
       context?.reportError(
-        new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { code: "GRAPHQL_VALIDATION_FAILED" } }),
+        new GraphQLError(error.message.replace(/^Syntax Error: /, ""), {
+          extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+        }),
       );
     },
   ],
@@ -111,7 +119,13 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
       // Linear in depth (objects 2, scalars 1), multiplied by `first`/`last`: the cost approximates
       // the number of fields a response can hold. Armor's default depth factor of 1.5 grew
       // exponentially with nesting and refused ordinary inbox pages.
-      costLimit: { maxCost: config.limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1, ...rejectWithCode },
+      costLimit: {
+        maxCost: config.limits.maxCost,
+        objectCost: 2,
+        scalarCost: 1,
+        depthCostFactor: 1,
+        ...rejectWithCode,
+      },
       maxAliases: { n: config.limits.maxAliases, ...rejectWithCode },
       blockFieldSuggestion: { enabled: false },
     }),
@@ -166,10 +180,18 @@ function renderGraphiQLOffline(options?: GraphiQLOptions): Promise<string> {
 }
 
 function tooManySubscriptions(limit: number): GraphQLError[] {
-  return [new GraphQLError(`At most ${limit} subscriptions per connection`, { extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } })];
+  return [
+    new GraphQLError(`At most ${limit} subscriptions per connection`, {
+      extensions: { code: "TOO_MANY_SUBSCRIPTIONS" },
+    }),
+  ];
 }
 
-function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerContext, Context>, options: ServerOptions) {
+function attachWebSocket(
+  server: http.Server,
+  yoga: YogaServerInstance<ServerContext, Context>,
+  options: ServerOptions,
+) {
   const maskError = maskErrorFor(options.services.log);
   // Upgrades are routed here by hand (noServer): attached with `server`, ws would re-emit the HTTP
   // server's own errors (EADDRINUSE…) as "internal errors" of graphql-ws.
@@ -200,7 +222,7 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
           params: payload,
           ...(operationAuthorization === undefined ? {} : { operationAuthorization }),
         });
-        let document;
+        let document: DocumentNode;
         try {
           document = parse(payload.query);
         } catch (error) {
@@ -214,9 +236,15 @@ function attachWebSocket(server: http.Server, yoga: YogaServerInstance<ServerCon
           errors = [error instanceof GraphQLError ? error : new GraphQLError((error as Error).message)];
         }
         if (errors.length > 0) {
-          return errors.map((e: GraphQLError) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" } }));
+          return errors.map(
+            (e: GraphQLError) =>
+              new GraphQLError(e.message, {
+                nodes: e.nodes,
+                extensions: { code: e.extensions?.code ?? "GRAPHQL_VALIDATION_FAILED" },
+              }),
+          );
         }
-        let contextValue;
+        let contextValue: Awaited<ReturnType<typeof contextFactory>>;
         try {
           contextValue = await contextFactory();
         } catch (error) {

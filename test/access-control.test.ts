@@ -43,19 +43,20 @@ afterAll(() => api.close());
 /** Everything that must not change when an outsider probes. */
 async function snapshot() {
   const p = api.app.db.prisma;
-  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates] = await Promise.all([
-    p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
-    p.user.count(),
-    p.inbox.findMany({ orderBy: { id: "asc" } }),
-    p.inboxMember.count(),
-    p.tag.count(),
-    p.comment.count(),
-    p.activity.count(),
-    p.event.count(),
-    p.apiToken.findMany({ orderBy: { id: "asc" } }),
-    p.message.count(),
-    p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
-  ]);
+  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates] =
+    await Promise.all([
+      p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
+      p.user.count(),
+      p.inbox.findMany({ orderBy: { id: "asc" } }),
+      p.inboxMember.count(),
+      p.tag.count(),
+      p.comment.count(),
+      p.activity.count(),
+      p.event.count(),
+      p.apiToken.findMany({ orderBy: { id: "asc" } }),
+      p.message.count(),
+      p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
+    ]);
   return { conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates };
 }
 
@@ -83,19 +84,33 @@ interface Probe {
   allowed: { as: () => User; expect: (data: any) => void };
 }
 
-const errorCode = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => errors?.[0]?.extensions?.code;
+const errorCode = (errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
+  errors?.[0]?.extensions?.code;
 const typed = (field: string, typename: string) => (data: any) => expect(data?.[field]?.__typename).toBe(typename);
-const deniedAsMissing = (field: string) => (data: any) => expect(data?.[field]).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
-const forbidden = (_data: any, errors: readonly { extensions?: Record<string, unknown> }[] | undefined) => expect(errorCode(errors)).toBe("FORBIDDEN");
+const deniedAsMissing = (field: string) => (data: any) =>
+  expect(data?.[field]).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
+const forbidden = (_data: any, errors: readonly { extensions?: Record<string, unknown> }[] | undefined) =>
+  expect(errorCode(errors)).toBe("FORBIDDEN");
 const RESULT = `{ __typename ... on Error { code } }`;
 
 /** A mutation on the secret conversation: `args` are extra arguments with their variable types. */
-function conversationMutation(field: string, payload: string, args: Record<string, [string, () => string]> = {}): Probe {
-  const declarations = Object.keys(args).map((name) => `, $${name}: ID!`).join("");
-  const passed = Object.keys(args).map((name) => `, ${args[name]![0]}: $${name}`).join("");
+function conversationMutation(
+  field: string,
+  payload: string,
+  args: Record<string, [string, () => string]> = {},
+): Probe {
+  const declarations = Object.keys(args)
+    .map((name) => `, $${name}: ID!`)
+    .join("");
+  const passed = Object.keys(args)
+    .map((name) => `, ${args[name]![0]}: $${name}`)
+    .join("");
   return {
     query: `mutation($id: ID!${declarations}) { ${field}(conversationId: $id${passed}) ${RESULT} }`,
-    variables: () => ({ id: ids().conversation, ...Object.fromEntries(Object.entries(args).map(([name, [, value]]) => [name, value()])) }),
+    variables: () => ({
+      id: ids().conversation,
+      ...Object.fromEntries(Object.entries(args).map(([name, [, value]]) => [name, value()])),
+    }),
     denied: deniedAsMissing(field),
     allowed: { as: () => insider, expect: typed(field, payload) },
   };
@@ -105,7 +120,9 @@ const probes: Record<string, Probe> = {
   // Query
   node: {
     query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
-    variables: () => ({ ids: Object.values(ids()).filter((id) => ![ids().tag, ids().contact, ids().insider].includes(id)) }),
+    variables: () => ({
+      ids: Object.values(ids()).filter((id) => ![ids().tag, ids().contact, ids().insider].includes(id)),
+    }),
     denied: (data) => expect(data.nodes.every((n: unknown) => n === null)).toBe(true),
     allowed: { as: () => insider, expect: (data) => expect(data.nodes.every((n: unknown) => n !== null)).toBe(true) },
   },
@@ -118,7 +135,10 @@ const probes: Record<string, Probe> = {
   viewer: {
     query: `{ viewer { id inboxes { id } } }`,
     denied: (data) => expect(data.viewer.inboxes.map((i: { id: string }) => i.id)).not.toContain(ids().inbox),
-    allowed: { as: () => insider, expect: (data) => expect(data.viewer.inboxes.map((i: { id: string }) => i.id)).toContain(ids().inbox) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.viewer.inboxes.map((i: { id: string }) => i.id)).toContain(ids().inbox),
+    },
   },
   users: {
     query: `query($id: ID!) { users(first: 50) { edges { node { id inboxes { id } } } } node(id: $id) { ... on User { inboxes { id } } } }`,
@@ -133,12 +153,18 @@ const probes: Record<string, Probe> = {
   inboxes: {
     query: `{ inboxes { id name } }`,
     denied: (data) => expect(data.inboxes.map((i: { name: string }) => i.name)).toEqual(["Open"]),
-    allowed: { as: () => insider, expect: (data) => expect(data.inboxes.map((i: { name: string }) => i.name)).toEqual(["Secret"]) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.inboxes.map((i: { name: string }) => i.name)).toEqual(["Secret"]),
+    },
   },
   channels: {
     query: `{ channels { id } }`,
     denied: (data) => expect(data.channels.map((c: { id: string }) => c.id)).not.toContain(ids().channel),
-    allowed: { as: () => insider, expect: (data) => expect(data.channels.map((c: { id: string }) => c.id)).toContain(ids().channel) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.channels.map((c: { id: string }) => c.id)).toContain(ids().channel),
+    },
   },
   conversations: {
     query: `query($inbox: ID!) { all: conversations(first: 50) { edges { node { id } } } filtered: conversations(filter: { inboxId: $inbox }) { edges { node { id } } } }`,
@@ -147,7 +173,10 @@ const probes: Record<string, Probe> = {
       expect(JSON.stringify(data)).not.toContain(ids().conversation);
       expect(data.filtered.edges).toEqual([]);
     },
-    allowed: { as: () => insider, expect: (data) => expect(data.filtered.edges.map((e: any) => e.node.id)).toEqual([ids().conversation]) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.filtered.edges.map((e: any) => e.node.id)).toEqual([ids().conversation]),
+    },
   },
   contacts: {
     query: `{ contacts(search: "650 555 0100") { edges { node { id conversations(first: 10) { edges { node { id } } } } } } }`,
@@ -162,20 +191,30 @@ const probes: Record<string, Probe> = {
     query: `{ rules { id name } }`,
     // Only rules of inboxes the viewer can see, and global ones.
     denied: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere"]),
-    allowed: { as: () => insider, expect: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere", "Secret only"]) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere", "Secret only"]),
+    },
   },
   tags: {
     query: `{ tags { id } }`,
     denied: (data) => expect(data.tags.map((t: { id: string }) => t.id)).toContain(ids().tag),
-    allowed: { as: () => insider, expect: (data) => expect(data.tags.map((t: { id: string }) => t.id)).toContain(ids().tag) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.tags.map((t: { id: string }) => t.id)).toContain(ids().tag),
+    },
   },
   // Mutation: conversation changes look like the conversation is missing.
-  assignConversation: conversationMutation("assignConversation", "ConversationPayload", { user: ["assigneeId", () => ids().insider] }),
+  assignConversation: conversationMutation("assignConversation", "ConversationPayload", {
+    user: ["assigneeId", () => ids().insider],
+  }),
   unassignConversation: conversationMutation("unassignConversation", "ConversationPayload"),
   archiveConversation: conversationMutation("archiveConversation", "ConversationPayload"),
   reopenConversation: conversationMutation("reopenConversation", "ConversationPayload"),
   tagConversation: conversationMutation("tagConversation", "ConversationPayload", { tag: ["tagId", () => ids().tag] }),
-  untagConversation: conversationMutation("untagConversation", "ConversationPayload", { tag: ["tagId", () => ids().tag] }),
+  untagConversation: conversationMutation("untagConversation", "ConversationPayload", {
+    tag: ["tagId", () => ids().tag],
+  }),
   addComment: {
     query: `mutation($id: ID!) { addComment(conversationId: $id, body: "peek") ${RESULT} }`,
     variables: () => ({ id: ids().conversation }),
@@ -243,9 +282,21 @@ const probes: Record<string, Probe> = {
   },
   createTag: sharedDirectory("createTag", `createTag(name: "probe-tag-$N")`, "TagPayload"),
   createContact: sharedDirectory("createContact", `createContact(name: "Probe $N")`, "ContactPayload"),
-  updateContact: sharedDirectory("updateContact", `updateContact(contactId: "CONTACT", email: "x$N@example.com")`, "ContactPayload"),
-  addContactPhone: sharedDirectory("addContactPhone", `addContactPhone(contactId: "CONTACT", phone: { number: "+1650555020$N" })`, "ContactPayload"),
-  removeContactPhone: sharedDirectory("removeContactPhone", `removeContactPhone(contactId: "CONTACT", number: "+1650555020$N")`, "ContactPayload"),
+  updateContact: sharedDirectory(
+    "updateContact",
+    `updateContact(contactId: "CONTACT", email: "x$N@example.com")`,
+    "ContactPayload",
+  ),
+  addContactPhone: sharedDirectory(
+    "addContactPhone",
+    `addContactPhone(contactId: "CONTACT", phone: { number: "+1650555020$N" })`,
+    "ContactPayload",
+  ),
+  removeContactPhone: sharedDirectory(
+    "removeContactPhone",
+    `removeContactPhone(contactId: "CONTACT", number: "+1650555020$N")`,
+    "ContactPayload",
+  ),
   // RingCentral setup (R2.1–R2.3): admins only. This API has no connection, so the admin's run
   // reaches the resolver and gets the not-connected / not-found answers.
   ringCentralConnection: {
@@ -296,8 +347,16 @@ const probes: Record<string, Probe> = {
   },
   disconnectRingCentralLogin: {
     query: `mutation { disconnectRingCentralLogin { __typename ... on UserPayload { user { id ringCentralLogin } } } }`,
-    denied: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: outsider.globalId, ringCentralLogin: "NOT_CONNECTED" }),
-    allowed: { as: () => insider, expect: (data) => expect(data.disconnectRingCentralLogin.user).toEqual({ id: ids().insider, ringCentralLogin: "NOT_CONNECTED" }) },
+    denied: (data) =>
+      expect(data.disconnectRingCentralLogin.user).toEqual({
+        id: outsider.globalId,
+        ringCentralLogin: "NOT_CONNECTED",
+      }),
+    allowed: {
+      as: () => insider,
+      expect: (data) =>
+        expect(data.disconnectRingCentralLogin.user).toEqual({ id: ids().insider, ringCentralLogin: "NOT_CONNECTED" }),
+    },
   },
   // SMS (R4.3): sending from or replying in the secret inbox looks like a missing channel or
   // conversation; the insider gets past access and is stopped by the next check (a voice channel, a
@@ -306,13 +365,20 @@ const probes: Record<string, Probe> = {
     query: `mutation($id: ID!) { sendMessage(channelId: $id, to: "+16505550123", text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
     variables: () => ({ id: ids().channel }),
     denied: deniedAsMissing("sendMessage"),
-    allowed: { as: () => insider, expect: (data) => expect(data.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "channelId" }) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => expect(data.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "channelId" }),
+    },
   },
   replyToConversation: {
     query: `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
     variables: () => ({ id: ids().conversation }),
     denied: deniedAsMissing("replyToConversation"),
-    allowed: { as: () => insider, expect: (data) => expect(data.replyToConversation).toMatchObject({ __typename: "InvalidInputError", field: "conversationId" }) },
+    allowed: {
+      as: () => insider,
+      expect: (data) =>
+        expect(data.replyToConversation).toMatchObject({ __typename: "InvalidInputError", field: "conversationId" }),
+    },
   },
   messageTemplates: {
     query: `{ messageTemplates { id name } }`,
@@ -341,15 +407,17 @@ const probes: Record<string, Probe> = {
   // missing; the insider gets past access and is stopped for want of their own RingCentral login,
   // so nothing reaches RingCentral.
   ...Object.fromEntries(
-    ["answerCall", "holdCall", "resumeCall", "muteCall", "unmuteCall", "hangUpCall", "sendCallToVoicemail"].map((field) => [
-      field,
-      {
-        query: `mutation($id: ID!) { ${field}(callId: $id) ${RESULT} }`,
-        variables: () => ({ id: ids().call }),
-        denied: deniedAsMissing(field),
-        allowed: { as: () => insider, expect: typed(field, "RingCentralLoginRequiredError") },
-      },
-    ]),
+    ["answerCall", "holdCall", "resumeCall", "muteCall", "unmuteCall", "hangUpCall", "sendCallToVoicemail"].map(
+      (field) => [
+        field,
+        {
+          query: `mutation($id: ID!) { ${field}(callId: $id) ${RESULT} }`,
+          variables: () => ({ id: ids().call }),
+          denied: deniedAsMissing(field),
+          allowed: { as: () => insider, expect: typed(field, "RingCentralLoginRequiredError") },
+        },
+      ],
+    ),
   ),
   transferCall: {
     query: `mutation($id: ID!) { transferCall(callId: $id, toPhoneNumber: "+16505550123") ${RESULT} }`,
@@ -416,7 +484,17 @@ describe("access control probed by an agent outside the inbox", () => {
       const outside = await api.request(probe.query, probe.variables?.(), outsider.token);
       probe.denied(outside.data, outside.errors as never);
       const after = await snapshot();
-      if (!["updateViewer", "setStatus", "createTag", "createContact", "updateContact", "addContactPhone", "removeContactPhone"].includes(field)) {
+      if (
+        ![
+          "updateViewer",
+          "setStatus",
+          "createTag",
+          "createContact",
+          "updateContact",
+          "addContactPhone",
+          "removeContactPhone",
+        ].includes(field)
+      ) {
         expect(after).toEqual(before);
       } else {
         expect(after.conversation).toEqual(before.conversation);
@@ -447,9 +525,18 @@ describe("access control probed by an agent outside the inbox", () => {
     expect(outside.received.some((r) => r.data)).toBe(false);
 
     const inside = subscribe(api.wsClient(insider.token), subscriptionProbes.messageAdded, { id: ids().inbox });
-    const channel = await api.app.db.prisma.channel.create({ data: { type: "SMS", phoneNumber: "+16505550124", inboxId: secretInbox.id } });
+    const channel = await api.app.db.prisma.channel.create({
+      data: { type: "SMS", phoneNumber: "+16505550124", inboxId: secretInbox.id },
+    });
     const deps = { prisma: api.app.db.prisma, pubsub: api.app.pubsub };
-    await ingestInboundMessage(deps, { ringCentralId: crypto.randomUUID(), channelNumber: channel.phoneNumber, from: "+16505550125", text: "hi", attachments: [], createdAt: new Date() });
+    await ingestInboundMessage(deps, {
+      ringCentralId: crypto.randomUUID(),
+      channelNumber: channel.phoneNumber,
+      from: "+16505550125",
+      text: "hi",
+      attachments: [],
+      createdAt: new Date(),
+    });
     const [first] = await inside.until(1);
     expect(first!.data).toMatchObject({ messageAdded: { type: "MESSAGE_ADDED" } });
     inside.unsubscribe();
@@ -457,12 +544,22 @@ describe("access control probed by an agent outside the inbox", () => {
 
   it("mentions: an outsider never receives mentions addressed to someone else", async () => {
     // Mention the insider, then replay everything as the outsider: nothing of it may arrive.
-    await api.request(`mutation($id: ID!) { addComment(conversationId: $id, body: "@insider look") ${RESULT} }`, { id: ids().conversation }, admin.token);
+    await api.request(
+      `mutation($id: ID!) { addComment(conversationId: $id, body: "@insider look") ${RESULT} }`,
+      { id: ids().conversation },
+      admin.token,
+    );
     const insideMentions = subscribe(api.wsClient(insider.token), subscriptionProbes.mentions);
     await insideMentions.until(1);
     // Now mention the outsider somewhere they can see, so their stream has a known last event.
-    const open = await api.app.db.prisma.conversation.findFirstOrThrow({ where: { inboxes: { some: { inbox: { name: "Open" } } } } });
-    await api.request(`mutation($id: ID!) { addComment(conversationId: $id, body: "@outsider hi") ${RESULT} }`, { id: globalId("Conversation", open.id) }, admin.token);
+    const open = await api.app.db.prisma.conversation.findFirstOrThrow({
+      where: { inboxes: { some: { inbox: { name: "Open" } } } },
+    });
+    await api.request(
+      `mutation($id: ID!) { addComment(conversationId: $id, body: "@outsider hi") ${RESULT} }`,
+      { id: globalId("Conversation", open.id) },
+      admin.token,
+    );
     const outsideMentions = subscribe(api.wsClient(outsider.token), subscriptionProbes.mentions);
     const [only] = await outsideMentions.until(1);
     expect(outsideMentions.received).toHaveLength(1);
@@ -519,7 +616,11 @@ describe("access control probed by an agent outside the inbox", () => {
   };
   for (const field of ["incomingCall", "ringCentralLoginChanged"] as const) {
     it(`${field}: an outsider never receives events addressed to someone else`, async () => {
-      await logEvent({ ...addressed[field](secret.call.id), userIds: [insider.id], conversationId: secret.conversation.id });
+      await logEvent({
+        ...addressed[field](secret.call.id),
+        userIds: [insider.id],
+        conversationId: secret.conversation.id,
+      });
       const inside = subscribe(api.wsClient(insider.token), subscriptionProbes[field]);
       await inside.until(1);
       // The outsider's own event is the only thing their replay may hold.

@@ -4,7 +4,15 @@
 // not leave the colleague busy in the simulator. Observed only through GraphQL.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { simControl } from "./support/simulator.ts";
-import { CONVERSATION, CONVERSATION_EVENTS, EXT, query, startVoiceWorld, stream, type VoiceWorld } from "./support/voice-agents.ts";
+import {
+  CONVERSATION,
+  CONVERSATION_EVENTS,
+  EXT,
+  query,
+  startVoiceWorld,
+  stream,
+  type VoiceWorld,
+} from "./support/voice-agents.ts";
 
 let world: VoiceWorld;
 let salesEvents: ReturnType<typeof stream>;
@@ -27,7 +35,11 @@ const conversation = async (id: string) => (await query(world, world.admin.token
 
 describe("R3.8 attended (warm) transfer", () => {
   it("threads the consultation call into the same conversation and hands it to whoever takes it", async () => {
-    const assigned = salesEvents.next((d) => d.conversationEvents.type === "CONVERSATION_ASSIGNED" && d.conversationEvents.payload.assigneeId === world.users.bob!.id);
+    const assigned = salesEvents.next(
+      (d) =>
+        d.conversationEvents.type === "CONVERSATION_ASSIGNED" &&
+        d.conversationEvents.payload.assigneeId === world.users.bob!.id,
+    );
     const scenario = await simControl<{ telephonySessionIds: string[] }>(world.sim, "POST", "scenarios", {
       type: "attended-transfer",
       to: "+18003151571",

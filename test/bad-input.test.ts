@@ -65,11 +65,19 @@ describe("bad input", () => {
   async function raw(query: string, variables?: unknown, token?: string) {
     const response = await fetch(`${api.url}/graphql`, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json, application/json",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query, variables }),
     });
     const text = await response.text();
-    return { status: response.status, text, body: JSON.parse(text) as { data?: unknown; errors?: GraphQLFormattedError[] } };
+    return {
+      status: response.status,
+      text,
+      body: JSON.parse(text) as { data?: unknown; errors?: GraphQLFormattedError[] },
+    };
   }
 
   function expectNoStack(text: string) {
@@ -83,7 +91,7 @@ describe("bad input", () => {
     for (const error of errors!) {
       expect(error.extensions?.code, error.message).toEqual(code ?? expect.any(String));
       if (!code) expect(error.extensions?.code, error.message).not.toBe("INTERNAL_SERVER_ERROR");
-      expect(JSON.stringify(error)).not.toMatch(/stack|    at /i);
+      expect(JSON.stringify(error)).not.toMatch(/stack| {4}at /i);
     }
   }
 
@@ -104,7 +112,10 @@ describe("bad input", () => {
     conversation = await seedConversation(api.app, { inboxIds: [inbox.id], customerNumber: "+16505550100" });
     const createdTag = await api.request(CreateTagDocument, { name: "urgent" }, admin.token);
     if (createdTag.data?.createTag.__typename !== "TagPayload") throw new Error(JSON.stringify(createdTag));
-    tag = { globalId: createdTag.data.createTag.tag.id, id: Buffer.from(createdTag.data.createTag.tag.id, "base64").toString().split(":")[1]! };
+    tag = {
+      globalId: createdTag.data.createTag.tag.id,
+      id: Buffer.from(createdTag.data.createTag.tag.id, "base64").toString().split(":")[1]!,
+    };
     contactId = (await api.app.db.prisma.conversation.findUniqueOrThrow({ where: { id: conversation.id } })).contactId!;
   });
   afterAll(() => api.close());
@@ -170,14 +181,40 @@ describe("bad input", () => {
     it("returns a NOT_FOUND typed error from mutations given a well-formed id of an unknown object, writing nothing", async () => {
       const before = await counts();
       const results = await Promise.all([
-        api.request(ArchiveConversationFullDocument, { conversationId: unknown("Conversation") }, agent.token).then((r) => r.data?.archiveConversation),
-        api.request(AssignConversationFullDocument, { conversationId: conversation.globalId, assigneeId: unknown("User") }, agent.token).then((r) => r.data?.assignConversation),
-        api.request(TagConversationDocument, { conversationId: conversation.globalId, tagId: unknown("Tag") }, agent.token).then((r) => r.data?.tagConversation),
-        api.request(UpdateContactDocument, { contactId: unknown("Contact"), name: "Ghost" }, agent.token).then((r) => r.data?.updateContact),
-        api.request(MergeContactsFullDocument, { targetId: globalId("Contact", contactId), sourceId: unknown("Contact") }, agent.token).then((r) => r.data?.mergeContacts),
+        api
+          .request(ArchiveConversationFullDocument, { conversationId: unknown("Conversation") }, agent.token)
+          .then((r) => r.data?.archiveConversation),
+        api
+          .request(
+            AssignConversationFullDocument,
+            { conversationId: conversation.globalId, assigneeId: unknown("User") },
+            agent.token,
+          )
+          .then((r) => r.data?.assignConversation),
+        api
+          .request(
+            TagConversationDocument,
+            { conversationId: conversation.globalId, tagId: unknown("Tag") },
+            agent.token,
+          )
+          .then((r) => r.data?.tagConversation),
+        api
+          .request(UpdateContactDocument, { contactId: unknown("Contact"), name: "Ghost" }, agent.token)
+          .then((r) => r.data?.updateContact),
+        api
+          .request(
+            MergeContactsFullDocument,
+            { targetId: globalId("Contact", contactId), sourceId: unknown("Contact") },
+            agent.token,
+          )
+          .then((r) => r.data?.mergeContacts),
         api.request(DeleteTagAsAnyoneDocument, { tagId: unknown("Tag") }, admin.token).then((r) => r.data?.deleteTag),
-        api.request(AddInboxMemberAsAnyoneDocument, { inboxId: inbox.globalId, userId: unknown("User") }, admin.token).then((r) => r.data?.addInboxMember),
-        api.request(RevokeApiTokenDocument, { id: crypto.randomUUID() }, agent.token).then((r) => r.data?.revokeApiToken),
+        api
+          .request(AddInboxMemberAsAnyoneDocument, { inboxId: inbox.globalId, userId: unknown("User") }, admin.token)
+          .then((r) => r.data?.addInboxMember),
+        api
+          .request(RevokeApiTokenDocument, { id: crypto.randomUUID() }, agent.token)
+          .then((r) => r.data?.revokeApiToken),
       ]);
       for (const result of results) expect(result).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
       expect(await counts()).toEqual(before);
@@ -203,7 +240,11 @@ describe("bad input", () => {
     it("rejects a malformed id in a mutation with BAD_USER_INPUT and writes nothing", async () => {
       const before = await counts();
       for (const id of malformed) {
-        const archive = await raw(`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, { id }, agent.token);
+        const archive = await raw(
+          `mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`,
+          { id },
+          agent.token,
+        );
         expectCoded(archive.body.errors, "BAD_USER_INPUT");
         expectNoStack(archive.text);
         const assign = await raw(
@@ -213,14 +254,22 @@ describe("bad input", () => {
         );
         expectCoded(assign.body.errors, "BAD_USER_INPUT");
       }
-      const inline = await raw(`mutation { archiveConversation(conversationId: "bm9wZQ") { __typename } }`, undefined, agent.token);
+      const inline = await raw(
+        `mutation { archiveConversation(conversationId: "bm9wZQ") { __typename } }`,
+        undefined,
+        agent.token,
+      );
       expectCoded(inline.body.errors, "BAD_USER_INPUT");
       expect(await counts()).toEqual(before);
     });
 
     it("rejects a global id of the wrong type with BAD_USER_INPUT and writes nothing", async () => {
       const before = await counts();
-      const tagAsConversation = await raw(`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, { id: tag.globalId }, agent.token);
+      const tagAsConversation = await raw(
+        `mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`,
+        { id: tag.globalId },
+        agent.token,
+      );
       expectCoded(tagAsConversation.body.errors, "BAD_USER_INPUT");
       expectNoStack(tagAsConversation.text);
       const conversationAsTag = await raw(
@@ -258,8 +307,14 @@ describe("bad input", () => {
         [`query($a: String) { conversations(first: 2, after: $a) { edges { node { id } } } }`, { a: "garbage" }],
         [`query($a: String) { contacts(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
         [`query($a: String) { conversations(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
-        [`query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { timeline(first: 2, after: $a) { edges { cursor } } } } }`, { id: conversation.globalId, a: "garbage" }],
-        [`query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { conversations(first: 2, after: $a) { edges { cursor } } } } }`, { id: inbox.globalId, a: notAUuid }],
+        [
+          `query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { timeline(first: 2, after: $a) { edges { cursor } } } } }`,
+          { id: conversation.globalId, a: "garbage" },
+        ],
+        [
+          `query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { conversations(first: 2, after: $a) { edges { cursor } } } } }`,
+          { id: inbox.globalId, a: notAUuid },
+        ],
       ];
       for (const [query, variables] of cases) {
         const { text, body } = await raw(query, variables, admin.token);
@@ -288,9 +343,18 @@ describe("bad input", () => {
         [`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, { id: { nested: true } }],
         [`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, { id: null }],
         [`mutation($name: String!) { createTag(name: $name) { __typename } }`, { name: 42 }],
-        [`query($s: ConversationStatus) { conversations(filter: { status: $s }) { edges { node { id } } } }`, { s: "CLOSED" }],
-        [`mutation($p: ContactPhoneInput!, $id: ID!) { addContactPhone(contactId: $id, phone: $p) { __typename } }`, { id: "x", p: { label: "no number" } }],
-        [`mutation($p: [ContactPhoneInput!]) { createContact(name: "typed", phoneNumbers: $p) { __typename } }`, { p: [{ number: 6505550100 }] }],
+        [
+          `query($s: ConversationStatus) { conversations(filter: { status: $s }) { edges { node { id } } } }`,
+          { s: "CLOSED" },
+        ],
+        [
+          `mutation($p: ContactPhoneInput!, $id: ID!) { addContactPhone(contactId: $id, phone: $p) { __typename } }`,
+          { id: "x", p: { label: "no number" } },
+        ],
+        [
+          `mutation($p: [ContactPhoneInput!]) { createContact(name: "typed", phoneNumbers: $p) { __typename } }`,
+          { p: [{ number: 6505550100 }] },
+        ],
       ];
       for (const [query, variables] of cases) {
         const { text, body } = await raw(query, variables, agent.token);
@@ -304,16 +368,28 @@ describe("bad input", () => {
     });
 
     it("answers a missing required variable or a non-object variables parameter with a coded error", async () => {
-      const missing = await raw(`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, {}, agent.token);
+      const missing = await raw(
+        `mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`,
+        {},
+        agent.token,
+      );
       expectCoded(missing.body.errors);
       expect(missing.body.errors![0]!.extensions!.code).not.toBe("INTERNAL_SERVER_ERROR");
       expectNoStack(missing.text);
-      const notAnObject = await raw(`query($first: Int) { conversations(first: $first) { edges { node { id } } } }`, "not an object", agent.token);
+      const notAnObject = await raw(
+        `query($first: Int) { conversations(first: $first) { edges { node { id } } } }`,
+        "not an object",
+        agent.token,
+      );
       expectCoded(notAnObject.body.errors, "BAD_REQUEST");
     });
 
     it("rejects an argument of the wrong type written inline with a validation code", async () => {
-      const { body } = await raw(`query { conversations(first: "ten") { edges { node { id } } } }`, undefined, agent.token);
+      const { body } = await raw(
+        `query { conversations(first: "ten") { edges { node { id } } } }`,
+        undefined,
+        agent.token,
+      );
       expectCoded(body.errors, "GRAPHQL_VALIDATION_FAILED");
     });
   });
@@ -356,12 +432,19 @@ describe("bad input", () => {
       expect(ok.data?.viewer.id).toBe(agent.globalId);
 
       const revoked = await api.request(RevokeApiTokenDocument, { id: payload.apiToken.id }, payload.token);
-      expect(revoked.data!.revokeApiToken).toMatchObject({ __typename: "ApiTokenPayload", apiToken: { id: payload.apiToken.id } });
+      expect(revoked.data!.revokeApiToken).toMatchObject({
+        __typename: "ApiTokenPayload",
+        apiToken: { id: payload.apiToken.id },
+      });
 
       const before = await counts();
       const viewer = await raw(`query { viewer { id } }`, undefined, payload.token);
       expectCoded(viewer.body.errors, "UNAUTHENTICATED");
-      const mutation = await raw(`mutation { createTag(name: "after revocation") { __typename } }`, undefined, payload.token);
+      const mutation = await raw(
+        `mutation { createTag(name: "after revocation") { __typename } }`,
+        undefined,
+        payload.token,
+      );
       expectCoded(mutation.body.errors, "UNAUTHENTICATED");
       const ws = await overWebSocket(`query { viewer { id } }`, payload.token);
       expectCoded(ws, "UNAUTHENTICATED");
@@ -376,12 +459,28 @@ describe("bad input", () => {
       const other = await seedInbox(api.app, "Admins only");
       const before = await counts();
       const attempts = [
-        await api.request(CreateUserAsAnyoneDocument, { email: "intruder@example.com", name: "Intruder", role: "ADMIN" }, agent.token),
+        await api.request(
+          CreateUserAsAnyoneDocument,
+          { email: "intruder@example.com", name: "Intruder", role: "ADMIN" },
+          agent.token,
+        ),
         await api.request(CreateInboxAsAnyoneDocument, { name: "Agent's inbox" }, agent.token),
-        await api.request(AddInboxMemberAsAnyoneDocument, { inboxId: other.globalId, userId: agent.globalId }, agent.token),
+        await api.request(
+          AddInboxMemberAsAnyoneDocument,
+          { inboxId: other.globalId, userId: agent.globalId },
+          agent.token,
+        ),
         await api.request(DeleteTagAsAnyoneDocument, { tagId: tag.globalId }, agent.token),
-        await raw(`mutation($i: ID!, $u: ID!) { removeInboxMember(inboxId: $i, userId: $u) { __typename } }`, { i: inbox.globalId, u: agent.globalId }, agent.token).then((r) => r.body),
-        await raw(`mutation($i: ID!) { renameInbox(inboxId: $i, name: "Mine") { __typename } }`, { i: inbox.globalId }, agent.token).then((r) => r.body),
+        await raw(
+          `mutation($i: ID!, $u: ID!) { removeInboxMember(inboxId: $i, userId: $u) { __typename } }`,
+          { i: inbox.globalId, u: agent.globalId },
+          agent.token,
+        ).then((r) => r.body),
+        await raw(
+          `mutation($i: ID!) { renameInbox(inboxId: $i, name: "Mine") { __typename } }`,
+          { i: inbox.globalId },
+          agent.token,
+        ).then((r) => r.body),
       ];
       for (const result of attempts) {
         expectCoded(result.errors, "FORBIDDEN");

@@ -40,7 +40,17 @@ function table(scenario: string): { header: string[]; rows: string[][] } {
 describe("bench harness", () => {
   it("summarises samples and renders a row beside its baseline", () => {
     expect(summarize([5, 1, 3, 2, 4])).toMatchObject({ n: 5, median: 3, min: 1, max: 5, p99: 5 });
-    const text = renderTable([{ case: "c", metric: "m", unit: "ms", samples: [2, 4], baseline: [1, 1], target: "≤ 5 ms", met: (v) => v.median <= 5 }]);
+    const text = renderTable([
+      {
+        case: "c",
+        metric: "m",
+        unit: "ms",
+        samples: [2, 4],
+        baseline: [1, 1],
+        target: "≤ 5 ms",
+        met: (v) => v.median <= 5,
+      },
+    ]);
     expect(text.split("\n")[0]).toBe(`| ${TABLE_COLUMNS.join(" | ")} |`);
     expect(text).toContain("| c | m | 2 | 3 ms | 4 ms | 4 ms | 2–4 ms | 1 ms | 1 ms | 3 (median) | ≤ 5 ms | yes |");
   });
@@ -72,7 +82,14 @@ describe("bench harness", () => {
   });
 
   it("ring latency: one row per agent count", { timeout: 60_000 }, async () => {
-    withEnv({ BENCH_AGENTS: "1,3", BENCH_CALLS: "3", BENCH_RUNS: "1", BENCH_WARMUP_CALLS: "1", BENCH_RATE: "20", BENCH_RUNG_AGENTS: "2" });
+    withEnv({
+      BENCH_AGENTS: "1,3",
+      BENCH_CALLS: "3",
+      BENCH_RUNS: "1",
+      BENCH_WARMUP_CALLS: "1",
+      BENCH_RATE: "20",
+      BENCH_RUNG_AGENTS: "2",
+    });
     const { run } = await import("../bench/ring-latency.ts");
     await run();
     const { rows } = table("ring-latency");
@@ -87,12 +104,23 @@ describe("bench harness", () => {
     await run();
     const { header, rows } = table("ingest");
     expect(header).toEqual([...TABLE_COLUMNS]);
-    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([["5 calls = 49 notifications per run", "notifications/s, one worker", "1"]]);
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual([
+      ["5 calls = 49 notifications per run", "notifications/s, one worker", "1"],
+    ]);
     expect(rows[0]!.at(-2)).toBe("≥ 1,000/s");
   });
 
-  it("inbox query: latency and statements per page size, beside the hello-world baseline", { timeout: 90_000 }, async () => {
-    withEnv({ BENCH_CONVERSATIONS: "300", BENCH_EVENTS: "3000", BENCH_REQUESTS: "3", BENCH_RUNS: "1", BENCH_WARMUP: "1", BENCH_PAGE_SIZES: "10,25" });
+  it("inbox query: latency and statements per page size, beside the hello-world baseline", {
+    timeout: 90_000,
+  }, async () => {
+    withEnv({
+      BENCH_CONVERSATIONS: "300",
+      BENCH_EVENTS: "3000",
+      BENCH_REQUESTS: "3",
+      BENCH_RUNS: "1",
+      BENCH_WARMUP: "1",
+      BENCH_PAGE_SIZES: "10,25",
+    });
     const { run } = await import("../bench/inbox-query.ts");
     await run();
     const { header, rows } = table("inbox-query");

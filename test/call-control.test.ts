@@ -47,12 +47,23 @@ const action = (field: string, extra = "") =>
 async function ringAlice(from: string) {
   const scenario = await ringingCall(world, { from, extensionId: EXT.alice.id });
   const ring = await aliceRings.next((d) => d.incomingCall.callerNumber === from);
-  return { scenario, callId: ring.incomingCall.call.id as string, conversationId: ring.incomingCall.conversation.id as string };
+  return {
+    scenario,
+    callId: ring.incomingCall.call.id as string,
+    conversationId: ring.incomingCall.conversation.id as string,
+  };
 }
 
-const statusOf = (callId: string, status: string) => (d: any) => d.callUpdated.call.id === callId && d.callUpdated.call.status === status;
+const statusOf = (callId: string, status: string) => (d: any) =>
+  d.callUpdated.call.id === callId && d.callUpdated.call.status === status;
 
-async function act(field: string, callId: string, token = world.users.alice!.token, extra = "", variables: Record<string, unknown> = {}) {
+async function act(
+  field: string,
+  callId: string,
+  token = world.users.alice!.token,
+  extra = "",
+  variables: Record<string, unknown> = {},
+) {
   return (await query(world, token, action(field, extra), { id: callId, ...variables }))[field];
 }
 
@@ -73,7 +84,8 @@ describe("R3.10 call control on the agent's own call", () => {
     await updates.next(statusOf(callId, "IN_PROGRESS"));
 
     const aliceMuted = (muted: boolean) => (d: any) =>
-      d.callUpdated.call.id === callId && d.callUpdated.call.parties.some((p: any) => p.extensionId === EXT.alice.id && p.muted === muted);
+      d.callUpdated.call.id === callId &&
+      d.callUpdated.call.parties.some((p: any) => p.extensionId === EXT.alice.id && p.muted === muted);
     expect((await act("muteCall", callId)).__typename).toBe("CallControlPayload");
     await updates.next(aliceMuted(true));
     expect((await act("unmuteCall", callId)).__typename).toBe("CallControlPayload");
@@ -94,7 +106,10 @@ describe("R3.10 call control on the agent's own call", () => {
       ["DELETE", scenario.telephonySessionId, 204],
     ]);
     expect(requests.every((r) => r.extensionId === EXT.alice.id)).toBe(true);
-    expect(requests.filter((r) => r.method === "PATCH").map((r) => r.body)).toEqual([{ party: { muted: true } }, { party: { muted: false } }]);
+    expect(requests.filter((r) => r.method === "PATCH").map((r) => r.body)).toEqual([
+      { party: { muted: true } },
+      { party: { muted: false } },
+    ]);
 
     const ended = (await query(world, world.admin.token, CONVERSATION, { id: conversationId })).node;
     expect(ended.calls.edges).toHaveLength(1);
@@ -108,20 +123,32 @@ describe("R3.10 call control on the agent's own call", () => {
     expect((await act("sendCallToVoicemail", callId)).__typename).toBe("CallControlPayload");
     await updates.next(statusOf(callId, "VOICEMAIL"));
     const requests = await callControlRequests(world, scenario.telephonySessionId);
-    expect(requests.map((r) => [r.method, r.path.split("/").slice(-1)[0], r.body])).toEqual([["POST", "forward", { voicemail: EXT.alice.id }]]);
+    expect(requests.map((r) => [r.method, r.path.split("/").slice(-1)[0], r.body])).toEqual([
+      ["POST", "forward", { voicemail: EXT.alice.id }],
+    ]);
   });
 
   it("refuses actions the call's state does not allow, before asking RingCentral", async () => {
     const { scenario, callId } = await ringAlice("+14155550103");
-    expect(await act("holdCall", callId)).toMatchObject({ __typename: "ConflictError", code: "CONFLICT", message: "The call is not connected" });
-    expect(await act("transferCall", callId, undefined, ", toExtensionNumber: $to", { to: EXT.bob.number })).toMatchObject({
+    expect(await act("holdCall", callId)).toMatchObject({
+      __typename: "ConflictError",
+      code: "CONFLICT",
+      message: "The call is not connected",
+    });
+    expect(
+      await act("transferCall", callId, undefined, ", toExtensionNumber: $to", { to: EXT.bob.number }),
+    ).toMatchObject({
       code: "CONFLICT",
       message: "Answer the call first",
     });
     expect(await callControlRequests(world, scenario.telephonySessionId)).toEqual([]);
     expect((await act("hangUpCall", callId)).__typename).toBe("CallControlPayload"); // declines it
-    await updates.next((d) => d.callUpdated.call.id === callId && ["MISSED", "ABANDONED", "ENDED"].includes(d.callUpdated.call.status));
-    expect((await callControlRequests(world, scenario.telephonySessionId)).map((r) => r.path.split("/").slice(-1)[0])).toEqual(["reject"]);
+    await updates.next(
+      (d) => d.callUpdated.call.id === callId && ["MISSED", "ABANDONED", "ENDED"].includes(d.callUpdated.call.status),
+    );
+    expect(
+      (await callControlRequests(world, scenario.telephonySessionId)).map((r) => r.path.split("/").slice(-1)[0]),
+    ).toEqual(["reject"]);
     expect(await act("answerCall", callId)).toMatchObject({ code: "CONFLICT", message: "The call has ended" });
   });
 });
@@ -130,7 +157,12 @@ describe("R3.10 errors", () => {
   it("an agent who is not on the call is told so, and nothing reaches RingCentral", async () => {
     const { scenario, callId } = await ringAlice("+14155550104");
     const result = await act("answerCall", callId, world.users.bob!.token);
-    expect(result).toEqual({ __typename: "ConflictError", code: "CONFLICT", message: "You are not on this call", field: undefined });
+    expect(result).toEqual({
+      __typename: "ConflictError",
+      code: "CONFLICT",
+      message: "You are not on this call",
+      field: undefined,
+    });
     expect(await callControlRequests(world, scenario.telephonySessionId)).toEqual([]);
     await simControl(world.sim, "POST", `calls/${scenario.telephonySessionId}/hangup`, { by: "caller" });
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ABANDONED");
@@ -139,7 +171,11 @@ describe("R3.10 errors", () => {
   it("a call the agent cannot see looks missing; unknown calls too", async () => {
     const { scenario, callId } = await ringAlice("+14155550105");
     for (const field of ["answerCall", "holdCall", "hangUpCall", "sendCallToVoicemail"]) {
-      expect(await act(field, callId, world.users.outsider!.token)).toEqual({ __typename: "NotFoundError", code: "NOT_FOUND", message: "Call not found" });
+      expect(await act(field, callId, world.users.outsider!.token)).toEqual({
+        __typename: "NotFoundError",
+        code: "NOT_FOUND",
+        message: "Call not found",
+      });
     }
     const missing = globalId("Call", "00000000-0000-4000-8000-000000000000");
     expect(await act("answerCall", missing)).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
@@ -151,7 +187,10 @@ describe("R3.10 errors", () => {
   it("without their own RingCentral login an agent gets RINGCENTRAL_LOGIN_REQUIRED", async () => {
     const { scenario, callId } = await ringAlice("+14155550106");
     // The admin sees every inbox but never connected a RingCentral login of their own.
-    expect(await act("answerCall", callId, world.admin.token)).toMatchObject({ __typename: "RingCentralLoginRequiredError", code: "RINGCENTRAL_LOGIN_REQUIRED" });
+    expect(await act("answerCall", callId, world.admin.token)).toMatchObject({
+      __typename: "RingCentralLoginRequiredError",
+      code: "RINGCENTRAL_LOGIN_REQUIRED",
+    });
     expect(await callControlRequests(world, scenario.telephonySessionId)).toEqual([]);
     await simControl(world.sim, "POST", `calls/${scenario.telephonySessionId}/hangup`, { by: "caller" });
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ABANDONED");
@@ -169,11 +208,15 @@ describe("R3.10 errors", () => {
       ["", {}, "toPhoneNumber"],
     ];
     for (const [extra, variables, field] of cases) {
-      const result = (await query(world, world.users.alice!.token, action("transferCall", extra), { id: callId, ...variables })).transferCall;
+      const result = (
+        await query(world, world.users.alice!.token, action("transferCall", extra), { id: callId, ...variables })
+      ).transferCall;
       expect(result).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field });
     }
     const both = `mutation($id: ID!) { transferCall(callId: $id, toExtensionNumber: "11103", toPhoneNumber: "+14155550100") ${CALL_RESULT} }`;
-    expect((await query(world, world.users.alice!.token, both, { id: callId })).transferCall).toMatchObject({ code: "BAD_USER_INPUT" });
+    expect((await query(world, world.users.alice!.token, both, { id: callId })).transferCall).toMatchObject({
+      code: "BAD_USER_INPUT",
+    });
     expect(await callControlRequests(world, scenario.telephonySessionId)).toEqual(before);
     expect((await act("hangUpCall", callId)).__typename).toBe("CallControlPayload");
     await updates.next(statusOf(callId, "ENDED"));
@@ -181,7 +224,11 @@ describe("R3.10 errors", () => {
 
   it("R2.5: an expired session gives RINGCENTRAL_LOGIN_REQUIRED, shows EXPIRED, and the agent is told once on ringCentralLoginChanged", async () => {
     const alice = world.users.alice!;
-    const notices = stream(world, alice.token, `subscription { ringCentralLoginChanged(after: "0") { cursor type state } }`);
+    const notices = stream(
+      world,
+      alice.token,
+      `subscription { ringCentralLoginChanged(after: "0") { cursor type state } }`,
+    );
     const { scenario, callId } = await ringAlice("+14155550108");
     await simControl(world.sim, "POST", "faults/tokens", { action: "expire", kind: "all", extensionId: EXT.alice.id });
 
@@ -189,7 +236,9 @@ describe("R3.10 errors", () => {
     expect(result).toMatchObject({ __typename: "RingCentralLoginRequiredError", code: "RINGCENTRAL_LOGIN_REQUIRED" });
     const notice = await notices.next(() => true);
     expect(notice.ringCentralLoginChanged).toMatchObject({ type: "RINGCENTRAL_LOGIN_EXPIRED", state: "EXPIRED" });
-    expect((await query(world, alice.token, `{ viewer { ringCentralLogin } }`)).viewer.ringCentralLogin).toBe("EXPIRED");
+    expect((await query(world, alice.token, `{ viewer { ringCentralLogin } }`)).viewer.ringCentralLogin).toBe(
+      "EXPIRED",
+    );
 
     // Trying again: still refused, not announced a second time.
     expect(await act("answerCall", callId)).toMatchObject({ code: "RINGCENTRAL_LOGIN_REQUIRED" });

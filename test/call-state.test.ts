@@ -11,7 +11,13 @@ function fold(events: PartyEvent[]): PartyState[] {
 }
 
 let sequence = 0;
-function event(partyId: string, role: PartyEvent["role"], statusCode: string, at: number, extra: Partial<PartyEvent> = {}): PartyEvent {
+function event(
+  partyId: string,
+  role: PartyEvent["role"],
+  statusCode: string,
+  at: number,
+  extra: Partial<PartyEvent> = {},
+): PartyEvent {
   sequence += 1;
   return {
     partyId,
@@ -20,6 +26,9 @@ function event(partyId: string, role: PartyEvent["role"], statusCode: string, at
     extensionId: role === "EXTERNAL" ? null : `ext-${partyId}`,
     statusCode,
     reason: null,
+    fromNumber: null,
+    toNumber: null,
+    muted: false,
     missedCall: false,
     queueCall: false,
     sequence,
@@ -46,7 +55,12 @@ describe("call status from parties", () => {
       expect(deriveCall(fold(seen), "INBOUND").status).toBe(status);
     }
     const derived = deriveCall(fold(seen), "INBOUND");
-    expect(derived).toMatchObject({ talkSeconds: 60, answeredAt: t(5), endedAt: t(65), answeredByExtensionId: "ext-agent" });
+    expect(derived).toMatchObject({
+      talkSeconds: 60,
+      answeredAt: t(5),
+      endedAt: t(65),
+      answeredByExtensionId: "ext-agent",
+    });
   });
 
   it("is MISSED when the rung agent times out, ABANDONED when the caller hangs up first", () => {
@@ -78,11 +92,22 @@ describe("call status from parties", () => {
   });
 
   it("is QUEUED from the queue leg's start until an agent answers, then follows the answering agent", () => {
-    const waiting = [event("c", "EXTERNAL", "Answered", 0), event("q", "QUEUE", "Setup", 2), event("a1", "AGENT", "Proceeding", 3, { queueCall: true })];
+    const waiting = [
+      event("c", "EXTERNAL", "Answered", 0),
+      event("q", "QUEUE", "Setup", 2),
+      event("a1", "AGENT", "Proceeding", 3, { queueCall: true }),
+    ];
     const queued = deriveCall(fold(waiting), "INBOUND");
     expect(queued).toMatchObject({ status: "QUEUED", queuedAt: t(2), ringingExtensionIds: ["ext-a1"] });
-    const answered = deriveCall(fold([...waiting, event("a2", "AGENT", "Answered", 9, { queueCall: true })]), "INBOUND");
-    expect(answered).toMatchObject({ status: "IN_PROGRESS", answeredByExtensionId: "ext-a2", connectedExtensionIds: ["ext-a2"] });
+    const answered = deriveCall(
+      fold([...waiting, event("a2", "AGENT", "Answered", 9, { queueCall: true })]),
+      "INBOUND",
+    );
+    expect(answered).toMatchObject({
+      status: "IN_PROGRESS",
+      answeredByExtensionId: "ext-a2",
+      connectedExtensionIds: ["ext-a2"],
+    });
   });
 
   it("keeps a cold transfer as one call and hands it to whoever picks up", () => {
@@ -92,7 +117,10 @@ describe("call status from parties", () => {
       event("a1", "AGENT", "Disconnected", 10, { reason: "BlindTransfer" }),
       event("a2", "AGENT", "Proceeding", 11),
     ];
-    expect(deriveCall(fold(beforePickup), "INBOUND")).toMatchObject({ status: "IN_PROGRESS", ringingExtensionIds: ["ext-a2"] });
+    expect(deriveCall(fold(beforePickup), "INBOUND")).toMatchObject({
+      status: "IN_PROGRESS",
+      ringingExtensionIds: ["ext-a2"],
+    });
     const picked = deriveCall(fold([...beforePickup, event("a2", "AGENT", "Answered", 15)]), "INBOUND");
     expect(picked).toMatchObject({ status: "IN_PROGRESS", answeredByExtensionId: "ext-a2", answeredAt: t(2) });
   });
@@ -102,8 +130,17 @@ describe("call status from parties", () => {
     const customer = (code: string, at: number) => event("them", "EXTERNAL", code, at, { direction: "Inbound" });
     const ringing = fold([agentLeg("Setup", 0), customer("Proceeding", 1), agentLeg("Answered", 2)]);
     expect(deriveCall(ringing, "OUTBOUND").status).toBe("RINGING");
-    const talking = fold([agentLeg("Setup", 0), customer("Proceeding", 1), agentLeg("Answered", 2), customer("Answered", 6)]);
-    expect(deriveCall(talking, "OUTBOUND")).toMatchObject({ status: "IN_PROGRESS", answeredAt: t(6), answeredByExtensionId: "ext-me" });
+    const talking = fold([
+      agentLeg("Setup", 0),
+      customer("Proceeding", 1),
+      agentLeg("Answered", 2),
+      customer("Answered", 6),
+    ]);
+    expect(deriveCall(talking, "OUTBOUND")).toMatchObject({
+      status: "IN_PROGRESS",
+      answeredAt: t(6),
+      answeredByExtensionId: "ext-me",
+    });
   });
 
   it("applies a snapshot only when its sequence is newer, and keeps the earliest milestones", () => {
@@ -111,5 +148,14 @@ describe("call status from parties", () => {
     const early = { ...event("a", "AGENT", "Proceeding", 1), sequence: late.sequence - 1 };
     const state = applyPartyEvent(applyPartyEvent(null, late), early);
     expect(state).toMatchObject({ statusCode: "Answered", answeredAt: t(5), firstEventAt: t(1) });
+  });
+
+  it("keeps the newer snapshot's muted flag and numbers when an older one arrives late", () => {
+    const snapshot = { muted: true, fromNumber: "+14155550100", toNumber: "+18005550100" };
+    const newer = event("a", "AGENT", "Answered", 5, snapshot);
+    const stale = event("a", "AGENT", "Answered", 4, { fromNumber: "+14155550199" });
+    const older = { ...stale, sequence: newer.sequence - 1 };
+    const state = applyPartyEvent(applyPartyEvent(null, newer), older);
+    expect(state).toMatchObject({ ...snapshot, sequence: newer.sequence });
   });
 });

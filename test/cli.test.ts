@@ -49,7 +49,8 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
   it("--help lists the commands", async () => {
     const run = await switchboard(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["start", "serve", "migrate", "user", "token"]) expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
+    for (const command of ["start", "serve", "migrate", "user", "token"])
+      expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 
   it("--version prints package.json's version", async () => {
@@ -60,7 +61,10 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
   });
 
   it("migrate applies the migrations to an empty database, says which, and exits 0", async () => {
-    const migrations = fs.readdirSync(`${REPOSITORY}/prisma/migrations`).filter((name) => /^\d+_/.test(name)).sort();
+    const migrations = fs
+      .readdirSync(`${REPOSITORY}/prisma/migrations`)
+      .filter((name) => /^\d+_/.test(name))
+      .sort();
     const run = await switchboard(["migrate"], env);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -93,7 +97,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     expect(run.stdout).toContain("created ADMIN a@x.com");
 
     api = await startTestApi({ database: { url: env.DATABASE_URL, drop: async () => {} } });
-    expect(await api.request(VIEWER, undefined, adminToken)).toEqual({ data: { viewer: { email: "a@x.com", name: "A", role: "ADMIN" } } });
+    expect(await api.request(VIEWER, undefined, adminToken)).toEqual({
+      data: { viewer: { email: "a@x.com", name: "A", role: "ADMIN" } },
+    });
   });
 
   it("refuses a duplicate email (any case), an unknown role, an unknown user; prints a token for a known one", async () => {
@@ -116,7 +122,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     expect(created.code).toBe(0);
     expect(created.lastLine).toMatch(/^sb_/);
     expect(created.lastLine).not.toBe(adminToken);
-    expect((await api!.request(VIEWER, undefined, created.lastLine)).data).toEqual({ viewer: { email: "a@x.com", name: "A", role: "ADMIN" } });
+    expect((await api!.request(VIEWER, undefined, created.lastLine)).data).toEqual({
+      viewer: { email: "a@x.com", name: "A", role: "ADMIN" },
+    });
 
     // Nothing was written for the refused commands.
     const users = await api!.app.db.prisma.user.findMany({ select: { email: true } });
@@ -132,7 +140,9 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     const refused = await api!.request(VIEWER, undefined, spare.lastLine);
     expect(refused.data ?? null).toBeNull();
     expect(refused.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
-    expect((await api!.request(VIEWER, undefined, adminToken)).data).toEqual({ viewer: { email: "a@x.com", name: "A", role: "ADMIN" } });
+    expect((await api!.request(VIEWER, undefined, adminToken)).data).toEqual({
+      viewer: { email: "a@x.com", name: "A", role: "ADMIN" },
+    });
   });
 
   it("fails with a clear message and no stack trace when the database does not exist", async () => {

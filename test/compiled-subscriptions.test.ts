@@ -66,11 +66,18 @@ describe("compiled subscription execution", () => {
   let hidden: Awaited<ReturnType<typeof seedConversationWithActivity>>;
 
   beforeAll(async () => {
-    api = await startTestApi({ onQuery: () => void (statements += 1) });
+    api = await startTestApi({
+      onQuery: () => {
+        statements += 1;
+      },
+    });
     agent = await api.createUser("AGENT", "ana");
     inbox = await seedInbox(api.app, "Support", [agent.id]);
     seeded = await seedConversationWithActivity(api.app, inbox.id);
-    await api.app.db.prisma.conversation.update({ where: { id: seeded.conversation.id }, data: { assigneeId: agent.id, tags: { create: { tagId: seeded.tag.id } } } });
+    await api.app.db.prisma.conversation.update({
+      where: { id: seeded.conversation.id },
+      data: { assigneeId: agent.id, tags: { create: { tagId: seeded.tag.id } } },
+    });
     // A conversation of an inbox the agent is not a member of.
     hidden = await seedConversationWithActivity(api.app, (await seedInbox(api.app, "Sales")).id, "+16505550199");
   });
@@ -79,7 +86,10 @@ describe("compiled subscription execution", () => {
   });
 
   async function start(subscribe: Subscribe, document: string, variables: Record<string, unknown>): Promise<Stream> {
-    const contextValue = await buildContext({ prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") }, `Bearer ${agent.token}`);
+    const contextValue = await buildContext(
+      { prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") },
+      `Bearer ${agent.token}`,
+    );
     const stream = await subscribe({ schema, document: parse(document), variableValues: variables, contextValue });
     if (!(Symbol.asyncIterator in stream)) throw new Error(`not a stream: ${JSON.stringify(stream)}`);
     return stream;
@@ -90,16 +100,28 @@ describe("compiled subscription execution", () => {
    * as the domain writes events (the subscribers resume from the cursor before it, so none can miss
    * it), and the SQL statements the delivery took.
    */
-  async function deliver(subscribers: Subscribe[], document: string, variables: Record<string, unknown>, event: NewEvent) {
+  async function deliver(
+    subscribers: Subscribe[],
+    document: string,
+    variables: Record<string, unknown>,
+    event: NewEvent,
+  ) {
     const after = String(await latestSequence(api.app.db.prisma));
-    const streams = await Promise.all(subscribers.map((subscribe) => start(subscribe, document, { ...variables, after })));
-    await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) => log.append({ inboxIds: [inbox.id], ...event }));
+    const streams = await Promise.all(
+      subscribers.map((subscribe) => start(subscribe, document, { ...variables, after })),
+    );
+    await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) =>
+      log.append({ inboxIds: [inbox.id], ...event }),
+    );
     const before = statements;
     const results = await Promise.all(streams.map((s) => s.next()));
     const used = statements - before;
     await Promise.all(streams.map((s) => s.return(undefined)));
     // As they travel to the client: errors as their JSON.
-    return { results: results.map((r) => JSON.parse(JSON.stringify(r.value)) as ExecutionResult<Record<string, any>>), statements: used };
+    return {
+      results: results.map((r) => JSON.parse(JSON.stringify(r.value)) as ExecutionResult<Record<string, any>>),
+      statements: used,
+    };
   }
 
   const both = [compiledSubscribe, graphqlSubscribe] as Subscribe[];
@@ -107,12 +129,38 @@ describe("compiled subscription execution", () => {
 
   it("gives the result graphql-js gives, for conversations, calls, messages and agents, visible or not", async () => {
     const cases: [string, NewEvent][] = [
-      [DOCUMENTS.conversationEvents, { type: "COMMENT_ADDED", conversationId: seeded.conversation.id, payload: commentAdded(seeded.comment.id) }],
-      [DOCUMENTS.conversationEvents, { type: "CONVERSATION_TAGGED", conversationId: hidden.conversation.id, payload: { tagId: hidden.tag.id, tagName: "t", activityId: crypto.randomUUID(), actorId: null } }],
-      [DOCUMENTS.callUpdated, { type: "CALL_UPDATED", conversationId: seeded.conversation.id, payload: callUpdated(seeded.call.id) }],
-      [DOCUMENTS.callUpdated, { type: "CALL_UPDATED", conversationId: hidden.conversation.id, payload: callUpdated(hidden.call.id) }],
-      [DOCUMENTS.messageAdded, { type: "MESSAGE_ADDED", conversationId: seeded.conversation.id, payload: { messageId: seeded.message.id, direction: "INBOUND", status: "RECEIVED" } }],
-      [DOCUMENTS.agentStatusChanged, { type: "AGENT_STATUS_CHANGED", payload: { userId: agent.id, status: "AVAILABLE", previousStatus: "OFFLINE" } }],
+      [
+        DOCUMENTS.conversationEvents,
+        { type: "COMMENT_ADDED", conversationId: seeded.conversation.id, payload: commentAdded(seeded.comment.id) },
+      ],
+      [
+        DOCUMENTS.conversationEvents,
+        {
+          type: "CONVERSATION_TAGGED",
+          conversationId: hidden.conversation.id,
+          payload: { tagId: hidden.tag.id, tagName: "t", activityId: crypto.randomUUID(), actorId: null },
+        },
+      ],
+      [
+        DOCUMENTS.callUpdated,
+        { type: "CALL_UPDATED", conversationId: seeded.conversation.id, payload: callUpdated(seeded.call.id) },
+      ],
+      [
+        DOCUMENTS.callUpdated,
+        { type: "CALL_UPDATED", conversationId: hidden.conversation.id, payload: callUpdated(hidden.call.id) },
+      ],
+      [
+        DOCUMENTS.messageAdded,
+        {
+          type: "MESSAGE_ADDED",
+          conversationId: seeded.conversation.id,
+          payload: { messageId: seeded.message.id, direction: "INBOUND", status: "RECEIVED" },
+        },
+      ],
+      [
+        DOCUMENTS.agentStatusChanged,
+        { type: "AGENT_STATUS_CHANGED", payload: { userId: agent.id, status: "AVAILABLE", previousStatus: "OFFLINE" } },
+      ],
     ];
     for (const [document, event] of cases) {
       const { results } = await deliver(both, document, inboxOf(), event);
@@ -126,10 +174,20 @@ describe("compiled subscription execution", () => {
       payload: commentAdded(seeded.comment.id),
     });
     const conversation = results[0]!.data!.conversationEvents.conversation;
-    expect(conversation).toMatchObject({ status: "OPEN", who: { name: "ana" }, tags: [{ name: seeded.tag.name }], lastMessage: { text: "Hello 👋" }, assignee: { id: agent.globalId } });
+    expect(conversation).toMatchObject({
+      status: "OPEN",
+      who: { name: "ana" },
+      tags: [{ name: seeded.tag.name }],
+      lastMessage: { text: "Hello 👋" },
+      assignee: { id: agent.globalId },
+    });
     expect(conversation.calls.edges).toHaveLength(1);
     expect(conversation.timeline.edges.length).toBeGreaterThan(0);
-    expect(results[0]!.data!.conversationEvents.again).toEqual({ id: seeded.conversation.globalId, status: "OPEN", archivedAt: null });
+    expect(results[0]!.data!.conversationEvents.again).toEqual({
+      id: seeded.conversation.globalId,
+      status: "OPEN",
+      archivedAt: null,
+    });
   });
 
   it("reports field errors as graphql-js does, with the same paths", async () => {
@@ -152,26 +210,51 @@ describe("compiled subscription execution", () => {
   });
 
   it("loads an event's conversation with the statements graphql-js needs: relations come from the planned query", async () => {
-    const event: NewEvent = { type: "COMMENT_ADDED", conversationId: seeded.conversation.id, payload: commentAdded(seeded.comment.id) };
+    const event: NewEvent = {
+      type: "COMMENT_ADDED",
+      conversationId: seeded.conversation.id,
+      payload: commentAdded(seeded.comment.id),
+    };
     const reference = await deliver([graphqlSubscribe as Subscribe], DOCUMENTS.conversationEvents, inboxOf(), event);
     const compiled = await deliver([compiledSubscribe as Subscribe], DOCUMENTS.conversationEvents, inboxOf(), event);
-    const conversationOf = (result: ExecutionResult<Record<string, any>> | undefined) => result?.data?.conversationEvents.conversation;
+    const conversationOf = (result: ExecutionResult<Record<string, any>> | undefined) =>
+      result?.data?.conversationEvents.conversation;
     expect(conversationOf(compiled.results[0])).toEqual(conversationOf(reference.results[0]));
     expect(compiled.statements).toBe(reference.statements);
   });
 
   it("runs a document on graphql-js for its first events, then compiles it once for all its subscriptions", async () => {
     const compilations: (string | null)[] = [];
-    const subscribe = compiledSubscription({ compileAfter: 3, onCompiled: (operation) => compilations.push(operation) }) as Subscribe;
+    const subscribe = compiledSubscription({
+      compileAfter: 3,
+      onCompiled: (operation) => compilations.push(operation),
+    }) as Subscribe;
     const document = parse(DOCUMENTS.callUpdated);
     const deliverCall = async (subscribers: number) => {
       const after = String(await latestSequence(api.app.db.prisma));
-      const contextValue = await buildContext({ prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") }, `Bearer ${agent.token}`);
+      const contextValue = await buildContext(
+        { prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") },
+        `Bearer ${agent.token}`,
+      );
       const streams = await Promise.all(
-        Array.from({ length: subscribers }, async () => (await subscribe({ schema, document, variableValues: { inbox: inbox.globalId, after }, contextValue })) as Stream),
+        Array.from(
+          { length: subscribers },
+          async () =>
+            (await subscribe({
+              schema,
+              document,
+              variableValues: { inbox: inbox.globalId, after },
+              contextValue,
+            })) as Stream,
+        ),
       );
       await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) =>
-        log.append({ type: "CALL_UPDATED", inboxIds: [inbox.id], conversationId: seeded.conversation.id, payload: callUpdated(seeded.call.id) }),
+        log.append({
+          type: "CALL_UPDATED",
+          inboxIds: [inbox.id],
+          conversationId: seeded.conversation.id,
+          payload: callUpdated(seeded.call.id),
+        }),
       );
       const results = await Promise.all(streams.map((s) => s.next()));
       await Promise.all(streams.map((s) => s.return(undefined)));

@@ -20,7 +20,15 @@ import { InvalidInputError } from "../src/domain/errors.ts";
 describe("phone numbers (unit)", () => {
   it("reads US national formats in the default region as the same E.164 number", () => {
     expect(DEFAULT_REGION).toBe("US");
-    for (const input of ["(650) 555-0100", "650.555.0100", "650-555-0100", "6505550100", "1 650 555 0100", "+1 (650) 555-0100", " +16505550100 "]) {
+    for (const input of [
+      "(650) 555-0100",
+      "650.555.0100",
+      "650-555-0100",
+      "6505550100",
+      "1 650 555 0100",
+      "+1 (650) 555-0100",
+      " +16505550100 ",
+    ]) {
       expect(toE164(input), input).toBe("+16505550100");
     }
   });
@@ -74,7 +82,11 @@ describe("contacts through the API", () => {
 
   const counts = async () => {
     const prisma = api.app.db.prisma;
-    const [contacts, phones, conversations] = await Promise.all([prisma.contact.count(), prisma.contactPhone.count(), prisma.conversation.count()]);
+    const [contacts, phones, conversations] = await Promise.all([
+      prisma.contact.count(),
+      prisma.contactPhone.count(),
+      prisma.conversation.count(),
+    ]);
     return { contacts, phones, conversations };
   };
 
@@ -116,16 +128,29 @@ describe("contacts through the API", () => {
       { number: "+14155552671", label: "work" },
       { number: "+442079460958", label: null },
     ]);
-    const stored = await api.app.db.prisma.contactPhone.findMany({ where: { contact: { name: "Ada Lovelace" } }, orderBy: { e164: "asc" } });
+    const stored = await api.app.db.prisma.contactPhone.findMany({
+      where: { contact: { name: "Ada Lovelace" } },
+      orderBy: { e164: "asc" },
+    });
     expect(stored.map((p) => p.e164)).toEqual(["+14155552671", "+16505550100", "+442079460958"]);
   });
 
   it("finds the same person from any common phone format and from part of the name or email", async () => {
     const ada = (await search("Ada Lovelace"))[0]!;
     expect(ada).toBeDefined();
-    for (const format of ["(650) 555-0100", "650.555.0100", "+16505550100", "6505550100", "650-555-0100", "+1 650 555 0100"]) {
+    for (const format of [
+      "(650) 555-0100",
+      "650.555.0100",
+      "+16505550100",
+      "6505550100",
+      "650-555-0100",
+      "+1 650 555 0100",
+    ]) {
       const found = await search(format);
-      expect(found.map((c) => c.id), format).toEqual([ada.id]);
+      expect(
+        found.map((c) => c.id),
+        format,
+      ).toEqual([ada.id]);
     }
     expect((await search("lovel")).map((c) => c.id)).toEqual([ada.id]);
     expect((await search("ADA")).map((c) => c.id)).toContain(ada.id);
@@ -143,11 +168,30 @@ describe("contacts through the API", () => {
       admin.token,
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "phoneNumbers.1.number" });
-    const garbage = await api.request(CreateContactFullDocument, { name: "Nobody", phoneNumbers: [{ number: "call 650 555 0177 now" }] }, admin.token);
-    expect(garbage.data!.createContact).toMatchObject({ __typename: "InvalidInputError", field: "phoneNumbers.0.number" });
-    const email = await api.request(CreateContactFullDocument, { name: "Nobody", email: "not-an-email", phoneNumbers: [{ number: "212 555 0177" }] }, admin.token);
-    expect(email.data!.createContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "email" });
+    expect(result.data!.createContact).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "phoneNumbers.1.number",
+    });
+    const garbage = await api.request(
+      CreateContactFullDocument,
+      { name: "Nobody", phoneNumbers: [{ number: "call 650 555 0177 now" }] },
+      admin.token,
+    );
+    expect(garbage.data!.createContact).toMatchObject({
+      __typename: "InvalidInputError",
+      field: "phoneNumbers.0.number",
+    });
+    const email = await api.request(
+      CreateContactFullDocument,
+      { name: "Nobody", email: "not-an-email", phoneNumbers: [{ number: "212 555 0177" }] },
+      admin.token,
+    );
+    expect(email.data!.createContact).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "email",
+    });
     expect(await counts()).toEqual(before);
     expect(await search("Nobody")).toEqual([]);
   });
@@ -160,7 +204,11 @@ describe("contacts through the API", () => {
       admin.token,
     );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.createContact).toMatchObject({ __typename: "ConflictError", code: "CONFLICT", field: "phoneNumbers.1.number" });
+    expect(result.data!.createContact).toMatchObject({
+      __typename: "ConflictError",
+      code: "CONFLICT",
+      field: "phoneNumbers.1.number",
+    });
     expect((result.data!.createContact as { message: string }).message).toContain("+16505550100");
     expect(await counts()).toEqual(before);
   });
@@ -169,62 +217,144 @@ describe("contacts through the API", () => {
     const before = await counts();
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        api.request(CreateContactFullDocument, { name: `Racer ${i}`, phoneNumbers: [{ number: "(212) 555-0123" }] }, admin.token),
+        api.request(
+          CreateContactFullDocument,
+          { name: `Racer ${i}`, phoneNumbers: [{ number: "(212) 555-0123" }] },
+          admin.token,
+        ),
       ),
     );
     for (const result of results) expect(result.errors).toBeUndefined();
     const kinds = results.map((r) => r.data!.createContact.__typename).sort();
-    expect(kinds).toEqual(["ConflictError", "ConflictError", "ConflictError", "ConflictError", "ConflictError", "ContactPayload"]);
+    expect(kinds).toEqual([
+      "ConflictError",
+      "ConflictError",
+      "ConflictError",
+      "ConflictError",
+      "ConflictError",
+      "ContactPayload",
+    ]);
     expect(await counts()).toEqual({ ...before, contacts: before.contacts + 1, phones: before.phones + 1 });
   });
 
   it("updates a contact's name and email, null clears them, and invalid values are rejected", async () => {
     const contact = await createContact("Grace", [{ number: "212 555 0101" }]);
-    const renamed = await api.request(UpdateContactDocument, { contactId: contact.id, name: "  Grace Hopper ", email: "grace@example.com" }, agent.token);
+    const renamed = await api.request(
+      UpdateContactDocument,
+      { contactId: contact.id, name: "  Grace Hopper ", email: "grace@example.com" },
+      agent.token,
+    );
     expect(renamed.data!.updateContact).toMatchObject({
       __typename: "ContactPayload",
       contact: { id: contact.id, name: "Grace Hopper", email: "grace@example.com" },
     });
-    const nameOnly = await api.request(UpdateContactDocument, { contactId: contact.id, name: "G. Hopper" }, admin.token);
+    const nameOnly = await api.request(
+      UpdateContactDocument,
+      { contactId: contact.id, name: "G. Hopper" },
+      admin.token,
+    );
     expect(nameOnly.data!.updateContact).toMatchObject({ contact: { name: "G. Hopper", email: "grace@example.com" } });
     const cleared = await api.request(UpdateContactDocument, { contactId: contact.id, email: null }, admin.token);
     expect(cleared.data!.updateContact).toMatchObject({ contact: { name: "G. Hopper", email: null } });
-    const tooLong = await api.request(UpdateContactDocument, { contactId: contact.id, name: "x".repeat(201) }, admin.token);
-    expect(tooLong.data!.updateContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "name" });
-    const badEmail = await api.request(UpdateContactDocument, { contactId: contact.id, email: "grace at example" }, admin.token);
-    expect(badEmail.data!.updateContact).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "email" });
-    expect((await api.app.db.prisma.contact.findUniqueOrThrow({ where: { id: dbId(contact.id) } })).name).toBe("G. Hopper");
+    const tooLong = await api.request(
+      UpdateContactDocument,
+      { contactId: contact.id, name: "x".repeat(201) },
+      admin.token,
+    );
+    expect(tooLong.data!.updateContact).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "name",
+    });
+    const badEmail = await api.request(
+      UpdateContactDocument,
+      { contactId: contact.id, email: "grace at example" },
+      admin.token,
+    );
+    expect(badEmail.data!.updateContact).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "email",
+    });
+    expect((await api.app.db.prisma.contact.findUniqueOrThrow({ where: { id: dbId(contact.id) } })).name).toBe(
+      "G. Hopper",
+    );
   });
 
   it("adds and removes phone numbers in any format", async () => {
     const contact = await createContact("Linus", [{ number: "212 555 0102" }]);
-    const added = await api.request(AddContactPhoneDocument, { contactId: contact.id, phone: { number: "(212) 555-0103", label: "home" } }, admin.token);
+    const added = await api.request(
+      AddContactPhoneDocument,
+      { contactId: contact.id, phone: { number: "(212) 555-0103", label: "home" } },
+      admin.token,
+    );
     expect(added.data!.addContactPhone).toMatchObject({
       __typename: "ContactPayload",
-      contact: { phoneNumbers: [{ number: "+12125550102", label: null }, { number: "+12125550103", label: "home" }] },
+      contact: {
+        phoneNumbers: [
+          { number: "+12125550102", label: null },
+          { number: "+12125550103", label: "home" },
+        ],
+      },
     });
     expect((await search("212.555.0103")).map((c) => c.id)).toEqual([contact.id]);
 
     // Adding a number the contact already has changes only its label.
-    const relabelled = await api.request(AddContactPhoneDocument, { contactId: contact.id, phone: { number: "+12125550103", label: "cell" } }, admin.token);
-    expect(relabelled.data!.addContactPhone).toMatchObject({ contact: { phoneNumbers: [{ number: "+12125550102" }, { number: "+12125550103", label: "cell" }] } });
+    const relabelled = await api.request(
+      AddContactPhoneDocument,
+      { contactId: contact.id, phone: { number: "+12125550103", label: "cell" } },
+      admin.token,
+    );
+    expect(relabelled.data!.addContactPhone).toMatchObject({
+      contact: { phoneNumbers: [{ number: "+12125550102" }, { number: "+12125550103", label: "cell" }] },
+    });
 
-    const removed = await api.request(RemoveContactPhoneDocument, { contactId: contact.id, number: "212-555-0102" }, admin.token);
-    expect(removed.data!.removeContactPhone).toMatchObject({ contact: { phoneNumbers: [{ number: "+12125550103", label: "cell" }] } });
+    const removed = await api.request(
+      RemoveContactPhoneDocument,
+      { contactId: contact.id, number: "212-555-0102" },
+      admin.token,
+    );
+    expect(removed.data!.removeContactPhone).toMatchObject({
+      contact: { phoneNumbers: [{ number: "+12125550103", label: "cell" }] },
+    });
     expect(await search("2125550102")).toEqual([]);
   });
 
   it("rejects bad numbers in addContactPhone and removeContactPhone naming their argument, and a taken number with a ConflictError", async () => {
     const contact = await createContact("Margaret", [{ number: "212 555 0104" }]);
     const before = await counts();
-    const invalid = await api.request(AddContactPhoneDocument, { contactId: contact.id, phone: { number: "555" } }, admin.token);
-    expect(invalid.data!.addContactPhone).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "phone.number" });
-    const taken = await api.request(AddContactPhoneDocument, { contactId: contact.id, phone: { number: "650.555.0100" } }, admin.token);
-    expect(taken.data!.addContactPhone).toMatchObject({ __typename: "ConflictError", code: "CONFLICT", field: "phone.number" });
-    const invalidRemove = await api.request(RemoveContactPhoneDocument, { contactId: contact.id, number: "nope" }, admin.token);
+    const invalid = await api.request(
+      AddContactPhoneDocument,
+      { contactId: contact.id, phone: { number: "555" } },
+      admin.token,
+    );
+    expect(invalid.data!.addContactPhone).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "phone.number",
+    });
+    const taken = await api.request(
+      AddContactPhoneDocument,
+      { contactId: contact.id, phone: { number: "650.555.0100" } },
+      admin.token,
+    );
+    expect(taken.data!.addContactPhone).toMatchObject({
+      __typename: "ConflictError",
+      code: "CONFLICT",
+      field: "phone.number",
+    });
+    const invalidRemove = await api.request(
+      RemoveContactPhoneDocument,
+      { contactId: contact.id, number: "nope" },
+      admin.token,
+    );
     expect(invalidRemove.data!.removeContactPhone).toMatchObject({ __typename: "InvalidInputError", field: "number" });
     // Removing another contact's number through this contact changes nothing.
-    const foreign = await api.request(RemoveContactPhoneDocument, { contactId: contact.id, number: "+16505550100" }, admin.token);
+    const foreign = await api.request(
+      RemoveContactPhoneDocument,
+      { contactId: contact.id, number: "+16505550100" },
+      admin.token,
+    );
     expect(foreign.data!.removeContactPhone).toMatchObject({ __typename: "ContactPayload" });
     expect(await counts()).toEqual(before);
     expect((await search("6505550100")).map((c) => c.name)).toEqual(["Ada Lovelace"]);
@@ -234,7 +364,11 @@ describe("contacts through the API", () => {
     const missing = globalId("Contact", crypto.randomUUID());
     const updated = await api.request(UpdateContactDocument, { contactId: missing, name: "x" }, admin.token);
     expect(updated.data!.updateContact).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
-    const added = await api.request(AddContactPhoneDocument, { contactId: missing, phone: { number: "212 555 0199" } }, admin.token);
+    const added = await api.request(
+      AddContactPhoneDocument,
+      { contactId: missing, phone: { number: "212 555 0199" } },
+      admin.token,
+    );
     expect(added.data!.addContactPhone).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
     expect(await api.app.db.prisma.contactPhone.count({ where: { e164: "+12125550199" } })).toBe(0);
   });
@@ -243,22 +377,37 @@ describe("contacts through the API", () => {
     await api.createUser("AGENT", "merger");
     const inbox = await seedInbox(api.app, "Merge inbox");
     const target = await createContact("Target Person", [{ number: "212 555 0110" }]);
-    const source = await createContact(null, [{ number: "212 555 0111" }, { number: "212 555 0112" }], "source@example.com");
-    const targetConversation = await seedConversation(api.app, { inboxIds: [inbox.id], customerNumber: "+12125550110" });
+    const source = await createContact(
+      null,
+      [{ number: "212 555 0111" }, { number: "212 555 0112" }],
+      "source@example.com",
+    );
+    const targetConversation = await seedConversation(api.app, {
+      inboxIds: [inbox.id],
+      customerNumber: "+12125550110",
+    });
     const sourceConversations = [
       await seedConversation(api.app, { inboxIds: [inbox.id], customerNumber: "+12125550111" }),
       await seedConversation(api.app, { inboxIds: [inbox.id], customerNumber: "+12125550112" }),
     ];
     const before = await counts();
 
-    const result = await api.request(MergeContactsFullDocument, { targetId: target.id, sourceId: source.id }, admin.token);
+    const result = await api.request(
+      MergeContactsFullDocument,
+      { targetId: target.id, sourceId: source.id },
+      admin.token,
+    );
     expect(result.errors).toBeUndefined();
     const merged = result.data!.mergeContacts;
     if (merged.__typename !== "ContactPayload") throw new Error(JSON.stringify(merged));
     expect(merged.contact.id).toBe(target.id);
     expect(merged.contact.name).toBe("Target Person");
     expect(merged.contact.email).toBe("source@example.com");
-    expect(merged.contact.phoneNumbers.map((p) => p.number).sort()).toEqual(["+12125550110", "+12125550111", "+12125550112"]);
+    expect(merged.contact.phoneNumbers.map((p) => p.number).sort()).toEqual([
+      "+12125550110",
+      "+12125550111",
+      "+12125550112",
+    ]);
     expect(merged.contact.conversations.edges.map((e) => e.node.id).sort()).toEqual(
       [targetConversation.globalId, ...sourceConversations.map((c) => c.globalId)].sort(),
     );
@@ -269,16 +418,28 @@ describe("contacts through the API", () => {
     expect(gone.data!.node).toBeNull();
     expect((await search("212.555.0111")).map((c) => c.id)).toEqual([target.id]);
 
-    const again = await api.request(MergeContactsFullDocument, { targetId: target.id, sourceId: source.id }, admin.token);
+    const again = await api.request(
+      MergeContactsFullDocument,
+      { targetId: target.id, sourceId: source.id },
+      admin.token,
+    );
     expect(again.data!.mergeContacts).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
   });
 
   it("refuses to merge a contact into itself with BAD_USER_INPUT and writes nothing", async () => {
     const contact = await createContact("Selfie", [{ number: "212 555 0120" }]);
     const before = await counts();
-    const result = await api.request(MergeContactsFullDocument, { targetId: contact.id, sourceId: contact.id }, admin.token);
+    const result = await api.request(
+      MergeContactsFullDocument,
+      { targetId: contact.id, sourceId: contact.id },
+      admin.token,
+    );
     expect(result.errors).toBeUndefined();
-    expect(result.data!.mergeContacts).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "sourceId" });
+    expect(result.data!.mergeContacts).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "sourceId",
+    });
     expect(await counts()).toEqual(before);
     const still = await api.request(ContactNodeDocument, { id: contact.id }, admin.token);
     expect(still.data!.node).toMatchObject({ __typename: "Contact", name: "Selfie" });
@@ -291,7 +452,11 @@ describe("contacts through the API", () => {
     let after: string | null | undefined = null;
     let pages = 0;
     for (;;) {
-      const result: ExecutionResult<ContactsPageQuery> = await api.request(ContactsPageDocument, { search: "Page ", first: 2, after }, admin.token);
+      const result: ExecutionResult<ContactsPageQuery> = await api.request(
+        ContactsPageDocument,
+        { search: "Page ", first: 2, after },
+        admin.token,
+      );
       expect(result.errors).toBeUndefined();
       const connection = result.data!.contacts;
       seen.push(...connection.edges.map((e) => e.node.name!));

@@ -25,7 +25,9 @@ import {
 } from "./generated/graphql.ts";
 
 type User = { id: string; globalId: string; token: string; email: string };
-type TimelineItem = NonNullable<Extract<TimelinePageQuery["node"], { __typename?: "Conversation" }>>["timeline"]["edges"][number]["node"];
+type TimelineItem = NonNullable<
+  Extract<TimelinePageQuery["node"], { __typename?: "Conversation" }>
+>["timeline"]["edges"][number]["node"];
 
 describe("conversations through the API", () => {
   let api: TestApi;
@@ -59,8 +61,22 @@ describe("conversations through the API", () => {
     await prisma().conversationInbox.updateMany({ where: { conversationId }, data: { lastActivityAt: at } });
   }
 
-  async function inboxPage(token: string, variables: { inboxId: string; first?: number; after?: string | null; status?: "OPEN" | "ARCHIVED"; assigneeId?: string; unassigned?: boolean }) {
-    const result: ExecutionResult<InboxConversationsFilteredQuery> = await api.request(InboxConversationsFilteredDocument, variables, token);
+  async function inboxPage(
+    token: string,
+    variables: {
+      inboxId: string;
+      first?: number;
+      after?: string | null;
+      status?: "OPEN" | "ARCHIVED";
+      assigneeId?: string;
+      unassigned?: boolean;
+    },
+  ) {
+    const result: ExecutionResult<InboxConversationsFilteredQuery> = await api.request(
+      InboxConversationsFilteredDocument,
+      variables,
+      token,
+    );
     expect(result.errors).toBeUndefined();
     const inbox = result.data!.node;
     if (inbox?.__typename !== "Inbox") throw new Error(`not an inbox: ${JSON.stringify(result)}`);
@@ -68,13 +84,21 @@ describe("conversations through the API", () => {
   }
 
   async function rootPage(token: string, filter: ConversationFilter, first = 50, after: string | null = null) {
-    const result: ExecutionResult<RootConversationsQuery> = await api.request(RootConversationsDocument, { filter, first, after }, token);
+    const result: ExecutionResult<RootConversationsQuery> = await api.request(
+      RootConversationsDocument,
+      { filter, first, after },
+      token,
+    );
     expect(result.errors).toBeUndefined();
     return result.data!.conversations;
   }
 
   async function timeline(conversationId: string, token = admin.token, first = 50, after: string | null = null) {
-    const result: ExecutionResult<TimelinePageQuery> = await api.request(TimelinePageDocument, { id: conversationId, first, after }, token);
+    const result: ExecutionResult<TimelinePageQuery> = await api.request(
+      TimelinePageDocument,
+      { id: conversationId, first, after },
+      token,
+    );
     expect(result.errors).toBeUndefined();
     const node = result.data!.node;
     if (node?.__typename !== "Conversation") throw new Error(`not a conversation: ${JSON.stringify(result)}`);
@@ -104,7 +128,8 @@ describe("conversations through the API", () => {
   it("lists an inbox's conversations by last activity, newest first, with cursor pagination", async () => {
     const inbox = await seedInbox(api.app, "Ordering", [ana.id]);
     const conversations: Awaited<ReturnType<typeof seedConversation>>[] = [];
-    for (let i = 0; i < 5; i++) conversations.push(await seedConversation(api.app, { inboxIds: [inbox.id], subject: `c${i}` }));
+    for (let i = 0; i < 5; i++)
+      conversations.push(await seedConversation(api.app, { inboxIds: [inbox.id], subject: `c${i}` }));
     const base = Date.now() - 3_600_000;
     const minutes = [30, 10, 50, 20, 40];
     for (const [i, c] of conversations.entries()) await setLastActivity(c.id, new Date(base + minutes[i]! * 60_000));
@@ -127,7 +152,11 @@ describe("conversations through the API", () => {
     // The root field pages the same way.
     const first = await rootPage(ana.token, { inboxId: inbox.globalId }, 3);
     expect(first.edges.map((e) => e.node.id)).toEqual(expected.slice(0, 3));
-    expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false, startCursor: first.edges[0]!.cursor });
+    expect(first.pageInfo).toMatchObject({
+      hasNextPage: true,
+      hasPreviousPage: false,
+      startCursor: first.edges[0]!.cursor,
+    });
     const second = await rootPage(ana.token, { inboxId: inbox.globalId }, 3, first.pageInfo.endCursor ?? null);
     expect(second.edges.map((e) => e.node.id)).toEqual(expected.slice(3));
     expect(second.pageInfo.hasNextPage).toBe(false);
@@ -149,9 +178,21 @@ describe("conversations through the API", () => {
       await seedConversation(api.app, { inboxIds: [inbox.id] }),
     ];
     const elsewhere = await seedConversation(api.app, { inboxIds: [other.id] });
-    await api.request(AssignConversationFullDocument, { conversationId: toAna.globalId, assigneeId: ana.globalId }, bob.token);
-    await api.request(AssignConversationFullDocument, { conversationId: toBob.globalId, assigneeId: bob.globalId }, ana.token);
-    await api.request(AssignConversationFullDocument, { conversationId: elsewhere.globalId, assigneeId: ana.globalId }, ana.token);
+    await api.request(
+      AssignConversationFullDocument,
+      { conversationId: toAna.globalId, assigneeId: ana.globalId },
+      bob.token,
+    );
+    await api.request(
+      AssignConversationFullDocument,
+      { conversationId: toBob.globalId, assigneeId: bob.globalId },
+      ana.token,
+    );
+    await api.request(
+      AssignConversationFullDocument,
+      { conversationId: elsewhere.globalId, assigneeId: ana.globalId },
+      ana.token,
+    );
     await api.request(ArchiveConversationFullDocument, { conversationId: archived.globalId }, ana.token);
 
     const ids = (page: { edges: { node: { id: string } }[] }) => page.edges.map((e) => e.node.id).sort();
@@ -164,7 +205,9 @@ describe("conversations through the API", () => {
     expect(ids(await inboxPage(ana.token, { inboxId, assigneeId: ana.globalId }))).toEqual(sorted(toAna));
     expect(ids(await inboxPage(ana.token, { inboxId, unassigned: true }))).toEqual(sorted(open, archived));
     expect(ids(await inboxPage(ana.token, { inboxId, unassigned: true, status: "OPEN" }))).toEqual(sorted(open));
-    expect(ids(await inboxPage(ana.token, { inboxId, unassigned: false }))).toEqual(sorted(toAna, toBob, open, archived));
+    expect(ids(await inboxPage(ana.token, { inboxId, unassigned: false }))).toEqual(
+      sorted(toAna, toBob, open, archived),
+    );
 
     expect(ids(await rootPage(ana.token, { inboxId }))).toEqual(sorted(toAna, toBob, open, archived));
     expect(ids(await rootPage(ana.token, { inboxId, status: "ARCHIVED" }))).toEqual(sorted(archived));
@@ -182,9 +225,17 @@ describe("conversations through the API", () => {
     const second = await seedInbox(api.app, "Assign rules 2", [carl.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id, second.id] });
     const before = await counts();
-    const outsider = await api.request(AssignConversationFullDocument, { conversationId: conversation.globalId, assigneeId: olga.globalId }, ana.token);
+    const outsider = await api.request(
+      AssignConversationFullDocument,
+      { conversationId: conversation.globalId, assigneeId: olga.globalId },
+      ana.token,
+    );
     expect(outsider.errors).toBeUndefined();
-    expect(outsider.data!.assignConversation).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "assigneeId" });
+    expect(outsider.data!.assignConversation).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "assigneeId",
+    });
     const unknown = await api.request(
       AssignConversationFullDocument,
       { conversationId: conversation.globalId, assigneeId: globalId("User", crypto.randomUUID()) },
@@ -195,8 +246,15 @@ describe("conversations through the API", () => {
     expect((await prisma().conversation.findUniqueOrThrow({ where: { id: conversation.id } })).assigneeId).toBeNull();
 
     // A member of the conversation's other inbox may be assigned.
-    const member = await api.request(AssignConversationFullDocument, { conversationId: conversation.globalId, assigneeId: carl.globalId }, ana.token);
-    expect(member.data!.assignConversation).toMatchObject({ __typename: "ConversationPayload", conversation: { assignee: { id: carl.globalId } } });
+    const member = await api.request(
+      AssignConversationFullDocument,
+      { conversationId: conversation.globalId, assigneeId: carl.globalId },
+      ana.token,
+    );
+    expect(member.data!.assignConversation).toMatchObject({
+      __typename: "ConversationPayload",
+      conversation: { assignee: { id: carl.globalId } },
+    });
   });
 
   it("records assign, unassign, archive, reopen, tag and untag as timeline activities in order, once each when repeated", async () => {
@@ -206,22 +264,37 @@ describe("conversations through the API", () => {
     const id = conversation.globalId;
     const before = await counts();
     const run = async (document: unknown, variables: Record<string, string>) => {
-      const result: ExecutionResult = await api.request(document as never, { conversationId: id, ...variables } as never, ana.token);
+      const result: ExecutionResult = await api.request(
+        document as never,
+        { conversationId: id, ...variables } as never,
+        ana.token,
+      );
       expect(result.errors).toBeUndefined();
       const payload = Object.values(result.data as Record<string, { __typename: string; conversation?: unknown }>)[0]!;
       expect(payload.__typename).toBe("ConversationPayload");
-      return payload.conversation as { status: string; archivedAt: string | null; assignee: { id: string } | null; tags: { id: string }[]; lastActivityAt: string };
+      return payload.conversation as {
+        status: string;
+        archivedAt: string | null;
+        assignee: { id: string } | null;
+        tags: { id: string }[];
+        lastActivityAt: string;
+      };
     };
 
-    for (let i = 0; i < 2; i++) expect((await run(AssignConversationFullDocument, { assigneeId: bob.globalId })).assignee).toEqual({ id: bob.globalId });
+    for (let i = 0; i < 2; i++)
+      expect((await run(AssignConversationFullDocument, { assigneeId: bob.globalId })).assignee).toEqual({
+        id: bob.globalId,
+      });
     for (let i = 0; i < 2; i++) expect((await run(UnassignConversationDocument, {})).assignee).toBeNull();
     for (let i = 0; i < 2; i++) {
       const archived = await run(ArchiveConversationFullDocument, {});
       expect(archived.status).toBe("ARCHIVED");
       expect(archived.archivedAt).not.toBeNull();
     }
-    for (let i = 0; i < 2; i++) expect(await run(ReopenConversationDocument, {})).toMatchObject({ status: "OPEN", archivedAt: null });
-    for (let i = 0; i < 2; i++) expect((await run(TagConversationDocument, { tagId: tag.id })).tags).toEqual([{ id: tag.id, name: "vip" }]);
+    for (let i = 0; i < 2; i++)
+      expect(await run(ReopenConversationDocument, {})).toMatchObject({ status: "OPEN", archivedAt: null });
+    for (let i = 0; i < 2; i++)
+      expect((await run(TagConversationDocument, { tagId: tag.id })).tags).toEqual([{ id: tag.id, name: "vip" }]);
     for (let i = 0; i < 2; i++) expect((await run(UntagConversationDocument, { tagId: tag.id })).tags).toEqual([]);
 
     const items = (await timeline(id)).edges.map((e) => e.node);
@@ -236,7 +309,10 @@ describe("conversations through the API", () => {
 
     // One activity and one event per real change; repeats wrote nothing.
     expect(await counts()).toEqual({ ...before, activities: before.activities + 6, events: before.events + 6 });
-    const events = await prisma().event.findMany({ where: { conversationId: conversation.id }, orderBy: { sequence: "asc" } });
+    const events = await prisma().event.findMany({
+      where: { conversationId: conversation.id },
+      orderBy: { sequence: "asc" },
+    });
     expect(events.map((e) => e.type)).toEqual([
       "CONVERSATION_CREATED",
       "CONVERSATION_ASSIGNED",
@@ -257,16 +333,29 @@ describe("conversations through the API", () => {
     const typenames = (results: ExecutionResult<Record<string, { __typename: string }>>[]) =>
       results.map((r) => (r.errors ? `errors: ${JSON.stringify(r.errors)}` : Object.values(r.data!)[0]!.__typename));
 
-    const tagged = await times(6, () => api.request(TagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token));
+    const tagged = await times(6, () =>
+      api.request(TagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token),
+    );
     expect(typenames(tagged)).toEqual(Array(6).fill("ConversationPayload"));
-    const assigned = await times(6, () => api.request(AssignConversationFullDocument, { conversationId: id, assigneeId: bob.globalId }, ana.token));
+    const assigned = await times(6, () =>
+      api.request(AssignConversationFullDocument, { conversationId: id, assigneeId: bob.globalId }, ana.token),
+    );
     expect(typenames(assigned)).toEqual(Array(6).fill("ConversationPayload"));
-    const archived = await times(6, () => api.request(ArchiveConversationFullDocument, { conversationId: id }, ana.token));
+    const archived = await times(6, () =>
+      api.request(ArchiveConversationFullDocument, { conversationId: id }, ana.token),
+    );
     expect(typenames(archived)).toEqual(Array(6).fill("ConversationPayload"));
-    const untagged = await times(6, () => api.request(UntagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token));
+    const untagged = await times(6, () =>
+      api.request(UntagConversationDocument, { conversationId: id, tagId: tag.id }, ana.token),
+    );
     expect(typenames(untagged)).toEqual(Array(6).fill("ConversationPayload"));
 
-    expect(activityTypes((await timeline(id)).edges.map((e) => e.node))).toEqual(["TAGGED", "ASSIGNED", "ARCHIVED", "UNTAGGED"]);
+    expect(activityTypes((await timeline(id)).edges.map((e) => e.node))).toEqual([
+      "TAGGED",
+      "ASSIGNED",
+      "ARCHIVED",
+      "UNTAGGED",
+    ]);
   });
 
   it("rejects unknown tags and bad tag input with typed errors and writes nothing", async () => {
@@ -274,7 +363,11 @@ describe("conversations through the API", () => {
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
     await createTag("billing");
     const before = await counts();
-    const unknown = await api.request(TagConversationDocument, { conversationId: conversation.globalId, tagId: globalId("Tag", crypto.randomUUID()) }, ana.token);
+    const unknown = await api.request(
+      TagConversationDocument,
+      { conversationId: conversation.globalId, tagId: globalId("Tag", crypto.randomUUID()) },
+      ana.token,
+    );
     expect(unknown.data!.tagConversation).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
     const duplicate = await api.request(CreateTagDocument, { name: " billing " }, ana.token);
     expect(duplicate.data!.createTag).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
@@ -298,21 +391,40 @@ describe("conversations through the API", () => {
     expect(payload.comment.mentions.map((m) => m.id).sort()).toEqual([bob.globalId, carl.globalId].sort());
     const rows = await prisma().mention.findMany({ where: { commentId: dbId(payload.comment.id) } });
     expect(rows.map((r) => r.userId).sort()).toEqual([bob.id, carl.id].sort());
-    const event = await prisma().event.findFirstOrThrow({ where: { conversationId: conversation.id, type: "COMMENT_ADDED" } });
+    const event = await prisma().event.findFirstOrThrow({
+      where: { conversationId: conversation.id, type: "COMMENT_ADDED" },
+    });
     expect([...event.userIds].sort()).toEqual([bob.id, carl.id].sort());
 
     const timelineItems = (await timeline(conversation.globalId)).edges.map((e) => e.node);
-    expect(timelineItems).toEqual([expect.objectContaining({ __typename: "Comment", body, mentions: expect.arrayContaining([{ id: bob.globalId }]) })]);
+    expect(timelineItems).toEqual([
+      expect.objectContaining({
+        __typename: "Comment",
+        body,
+        mentions: expect.arrayContaining([{ id: bob.globalId }]),
+      }),
+    ]);
   });
 
   it("does not treat LIKE wildcards in a handle as a mention of everyone", async () => {
     const underscored = await api.createUser("AGENT", "first_last");
     const inbox = await seedInbox(api.app, "Wildcards", [ana.id, bob.id, underscored.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
-    const result = await api.request(AddCommentOnDocument, { conversationId: conversation.globalId, body: "ping @% and @_ob and @b% and @first%last" }, ana.token);
+    const result = await api.request(
+      AddCommentOnDocument,
+      { conversationId: conversation.globalId, body: "ping @% and @_ob and @b% and @first%last" },
+      ana.token,
+    );
     expect(result.data!.addComment).toMatchObject({ __typename: "CommentPayload", comment: { mentions: [] } });
-    const exact = await api.request(AddCommentOnDocument, { conversationId: conversation.globalId, body: "ping @first_last" }, ana.token);
-    expect(exact.data!.addComment).toMatchObject({ __typename: "CommentPayload", comment: { mentions: [{ id: underscored.globalId }] } });
+    const exact = await api.request(
+      AddCommentOnDocument,
+      { conversationId: conversation.globalId, body: "ping @first_last" },
+      ana.token,
+    );
+    expect(exact.data!.addComment).toMatchObject({
+      __typename: "CommentPayload",
+      comment: { mentions: [{ id: underscored.globalId }] },
+    });
   });
 
   it("rejects an empty comment or one on another conversation's call with typed errors and writes nothing", async () => {
@@ -320,9 +432,17 @@ describe("conversations through the API", () => {
     const seeded = await seedConversationWithActivity(api.app, inbox.id, "+12125550300");
     const otherConversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
     const before = await counts();
-    const empty = await api.request(AddCommentOnDocument, { conversationId: seeded.conversation.globalId, body: "  \n " }, ana.token);
+    const empty = await api.request(
+      AddCommentOnDocument,
+      { conversationId: seeded.conversation.globalId, body: "  \n " },
+      ana.token,
+    );
     expect(empty.data!.addComment).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT" });
-    const tooLong = await api.request(AddCommentOnDocument, { conversationId: seeded.conversation.globalId, body: "x".repeat(10_001) }, ana.token);
+    const tooLong = await api.request(
+      AddCommentOnDocument,
+      { conversationId: seeded.conversation.globalId, body: "x".repeat(10_001) },
+      ana.token,
+    );
     expect(tooLong.data!.addComment).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT" });
     const foreignCall = await api.request(
       AddCommentOnDocument,
@@ -334,12 +454,20 @@ describe("conversations through the API", () => {
 
     const onRecording = await api.request(
       AddCommentOnDocument,
-      { conversationId: seeded.conversation.globalId, body: "listen", callId: globalId("Call", seeded.call.id), recordingId: globalId("Recording", seeded.recording.id) },
+      {
+        conversationId: seeded.conversation.globalId,
+        body: "listen",
+        callId: globalId("Call", seeded.call.id),
+        recordingId: globalId("Recording", seeded.recording.id),
+      },
       ana.token,
     );
     expect(onRecording.data!.addComment).toMatchObject({
       __typename: "CommentPayload",
-      comment: { call: { id: globalId("Call", seeded.call.id) }, recording: { id: globalId("Recording", seeded.recording.id) } },
+      comment: {
+        call: { id: globalId("Call", seeded.call.id) },
+        recording: { id: globalId("Recording", seeded.recording.id) },
+      },
     });
   });
 
@@ -406,7 +534,20 @@ describe("conversations through the API", () => {
   });
 
   it("resolves node(id:) of any type to null when the object does not exist", async () => {
-    for (const type of ["User", "Inbox", "Channel", "Conversation", "Call", "Recording", "Message", "Attachment", "Contact", "Comment", "Activity", "Tag"]) {
+    for (const type of [
+      "User",
+      "Inbox",
+      "Channel",
+      "Conversation",
+      "Call",
+      "Recording",
+      "Message",
+      "Attachment",
+      "Contact",
+      "Comment",
+      "Activity",
+      "Tag",
+    ]) {
       const result = await api.request(NodeLookupDocument, { id: globalId(type, crypto.randomUUID()) }, admin.token);
       expect(result.errors, type).toBeUndefined();
       expect(result.data!.node, type).toBeNull();

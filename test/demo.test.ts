@@ -9,7 +9,7 @@ import { spawnSwitchboard } from "./support/switchboard-process.ts";
 import { subscribe } from "./support/api.ts";
 
 const BANNER =
-  /GraphiQL at (http:\/\/\S+)\/graphql\n {2}embedded database in (\S+) [^]*?agent {2}alice@switchboard\.test +(sb_\S+)/;
+  /GraphiQL at (http:\/\/\S+)\/graphql\n {2}embedded database in (\S+) [\s\S]*?agent {2}alice@switchboard\.test +(sb_\S+)/;
 
 describe("switchboard demo", { timeout: 300_000 }, () => {
   it("rings an agent's subscription with its traffic, and stops cleanly on SIGTERM", async () => {

@@ -34,11 +34,17 @@ describe("embedded default (PGlite + in-memory pub/sub)", () => {
 
     const inbox = await seedInbox(api.app, "Front desk");
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id], customerNumber: "+442079460000" });
-    const events = subscribe(api.wsClient(admin.token), ConversationEventsDocument, { inboxId: inbox.globalId, after: "0" });
+    const events = subscribe(api.wsClient(admin.token), ConversationEventsDocument, {
+      inboxId: inbox.globalId,
+      after: "0",
+    });
     await events.until(1);
     await api.request(ArchiveConversationDocument, { conversationId: conversation.globalId }, admin.token);
     const received = await events.until(2);
-    expect(received.map((e) => e.data?.conversationEvents.type)).toEqual(["CONVERSATION_CREATED", "CONVERSATION_ARCHIVED"]);
+    expect(received.map((e) => e.data?.conversationEvents.type)).toEqual([
+      "CONVERSATION_CREATED",
+      "CONVERSATION_ARCHIVED",
+    ]);
     events.unsubscribe();
   });
 

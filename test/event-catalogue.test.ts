@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isEnumType } from "graphql";
-import { z } from "zod";
+import type { z } from "zod";
 import { EVENT_CATALOGUE, EVENT_TYPES, type NewEvent } from "../src/domain/events.ts";
 import { inTransaction } from "../src/domain/event-log.ts";
 import { latestSequence } from "../src/store/event-log.ts";
@@ -31,9 +31,12 @@ describe("event catalogue", () => {
     const type = schema.getType("EventType");
     if (!isEnumType(type)) throw new Error("EventType is not an enum");
     const byName = (a: string[], b: string[]) => a[0]!.localeCompare(b[0]!);
-    expect(type.getValues().map((v) => [v.name, v.description ?? ""]).sort(byName)).toEqual(
-      EVENT_TYPES.map((t) => [t, EVENT_CATALOGUE[t].description]).sort(byName),
-    );
+    expect(
+      type
+        .getValues()
+        .map((v) => [v.name, v.description ?? ""])
+        .sort(byName),
+    ).toEqual(EVENT_TYPES.map((t) => [t, EVENT_CATALOGUE[t].description]).sort(byName));
   });
 
   it("is the README's Events table, type for type and field for field", () => {

@@ -120,7 +120,9 @@ describe("subscriptions per socket", () => {
     await third.finished;
     expect(third.received).toEqual([]);
     const errors = third.error as GraphQLFormattedError[];
-    expect(errors).toEqual([{ message: "At most 2 subscriptions per connection", extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } }]);
+    expect(errors).toEqual([
+      { message: "At most 2 subscriptions per connection", extensions: { code: "TOO_MANY_SUBSCRIPTIONS" } },
+    ]);
 
     // The first two are still live.
     await seedConversation(api.app, { inboxIds: [inbox.id] });

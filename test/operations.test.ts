@@ -51,7 +51,9 @@ function runCli(args: string[], env: Record<string, string>): ChildProcess {
   });
 }
 
-async function finished(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+async function finished(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (chunk) => (stdout += chunk));
@@ -78,11 +80,16 @@ describe("configuration", () => {
   it("never echoes a secret value back", () => {
     const secretUrl = "mysql://admin:hunter2-very-secret@db.internal:3306/prod";
     const key = "c2hvcnQtYnV0LXNlY3JldA=="; // base64, but 17 bytes
-    const message = configError({ DATABASE_URL: secretUrl, ENCRYPTION_KEY: key, REDIS_URL: "http://:redis-pass@cache:6379" });
+    const message = configError({
+      DATABASE_URL: secretUrl,
+      ENCRYPTION_KEY: key,
+      REDIS_URL: "http://:redis-pass@cache:6379",
+    });
     expect(message).toContain("DATABASE_URL:");
     expect(message).toContain("ENCRYPTION_KEY:");
     expect(message).toContain("REDIS_URL:");
-    for (const secret of ["hunter2-very-secret", "db.internal", key, "redis-pass"]) expect(message).not.toContain(secret);
+    for (const secret of ["hunter2-very-secret", "db.internal", key, "redis-pass"])
+      expect(message).not.toContain(secret);
   });
 
   it("rejects out-of-range and fractional numbers, and accepts what is documented", () => {
@@ -102,16 +109,29 @@ describe("configuration", () => {
       LOG_LEVEL: "warn",
       MAX_QUERY_DEPTH: "7",
     });
-    expect(config).toMatchObject({ port: 8080, databaseUrl: "postgresql://u:p@h/db", redisUrl: "redis://h:6379", logLevel: "warn" });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: "postgresql://u:p@h/db",
+      redisUrl: "redis://h:6379",
+      logLevel: "warn",
+    });
     expect(config.encryptionKey?.toString("hex")).toBe(key);
     expect(config.limits.maxDepth).toBe(7);
-    expect(loadConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") }).encryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({ ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64") }).encryptionKey).toEqual(
+      Buffer.alloc(32, 7),
+    );
   });
 
   it("falls back to the defaults when a variable is unset or empty", () => {
     for (const env of [{}, { PORT: "", DATABASE_URL: "", REDIS_URL: " ", MAX_QUERY_DEPTH: "" }]) {
       const config = loadConfig(env);
-      expect(config).toMatchObject({ port: 4000, dataDir: "./data", databaseUrl: undefined, redisUrl: undefined, logLevel: "info" });
+      expect(config).toMatchObject({
+        port: 4000,
+        dataDir: "./data",
+        databaseUrl: undefined,
+        redisUrl: undefined,
+        logLevel: "info",
+      });
       expect(config.limits.maxDepth).toBe(12);
       expect(config.preparedStatements).toBe(200);
     }
@@ -173,9 +193,13 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
     await api.request("{ viewer { id name } }", undefined, user.token);
     await api.request("{ viewer { id } }", undefined, unknownToken);
     await api.request("{ viewer { nope } }", undefined, user.token); // fails validation
-    await api.request("{ node(id: \"not-a-global-id\") { id } }", undefined, user.token); // fails in a resolver
+    await api.request('{ node(id: "not-a-global-id") { id } }', undefined, user.token); // fails in a resolver
     await api.request("query ($x: Int!) { viewer { id } }", { x: "not an int" } as never, user.token);
-    await fetch(`${api.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" }, body: "{ not json" });
+    await fetch(`${api.url}/graphql`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${user.token}`, "content-type": "application/json" },
+      body: "{ not json",
+    });
 
     const client = api.wsClient(user.token);
     const events = subscribe(client, "{ viewer { id } }");
@@ -183,11 +207,35 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
     expect(events.received[0]?.data).toEqual({ viewer: { id: user.globalId } });
 
     // Careless logging of whole objects is redacted by path, too.
-    logs.logger.info({ req: { headers: { authorization: `Bearer ${user.token}` } }, connectionParams: { authorization: `Bearer ${user.token}` } }, "careless");
-    logs.logger.info({ token: user.token, nested: { password: "hunter2", clientSecret: "cs-secret", jwt: "eyJ.secret" } }, "careless too");
-    logs.logger.warn({ err: { response: { headers: { Authorization: `Bearer ${user.token}` } } } }, "an SDK error with its request");
-    logs.logger.info({ session: { access_token: "rc-access-secret", refresh_token: "rc-refresh-secret" } }, "a token response");
-    logs.logger.info({ config: { databaseUrl: "postgresql://u:db-pass@h/db", redisUrl: "redis://:redis-pass@h", encryptionKey: "key-bytes" } }, "config");
+    logs.logger.info(
+      {
+        req: { headers: { authorization: `Bearer ${user.token}` } },
+        connectionParams: { authorization: `Bearer ${user.token}` },
+      },
+      "careless",
+    );
+    logs.logger.info(
+      { token: user.token, nested: { password: "hunter2", clientSecret: "cs-secret", jwt: "eyJ.secret" } },
+      "careless too",
+    );
+    logs.logger.warn(
+      { err: { response: { headers: { Authorization: `Bearer ${user.token}` } } } },
+      "an SDK error with its request",
+    );
+    logs.logger.info(
+      { session: { access_token: "rc-access-secret", refresh_token: "rc-refresh-secret" } },
+      "a token response",
+    );
+    logs.logger.info(
+      {
+        config: {
+          databaseUrl: "postgresql://u:db-pass@h/db",
+          redisUrl: "redis://:redis-pass@h",
+          encryptionKey: "key-bytes",
+        },
+      },
+      "config",
+    );
 
     expect(logs.lines.length).toBeGreaterThan(0);
     for (const line of logs.lines) {
@@ -197,7 +245,19 @@ describe("health, readiness, metrics and logs (PostgreSQL + Redis)", () => {
       expect(typeof entry.time).toBe("number");
     }
     const all = logs.lines.join("\n");
-    for (const secret of [user.token, unknownToken, "hunter2", "cs-secret", "eyJ.secret", "rc-access-secret", "rc-refresh-secret", "db-pass", "redis-pass", "key-bytes"]) expect(all).not.toContain(secret);
+    for (const secret of [
+      user.token,
+      unknownToken,
+      "hunter2",
+      "cs-secret",
+      "eyJ.secret",
+      "rc-access-secret",
+      "rc-refresh-secret",
+      "db-pass",
+      "redis-pass",
+      "key-bytes",
+    ])
+      expect(all).not.toContain(secret);
     expect(all).toContain("[redacted]");
   });
 });
@@ -212,7 +272,9 @@ describe("start-up failures", () => {
       const client = new pg.Client(pgConfigFromUrl(postgresUrl));
       await client.connect();
       try {
-        const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [new URL(database.url).pathname.slice(1)]);
+        const { rows } = await client.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1", [
+          new URL(database.url).pathname.slice(1),
+        ]);
         expect(rows[0].n).toBe(0);
       } finally {
         await client.end();
@@ -257,13 +319,18 @@ describe("graceful shutdown in process", () => {
       // The same over HTTP (server-sent events): it never finishes by itself.
       const sse = await fetch(`${api.url}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "text/event-stream", authorization: `Bearer ${admin.token}` },
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          authorization: `Bearer ${admin.token}`,
+        },
         body: JSON.stringify({ query: CONVERSATION_EVENTS, variables: { inboxId: inbox.globalId, after: "0" } }),
       });
       expect(sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
       const sseReader = sse.body!.getReader();
       let sseText = "";
-      while (!sseText.includes("CONVERSATION_CREATED")) sseText += new TextDecoder().decode((await sseReader.read()).value);
+      while (!sseText.includes("CONVERSATION_CREATED"))
+        sseText += new TextDecoder().decode((await sseReader.read()).value);
       const sseEnded = (async () => {
         try {
           while (!(await sseReader.read()).done);
@@ -278,7 +345,11 @@ describe("graceful shutdown in process", () => {
       const body = JSON.stringify({ query: "{ viewer { email } }" });
       const request = http.request(`${api.url}/graphql`, {
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body), authorization: `Bearer ${admin.token}` },
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+          authorization: `Bearer ${admin.token}`,
+        },
       });
       const response = once(request, "response") as Promise<[http.IncomingMessage]>;
       request.write(body.slice(0, 5));
@@ -337,8 +408,16 @@ describe("`switchboard serve` as a process", () => {
     expect(lines.at(-1)).toMatchObject({ level: 30, service: "switchboard", database: "postgres", pubsub: "redis" });
 
     expect((await fetch(url!.replace("/graphql", "/ready"))).status).toBe(200);
-    const client = createClient({ url: url!.replace("http", "ws"), webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => {} });
-    const closeCode = new Promise<number>((resolve) => client.on("closed", (event) => resolve((event as { code: number }).code)));
+    const client = createClient({
+      url: url!.replace("http", "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      onNonLazyError: () => {},
+    });
+    const closeCode = new Promise<number>((resolve) =>
+      client.on("closed", (event) => resolve((event as { code: number }).code)),
+    );
     await new Promise<void>((resolve) => client.on("connected", () => resolve()));
 
     child.kill("SIGTERM");

@@ -52,15 +52,25 @@ const PLACE = `mutation($channel: ID!, $to: String, $contact: ID) {
 const channelId = () => world.channels[CHANNEL_NUMBER]!;
 
 async function place(token: string, variables: { to?: string; contact?: string; channel?: string }) {
-  return (await query(world, token, PLACE, { channel: variables.channel ?? channelId(), to: variables.to ?? null, contact: variables.contact ?? null })).placeCall;
+  return (
+    await query(world, token, PLACE, {
+      channel: variables.channel ?? channelId(),
+      to: variables.to ?? null,
+      contact: variables.contact ?? null,
+    })
+  ).placeCall;
 }
 
 const ringOuts = async () => (await callControlRequests(world)).filter((r) => r.path.endsWith("/ring-out"));
 
 /** Waits for the outbound call to `to` to be connected; returns its call and conversation ids. */
 async function connectedCallTo(to: string) {
-  const event = await updates.next((d) => d.callUpdated.call.direction === "OUTBOUND" && d.callUpdated.call.status === "IN_PROGRESS");
-  const conversation = (await query(world, world.admin.token, CONVERSATION, { id: event.callUpdated.call.conversation.id })).node;
+  const event = await updates.next(
+    (d) => d.callUpdated.call.direction === "OUTBOUND" && d.callUpdated.call.status === "IN_PROGRESS",
+  );
+  const conversation = (
+    await query(world, world.admin.token, CONVERSATION, { id: event.callUpdated.call.conversation.id })
+  ).node;
   expect(conversation.calls.edges[0].node.toNumber).toBe(to);
   return { callId: event.callUpdated.call.id as string, conversation };
 }
@@ -68,13 +78,23 @@ async function connectedCallTo(to: string) {
 describe("R3.9 outbound calls from a connected number", () => {
   it("to a phone number: RingOut shows the channel's number; an OUTBOUND conversation in the channel's inbox, assigned to the agent", async () => {
     const placed = await place(world.users.alice!.token, { to: "(415) 555-0401" });
-    expect(placed).toEqual({ __typename: "PlaceCallPayload", toNumber: "+14155550401", ringOutId: expect.any(String), channel: { phoneNumber: CHANNEL_NUMBER } });
+    expect(placed).toEqual({
+      __typename: "PlaceCallPayload",
+      toNumber: "+14155550401",
+      ringOutId: expect.any(String),
+      channel: { phoneNumber: CHANNEL_NUMBER },
+    });
     const [ringOut] = await ringOuts();
     expect(ringOut).toMatchObject({
       method: "POST",
       status: 200,
       extensionId: EXT.alice.id,
-      body: { from: { phoneNumber: EXT.alice.direct }, to: { phoneNumber: "+14155550401" }, callerId: { phoneNumber: CHANNEL_NUMBER }, playPrompt: false },
+      body: {
+        from: { phoneNumber: EXT.alice.direct },
+        to: { phoneNumber: "+14155550401" },
+        callerId: { phoneNumber: CHANNEL_NUMBER },
+        playPrompt: false,
+      },
     });
 
     const created = await events.next((d) => d.conversationEvents.type === "CONVERSATION_CREATED");
@@ -86,10 +106,19 @@ describe("R3.9 outbound calls from a connected number", () => {
       inboxes: [{ name: "Alice line" }],
       contact: { phoneNumbers: [{ number: "+14155550401" }] },
     });
-    expect(conversation.calls.edges[0].node).toMatchObject({ direction: "OUTBOUND", fromNumber: CHANNEL_NUMBER, toNumber: "+14155550401" });
+    expect(conversation.calls.edges[0].node).toMatchObject({
+      direction: "OUTBOUND",
+      fromNumber: CHANNEL_NUMBER,
+      toNumber: "+14155550401",
+    });
 
     // The agent ends it with call control.
-    const hangUp = await query(world, world.users.alice!.token, `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`, { id: callId });
+    const hangUp = await query(
+      world,
+      world.users.alice!.token,
+      `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`,
+      { id: callId },
+    );
     expect(hangUp.hangUpCall.__typename).toBe("CallControlPayload");
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ENDED");
   });
@@ -103,8 +132,16 @@ describe("R3.9 outbound calls from a connected number", () => {
     const placed = await place(world.users.alice!.token, { contact: created.createContact.contact.id });
     expect(placed).toMatchObject({ __typename: "PlaceCallPayload", toNumber: "+14155550402" });
     const { callId, conversation } = await connectedCallTo("+14155550402");
-    expect(conversation).toMatchObject({ assignee: { email: EXT.alice.email }, contact: { phoneNumbers: [{ number: "+14155550402" }] } });
-    const hangUp = await query(world, world.users.alice!.token, `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`, { id: callId });
+    expect(conversation).toMatchObject({
+      assignee: { email: EXT.alice.email },
+      contact: { phoneNumbers: [{ number: "+14155550402" }] },
+    });
+    const hangUp = await query(
+      world,
+      world.users.alice!.token,
+      `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`,
+      { id: callId },
+    );
     expect(hangUp.hangUpCall.__typename).toBe("CallControlPayload");
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ENDED");
   });
@@ -112,22 +149,45 @@ describe("R3.9 outbound calls from a connected number", () => {
   it("refuses bad input, hidden channels and agents without a RingCentral login before anything reaches RingCentral", async () => {
     const before = await ringOuts();
     const alice = world.users.alice!.token;
-    expect(await place(alice, { to: "555" })).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "toPhoneNumber" });
-    expect(await place(alice, { to: "not a number" })).toMatchObject({ code: "BAD_USER_INPUT", field: "toPhoneNumber" });
+    expect(await place(alice, { to: "555" })).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "toPhoneNumber",
+    });
+    expect(await place(alice, { to: "not a number" })).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "toPhoneNumber",
+    });
     expect(await place(alice, {})).toMatchObject({ code: "BAD_USER_INPUT", field: "toPhoneNumber" });
-    expect(await place(alice, { to: CHANNEL_NUMBER })).toMatchObject({ code: "BAD_USER_INPUT", field: "toPhoneNumber" });
-    expect(await place(alice, { to: "+14155550404", contact: globalId("Contact", "00000000-0000-4000-8000-000000000000") })).toMatchObject({
+    expect(await place(alice, { to: CHANNEL_NUMBER })).toMatchObject({
+      code: "BAD_USER_INPUT",
+      field: "toPhoneNumber",
+    });
+    expect(
+      await place(alice, { to: "+14155550404", contact: globalId("Contact", "00000000-0000-4000-8000-000000000000") }),
+    ).toMatchObject({
       code: "BAD_USER_INPUT",
     });
-    expect(await place(alice, { contact: globalId("Contact", "00000000-0000-4000-8000-000000000000") })).toMatchObject({ __typename: "NotFoundError" });
-    expect(await place(alice, { to: "+14155550404", channel: globalId("Channel", "00000000-0000-4000-8000-000000000000") })).toMatchObject({
+    expect(await place(alice, { contact: globalId("Contact", "00000000-0000-4000-8000-000000000000") })).toMatchObject({
+      __typename: "NotFoundError",
+    });
+    expect(
+      await place(alice, { to: "+14155550404", channel: globalId("Channel", "00000000-0000-4000-8000-000000000000") }),
+    ).toMatchObject({
       __typename: "NotFoundError",
       code: "NOT_FOUND",
     });
     // An agent outside the channel's inbox: it looks missing.
-    expect(await place(world.users.outsider!.token, { to: "+14155550404" })).toEqual({ __typename: "NotFoundError", code: "NOT_FOUND", message: "Channel not found" });
+    expect(await place(world.users.outsider!.token, { to: "+14155550404" })).toEqual({
+      __typename: "NotFoundError",
+      code: "NOT_FOUND",
+      message: "Channel not found",
+    });
     // Bob may use the channel but has not connected his own RingCentral login.
-    expect(await place(world.users.bob!.token, { to: "+14155550404" })).toMatchObject({ __typename: "RingCentralLoginRequiredError", code: "RINGCENTRAL_LOGIN_REQUIRED" });
+    expect(await place(world.users.bob!.token, { to: "+14155550404" })).toMatchObject({
+      __typename: "RingCentralLoginRequiredError",
+      code: "RINGCENTRAL_LOGIN_REQUIRED",
+    });
     expect(await ringOuts()).toEqual(before);
   });
 });

@@ -17,7 +17,10 @@ describe("PreparedStatementNames", () => {
 
   it("names at most `limit` texts; the rest stay unnamed", () => {
     const names = new PreparedStatementNames(2);
-    const named = ["a", "b", "c"].map((sql) => (names.nameOf(sql), names.nameOf(sql)));
+    const named = ["a", "b", "c"].map((sql) => {
+      names.nameOf(sql);
+      return names.nameOf(sql);
+    });
     expect(named[0]).not.toBe("");
     expect(named[1]).not.toBe("");
     expect(named[2]).toBe("");
@@ -43,9 +46,11 @@ describe("prepared statements on PostgreSQL", () => {
     return db;
   };
   const prepared = async (db: Database) =>
-    (await db.prisma.$queryRaw<{ name: string; statement: string }[]>`SELECT name, statement FROM pg_prepared_statements ORDER BY name`).filter((s) =>
-      s.name.startsWith("switchboard_"),
-    );
+    (
+      await db.prisma.$queryRaw<
+        { name: string; statement: string }[]
+      >`SELECT name, statement FROM pg_prepared_statements ORDER BY name`
+    ).filter((s) => s.name.startsWith("switchboard_"));
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -60,10 +65,13 @@ describe("prepared statements on PostgreSQL", () => {
   it("prepares a repeated Prisma query once on its connection and keeps answering it", async () => {
     const db = await open(50);
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await db.prisma.inbox.findMany({ where: { name: "Front desk" }, select: { name: true } }));
+    for (let i = 0; i < 4; i++)
+      answers.push(await db.prisma.inbox.findMany({ where: { name: "Front desk" }, select: { name: true } }));
     expect(answers).toEqual(Array(4).fill([{ name: "Front desk" }]));
     const statements = await prepared(db);
-    expect(statements.filter((s) => s.statement.includes('"public"."Inbox"') && s.statement.includes("SELECT"))).toHaveLength(1);
+    expect(
+      statements.filter((s) => s.statement.includes('"public"."Inbox"') && s.statement.includes("SELECT")),
+    ).toHaveLength(1);
   });
 
   it("prepares nothing when the setting is 0", async () => {
@@ -76,7 +84,9 @@ describe("prepared statements on PostgreSQL", () => {
     const db = await open(1);
     for (let i = 0; i < 3; i++) {
       expect(await db.prisma.inbox.count({ where: { name: "Front desk" } })).toBe(1);
-      expect(await db.prisma.inbox.findFirst({ where: { name: "Front desk" }, select: { name: true } })).toEqual({ name: "Front desk" });
+      expect(await db.prisma.inbox.findFirst({ where: { name: "Front desk" }, select: { name: true } })).toEqual({
+        name: "Front desk",
+      });
     }
     expect(await prepared(db)).toHaveLength(1);
   });

@@ -35,11 +35,15 @@ async function control<T = unknown>(method: string, path: string, body?: unknown
   return (response.status === 204 ? null : await response.json()) as T;
 }
 
-const requests = async (path: string) => (await control<{ records: LoggedRequest[] }>("GET", `/__sim/requests?path=${encodeURIComponent(path)}`)).records;
+const requests = async (path: string) =>
+  (await control<{ records: LoggedRequest[] }>("GET", `/__sim/requests?path=${encodeURIComponent(path)}`)).records;
 
 beforeAll(async () => {
   const generous = { limit: 10_000, windowSeconds: 60, penaltySeconds: 60 };
-  sim = await startSimulator({ port: 0, rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous } });
+  sim = await startSimulator({
+    port: 0,
+    rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous },
+  });
   const account = await control<{ extensions: SimExtensionRecord[] }>("GET", "/__sim/account");
   const find = (email: string) => {
     const extension = account.extensions.find((e) => e.email === email)!;
@@ -77,24 +81,65 @@ describe("typed helpers", () => {
   it("logs in with the JWT and reads the extension, its admin permission, numbers and extensions", async () => {
     const { client } = clientFor(admin);
     await client.login();
-    expect(await client.extensionInfo()).toMatchObject({ id: admin.id, accountId: "809646016", email: "admin@switchboard.test", type: "User" });
+    expect(await client.extensionInfo()).toMatchObject({
+      id: admin.id,
+      accountId: "809646016",
+      email: "admin@switchboard.test",
+      type: "User",
+    });
     expect((await client.authzProfile()).isAdmin).toBe(true);
-    expect(await client.verify()).toEqual({ accountId: "809646016", extensionId: admin.id, isAdmin: true, email: "admin@switchboard.test" });
+    expect(await client.verify()).toEqual({
+      accountId: "809646016",
+      extensionId: admin.id,
+      isAdmin: true,
+      email: "admin@switchboard.test",
+    });
 
     const numbers = await client.listPhoneNumbers();
-    expect(numbers).toContainEqual({ id: "1001815016", phoneNumber: "+18003151571", label: "Main", usageType: "MainCompanyNumber", canSendSms: false, extensionId: "62242421016" });
-    expect(numbers).toContainEqual({ id: "1001818016", phoneNumber: "+16505550111", label: null, usageType: "DirectNumber", canSendSms: true, extensionId: "62264425016" });
-    expect(numbers).toContainEqual({ id: "1001820016", phoneNumber: "+16505550199", label: "Support line", usageType: "CompanyNumber", canSendSms: true, extensionId: "62242422016" });
+    expect(numbers).toContainEqual({
+      id: "1001815016",
+      phoneNumber: "+18003151571",
+      label: "Main",
+      usageType: "MainCompanyNumber",
+      canSendSms: false,
+      extensionId: "62242421016",
+    });
+    expect(numbers).toContainEqual({
+      id: "1001818016",
+      phoneNumber: "+16505550111",
+      label: null,
+      usageType: "DirectNumber",
+      canSendSms: true,
+      extensionId: "62264425016",
+    });
+    expect(numbers).toContainEqual({
+      id: "1001820016",
+      phoneNumber: "+16505550199",
+      label: "Support line",
+      usageType: "CompanyNumber",
+      canSendSms: true,
+      extensionId: "62242422016",
+    });
     expect(new Set(numbers.map((n) => n.id)).size).toBe(numbers.length);
 
     const extensions = await client.listExtensions();
-    expect(extensions).toContainEqual({ id: alice.id, extensionNumber: "11102", name: "Alice Agent", email: "alice@switchboard.test", type: "User" });
+    expect(extensions).toContainEqual({
+      id: alice.id,
+      extensionNumber: "11102",
+      name: "Alice Agent",
+      email: "alice@switchboard.test",
+      type: "User",
+    });
     expect(extensions.find((e) => e.type === "Department")).toMatchObject({ name: "Support", email: null });
   });
 
   it("a non-admin extension is not an admin in its authz profile", async () => {
     const { client } = clientFor(alice);
-    expect(await client.verify()).toMatchObject({ extensionId: alice.id, isAdmin: false, email: "alice@switchboard.test" });
+    expect(await client.verify()).toMatchObject({
+      extensionId: alice.id,
+      isAdmin: false,
+      email: "alice@switchboard.test",
+    });
   });
 
   it("each client keeps its own tokens (separate stores, not the SDK's shared localStorage)", async () => {
@@ -115,13 +160,20 @@ describe("errors are typed", () => {
     expect(String((error as Error).message)).not.toContain("not-the-secret-123");
 
     const badJwt = clientFor({ jwt: "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.bogus" }).client;
-    await expect(badJwt.login()).rejects.toMatchObject({ code: "RINGCENTRAL_AUTH_FAILED", ringCentralCode: expect.stringMatching(/^OAU-/) });
+    await expect(badJwt.login()).rejects.toMatchObject({
+      code: "RINGCENTRAL_AUTH_FAILED",
+      ringCentralCode: expect.stringMatching(/^OAU-/),
+    });
   });
 
   it("403 (missing permission) → RINGCENTRAL_PERMISSION_DENIED; other 4xx → RINGCENTRAL_REQUEST_REJECTED", async () => {
     const { client } = clientFor(admin);
     // A voice-only number of the admin's extension: RingCentral refuses to send SMS from it.
-    await control("POST", "/__sim/phone-numbers", { phoneNumber: "+16505550177", extensionId: admin.id, features: ["CallerId"] });
+    await control("POST", "/__sim/phone-numbers", {
+      phoneNumber: "+16505550177",
+      extensionId: admin.id,
+      features: ["CallerId"],
+    });
     const sms = { from: { phoneNumber: "+16505550177" }, to: [{ phoneNumber: "+14155550100" }], text: "hi" };
     await expect(client.request("POST", "/restapi/v1.0/account/~/extension/~/sms", sms)).rejects.toMatchObject({
       code: "RINGCENTRAL_PERMISSION_DENIED",
@@ -149,7 +201,9 @@ describe("rate limits (429 + Retry-After)", () => {
 
   it("the limiter is per user and global: another client of the same user waits out the penalty too", async () => {
     // The first client gives up at once, leaving the user's Light group on hold for 300 "seconds".
-    const first = clientFor(admin, { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, secondMs: 1, defaultRetryAfterSeconds: 1 } });
+    const first = clientFor(admin, {
+      retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1, secondMs: 1, defaultRetryAfterSeconds: 1 },
+    });
     const second = clientFor(admin);
     await Promise.all([first.client.login(), second.client.login()]);
     await control("POST", "/__sim/faults/rate-limit", { group: "Light", count: 1, retryAfterSeconds: 300 });
@@ -157,7 +211,9 @@ describe("rate limits (429 + Retry-After)", () => {
     // The second client (same user) waits before sending anything of that group.
     await second.client.extensionInfo();
     expect(second.waits.length).toBeGreaterThan(0);
-    expect((await requests("/extension/~")).filter((r) => r.path.endsWith("/extension/~")).map((r) => r.status)).toEqual([429, 200]);
+    expect(
+      (await requests("/extension/~")).filter((r) => r.path.endsWith("/extension/~")).map((r) => r.status),
+    ).toEqual([429, 200]);
     // A client of another user is not held.
     const other = clientFor(alice);
     await other.client.login();
@@ -168,11 +224,18 @@ describe("rate limits (429 + Retry-After)", () => {
   });
 
   it("gives up with RINGCENTRAL_RATE_LIMITED after the configured retries", async () => {
-    const { client } = clientFor(admin, { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5, secondMs: 1, defaultRetryAfterSeconds: 60 } });
+    const { client } = clientFor(admin, {
+      retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5, secondMs: 1, defaultRetryAfterSeconds: 60 },
+    });
     await client.login();
     await control("POST", "/__sim/faults/rate-limit", { group: "Light", count: 10, retryAfterSeconds: 5 });
-    await expect(client.extensionInfo()).rejects.toMatchObject({ code: "RINGCENTRAL_RATE_LIMITED", retryAfterSeconds: 5 });
-    expect((await requests("/extension/~")).filter((r) => r.path.endsWith("/extension/~")).map((r) => r.status)).toEqual([429, 429, 429]);
+    await expect(client.extensionInfo()).rejects.toMatchObject({
+      code: "RINGCENTRAL_RATE_LIMITED",
+      retryAfterSeconds: 5,
+    });
+    expect(
+      (await requests("/extension/~")).filter((r) => r.path.endsWith("/extension/~")).map((r) => r.status),
+    ).toEqual([429, 429, 429]);
   });
 
   it("the login itself (Auth group) is waited out too", async () => {
@@ -214,7 +277,9 @@ describe("expired or revoked sessions: re-login with the JWT", () => {
     await control("DELETE", "/__sim/requests");
     await control("POST", "/__sim/faults/tokens", { action: "revoke", extensionId: admin.id });
     await Promise.all([client.extensionInfo(), client.extensionInfo(), client.authzProfile()]);
-    expect((await grants()).filter((g) => g.startsWith("urn:"))).toEqual(["urn:ietf:params:oauth:grant-type:jwt-bearer:200"]);
+    expect((await grants()).filter((g) => g.startsWith("urn:"))).toEqual([
+      "urn:ietf:params:oauth:grant-type:jwt-bearer:200",
+    ]);
   });
 
   it("without a JWT (a stored session), a dead session is reported as RINGCENTRAL_LOGIN_REQUIRED once", async () => {
@@ -248,13 +313,25 @@ async function failingProxy(path: string, failures: number) {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     if (req.url?.split("?")[0] === path && remaining > 0) {
       remaining--;
-      res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ errorCode: "CMN-211", message: "Service unavailable" }));
+      res
+        .writeHead(503, { "content-type": "application/json" })
+        .end(JSON.stringify({ errorCode: "CMN-211", message: "Service unavailable" }));
       return;
     }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name))) as Record<string, string>;
-    const upstream = await fetch(`${sim.url}${req.url}`, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => !["host", "connection", "content-length"].includes(name)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${sim.url}${req.url}`, {
+      method: req.method,
+      headers,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
     const body = Buffer.from(await upstream.arrayBuffer());
-    const responseHeaders = Object.fromEntries([...upstream.headers].filter(([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name)));
+    const responseHeaders = Object.fromEntries(
+      [...upstream.headers].filter(
+        ([name]) => !["content-encoding", "content-length", "transfer-encoding", "connection"].includes(name),
+      ),
+    );
     res.writeHead(upstream.status, responseHeaders).end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -268,7 +345,10 @@ describe("5xx and network errors", () => {
   it("an idempotent call is retried with exponential backoff until it succeeds", async () => {
     const proxy = await failingProxy("/restapi/v1.0/account/~/extension/~", 2);
     try {
-      const { client, waits } = clientFor(admin, { serverUrl: proxy.url, retry: { maxRetries: 3, baseDelayMs: 3, maxDelayMs: 100, secondMs: 1, defaultRetryAfterSeconds: 1 } });
+      const { client, waits } = clientFor(admin, {
+        serverUrl: proxy.url,
+        retry: { maxRetries: 3, baseDelayMs: 3, maxDelayMs: 100, secondMs: 1, defaultRetryAfterSeconds: 1 },
+      });
       expect((await client.extensionInfo()).id).toBe(admin.id);
       expect(waits).toEqual([3, 6]);
     } finally {
@@ -279,7 +359,10 @@ describe("5xx and network errors", () => {
   it("gives up with RINGCENTRAL_UNAVAILABLE after the retries; a POST is not repeated", async () => {
     const proxy = await failingProxy("/restapi/v1.0/account/~/extension/~", 10);
     try {
-      const { client, waits } = clientFor(admin, { serverUrl: proxy.url, retry: { maxRetries: 3, baseDelayMs: 2, maxDelayMs: 5, secondMs: 1, defaultRetryAfterSeconds: 1 } });
+      const { client, waits } = clientFor(admin, {
+        serverUrl: proxy.url,
+        retry: { maxRetries: 3, baseDelayMs: 2, maxDelayMs: 5, secondMs: 1, defaultRetryAfterSeconds: 1 },
+      });
       await expect(client.extensionInfo()).rejects.toMatchObject({ code: "RINGCENTRAL_UNAVAILABLE", status: 503 });
       expect(waits).toEqual([2, 4, 5]);
     } finally {
@@ -289,7 +372,10 @@ describe("5xx and network errors", () => {
     try {
       const { client, waits } = clientFor(admin, { serverUrl: postProxy.url });
       const sms = { from: { phoneNumber: "+19043014558" }, to: [{ phoneNumber: "+14155550100" }], text: "once" };
-      await expect(client.request("POST", "/restapi/v1.0/account/~/extension/~/sms", sms)).rejects.toMatchObject({ code: "RINGCENTRAL_UNAVAILABLE", status: 503 });
+      await expect(client.request("POST", "/restapi/v1.0/account/~/extension/~/sms", sms)).rejects.toMatchObject({
+        code: "RINGCENTRAL_UNAVAILABLE",
+        status: 503,
+      });
       expect(waits).toEqual([]);
     } finally {
       await postProxy.close();
@@ -301,7 +387,10 @@ describe("5xx and network errors", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const { client, waits } = clientFor(admin, { serverUrl: url, retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 10, secondMs: 1, defaultRetryAfterSeconds: 1 } });
+    const { client, waits } = clientFor(admin, {
+      serverUrl: url,
+      retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 10, secondMs: 1, defaultRetryAfterSeconds: 1 },
+    });
     await expect(client.login()).rejects.toMatchObject({ code: "RINGCENTRAL_UNAVAILABLE", status: null });
     expect(waits).toEqual([1, 2]);
   });

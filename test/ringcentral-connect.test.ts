@@ -58,7 +58,10 @@ const domainDeps = () => {
 
 beforeAll(async () => {
   const generous = { limit: 10_000, windowSeconds: 60, penaltySeconds: 60 };
-  sim = await startSimulator({ port: 0, rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous } });
+  sim = await startSimulator({
+    port: 0,
+    rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous },
+  });
   api = await startTestApi({
     env: { ENCRYPTION_KEY: encryptionKey.toString("hex") },
     logger: createLogger("debug", { write: (line: string) => void logLines.push(line) }),
@@ -69,7 +72,11 @@ beforeAll(async () => {
   const byEmail = (email: string) => account.extensions.find((e) => e.email === email)!;
   extensionJwt = byEmail("dispatcher@switchboard.test").jwt!;
   bobJwt = byEmail("bob@switchboard.test").jwt!;
-  alice = { ...(await userWithEmail("Alice@Switchboard.test", "AGENT")), jwt: byEmail("alice@switchboard.test").jwt!, extensionId: byEmail("alice@switchboard.test").id };
+  alice = {
+    ...(await userWithEmail("Alice@Switchboard.test", "AGENT")),
+    jwt: byEmail("alice@switchboard.test").jwt!,
+    extensionId: byEmail("alice@switchboard.test").id,
+  };
   inboxA = await seedInbox(api.app, "Sales", [agent.id, alice.id]);
   inboxB = await seedInbox(api.app, "Support", [agent.id]);
 });
@@ -113,10 +120,20 @@ const connectionCount = () => api.app.db.prisma.ringCentralConnection.count();
 
 describe("R2.1 verifying RingCentral credentials", () => {
   it("before anything is connected: no connection, no numbers, and channels cannot be connected", async () => {
-    const result = await api.request(`{ ringCentralConnection { accountId } ringCentralNumbers { id } }`, {}, admin.token);
+    const result = await api.request(
+      `{ ringCentralConnection { accountId } ringCentralNumbers { id } }`,
+      {},
+      admin.token,
+    );
     expect(result).toEqual({ data: { ringCentralConnection: null, ringCentralNumbers: [] } });
-    const connect = await api.request(CONNECT, { number: "+16505550111", type: "VOICE", inboxId: inboxA.globalId }, admin.token);
-    expect(connect.data).toMatchObject({ connectChannel: { __typename: "RingCentralNotConnectedError", code: "RINGCENTRAL_NOT_CONNECTED" } });
+    const connect = await api.request(
+      CONNECT,
+      { number: "+16505550111", type: "VOICE", inboxId: inboxA.globalId },
+      admin.token,
+    );
+    expect(connect.data).toMatchObject({
+      connectChannel: { __typename: "RingCentralNotConnectedError", code: "RINGCENTRAL_NOT_CONNECTED" },
+    });
   });
 
   it("a Switchboard agent is refused (FORBIDDEN) and nothing is stored", async () => {
@@ -127,19 +144,33 @@ describe("R2.1 verifying RingCentral credentials", () => {
 
   it("a RingCentral extension that is not a RingCentral admin is refused, nothing stored", async () => {
     const result = await api.request(VERIFY, credentials({ jwt: extensionJwt }), admin.token);
-    expect(result.data).toMatchObject({ verifyRingCentralCredentials: { __typename: "RingCentralPermissionError", code: "RINGCENTRAL_PERMISSION_DENIED" } });
+    expect(result.data).toMatchObject({
+      verifyRingCentralCredentials: { __typename: "RingCentralPermissionError", code: "RINGCENTRAL_PERMISSION_DENIED" },
+    });
     expect(await connectionCount()).toBe(0);
   });
 
   it("a wrong client secret or a bad JWT is a typed error with a code, nothing stored", async () => {
     const wrongSecret = await api.request(VERIFY, credentials({ clientSecret: "wrong-secret-value" }), admin.token);
     expect(wrongSecret.data).toMatchObject({
-      verifyRingCentralCredentials: { __typename: "RingCentralAuthError", code: "RINGCENTRAL_AUTH_FAILED", ringCentralCode: "OAU-153" },
+      verifyRingCentralCredentials: {
+        __typename: "RingCentralAuthError",
+        code: "RINGCENTRAL_AUTH_FAILED",
+        ringCentralCode: "OAU-153",
+      },
     });
-    const badJwt = await api.request(VERIFY, credentials({ jwt: "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.forged" }), admin.token);
-    expect(badJwt.data).toMatchObject({ verifyRingCentralCredentials: { __typename: "RingCentralAuthError", code: "RINGCENTRAL_AUTH_FAILED" } });
+    const badJwt = await api.request(
+      VERIFY,
+      credentials({ jwt: "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.forged" }),
+      admin.token,
+    );
+    expect(badJwt.data).toMatchObject({
+      verifyRingCentralCredentials: { __typename: "RingCentralAuthError", code: "RINGCENTRAL_AUTH_FAILED" },
+    });
     const badUrl = await api.request(VERIFY, credentials({ serverUrl: "ftp://example.com" }), admin.token);
-    expect(badUrl.data).toMatchObject({ verifyRingCentralCredentials: { __typename: "InvalidInputError", field: "serverUrl" } });
+    expect(badUrl.data).toMatchObject({
+      verifyRingCentralCredentials: { __typename: "InvalidInputError", field: "serverUrl" },
+    });
     expect(await connectionCount()).toBe(0);
   });
 
@@ -149,9 +180,29 @@ describe("R2.1 verifying RingCentral credentials", () => {
     const payload = (result.data as any).verifyRingCentralCredentials;
     expect(payload.__typename).toBe("VerifyRingCentralCredentialsPayload");
     expect(payload.accountId).toBe("809646016");
-    expect(payload.connection).toEqual({ serverUrl: sim.url, clientId: sim.credentials().clientId, accountId: "809646016", ownerExtensionId: "809646016", status: "VERIFIED" });
-    expect(payload.numbers).toContainEqual({ id: "1001815016", phoneNumber: "+18003151571", label: "Main", usageType: "MainCompanyNumber", canSendSms: false, connectedTypes: [] });
-    expect(payload.numbers).toContainEqual({ id: "1001818016", phoneNumber: "+16505550111", label: null, usageType: "DirectNumber", canSendSms: true, connectedTypes: [] });
+    expect(payload.connection).toEqual({
+      serverUrl: sim.url,
+      clientId: sim.credentials().clientId,
+      accountId: "809646016",
+      ownerExtensionId: "809646016",
+      status: "VERIFIED",
+    });
+    expect(payload.numbers).toContainEqual({
+      id: "1001815016",
+      phoneNumber: "+18003151571",
+      label: "Main",
+      usageType: "MainCompanyNumber",
+      canSendSms: false,
+      connectedTypes: [],
+    });
+    expect(payload.numbers).toContainEqual({
+      id: "1001818016",
+      phoneNumber: "+16505550111",
+      label: null,
+      usageType: "DirectNumber",
+      canSendSms: true,
+      connectedTypes: [],
+    });
     expect(await connectionCount()).toBe(1);
   });
 });
@@ -161,7 +212,9 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
 
   it("the stored row holds no plaintext secret or JWT, nor does any other table", async () => {
     const prisma = api.app.db.prisma;
-    const [row] = await prisma.$queryRawUnsafe<{ encryptedCredentials: string }[]>(`SELECT "encryptedCredentials" FROM "RingCentralConnection"`);
+    const [row] = await prisma.$queryRawUnsafe<{ encryptedCredentials: string }[]>(
+      `SELECT "encryptedCredentials" FROM "RingCentralConnection"`,
+    );
     expect(row!.encryptedCredentials).toMatch(/^v1:/);
     const tables = await prisma.$queryRawUnsafe<{ table_name: string }[]>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
@@ -201,8 +254,16 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
     await control("DELETE", "/__sim/requests");
     const result = await api.request(NUMBERS, {}, admin.token);
     expect(result.errors).toBeUndefined();
-    expect((result.data as any).ringCentralNumbers).toContainEqual({ id: "1001820016", phoneNumber: "+16505550199", canSendSms: true, connectedTypes: [] });
-    const { records } = await control<{ records: { path: string; status: number }[] }>("GET", "/__sim/requests?path=/restapi/oauth/token");
+    expect((result.data as any).ringCentralNumbers).toContainEqual({
+      id: "1001820016",
+      phoneNumber: "+16505550199",
+      canSendSms: true,
+      connectedTypes: [],
+    });
+    const { records } = await control<{ records: { path: string; status: number }[] }>(
+      "GET",
+      "/__sim/requests?path=/restapi/oauth/token",
+    );
     expect(records).toEqual([]);
   });
 });
@@ -212,36 +273,90 @@ describe("R2.3 channels", () => {
   let smsId = "";
 
   it("connects the same number once as VOICE and once as SMS (by id or by number); a duplicate is refused", async () => {
-    const voice = await api.request(CONNECT, { number: "1001818016", type: "VOICE", inboxId: inboxA.globalId }, admin.token);
+    const voice = await api.request(
+      CONNECT,
+      { number: "1001818016", type: "VOICE", inboxId: inboxA.globalId },
+      admin.token,
+    );
     expect(voice.data).toMatchObject({
-      connectChannel: { channel: { type: "VOICE", phoneNumber: "+16505550111", ringCentralNumberId: "1001818016", closeAfterSeconds: null, disconnectedAt: null, inbox: { id: inboxA.globalId } } },
+      connectChannel: {
+        channel: {
+          type: "VOICE",
+          phoneNumber: "+16505550111",
+          ringCentralNumberId: "1001818016",
+          closeAfterSeconds: null,
+          disconnectedAt: null,
+          inbox: { id: inboxA.globalId },
+        },
+      },
     });
     voiceId = (voice.data as any).connectChannel.channel.id;
-    const sms = await api.request(CONNECT, { number: "(650) 555-0111", type: "SMS", inboxId: inboxA.globalId, closeAfterSeconds: 3600 }, admin.token);
-    expect(sms.data).toMatchObject({ connectChannel: { channel: { type: "SMS", phoneNumber: "+16505550111", closeAfterSeconds: 3600 } } });
+    const sms = await api.request(
+      CONNECT,
+      { number: "(650) 555-0111", type: "SMS", inboxId: inboxA.globalId, closeAfterSeconds: 3600 },
+      admin.token,
+    );
+    expect(sms.data).toMatchObject({
+      connectChannel: { channel: { type: "SMS", phoneNumber: "+16505550111", closeAfterSeconds: 3600 } },
+    });
     smsId = (sms.data as any).connectChannel.channel.id;
 
-    const duplicate = await api.request(CONNECT, { number: "+16505550111", type: "VOICE", inboxId: inboxB.globalId }, admin.token);
-    expect(duplicate.data).toMatchObject({ connectChannel: { __typename: "ConflictError", code: "CONFLICT", field: "number" } });
+    const duplicate = await api.request(
+      CONNECT,
+      { number: "+16505550111", type: "VOICE", inboxId: inboxB.globalId },
+      admin.token,
+    );
+    expect(duplicate.data).toMatchObject({
+      connectChannel: { __typename: "ConflictError", code: "CONFLICT", field: "number" },
+    });
 
     const numbers = await api.request(NUMBERS, {}, admin.token);
-    expect((numbers.data as any).ringCentralNumbers).toContainEqual({ id: "1001818016", phoneNumber: "+16505550111", canSendSms: true, connectedTypes: ["SMS", "VOICE"] });
+    expect((numbers.data as any).ringCentralNumbers).toContainEqual({
+      id: "1001818016",
+      phoneNumber: "+16505550111",
+      canSendSms: true,
+      connectedTypes: ["SMS", "VOICE"],
+    });
   });
 
   it("refuses SMS on a number that cannot send SMS, numbers of other accounts, and a close setting on VOICE", async () => {
-    const smsOnMain = await api.request(CONNECT, { number: "+18003151571", type: "SMS", inboxId: inboxA.globalId }, admin.token);
-    expect(smsOnMain.data).toMatchObject({ connectChannel: { __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "type" } });
-    const foreign = await api.request(CONNECT, { number: "+14155550100", type: "VOICE", inboxId: inboxA.globalId }, admin.token);
+    const smsOnMain = await api.request(
+      CONNECT,
+      { number: "+18003151571", type: "SMS", inboxId: inboxA.globalId },
+      admin.token,
+    );
+    expect(smsOnMain.data).toMatchObject({
+      connectChannel: { __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "type" },
+    });
+    const foreign = await api.request(
+      CONNECT,
+      { number: "+14155550100", type: "VOICE", inboxId: inboxA.globalId },
+      admin.token,
+    );
     expect(foreign.data).toMatchObject({ connectChannel: { __typename: "InvalidInputError", field: "number" } });
-    const voiceClose = await api.request(CONNECT, { number: "+18003151571", type: "VOICE", inboxId: inboxA.globalId, closeAfterSeconds: 600 }, admin.token);
-    expect(voiceClose.data).toMatchObject({ connectChannel: { __typename: "InvalidInputError", field: "closeAfterSeconds" } });
-    const noInbox = await api.request(CONNECT, { number: "+18003151571", type: "VOICE", inboxId: globalId("Inbox", crypto.randomUUID()) }, admin.token);
+    const voiceClose = await api.request(
+      CONNECT,
+      { number: "+18003151571", type: "VOICE", inboxId: inboxA.globalId, closeAfterSeconds: 600 },
+      admin.token,
+    );
+    expect(voiceClose.data).toMatchObject({
+      connectChannel: { __typename: "InvalidInputError", field: "closeAfterSeconds" },
+    });
+    const noInbox = await api.request(
+      CONNECT,
+      { number: "+18003151571", type: "VOICE", inboxId: globalId("Inbox", crypto.randomUUID()) },
+      admin.token,
+    );
     expect(noInbox.data).toMatchObject({ connectChannel: { __typename: "NotFoundError" } });
     expect(await api.app.db.prisma.channel.count()).toBe(2);
   });
 
   it("agents may not connect channels", async () => {
-    const result = await api.request(CONNECT, { number: "+18003151571", type: "VOICE", inboxId: inboxA.globalId }, agent.token);
+    const result = await api.request(
+      CONNECT,
+      { number: "+18003151571", type: "VOICE", inboxId: inboxA.globalId },
+      agent.token,
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
@@ -251,11 +366,19 @@ describe("R2.3 channels", () => {
       { c: voiceId, i: inboxB.globalId },
       admin.token,
     );
-    expect(moved.data).toEqual({ moveChannel: { __typename: "ChannelPayload", channel: { id: voiceId, inbox: { id: inboxB.globalId } } } });
+    expect(moved.data).toEqual({
+      moveChannel: { __typename: "ChannelPayload", channel: { id: voiceId, inbox: { id: inboxB.globalId } } },
+    });
     const update = `mutation($c: ID!, $s: Int) { updateChannel(channelId: $c, closeAfterSeconds: $s) { __typename ... on Error { code } ... on ChannelPayload { channel { closeAfterSeconds } } } }`;
-    expect((await api.request(update, { c: smsId, s: 86400 }, admin.token)).data).toEqual({ updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: 86400 } } });
-    expect((await api.request(update, { c: smsId, s: null }, admin.token)).data).toEqual({ updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: null } } });
-    expect((await api.request(update, { c: voiceId, s: 600 }, admin.token)).data).toEqual({ updateChannel: { __typename: "InvalidInputError", code: "BAD_USER_INPUT" } });
+    expect((await api.request(update, { c: smsId, s: 86400 }, admin.token)).data).toEqual({
+      updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: 86400 } },
+    });
+    expect((await api.request(update, { c: smsId, s: null }, admin.token)).data).toEqual({
+      updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: null } },
+    });
+    expect((await api.request(update, { c: voiceId, s: 600 }, admin.token)).data).toEqual({
+      updateChannel: { __typename: "InvalidInputError", code: "BAD_USER_INPUT" },
+    });
   });
 
   it("disconnects a channel (it leaves the lists) and connects it again with the saved credentials", async () => {
@@ -268,18 +391,36 @@ describe("R2.3 channels", () => {
     const listed = await api.request(`{ channels { id } }`, {}, admin.token);
     expect((listed.data as any).channels.map((c: { id: string }) => c.id)).toEqual([smsId]);
     const numbers = await api.request(NUMBERS, {}, admin.token);
-    expect((numbers.data as any).ringCentralNumbers).toContainEqual(expect.objectContaining({ id: "1001818016", connectedTypes: ["SMS"] }));
-    const moveDisconnected = await api.request(`mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename } }`, { c: voiceId, i: inboxA.globalId }, admin.token);
+    expect((numbers.data as any).ringCentralNumbers).toContainEqual(
+      expect.objectContaining({ id: "1001818016", connectedTypes: ["SMS"] }),
+    );
+    const moveDisconnected = await api.request(
+      `mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename } }`,
+      { c: voiceId, i: inboxA.globalId },
+      admin.token,
+    );
     expect(moveDisconnected.data).toEqual({ moveChannel: { __typename: "NotFoundError" } });
 
-    const again = await api.request(CONNECT, { number: "+16505550111", type: "VOICE", inboxId: inboxA.globalId }, admin.token);
-    expect(again.data).toMatchObject({ connectChannel: { channel: { id: voiceId, disconnectedAt: null, inbox: { id: inboxA.globalId } } } });
+    const again = await api.request(
+      CONNECT,
+      { number: "+16505550111", type: "VOICE", inboxId: inboxA.globalId },
+      admin.token,
+    );
+    expect(again.data).toMatchObject({
+      connectChannel: { channel: { id: voiceId, disconnectedAt: null, inbox: { id: inboxA.globalId } } },
+    });
   });
 
   it("a further channel needs no credentials (R2.2) and no new RingCentral login", async () => {
     await control("DELETE", "/__sim/requests");
-    const support = await api.request(CONNECT, { number: "+16505550199", type: "SMS", inboxId: inboxB.globalId }, admin.token);
-    expect(support.data).toMatchObject({ connectChannel: { __typename: "ChannelPayload", channel: { phoneNumber: "+16505550199", label: "Support line" } } });
+    const support = await api.request(
+      CONNECT,
+      { number: "+16505550199", type: "SMS", inboxId: inboxB.globalId },
+      admin.token,
+    );
+    expect(support.data).toMatchObject({
+      connectChannel: { __typename: "ChannelPayload", channel: { phoneNumber: "+16505550199", label: "Support line" } },
+    });
     const { records } = await control<{ records: unknown[] }>("GET", "/__sim/requests?path=/restapi/oauth/token");
     expect(records).toEqual([]);
   });
@@ -288,7 +429,8 @@ describe("R2.3 channels", () => {
 describe("R2.5 an agent's own RingCentral login", () => {
   const LOGIN_STATE = `{ viewer { ringCentralLogin } }`;
   const CONNECT_LOGIN = `mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on Error { code } ... on InvalidInputError { field } ... on UserPayload { user { id ringCentralLogin } } } }`;
-  const state = async (token: string) => ((await api.request(LOGIN_STATE, {}, token)).data as any).viewer.ringCentralLogin;
+  const state = async (token: string) =>
+    ((await api.request(LOGIN_STATE, {}, token)).data as any).viewer.ringCentralLogin;
 
   it("starts NOT_CONNECTED; call control without a session is RINGCENTRAL_LOGIN_REQUIRED", async () => {
     expect(await state(alice.token)).toBe("NOT_CONNECTED");
@@ -297,7 +439,9 @@ describe("R2.5 an agent's own RingCentral login", () => {
 
   it("refuses a JWT of an extension with another email (R1.3) and a bad JWT; nothing stored", async () => {
     const other = await api.request(CONNECT_LOGIN, { jwt: bobJwt }, alice.token);
-    expect(other.data).toEqual({ connectRingCentralLogin: { __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "jwt" } });
+    expect(other.data).toEqual({
+      connectRingCentralLogin: { __typename: "InvalidInputError", code: "BAD_USER_INPUT", field: "jwt" },
+    });
     const bad = await api.request(CONNECT_LOGIN, { jwt: "not.a.jwt" }, alice.token);
     expect(bad.data).toMatchObject({ connectRingCentralLogin: { code: "RINGCENTRAL_AUTH_FAILED" } });
     expect(await api.app.db.prisma.agentRingCentralSession.count()).toBe(0);
@@ -305,7 +449,12 @@ describe("R2.5 an agent's own RingCentral login", () => {
 
   it("connects: CONNECTED, tokens stored encrypted, the JWT not stored at all", async () => {
     const result = await api.request(CONNECT_LOGIN, { jwt: alice.jwt }, alice.token);
-    expect(result.data).toEqual({ connectRingCentralLogin: { __typename: "UserPayload", user: { id: globalId("User", alice.id), ringCentralLogin: "CONNECTED" } } });
+    expect(result.data).toEqual({
+      connectRingCentralLogin: {
+        __typename: "UserPayload",
+        user: { id: globalId("User", alice.id), ringCentralLogin: "CONNECTED" },
+      },
+    });
     expect(await state(alice.token)).toBe("CONNECTED");
     expect(await state(agent.token)).toBe("NOT_CONNECTED");
     const row = await api.app.db.prisma.agentRingCentralSession.findUniqueOrThrow({ where: { userId: alice.id } });
@@ -321,10 +470,12 @@ describe("R2.5 an agent's own RingCentral login", () => {
   it("agentSession gives a client of the agent's extension; refreshed tokens are stored", async () => {
     const client = await agentSession(domainDeps(), alice.id);
     expect((await client.extensionInfo()).id).toBe(alice.extensionId);
-    const before = (await api.app.db.prisma.agentRingCentralSession.findUniqueOrThrow({ where: { userId: alice.id } })).encryptedTokens;
+    const before = (await api.app.db.prisma.agentRingCentralSession.findUniqueOrThrow({ where: { userId: alice.id } }))
+      .encryptedTokens;
     await control("POST", "/__sim/faults/tokens", { action: "expire", kind: "access", extensionId: alice.extensionId });
     expect((await client.extensionInfo()).id).toBe(alice.extensionId);
-    const after = (await api.app.db.prisma.agentRingCentralSession.findUniqueOrThrow({ where: { userId: alice.id } })).encryptedTokens;
+    const after = (await api.app.db.prisma.agentRingCentralSession.findUniqueOrThrow({ where: { userId: alice.id } }))
+      .encryptedTokens;
     expect(after).not.toBe(before);
     // A later session starts from the stored (refreshed) tokens: the single-use refresh token was not lost.
     const later = await agentSession(domainDeps(), alice.id);
@@ -340,9 +491,17 @@ describe("R2.5 an agent's own RingCentral login", () => {
   });
 
   it("reconnecting makes it CONNECTED again; disconnecting makes it NOT_CONNECTED", async () => {
-    expect((await api.request(CONNECT_LOGIN, { jwt: alice.jwt }, alice.token)).data).toMatchObject({ connectRingCentralLogin: { user: { ringCentralLogin: "CONNECTED" } } });
-    const result = await api.request(`mutation { disconnectRingCentralLogin { __typename ... on UserPayload { user { ringCentralLogin } } } }`, {}, alice.token);
-    expect(result.data).toEqual({ disconnectRingCentralLogin: { __typename: "UserPayload", user: { ringCentralLogin: "NOT_CONNECTED" } } });
+    expect((await api.request(CONNECT_LOGIN, { jwt: alice.jwt }, alice.token)).data).toMatchObject({
+      connectRingCentralLogin: { user: { ringCentralLogin: "CONNECTED" } },
+    });
+    const result = await api.request(
+      `mutation { disconnectRingCentralLogin { __typename ... on UserPayload { user { ringCentralLogin } } } }`,
+      {},
+      alice.token,
+    );
+    expect(result.data).toEqual({
+      disconnectRingCentralLogin: { __typename: "UserPayload", user: { ringCentralLogin: "NOT_CONNECTED" } },
+    });
     await expect(agentSession(domainDeps(), alice.id)).rejects.toMatchObject({ code: "RINGCENTRAL_LOGIN_REQUIRED" });
   });
 });
@@ -351,7 +510,14 @@ describe("R2.2 logs", () => {
   it("no log line holds the client secret, a JWT or a token", async () => {
     expect(logLines.length).toBeGreaterThan(0);
     const logs = logLines.join("\n");
-    for (const secret of [sim.credentials().clientSecret, sim.credentials().jwt, alice.jwt, bobJwt, extensionJwt, "wrong-secret-value"]) {
+    for (const secret of [
+      sim.credentials().clientSecret,
+      sim.credentials().jwt,
+      alice.jwt,
+      bobJwt,
+      extensionJwt,
+      "wrong-secret-value",
+    ]) {
       expect(logs).not.toContain(secret);
     }
     expect(logs).not.toMatch(/access_token|refresh_token|"assertion"/);

@@ -1,11 +1,35 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isUnionType, printSchema, lexicographicSortSchema } from "graphql";
+import {
+  isEnumType,
+  isInputObjectType,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
+  printSchema,
+  lexicographicSortSchema,
+} from "graphql";
 import { schema } from "../src/schema/index.ts";
 
 const PRISMA_MODELS = [
-  "User", "Inbox", "Channel", "Conversation", "Call", "CallParty", "Recording", "Message", "Attachment",
-  "Contact", "ContactPhone", "Comment", "Activity", "Tag", "ApiToken", "Rule", "CsatResponse", "MessageTemplate",
+  "User",
+  "Inbox",
+  "Channel",
+  "Conversation",
+  "Call",
+  "CallParty",
+  "Recording",
+  "Message",
+  "Attachment",
+  "Contact",
+  "ContactPhone",
+  "Comment",
+  "Activity",
+  "Tag",
+  "ApiToken",
+  "Rule",
+  "CsatResponse",
+  "MessageTemplate",
 ];
 
 function undocumented(): string[] {

@@ -15,7 +15,9 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** Flips one bit of the base64 part at `index` of `v1:<iv>:<tag>:<ciphertext>`. */
 function flipBit(sealed: string, index: number): string {
@@ -40,7 +42,8 @@ describe("encryptJson / decryptJson", () => {
 
   it("detects tampering with the IV, the tag or the ciphertext", () => {
     const sealed = encryptJson(key, secret);
-    for (const index of [1, 2, 3]) expect(() => decryptJson(key, flipBit(sealed, index))).toThrow(SecretDecryptionError);
+    for (const index of [1, 2, 3])
+      expect(() => decryptJson(key, flipBit(sealed, index))).toThrow(SecretDecryptionError);
     expect(() => decryptJson(key, sealed.replace(/^v1/, "v9"))).toThrow(SecretDecryptionError);
     expect(() => decryptJson(key, "v1:abc")).toThrow(SecretDecryptionError);
   });
@@ -71,6 +74,9 @@ describe("createSecretBox: where the key comes from", () => {
 
   it("with DATABASE_URL and no key: sealing fails with a clear ENCRYPTION_KEY_REQUIRED error", async () => {
     const box = createSecretBox({ databaseUrl: "postgres://localhost/x", dataDir: tempDir() });
-    await expect(box.seal(secret)).rejects.toMatchObject({ code: "ENCRYPTION_KEY_REQUIRED", message: expect.stringContaining("ENCRYPTION_KEY") });
+    await expect(box.seal(secret)).rejects.toMatchObject({
+      code: "ENCRYPTION_KEY_REQUIRED",
+      message: expect.stringContaining("ENCRYPTION_KEY"),
+    });
   });
 });

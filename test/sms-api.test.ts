@@ -52,7 +52,9 @@ beforeAll(async () => {
   outsider = await api.createUser("AGENT", "outsider");
   support = await seedInbox(api.app, "Support", [member.id]);
   await seedInbox(api.app, "Sales", [outsider.id]);
-  const channel = await deps.prisma.channel.create({ data: { type: "SMS", phoneNumber: SIM_SMS_NUMBER, inboxId: support.id } });
+  const channel = await deps.prisma.channel.create({
+    data: { type: "SMS", phoneNumber: SIM_SMS_NUMBER, inboxId: support.id },
+  });
   channelId = globalId("Channel", channel.id);
 });
 afterAll(async () => {
@@ -80,7 +82,12 @@ const SEND_WITH_FILES = `mutation($channelId: ID!, $to: String, $text: String, $
 async function sendWithFiles(files: File[], variables: { to?: string; text?: string } = {}, token = member.token) {
   const attachments = files.map(() => null);
   const map = Object.fromEntries(files.map((file, i) => [`attachments.${i}`, file]));
-  return api.upload<any>(SEND_WITH_FILES, { channelId, to: "+14155550120", text: "files", ...variables, attachments }, map, token);
+  return api.upload<any>(
+    SEND_WITH_FILES,
+    { channelId, to: "+14155550120", text: "files", ...variables, attachments },
+    map,
+    token,
+  );
 }
 
 describe("R4.3 sending and replying", () => {
@@ -99,7 +106,12 @@ describe("R4.3 sending and replying", () => {
       attachments: [],
     });
     // A new contact with the number only, in a conversation in the channel's inbox.
-    expect(payload.conversation).toMatchObject({ status: "OPEN", channel: { id: channelId }, inboxes: [{ id: support.globalId }], contact: { name: null } });
+    expect(payload.conversation).toMatchObject({
+      status: "OPEN",
+      channel: { id: channelId },
+      inboxes: [{ id: support.globalId }],
+      contact: { name: null },
+    });
 
     const received = (await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550101");
     expect(received).toMatchObject({ from: SIM_SMS_NUMBER, to: ["+14155550101"], text, attachments: [] });
@@ -107,13 +119,20 @@ describe("R4.3 sending and replying", () => {
     expect(stored.ringCentralId).toBe(String(received.id));
 
     // The customer's next message threads into the same conversation.
-    const again = await api.request(SendSmsDocument, { channelId, to: "+14155550101", text: "And another" }, member.token);
+    const again = await api.request(
+      SendSmsDocument,
+      { channelId, to: "+14155550101", text: "And another" },
+      member.token,
+    );
     expect(again.data!.sendMessage).toMatchObject({ conversation: { id: payload.conversation.id } });
   });
 
   it("sends an MMS with uploaded files as multipart: RingCentral receives every file; each is downloadable", async () => {
     const vcard = new TextEncoder().encode("BEGIN:VCARD\nVERSION:3.0\nFN:Jane Roe\nEND:VCARD\n");
-    const files = [new File([PNG], "photo.png", { type: "image/png" }), new File([vcard], "jane.vcf", { type: "text/vcard" })];
+    const files = [
+      new File([PNG], "photo.png", { type: "image/png" }),
+      new File([vcard], "jane.vcf", { type: "text/vcard" }),
+    ];
     const result = await sendWithFiles(files, { to: "+14155550102", text: "Here you go 📎" });
     const payload = result.data.sendMessage;
     expect(payload.__typename).toBe("MessagePayload");
@@ -127,27 +146,44 @@ describe("R4.3 sending and replying", () => {
       ["photo.png", "image/png", PNG.length],
       ["jane.vcf", "text/vcard", vcard.length],
     ]);
-    const download = await fetch(`${api.url}${payload.message.attachments[0].downloadUrl}`, { headers: { authorization: `Bearer ${member.token}` } });
+    const download = await fetch(`${api.url}${payload.message.attachments[0].downloadUrl}`, {
+      headers: { authorization: `Bearer ${member.token}` },
+    });
     expect(download.status).toBe(200);
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(PNG);
   });
 
   it("replies in a conversation a customer started: to the customer's number, from the conversation's channel", async () => {
-    const inbound = await receiveSmsFromSimulator(sim, { from: "+14155550103", to: SIM_SMS_NUMBER, text: "Is my order shipped?", fromName: "Jane From RingCentral" });
+    const inbound = await receiveSmsFromSimulator(sim, {
+      from: "+14155550103",
+      to: SIM_SMS_NUMBER,
+      text: "Is my order shipped?",
+      fromName: "Jane From RingCentral",
+    });
     const { conversationId } = (await ingestInboundMessage(deps, inbound))!;
-    const result = await api.request(ReplyBySmsDocument, { conversationId: globalId("Conversation", conversationId), text: "Yes — today 🚚" }, member.token);
+    const result = await api.request(
+      ReplyBySmsDocument,
+      { conversationId: globalId("Conversation", conversationId), text: "Yes — today 🚚" },
+      member.token,
+    );
     expect(result.data!.replyToConversation).toMatchObject({
       __typename: "MessagePayload",
       message: { toNumber: "+14155550103", fromNumber: SIM_SMS_NUMBER, text: "Yes — today 🚚" },
       conversation: { id: globalId("Conversation", conversationId), contact: { name: null } }, // R5.2: never named from RingCentral
     });
-    expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550103")).toMatchObject({ text: "Yes — today 🚚" });
+    expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550103")).toMatchObject({
+      text: "Yes — today 🚚",
+    });
   });
 });
 
 describe("R4.3 bad input is refused before anything is sent", () => {
   async function expectNothingSent(attempt: () => Promise<unknown>) {
-    const [sentBefore, storedBefore, eventsBefore] = [(await sentToRingCentral(sim)).length, await deps.prisma.message.count(), await deps.prisma.event.count()];
+    const [sentBefore, storedBefore, eventsBefore] = [
+      (await sentToRingCentral(sim)).length,
+      await deps.prisma.message.count(),
+      await deps.prisma.event.count(),
+    ];
     await attempt();
     expect((await sentToRingCentral(sim)).length).toBe(sentBefore);
     expect(await deps.prisma.message.count()).toBe(storedBefore);
@@ -166,7 +202,11 @@ describe("R4.3 bad input is refused before anything is sent", () => {
     it(`${name} → BAD_USER_INPUT on ${field}`, async () => {
       await expectNothingSent(async () => {
         const result = await api.request(SendSmsDocument, { channelId, ...variables } as never, member.token);
-        expect(result.data!.sendMessage).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field });
+        expect(result.data!.sendMessage).toMatchObject({
+          __typename: "InvalidInputError",
+          code: "BAD_USER_INPUT",
+          field,
+        });
       });
     });
   }
@@ -178,10 +218,17 @@ describe("R4.3 bad input is refused before anything is sent", () => {
   });
 
   const fileCases: [string, () => File[], string][] = [
-    ["11 attachments", () => Array.from({ length: 11 }, (_, i) => new File([bytes(10)], `${i}.png`, { type: "image/png" })), "attachments"],
+    [
+      "11 attachments",
+      () => Array.from({ length: 11 }, (_, i) => new File([bytes(10)], `${i}.png`, { type: "image/png" })),
+      "attachments",
+    ],
     [
       "1,500,001 bytes in total",
-      () => [new File([bytes(750_000)], "a.jpg", { type: "image/jpeg" }), new File([bytes(750_001)], "b.jpg", { type: "image/jpeg" })],
+      () => [
+        new File([bytes(750_000)], "a.jpg", { type: "image/jpeg" }),
+        new File([bytes(750_001)], "b.jpg", { type: "image/jpeg" }),
+      ],
       "attachments",
     ],
     ["an executable", () => [new File([bytes(10)], "run.exe", { type: "application/x-msdownload" })], "attachments.0"],
@@ -191,7 +238,11 @@ describe("R4.3 bad input is refused before anything is sent", () => {
     it(`${name} → BAD_USER_INPUT on ${field}`, async () => {
       await expectNothingSent(async () => {
         const result = await sendWithFiles(files());
-        expect(result.data.sendMessage).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field });
+        expect(result.data.sendMessage).toMatchObject({
+          __typename: "InvalidInputError",
+          code: "BAD_USER_INPUT",
+          field,
+        });
       });
     });
   }
@@ -204,13 +255,23 @@ describe("R4.3 bad input is refused before anything is sent", () => {
   });
 
   it("a channel in an inbox the agent is not in is NOT_FOUND, like a missing one; a voice channel is not an SMS channel", async () => {
-    const voice = await deps.prisma.channel.create({ data: { type: "VOICE", phoneNumber: "+14155550177", inboxId: support.id } });
+    const voice = await deps.prisma.channel.create({
+      data: { type: "VOICE", phoneNumber: "+14155550177", inboxId: support.id },
+    });
     await expectNothingSent(async () => {
       const hidden = await api.request(SendSmsDocument, { channelId, to: "+14155550107", text: "hi" }, outsider.token);
       expect(hidden.data!.sendMessage).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
-      const missing = await api.request(SendSmsDocument, { channelId: globalId("Channel", crypto.randomUUID()), to: "+14155550107", text: "hi" }, member.token);
+      const missing = await api.request(
+        SendSmsDocument,
+        { channelId: globalId("Channel", crypto.randomUUID()), to: "+14155550107", text: "hi" },
+        member.token,
+      );
       expect(missing.data!.sendMessage).toMatchObject({ __typename: "NotFoundError", code: "NOT_FOUND" });
-      const notSms = await api.request(SendSmsDocument, { channelId: globalId("Channel", voice.id), to: "+14155550107", text: "hi" }, member.token);
+      const notSms = await api.request(
+        SendSmsDocument,
+        { channelId: globalId("Channel", voice.id), to: "+14155550107", text: "hi" },
+        member.token,
+      );
       expect(notSms.data!.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "channelId" });
     });
   });
@@ -231,29 +292,60 @@ describe("message templates", () => {
     const bad = await api.request(CreateTemplateDocument, { name: "Broken", body: "Hi {{contact.name}" }, admin.token);
     expect(bad.data!.createMessageTemplate).toMatchObject({ __typename: "InvalidInputError", field: "body" });
 
-    const created = await api.request(CreateTemplateDocument, { name: "Order ready", body: "Hi {{ contact.name }}, order {{order}} is ready 📦 — {{agent.name}}" }, admin.token);
+    const created = await api.request(
+      CreateTemplateDocument,
+      { name: "Order ready", body: "Hi {{ contact.name }}, order {{order}} is ready 📦 — {{agent.name}}" },
+      admin.token,
+    );
     const template = (created.data!.createMessageTemplate as any).messageTemplate;
     expect(template.variables).toEqual(["contact.name", "order", "agent.name"]);
     const duplicate = await api.request(CreateTemplateDocument, { name: "Order ready", body: "again" }, admin.token);
     expect(duplicate.data!.createMessageTemplate).toMatchObject({ __typename: "ConflictError", code: "CONFLICT" });
 
-    const contact = await deps.prisma.contact.create({ data: { name: "Dana", phones: { create: { e164: "+14155550108" } } } });
-    const missing = await api.request(SendSmsDocument, { channelId, contactId: globalId("Contact", contact.id), templateId: template.id }, member.token);
+    const contact = await deps.prisma.contact.create({
+      data: { name: "Dana", phones: { create: { e164: "+14155550108" } } },
+    });
+    const missing = await api.request(
+      SendSmsDocument,
+      { channelId, contactId: globalId("Contact", contact.id), templateId: template.id },
+      member.token,
+    );
     expect(missing.data!.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "variables" });
     expect((missing.data!.sendMessage as any).errorMessage).toContain("{{order}}");
 
     const sent = await api.request(
       SendSmsDocument,
-      { channelId, contactId: globalId("Contact", contact.id), templateId: template.id, variables: [{ name: "order", value: "#42" }] },
+      {
+        channelId,
+        contactId: globalId("Contact", contact.id),
+        templateId: template.id,
+        variables: [{ name: "order", value: "#42" }],
+      },
       member.token,
     );
-    expect(sent.data!.sendMessage).toMatchObject({ __typename: "MessagePayload", message: { text: "Hi Dana, order #42 is ready 📦 — member" } });
-    expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550108").text).toBe("Hi Dana, order #42 is ready 📦 — member");
+    expect(sent.data!.sendMessage).toMatchObject({
+      __typename: "MessagePayload",
+      message: { text: "Hi Dana, order #42 is ready 📦 — member" },
+    });
+    expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550108").text).toBe(
+      "Hi Dana, order #42 is ready 📦 — member",
+    );
 
-    const updated = await api.request(UpdateTemplateDocument, { templateId: template.id, body: "Order {{order}} ready" }, admin.token);
-    expect(updated.data!.updateMessageTemplate).toMatchObject({ messageTemplate: { name: "Order ready", variables: ["order"] } });
-    expect((await api.request(TemplatesDocument, {}, member.token)).data!.messageTemplates.map((t) => t.name)).toEqual(["Order ready"]);
-    expect((await api.request(DeleteTemplateDocument, { templateId: template.id }, admin.token)).data!.deleteMessageTemplate.__typename).toBe("MessageTemplatePayload");
+    const updated = await api.request(
+      UpdateTemplateDocument,
+      { templateId: template.id, body: "Order {{order}} ready" },
+      admin.token,
+    );
+    expect(updated.data!.updateMessageTemplate).toMatchObject({
+      messageTemplate: { name: "Order ready", variables: ["order"] },
+    });
+    expect((await api.request(TemplatesDocument, {}, member.token)).data!.messageTemplates.map((t) => t.name)).toEqual([
+      "Order ready",
+    ]);
+    expect(
+      (await api.request(DeleteTemplateDocument, { templateId: template.id }, admin.token)).data!.deleteMessageTemplate
+        .__typename,
+    ).toBe("MessageTemplatePayload");
     expect((await api.request(TemplatesDocument, {}, member.token)).data!.messageTemplates).toEqual([]);
   });
 });
@@ -264,8 +356,14 @@ describe("without a RingCentral connection", () => {
     try {
       const user = await bare.createUser("ADMIN", "lonely");
       const inbox = await seedInbox(bare.app, "Alone");
-      const channel = await bare.app.db.prisma.channel.create({ data: { type: "SMS", phoneNumber: SIM_SMS_NUMBER, inboxId: inbox.id } });
-      const result = await bare.request(SendSmsDocument, { channelId: globalId("Channel", channel.id), to: "+14155550109", text: "hi" }, user.token);
+      const channel = await bare.app.db.prisma.channel.create({
+        data: { type: "SMS", phoneNumber: SIM_SMS_NUMBER, inboxId: inbox.id },
+      });
+      const result = await bare.request(
+        SendSmsDocument,
+        { channelId: globalId("Channel", channel.id), to: "+14155550109", text: "hi" },
+        user.token,
+      );
       expect(result.data!.sendMessage).toMatchObject({ code: "RINGCENTRAL_NOT_CONNECTED" });
       expect(await bare.app.db.prisma.message.count()).toBe(0);
     } finally {
@@ -281,20 +379,36 @@ describe("R4.4 delivery status and R8.2 messageAdded", () => {
     const inbound = await receiveSmsFromSimulator(sim, { from: "+14155550110", to: SIM_SMS_NUMBER, text: "Hello? 🙂" });
     await ingestInboundMessage(deps, inbound);
     const [first] = await live.until(1);
-    expect(first!.data!.messageAdded).toMatchObject({ type: "MESSAGE_ADDED", status: "RECEIVED", message: { direction: "INBOUND", text: "Hello? 🙂" } });
+    expect(first!.data!.messageAdded).toMatchObject({
+      type: "MESSAGE_ADDED",
+      status: "RECEIVED",
+      message: { direction: "INBOUND", text: "Hello? 🙂" },
+    });
 
     await simControl(sim, "PUT", "/__sim/sms/settings", { progression: "manual", failingNumbers: ["+14155550110"] });
     const conversationId = first!.data!.messageAdded.conversation!.id;
     const reply = await api.request(ReplyBySmsDocument, { conversationId, text: "We're here" }, member.token);
     expect(reply.data!.replyToConversation.__typename).toBe("MessagePayload");
-    await api.request(`mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`, { id: conversationId }, member.token);
+    await api.request(
+      `mutation($id: ID!) { archiveConversation(conversationId: $id) { __typename } }`,
+      { id: conversationId },
+      member.token,
+    );
 
     // RingCentral reports the steps; the worker maps them and applies them (here: read back from RingCentral).
-    const ringCentralId = (await deps.prisma.message.findFirstOrThrow({ where: { toNumber: "+14155550110", direction: "OUTBOUND" } })).ringCentralId!;
+    const ringCentralId = (
+      await deps.prisma.message.findFirstOrThrow({ where: { toNumber: "+14155550110", direction: "OUTBOUND" } })
+    ).ringCentralId!;
     for (const step of ["Sent", "DeliveryFailed"]) {
       await simControl(sim, "POST", `/__sim/messages/${ringCentralId}/status`, { messageStatus: step });
-      const stored = await (await sdk.platform().get(`/restapi/v1.0/account/~/extension/~/message-store/${ringCentralId}`)).json();
-      await applyMessageStatus(deps, { ringCentralId, status: deliveryStatusOf(stored.messageStatus)!, at: new Date(stored.lastModifiedTime) });
+      const stored = await (
+        await sdk.platform().get(`/restapi/v1.0/account/~/extension/~/message-store/${ringCentralId}`)
+      ).json();
+      await applyMessageStatus(deps, {
+        ringCentralId,
+        status: deliveryStatusOf(stored.messageStatus)!,
+        at: new Date(stored.lastModifiedTime),
+      });
     }
     const events = (await live.until(4)).map((r) => r.data!.messageAdded);
     expect(events.map((e) => [e.type, e.status])).toEqual([
@@ -303,18 +417,27 @@ describe("R4.4 delivery status and R8.2 messageAdded", () => {
       ["MESSAGE_STATUS_CHANGED", "SENT"],
       ["MESSAGE_FAILED", "FAILED"],
     ]);
-    expect(events[3]).toMatchObject({ message: { status: "FAILED" }, conversation: { id: conversationId, status: "OPEN" } });
+    expect(events[3]).toMatchObject({
+      message: { status: "FAILED" },
+      conversation: { id: conversationId, status: "OPEN" },
+    });
     live.unsubscribe();
 
     // Resuming after the first event replays exactly the rest, with no duplicate.
-    const resumed = subscribe(api.wsClient(member.token), MessageAddedDocument, { inboxId: support.globalId, after: events[0]!.cursor });
+    const resumed = subscribe(api.wsClient(member.token), MessageAddedDocument, {
+      inboxId: support.globalId,
+      after: events[0]!.cursor,
+    });
     const replayed = (await resumed.until(3)).map((r) => r.data!.messageAdded.cursor);
     expect(replayed).toEqual(events.slice(1).map((e) => e.cursor));
     resumed.unsubscribe();
   });
 
   it("refuses an outsider's subscription as if the inbox did not exist", async () => {
-    const denied = subscribe(api.wsClient(outsider.token), MessageAddedDocument, { inboxId: support.globalId, after: "0" });
+    const denied = subscribe(api.wsClient(outsider.token), MessageAddedDocument, {
+      inboxId: support.globalId,
+      after: "0",
+    });
     await denied.finished;
     expect(JSON.stringify(denied.error ?? denied.received)).toContain("NOT_FOUND");
     expect(denied.received.some((r) => r.data)).toBe(false);
@@ -330,12 +453,22 @@ describe("R4.5 inbound media downloads", () => {
       attachments: [{ contentType: "image/png", fileName: "damage.png", base64: Buffer.from(PNG).toString("base64") }],
     });
     const { conversationId } = (await ingestInboundMessage(deps, inbound))!;
-    const result = await api.request(ConversationAttachmentsDocument, { id: globalId("Conversation", conversationId) }, member.token);
+    const result = await api.request(
+      ConversationAttachmentsDocument,
+      { id: globalId("Conversation", conversationId) },
+      member.token,
+    );
     const conversation = result.data!.node as any;
     const [attachment] = conversation.messages.edges[0].node.attachments;
-    expect(attachment).toMatchObject({ fileName: "damage.png", contentType: "image/png", sizeBytes: PNG.length, downloadUrl: expect.stringMatching(/^\/files\/attachments\//) });
+    expect(attachment).toMatchObject({
+      fileName: "damage.png",
+      contentType: "image/png",
+      sizeBytes: PNG.length,
+      downloadUrl: expect.stringMatching(/^\/files\/attachments\//),
+    });
 
-    const get = (path: string, token?: string) => fetch(`${api.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+    const get = (path: string, token?: string) =>
+      fetch(`${api.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const allowed = await get(attachment.downloadUrl, member.token);
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get("content-type")).toBe("image/png");

@@ -38,8 +38,20 @@ async function smsChannel(options: { closeAfterSeconds?: number; inbox?: string 
   });
 }
 
-function inbound(channelNumber: string, from: string, overrides: Partial<InboundMessageInput> = {}): InboundMessageInput {
-  return { ringCentralId: crypto.randomUUID(), channelNumber, from, text: "Hello", attachments: [], createdAt: new Date(), ...overrides };
+function inbound(
+  channelNumber: string,
+  from: string,
+  overrides: Partial<InboundMessageInput> = {},
+): InboundMessageInput {
+  return {
+    ringCentralId: crypto.randomUUID(),
+    channelNumber,
+    from,
+    text: "Hello",
+    attachments: [],
+    createdAt: new Date(),
+    ...overrides,
+  };
 }
 
 function eventsOf(conversationId: string) {
@@ -51,7 +63,8 @@ describe("R4.1 inbound threading", () => {
     const channel = await smsChannel();
     const formats = ["+16505550142", "(650) 555-0142", "650.555.0142", "1 650 555 0142"];
     const results = [];
-    for (const from of formats) results.push(await ingestInboundMessage(deps, inbound(channel.phoneNumber, from, { text: `via ${from}` })));
+    for (const from of formats)
+      results.push(await ingestInboundMessage(deps, inbound(channel.phoneNumber, from, { text: `via ${from}` })));
     expect(new Set(results.map((r) => r!.conversationId)).size).toBe(1);
     expect(results.every((r) => r!.created)).toBe(true);
 
@@ -65,7 +78,10 @@ describe("R4.1 inbound threading", () => {
       formats.map(() => ["INBOUND", "RECEIVED", "+16505550142", channel.phoneNumber]),
     );
     // R5.2: a new contact keyed by E.164, with no name.
-    expect(conversation.contact).toMatchObject({ name: null, phones: [expect.objectContaining({ e164: "+16505550142" })] });
+    expect(conversation.contact).toMatchObject({
+      name: null,
+      phones: [expect.objectContaining({ e164: "+16505550142" })],
+    });
     const events = await eventsOf(conversation.id);
     expect(events.map((e) => e.type)).toEqual(["CONVERSATION_CREATED", ...formats.map(() => "MESSAGE_ADDED")]);
     expect(events.every((e) => e.inboxIds.includes(inboxId))).toBe(true);
@@ -80,15 +96,23 @@ describe("R4.1 inbound threading", () => {
     const inboxes = await deps.prisma.conversationInbox.findMany({ where: { conversationId: second!.conversationId } });
     expect(inboxes.map((i) => i.inboxId)).toEqual([otherInbox]);
     // Both conversations belong to the one contact.
-    const contacts = await deps.prisma.conversation.findMany({ where: { id: { in: [first!.conversationId, second!.conversationId] } }, select: { contactId: true } });
+    const contacts = await deps.prisma.conversation.findMany({
+      where: { id: { in: [first!.conversationId, second!.conversationId] } },
+      select: { contactId: true },
+    });
     expect(new Set(contacts.map((c) => c.contactId)).size).toBe(1);
   });
 
   it("uses an existing contact and never renames it", async () => {
     const channel = await smsChannel();
-    const contact = await deps.prisma.contact.create({ data: { name: "Dana Known", phones: { create: { e164: "+16505550144" } } } });
+    const contact = await deps.prisma.contact.create({
+      data: { name: "Dana Known", phones: { create: { e164: "+16505550144" } } },
+    });
     const result = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "650-555-0144"));
-    const conversation = await deps.prisma.conversation.findUniqueOrThrow({ where: { id: result!.conversationId }, include: { contact: true } });
+    const conversation = await deps.prisma.conversation.findUniqueOrThrow({
+      where: { id: result!.conversationId },
+      include: { contact: true },
+    });
     expect(conversation.contact).toMatchObject({ id: contact.id, name: "Dana Known" });
   });
 
@@ -98,7 +122,9 @@ describe("R4.1 inbound threading", () => {
     await archiveConversation(deps, null, first!.conversationId, null);
     const second = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550145"));
     expect(second!.conversationId).toBe(first!.conversationId);
-    expect((await deps.prisma.conversation.findUniqueOrThrow({ where: { id: first!.conversationId } })).status).toBe("OPEN");
+    expect((await deps.prisma.conversation.findUniqueOrThrow({ where: { id: first!.conversationId } })).status).toBe(
+      "OPEN",
+    );
     expect((await eventsOf(first!.conversationId)).map((e) => e.type)).toEqual([
       "CONVERSATION_CREATED",
       "MESSAGE_ADDED",
@@ -109,36 +135,60 @@ describe("R4.1 inbound threading", () => {
   });
 
   it("ignores a number no connected SMS channel has (or a disconnected one): nothing is stored", async () => {
-    const disconnected = await deps.prisma.channel.update({ where: { id: (await smsChannel()).id }, data: { disconnectedAt: new Date() } });
+    const disconnected = await deps.prisma.channel.update({
+      where: { id: (await smsChannel()).id },
+      data: { disconnectedAt: new Date() },
+    });
     const voice = await deps.prisma.channel.create({ data: { type: "VOICE", phoneNumber: "+14155559876", inboxId } });
-    const before = await Promise.all([deps.prisma.message.count(), deps.prisma.event.count(), deps.prisma.contact.count()]);
+    const before = await Promise.all([
+      deps.prisma.message.count(),
+      deps.prisma.event.count(),
+      deps.prisma.contact.count(),
+    ]);
     expect(await ingestInboundMessage(deps, inbound("+14155559999", "+16505550146"))).toBeNull();
     expect(await ingestInboundMessage(deps, inbound(disconnected.phoneNumber, "+16505550146"))).toBeNull();
     expect(await ingestInboundMessage(deps, inbound(voice.phoneNumber, "+16505550146"))).toBeNull();
-    expect(await Promise.all([deps.prisma.message.count(), deps.prisma.event.count(), deps.prisma.contact.count()])).toEqual(before);
+    expect(
+      await Promise.all([deps.prisma.message.count(), deps.prisma.event.count(), deps.prisma.contact.count()]),
+    ).toEqual(before);
   });
 
   it("is idempotent by RingCentral id: a replay stores nothing and publishes nothing", async () => {
     const channel = await smsChannel();
     const message = inbound(channel.phoneNumber, "+16505550147", {
       text: "Grüße 👋🏽 — ok?",
-      attachments: [{ ringCentralId: "att-1", contentType: "image/png", fileName: "a.png", sizeBytes: 3, contentUri: "https://example.test/a" }],
+      attachments: [
+        {
+          ringCentralId: "att-1",
+          contentType: "image/png",
+          fileName: "a.png",
+          sizeBytes: 3,
+          contentUri: "https://example.test/a",
+        },
+      ],
     });
     const first = await ingestInboundMessage(deps, message);
     const eventsAfterFirst = await eventsOf(first!.conversationId);
     const replays = await Promise.all([1, 2, 3].map(() => ingestInboundMessage(deps, message)));
     expect(replays).toEqual([1, 2, 3].map(() => ({ ...first, created: false })));
     expect(await deps.prisma.message.count({ where: { ringCentralId: message.ringCentralId } })).toBe(1);
-    expect(await deps.prisma.attachment.count({ where: { message: { ringCentralId: message.ringCentralId } } })).toBe(1);
+    expect(await deps.prisma.attachment.count({ where: { message: { ringCentralId: message.ringCentralId } } })).toBe(
+      1,
+    );
     expect(await eventsOf(first!.conversationId)).toEqual(eventsAfterFirst);
-    expect((await deps.prisma.message.findFirstOrThrow({ where: { ringCentralId: message.ringCentralId } })).text).toBe("Grüße 👋🏽 — ok?");
+    expect((await deps.prisma.message.findFirstOrThrow({ where: { ringCentralId: message.ringCentralId } })).text).toBe(
+      "Grüße 👋🏽 — ok?",
+    );
   });
 
   it("moves the conversation's lastActivityAt to the message's time", async () => {
     const channel = await smsChannel();
     const later = new Date(Date.now() + 60_000);
     const result = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550148", { createdAt: later }));
-    const conversation = await deps.prisma.conversation.findUniqueOrThrow({ where: { id: result!.conversationId }, include: { inboxes: true } });
+    const conversation = await deps.prisma.conversation.findUniqueOrThrow({
+      where: { id: result!.conversationId },
+      include: { inboxes: true },
+    });
     expect(conversation.lastActivityAt).toEqual(later);
     expect(conversation.inboxes[0]!.lastActivityAt).toEqual(later);
   });
@@ -150,7 +200,10 @@ describe("R4.2 close conversations after inactivity", () => {
     const neverCloses = await smsChannel();
     const t0 = new Date(Date.now() - 2 * 3600_000);
     const first = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550150", { createdAt: t0 }));
-    const untouched = await ingestInboundMessage(deps, inbound(neverCloses.phoneNumber, "+16505550150", { createdAt: t0 }));
+    const untouched = await ingestInboundMessage(
+      deps,
+      inbound(neverCloses.phoneNumber, "+16505550150", { createdAt: t0 }),
+    );
     const recent = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550151"));
 
     expect(await archiveInactiveConversations(deps, new Date())).toBe(1);
@@ -165,22 +218,39 @@ describe("R4.2 close conversations after inactivity", () => {
       [recent!.conversationId]: "OPEN",
     });
     const activities = await deps.prisma.activity.findMany({ where: { conversationId: first!.conversationId } });
-    expect(activities.map((a) => [a.type, a.actorId, a.data])).toEqual([["AUTO_ARCHIVED", null, { closeAfterSeconds: 3600 }]]);
-    expect((await eventsOf(first!.conversationId)).map((e) => e.type)).toEqual(["CONVERSATION_CREATED", "MESSAGE_ADDED", "CONVERSATION_AUTO_ARCHIVED"]);
+    expect(activities.map((a) => [a.type, a.actorId, a.data])).toEqual([
+      ["AUTO_ARCHIVED", null, { closeAfterSeconds: 3600 }],
+    ]);
+    expect((await eventsOf(first!.conversationId)).map((e) => e.type)).toEqual([
+      "CONVERSATION_CREATED",
+      "MESSAGE_ADDED",
+      "CONVERSATION_AUTO_ARCHIVED",
+    ]);
 
     const next = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550150"));
     expect(next!.conversationId).not.toBe(first!.conversationId);
-    expect((await deps.prisma.conversation.findUniqueOrThrow({ where: { id: first!.conversationId } })).status).toBe("ARCHIVED");
+    expect((await deps.prisma.conversation.findUniqueOrThrow({ where: { id: first!.conversationId } })).status).toBe(
+      "ARCHIVED",
+    );
   });
 
   it("starts a new conversation after the inactivity period even before the sweep ran (the end state does not depend on timing)", async () => {
     const channel = await smsChannel({ closeAfterSeconds: 60 });
-    const first = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550152", { createdAt: new Date(Date.now() - 120_000) }));
-    const within = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550152", { createdAt: new Date(Date.now() - 90_000) }));
+    const first = await ingestInboundMessage(
+      deps,
+      inbound(channel.phoneNumber, "+16505550152", { createdAt: new Date(Date.now() - 120_000) }),
+    );
+    const within = await ingestInboundMessage(
+      deps,
+      inbound(channel.phoneNumber, "+16505550152", { createdAt: new Date(Date.now() - 90_000) }),
+    );
     expect(within!.conversationId).toBe(first!.conversationId);
     const after = await ingestInboundMessage(deps, inbound(channel.phoneNumber, "+16505550152"));
     expect(after!.conversationId).not.toBe(first!.conversationId);
-    const old = await deps.prisma.conversation.findUniqueOrThrow({ where: { id: first!.conversationId }, include: { activities: true } });
+    const old = await deps.prisma.conversation.findUniqueOrThrow({
+      where: { id: first!.conversationId },
+      include: { activities: true },
+    });
     expect(old.status).toBe("ARCHIVED");
     expect(old.activities.map((a) => a.type)).toEqual(["AUTO_ARCHIVED"]);
   });
@@ -206,17 +276,30 @@ async function outboundMessage(options: { archived?: boolean } = {}) {
 }
 
 async function statusEventsOf(messageId: string) {
-  const events = await deps.prisma.event.findMany({ where: { type: { in: ["MESSAGE_STATUS_CHANGED", "MESSAGE_FAILED"] } }, orderBy: { sequence: "asc" } });
-  return events.filter((e) => (e.payload as { messageId?: string }).messageId === messageId).map((e) => [e.type, (e.payload as { status: string }).status]);
+  const events = await deps.prisma.event.findMany({
+    where: { type: { in: ["MESSAGE_STATUS_CHANGED", "MESSAGE_FAILED"] } },
+    orderBy: { sequence: "asc" },
+  });
+  return events
+    .filter((e) => (e.payload as { messageId?: string }).messageId === messageId)
+    .map((e) => [e.type, (e.payload as { status: string }).status]);
 }
 
 describe("R4.4 delivery status", () => {
   it("moves QUEUED → SENT → DELIVERED with an event per step", async () => {
     const message = await outboundMessage();
     const at = new Date();
-    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "SENT", at })).toEqual({ messageId: message.id, status: "SENT", changed: true });
-    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "DELIVERED", at })).toMatchObject({ status: "DELIVERED", changed: true });
-    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "SENT", at })).toMatchObject({ status: "DELIVERED", changed: false });
+    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "SENT", at })).toEqual({
+      messageId: message.id,
+      status: "SENT",
+      changed: true,
+    });
+    expect(
+      await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "DELIVERED", at }),
+    ).toMatchObject({ status: "DELIVERED", changed: true });
+    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "SENT", at })).toMatchObject(
+      { status: "DELIVERED", changed: false },
+    );
     expect(await statusEventsOf(message.id)).toEqual([
       ["MESSAGE_STATUS_CHANGED", "SENT"],
       ["MESSAGE_STATUS_CHANGED", "DELIVERED"],
@@ -227,28 +310,42 @@ describe("R4.4 delivery status", () => {
     const message = await outboundMessage({ archived: true });
     const live = await api.app.pubsub.subscribe("inbox", inboxId);
     const failed = (async () => {
-      for await (const event of live) if (event.type === "MESSAGE_FAILED" && event.payload.messageId === message.id) return event;
+      for await (const event of live)
+        if (event.type === "MESSAGE_FAILED" && event.payload.messageId === message.id) return event;
     })();
-    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "FAILED", at: new Date() })).toMatchObject({ status: "FAILED", changed: true });
+    expect(
+      await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "FAILED", at: new Date() }),
+    ).toMatchObject({ status: "FAILED", changed: true });
     expect((await failed)!.conversationId).toBe(message.conversationId);
     live.close();
-    const conversation = await deps.prisma.conversation.findUniqueOrThrow({ where: { id: message.conversationId }, include: { activities: { orderBy: { createdAt: "asc" } } } });
+    const conversation = await deps.prisma.conversation.findUniqueOrThrow({
+      where: { id: message.conversationId },
+      include: { activities: { orderBy: { createdAt: "asc" } } },
+    });
     expect(conversation.status).toBe("OPEN");
     expect(conversation.activities.map((a) => [a.type, a.data])).toEqual([
       ["ARCHIVED", {}],
       ["REOPENED", { reason: "MESSAGE_FAILED", messageId: message.id }],
     ]);
     // A late DELIVERED cannot undo the failure.
-    expect(await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "DELIVERED", at: new Date() })).toMatchObject({ status: "FAILED", changed: false });
+    expect(
+      await applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status: "DELIVERED", at: new Date() }),
+    ).toMatchObject({ status: "FAILED", changed: false });
   });
 
   it("ignores statuses of unknown and inbound messages", async () => {
-    expect(await applyMessageStatus(deps, { ringCentralId: "nobody-sent-this", status: "SENT", at: new Date() })).toBeNull();
+    expect(
+      await applyMessageStatus(deps, { ringCentralId: "nobody-sent-this", status: "SENT", at: new Date() }),
+    ).toBeNull();
     const channel = await smsChannel();
     const received = inbound(channel.phoneNumber, "+16505550161");
     await ingestInboundMessage(deps, received);
-    expect(await applyMessageStatus(deps, { ringCentralId: received.ringCentralId, status: "DELIVERED", at: new Date() })).toBeNull();
-    expect((await deps.prisma.message.findUniqueOrThrow({ where: { ringCentralId: received.ringCentralId } })).status).toBe("RECEIVED");
+    expect(
+      await applyMessageStatus(deps, { ringCentralId: received.ringCentralId, status: "DELIVERED", at: new Date() }),
+    ).toBeNull();
+    expect(
+      (await deps.prisma.message.findUniqueOrThrow({ where: { ringCentralId: received.ringCentralId } })).status,
+    ).toBe("RECEIVED");
   });
 });
 
@@ -259,11 +356,17 @@ describe("R3.14 for SMS: any order and repetition ends in the in-order state (pr
     .chain(([terminal, extraIndexes]) => {
       const inOrder: DeliveryStatus[] = ["QUEUED", "SENT", terminal];
       const reports = [...inOrder, ...extraIndexes.map((i) => inOrder[i]!)];
-      return fc.tuple(fc.constant(inOrder), fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }));
+      return fc.tuple(
+        fc.constant(inOrder),
+        fc.shuffledSubarray(reports, { minLength: reports.length, maxLength: reports.length }),
+      );
     });
 
   async function endState(messageId: string) {
-    const message = await deps.prisma.message.findUniqueOrThrow({ where: { id: messageId }, include: { conversation: true } });
+    const message = await deps.prisma.message.findUniqueOrThrow({
+      where: { id: messageId },
+      include: { conversation: true },
+    });
     return { status: message.status, conversation: message.conversation.status };
   }
 
@@ -271,14 +374,18 @@ describe("R3.14 for SMS: any order and repetition ends in the in-order state (pr
     await fc.assert(
       fc.asyncProperty(shuffledReports, fc.boolean(), async ([inOrder, reports], archived) => {
         const [expected, actual] = [await outboundMessage({ archived }), await outboundMessage({ archived })];
-        for (const status of inOrder) await applyMessageStatus(deps, { ringCentralId: expected.ringCentralId!, status, at: new Date() });
-        for (const status of reports) await applyMessageStatus(deps, { ringCentralId: actual.ringCentralId!, status, at: new Date() });
+        for (const status of inOrder)
+          await applyMessageStatus(deps, { ringCentralId: expected.ringCentralId!, status, at: new Date() });
+        for (const status of reports)
+          await applyMessageStatus(deps, { ringCentralId: actual.ringCentralId!, status, at: new Date() });
         expect(await endState(actual.id)).toEqual(await endState(expected.id));
         // Every status is announced at most once, and a failure exactly once.
         const announced = await statusEventsOf(actual.id);
         expect(new Set(announced.map(([, status]) => status)).size).toBe(announced.length);
         expect(announced.filter(([type]) => type === "MESSAGE_FAILED")).toHaveLength(inOrder[2] === "FAILED" ? 1 : 0);
-        const reopened = await deps.prisma.activity.count({ where: { conversationId: actual.conversationId, type: "REOPENED" } });
+        const reopened = await deps.prisma.activity.count({
+          where: { conversationId: actual.conversationId, type: "REOPENED" },
+        });
         expect(reopened).toBe(archived && inOrder[2] === "FAILED" ? 1 : 0);
       }),
       { numRuns: 25 },
@@ -289,7 +396,11 @@ describe("R3.14 for SMS: any order and repetition ends in the in-order state (pr
     await fc.assert(
       fc.asyncProperty(shuffledReports, async ([inOrder, reports]) => {
         const message = await outboundMessage({ archived: true });
-        await Promise.all(reports.map((status) => applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status, at: new Date() })));
+        await Promise.all(
+          reports.map((status) =>
+            applyMessageStatus(deps, { ringCentralId: message.ringCentralId!, status, at: new Date() }),
+          ),
+        );
         expect((await endState(message.id)).status).toBe(inOrder[2]);
         const announced = await statusEventsOf(message.id);
         expect(new Set(announced.map(([, status]) => status)).size).toBe(announced.length);
@@ -304,14 +415,20 @@ describe("R3.14 for SMS: any order and repetition ends in the in-order state (pr
         fc.integer({ min: 1, max: 4 }).chain((count) =>
           fc.tuple(fc.constant(count), fc.array(fc.nat(count - 1), { maxLength: 6 })).chain(([n, replays]) => {
             const deliveries = [...Array.from({ length: n }, (_, i) => i), ...replays];
-            return fc.tuple(fc.constant(n), fc.shuffledSubarray(deliveries, { minLength: deliveries.length, maxLength: deliveries.length }));
+            return fc.tuple(
+              fc.constant(n),
+              fc.shuffledSubarray(deliveries, { minLength: deliveries.length, maxLength: deliveries.length }),
+            );
           }),
         ),
         async ([count, deliveries]) => {
           const channel = await smsChannel();
           const start = Date.now() - 60_000;
           const messages = Array.from({ length: count }, (_, i) =>
-            inbound(channel.phoneNumber, "+16505550170", { text: `message ${i} ✅`, createdAt: new Date(start + i * 1000) }),
+            inbound(channel.phoneNumber, "+16505550170", {
+              text: `message ${i} ✅`,
+              createdAt: new Date(start + i * 1000),
+            }),
           );
           const results = [];
           for (const index of deliveries) results.push(await ingestInboundMessage(deps, messages[index]!));
@@ -319,7 +436,10 @@ describe("R3.14 for SMS: any order and repetition ends in the in-order state (pr
           const conversationIds = new Set(results.map((r) => r!.conversationId));
           expect(conversationIds.size).toBe(1);
           const [conversationId] = [...conversationIds];
-          const stored = await deps.prisma.message.findMany({ where: { conversationId }, orderBy: { createdAt: "asc" } });
+          const stored = await deps.prisma.message.findMany({
+            where: { conversationId },
+            orderBy: { createdAt: "asc" },
+          });
           expect(stored.map((m) => m.text)).toEqual(messages.map((m) => m.text));
           const added = (await eventsOf(conversationId!)).filter((e) => e.type === "MESSAGE_ADDED");
           expect(added).toHaveLength(count);

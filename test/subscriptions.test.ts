@@ -42,7 +42,10 @@ describe("subscriptions", () => {
   it("replays what a client missed after its cursor, then goes live, with no gap and no duplicate", async () => {
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id], customerNumber: "+16505550111" });
     // The client saw the creation event, then went away.
-    const seen = subscribe(first.wsClient(agent.token), ConversationEventsDocument, { inboxId: inbox.globalId, after: "0" });
+    const seen = subscribe(first.wsClient(agent.token), ConversationEventsDocument, {
+      inboxId: inbox.globalId,
+      after: "0",
+    });
     const [created] = await seen.until(1);
     expect(created!.data?.conversationEvents.type).toBe("CONVERSATION_CREATED");
     const cursor = created!.data!.conversationEvents.cursor;
@@ -50,10 +53,17 @@ describe("subscriptions", () => {
 
     // While it was away: assigned and a comment.
     await assign(first, conversation.globalId, agent.globalId);
-    await first.request(AddCommentDocument, { conversationId: conversation.globalId, body: "missed this" }, admin.token);
+    await first.request(
+      AddCommentDocument,
+      { conversationId: conversation.globalId, body: "missed this" },
+      admin.token,
+    );
 
     // It resumes on the other instance; events keep coming while it replays.
-    const resumed = subscribe(second.wsClient(agent.token), ConversationEventsDocument, { inboxId: inbox.globalId, after: cursor });
+    const resumed = subscribe(second.wsClient(agent.token), ConversationEventsDocument, {
+      inboxId: inbox.globalId,
+      after: cursor,
+    });
     await resumed.until(2);
     await first.request(ArchiveConversationDocument, { conversationId: conversation.globalId }, admin.token);
     const events = await resumed.until(3);
@@ -64,7 +74,10 @@ describe("subscriptions", () => {
     expect([...cursors].sort((a, b) => (a < b ? -1 : 1))).toEqual(cursors);
     expect(new Set(cursors).size).toBe(cursors.length);
     expect(cursors[0]! > BigInt(cursor)).toBe(true);
-    expect(events[2]!.data?.conversationEvents.conversation).toMatchObject({ id: conversation.globalId, status: "ARCHIVED" });
+    expect(events[2]!.data?.conversationEvents.conversation).toMatchObject({
+      id: conversation.globalId,
+      status: "ARCHIVED",
+    });
     resumed.unsubscribe();
   });
 
@@ -74,12 +87,18 @@ describe("subscriptions", () => {
     // active (it is set up before the log is read), and the log replay is over by then — so the
     // second event, published later by the other instance, can only come through Redis.
     const newest = await latestSequence(first.app.db.prisma);
-    const live = subscribe(second.wsClient(agent.token), ConversationEventsDocument, { inboxId: inbox.globalId, after: newest.toString() });
+    const live = subscribe(second.wsClient(agent.token), ConversationEventsDocument, {
+      inboxId: inbox.globalId,
+      after: newest.toString(),
+    });
     await assign(second, conversation.globalId, agent.globalId);
     await live.until(1);
     await first.request(ArchiveConversationDocument, { conversationId: conversation.globalId }, admin.token);
     const events = await live.until(2);
-    expect(events.map((e) => e.data?.conversationEvents.type)).toEqual(["CONVERSATION_ASSIGNED", "CONVERSATION_ARCHIVED"]);
+    expect(events.map((e) => e.data?.conversationEvents.type)).toEqual([
+      "CONVERSATION_ASSIGNED",
+      "CONVERSATION_ARCHIVED",
+    ]);
     live.unsubscribe();
   });
 
@@ -88,7 +107,12 @@ describe("subscriptions", () => {
     // subscriptionQuery); every later event must still load the row as it is now, with its relations.
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });
     const newest = await latestSequence(first.app.db.prisma);
-    type Event = { conversationEvents: { type: string; conversation: { id: string; status: string; assignee: { name: string } | null } | null } };
+    type Event = {
+      conversationEvents: {
+        type: string;
+        conversation: { id: string; status: string; assignee: { name: string } | null } | null;
+      };
+    };
     const live = subscribe<Event, Record<string, unknown>>(
       first.wsClient(agent.token),
       `subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { type conversation { id status assignee { name } } } }`,

@@ -23,13 +23,18 @@ beforeAll(async () => {
   admin = await api.createUser("ADMIN", "babji");
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   const { clientId, clientSecret, jwt } = sim.credentials();
-  const gql = (query: string, variables: Record<string, unknown>) => api.request<any, any>(query, variables, admin.token);
+  const gql = (query: string, variables: Record<string, unknown>) =>
+    api.request<any, any>(query, variables, admin.token);
   await gql(
     `mutation($s: String!, $i: String!, $c: String!, $j: String!) { verifyRingCentralCredentials(serverUrl: $s, clientId: $i, clientSecret: $c, jwt: $j) { __typename } }`,
     { s: sim.url, i: clientId, c: clientSecret, j: jwt },
   );
-  inboxId = (await gql(`mutation { createInbox(name: "Main") { ... on InboxPayload { inbox { id } } } }`, {})).data.createInbox.inbox.id;
-  await gql(`mutation($inbox: ID!) { connectChannel(number: "+18003151571", type: VOICE, inboxId: $inbox) { __typename } }`, { inbox: inboxId });
+  inboxId = (await gql(`mutation { createInbox(name: "Main") { ... on InboxPayload { inbox { id } } } }`, {})).data
+    .createInbox.inbox.id;
+  await gql(
+    `mutation($inbox: ID!) { connectChannel(number: "+18003151571", type: VOICE, inboxId: $inbox) { __typename } }`,
+    { inbox: inboxId },
+  );
 });
 afterAll(async () => {
   await api?.close();

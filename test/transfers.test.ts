@@ -46,14 +46,20 @@ afterAll(async () => {
   await world?.close();
 });
 
-const statusOf = (callId: string, status: string) => (d: any) => d.callUpdated.call.id === callId && d.callUpdated.call.status === status;
+const statusOf = (callId: string, status: string) => (d: any) =>
+  d.callUpdated.call.id === callId && d.callUpdated.call.status === status;
 
 /** Alice takes a call from `from` through call control; resolves once it is IN_PROGRESS. */
 async function aliceOnACall(from: string) {
   const scenario = await ringingCall(world, { from, extensionId: EXT.alice.id });
   const ring = await aliceRings.next((d) => d.incomingCall.callerNumber === from);
   const callId = ring.incomingCall.call.id as string;
-  const answer = await query(world, world.users.alice!.token, `mutation($id: ID!) { answerCall(callId: $id) ${CALL_RESULT} }`, { id: callId });
+  const answer = await query(
+    world,
+    world.users.alice!.token,
+    `mutation($id: ID!) { answerCall(callId: $id) ${CALL_RESULT} }`,
+    { id: callId },
+  );
   expect(answer.answerCall.__typename).toBe("CallControlPayload");
   await updates.next(statusOf(callId, "IN_PROGRESS"));
   return { scenario, callId, conversationId: ring.incomingCall.conversation.id as string };
@@ -78,7 +84,10 @@ describe("R3.7 cold transfer through call control", () => {
 
     await transfer(callId, { toExtensionNumber: EXT.bob.number });
     const assigned = await salesEvents.next(
-      (d) => d.conversationEvents.type === "CONVERSATION_ASSIGNED" && d.conversationEvents.conversation?.id === conversationId && d.conversationEvents.payload.assigneeId === world.users.bob!.id,
+      (d) =>
+        d.conversationEvents.type === "CONVERSATION_ASSIGNED" &&
+        d.conversationEvents.conversation?.id === conversationId &&
+        d.conversationEvents.payload.assigneeId === world.users.bob!.id,
     );
     expect(assigned.conversationEvents.payload.callId).toBeTruthy();
     const requests = await callControlRequests(world, scenario.telephonySessionId);
@@ -88,7 +97,12 @@ describe("R3.7 cold transfer through call control", () => {
     ]);
 
     // Bob, who picked up, hangs up through call control too.
-    const bobHangsUp = await query(world, world.users.bob!.token, `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`, { id: callId });
+    const bobHangsUp = await query(
+      world,
+      world.users.bob!.token,
+      `mutation($id: ID!) { hangUpCall(callId: $id) ${CALL_RESULT} }`,
+      { id: callId },
+    );
     expect(bobHangsUp.hangUpCall.__typename).toBe("CallControlPayload");
     await updates.next(statusOf(callId, "ENDED"));
 
@@ -100,7 +114,10 @@ describe("R3.7 cold transfer through call control", () => {
     expect(call).toMatchObject({ id: callId, status: "ENDED", answeredBy: { email: EXT.bob.email } });
     // Alice's leg ended by the transfer; Bob's is the new leg (its own final state may still be on its way).
     const legs = call.parties.filter((p: any) => p.extensionId);
-    expect(legs.find((p: any) => p.extensionId === EXT.alice.id)).toMatchObject({ status: "Disconnected", reason: "RccTransfer" });
+    expect(legs.find((p: any) => p.extensionId === EXT.alice.id)).toMatchObject({
+      status: "Disconnected",
+      reason: "RccTransfer",
+    });
     expect(legs.find((p: any) => p.extensionId === EXT.bob.id)).toMatchObject({ direction: "INBOUND", reason: null });
     const assignments = after.timeline.edges.map((e: any) => e.node).filter((n: any) => n.type === "ASSIGNED");
     expect(assignments.map((a: any) => a.data.assigneeId)).toEqual([world.users.alice!.id, world.users.bob!.id]);
@@ -117,10 +134,14 @@ describe("R3.7 cold transfer through call control", () => {
     const after = await conversation(conversationId);
     expect(after.inboxes.map((i: any) => i.name).sort()).toEqual(["Sales", "Support"]);
     expect(after.calls.edges).toHaveLength(1);
-    const transferRequest = (await callControlRequests(world, scenario.telephonySessionId)).find((r) => r.path.endsWith("/transfer"));
+    const transferRequest = (await callControlRequests(world, scenario.telephonySessionId)).find((r) =>
+      r.path.endsWith("/transfer"),
+    );
     expect(transferRequest?.body).toEqual({ phoneNumber: SUPPORT_LINE });
     // Bob sees it in Support (a member there), as the same conversation.
-    const bobView = await query(world, world.users.bob!.token, `query($id: ID!) { node(id: $id) { id } }`, { id: conversationId });
+    const bobView = await query(world, world.users.bob!.token, `query($id: ID!) { node(id: $id) { id } }`, {
+      id: conversationId,
+    });
     expect(bobView.node).toEqual({ id: conversationId });
   });
 
@@ -133,6 +154,8 @@ describe("R3.7 cold transfer through call control", () => {
     const after = await conversation(conversationId);
     expect(after.inboxes).toEqual([{ name: "Sales" }]);
     expect(after.calls.edges[0].node.parties.map((p: any) => p.reason)).toContain("RccTransfer");
-    expect(after.calls.edges[0].node.parties.some((p: any) => p.extensionId === null && p.partyId !== undefined)).toBe(true);
+    expect(after.calls.edges[0].node.parties.some((p: any) => p.extensionId === null && p.partyId !== undefined)).toBe(
+      true,
+    );
   });
 });

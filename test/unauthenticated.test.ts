@@ -10,7 +10,10 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 const VIEWER = "{ viewer { email } }";
-const MISSING = { message: "Authentication required: send the header Authorization: Bearer <token>", code: "UNAUTHENTICATED" };
+const MISSING = {
+  message: "Authentication required: send the header Authorization: Bearer <token>",
+  code: "UNAUTHENTICATED",
+};
 const WRONG = { message: "This API token is not valid (unknown or revoked)", code: "UNAUTHENTICATED" };
 const errorsOf = (result: { errors?: readonly { message: string; extensions?: Record<string, unknown> }[] }) =>
   result.errors?.map((error) => ({ message: error.message, code: error.extensions?.code }));

@@ -10,10 +10,17 @@ import { ingestTelephonyNotification } from "../src/domain/calls.ts";
 import { ingestVoicemail } from "../src/domain/recordings/voicemail.ts";
 import { pickVoicemailCall, type VoicemailCallCandidate } from "../src/domain/recordings/voicemail-join.ts";
 import { revokeApiTokenByValue, createApiToken } from "../src/domain/tokens.ts";
-import { subscribe, type TestApi } from "./support/api.ts";
-import { seedInbox } from "./support/seed.ts";
+import type { subscribe, TestApi } from "./support/api.ts";
+import type { seedInbox } from "./support/seed.ts";
 import { simControl, type startTestWorker, type Simulator } from "./support/simulator.ts";
-import { CONVERSATION_EVENTS, contentOf, eventsOf, startDownloadServer, startRecordedLine, waitForEvent, type ConversationEvent } from "./support/recordings.ts";
+import {
+  contentOf,
+  eventsOf,
+  type startDownloadServer,
+  startRecordedLine,
+  waitForEvent,
+  type ConversationEvent,
+} from "./support/recordings.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The join rule
@@ -37,7 +44,9 @@ describe("pickVoicemailCall (REFERENCE §3.3 D: mailbox, caller and time)", () =
   });
 
   it("compares numbers in E.164, whatever their format", () => {
-    expect(pickVoicemailCall([candidate("a", { fromNumber: "+14083388064" })], { ...message, fromNumber: "(408) 338-8064" })).toBe("a");
+    expect(
+      pickVoicemailCall([candidate("a", { fromNumber: "+14083388064" })], { ...message, fromNumber: "(408) 338-8064" }),
+    ).toBe("a");
   });
 
   it("never joins another caller's call", () => {
@@ -50,8 +59,18 @@ describe("pickVoicemailCall (REFERENCE §3.3 D: mailbox, caller and time)", () =
   });
 
   it("skips a call that already has its voicemail", () => {
-    expect(pickVoicemailCall([candidate("a", { hasVoicemail: true }), candidate("b", { startedAt: T(-20), voicemailAt: T(-19.5), endedAt: T(-19) })], message)).toBeNull();
-    expect(pickVoicemailCall([candidate("a", { hasVoicemail: true }), candidate("b", { voicemailAt: T(0.2) })], message)).toBe("b");
+    expect(
+      pickVoicemailCall(
+        [
+          candidate("a", { hasVoicemail: true }),
+          candidate("b", { startedAt: T(-20), voicemailAt: T(-19.5), endedAt: T(-19) }),
+        ],
+        message,
+      ),
+    ).toBeNull();
+    expect(
+      pickVoicemailCall([candidate("a", { hasVoicemail: true }), candidate("b", { voicemailAt: T(0.2) })], message),
+    ).toBe("b");
   });
 
   it("picks the nearest in time among several calls from the caller", () => {
@@ -68,14 +87,22 @@ describe("pickVoicemailCall (REFERENCE §3.3 D: mailbox, caller and time)", () =
   });
 
   it("joins a call whose telephony events are still partial (no voicemail or end seen yet)", () => {
-    expect(pickVoicemailCall([candidate("a", { voicemailAt: null, endedAt: null, startedAt: T(0.5) })], message)).toBe("a");
+    expect(pickVoicemailCall([candidate("a", { voicemailAt: null, endedAt: null, startedAt: T(0.5) })], message)).toBe(
+      "a",
+    );
   });
 
   it("refuses calls outside the window: started after the message, or long before it", () => {
-    expect(pickVoicemailCall([candidate("a", { startedAt: T(3), voicemailAt: null, endedAt: null })], message)).toBeNull();
-    expect(pickVoicemailCall([candidate("a", { startedAt: T(-30), voicemailAt: T(-29), endedAt: T(-28) })], message)).toBeNull();
+    expect(
+      pickVoicemailCall([candidate("a", { startedAt: T(3), voicemailAt: null, endedAt: null })], message),
+    ).toBeNull();
+    expect(
+      pickVoicemailCall([candidate("a", { startedAt: T(-30), voicemailAt: T(-29), endedAt: T(-28) })], message),
+    ).toBeNull();
     // A long message: written ten minutes after the call reached voicemail is still this call's.
-    expect(pickVoicemailCall([candidate("a", { voicemailAt: T(-9), startedAt: T(-9.5), endedAt: T(0.5) })], message)).toBe("a");
+    expect(
+      pickVoicemailCall([candidate("a", { voicemailAt: T(-9), startedAt: T(-9.5), endedAt: T(0.5) })], message),
+    ).toBe("a");
   });
 });
 
@@ -111,27 +138,51 @@ const CONVERSATIONS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { co
     recordings { id kind state durationSeconds contentType transcription downloadUrl } } } }
 } } } } } }`;
 
-type RecordingView = { id: string; kind: string; state: string; durationSeconds: number | null; contentType: string | null; transcription: string | null; downloadUrl: string | null };
+type RecordingView = {
+  id: string;
+  kind: string;
+  state: string;
+  durationSeconds: number | null;
+  contentType: string | null;
+  transcription: string | null;
+  downloadUrl: string | null;
+};
 type CallView = { id: string; status: string; fromNumber: string; recordings: RecordingView[] };
 
 async function callsOf(token: string): Promise<(CallView & { conversationId: string })[]> {
   const result = await api.request<any, any>(CONVERSATIONS, { inbox: inbox.globalId }, token);
   expect(result.errors).toBeUndefined();
-  return result.data.node.conversations.edges.flatMap((c: any) => c.node.calls.edges.map((e: any) => ({ ...e.node, conversationId: c.node.id })));
+  return result.data.node.conversations.edges.flatMap((c: any) =>
+    c.node.calls.edges.map((e: any) => ({ ...e.node, conversationId: c.node.id })),
+  );
 }
 
 const isRecordingEvent = (e: ConversationEvent) => e.type === "RECORDING_ADDED" || e.type === "RECORDING_UPDATED";
 
 /** The simulator's voicemail messages of the mailbox, newest first (REST message store). */
-async function storedVoicemails(): Promise<{ id: number; from: { phoneNumber: string }; attachments: { type: string; uri: string }[] }[]> {
-  const response = await sdk.platform().get(`/restapi/v1.0/account/~/extension/${MAILBOX}/message-store`, { messageType: "VoiceMail", perPage: 100 });
+async function storedVoicemails(): Promise<
+  { id: number; from: { phoneNumber: string }; attachments: { type: string; uri: string }[] }[]
+> {
+  const response = await sdk
+    .platform()
+    .get(`/restapi/v1.0/account/~/extension/${MAILBOX}/message-store`, { messageType: "VoiceMail", perPage: 100 });
   return ((await response.json()) as { records: never[] }).records;
 }
 
 /** Waits until the worker has applied everything published so far: a marker call's first event. */
 async function afterMarkerCall(from: string) {
-  const scenario = await simControl<{ telephonySessionId: string }>(sim, "POST", "scenarios", { type: "missed", extensionId: MAILBOX, from });
-  await waitForEvent(events, (e) => e.type === "CALL_UPDATED" && e.payload.telephonySessionId === scenario.telephonySessionId && e.payload.status === "MISSED");
+  const scenario = await simControl<{ telephonySessionId: string }>(sim, "POST", "scenarios", {
+    type: "missed",
+    extensionId: MAILBOX,
+    from,
+  });
+  await waitForEvent(
+    events,
+    (e) =>
+      e.type === "CALL_UPDATED" &&
+      e.payload.telephonySessionId === scenario.telephonySessionId &&
+      e.payload.status === "MISSED",
+  );
 }
 
 describe("voicemail end to end (R3.5)", () => {
@@ -139,7 +190,13 @@ describe("voicemail end to end (R3.5)", () => {
   let call: CallView & { conversationId: string };
 
   it("ends the call as VOICEMAIL with the recording AVAILABLE, its duration, and the transcription once it completes", async () => {
-    await simControl(sim, "POST", "scenarios", { type: "voicemail", extensionId: MAILBOX, from: CALLER, voicemailSeconds: 4, transcription: TRANSCRIPTION });
+    await simControl(sim, "POST", "scenarios", {
+      type: "voicemail",
+      extensionId: MAILBOX,
+      from: CALLER,
+      voicemailSeconds: 4,
+      transcription: TRANSCRIPTION,
+    });
     const added = await waitForEvent(events, (e) => e.type === "RECORDING_ADDED");
     expect(added.payload).toMatchObject({ kind: "VOICEMAIL", state: "AVAILABLE" });
     await waitForEvent(events, (e) => isRecordingEvent(e) && e.payload.transcribed === true);
@@ -151,14 +208,23 @@ describe("voicemail end to end (R3.5)", () => {
     expect(call).toMatchObject({ status: "VOICEMAIL", fromNumber: CALLER });
     expect(call.recordings).toHaveLength(1);
     voicemail = call.recordings[0]!;
-    expect(voicemail).toMatchObject({ kind: "VOICEMAIL", state: "AVAILABLE", durationSeconds: 4, contentType: "audio/x-wav", transcription: TRANSCRIPTION });
+    expect(voicemail).toMatchObject({
+      kind: "VOICEMAIL",
+      state: "AVAILABLE",
+      durationSeconds: 4,
+      contentType: "audio/x-wav",
+      transcription: TRANSCRIPTION,
+    });
     expect(voicemail.downloadUrl).toMatch(/^\/files\/recordings\/[0-9a-f-]{36}$/);
     expect(added.conversation?.id).toBe(call.conversationId);
   });
 
   it("streams the audio to members of the inbox (bytes as RingCentral serves them), and to nobody else", async () => {
     const [message] = await storedVoicemails();
-    const { bytes: expected, contentLength } = await contentOf(sdk, message!.attachments.find((a) => a.type === "AudioRecording")!.uri);
+    const { bytes: expected, contentLength } = await contentOf(
+      sdk,
+      message!.attachments.find((a) => a.type === "AudioRecording")!.uri,
+    );
     expect(expected.subarray(0, 4).toString("ascii")).toBe("RIFF");
 
     for (const token of [insider.token, admin.token]) {
@@ -182,13 +248,21 @@ describe("voicemail end to end (R3.5)", () => {
     expect((await downloads.get(voicemail.downloadUrl!, revoked)).status).toBe(401);
 
     // The outsider cannot see it through GraphQL either.
-    const node = await api.request<any, any>(`query($id: ID!) { node(id: $id) { id } }`, { id: voicemail.id }, outsider.token);
+    const node = await api.request<any, any>(
+      `query($id: ID!) { node(id: $id) { id } }`,
+      { id: voicemail.id },
+      outsider.token,
+    );
     expect(node.data?.node).toBeNull();
   });
 
   it("changes nothing when RingCentral delivers the voicemail notification again (same uuid or a new one)", async () => {
     const recordingEventsBefore = eventsOf(events).filter(isRecordingEvent).length;
-    const published = await simControl<{ records: { uuid: string; event: string; body: unknown }[] }>(sim, "GET", "notifications");
+    const published = await simControl<{ records: { uuid: string; event: string; body: unknown }[] }>(
+      sim,
+      "GET",
+      "notifications",
+    );
     const original = published.records.find((n) => n.event.endsWith("/voicemail"))!;
     expect(original).toBeDefined();
     await simControl(sim, "POST", "notifications", [
@@ -207,15 +281,24 @@ describe("voicemail end to end (R3.5)", () => {
     // Count what a voicemail call publishes, then have the simulator deliver the next one in reverse:
     // the voicemail first, then the call's telephony events newest first.
     const caller = "+16505550123";
-    const published = async () => (await simControl<{ records: { uuid: string }[] }>(sim, "GET", "notifications")).records.map((n) => n.uuid);
+    const published = async () =>
+      (await simControl<{ records: { uuid: string }[] }>(sim, "GET", "notifications")).records.map((n) => n.uuid);
     const before = new Set(await published());
     const addedBefore = eventsOf(events).filter((e) => e.type === "RECORDING_ADDED").length;
     await simControl(sim, "POST", "scenarios", { type: "voicemail", extensionId: MAILBOX, from: caller });
-    await waitForEvent(events, () => eventsOf(events).filter((e) => e.type === "RECORDING_ADDED").length === addedBefore + 1);
+    await waitForEvent(
+      events,
+      () => eventsOf(events).filter((e) => e.type === "RECORDING_ADDED").length === addedBefore + 1,
+    );
     const count = (await published()).filter((uuid) => !before.has(uuid)).length;
 
     await simControl(sim, "POST", "faults/notifications", { type: "reorder", count });
-    await simControl(sim, "POST", "scenarios", { type: "voicemail", extensionId: MAILBOX, from: caller, voicemailSeconds: 6 });
+    await simControl(sim, "POST", "scenarios", {
+      type: "voicemail",
+      extensionId: MAILBOX,
+      from: caller,
+      voicemailSeconds: 6,
+    });
     await afterMarkerCall("+16505550178"); // published after the reversed batch: everything before it is applied
 
     const calls = await callsOf(insider.token);
@@ -248,12 +331,32 @@ describe("ingestVoicemail (domain, real database)", () => {
   });
 
   async function ringThenVoicemail(telephonySessionId: string, at: Date) {
-    const party = (partyId: string, extensionId: string | null, direction: "Inbound" | "Outbound", statusCode: string) => ({
-      partyId, direction, extensionId, fromNumber: caller, toNumber: DIRECT_NUMBER, statusCode,
-      reason: null, missedCall: extensionId !== null, queueCall: false, muted: false, peerTelephonySessionId: null,
+    const party = (
+      partyId: string,
+      extensionId: string | null,
+      direction: "Inbound" | "Outbound",
+      statusCode: string,
+    ) => ({
+      partyId,
+      direction,
+      extensionId,
+      fromNumber: caller,
+      toNumber: DIRECT_NUMBER,
+      statusCode,
+      reason: null,
+      missedCall: extensionId !== null,
+      queueCall: false,
+      muted: false,
+      peerTelephonySessionId: null,
     });
     const notify = (sequence: number, parties: ReturnType<typeof party>[]) =>
-      ingestTelephonyNotification(deps(), directory, { uuid: crypto.randomUUID(), telephonySessionId, sequence, eventTime: new Date(at.getTime() + sequence * 1000), parties });
+      ingestTelephonyNotification(deps(), directory, {
+        uuid: crypto.randomUUID(),
+        telephonySessionId,
+        sequence,
+        eventTime: new Date(at.getTime() + sequence * 1000),
+        parties,
+      });
     await notify(2, [party(`${telephonySessionId}-1`, null, "Outbound", "Setup")]);
     await notify(3, [party(`${telephonySessionId}-2`, "62264426016", "Inbound", "Proceeding")]);
     return notify;
@@ -270,18 +373,33 @@ describe("ingestVoicemail (domain, real database)", () => {
     expect(call.status).toBe("RINGING");
 
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("added");
-    const joined = await api.app.db.prisma.call.findUniqueOrThrow({ where: { id: call.id }, include: { recordings: true } });
+    const joined = await api.app.db.prisma.call.findUniqueOrThrow({
+      where: { id: call.id },
+      include: { recordings: true },
+    });
     expect(joined.status).toBe("VOICEMAIL"); // the telephony events have not said so yet
-    expect(joined.recordings.map((r) => [r.kind, r.state, r.durationSeconds, r.transcription])).toEqual([["VOICEMAIL", "AVAILABLE", 12, null]]);
+    expect(joined.recordings.map((r) => [r.kind, r.state, r.durationSeconds, r.transcription])).toEqual([
+      ["VOICEMAIL", "AVAILABLE", 12, null],
+    ]);
 
-    const eventsOfCall = () => api.app.db.prisma.event.findMany({ where: { conversationId: call.conversationId, type: { startsWith: "RECORDING_" } }, orderBy: { sequence: "asc" } });
+    const eventsOfCall = () =>
+      api.app.db.prisma.event.findMany({
+        where: { conversationId: call.conversationId, type: { startsWith: "RECORDING_" } },
+        orderBy: { sequence: "asc" },
+      });
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged");
-    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at, "Call me back"))).toBe("updated");
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at, "Call me back"))).toBe(
+      "updated",
+    );
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged"); // a late replay without it
-    expect((await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId: "770000000001" } })).transcription).toBe("Call me back");
+    expect(
+      (await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId: "770000000001" } })).transcription,
+    ).toBe("Call me back");
     expect((await eventsOfCall()).map((e) => e.type)).toEqual(["RECORDING_ADDED", "RECORDING_UPDATED"]);
 
     // A second message from the same caller finds no other call: it is not attached to this one.
-    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000002", new Date(at.getTime() + 5_000)))).toBe("unmatched");
+    expect(
+      await ingestVoicemail(deps(), directory, voicemailInput("770000000002", new Date(at.getTime() + 5_000))),
+    ).toBe("unmatched");
   });
 });

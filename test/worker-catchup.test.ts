@@ -23,7 +23,9 @@ beforeAll(async () => {
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
   running = await startTestWorker(api.app, sim);
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
+  await api.app.db.prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
+  });
   await running.worker.reconcile();
 });
 afterAll(async () => {
@@ -46,14 +48,23 @@ async function conversations() {
 
 /** Resolves when a CALL_UPDATED event says the call with this caller ended (any terminal status). */
 function endedCalls(count: number) {
-  const events = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { id status fromNumber } } }`, {
-    inbox: inbox.globalId,
-  });
+  const events = subscribe(
+    api.wsClient(admin.token),
+    `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { id status fromNumber } } }`,
+    {
+      inbox: inbox.globalId,
+    },
+  );
   const terminal = new Set(["ENDED", "MISSED", "ABANDONED", "VOICEMAIL"]);
   return (async () => {
     for (let seen = 1; ; seen += 1) {
       const received = await events.until(seen);
-      const ended = new Set(received.map((e) => (e.data as any).callUpdated.call).filter((c: any) => terminal.has(c.status)).map((c: any) => c.id));
+      const ended = new Set(
+        received
+          .map((e) => (e.data as any).callUpdated.call)
+          .filter((c: any) => terminal.has(c.status))
+          .map((c: any) => c.id),
+      );
       if (ended.size >= count) {
         events.unsubscribe();
         return ended;
@@ -79,7 +90,12 @@ function expectEachCallOnce(list: any[], caller: string) {
 describe("catch-up", () => {
   it("recovers a dropped socket and applies the replayed events once", async () => {
     const done = endedCalls(1);
-    const scenario = await simControl<{ id: string }>(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", mode: "step", from: "+14155550101" });
+    const scenario = await simControl<{ id: string }>(sim, "POST", "scenarios", {
+      type: "ivr",
+      extensionId: "809646016",
+      mode: "step",
+      from: "+14155550101",
+    });
     await simControl(sim, "POST", `scenarios/${scenario.id}/step`, { count: 2 });
     await simControl(sim, "POST", "faults/socket", { action: "drop" });
     await simControl(sim, "POST", `scenarios/${scenario.id}/run`);
@@ -105,12 +121,22 @@ describe("catch-up", () => {
 
   it("finishes a call that was half-seen when the worker restarted, and one it never saw", async () => {
     const done = endedCalls(4);
-    const halfSeen = await simControl<{ id: string }>(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", mode: "step", from: "+14155550103" });
+    const halfSeen = await simControl<{ id: string }>(sim, "POST", "scenarios", {
+      type: "ivr",
+      extensionId: "809646016",
+      mode: "step",
+      from: "+14155550103",
+    });
     await simControl(sim, "POST", `scenarios/${halfSeen.id}/step`, { count: 3 });
     await running.worker.idle();
     await running.worker.close();
     await simControl(sim, "POST", `scenarios/${halfSeen.id}/run`);
-    await simControl(sim, "POST", "scenarios", { type: "missed", extensionId: "809646016", to: MAIN_NUMBER, from: "+14155550104" });
+    await simControl(sim, "POST", "scenarios", {
+      type: "missed",
+      extensionId: "809646016",
+      to: MAIN_NUMBER,
+      from: "+14155550104",
+    });
     running = { worker: workerFor(api.app, sim) };
     await running.worker.reconcile();
     await done;
@@ -119,7 +145,6 @@ describe("catch-up", () => {
     expect(expectEachCallOnce(list, "+14155550104").calls.edges[0].node.status).toMatch(/MISSED|ABANDONED/);
   });
 });
-
 
 describe("a dead RingCentral session", () => {
   it("restarts the connection with a fresh JWT login when recovery cannot continue, and catches up what it missed", async () => {

@@ -23,7 +23,9 @@ beforeAll(async () => {
   const { worker } = await startTestWorker(api.app, sim);
   await worker.close(); // only the connection row is wanted here
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: "+18003151571", inboxId: inbox.id, connectionId: connection.id } });
+  await api.app.db.prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: "+18003151571", inboxId: inbox.id, connectionId: connection.id },
+  });
 });
 afterAll(async () => {
   await api?.close();
@@ -32,7 +34,11 @@ afterAll(async () => {
 });
 
 async function activeWebSocketSubscriptions(): Promise<number> {
-  const { records } = await simControl<{ records: { transportType: string; status: string }[] }>(sim, "GET", "subscriptions");
+  const { records } = await simControl<{ records: { transportType: string; status: string }[] }>(
+    sim,
+    "GET",
+    "subscriptions",
+  );
   return records.filter((s) => s.transportType === "WebSocket" && s.status === "Active").length;
 }
 

@@ -24,9 +24,13 @@ beforeAll(async () => {
   // Linked to the simulator's admin extension 809646016 by email (R1.3).
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
-  ({ worker } = await startTestWorker(api.app, sim, { log: createLogger("warn", { write: (line: string) => void workerLog.push(line) }) }));
+  ({ worker } = await startTestWorker(api.app, sim, {
+    log: createLogger("warn", { write: (line: string) => void workerLog.push(line) }),
+  }));
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
+  await api.app.db.prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
+  });
   await worker.reconcile();
 });
 afterAll(async () => {
@@ -43,14 +47,38 @@ const CALL_QUERY = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conve
 
 describe("voice calls end to end", () => {
   it("rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk time", async () => {
-    const rings = subscribe(api.wsClient(admin.token), `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`);
-    const updates = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`, { inbox: inbox.globalId });
+    const rings = subscribe(
+      api.wsClient(admin.token),
+      `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`,
+    );
+    const updates = subscribe(
+      api.wsClient(admin.token),
+      `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { status } } }`,
+      { inbox: inbox.globalId },
+    );
     // If it fails: what each subscription received, what was stored, what the worker warned about.
     onTestFailed(async () => {
-      const calls = await api.app.db.prisma.call.findMany({ select: { status: true, telephonySessionId: true, conversationId: true } });
-      console.error("worker-voice diagnostics", JSON.stringify({ rings: rings.received, updates: updates.received, ringsError: rings.error, updatesError: updates.error, calls, workerLog }));
+      const calls = await api.app.db.prisma.call.findMany({
+        select: { status: true, telephonySessionId: true, conversationId: true },
+      });
+      console.error(
+        "worker-voice diagnostics",
+        JSON.stringify({
+          rings: rings.received,
+          updates: updates.received,
+          ringsError: rings.error,
+          updatesError: updates.error,
+          calls,
+          workerLog,
+        }),
+      );
     });
-    await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", hold: true, from: "+14083388064" });
+    await simControl(sim, "POST", "scenarios", {
+      type: "ivr",
+      extensionId: "809646016",
+      hold: true,
+      from: "+14083388064",
+    });
     const [ring] = await rings.until(1);
     expect(ring!.data).toMatchObject({ incomingCall: { callerNumber: "+14083388064" } });
     // Every update may already be here (the call takes milliseconds): look before waiting for another.
@@ -62,11 +90,22 @@ describe("voice calls end to end", () => {
     expect(result.errors).toBeUndefined();
     const conversation = result.data.node.conversations.edges[0].node;
     expect(result.data.node.conversations.edges).toHaveLength(1);
-    expect(conversation).toMatchObject({ status: "OPEN", assignee: { email: "admin@switchboard.test" }, contact: { phoneNumbers: [{ number: "+14083388064" }] } });
+    expect(conversation).toMatchObject({
+      status: "OPEN",
+      assignee: { email: "admin@switchboard.test" },
+      contact: { phoneNumbers: [{ number: "+14083388064" }] },
+    });
     const call = conversation.calls.edges[0].node;
-    expect(call).toMatchObject({ direction: "INBOUND", status: "ENDED", answeredBy: { email: "admin@switchboard.test" } });
+    expect(call).toMatchObject({
+      direction: "INBOUND",
+      status: "ENDED",
+      answeredBy: { email: "admin@switchboard.test" },
+    });
     expect(call.talkSeconds).toBeGreaterThanOrEqual(0);
-    const activities = conversation.timeline.edges.map((e: any) => e.node).filter((n: any) => n.__typename === "Activity").map((a: any) => a.type);
+    const activities = conversation.timeline.edges
+      .map((e: any) => e.node)
+      .filter((n: any) => n.__typename === "Activity")
+      .map((a: any) => a.type);
     expect(activities).toEqual(expect.arrayContaining(["ASSIGNED", "CALL_ENDED"]));
     rings.unsubscribe();
     updates.unsubscribe();

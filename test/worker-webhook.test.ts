@@ -21,9 +21,13 @@ beforeAll(async () => {
   admin = await api.createUser("ADMIN", "babji");
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
-  ({ worker } = await startTestWorker(api.app, sim, { webhook: { address: `${api.url}/webhooks/ringcentral`, maintainIntervalMs: 3_600_000, expiresInSeconds: 3600 } }));
+  ({ worker } = await startTestWorker(api.app, sim, {
+    webhook: { address: `${api.url}/webhooks/ringcentral`, maintainIntervalMs: 3_600_000, expiresInSeconds: 3600 },
+  }));
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id } });
+  await api.app.db.prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
+  });
   await worker.reconcile();
 });
 afterAll(async () => {
@@ -34,9 +38,13 @@ afterAll(async () => {
 
 /** Resolves with the ids of calls that reached a terminal status, once there are `count`. */
 function endedCalls(count: number) {
-  const events = subscribe(api.wsClient(admin.token), `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { id status fromNumber } } }`, {
-    inbox: inbox.globalId,
-  });
+  const events = subscribe(
+    api.wsClient(admin.token),
+    `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { call { id status fromNumber } } }`,
+    {
+      inbox: inbox.globalId,
+    },
+  );
   return (async () => {
     for (let seen = 1; ; seen += 1) {
       const received = await events.until(seen);
@@ -54,9 +62,15 @@ describe("webhook mode", () => {
   it("registers a webhook subscription that passed RingCentral's validation handshake", async () => {
     const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
     expect(connection).toMatchObject({ subscriptionMode: "WEBHOOK", subscriptionState: "Active" });
-    const subscriptions = await simControl<{ records: { id: string; transportType: string; address: string; verificationToken: string; status: string }[] }>(sim, "GET", "subscriptions");
+    const subscriptions = await simControl<{
+      records: { id: string; transportType: string; address: string; verificationToken: string; status: string }[];
+    }>(sim, "GET", "subscriptions");
     const ours = subscriptions.records.find((s) => s.id === connection.subscriptionId)!;
-    expect(ours).toMatchObject({ transportType: "WebHook", address: `${api.url}/webhooks/ringcentral`, verificationToken: connection.webhookVerificationToken });
+    expect(ours).toMatchObject({
+      transportType: "WebHook",
+      address: `${api.url}/webhooks/ringcentral`,
+      verificationToken: connection.webhookVerificationToken,
+    });
     // RingCentral (and the simulator) create a webhook subscription only after the address echoed
     // the Validation-Token: an Active subscription is one that passed the handshake.
     expect(ours).toMatchObject({ status: "Active" });
@@ -69,7 +83,11 @@ describe("webhook mode", () => {
     const after = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
     expect(after.subscriptionId).toBe(before.subscriptionId);
     expect(after.subscriptionExpiresAt!.getTime()).toBeGreaterThan(before.subscriptionExpiresAt!.getTime());
-    const renewals = await simControl<{ records: unknown[] }>(sim, "GET", `requests?path=/restapi/v1.0/subscription/${before.subscriptionId}/renew`);
+    const renewals = await simControl<{ records: unknown[] }>(
+      sim,
+      "GET",
+      `requests?path=/restapi/v1.0/subscription/${before.subscriptionId}/renew`,
+    );
     expect(renewals.records).toHaveLength(1);
   });
 
@@ -82,9 +100,17 @@ describe("webhook mode", () => {
   it("refuses deliveries without the verification token, or not JSON, and stores nothing", async () => {
     const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
     const before = await api.app.db.prisma.processedNotification.count();
-    const envelope = JSON.stringify({ uuid: "forged-1", event: "/restapi/v1.0/account/~/telephony/sessions", body: {} });
+    const envelope = JSON.stringify({
+      uuid: "forged-1",
+      event: "/restapi/v1.0/account/~/telephony/sessions",
+      body: {},
+    });
     const post = (headers: Record<string, string>, body: string) =>
-      fetch(`${api.url}/webhooks/ringcentral`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+      fetch(`${api.url}/webhooks/ringcentral`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
     expect((await post({}, envelope)).status).toBe(401);
     expect((await post({ "verification-token": "wrong" }, envelope)).status).toBe(401);
     expect((await post({ "verification-token": connection.webhookVerificationToken! }, "{not json")).status).toBe(400);

@@ -31,6 +31,10 @@ export interface DemoWorld {
   smsChannelId: string;
 }
 
+interface Id {
+  id: string;
+}
+
 interface SimulatorAccount {
   extensions: { id: string; jwt?: string }[];
 }
@@ -84,23 +88,26 @@ export async function setUpDemoWorld(input: DemoWorldInput): Promise<DemoWorld> 
 
   const { clientId, clientSecret, jwt } = input.credentials;
   await asAdmin(VERIFY, { server: input.simulatorUrl, clientId, secret: clientSecret, jwt });
-  const inboxId = async (name: string) => (await asAdmin(CREATE_INBOX, { name })).createInbox.inbox.id as string;
+  const inboxId = async (name: string) =>
+    (await asAdmin<{ createInbox: { inbox: Id } }>(CREATE_INBOX, { name })).createInbox.inbox.id;
   const inboxes = { frontDesk: await inboxId("Front desk"), support: await inboxId("Support") };
   const connect = async (number: string, type: "VOICE" | "SMS", inbox: string) =>
-    (await asAdmin(CONNECT_CHANNEL, { number, type, inbox })).connectChannel.channel.id as string;
+    (await asAdmin<{ connectChannel: { channel: Id } }>(CONNECT_CHANNEL, { number, type, inbox })).connectChannel
+      .channel.id;
   await connect(DEMO_ACCOUNT.mainNumber, "VOICE", inboxes.frontDesk);
   await connect(DEMO_ACCOUNT.queueNumber, "VOICE", inboxes.support);
   const smsChannelId = await connect(DEMO_ACCOUNT.smsNumber, "SMS", inboxes.frontDesk);
-  const adminId = (await asAdmin("{ viewer { id } }")).viewer.id as string;
+  const adminId = (await asAdmin<{ viewer: Id }>("{ viewer { id } }")).viewer.id;
   await asAdmin(ADD_MEMBER, { inbox: inboxes.frontDesk, user: adminId });
   for (const template of TEMPLATES) await asAdmin(CREATE_TEMPLATE, template);
 
   const account = await input.simulator<SimulatorAccount>("GET", "account");
   const agents: DemoPerson[] = [];
   for (const person of [DEMO_ACCOUNT.alice, DEMO_ACCOUNT.bob]) {
-    const user = (await asAdmin(CREATE_USER, { email: person.email, name: person.name })).createUser.user.id;
+    const user = (await asAdmin<{ createUser: { user: Id } }>(CREATE_USER, { email: person.email, name: person.name }))
+      .createUser.user.id;
     for (const inbox of Object.values(inboxes)) await asAdmin(ADD_MEMBER, { inbox, user });
-    const token = (await asAdmin(CREATE_TOKEN, { user })).createApiToken.token as string;
+    const token = (await asAdmin<{ createApiToken: { token: string } }>(CREATE_TOKEN, { user })).createApiToken.token;
     const extensionJwt = account.extensions.find((e) => e.id === person.extensionId)?.jwt;
     if (extensionJwt) await graphqlAs(input.apiUrl, token)(CONNECT_LOGIN, { jwt: extensionJwt });
     agents.push({ email: person.email, token });

@@ -1,21 +1,28 @@
 // The demo sets its world up the way an admin and agents would: through the GraphQL API over HTTP.
 
-export type GraphqlCall = (query: string, variables?: Record<string, unknown>) => Promise<any>;
+/** `T`: the shape of the data the caller selected. */
+export type GraphqlCall = <T = unknown>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
+function typedErrorOf(value: unknown): string | null {
+  if (typeof value !== "object" || value === null || !("code" in value) || !("reason" in value)) return null;
+  return `${value.code}: ${value.reason}`;
+}
 
 /** A GraphQL-over-HTTP caller holding `token`; a request-level error or a typed `Error` result throws. */
 export function graphqlAs(apiUrl: string, token: string): GraphqlCall {
-  return async (query, variables = {}) => {
+  return async <T>(query: string, variables: Record<string, unknown> = {}) => {
     const response = await fetch(`${apiUrl}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
     });
-    const result = (await response.json()) as { data?: Record<string, any>; errors?: { message: string }[] };
+    const result = (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
     if (result.errors?.length) throw new Error(result.errors.map((e) => e.message).join("; "));
-    for (const value of Object.values(result.data ?? {})) {
-      if (value?.code && value?.reason) throw new Error(`${value.code}: ${value.reason}`);
-    }
-    return result.data;
+    const typedError = Object.values(result.data ?? {})
+      .map(typedErrorOf)
+      .find(Boolean);
+    if (typedError) throw new Error(typedError);
+    return result.data as T;
   };
 }
 

@@ -1,6 +1,6 @@
 // The simulator's control API (/__sim/…): what RingCentral and the customers would do.
 
-export type SimulatorControl = <T = any>(method: string, path: string, body?: unknown) => Promise<T>;
+export type SimulatorControl = <T = unknown>(method: string, path: string, body?: unknown) => Promise<T>;
 
 export function simulatorControl(simulatorUrl: string): SimulatorControl {
   return async (method, path, body) => {

@@ -16,12 +16,7 @@ const CUSTOMERS = [
 ];
 /** Texts to this number end DeliveryFailed (the simulator's failingNumbers). */
 const UNREACHABLE_NUMBER = "+14155550188";
-const TEXTS = [
-  "Hi, is my order ready?",
-  "Are you open on Sunday? ☀️",
-  "Can someone call me back?",
-  "Thanks, all good!",
-];
+const TEXTS = ["Hi, is my order ready?", "Are you open on Sunday? ☀️", "Can someone call me back?", "Thanks, all good!"];
 /** A 1×1 PNG, the MMS picture. */
 const PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
 /** Calls move one step every this many ms: a ring lasts long enough to be seen. */
@@ -47,14 +42,16 @@ function plays(world: DemoWorld, simulator: SimulatorControl, apiUrl: string): P
       stepDelayMs: CALL_STEP_MS,
       ...options,
     });
-  const text = (extra: Record<string, unknown> = {}) => (customer: (typeof CUSTOMERS)[number]) =>
-    simulator("POST", "sms/inbound", {
-      from: customer.number,
-      to: smsNumber,
-      fromName: customer.name,
-      text: TEXTS[Math.floor(Math.random() * TEXTS.length)],
-      ...extra,
-    });
+  const text =
+    (extra: Record<string, unknown> = {}) =>
+    (customer: (typeof CUSTOMERS)[number]) =>
+      simulator("POST", "sms/inbound", {
+        from: customer.number,
+        to: smsNumber,
+        fromName: customer.name,
+        text: TEXTS[Math.floor(Math.random() * TEXTS.length)],
+        ...extra,
+      });
   const aliceId = DEMO_ACCOUNT.alice.extensionId;
   const bobId = DEMO_ACCOUNT.bob.extensionId;
   return [

@@ -54,16 +54,7 @@ export function visibleActivities(viewer: Viewer): Prisma.ActivityWhereInput {
   return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
 }
 
-export function visibleCallParties(viewer: Viewer): Prisma.CallPartyWhereInput {
-  return viewer.inboxIds === null ? {} : { call: visibleCalls(viewer) };
-}
-
 /** Rules of the viewer's inboxes, and those of every inbox. */
 export function visibleRules(viewer: Viewer): Prisma.RuleWhereInput {
   return viewer.inboxIds === null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: viewer.inboxIds } }] };
-}
-
-/** Events of the viewer's inboxes, plus those addressed to the viewer. */
-export function visibleEvents(viewer: Viewer): Prisma.EventWhereInput {
-  return viewer.inboxIds === null ? {} : { OR: [{ inboxIds: { hasSome: viewer.inboxIds } }, { userIds: { has: viewer.id } }] };
 }

@@ -6,14 +6,23 @@
 import type { AgentRingCentralSession, AgentSessionState, PrismaClient } from "../generated/prisma/client.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { RingCentralLoginRequiredError } from "./ringcentral-errors.ts";
-import { requireConnection, savedCredentials, type AppCredentials, type RingCentralDeps, type SessionTokens } from "./connections.ts";
+import {
+  requireConnection,
+  savedCredentials,
+  type AppCredentials,
+  type RingCentralDeps,
+  type SessionTokens,
+} from "./connections.ts";
 
 export const AGENT_SESSION_SECRET_PURPOSE = "ringcentral-agent-session";
 
 export type RingCentralLoginState = AgentSessionState | "NOT_CONNECTED";
 
 /** What the API shows: a CONNECTED session whose refresh token has run out is EXPIRED already. */
-export function loginStateOf(session: Pick<AgentRingCentralSession, "state" | "expiresAt"> | null | undefined, now = new Date()): RingCentralLoginState {
+export function loginStateOf(
+  session: Pick<AgentRingCentralSession, "state" | "expiresAt"> | null | undefined,
+  now = new Date(),
+): RingCentralLoginState {
   if (!session) return "NOT_CONNECTED";
   if (session.state === "CONNECTED" && session.expiresAt && session.expiresAt <= now) return "EXPIRED";
   return session.state;
@@ -33,7 +42,11 @@ async function storeSession(deps: RingCentralDeps, userId: string, extensionId: 
   const stored: StoredSession = { extensionId, tokens: session.data };
   const encryptedTokens = await deps.secrets.seal(stored, AGENT_SESSION_SECRET_PURPOSE);
   const fields = { encryptedTokens, state: "CONNECTED" as const, expiresAt: session.refreshTokenExpiresAt };
-  await deps.prisma.agentRingCentralSession.upsert({ where: { userId }, create: { userId, ...fields }, update: fields });
+  await deps.prisma.agentRingCentralSession.upsert({
+    where: { userId },
+    create: { userId, ...fields },
+    update: fields,
+  });
 }
 
 /**
@@ -54,7 +67,9 @@ export async function connectAgentLogin(deps: RingCentralDeps, userId: string, j
     return new InvalidInputError(message, "jwt");
   };
   if (identity.accountId !== connection.accountId) {
-    throw await refuse(`This JWT belongs to another RingCentral account than the connected one (${connection.accountId})`);
+    throw await refuse(
+      `This JWT belongs to another RingCentral account than the connected one (${connection.accountId})`,
+    );
   }
   if (identity.email?.toLowerCase() !== user.email.toLowerCase()) {
     throw await refuse(`This JWT logs in as a RingCentral extension whose email is not ${user.email}`);
@@ -78,7 +93,10 @@ export async function disconnectAgentLogin(deps: RingCentralDeps, userId: string
 async function endStoredSession(deps: RingCentralDeps, session: AgentRingCentralSession) {
   if (loginStateOf(session) !== "CONNECTED") return;
   const stored = await deps.secrets.open<StoredSession>(session.encryptedTokens, AGENT_SESSION_SECRET_PURPOSE);
-  await deps.gateway.endSession(await appCredentials(deps), { data: stored.tokens, refreshTokenExpiresAt: session.expiresAt });
+  await deps.gateway.endSession(await appCredentials(deps), {
+    data: stored.tokens,
+    refreshTokenExpiresAt: session.expiresAt,
+  });
 }
 
 async function markExpired(prisma: PrismaClient, userId: string) {

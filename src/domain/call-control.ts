@@ -68,7 +68,10 @@ const CONNECTED = new Set(["Answered", "Hold"]);
 export const LOGIN_EXPIRED_EVENT = "RINGCENTRAL_LOGIN_EXPIRED" satisfies EventType;
 
 async function requireVisibleCall(prisma: PrismaClient, viewer: Viewer, callId: string) {
-  const call = await prisma.call.findFirst({ where: { AND: [{ id: callId }, visibleCalls(viewer)] }, include: { parties: true } });
+  const call = await prisma.call.findFirst({
+    where: { AND: [{ id: callId }, visibleCalls(viewer)] },
+    include: { parties: true },
+  });
   if (!call) throw new NotFoundError("Call");
   return call;
 }
@@ -78,7 +81,9 @@ async function requireVisibleCall(prisma: PrismaClient, viewer: Viewer, callId: 
  * leaves the old leg ended, so an agent who took a transferred call acts on the new leg.
  */
 function partyOf(parties: CallParty[], extensionId: string): CallParty | null {
-  const own = parties.filter((p) => p.extensionId === extensionId && !p.endedAt).sort((a, b) => b.firstEventAt.getTime() - a.firstEventAt.getTime());
+  const own = parties
+    .filter((p) => p.extensionId === extensionId && !p.endedAt)
+    .sort((a, b) => b.firstEventAt.getTime() - a.firstEventAt.getTime());
   return own[0] ?? null;
 }
 
@@ -111,7 +116,8 @@ function checkState(action: CallAction, party: CallParty): void {
       if (!connected && !ringing) throw notAllowed("The call is not connected");
       return;
     case "TO_VOICEMAIL":
-      if (!connected && !(ringing && party.direction === "INBOUND")) throw notAllowed("The call is neither ringing for you nor connected");
+      if (!connected && !(ringing && party.direction === "INBOUND"))
+        throw notAllowed("The call is neither ringing for you nor connected");
       return;
   }
 }
@@ -123,9 +129,11 @@ export function parseTransferDestination(
 ): TransferDestination {
   const extension = input.toExtensionNumber?.trim();
   const phone = input.toPhoneNumber?.trim();
-  if (extension && phone) throw new InvalidInputError("Give either an extension number or a phone number, not both", "toExtensionNumber");
+  if (extension && phone)
+    throw new InvalidInputError("Give either an extension number or a phone number, not both", "toExtensionNumber");
   if (extension) {
-    if (!/^\d{1,10}$/.test(extension)) throw new InvalidInputError(`"${extension}" is not an extension number`, "toExtensionNumber");
+    if (!/^\d{1,10}$/.test(extension))
+      throw new InvalidInputError(`"${extension}" is not an extension number`, "toExtensionNumber");
     return { extensionNumber: extension };
   }
   if (phone) return { phoneNumber: requireE164(phone, "toPhoneNumber", region) };
@@ -137,14 +145,22 @@ export function parseTransferDestination(
  * answering 401) is marked EXPIRED, the agent is told once on `ringCentralLoginChanged`, and the
  * action fails with RINGCENTRAL_LOGIN_REQUIRED.
  */
-export async function withAgentSession<T>(deps: CallControlDeps, userId: string, work: (control: AgentCallControl) => Promise<T>): Promise<T> {
-  const before = await deps.prisma.agentRingCentralSession.findUnique({ where: { userId }, select: { state: true, updatedAt: true } });
+export async function withAgentSession<T>(
+  deps: CallControlDeps,
+  userId: string,
+  work: (control: AgentCallControl) => Promise<T>,
+): Promise<T> {
+  const before = await deps.prisma.agentRingCentralSession.findUnique({
+    where: { userId },
+    select: { state: true, updatedAt: true },
+  });
   try {
     return await work(await deps.callControl(userId));
   } catch (error) {
     if (!(error instanceof RingCentralLoginRequiredError || error instanceof RingCentralAuthError)) throw error;
     if (before?.state === "CONNECTED") await announceExpiredLogin(deps, userId, before.updatedAt);
-    if (error instanceof RingCentralAuthError) throw new RingCentralLoginRequiredError("Your RingCentral login was refused: connect it again");
+    if (error instanceof RingCentralAuthError)
+      throw new RingCentralLoginRequiredError("Your RingCentral login was refused: connect it again");
     throw error;
   }
 }
@@ -158,7 +174,8 @@ export async function announceExpiredLogin(deps: Deps, userId: string, connected
     await lockAgentLogin(tx, userId);
     const session = await tx.agentRingCentralSession.findUnique({ where: { userId } });
     if (!session) return false; // disconnected meanwhile
-    if (session.state !== "EXPIRED") await tx.agentRingCentralSession.update({ where: { userId }, data: { state: "EXPIRED" } });
+    if (session.state !== "EXPIRED")
+      await tx.agentRingCentralSession.update({ where: { userId }, data: { state: "EXPIRED" } });
     if (await userWasSentSince(tx, LOGIN_EXPIRED_EVENT, userId, connectedSince)) return false;
     log.append({ type: LOGIN_EXPIRED_EVENT, userIds: [userId], payload: { userId, state: "EXPIRED" } });
     return true;
@@ -181,7 +198,12 @@ export async function controlCall(deps: CallControlDeps, viewer: Viewer, input: 
   const call = await requireVisibleCall(deps.prisma, viewer, input.callId);
   const destination =
     input.action === "TRANSFER"
-      ? parseTransferDestination(input, call.channelId ? regionOf((await deps.prisma.channel.findUniqueOrThrow({ where: { id: call.channelId } })).phoneNumber) : undefined)
+      ? parseTransferDestination(
+          input,
+          call.channelId
+            ? regionOf((await deps.prisma.channel.findUniqueOrThrow({ where: { id: call.channelId } })).phoneNumber)
+            : undefined,
+        )
       : null;
   if (call.endedAt) throw notAllowed("The call has ended");
   await withAgentSession(deps, viewer.id, async (control) => {
@@ -237,20 +259,28 @@ function requireVoiceChannel(prisma: PrismaClient, viewer: Viewer, channelId: st
  */
 export async function placeCall(deps: CallControlDeps, viewer: Viewer, input: PlaceCallInput): Promise<PlacedCall> {
   const to = input.toPhoneNumber?.trim();
-  if (to && input.contactId) throw new InvalidInputError("Give either a phone number or a contact, not both", "toPhoneNumber");
-  if (!to && !input.contactId) throw new InvalidInputError("Whom to call is required: a phone number or a contact", "toPhoneNumber");
+  if (to && input.contactId)
+    throw new InvalidInputError("Give either a phone number or a contact, not both", "toPhoneNumber");
+  if (!to && !input.contactId)
+    throw new InvalidInputError("Whom to call is required: a phone number or a contact", "toPhoneNumber");
   const channel = await requireVoiceChannel(deps.prisma, viewer, input.channelId);
   let toNumber: string;
   if (to) {
     toNumber = requireE164(to, "toPhoneNumber", regionOf(channel.phoneNumber));
   } else {
-    const contact = await deps.prisma.contact.findUnique({ where: { id: input.contactId! }, include: { phones: { orderBy: { createdAt: "asc" } } } });
+    const contact = await deps.prisma.contact.findUnique({
+      where: { id: input.contactId! },
+      include: { phones: { orderBy: { createdAt: "asc" } } },
+    });
     if (!contact) throw new NotFoundError("Contact");
     const phone = contact.phones[0];
     if (!phone) throw new InvalidInputError("This contact has no phone number", "contactId");
     toNumber = phone.e164;
   }
-  if (toNumber === channel.phoneNumber) throw new InvalidInputError("A channel cannot call its own number", "toPhoneNumber");
-  const { ringOutId } = await withAgentSession(deps, viewer.id, (control) => control.ringOut({ callerId: channel.phoneNumber, to: toNumber }));
+  if (toNumber === channel.phoneNumber)
+    throw new InvalidInputError("A channel cannot call its own number", "toPhoneNumber");
+  const { ringOutId } = await withAgentSession(deps, viewer.id, (control) =>
+    control.ringOut({ callerId: channel.phoneNumber, to: toNumber }),
+  );
   return { channel, toNumber, ringOutId };
 }

@@ -1,7 +1,7 @@
 // Catch-up for calls (R9.4): a call-log record of a call that ended while we were not listening
 // becomes final party snapshots fed through the normal ingest — so a call we never saw is created
 // and routed like any other, and a call we saw only in part is finished, without a second code path.
-import type { TelephonyNotification, TelephonyParty } from "./calls.ts";
+import type { TelephonyNotification, TelephonyParty } from "./telephony.ts";
 
 /** The last sequence RingCentral can send: a reconciled final snapshot is never overridden. */
 export const FINAL_SEQUENCE = 2_147_483_647;
@@ -29,7 +29,12 @@ export interface CallLogSummary {
 
 const plusSeconds = (date: Date, seconds: number) => new Date(date.getTime() + seconds * 1000);
 
-function legParty(summary: CallLogSummary, leg: CallLogLeg, statusCode: string, extra: Partial<TelephonyParty> = {}): TelephonyParty {
+function legParty(
+  summary: CallLogSummary,
+  leg: CallLogLeg,
+  statusCode: string,
+  extra: Partial<TelephonyParty> = {},
+): TelephonyParty {
   return {
     partyId: leg.partyId ?? `${summary.telephonySessionId}:${leg.extensionId}`,
     direction: leg.direction,
@@ -47,7 +52,12 @@ function legParty(summary: CallLogSummary, leg: CallLogLeg, statusCode: string, 
 }
 
 /** One notification per milestone, so the earliest-time rules see when each happened. */
-function legMilestones(summary: CallLogSummary, leg: CallLogLeg, abandoned: boolean, known: KnownCall): TelephonyNotification[] {
+function legMilestones(
+  summary: CallLogSummary,
+  leg: CallLogLeg,
+  abandoned: boolean,
+  known: KnownCall,
+): TelephonyNotification[] {
   const end = plusSeconds(leg.startTime, leg.durationSeconds);
   const at = (suffix: string, eventTime: Date, party: TelephonyParty, sequence: number): TelephonyNotification => ({
     uuid: `call-log:${summary.recordId}:${party.partyId}:${suffix}`,
@@ -59,11 +69,15 @@ function legMilestones(summary: CallLogSummary, leg: CallLogLeg, abandoned: bool
   const milestones = [at("setup", leg.startTime, legParty(summary, leg, "Setup"), 0)];
   // The log has no answer time: only a leg we never saw answered gets one (its start, the best known).
   const answered = leg.result === "Accepted" || leg.result === "Call connected";
-  if (answered && !known.answeredPartyIds.has(leg.partyId ?? "")) milestones.push(at("answered", leg.startTime, legParty(summary, leg, "Answered"), 0));
-  if (leg.result === "Voicemail") milestones.push(at("voicemail", leg.startTime, legParty(summary, leg, "VoiceMail", { missedCall: true }), 0));
+  if (answered && !known.answeredPartyIds.has(leg.partyId ?? ""))
+    milestones.push(at("answered", leg.startTime, legParty(summary, leg, "Answered"), 0));
+  if (leg.result === "Voicemail")
+    milestones.push(at("voicemail", leg.startTime, legParty(summary, leg, "VoiceMail", { missedCall: true }), 0));
   const missed = leg.result === "Missed" || leg.result === "Voicemail";
   const reason = missed ? (abandoned ? "Cancelled" : "Timeout") : null;
-  milestones.push(at("ended", end, legParty(summary, leg, "Disconnected", { missedCall: missed, reason }), FINAL_SEQUENCE));
+  milestones.push(
+    at("ended", end, legParty(summary, leg, "Disconnected", { missedCall: missed, reason }), FINAL_SEQUENCE),
+  );
   return milestones;
 }
 
@@ -103,7 +117,10 @@ export interface KnownCall {
 export const UNKNOWN_CALL: KnownCall = { externalPartyId: null, answeredPartyIds: new Set() };
 
 /** The notifications that bring a call to its call-log outcome. */
-export function notificationsFromCallLog(summary: CallLogSummary, known: KnownCall = UNKNOWN_CALL): TelephonyNotification[] {
+export function notificationsFromCallLog(
+  summary: CallLogSummary,
+  known: KnownCall = UNKNOWN_CALL,
+): TelephonyNotification[] {
   const abandoned = summary.result === "Abandoned";
   return [
     ...summary.legs.filter((leg) => leg.extensionId).flatMap((leg) => legMilestones(summary, leg, abandoned, known)),

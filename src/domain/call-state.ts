@@ -4,21 +4,15 @@
 
 export type PartyRole = "EXTERNAL" | "AGENT" | "IVR" | "QUEUE" | "OTHER";
 export type Direction = "INBOUND" | "OUTBOUND";
-export type CallStatus = "RINGING" | "QUEUED" | "IN_PROGRESS" | "ON_HOLD" | "ENDED" | "MISSED" | "ABANDONED" | "VOICEMAIL";
-
-/** RingCentral's party status codes (REFERENCE §3.2). */
-export type PartyStatusCode =
-  | "Setup"
-  | "Proceeding"
-  | "Answered"
-  | "Disconnected"
-  | "Gone"
-  | "Parked"
-  | "Hold"
-  | "VoiceMail"
-  | "FaxReceive"
-  | "VoiceMailScreening"
-  | "Tds";
+export type CallStatus =
+  | "RINGING"
+  | "QUEUED"
+  | "IN_PROGRESS"
+  | "ON_HOLD"
+  | "ENDED"
+  | "MISSED"
+  | "ABANDONED"
+  | "VOICEMAIL";
 
 /** One party as a notification reports it. */
 export interface PartyEvent {
@@ -29,6 +23,9 @@ export interface PartyEvent {
   extensionId: string | null;
   statusCode: string;
   reason: string | null;
+  fromNumber: string | null;
+  toNumber: string | null;
+  muted: boolean;
   missedCall: boolean;
   queueCall: boolean;
   sequence: number;
@@ -66,20 +63,8 @@ function earliest(a: Date | null, b: Date | null): Date | null {
  */
 export function applyPartyEvent(current: PartyState | null, event: PartyEvent): PartyState {
   const newer = !current || event.sequence > current.sequence;
-  const snapshot = newer
-    ? {
-        partyId: event.partyId,
-        role: event.role,
-        direction: event.direction,
-        extensionId: event.extensionId,
-        statusCode: event.statusCode,
-        reason: event.reason,
-        missedCall: event.missedCall,
-        queueCall: event.queueCall,
-        sequence: event.sequence,
-        eventTime: event.eventTime,
-      }
-    : current!;
+  // Every snapshot field, muted and numbers included, comes from one snapshot: a late, older one changes none.
+  const snapshot: PartyEvent = newer ? event : current!;
   return {
     ...snapshot,
     firstEventAt: earliest(current?.firstEventAt ?? null, event.eventTime)!,
@@ -146,23 +131,34 @@ export function deriveCall(parties: PartyState[], direction: Direction): Derived
   const queue = parties.filter((p) => p.role === "QUEUE").sort((a, b) => byTime(a.firstEventAt, b.firstEventAt));
   const over = callIsOver(parties);
   const answeredAt = answered[0]?.answeredAt ?? null;
-  const endedAt = over ? parties.map((p) => p.endedAt).sort((a, b) => byTime(b, a))[0] ?? null : null;
-  const holder = direction === "INBOUND" ? answered[answered.length - 1] : agents.find((p) => p.direction === "Outbound") ?? agents[0];
+  const endedAt = over ? (parties.map((p) => p.endedAt).sort((a, b) => byTime(b, a))[0] ?? null) : null;
+  const holder =
+    direction === "INBOUND"
+      ? answered[answered.length - 1]
+      : (agents.find((p) => p.direction === "Outbound") ?? agents[0]);
   return {
     status: over ? endedStatus(parties, answered) : liveStatus(parties, answered, connected, queue),
     queuedAt: queue[0]?.firstEventAt ?? null,
     answeredAt,
     endedAt,
-    talkSeconds: over && answeredAt && endedAt ? Math.max(0, Math.round((endedAt.getTime() - answeredAt.getTime()) / 1000)) : null,
-    answeredByExtensionId: direction === "OUTBOUND" || answered.length > 0 ? holder?.extensionId ?? null : null,
+    talkSeconds:
+      over && answeredAt && endedAt ? Math.max(0, Math.round((endedAt.getTime() - answeredAt.getTime()) / 1000)) : null,
+    answeredByExtensionId: direction === "OUTBOUND" || answered.length > 0 ? (holder?.extensionId ?? null) : null,
     ringingExtensionIds: over
       ? []
-      : agents.filter((p) => !isEnded(p) && !p.answeredAt && !p.voicemailAt && p.direction === "Inbound").map((p) => p.extensionId!),
+      : agents
+          .filter((p) => !isEnded(p) && !p.answeredAt && !p.voicemailAt && p.direction === "Inbound")
+          .map((p) => p.extensionId!),
     connectedExtensionIds: over ? [] : connected.map((p) => p.extensionId!),
   };
 }
 
-function liveStatus(parties: PartyState[], answered: PartyState[], connected: PartyState[], queue: PartyState[]): CallStatus {
+function liveStatus(
+  parties: PartyState[],
+  answered: PartyState[],
+  connected: PartyState[],
+  queue: PartyState[],
+): CallStatus {
   if (parties.some((p) => !isEnded(p) && VOICEMAIL_CODES.has(p.statusCode))) return "VOICEMAIL";
   const talking = answered.filter((p) => !isEnded(p));
   if (talking.some((p) => p.statusCode === "Answered")) return "IN_PROGRESS";

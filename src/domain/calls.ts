@@ -2,51 +2,32 @@
 // assignment, busy-status and timeline changes in one transaction, with its events. Idempotent by
 // notification uuid; order-insensitive through call-state.ts.
 import { randomUUID } from "node:crypto";
-import { applyPartyEvent, deriveCall, type DerivedCall, type Direction, type PartyEvent, type PartyRole, type PartyState } from "./call-state.ts";
-import { CallIngestStore, LiveLegsNotLoaded, type CallState, type ChannelRow, type ConversationState, type PartyRow, type UserState } from "./call-ingest-store.ts";
+import {
+  applyPartyEvent,
+  deriveCall,
+  type DerivedCall,
+  type Direction,
+  type PartyEvent,
+  type PartyRole,
+} from "./call-state.ts";
+import {
+  toPartyRow,
+  toPartyState,
+  type CallState,
+  type ChannelRow,
+  type ConversationState,
+  type UserState,
+} from "./call-ingest-state.ts";
+import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import { toE164 } from "./phone-numbers.ts";
-import { callSessionLocksQuery } from "../store/locks.ts";
+import { CallIngestStore, LiveLegsNotLoaded } from "../store/call-ingest/call-ingest-store.ts";
+import { recordFirstSightingsLocking } from "../store/call-ingest/first-sightings.ts";
 
-export interface ExtensionInfo {
-  id: string;
-  type: string; // User | IvrMenu | Department | …
-  email?: string | null;
-}
-
-/** What ingest needs to know about the RingCentral account, supplied by the worker. */
-export interface CallDirectory {
-  extension(extensionId: string): ExtensionInfo | undefined;
-}
-
-export interface TelephonyParty {
-  partyId: string;
-  direction: "Inbound" | "Outbound";
-  extensionId: string | null;
-  fromNumber: string | null;
-  toNumber: string | null;
-  statusCode: string;
-  reason: string | null;
-  missedCall: boolean;
-  queueCall: boolean;
-  muted: boolean;
-  /** The session this party moved from or to (attended transfers). */
-  peerTelephonySessionId: string | null;
-  /** RingCentral recordings of this party's leg (R3.12). */
-  recordingIds?: string[];
-}
-
-export interface TelephonyNotification {
-  uuid: string;
-  telephonySessionId: string;
-  sequence: number;
-  eventTime: Date;
-  parties: TelephonyParty[];
-}
+export type { CallDirectory, ExtensionInfo, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 
 export type IngestOutcome = "duplicate" | "unrouted" | "applied";
-
 
 function roleOf(party: TelephonyParty, directory: CallDirectory): PartyRole {
   if (!party.extensionId) return "EXTERNAL";
@@ -62,7 +43,11 @@ function roleOf(party: TelephonyParty, directory: CallDirectory): PartyRole {
   }
 }
 
-function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification, directory: CallDirectory): PartyEvent {
+function toPartyEvent(
+  party: TelephonyParty,
+  notification: TelephonyNotification,
+  directory: CallDirectory,
+): PartyEvent {
   return {
     partyId: party.partyId,
     role: roleOf(party, directory),
@@ -70,6 +55,9 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
     extensionId: party.extensionId,
     statusCode: party.statusCode,
     reason: party.reason,
+    fromNumber: party.fromNumber,
+    toNumber: party.toNumber,
+    muted: party.muted,
     missedCall: party.missedCall,
     queueCall: party.queueCall,
     sequence: notification.sequence,
@@ -77,32 +65,38 @@ function toPartyEvent(party: TelephonyParty, notification: TelephonyNotification
   };
 }
 
-/**
- * Records the uuids and returns those not seen before; in the same statement, takes the locks of
- * every session the notifications name (their own and their peers': a consultation call waits for
- * its peer's in-flight transaction rather than be buffered with nothing left to route it later).
- */
-async function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
-  const sessions = notifications.flatMap((n) => [n.telephonySessionId, ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []))]);
-  const rows = await tx.$queryRaw<{ uuid: string }[]>`
-    WITH locked AS (${callSessionLocksQuery(sessions)})
-    INSERT INTO "ProcessedNotification" ("uuid")
-    SELECT u FROM unnest(${notifications.map((n) => n.uuid)}::text[]) AS u, (SELECT count(*) FROM locked) AS l
-    ON CONFLICT DO NOTHING RETURNING "uuid"`;
-  return new Set(rows.map((r) => r.uuid));
+/** The notifications' uuids not seen before, with the locks of every session they name (peers too). */
+function firstSightingsLocking(tx: Transaction, notifications: TelephonyNotification[]): Promise<Set<string>> {
+  const sessions = notifications.flatMap((n) => [
+    n.telephonySessionId,
+    ...n.parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : [])),
+  ]);
+  return recordFirstSightingsLocking(
+    tx,
+    notifications.map((n) => n.uuid),
+    sessions,
+  );
 }
 
-export async function ingestTelephonyNotification(deps: Deps, directory: CallDirectory, notification: TelephonyNotification): Promise<IngestOutcome> {
+export async function ingestTelephonyNotification(
+  deps: Deps,
+  directory: CallDirectory,
+  notification: TelephonyNotification,
+): Promise<IngestOutcome> {
   return (await ingestTelephonyNotifications(deps, directory, [notification]))[0]!;
 }
 
 /**
  * Applies a burst of notifications, in order, in one transaction: the same outcome, state and
  * events as applying them one by one, with one commit and a fixed number of statements for the
- * whole burst (call-ingest-store.ts reads up front and writes set-wise). One failure rolls the
+ * whole burst (store/call-ingest reads up front and writes set-wise). One failure rolls the
  * whole burst back (the caller can then apply them one by one).
  */
-export async function ingestTelephonyNotifications(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[]): Promise<IngestOutcome[]> {
+export async function ingestTelephonyNotifications(
+  deps: Deps,
+  directory: CallDirectory,
+  notifications: TelephonyNotification[],
+): Promise<IngestOutcome[]> {
   if (notifications.length === 0) return [];
   try {
     return await applyBurst(deps, directory, notifications);
@@ -142,10 +136,20 @@ export async function ingestTelephonyNotificationsEach(
   }
 }
 
-async function applyBurst(deps: Deps, directory: CallDirectory, notifications: TelephonyNotification[], options: { liveLegs?: boolean } = {}) {
+async function applyBurst(
+  deps: Deps,
+  directory: CallDirectory,
+  notifications: TelephonyNotification[],
+  options: { liveLegs?: boolean } = {},
+) {
   return inTransaction(deps, async (tx, log) => {
     const fresh = await firstSightingsLocking(tx, notifications);
-    const store = await CallIngestStore.load(tx, directory, notifications.filter((n) => fresh.has(n.uuid)), options);
+    const store = await CallIngestStore.load(
+      tx,
+      directory,
+      notifications.filter((n) => fresh.has(n.uuid)),
+      options,
+    );
     const ingest = new CallIngest(store, log, directory);
     const outcomes = notifications.map((n): IngestOutcome => (fresh.delete(n.uuid) ? ingest.apply(n) : "duplicate"));
     await store.flush();
@@ -217,7 +221,11 @@ class CallIngest {
   private routeOfPeer(parties: TelephonyParty[]): Route | null {
     const peer = this.peerCall(parties);
     if (!peer?.channel) return null;
-    return { channel: peer.channel, direction: peer.direction, customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber };
+    return {
+      channel: peer.channel,
+      direction: peer.direction,
+      customerNumber: peer.direction === "INBOUND" ? peer.fromNumber : peer.toNumber,
+    };
   }
 
   /**
@@ -256,9 +264,24 @@ class CallIngest {
 
   private openConversation(route: Route, contactId: string | null, parties: TelephonyParty[]): ConversationState {
     // Outbound: the agent who placed it (R3.9).
-    const caller = route.direction === "OUTBOUND" ? this.store.user(parties.find((p) => p.direction === "Outbound" && p.extensionId)?.extensionId ?? null) : null;
-    const conversation = this.store.openConversation({ inboxId: route.channel.inboxId, channelId: route.channel.id, contactId, assigneeId: caller?.id ?? null });
-    this.log.append(conversationCreatedEvent({ id: conversation.id, inboxIds: conversation.inboxIds, channelId: route.channel.id, contactId }));
+    const caller =
+      route.direction === "OUTBOUND"
+        ? this.store.user(parties.find((p) => p.direction === "Outbound" && p.extensionId)?.extensionId ?? null)
+        : null;
+    const conversation = this.store.openConversation({
+      inboxId: route.channel.inboxId,
+      channelId: route.channel.id,
+      contactId,
+      assigneeId: caller?.id ?? null,
+    });
+    this.log.append(
+      conversationCreatedEvent({
+        id: conversation.id,
+        inboxIds: conversation.inboxIds,
+        channelId: route.channel.id,
+        contactId,
+      }),
+    );
     return conversation;
   }
 
@@ -270,11 +293,15 @@ class CallIngest {
     let muteChanged = false;
     for (const notification of batch) {
       for (const party of notification.parties) {
-        const next = applyPartyEvent(states.get(party.partyId) ?? null, toPartyEvent(party, notification, this.directory));
+        const next = applyPartyEvent(
+          states.get(party.partyId) ?? null,
+          toPartyEvent(party, notification, this.directory),
+        );
         states.set(party.partyId, next);
-        this.store.saveParty(call, toPartyRow(next, party));
+        this.store.saveParty(call, toPartyRow(next));
         const applied = next.sequence === notification.sequence;
-        if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted) muteChanged = true;
+        if (applied && mutedBefore.has(party.partyId) && mutedBefore.get(party.partyId) !== party.muted)
+          muteChanged = true;
         if (applied) mutedBefore.set(party.partyId, party.muted);
       }
     }
@@ -320,7 +347,12 @@ class CallIngest {
     const inboxIds = [...call.conversation.inboxIds];
     if (changed) {
       this.store.touchConversation(call.conversationId, new Date());
-      this.log.append({ type: "CALL_UPDATED", conversationId: call.conversationId, inboxIds, payload: callPayload(call, after) });
+      this.log.append({
+        type: "CALL_UPDATED",
+        conversationId: call.conversationId,
+        inboxIds,
+        payload: callPayload(call, after),
+      });
     }
     if (TERMINAL.has(after.status)) this.recordCallEnded(call, after, inboxIds);
     // Inbound: whoever answered; outbound: the agent who placed it (R3.3, R3.9).
@@ -339,7 +371,13 @@ class CallIngest {
     const existing = call.conversation.callEnded.get(call.id);
     if (existing && JSON.stringify(existing.data) === JSON.stringify(data)) return;
     const change = this.store.setCallEnded(call.conversation, call.id, data, derived.endedAt ?? new Date());
-    if (change === "created") this.log.append({ type: "CONVERSATION_CALL_ENDED", conversationId: call.conversationId, inboxIds, payload: callPayload(call, derived) });
+    if (change === "created")
+      this.log.append({
+        type: "CONVERSATION_CALL_ENDED",
+        conversationId: call.conversationId,
+        inboxIds,
+        payload: callPayload(call, derived),
+      });
   }
 
   /**
@@ -352,13 +390,17 @@ class CallIngest {
     const heldIds = new Set(held.map((c) => c.id));
     const answers = [
       ...held.flatMap((c) =>
-        c.parties.filter((p) => p.role === "AGENT" && p.answeredAt && p.direction === c.direction).map((p) => ({ extensionId: p.extensionId, partyId: p.partyId, answeredAt: p.answeredAt! })),
+        c.parties
+          .filter((p) => p.role === "AGENT" && p.answeredAt && p.direction === c.direction)
+          .map((p) => ({ extensionId: p.extensionId, partyId: p.partyId, answeredAt: p.answeredAt! })),
       ),
       ...conversation.storedAnswers.filter((a) => !heldIds.has(a.callId)),
     ];
     const latest = answers.reduce<(typeof answers)[number] | null>((best, a) => {
       if (!best) return a;
-      const order = a.answeredAt.getTime() - best.answeredAt.getTime() || (a.partyId > best.partyId ? 1 : a.partyId < best.partyId ? -1 : 0);
+      const order =
+        a.answeredAt.getTime() - best.answeredAt.getTime() ||
+        (a.partyId > best.partyId ? 1 : a.partyId < best.partyId ? -1 : 0);
       return order > 0 ? a : best;
     }, null);
     return latest?.extensionId ?? null;
@@ -369,7 +411,13 @@ class CallIngest {
     if (call.conversation.assigneeId === userId) return;
     this.store.assign(call.conversation, userId);
     const activityId = randomUUID();
-    this.store.addActivity({ id: activityId, conversationId: call.conversationId, type: "ASSIGNED", data: { assigneeId: userId, callId: call.id }, createdAt: new Date() });
+    this.store.addActivity({
+      id: activityId,
+      conversationId: call.conversationId,
+      type: "ASSIGNED",
+      data: { assigneeId: userId, callId: call.id },
+      createdAt: new Date(),
+    });
     this.log.append({
       type: "CONVERSATION_ASSIGNED",
       conversationId: call.conversationId,
@@ -406,7 +454,11 @@ class CallIngest {
     }
   }
 
-  private changeStatus(user: UserState, status: UserState["status"], statusBeforeCall: UserState["status"] | null): void {
+  private changeStatus(
+    user: UserState,
+    status: UserState["status"],
+    statusBeforeCall: UserState["status"] | null,
+  ): void {
     const previousStatus = user.status;
     this.store.setUserStatus(user, status, statusBeforeCall);
     this.log.append({
@@ -423,47 +475,6 @@ class CallIngest {
 function withVoicemail(call: CallState, derived: DerivedCall): DerivedCall {
   if (derived.status !== "MISSED" && derived.status !== "ABANDONED") return derived;
   return call.voicemails > 0 ? { ...derived, status: "VOICEMAIL" } : derived;
-}
-
-function toPartyState(row: PartyRow): PartyState {
-  return {
-    partyId: row.partyId,
-    role: row.role as PartyRole,
-    direction: row.direction === "INBOUND" ? "Inbound" : "Outbound",
-    extensionId: row.extensionId,
-    statusCode: row.statusCode,
-    reason: row.reason,
-    missedCall: row.missedCall,
-    queueCall: row.queueCall,
-    sequence: row.sequence,
-    eventTime: row.eventTime,
-    firstEventAt: row.firstEventAt,
-    answeredAt: row.answeredAt,
-    voicemailAt: row.voicemailAt,
-    endedAt: row.endedAt,
-  };
-}
-
-function toPartyRow(state: PartyState, party: TelephonyParty): Omit<PartyRow, "id" | "callId"> {
-  return {
-    partyId: state.partyId,
-    role: state.role,
-    direction: state.direction === "Inbound" ? "INBOUND" : "OUTBOUND",
-    statusCode: state.statusCode,
-    reason: state.reason,
-    extensionId: state.extensionId,
-    fromNumber: party.fromNumber,
-    toNumber: party.toNumber,
-    muted: party.muted,
-    missedCall: state.missedCall,
-    queueCall: state.queueCall,
-    sequence: state.sequence,
-    eventTime: state.eventTime,
-    firstEventAt: state.firstEventAt,
-    answeredAt: state.answeredAt,
-    voicemailAt: state.voicemailAt,
-    endedAt: state.endedAt,
-  };
 }
 
 function callPayload(call: CallState, derived: DerivedCall) {

@@ -41,9 +41,13 @@ export interface ConnectChannelInput {
 
 function requireCloseAfter(type: ChannelType, closeAfterSeconds: number | null | undefined): number | null {
   if (closeAfterSeconds == null) return null;
-  if (type !== "SMS") throw new InvalidInputError("Only SMS channels close conversations after inactivity", "closeAfterSeconds");
+  if (type !== "SMS")
+    throw new InvalidInputError("Only SMS channels close conversations after inactivity", "closeAfterSeconds");
   if (!Number.isInteger(closeAfterSeconds) || closeAfterSeconds < 60 || closeAfterSeconds > MAX_CLOSE_AFTER_SECONDS) {
-    throw new InvalidInputError(`closeAfterSeconds must be a whole number from 60 to ${MAX_CLOSE_AFTER_SECONDS}`, "closeAfterSeconds");
+    throw new InvalidInputError(
+      `closeAfterSeconds must be a whole number from 60 to ${MAX_CLOSE_AFTER_SECONDS}`,
+      "closeAfterSeconds",
+    );
   }
   return closeAfterSeconds;
 }
@@ -69,9 +73,16 @@ export async function connectChannel(deps: RingCentralDeps, input: ConnectChanne
   const { connection, directory } = await savedDirectory(deps);
   // Asked of RingCentral each time: numbers move between accounts and lose features.
   const number = findAccountNumber(await directory.phoneNumbers(), input.number);
-  if (!number) throw new InvalidInputError(`${input.number} is not a phone number of RingCentral account ${connection.accountId}`, "number");
+  if (!number)
+    throw new InvalidInputError(
+      `${input.number} is not a phone number of RingCentral account ${connection.accountId}`,
+      "number",
+    );
   if (input.type === "SMS" && !number.canSendSms) {
-    throw new InvalidInputError(`${number.phoneNumber} cannot send SMS in RingCentral, so it cannot be an SMS channel`, "type");
+    throw new InvalidInputError(
+      `${number.phoneNumber} cannot send SMS in RingCentral, so it cannot be an SMS channel`,
+      "type",
+    );
   }
   const fields = {
     inboxId: input.inboxId,
@@ -81,11 +92,16 @@ export async function connectChannel(deps: RingCentralDeps, input: ConnectChanne
     ringCentralExtensionId: number.extensionId ?? null,
     connectionId: connection.id,
   };
-  const existing = await deps.prisma.channel.findUnique({ where: { phoneNumber_type: { phoneNumber: number.phoneNumber, type: input.type } } });
+  const existing = await deps.prisma.channel.findUnique({
+    where: { phoneNumber_type: { phoneNumber: number.phoneNumber, type: input.type } },
+  });
   if (existing && !existing.disconnectedAt) throw alreadyConnected(number.phoneNumber, input.type);
   if (existing) {
     // Reconnecting: only if it is still disconnected (a concurrent reconnect wins once).
-    const { count } = await deps.prisma.channel.updateMany({ where: { id: existing.id, disconnectedAt: { not: null } }, data: { ...fields, disconnectedAt: null } });
+    const { count } = await deps.prisma.channel.updateMany({
+      where: { id: existing.id, disconnectedAt: { not: null } },
+      data: { ...fields, disconnectedAt: null },
+    });
     if (count === 0) throw alreadyConnected(number.phoneNumber, input.type);
     return deps.prisma.channel.findUniqueOrThrow({ where: { id: existing.id } });
   }
@@ -123,7 +139,11 @@ export async function disconnectChannel(prisma: PrismaClient, channelId: string)
 }
 
 /** Changes an SMS channel's close-conversations setting (null = never). */
-export async function updateChannel(prisma: PrismaClient, channelId: string, input: { closeAfterSeconds: number | null }) {
+export async function updateChannel(
+  prisma: PrismaClient,
+  channelId: string,
+  input: { closeAfterSeconds: number | null },
+) {
   const channel = await requireConnectedChannel(prisma, channelId);
   const closeAfterSeconds = requireCloseAfter(channel.type, input.closeAfterSeconds);
   return prisma.channel.update({ where: { id: channelId }, data: { closeAfterSeconds } });

@@ -108,7 +108,8 @@ function requireServerUrl(value: string): string {
   } catch {
     throw new InvalidInputError(`"${value}" is not a URL`, "serverUrl");
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new InvalidInputError("The server URL must be http(s)", "serverUrl");
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new InvalidInputError("The server URL must be http(s)", "serverUrl");
   // RingCentral's server is an origin; the SDK appends /restapi/... to it.
   return url.origin;
 }
@@ -134,7 +135,10 @@ async function withConnectedTypes(prisma: PrismaClient, numbers: NumberInfo[]): 
   });
   return numbers.map((number) => ({
     ...number,
-    connectedTypes: channels.filter((c) => c.phoneNumber === number.phoneNumber).map((c) => c.type).sort(),
+    connectedTypes: channels
+      .filter((c) => c.phoneNumber === number.phoneNumber)
+      .map((c) => c.type)
+      .sort(),
   }));
 }
 
@@ -147,14 +151,20 @@ export async function verifyCredentials(deps: RingCentralDeps, input: Connection
   const directory = deps.gateway.directory(credentials);
   const identity = await directory.verify();
   if (!identity.isAdmin) {
-    throw new RingCentralPermissionError("This RingCentral extension is not an account administrator: use an admin's JWT credential");
+    throw new RingCentralPermissionError(
+      "This RingCentral extension is not an account administrator: use an admin's JWT credential",
+    );
   }
   const numbers = await directory.phoneNumbers();
   const connection = await saveConnection(deps, credentials, identity);
   return { connection, numbers: await withConnectedTypes(deps.prisma, numbers) };
 }
 
-async function saveConnection(deps: RingCentralDeps, credentials: ConnectionCredentials, identity: RingCentralIdentity) {
+async function saveConnection(
+  deps: RingCentralDeps,
+  credentials: ConnectionCredentials,
+  identity: RingCentralIdentity,
+) {
   const stored: StoredCredentials = { clientSecret: credentials.clientSecret, jwt: credentials.jwt };
   const encryptedCredentials = await deps.secrets.seal(stored, CONNECTION_SECRET_PURPOSE);
   const data = {
@@ -192,13 +202,23 @@ export async function requireConnection(prisma: PrismaClient): Promise<RingCentr
 }
 
 /** The saved credentials, decrypted: for the integration only, never for the API or logs. */
-export async function savedCredentials(deps: Pick<RingCentralDeps, "secrets">, connection: RingCentralConnection): Promise<ConnectionCredentials> {
+export async function savedCredentials(
+  deps: Pick<RingCentralDeps, "secrets">,
+  connection: RingCentralConnection,
+): Promise<ConnectionCredentials> {
   const stored = await deps.secrets.open<StoredCredentials>(connection.encryptedCredentials, CONNECTION_SECRET_PURPOSE);
-  return { serverUrl: connection.serverUrl, clientId: connection.clientId, clientSecret: stored.clientSecret, jwt: stored.jwt };
+  return {
+    serverUrl: connection.serverUrl,
+    clientId: connection.clientId,
+    clientSecret: stored.clientSecret,
+    jwt: stored.jwt,
+  };
 }
 
 /** A directory logged in with the saved credentials (R2.2: no second prompt). */
-export async function savedDirectory(deps: RingCentralDeps): Promise<{ connection: RingCentralConnection; directory: RingCentralDirectory }> {
+export async function savedDirectory(
+  deps: RingCentralDeps,
+): Promise<{ connection: RingCentralConnection; directory: RingCentralDirectory }> {
   const connection = await requireConnection(deps.prisma);
   return { connection, directory: deps.gateway.directory(await savedCredentials(deps, connection)) };
 }

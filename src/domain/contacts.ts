@@ -34,9 +34,16 @@ function normalizePhones(phones: ContactPhoneInput[], fieldOf: (index: number) =
   });
 }
 
-async function ensurePhonesFree(prisma: PrismaClient, phones: { e164: string; field: string }[], exceptContactId?: string) {
+async function ensurePhonesFree(
+  prisma: PrismaClient,
+  phones: { e164: string; field: string }[],
+  exceptContactId?: string,
+) {
   const taken = await prisma.contactPhone.findFirst({
-    where: { e164: { in: phones.map((p) => p.e164) }, ...(exceptContactId ? { contactId: { not: exceptContactId } } : {}) },
+    where: {
+      e164: { in: phones.map((p) => p.e164) },
+      ...(exceptContactId ? { contactId: { not: exceptContactId } } : {}),
+    },
   });
   if (taken) {
     const field = phones.find((p) => p.e164 === taken.e164)!.field;
@@ -45,7 +52,12 @@ async function ensurePhonesFree(prisma: PrismaClient, phones: { e164: string; fi
 }
 
 /** Runs a write that may lose a race for a number to a concurrent one: that is a conflict, not a crash. */
-async function writingPhones<T>(prisma: PrismaClient, phones: { e164: string; field: string }[], exceptContactId: string | undefined, write: () => Promise<T>) {
+async function writingPhones<T>(
+  prisma: PrismaClient,
+  phones: { e164: string; field: string }[],
+  exceptContactId: string | undefined,
+  write: () => Promise<T>,
+) {
   await ensurePhonesFree(prisma, phones, exceptContactId);
   try {
     return await write();

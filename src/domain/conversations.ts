@@ -71,7 +71,13 @@ export async function touchConversation(
 export async function openConversation(
   tx: Transaction,
   log: EventLog,
-  input: { inboxIds: string[]; channelId?: string | null; contactId?: string | null; subject?: string | null; assigneeId?: string | null },
+  input: {
+    inboxIds: string[];
+    channelId?: string | null;
+    contactId?: string | null;
+    subject?: string | null;
+    assigneeId?: string | null;
+  },
 ) {
   const conversation = await tx.conversation.create({
     data: {
@@ -83,7 +89,14 @@ export async function openConversation(
     },
     include: conversationWithInboxes,
   });
-  log.append(conversationCreatedEvent({ id: conversation.id, inboxIds: input.inboxIds, channelId: input.channelId ?? null, contactId: input.contactId ?? null }));
+  log.append(
+    conversationCreatedEvent({
+      id: conversation.id,
+      inboxIds: input.inboxIds,
+      channelId: input.channelId ?? null,
+      contactId: input.contactId ?? null,
+    }),
+  );
   return conversation;
 }
 
@@ -124,12 +137,19 @@ export async function unassignConversation(deps: Deps, viewer: Viewer, conversat
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     if (!conversation.assigneeId) return conversation;
     const updated = await touchConversation(tx, conversationId, { assignee: { disconnect: true } });
-    await recordActivity(tx, log, conversation, "UNASSIGNED", viewer.id, { previousAssigneeId: conversation.assigneeId });
+    await recordActivity(tx, log, conversation, "UNASSIGNED", viewer.id, {
+      previousAssigneeId: conversation.assigneeId,
+    });
     return updated;
   });
 }
 
-export async function archiveConversation(deps: Deps, viewer: Viewer | null, conversationId: string, actorId: string | null = viewer?.id ?? null) {
+export async function archiveConversation(
+  deps: Deps,
+  viewer: Viewer | null,
+  conversationId: string,
+  actorId: string | null = viewer?.id ?? null,
+) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
     const conversation = viewer
@@ -159,7 +179,9 @@ export async function tagConversation(deps: Deps, viewer: Viewer, conversationId
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
     const tag = await tx.tag.findUnique({ where: { id: tagId } });
     if (!tag) throw new NotFoundError("Tag");
-    const existing = await tx.conversationTag.findUnique({ where: { conversationId_tagId: { conversationId, tagId } } });
+    const existing = await tx.conversationTag.findUnique({
+      where: { conversationId_tagId: { conversationId, tagId } },
+    });
     if (existing) return conversation;
     await tx.conversationTag.create({ data: { conversationId, tagId } });
     await recordActivity(tx, log, conversation, "TAGGED", viewer.id, { tagId, tagName: tag.name });
@@ -232,7 +254,12 @@ export async function addComment(
 }
 
 /** A comment's call or recording must belong to the conversation commented on. */
-async function requireOwnedBy(tx: Transaction, conversationId: string, callId?: string | null, recordingId?: string | null) {
+async function requireOwnedBy(
+  tx: Transaction,
+  conversationId: string,
+  callId?: string | null,
+  recordingId?: string | null,
+) {
   if (callId && !(await tx.call.findFirst({ where: { id: callId, conversationId } }))) throw new NotFoundError("Call");
   if (recordingId && !(await tx.recording.findFirst({ where: { id: recordingId, call: { conversationId } } }))) {
     throw new NotFoundError("Recording");

@@ -75,7 +75,11 @@ export const EVENT_CATALOGUE = {
   },
   CONVERSATION_REOPENED: {
     description: "An archived conversation was reopened: by a teammate, or by a new message or a failed delivery.",
-    payload: z.object({ ...activity, reason: z.enum(["NEW_MESSAGE", "MESSAGE_FAILED"]).optional(), messageId: id.optional() }),
+    payload: z.object({
+      ...activity,
+      reason: z.enum(["NEW_MESSAGE", "MESSAGE_FAILED"]).optional(),
+      messageId: id.optional(),
+    }),
   },
   CONVERSATION_TAGGED: {
     description: "A tag was added to the conversation.",
@@ -99,7 +103,12 @@ export const EVENT_CATALOGUE = {
   },
   INCOMING_CALL: {
     description: "RingCentral is ringing an agent (sent to that agent only).",
-    payload: z.object({ callId: id, extensionId: z.string(), fromNumber: z.string().nullable(), inboxIds: z.array(id) }),
+    payload: z.object({
+      callId: id,
+      extensionId: z.string(),
+      fromNumber: z.string().nullable(),
+      inboxIds: z.array(id),
+    }),
   },
   AGENT_STATUS_CHANGED: {
     description: "An agent's availability changed, by hand or automatically during a call.",
@@ -151,7 +160,9 @@ interface Addressing {
 }
 
 /** An event of one type as the domain appends it. */
-export type NewEventOf<K extends EventType> = K extends EventType ? { type: K; payload: EventPayloads[K] } & Addressing : never;
+export type NewEventOf<K extends EventType> = K extends EventType
+  ? { type: K; payload: EventPayloads[K] } & Addressing
+  : never;
 
 /** Any event the domain may append: one member of the catalogue. */
 export type NewEvent = NewEventOf<EventType>;

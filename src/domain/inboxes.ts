@@ -5,7 +5,8 @@ import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 export async function createInbox(prisma: PrismaClient, input: { name: string }) {
   const name = input.name.trim();
   if (!name || name.length > 100) throw new InvalidInputError("An inbox name needs 1 to 100 characters", "name");
-  if (await prisma.inbox.findUnique({ where: { name } })) throw new ConflictError(`An inbox named "${name}" exists`, "name");
+  if (await prisma.inbox.findUnique({ where: { name } }))
+    throw new ConflictError(`An inbox named "${name}" exists`, "name");
   return prisma.inbox.create({ data: { name } });
 }
 
@@ -33,7 +34,11 @@ async function requireUser(prisma: PrismaClient, userId: string) {
 export async function addInboxMember(prisma: PrismaClient, inboxId: string, userId: string) {
   const inbox = await requireInbox(prisma, inboxId);
   await requireUser(prisma, userId);
-  await prisma.inboxMember.upsert({ where: { inboxId_userId: { inboxId, userId } }, create: { inboxId, userId }, update: {} });
+  await prisma.inboxMember.upsert({
+    where: { inboxId_userId: { inboxId, userId } },
+    create: { inboxId, userId },
+    update: {},
+  });
   return inbox;
 }
 

@@ -17,12 +17,14 @@ export function templateVariables(body: string, field = "body"): string[] {
   const names: string[] = [];
   for (const match of body.matchAll(PLACEHOLDER)) {
     const name = match[1]!;
-    if (!VARIABLE_NAME.test(name)) throw new InvalidInputError(`"{{${name}}}" is not a valid variable: use letters, digits, _ and dots`, field);
+    if (!VARIABLE_NAME.test(name))
+      throw new InvalidInputError(`"{{${name}}}" is not a valid variable: use letters, digits, _ and dots`, field);
     if (!names.includes(name)) names.push(name);
   }
   // Braces left after removing the placeholders are unbalanced ones ("{{name}", "{{ {{x}} }}"…).
   const rest = body.replace(PLACEHOLDER, "");
-  if (rest.includes("{{") || rest.includes("}}")) throw new InvalidInputError("A template has an unclosed or stray {{ or }}", field);
+  if (rest.includes("{{") || rest.includes("}}"))
+    throw new InvalidInputError("A template has an unclosed or stray {{ or }}", field);
   return names;
 }
 
@@ -48,7 +50,8 @@ function cleanName(name: string): string {
 
 function cleanBody(body: string): string {
   if (!body.trim()) throw new InvalidInputError("A template cannot be empty", "body");
-  if (body.length > MAX_TEMPLATE_BODY_LENGTH) throw new InvalidInputError(`A template has at most ${MAX_TEMPLATE_BODY_LENGTH} characters`, "body");
+  if (body.length > MAX_TEMPLATE_BODY_LENGTH)
+    throw new InvalidInputError(`A template has at most ${MAX_TEMPLATE_BODY_LENGTH} characters`, "body");
   templateVariables(body);
   return body;
 }
@@ -81,7 +84,11 @@ export async function createMessageTemplate(prisma: PrismaClient, input: { name:
   return savingName(name, () => prisma.messageTemplate.create({ data: { name, body } }));
 }
 
-export async function updateMessageTemplate(prisma: PrismaClient, id: string, input: { name?: string | null; body?: string | null }) {
+export async function updateMessageTemplate(
+  prisma: PrismaClient,
+  id: string,
+  input: { name?: string | null; body?: string | null },
+) {
   await requireTemplate(prisma, id);
   const name = input.name == null ? undefined : cleanName(input.name);
   const body = input.body == null ? undefined : cleanBody(input.body);
@@ -93,10 +100,6 @@ export async function deleteMessageTemplate(prisma: PrismaClient, id: string) {
   const template = await requireTemplate(prisma, id);
   await prisma.messageTemplate.delete({ where: { id } });
   return template;
-}
-
-export function listMessageTemplates(prisma: PrismaClient) {
-  return prisma.messageTemplate.findMany({ orderBy: { name: "asc" } });
 }
 
 export async function findMessageTemplate(prisma: PrismaClient, id: string) {

@@ -1,24 +1,21 @@
 // A conversation's timeline: calls, messages, comments and activities merged by time. One SQL
-// statement finds the page's entries, then one per kind present loads them.
+// statement finds the page's entries (store/timeline.ts), then one per kind present loads them.
 import type { Activity, Call, Comment, Message, PrismaClient } from "../generated/prisma/client.ts";
+import { timelinePage, type TimelineKind } from "../store/timeline.ts";
 
-export type TimelineKind = "Call" | "Message" | "Comment" | "Activity";
 export type TimelineEntry =
   | (Call & { kind: "Call" })
   | (Message & { kind: "Message" })
   | (Comment & { kind: "Comment" })
   | (Activity & { kind: "Activity" });
 
-export async function loadTimeline(prisma: PrismaClient, conversationId: string, offset: number, limit: number): Promise<TimelineEntry[]> {
-  const page = await prisma.$queryRaw<{ kind: TimelineKind; id: string }[]>`
-    SELECT kind, id FROM (
-      SELECT 'Call' AS kind, id, "createdAt" FROM "Call" WHERE "conversationId" = ${conversationId}::uuid
-      UNION ALL SELECT 'Message', id, "createdAt" FROM "Message" WHERE "conversationId" = ${conversationId}::uuid
-      UNION ALL SELECT 'Comment', id, "createdAt" FROM "Comment" WHERE "conversationId" = ${conversationId}::uuid
-      UNION ALL SELECT 'Activity', id, "createdAt" FROM "Activity" WHERE "conversationId" = ${conversationId}::uuid
-    ) AS entries
-    ORDER BY "createdAt" ASC, id ASC
-    OFFSET ${offset} LIMIT ${limit}`;
+export async function loadTimeline(
+  prisma: PrismaClient,
+  conversationId: string,
+  offset: number,
+  limit: number,
+): Promise<TimelineEntry[]> {
+  const page = await timelinePage(prisma, conversationId, offset, limit);
   const idsOf = (kind: TimelineKind) => page.filter((e) => e.kind === kind).map((e) => e.id);
   const [calls, messages, comments, activities] = await Promise.all([
     idsOf("Call").length ? prisma.call.findMany({ where: { id: { in: idsOf("Call") } } }) : [],

@@ -8,7 +8,8 @@ const emailSchema = z.email();
 
 export function normalizeEmail(email: string): string {
   const normalized = email.trim().toLowerCase();
-  if (!emailSchema.safeParse(normalized).success) throw new InvalidInputError(`"${email}" is not an email address`, "email");
+  if (!emailSchema.safeParse(normalized).success)
+    throw new InvalidInputError(`"${email}" is not an email address`, "email");
   return normalized;
 }
 

@@ -8,7 +8,13 @@ import { CallRef } from "../schema/calls.ts";
 import { ChannelRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { CallControlPayload, PlaceCallPayload, RingCentralLoginEventRef } from "../schema/call-control.ts";
-import { controlCall, LOGIN_EXPIRED_EVENT, placeCall, type CallAction, type CallControlDeps } from "../domain/call-control.ts";
+import {
+  controlCall,
+  LOGIN_EXPIRED_EVENT,
+  placeCall,
+  type CallAction,
+  type CallControlDeps,
+} from "../domain/call-control.ts";
 import { viewerEventStream } from "./event-streams.ts";
 
 function callControlDeps(ctx: Context): CallControlDeps {
@@ -37,7 +43,9 @@ builder.mutationFields((t) => ({
         description: description + ERRORS_NOTE,
         errors: { types: RING_CENTRAL_ERRORS },
         args: { callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }) },
-        resolve: async (_root, args, ctx) => ({ call: await controlCall(callControlDeps(ctx), viewerOf(ctx), { callId: args.callId.id, action }) }),
+        resolve: async (_root, args, ctx) => ({
+          call: await controlCall(callControlDeps(ctx), viewerOf(ctx), { callId: args.callId.id, action }),
+        }),
       }),
     ]),
   ),
@@ -50,8 +58,14 @@ builder.mutationFields((t) => ({
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
       callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }),
-      toExtensionNumber: t.arg.string({ required: false, description: "The RingCentral extension number to transfer to, e.g. `11103`." }),
-      toPhoneNumber: t.arg.string({ required: false, description: "The phone number to transfer to (any format; read in the channel's country)." }),
+      toExtensionNumber: t.arg.string({
+        required: false,
+        description: "The RingCentral extension number to transfer to, e.g. `11103`.",
+      }),
+      toPhoneNumber: t.arg.string({
+        required: false,
+        description: "The phone number to transfer to (any format; read in the channel's country).",
+      }),
     },
     resolve: async (_root, args, ctx) => ({
       call: await controlCall(callControlDeps(ctx), viewerOf(ctx), {
@@ -70,18 +84,30 @@ builder.mutationFields((t) => ({
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
       channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The VOICE channel to call from." }),
-      toPhoneNumber: t.arg.string({ required: false, description: "The number to call (give this or contactId; any format)." }),
-      contactId: t.arg.globalID({ for: ContactRef, required: false, description: "The contact to call; their first number is used." }),
+      toPhoneNumber: t.arg.string({
+        required: false,
+        description: "The number to call (give this or contactId; any format).",
+      }),
+      contactId: t.arg.globalID({
+        for: ContactRef,
+        required: false,
+        description: "The contact to call; their first number is used.",
+      }),
     },
     resolve: (_root, args, ctx) =>
-      placeCall(callControlDeps(ctx), viewerOf(ctx), { channelId: args.channelId.id, toPhoneNumber: args.toPhoneNumber, contactId: args.contactId?.id }),
+      placeCall(callControlDeps(ctx), viewerOf(ctx), {
+        channelId: args.channelId.id,
+        toPhoneNumber: args.toPhoneNumber,
+        contactId: args.contactId?.id,
+      }),
   }),
 }));
 
 builder.subscriptionFields((t) => ({
   ringCentralLoginChanged: t.field({
     type: RingCentralLoginEventRef,
-    description: "Changes of your own RingCentral login: you are told when it expires, so you can connect it again (R2.5). Resumable with `after`.",
+    description:
+      "Changes of your own RingCentral login: you are told when it expires, so you can connect it again (R2.5). Resumable with `after`.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
     subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, [LOGIN_EXPIRED_EVENT]),
     resolve: (event) => event,

@@ -25,7 +25,11 @@ builder.queryFields((t) => ({
     description: "Contacts, by name. `search` matches part of a name or email, or a phone number in any format.",
     args: { search: t.arg.string({ required: false, description: "Name, email or phone number." }) },
     resolve: (query, _root, args, ctx) =>
-      ctx.prisma.contact.findMany({ ...query, where: contactSearchWhere(args.search), orderBy: [{ name: "asc" }, { id: "asc" }] }),
+      ctx.prisma.contact.findMany({
+        ...query,
+        where: contactSearchWhere(args.search),
+        orderBy: [{ name: "asc" }, { id: "asc" }],
+      }),
   }),
 }));
 
@@ -60,22 +64,34 @@ builder.mutationFields((t) => {
       type: ContactPayload,
       description: "Add a phone number to a contact.",
       errors: {},
-      args: { contactId: contactId(), phone: t.arg({ type: ContactPhoneInput, required: true, description: "The number." }) },
-      resolve: async (_root, args, ctx) => ({ contact: await addContactPhone(ctx.prisma, args.contactId.id, args.phone) }),
+      args: {
+        contactId: contactId(),
+        phone: t.arg({ type: ContactPhoneInput, required: true, description: "The number." }),
+      },
+      resolve: async (_root, args, ctx) => ({
+        contact: await addContactPhone(ctx.prisma, args.contactId.id, args.phone),
+      }),
     }),
     removeContactPhone: t.field({
       type: ContactPayload,
       description: "Remove a phone number from a contact.",
       errors: {},
-      args: { contactId: contactId(), number: t.arg.string({ required: true, description: "The number, any format." }) },
-      resolve: async (_root, args, ctx) => ({ contact: await removeContactPhone(ctx.prisma, args.contactId.id, args.number) }),
+      args: {
+        contactId: contactId(),
+        number: t.arg.string({ required: true, description: "The number, any format." }),
+      },
+      resolve: async (_root, args, ctx) => ({
+        contact: await removeContactPhone(ctx.prisma, args.contactId.id, args.number),
+      }),
     }),
     mergeContacts: t.field({
       type: ContactPayload,
       description: "Merge the source contact into the target: numbers and conversations move, the source is deleted.",
       errors: {},
       args: { targetId: contactId("The contact that stays."), sourceId: contactId("The contact merged away.") },
-      resolve: async (_root, args, ctx) => ({ contact: await mergeContacts(ctx.prisma, args.targetId.id, args.sourceId.id) }),
+      resolve: async (_root, args, ctx) => ({
+        contact: await mergeContacts(ctx.prisma, args.targetId.id, args.sourceId.id),
+      }),
     }),
   };
 });

@@ -59,15 +59,18 @@ builder.queryFields((t) => ({
   }),
 }));
 
-
 builder.mutationFields((t) => {
-  const conversationId = () => t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." });
+  const conversationId = () =>
+    t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." });
   return {
     assignConversation: t.field({
       type: ConversationPayload,
       description: "Assign a conversation to a member of one of its inboxes.",
       errors: {},
-      args: { conversationId: conversationId(), assigneeId: t.arg.globalID({ for: UserRef, required: true, description: "The assignee." }) },
+      args: {
+        conversationId: conversationId(),
+        assigneeId: t.arg.globalID({ for: UserRef, required: true, description: "The assignee." }),
+      },
       resolve: async (_root, args, ctx) => ({
         conversation: await assignConversation(ctx, viewerOf(ctx), args.conversationId.id, args.assigneeId.id),
       }),
@@ -77,27 +80,36 @@ builder.mutationFields((t) => {
       description: "Leave a conversation unassigned.",
       errors: {},
       args: { conversationId: conversationId() },
-      resolve: async (_root, args, ctx) => ({ conversation: await unassignConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
+      resolve: async (_root, args, ctx) => ({
+        conversation: await unassignConversation(ctx, viewerOf(ctx), args.conversationId.id),
+      }),
     }),
     archiveConversation: t.field({
       type: ConversationPayload,
       description: "Mark a conversation done.",
       errors: {},
       args: { conversationId: conversationId() },
-      resolve: async (_root, args, ctx) => ({ conversation: await archiveConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
+      resolve: async (_root, args, ctx) => ({
+        conversation: await archiveConversation(ctx, viewerOf(ctx), args.conversationId.id),
+      }),
     }),
     reopenConversation: t.field({
       type: ConversationPayload,
       description: "Reopen an archived conversation.",
       errors: {},
       args: { conversationId: conversationId() },
-      resolve: async (_root, args, ctx) => ({ conversation: await reopenConversation(ctx, viewerOf(ctx), args.conversationId.id) }),
+      resolve: async (_root, args, ctx) => ({
+        conversation: await reopenConversation(ctx, viewerOf(ctx), args.conversationId.id),
+      }),
     }),
     tagConversation: t.field({
       type: ConversationPayload,
       description: "Put a tag on a conversation (no-op when already tagged).",
       errors: {},
-      args: { conversationId: conversationId(), tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }) },
+      args: {
+        conversationId: conversationId(),
+        tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }),
+      },
       resolve: async (_root, args, ctx) => ({
         conversation: await tagConversation(ctx, viewerOf(ctx), args.conversationId.id, args.tagId.id),
       }),
@@ -106,14 +118,18 @@ builder.mutationFields((t) => {
       type: ConversationPayload,
       description: "Take a tag off a conversation.",
       errors: {},
-      args: { conversationId: conversationId(), tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }) },
+      args: {
+        conversationId: conversationId(),
+        tagId: t.arg.globalID({ for: TagRef, required: true, description: "The tag." }),
+      },
       resolve: async (_root, args, ctx) => ({
         conversation: await untagConversation(ctx, viewerOf(ctx), args.conversationId.id, args.tagId.id),
       }),
     }),
     addComment: t.field({
       type: CommentPayload,
-      description: "Comment on a conversation, or on one of its calls or recordings. `@name` or `@email` mentions a teammate.",
+      description:
+        "Comment on a conversation, or on one of its calls or recordings. `@name` or `@email` mentions a teammate.",
       errors: {},
       args: {
         conversationId: conversationId(),

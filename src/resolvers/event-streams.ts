@@ -9,14 +9,16 @@ import { viewerOf } from "../schema/viewer.ts";
 /** `after` cursors are event sequences: decimal digits. */
 export function parseEventCursor(after: string | null | undefined): bigint | null {
   if (after == null) return null;
-  if (!/^\d{1,19}$/.test(after)) throw new GraphQLError(`"${after}" is not an event cursor`, { extensions: { code: "BAD_USER_INPUT" } });
+  if (!/^\d{1,19}$/.test(after))
+    throw new GraphQLError(`"${after}" is not an event cursor`, { extensions: { code: "BAD_USER_INPUT" } });
   return BigInt(after);
 }
 
 /** The inbox id, when it exists and the viewer may see it; otherwise NOT_FOUND, as if missing. */
 export async function requireVisibleInbox(ctx: Context, inboxId: string): Promise<string> {
   const inbox = await ctx.prisma.inbox.findUnique({ where: { id: inboxId }, select: { id: true } });
-  if (!inbox || !canSeeInbox(viewerOf(ctx), inbox.id)) throw new GraphQLError("Inbox not found", { extensions: { code: "NOT_FOUND" } });
+  if (!inbox || !canSeeInbox(viewerOf(ctx), inbox.id))
+    throw new GraphQLError("Inbox not found", { extensions: { code: "NOT_FOUND" } });
   return inbox.id;
 }
 
@@ -41,7 +43,11 @@ export async function inboxEventsOf<K extends EventType>(
 }
 
 /** Resumable events addressed to the viewer, of the given types. */
-export function viewerEventStream<K extends EventType>(ctx: Context, after: string | null | undefined, types: readonly K[]) {
+export function viewerEventStream<K extends EventType>(
+  ctx: Context,
+  after: string | null | undefined,
+  types: readonly K[],
+) {
   const viewer = viewerOf(ctx);
   const where = { userIds: { has: viewer.id }, type: { in: [...types] } };
   return resumableEvents(ctx, "user", viewer.id, where, parseEventCursor(after), (event) => isEventOf(types, event));

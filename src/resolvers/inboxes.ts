@@ -25,7 +25,6 @@ builder.queryFields((t) => ({
   }),
 }));
 
-
 builder.mutationFields((t) => ({
   createInbox: t.field({
     type: InboxPayload,
@@ -66,6 +65,8 @@ builder.mutationFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       userId: t.arg.globalID({ for: UserRef, required: true, description: "The user." }),
     },
-    resolve: async (_root, args, ctx) => ({ inbox: await removeInboxMember(ctx.prisma, args.inboxId.id, args.userId.id) }),
+    resolve: async (_root, args, ctx) => ({
+      inbox: await removeInboxMember(ctx.prisma, args.inboxId.id, args.userId.id),
+    }),
   }),
 }));

@@ -19,11 +19,7 @@ import { InvalidInputError } from "../domain/errors.ts";
 import { RingCentralNotConnectedError } from "../domain/ringcentral-errors.ts";
 import { sendMessage, type SendMessageInput } from "../domain/sms/sending.ts";
 import type { OutgoingAttachment, SmsSender, SmsSenderSource } from "../domain/sms/sender.ts";
-import {
-  createMessageTemplate,
-  deleteMessageTemplate,
-  updateMessageTemplate,
-} from "../domain/message-templates.ts";
+import { createMessageTemplate, deleteMessageTemplate, updateMessageTemplate } from "../domain/message-templates.ts";
 import { inboxEventsOf, EVENT_IS_RESULT } from "./event-streams.ts";
 
 type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> };
@@ -32,7 +28,8 @@ type Upload = { name: string; type: string; arrayBuffer(): Promise<ArrayBuffer> 
 function smsSenderOf(ctx: Context): SmsSenderSource {
   const provide = (ctx as Context & { smsSender?: (channelId: string) => Promise<SmsSender> }).smsSender;
   return async (channelId) => {
-    if (!provide) throw new RingCentralNotConnectedError("RingCentral is not connected in this process: SMS cannot be sent");
+    if (!provide)
+      throw new RingCentralNotConnectedError("RingCentral is not connected in this process: SMS cannot be sent");
     return provide(channelId);
   };
 }
@@ -48,7 +45,9 @@ async function attachmentsOf(uploads: readonly Upload[] | null | undefined): Pro
 }
 
 /** `[{name, value}]` as a map; a name given twice is ambiguous. */
-function variablesOf(variables: readonly { name: string; value: string }[] | null | undefined): Record<string, string> | null {
+function variablesOf(
+  variables: readonly { name: string; value: string }[] | null | undefined,
+): Record<string, string> | null {
   if (!variables) return null;
   const values: Record<string, string> = {};
   variables.forEach(({ name, value }, index) => {
@@ -58,7 +57,12 @@ function variablesOf(variables: readonly { name: string; value: string }[] | nul
   return values;
 }
 
-async function send(ctx: Context, input: Omit<SendMessageInput, "attachments" | "variables">, uploads: readonly Upload[] | null | undefined, variables: readonly { name: string; value: string }[] | null | undefined) {
+async function send(
+  ctx: Context,
+  input: Omit<SendMessageInput, "attachments" | "variables">,
+  uploads: readonly Upload[] | null | undefined,
+  variables: readonly { name: string; value: string }[] | null | undefined,
+) {
   const { message, conversation } = await sendMessage(
     ctx,
     viewerOf(ctx),
@@ -78,14 +82,26 @@ builder.queryFields((t) => ({
 
 builder.mutationFields((t) => {
   const content = () => ({
-    text: t.arg.string({ required: false, description: "The text (≤ 1000 characters; an emoji counts as 2). Leave out when using a template." }),
+    text: t.arg.string({
+      required: false,
+      description: "The text (≤ 1000 characters; an emoji counts as 2). Leave out when using a template.",
+    }),
     attachments: t.arg({
       type: ["File"],
       required: false,
-      description: "MMS files: at most 10 and 1,500,000 bytes in total; images, video, audio, vCard, PDF and other types RingCentral accepts.",
+      description:
+        "MMS files: at most 10 and 1,500,000 bytes in total; images, video, audio, vCard, PDF and other types RingCentral accepts.",
     }),
-    templateId: t.arg.globalID({ for: MessageTemplateRef, required: false, description: "Send this template instead of `text`." }),
-    variables: t.arg({ type: [TemplateVariableInput], required: false, description: "Values for the template's own placeholders." }),
+    templateId: t.arg.globalID({
+      for: MessageTemplateRef,
+      required: false,
+      description: "Send this template instead of `text`.",
+    }),
+    variables: t.arg({
+      type: [TemplateVariableInput],
+      required: false,
+      description: "Values for the template's own placeholders.",
+    }),
   });
   return {
     sendMessage: t.field({
@@ -96,27 +112,43 @@ builder.mutationFields((t) => {
       args: {
         channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The SMS channel to send from." }),
         to: t.arg.string({ required: false, description: "The recipient's phone number (give this or contactId)." }),
-        contactId: t.arg.globalID({ for: ContactRef, required: false, description: "The recipient contact; their first number is used." }),
+        contactId: t.arg.globalID({
+          for: ContactRef,
+          required: false,
+          description: "The recipient contact; their first number is used.",
+        }),
         ...content(),
       },
       resolve: (_root, args, ctx) =>
         send(
           ctx,
-          { channelId: args.channelId.id, to: args.to, contactId: args.contactId?.id, text: args.text, templateId: args.templateId?.id },
+          {
+            channelId: args.channelId.id,
+            to: args.to,
+            contactId: args.contactId?.id,
+            text: args.text,
+            templateId: args.templateId?.id,
+          },
           args.attachments,
           args.variables,
         ),
     }),
     replyToConversation: t.field({
       type: MessagePayload,
-      description: "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked before anything is sent.",
+      description:
+        "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked before anything is sent.",
       errors: { types: RING_CENTRAL_ERRORS },
       args: {
         conversationId: t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." }),
         ...content(),
       },
       resolve: (_root, args, ctx) =>
-        send(ctx, { conversationId: args.conversationId.id, text: args.text, templateId: args.templateId?.id }, args.attachments, args.variables),
+        send(
+          ctx,
+          { conversationId: args.conversationId.id, text: args.text, templateId: args.templateId?.id },
+          args.attachments,
+          args.variables,
+        ),
     }),
     createMessageTemplate: t.field({
       type: MessageTemplatePayload,
@@ -125,7 +157,10 @@ builder.mutationFields((t) => {
       errors: {},
       args: {
         name: t.arg.string({ required: true, description: "Unique name (1–100 characters)." }),
-        body: t.arg.string({ required: true, description: "The text (≤ 1000 characters), with `{{variable}}` placeholders." }),
+        body: t.arg.string({
+          required: true,
+          description: "The text (≤ 1000 characters), with `{{variable}}` placeholders.",
+        }),
       },
       resolve: async (_root, args, ctx) => ({ messageTemplate: await createMessageTemplate(ctx.prisma, args) }),
     }),
@@ -140,7 +175,10 @@ builder.mutationFields((t) => {
         body: t.arg.string({ required: false, description: "A new text." }),
       },
       resolve: async (_root, args, ctx) => ({
-        messageTemplate: await updateMessageTemplate(ctx.prisma, args.templateId.id, { name: args.name, body: args.body }),
+        messageTemplate: await updateMessageTemplate(ctx.prisma, args.templateId.id, {
+          name: args.name,
+          body: args.body,
+        }),
       }),
     }),
     deleteMessageTemplate: t.field({
@@ -149,7 +187,9 @@ builder.mutationFields((t) => {
       authScopes: { admin: true },
       errors: {},
       args: { templateId: t.arg.globalID({ for: MessageTemplateRef, required: true, description: "The template." }) },
-      resolve: async (_root, args, ctx) => ({ messageTemplate: await deleteMessageTemplate(ctx.prisma, args.templateId.id) }),
+      resolve: async (_root, args, ctx) => ({
+        messageTemplate: await deleteMessageTemplate(ctx.prisma, args.templateId.id),
+      }),
     }),
   };
 });

@@ -5,8 +5,18 @@ import { RING_CENTRAL_ERRORS } from "../schema/errors.ts";
 import { viewerOf } from "../schema/viewer.ts";
 import { ChannelRef, ChannelTypeEnum, InboxRef } from "../schema/inboxes.ts";
 import { UserPayload } from "../schema/payloads.ts";
-import { ChannelPayload, RingCentralConnectionRef, RingCentralNumberRef, VerifyRingCentralCredentialsPayload } from "../schema/ringcentral.ts";
-import { currentConnection, listAccountNumbers, verifyCredentials, type RingCentralDeps } from "../domain/connections.ts";
+import {
+  ChannelPayload,
+  RingCentralConnectionRef,
+  RingCentralNumberRef,
+  VerifyRingCentralCredentialsPayload,
+} from "../schema/ringcentral.ts";
+import {
+  currentConnection,
+  listAccountNumbers,
+  verifyCredentials,
+  type RingCentralDeps,
+} from "../domain/connections.ts";
 import { connectChannel, disconnectChannel, moveChannel, updateChannel } from "../domain/channels.ts";
 import { connectAgentLogin, disconnectAgentLogin } from "../domain/agent-sessions.ts";
 
@@ -24,7 +34,8 @@ builder.queryFields((t) => ({
   }),
   ringCentralNumbers: t.field({
     type: [RingCentralNumberRef],
-    description: "Admins: the connected account's phone numbers, listed again with the saved credentials; empty before one is connected.",
+    description:
+      "Admins: the connected account's phone numbers, listed again with the saved credentials; empty before one is connected.",
     authScopes: { admin: true },
     resolve: (_root, _args, ctx) => listAccountNumbers(ringCentralDeps(ctx)),
   }),
@@ -38,10 +49,19 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
-      serverUrl: t.arg.string({ required: true, description: "RingCentral's server URL, e.g. https://platform.ringcentral.com." }),
+      serverUrl: t.arg.string({
+        required: true,
+        description: "RingCentral's server URL, e.g. https://platform.ringcentral.com.",
+      }),
       clientId: t.arg.string({ required: true, description: "The RingCentral app's client id." }),
-      clientSecret: t.arg.string({ required: true, description: "The RingCentral app's client secret (stored encrypted, never shown again)." }),
-      jwt: t.arg.string({ required: true, description: "A RingCentral admin's JWT credential (stored encrypted, never shown again)." }),
+      clientSecret: t.arg.string({
+        required: true,
+        description: "The RingCentral app's client secret (stored encrypted, never shown again).",
+      }),
+      jwt: t.arg.string({
+        required: true,
+        description: "A RingCentral admin's JWT credential (stored encrypted, never shown again).",
+      }),
     },
     resolve: (_root, args, ctx) => verifyCredentials(ringCentralDeps(ctx), args),
   }),
@@ -52,12 +72,20 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
-      number: t.arg.string({ required: true, description: "RingCentral's phone-number id, or the number itself (E.164 or national)." }),
-      type: t.arg({ type: ChannelTypeEnum, required: true, description: "VOICE or SMS; SMS needs a number that can send SMS." }),
+      number: t.arg.string({
+        required: true,
+        description: "RingCentral's phone-number id, or the number itself (E.164 or national).",
+      }),
+      type: t.arg({
+        type: ChannelTypeEnum,
+        required: true,
+        description: "VOICE or SMS; SMS needs a number that can send SMS.",
+      }),
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "Where its conversations land." }),
       closeAfterSeconds: t.arg.int({
         required: false,
-        description: "SMS only: archive conversations after this many seconds without activity (60 to 7776000); omit or null for never.",
+        description:
+          "SMS only: archive conversations after this many seconds without activity (60 to 7776000); omit or null for never.",
       }),
     },
     resolve: async (_root, args, ctx) => ({
@@ -78,11 +106,14 @@ builder.mutationFields((t) => ({
       channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel." }),
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox to route it to." }),
     },
-    resolve: async (_root, args, ctx) => ({ channel: await moveChannel(ctx.prisma, args.channelId.id, args.inboxId.id) }),
+    resolve: async (_root, args, ctx) => ({
+      channel: await moveChannel(ctx.prisma, args.channelId.id, args.inboxId.id),
+    }),
   }),
   disconnectChannel: t.field({
     type: ChannelPayload,
-    description: "Admins: stop routing a channel's number. Its conversations stay; connect it again with `connectChannel`.",
+    description:
+      "Admins: stop routing a channel's number. Its conversations stay; connect it again with `connectChannel`.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: { channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel." }) },
@@ -101,7 +132,9 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, ctx) => ({
-      channel: await updateChannel(ctx.prisma, args.channelId.id, { closeAfterSeconds: args.closeAfterSeconds ?? null }),
+      channel: await updateChannel(ctx.prisma, args.channelId.id, {
+        closeAfterSeconds: args.closeAfterSeconds ?? null,
+      }),
     }),
   }),
   connectRingCentralLogin: t.field({
@@ -110,12 +143,16 @@ builder.mutationFields((t) => ({
       "Connect your own RingCentral login, used to place and control your calls (R2.5). The JWT must log in as the extension with your email; only the resulting session is kept (encrypted), not the JWT.",
     errors: { types: RING_CENTRAL_ERRORS },
     args: { jwt: t.arg.string({ required: true, description: "Your RingCentral JWT credential." }) },
-    resolve: async (_root, args, ctx) => ({ user: await connectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id, args.jwt) }),
+    resolve: async (_root, args, ctx) => ({
+      user: await connectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id, args.jwt),
+    }),
   }),
   disconnectRingCentralLogin: t.field({
     type: UserPayload,
     description: "Forget your own RingCentral login (and end its session at RingCentral).",
     errors: { types: RING_CENTRAL_ERRORS },
-    resolve: async (_root, _args, ctx) => ({ user: await disconnectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id) }),
+    resolve: async (_root, _args, ctx) => ({
+      user: await disconnectAgentLogin(ringCentralDeps(ctx), viewerOf(ctx).id),
+    }),
   }),
 }));

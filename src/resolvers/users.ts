@@ -12,7 +12,8 @@ builder.queryFields((t) => ({
   viewer: t.prismaField({
     type: "User",
     description: "The user the bearer token belongs to.",
-    resolve: (query, _root, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: viewerOf(ctx).id } }),
+    resolve: (query, _root, _args, ctx) =>
+      ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: viewerOf(ctx).id } }),
   }),
   users: t.prismaConnection({
     type: "User",
@@ -23,7 +24,12 @@ builder.queryFields((t) => ({
       ctx.prisma.user.findMany({
         ...query,
         where: args.search
-          ? { OR: [{ name: { contains: args.search, mode: "insensitive" } }, { email: { contains: args.search, mode: "insensitive" } }] }
+          ? {
+              OR: [
+                { name: { contains: args.search, mode: "insensitive" } },
+                { email: { contains: args.search, mode: "insensitive" } },
+              ],
+            }
           : {},
         orderBy: [{ name: "asc" }, { id: "asc" }],
       }),
@@ -51,7 +57,10 @@ builder.mutationFields((t) => ({
     errors: {},
     args: {
       name: t.arg.string({ required: false, description: "New display name." }),
-      muteIncomingCallBanner: t.arg.boolean({ required: false, description: "Mute and hide the incoming call banner (R6.5)." }),
+      muteIncomingCallBanner: t.arg.boolean({
+        required: false,
+        description: "Mute and hide the incoming call banner (R6.5).",
+      }),
     },
     resolve: async (_root, args, ctx) => ({ user: await updateUserPreferences(ctx.prisma, viewerOf(ctx).id, args) }),
   }),
@@ -67,7 +76,11 @@ builder.mutationFields((t) => ({
     description: "Create a bearer token for yourself, or (admins) for another user.",
     errors: {},
     args: {
-      userId: t.arg.globalID({ for: UserRef, required: false, description: "Whose token; defaults to you. Admins only for others." }),
+      userId: t.arg.globalID({
+        for: UserRef,
+        required: false,
+        description: "Whose token; defaults to you. Admins only for others.",
+      }),
       name: t.arg.string({ required: false, description: "A label, e.g. the client using it." }),
     },
     resolve: async (_root, args, ctx) => {
@@ -86,7 +99,8 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: "The token's id (not its value)." }) },
     resolve: async (_root, args, ctx) => {
       // A token id is a UUID; anything else is a malformed request, like a malformed global id.
-      if (!isUuid(String(args.id))) throw new GraphQLError(`"${String(args.id)}" is not a token id`, { extensions: { code: "BAD_USER_INPUT" } });
+      if (!isUuid(String(args.id)))
+        throw new GraphQLError(`"${String(args.id)}" is not a token id`, { extensions: { code: "BAD_USER_INPUT" } });
       return { apiToken: await revokeApiToken(ctx.prisma, String(args.id), viewerOf(ctx)) };
     },
   }),

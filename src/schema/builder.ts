@@ -52,7 +52,8 @@ export const builder = new SchemaBuilder<{
       args: { id: { description: "A global id." } },
     },
     nodesQueryOptions: {
-      description: "Fetches objects by global ids, in order; null for each that does not exist or is not visible to you.",
+      description:
+        "Fetches objects by global ids, in order; null for each that does not exist or is not visible to you.",
       args: { ids: { description: "Global ids (at most 100)." } },
     },
     pageInfoTypeOptions: { description: "Where a page sits in a connection (Relay cursor pagination)." },

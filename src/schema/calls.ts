@@ -5,7 +5,10 @@ import { viewerOf } from "./viewer.ts";
 
 export const CallDirectionEnum = builder.enumType("CallDirection", {
   description: "Seen from the company: INBOUND calls come from customers.",
-  values: { INBOUND: { description: "A customer called in." }, OUTBOUND: { description: "An agent called out." } } as const,
+  values: {
+    INBOUND: { description: "A customer called in." },
+    OUTBOUND: { description: "An agent called out." },
+  } as const,
 });
 
 export const CallStatusEnum = builder.enumType("CallStatus", {
@@ -33,27 +36,42 @@ export const CallRef = builder.prismaNode("Call", {
     status: t.expose("status", { type: CallStatusEnum, description: "Current state." }),
     fromNumber: t.exposeString("fromNumber", { nullable: true, description: "Caller number, E.164." }),
     toNumber: t.exposeString("toNumber", { nullable: true, description: "Dialed number, E.164." }),
-    queuedAt: t.expose("queuedAt", { type: "DateTime", nullable: true, description: "When it started waiting in a queue." }),
+    queuedAt: t.expose("queuedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it started waiting in a queue.",
+    }),
     answeredAt: t.expose("answeredAt", { type: "DateTime", nullable: true, description: "When an agent answered." }),
     endedAt: t.expose("endedAt", { type: "DateTime", nullable: true, description: "When it ended." }),
     talkSeconds: t.exposeInt("talkSeconds", { nullable: true, description: "Talk time once ended." }),
     answeredBy: t.relation("answeredBy", { nullable: true, description: "The user who answered, if a user here." }),
     conversation: t.relation("conversation", { description: "The conversation it belongs to." }),
     channel: t.relation("channel", { nullable: true, description: "The connected number involved." }),
-    parties: t.relation("parties", { description: "RingCentral parties (legs).", query: { orderBy: { partyId: "asc" } } }),
-    recordings: t.relation("recordings", { description: "Recordings and voicemail.", query: { orderBy: { createdAt: "asc" } } }),
+    parties: t.relation("parties", {
+      description: "RingCentral parties (legs).",
+      query: { orderBy: { partyId: "asc" } },
+    }),
+    recordings: t.relation("recordings", {
+      description: "Recordings and voicemail.",
+      query: { orderBy: { createdAt: "asc" } },
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it started." }),
   }),
 });
 
-export const CallPartyRef = builder.prismaObject("CallParty", {
+builder.prismaObject("CallParty", {
   description: "One party of a call as RingCentral last reported it.",
   fields: (t) => ({
     partyId: t.exposeString("partyId", { description: "RingCentral's party id." }),
     direction: t.expose("direction", { type: CallDirectionEnum, description: "Direction of this leg." }),
-    status: t.exposeString("statusCode", { description: "RingCentral status code (Setup, Proceeding, Answered, Hold, Disconnected, Voicemail, …)." }),
+    status: t.exposeString("statusCode", {
+      description: "RingCentral status code (Setup, Proceeding, Answered, Hold, Disconnected, Voicemail, …).",
+    }),
     reason: t.exposeString("reason", { nullable: true, description: "RingCentral's reason, when given." }),
-    extensionId: t.exposeString("extensionId", { nullable: true, description: "The RingCentral extension of this party." }),
+    extensionId: t.exposeString("extensionId", {
+      nullable: true,
+      description: "The RingCentral extension of this party.",
+    }),
     fromNumber: t.exposeString("fromNumber", { nullable: true, description: "From number." }),
     toNumber: t.exposeString("toNumber", { nullable: true, description: "To number." }),
     muted: t.exposeBoolean("muted", { description: "Whether the party is muted." }),
@@ -85,12 +103,16 @@ export const RecordingRef = builder.prismaNode("Recording", {
     state: t.expose("state", { type: RecordingStateEnum, description: "PENDING, AVAILABLE or UNAVAILABLE." }),
     durationSeconds: t.exposeInt("durationSeconds", { nullable: true, description: "Length of the audio." }),
     contentType: t.exposeString("contentType", { nullable: true, description: "MIME type of the audio." }),
-    transcription: t.exposeString("transcription", { nullable: true, description: "RingCentral's transcription, for voicemail." }),
+    transcription: t.exposeString("transcription", {
+      nullable: true,
+      description: "RingCentral's transcription, for voicemail.",
+    }),
     downloadUrl: t.string({
       nullable: true,
       description:
         "Path of the audio on this server (`/files/recordings/<id>`), fetched with the same bearer token as the API; null unless AVAILABLE.",
-      resolve: (recording) => (recording.state === "AVAILABLE" && recording.contentUri ? recordingDownloadPath(recording.id) : null),
+      resolve: (recording) =>
+        recording.state === "AVAILABLE" && recording.contentUri ? recordingDownloadPath(recording.id) : null,
     }),
     call: t.relation("call", { nullable: true, description: "The call recorded." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was imported." }),

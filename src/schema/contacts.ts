@@ -2,7 +2,7 @@ import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { visibleConversations } from "../domain/access.ts";
 
-export const ContactPhoneRef = builder.prismaObject("ContactPhone", {
+builder.prismaObject("ContactPhone", {
   select: { id: true },
   description: "A contact's phone number.",
   fields: (t) => ({
@@ -17,13 +17,22 @@ export const ContactRef = builder.prismaNode("Contact", {
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
   fields: (t) => ({
-    name: t.exposeString("name", { nullable: true, description: "Name, as entered here (never copied from RingCentral)." }),
+    name: t.exposeString("name", {
+      nullable: true,
+      description: "Name, as entered here (never copied from RingCentral).",
+    }),
     email: t.exposeString("email", { nullable: true, description: "Email address." }),
-    phoneNumbers: t.relation("phones", { description: "Phone numbers, E.164.", query: { orderBy: { createdAt: "asc" } } }),
+    phoneNumbers: t.relation("phones", {
+      description: "Phone numbers, E.164.",
+      query: { orderBy: { createdAt: "asc" } },
+    }),
     conversations: t.relatedConnection("conversations", {
       cursor: "id",
       description: "This contact's conversations you can see, most recent activity first.",
-      query: (_args, ctx) => ({ where: visibleConversations(viewerOf(ctx)), orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }] }),
+      query: (_args, ctx) => ({
+        where: visibleConversations(viewerOf(ctx)),
+        orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
+      }),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),

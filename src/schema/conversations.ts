@@ -8,7 +8,10 @@ import { visibleActivities, visibleComments, visibleConversations } from "../dom
 
 export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
   description: "Open conversations need attention; archived ones are done.",
-  values: { OPEN: { description: "Needs attention." }, ARCHIVED: { description: "Done (reopens on new activity)." } } as const,
+  values: {
+    OPEN: { description: "Needs attention." },
+    ARCHIVED: { description: "Done (reopens on new activity)." },
+  } as const,
 });
 
 export const ConversationRef = builder.prismaNode("Conversation", {
@@ -36,37 +39,60 @@ export const ConversationRef = builder.prismaNode("Conversation", {
     tags: t.prismaField({
       type: ["Tag"],
       description: "Tags on this conversation.",
-      select: (_args, _ctx, nestedSelection) => ({ tags: { select: { tag: nestedSelection(true) }, orderBy: { createdAt: "asc" } } }),
+      select: (_args, _ctx, nestedSelection) => ({
+        tags: { select: { tag: nestedSelection(true) }, orderBy: { createdAt: "asc" } },
+      }),
       resolve: (_query, conversation) => conversation.tags.map((t) => t.tag),
     }),
     lastCall: t.prismaField({
       type: "Call",
       nullable: true,
       description: "The most recent call.",
-      select: (_args, _ctx, nestedSelection) => ({ calls: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }) }),
+      select: (_args, _ctx, nestedSelection) => ({
+        calls: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }),
+      }),
       resolve: (_query, conversation) => conversation.calls[0] ?? null,
     }),
     lastMessage: t.prismaField({
       type: "Message",
       nullable: true,
       description: "The most recent SMS/MMS.",
-      select: (_args, _ctx, nestedSelection) => ({ messages: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }) }),
+      select: (_args, _ctx, nestedSelection) => ({
+        messages: nestedSelection({ orderBy: { createdAt: "desc" }, take: 1 }),
+      }),
       resolve: (_query, conversation) => conversation.messages[0] ?? null,
     }),
-    calls: t.relatedConnection("calls", { cursor: "id", description: "Calls, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
-    messages: t.relatedConnection("messages", { cursor: "id", description: "Messages, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
-    comments: t.relatedConnection("comments", { cursor: "id", description: "Comments, oldest first.", query: { orderBy: { createdAt: "asc" } } }),
+    calls: t.relatedConnection("calls", {
+      cursor: "id",
+      description: "Calls, oldest first.",
+      query: { orderBy: { createdAt: "asc" } },
+    }),
+    messages: t.relatedConnection("messages", {
+      cursor: "id",
+      description: "Messages, oldest first.",
+      query: { orderBy: { createdAt: "asc" } },
+    }),
+    comments: t.relatedConnection("comments", {
+      cursor: "id",
+      description: "Comments, oldest first.",
+      query: { orderBy: { createdAt: "asc" } },
+    }),
     timeline: t.connection(
       {
         type: TimelineItemRef,
         description: "Calls, messages, comments and activities in the order they happened.",
         resolve: (conversation, args, ctx) =>
-          resolveOffsetConnection({ args }, ({ offset, limit }) => loadTimeline(ctx.prisma, conversation.id, offset, limit)),
+          resolveOffsetConnection({ args }, ({ offset, limit }) =>
+            loadTimeline(ctx.prisma, conversation.id, offset, limit),
+          ),
       },
       { description: "A page of the timeline." },
       { description: "A timeline item and its cursor." },
     ),
-    lastActivityAt: t.expose("lastActivityAt", { type: "DateTime", description: "The last time anything happened in it." }),
+    lastActivityAt: t.expose("lastActivityAt", {
+      type: "DateTime",
+      description: "The last time anything happened in it.",
+    }),
     archivedAt: t.expose("archivedAt", { type: "DateTime", nullable: true, description: "When it was archived." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it started." }),
   }),
@@ -78,7 +104,9 @@ export const ActivityRef = builder.prismaNode("Activity", {
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
   findUnique: (id, ctx) => ({ id, AND: [visibleActivities(viewerOf(ctx))] }),
   fields: (t) => ({
-    type: t.exposeString("type", { description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…" }),
+    type: t.exposeString("type", {
+      description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…",
+    }),
     actor: t.prismaField({
       type: "User",
       nullable: true,
@@ -86,7 +114,11 @@ export const ActivityRef = builder.prismaNode("Activity", {
       resolve: (query, activity, _args, ctx) =>
         activity.actorId ? ctx.prisma.user.findUnique({ ...query, where: { id: activity.actorId } }) : null,
     }),
-    data: t.field({ type: "JSONObject", description: "Details, by type (e.g. assigneeId, talkSeconds).", resolve: (a) => a.data }),
+    data: t.field({
+      type: "JSONObject",
+      description: "Details, by type (e.g. assigneeId, talkSeconds).",
+      resolve: (a) => a.data,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it happened." }),
   }),
 });
@@ -128,4 +160,3 @@ export const TimelineItemRef = builder.unionType("TimelineItem", {
   types: [CallRef, MessageRef, CommentRef, ActivityRef],
   resolveType: (item) => (item as unknown as TimelineEntry).kind,
 });
-

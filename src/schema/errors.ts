@@ -1,5 +1,5 @@
 // Typed errors returned in mutation results (expected failures, not exceptions).
-import { ConflictError, DomainError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
+import { ConflictError, type DomainError, ForbiddenError, InvalidInputError, NotFoundError } from "../domain/errors.ts";
 import {
   EncryptionKeyRequiredError,
   RingCentralAuthError,
@@ -54,7 +54,10 @@ builder.objectType(ConflictError, {
 });
 builder.objectType(ForbiddenError, errorType(ForbiddenError, "You may not do this."));
 builder.objectType(RingCentralAuthError, {
-  ...errorType(RingCentralAuthError, "RingCentral refused the credentials: wrong client id or secret, an invalid or revoked JWT."),
+  ...errorType(
+    RingCentralAuthError,
+    "RingCentral refused the credentials: wrong client id or secret, an invalid or revoked JWT.",
+  ),
   fields: (t) => ({ ringCentralCode: t.exposeString("ringCentralCode", ringCentralCode("OAU-140")) }),
 });
 builder.objectType(RingCentralPermissionError, {
@@ -65,19 +68,30 @@ builder.objectType(RingCentralPermissionError, {
   fields: (t) => ({ ringCentralCode: t.exposeString("ringCentralCode", ringCentralCode("CMN-401")) }),
 });
 builder.objectType(RingCentralRateLimitError, {
-  ...errorType(RingCentralRateLimitError, "RingCentral kept rate limiting the request after Switchboard waited and retried."),
+  ...errorType(
+    RingCentralRateLimitError,
+    "RingCentral kept rate limiting the request after Switchboard waited and retried.",
+  ),
   fields: (t) => ({
-    retryAfterSeconds: t.exposeFloat("retryAfterSeconds", { description: "How long RingCentral asked to wait, in seconds." }),
+    retryAfterSeconds: t.exposeFloat("retryAfterSeconds", {
+      description: "How long RingCentral asked to wait, in seconds.",
+    }),
   }),
 });
 builder.objectType(RingCentralUnavailableError, {
-  ...errorType(RingCentralUnavailableError, "RingCentral could not be reached or answered with a server error, after retries."),
+  ...errorType(
+    RingCentralUnavailableError,
+    "RingCentral could not be reached or answered with a server error, after retries.",
+  ),
   fields: (t) => ({
     status: t.exposeInt("status", { nullable: true, description: "The HTTP status; null when there was no answer." }),
   }),
 });
 builder.objectType(RingCentralRequestError, {
-  ...errorType(RingCentralRequestError, "RingCentral rejected the request itself (an invalid parameter, an unknown id)."),
+  ...errorType(
+    RingCentralRequestError,
+    "RingCentral rejected the request itself (an invalid parameter, an unknown id).",
+  ),
   fields: (t) => ({
     status: t.exposeInt("status", { description: "The HTTP status RingCentral answered." }),
     ringCentralCode: t.exposeString("ringCentralCode", ringCentralCode("")),
@@ -99,7 +113,10 @@ builder.objectType(
 );
 builder.objectType(
   EncryptionKeyRequiredError,
-  errorType(EncryptionKeyRequiredError, "Credentials cannot be stored because no encryption key is configured (set ENCRYPTION_KEY)."),
+  errorType(
+    EncryptionKeyRequiredError,
+    "Credentials cannot be stored because no encryption key is configured (set ENCRYPTION_KEY).",
+  ),
 );
 
 /** The errors of mutations that call RingCentral (connecting, sending SMS, call control), besides

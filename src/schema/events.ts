@@ -8,8 +8,11 @@ import { subscriptionQuery, visibleConversationShared } from "./shared-loads.ts"
 import { ConversationRef } from "./conversations.ts";
 
 export const EventTypeEnum = builder.enumType("EventType", {
-  description: "What an event of the event log says happened. New values may be added; a client ignores those it does not know.",
-  values: Object.fromEntries(Object.entries(EVENT_CATALOGUE).map(([type, { description }]) => [type, { description }])) as {
+  description:
+    "What an event of the event log says happened. New values may be added; a client ignores those it does not know.",
+  values: Object.fromEntries(
+    Object.entries(EVENT_CATALOGUE).map(([type, { description }]) => [type, { description }]),
+  ) as {
     [K in EventType]: { description: string };
   },
 });
@@ -29,7 +32,8 @@ export const ConversationEventRef = builder.objectRef<EventRecord>("Conversation
       resolve: (event, _args, ctx, info) => {
         const conversationId = event.conversationId;
         if (!conversationId) return null;
-        const load = (query: object) => visibleConversationShared(ctx.prisma, query, conversationId, viewerOf(ctx)) as Promise<Conversation | null>;
+        const load = (query: object) =>
+          visibleConversationShared(ctx.prisma, query, conversationId, viewerOf(ctx)) as Promise<Conversation | null>;
         const query = subscriptionQuery(ctx, info);
         return query instanceof Promise ? query.then(load) : load(query);
       },
@@ -52,7 +56,10 @@ export const MentionEventRef = builder.objectRef<EventRecordOf<"COMMENT_ADDED">>
       nullable: true,
       description: "The comment (null if you cannot see its conversation).",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.comment.findFirst({ ...query, where: { AND: [{ id: event.payload.commentId }, visibleComments(viewerOf(ctx))] } }),
+        ctx.prisma.comment.findFirst({
+          ...query,
+          where: { AND: [{ id: event.payload.commentId }, visibleComments(viewerOf(ctx))] },
+        }),
     }),
   }),
 });
@@ -72,7 +79,10 @@ export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CA
       nullable: true,
       description: "The call.",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] } }),
+        ctx.prisma.call.findFirst({
+          ...query,
+          where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] },
+        }),
     }),
     conversation: t.prismaField({
       type: "Conversation",
@@ -80,7 +90,10 @@ export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CA
       description: "The conversation, with its contact and inboxes.",
       resolve: (query, event, _args, ctx) =>
         event.conversationId
-          ? ctx.prisma.conversation.findFirst({ ...query, where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] } })
+          ? ctx.prisma.conversation.findFirst({
+              ...query,
+              where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] },
+            })
           : null,
     }),
   }),
@@ -96,23 +109,40 @@ export const CallUpdatedEventRef = builder.objectRef<EventRecordOf<"CALL_UPDATED
       nullable: true,
       description: "The call as it is now.",
       resolve: (query, event, _args, ctx) =>
-        ctx.prisma.call.findFirst({ ...query, where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] } }),
+        ctx.prisma.call.findFirst({
+          ...query,
+          where: { AND: [{ id: event.payload.callId }, visibleCalls(viewerOf(ctx))] },
+        }),
     }),
   }),
 });
 
-export const AgentStatusEventRef = builder.objectRef<EventRecordOf<"AGENT_STATUS_CHANGED">>("AgentStatusEvent").implement({
-  description: "A teammate's availability changed (by hand, or automatically during calls, R3.13).",
-  fields: (t) => ({
-    cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
-    createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
-    automatic: t.boolean({ description: "Set by a call starting or ending.", resolve: (e) => e.payload.automatic === true }),
-    status: t.field({ type: AgentStatusEnum, description: "The status it changed to.", resolve: (e) => e.payload.status }),
-    previousStatus: t.field({ type: AgentStatusEnum, description: "The status it changed from.", resolve: (e) => e.payload.previousStatus }),
-    user: t.prismaField({
-      type: "User",
-      description: "Who changed.",
-      resolve: (query, event, _args, ctx) => ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: event.payload.userId } }),
+export const AgentStatusEventRef = builder
+  .objectRef<EventRecordOf<"AGENT_STATUS_CHANGED">>("AgentStatusEvent")
+  .implement({
+    description: "A teammate's availability changed (by hand, or automatically during calls, R3.13).",
+    fields: (t) => ({
+      cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
+      createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
+      automatic: t.boolean({
+        description: "Set by a call starting or ending.",
+        resolve: (e) => e.payload.automatic === true,
+      }),
+      status: t.field({
+        type: AgentStatusEnum,
+        description: "The status it changed to.",
+        resolve: (e) => e.payload.status,
+      }),
+      previousStatus: t.field({
+        type: AgentStatusEnum,
+        description: "The status it changed from.",
+        resolve: (e) => e.payload.previousStatus,
+      }),
+      user: t.prismaField({
+        type: "User",
+        description: "Who changed.",
+        resolve: (query, event, _args, ctx) =>
+          ctx.prisma.user.findUniqueOrThrow({ ...query, where: { id: event.payload.userId } }),
+      }),
     }),
-  }),
-});
+  });

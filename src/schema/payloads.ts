@@ -8,36 +8,56 @@ import { ContactRef } from "./contacts.ts";
 
 type Row = { id: string };
 
-function payloadOf<Ref extends typeof UserRef | typeof InboxRef | typeof ConversationRef | typeof CommentRef | typeof TagRef | typeof ContactRef>(
-  name: string,
-  field: string,
-  ref: Ref,
-  description: string,
-) {
+function payloadOf<
+  Ref extends
+    | typeof UserRef
+    | typeof InboxRef
+    | typeof ConversationRef
+    | typeof CommentRef
+    | typeof TagRef
+    | typeof ContactRef,
+>(name: string, field: string, ref: Ref, description: string) {
   return builder.objectRef<Record<string, Row>>(name).implement({
     description,
     fields: (t) => ({
-      [field]: t.field({ type: ref as never, description: `The ${field} after the change.`, resolve: (payload) => payload[field] as never }),
+      [field]: t.field({
+        type: ref as never,
+        description: `The ${field} after the change.`,
+        resolve: (payload) => payload[field] as never,
+      }),
     }),
   });
 }
 
 export const UserPayload = payloadOf("UserPayload", "user", UserRef, "A user after a change.");
 export const InboxPayload = payloadOf("InboxPayload", "inbox", InboxRef, "An inbox after a change.");
-export const ConversationPayload = payloadOf("ConversationPayload", "conversation", ConversationRef, "A conversation after a change.");
+export const ConversationPayload = payloadOf(
+  "ConversationPayload",
+  "conversation",
+  ConversationRef,
+  "A conversation after a change.",
+);
 export const CommentPayload = payloadOf("CommentPayload", "comment", CommentRef, "The comment written.");
 export const TagPayload = payloadOf("TagPayload", "tag", TagRef, "A tag after a change.");
 export const ContactPayload = payloadOf("ContactPayload", "contact", ContactRef, "A contact after a change.");
 
 export const ApiTokenPayload = builder.objectRef<{ apiToken: Row }>("ApiTokenPayload").implement({
   description: "A token after a change.",
-  fields: (t) => ({ apiToken: t.field({ type: ApiTokenRef as never, description: "The token.", resolve: (p) => p.apiToken as never }) }),
-});
-
-export const CreateApiTokenPayload = builder.objectRef<{ apiToken: Row; token: string }>("CreateApiTokenPayload").implement({
-  description: "A new token. `token` is shown only here, once: store it now.",
   fields: (t) => ({
-    token: t.exposeString("token", { description: "The bearer token value (shown once)." }),
-    apiToken: t.field({ type: ApiTokenRef as never, description: "The token's record.", resolve: (p) => p.apiToken as never }),
+    apiToken: t.field({ type: ApiTokenRef as never, description: "The token.", resolve: (p) => p.apiToken as never }),
   }),
 });
+
+export const CreateApiTokenPayload = builder
+  .objectRef<{ apiToken: Row; token: string }>("CreateApiTokenPayload")
+  .implement({
+    description: "A new token. `token` is shown only here, once: store it now.",
+    fields: (t) => ({
+      token: t.exposeString("token", { description: "The bearer token value (shown once)." }),
+      apiToken: t.field({
+        type: ApiTokenRef as never,
+        description: "The token's record.",
+        resolve: (p) => p.apiToken as never,
+      }),
+    }),
+  });

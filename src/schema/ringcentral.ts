@@ -21,17 +21,35 @@ function statusOf(connection: RingCentralConnection): "VERIFIED" | "SUBSCRIBED" 
 
 // Deliberately lists fields one by one: the stored credentials must never become reachable.
 export const RingCentralConnectionRef = builder.objectRef<RingCentralConnection>("RingCentralConnection").implement({
-  description: "The connected RingCentral account. Its client secret and JWT are stored encrypted and never shown (R2.2).",
+  description:
+    "The connected RingCentral account. Its client secret and JWT are stored encrypted and never shown (R2.2).",
   fields: (t) => ({
-    serverUrl: t.exposeString("serverUrl", { description: "RingCentral's server URL, e.g. https://platform.ringcentral.com." }),
+    serverUrl: t.exposeString("serverUrl", {
+      description: "RingCentral's server URL, e.g. https://platform.ringcentral.com.",
+    }),
     clientId: t.exposeString("clientId", { description: "The RingCentral app's client id (not secret)." }),
     accountId: t.exposeString("accountId", { description: "The RingCentral account id." }),
-    ownerExtensionId: t.exposeString("ownerExtensionId", { description: "The admin extension whose JWT credential is used." }),
-    status: t.field({ type: RingCentralConnectionStatusEnum, description: "Whether events are flowing.", resolve: statusOf }),
-    subscriptionMode: t.exposeString("subscriptionMode", { description: "How events arrive: WEBSOCKET (default) or WEBHOOK." }),
-    lastCaughtUpAt: t.expose("lastCaughtUpAt", { type: "DateTime", nullable: true, description: "When the worker last reconciled from RingCentral's history." }),
+    ownerExtensionId: t.exposeString("ownerExtensionId", {
+      description: "The admin extension whose JWT credential is used.",
+    }),
+    status: t.field({
+      type: RingCentralConnectionStatusEnum,
+      description: "Whether events are flowing.",
+      resolve: statusOf,
+    }),
+    subscriptionMode: t.exposeString("subscriptionMode", {
+      description: "How events arrive: WEBSOCKET (default) or WEBHOOK.",
+    }),
+    lastCaughtUpAt: t.expose("lastCaughtUpAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the worker last reconciled from RingCentral's history.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When RingCentral was first connected." }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the connection last changed (credentials verified, subscription state)." }),
+    updatedAt: t.expose("updatedAt", {
+      type: "DateTime",
+      description: "When the connection last changed (credentials verified, subscription state).",
+    }),
   }),
 });
 
@@ -41,8 +59,12 @@ export const RingCentralNumberRef = builder.objectRef<ListedNumber>("RingCentral
     id: t.exposeID("id", { description: "RingCentral's phone-number id (pass it to `connectChannel`)." }),
     phoneNumber: t.exposeString("phoneNumber", { description: "The number, E.164." }),
     label: t.exposeString("label", { nullable: true, description: "RingCentral's label for the number." }),
-    usageType: t.exposeString("usageType", { description: "RingCentral's usage type: MainCompanyNumber, DirectNumber, CompanyNumber…" }),
-    canSendSms: t.exposeBoolean("canSendSms", { description: "Whether RingCentral lets it send SMS (needed for an SMS channel)." }),
+    usageType: t.exposeString("usageType", {
+      description: "RingCentral's usage type: MainCompanyNumber, DirectNumber, CompanyNumber…",
+    }),
+    canSendSms: t.exposeBoolean("canSendSms", {
+      description: "Whether RingCentral lets it send SMS (needed for an SMS channel).",
+    }),
     connectedTypes: t.field({
       type: [ChannelTypeEnum],
       description: "The channel types this number is connected as (each type at most once).",
@@ -56,21 +78,37 @@ export const VerifyRingCentralCredentialsPayload = builder
   .implement({
     description: "Verified and saved credentials, and the account's numbers.",
     fields: (t) => ({
-      connection: t.field({ type: RingCentralConnectionRef, description: "The saved connection.", resolve: (p) => p.connection }),
+      connection: t.field({
+        type: RingCentralConnectionRef,
+        description: "The saved connection.",
+        resolve: (p) => p.connection,
+      }),
       accountId: t.string({ description: "The RingCentral account id.", resolve: (p) => p.connection.accountId }),
-      numbers: t.field({ type: [RingCentralNumberRef], description: "The account's phone numbers.", resolve: (p) => p.numbers }),
+      numbers: t.field({
+        type: [RingCentralNumberRef],
+        description: "The account's phone numbers.",
+        resolve: (p) => p.numbers,
+      }),
     }),
   });
 
 export const ChannelPayload = builder.objectRef<{ channel: { id: string } }>("ChannelPayload").implement({
   description: "A channel after a change.",
   fields: (t) => ({
-    channel: t.field({ type: ChannelRef as never, description: "The channel after the change.", resolve: (p) => p.channel as never }),
+    channel: t.field({
+      type: ChannelRef as never,
+      description: "The channel after the change.",
+      resolve: (p) => p.channel as never,
+    }),
   }),
 });
 
 builder.prismaObjectField("Channel", "disconnectedAt", (t) =>
-  t.expose("disconnectedAt", { type: "DateTime", nullable: true, description: "When it was disconnected; null while connected." }),
+  t.expose("disconnectedAt", {
+    type: "DateTime",
+    nullable: true,
+    description: "When it was disconnected; null while connected.",
+  }),
 );
 builder.prismaObjectField("Channel", "ringCentralNumberId", (t) =>
   t.exposeString("ringCentralNumberId", { nullable: true, description: "RingCentral's id of the number." }),

@@ -14,7 +14,7 @@ export const RuleTriggerEnum = builder.enumType("RuleTrigger", {
   } as const,
 });
 
-export const RuleRef = builder.prismaNode("Rule", {
+builder.prismaNode("Rule", {
   nullable: true,
   description: "An automation rule: when its trigger fires and its conditions hold, its actions run.",
   id: { field: "id", description: "Global id." },
@@ -23,7 +23,11 @@ export const RuleRef = builder.prismaNode("Rule", {
     name: t.exposeString("name", { description: "What it is for, e.g. *archive abandoned calls*." }),
     inbox: t.relation("inbox", { nullable: true, description: "The inbox it applies to; null for every inbox." }),
     trigger: t.expose("trigger", { type: RuleTriggerEnum, description: "What sets it off." }),
-    conditions: t.field({ type: "JSONObject", description: "Conditions on call status, direction, inbox, tags.", resolve: (rule) => rule.conditions }),
+    conditions: t.field({
+      type: "JSONObject",
+      description: "Conditions on call status, direction, inbox, tags.",
+      resolve: (rule) => rule.conditions,
+    }),
     actions: t.field({
       type: ["JSONObject"],
       description: "Actions in order: archive, tag, assign, send an SMS template, send a CSAT survey.",
@@ -34,15 +38,22 @@ export const RuleRef = builder.prismaNode("Rule", {
   }),
 });
 
-export const CsatResponseRef = builder.prismaObject("CsatResponse", {
+builder.prismaObject("CsatResponse", {
   description: "A customer-satisfaction survey sent after a conversation was archived, and its answer (R6.4).",
   fields: (t) => ({
     score: t.exposeInt("score", { nullable: true, description: "The customer's reply, 1–5; null until they answer." }),
     surveyedAt: t.expose("surveyedAt", { type: "DateTime", description: "When the survey was sent." }),
-    answeredAt: t.expose("answeredAt", { type: "DateTime", nullable: true, description: "When the customer answered." }),
+    answeredAt: t.expose("answeredAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the customer answered.",
+    }),
   }),
 });
 
 builder.prismaObjectField(ConversationRef, "csat", (t) =>
-  t.relation("csat", { description: "CSAT surveys of this conversation, oldest first.", query: { orderBy: { surveyedAt: "asc" } } }),
+  t.relation("csat", {
+    description: "CSAT surveys of this conversation, oldest first.",
+    query: { orderBy: { surveyedAt: "asc" } },
+  }),
 );

@@ -13,7 +13,7 @@ const inFlight = new Map<string, Promise<unknown>>();
 
 export function sharedLoad<T>(key: string, load: () => Promise<T>): Promise<T> {
   const running = inFlight.get(key);
-  if (running) return running as Promise<T>;
+  if (running !== undefined) return running as Promise<T>;
   const started = load().finally(() => inFlight.delete(key));
   inFlight.set(key, started);
   return started;
@@ -55,12 +55,19 @@ export async function visibleConversationShared<Q extends object>(
  */
 export function subscriptionQuery(ctx: Context, info: GraphQLResolveInfo): Promise<object> | object {
   let byField = plannedQueries.get(ctx);
-  if (!byField) plannedQueries.set(ctx, (byField = new WeakMap()));
+  if (!byField) {
+    byField = new WeakMap();
+    plannedQueries.set(ctx, byField);
+  }
   const node = info.fieldNodes[0]!;
   let planned = byField.get(node);
-  if (!planned) byField.set(node, (planned = []));
+  if (!planned) {
+    planned = [];
+    byField.set(node, planned);
+  }
   // Compared in place: building the path's key for every event cost as much as the rest of the lookup.
-  for (const entry of planned) if (entry.parentType === info.parentType.name && samePath(entry.path, info.path)) return entry.query;
+  for (const entry of planned)
+    if (entry.parentType === info.parentType.name && samePath(entry.path, info.path)) return entry.query;
   // As t.prismaField plans it (src/schema/builder.ts sets no onUnusedQuery, no skipDeferredFragments).
   const query = queryFromInfo({ context: ctx, info, awaitSelections: true }) as Promise<object> | object;
   planned.push({ parentType: info.parentType.name, path: responseKeys(info.path), query });

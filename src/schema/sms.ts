@@ -22,13 +22,19 @@ builder.addScalarType(
   "File",
   new GraphQLScalarType<Upload, never>({
     name: "File",
-    description: "A file sent as a part of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec). Input only.",
+    description:
+      "A file sent as a part of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec). Input only.",
     parseValue: (value) => {
-      if (!isUpload(value)) throw new GraphQLError("A File must be uploaded as a part of a multipart request", { extensions: { code: "BAD_USER_INPUT" } });
+      if (!isUpload(value))
+        throw new GraphQLError("A File must be uploaded as a part of a multipart request", {
+          extensions: { code: "BAD_USER_INPUT" },
+        });
       return value;
     },
     parseLiteral: () => {
-      throw new GraphQLError("A File cannot be written in the query: upload it with a multipart request", { extensions: { code: "BAD_USER_INPUT" } });
+      throw new GraphQLError("A File cannot be written in the query: upload it with a multipart request", {
+        extensions: { code: "BAD_USER_INPUT" },
+      });
     },
     serialize: () => {
       throw new Error("File is an input-only scalar");
@@ -36,7 +42,6 @@ builder.addScalarType(
   }),
   {},
 );
-
 
 builder.objectField(AttachmentRef, "downloadUrl", (t) =>
   t.string({
@@ -80,51 +85,69 @@ export const MessagePayload = builder.objectRef<{ message: Row; conversation: Ro
     message: t.prismaField({
       type: "Message",
       description: "The message, with RingCentral's status at the time it accepted it.",
-      resolve: (query, payload, _args, ctx) => ctx.prisma.message.findUniqueOrThrow({ ...query, where: { id: payload.message.id } }),
+      resolve: (query, payload, _args, ctx) =>
+        ctx.prisma.message.findUniqueOrThrow({ ...query, where: { id: payload.message.id } }),
     }),
-    conversation: t.field({ type: ConversationRef as never, description: "Its conversation after the change.", resolve: (payload) => payload.conversation as never }),
+    conversation: t.field({
+      type: ConversationRef as never,
+      description: "Its conversation after the change.",
+      resolve: (payload) => payload.conversation as never,
+    }),
   }),
 });
 
 export const MessageTemplatePayload = builder.objectRef<{ messageTemplate: Row }>("MessageTemplatePayload").implement({
   description: "A message template after a change.",
   fields: (t) => ({
-    messageTemplate: t.field({ type: MessageTemplateRef as never, description: "The template.", resolve: (payload) => payload.messageTemplate as never }),
+    messageTemplate: t.field({
+      type: MessageTemplateRef as never,
+      description: "The template.",
+      resolve: (payload) => payload.messageTemplate as never,
+    }),
   }),
 });
 
 /** Event types messageAdded carries. */
 export const MESSAGE_EVENT_TYPES = ["MESSAGE_ADDED", "MESSAGE_STATUS_CHANGED", "MESSAGE_FAILED"] as const;
 
-export const MessageEventRef = builder.objectRef<EventRecordOf<(typeof MESSAGE_EVENT_TYPES)[number]>>("MessageEvent").implement({
-  description: "A message arrived or was sent, or its delivery status changed.",
-  fields: (t) => ({
-    cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
-    type: t.field({
-      type: EventTypeEnum,
-      description: "MESSAGE_ADDED (inbound or outbound), MESSAGE_STATUS_CHANGED (QUEUED → SENT → DELIVERED) or MESSAGE_FAILED.",
-      resolve: (e) => e.type,
+export const MessageEventRef = builder
+  .objectRef<EventRecordOf<(typeof MESSAGE_EVENT_TYPES)[number]>>("MessageEvent")
+  .implement({
+    description: "A message arrived or was sent, or its delivery status changed.",
+    fields: (t) => ({
+      cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
+      type: t.field({
+        type: EventTypeEnum,
+        description:
+          "MESSAGE_ADDED (inbound or outbound), MESSAGE_STATUS_CHANGED (QUEUED → SENT → DELIVERED) or MESSAGE_FAILED.",
+        resolve: (e) => e.type,
+      }),
+      createdAt: t.field({ type: "DateTime", description: "When it happened.", resolve: (e) => e.createdAt }),
+      status: t.string({
+        description: "The message's delivery status as of this event (RECEIVED for inbound).",
+        resolve: (e) => e.payload.status,
+      }),
+      message: t.prismaField({
+        type: "Message",
+        nullable: true,
+        description: "The message as it is now (null if you can no longer see it).",
+        resolve: (query, event, _args, ctx) =>
+          ctx.prisma.message.findFirst({
+            ...query,
+            where: { AND: [{ id: event.payload.messageId }, visibleMessages(viewerOf(ctx))] },
+          }),
+      }),
+      conversation: t.prismaField({
+        type: "Conversation",
+        nullable: true,
+        description: "Its conversation as it is now (null if you can no longer see it).",
+        resolve: (query, event, _args, ctx) =>
+          event.conversationId
+            ? ctx.prisma.conversation.findFirst({
+                ...query,
+                where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] },
+              })
+            : null,
+      }),
     }),
-    createdAt: t.field({ type: "DateTime", description: "When it happened.", resolve: (e) => e.createdAt }),
-    status: t.string({
-      description: "The message's delivery status as of this event (RECEIVED for inbound).",
-      resolve: (e) => e.payload.status,
-    }),
-    message: t.prismaField({
-      type: "Message",
-      nullable: true,
-      description: "The message as it is now (null if you can no longer see it).",
-      resolve: (query, event, _args, ctx) =>
-        ctx.prisma.message.findFirst({ ...query, where: { AND: [{ id: event.payload.messageId }, visibleMessages(viewerOf(ctx))] } }),
-    }),
-    conversation: t.prismaField({
-      type: "Conversation",
-      nullable: true,
-      description: "Its conversation as it is now (null if you can no longer see it).",
-      resolve: (query, event, _args, ctx) =>
-        event.conversationId
-          ? ctx.prisma.conversation.findFirst({ ...query, where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] } })
-          : null,
-    }),
-  }),
-});
+  });

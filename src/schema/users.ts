@@ -36,7 +36,9 @@ export const UserRef = builder.prismaNode("User", {
   description: "A person using Switchboard.",
   id: { field: "id", description: "Global id." },
   fields: (t) => ({
-    email: t.exposeString("email", { description: "Email address (lower-cased); links the user to a RingCentral extension." }),
+    email: t.exposeString("email", {
+      description: "Email address (lower-cased); links the user to a RingCentral extension.",
+    }),
     name: t.exposeString("name", { description: "Display name." }),
     role: t.expose("role", { type: RoleEnum, description: "ADMIN or AGENT." }),
     status: t.expose("status", { type: AgentStatusEnum, description: "Current availability." }),
@@ -69,7 +71,11 @@ export const ApiTokenRef = builder.prismaObject("ApiToken", {
     id: t.exposeID("id", { description: "Token id (not the secret)." }),
     name: t.exposeString("name", { description: "A label for the token." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
-    revokedAt: t.expose("revokedAt", { type: "DateTime", nullable: true, description: "When it was revoked; null while valid." }),
+    revokedAt: t.expose("revokedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was revoked; null while valid.",
+    }),
     user: t.relation("user", { description: "Whose token it is." }),
   }),
 });

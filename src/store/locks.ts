@@ -21,7 +21,8 @@ async function lock(tx: Transaction, namespace: number, key: string): Promise<vo
 }
 
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */
-export const lockCallSession = (tx: Transaction, telephonySessionId: string) => lock(tx, LOCK.callSession, telephonySessionId);
+export const lockCallSession = (tx: Transaction, telephonySessionId: string) =>
+  lock(tx, LOCK.callSession, telephonySessionId);
 
 /** Each key once, sorted: several locks are always taken in the same order, so two transactions never wait for each other. */
 const lockOrder = (keys: string[]) => [...new Set(keys)].sort();
@@ -50,7 +51,8 @@ export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: 
 }
 
 /** Storing a sent message and applying its statuses serialise, so neither misses the other. */
-export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.ringCentralMessage, ringCentralId);
+export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) =>
+  lock(tx, LOCK.ringCentralMessage, ringCentralId);
 
 export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
 

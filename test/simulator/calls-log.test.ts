@@ -32,8 +32,16 @@ async function recordOf(telephonySessionId: string, view = "Simple"): Promise<an
 
 describe("call log", () => {
   it("an answered, recorded inbound call: Accepted, legs, recording metadata and audio", async () => {
-    const scenario = await startScenario(sim, { type: "ivr", extensionId: seeded.alice, record: true, from: "+14155550120", callerName: "ANN CALLER" });
-    const list = await get(`/restapi/v1.0/account/~/call-log?view=Detailed&telephonySessionId=${scenario.telephonySessionId}`);
+    const scenario = await startScenario(sim, {
+      type: "ivr",
+      extensionId: seeded.alice,
+      record: true,
+      from: "+14155550120",
+      callerName: "ANN CALLER",
+    });
+    const list = await get(
+      `/restapi/v1.0/account/~/call-log?view=Detailed&telephonySessionId=${scenario.telephonySessionId}`,
+    );
     expectMatchesOpenApi("GET", "/restapi/v1.0/account/{accountId}/call-log", 200, list);
     const record = list.records[0];
     expect(record).toMatchObject({
@@ -51,14 +59,24 @@ describe("call log", () => {
       ["PstnToSip", Number(seeded.ivr), "Missed", true],
       ["Accept", Number(seeded.alice), "Accepted", false],
     ]);
-    expect(record.recording.contentUri).toBe(`${sim.url}/restapi/v1.0/account/${seeded.admin}/recording/${record.recording.id}/content`);
+    expect(record.recording.contentUri).toBe(
+      `${sim.url}/restapi/v1.0/account/${seeded.admin}/recording/${record.recording.id}/content`,
+    );
 
     const metadata = await get(`/restapi/v1.0/account/~/recording/${record.recording.id}`);
     expectMatchesOpenApi("GET", "/restapi/v1.0/account/{accountId}/recording/{recordingId}", 200, metadata);
-    expect(metadata).toMatchObject({ id: record.recording.id, contentType: "audio/x-wav", contentUri: record.recording.contentUri });
+    expect(metadata).toMatchObject({
+      id: record.recording.id,
+      contentType: "audio/x-wav",
+      contentUri: record.recording.contentUri,
+    });
     const audio = await sdk.platform().get(record.recording.contentUri);
     expect(audio.headers.get("content-type")).toBe("audio/x-wav");
-    expect(Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString()).toBe("RIFF");
+    expect(
+      Buffer.from(await audio.arrayBuffer())
+        .subarray(0, 4)
+        .toString(),
+    ).toBe("RIFF");
 
     const single = await get(`/restapi/v1.0/account/~/call-log/${record.id}`);
     expect(single.id).toBe(record.id);
@@ -78,7 +96,12 @@ describe("call log", () => {
       }
       results[name] = (await recordOf(scenario.telephonySessionId)).result;
     }
-    expect(results).toEqual({ missed: "Missed", abandoned: "Abandoned", outbound: "Call connected", unanswered: "No Answer" });
+    expect(results).toEqual({
+      missed: "Missed",
+      abandoned: "Abandoned",
+      outbound: "Call connected",
+      unanswered: "No Answer",
+    });
   });
 
   it("a call still in progress is not in the log; the extension log holds only its own calls", async () => {
@@ -101,20 +124,31 @@ describe("call-log sync", () => {
     expectMatchesOpenApi("GET", "/restapi/v1.0/account/{accountId}/extension/{extensionId}/call-log-sync", 200, full);
     expect(full.syncInfo).toMatchObject({ syncType: "FSync", syncToken: expect.any(String) });
 
-    const first = await startScenario(sim, { type: "extension-to-extension", extensionId: seeded.admin, toExtensionId: seeded.alice });
-    const incremental = await get(`/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`);
+    const first = await startScenario(sim, {
+      type: "extension-to-extension",
+      extensionId: seeded.admin,
+      toExtensionId: seeded.alice,
+    });
+    const incremental = await get(
+      `/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`,
+    );
     expect(incremental.syncInfo.syncType).toBe("ISync");
     expect(incremental.records.map((r: any) => r.telephonySessionId)).toEqual([first.telephonySessionId]);
 
-    const again = await get(`/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`);
+    const again = await get(
+      `/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`,
+    );
     expect(again.records).toEqual([]);
 
     const accountFull = await get("/restapi/v1.0/account/~/call-log-sync?syncType=FSync&statusGroup=Missed");
     expectMatchesOpenApi("GET", "/restapi/v1.0/account/{accountId}/call-log-sync", 200, accountFull);
     expect(accountFull.records.every((r: any) => r.result === "Missed")).toBe(true);
 
-    const wrongScope = await sdk.platform()
-      .get(`/restapi/v1.0/account/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`)
+    const wrongScope = await sdk
+      .platform()
+      .get(
+        `/restapi/v1.0/account/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`,
+      )
       .catch((e) => e.response);
     expect(wrongScope.status).toBe(400);
   });

@@ -54,9 +54,16 @@ describe("scenario types", () => {
     ]);
     expectSequencesInOrder(events);
     const queueLeg = party(events, "p2 Inbound Setup");
-    expect(queueLeg).toMatchObject({ extensionId: seeded.queue, to: { name: "Support", phoneNumber: seeded.queueNumber } });
+    expect(queueLeg).toMatchObject({
+      extensionId: seeded.queue,
+      to: { name: "Support", phoneNumber: seeded.queueNumber },
+    });
     const winner = party(events, "p4 Inbound Answered");
-    expect(winner).toMatchObject({ extensionId: seeded.alice, queueCall: true, uiCallInfo: { primary: { type: "QueueName", value: "Support" } } });
+    expect(winner).toMatchObject({
+      extensionId: seeded.alice,
+      queueCall: true,
+      uiCallInfo: { primary: { type: "QueueName", value: "Support" } },
+    });
   });
 
   it("inbound to the queue's number runs the queue flow; to the main number, the IVR flow", async () => {
@@ -77,7 +84,9 @@ describe("scenario types", () => {
       "p1 Outbound Disconnected",
     ]);
     expect(party(events, "p2 Inbound Disconnected/Timeout").missedCall).toBe(true);
-    expect(events.some((n) => n.body.parties[0].status.code === "Answered" && n.body.parties[0].extensionId)).toBe(false);
+    expect(events.some((n) => n.body.parties[0].status.code === "Answered" && n.body.parties[0].extensionId)).toBe(
+      false,
+    );
   });
 
   it("abandoned: the caller hangs up while the queue rings its agents", async () => {
@@ -90,7 +99,9 @@ describe("scenario types", () => {
       "p5 Inbound Disconnected/Cancelled",
       "p2 Inbound Disconnected/Cancelled",
     ]);
-    expect(lines.filter((l) => l.includes("Answered") && l !== "p1 Outbound Answered" && l !== "p2 Inbound Answered")).toEqual([]);
+    expect(
+      lines.filter((l) => l.includes("Answered") && l !== "p1 Outbound Answered" && l !== "p2 Inbound Answered"),
+    ).toEqual([]);
   });
 
   it("abandoned while ringing a user directly", async () => {
@@ -99,7 +110,12 @@ describe("scenario types", () => {
   });
 
   it("voicemail: VoiceMail status, then a voicemail and a message-store notification with the message", async () => {
-    const { scenario, events } = await run({ type: "voicemail", extensionId: seeded.alice, from: "+14155550177", callerName: "JANE DOE" });
+    const { scenario, events } = await run({
+      type: "voicemail",
+      extensionId: seeded.alice,
+      from: "+14155550177",
+      callerName: "JANE DOE",
+    });
     expect(events.map(partyLine)).toEqual([
       "p1 Outbound Setup",
       "p2 Inbound Setup",
@@ -111,7 +127,9 @@ describe("scenario types", () => {
     ]);
     expect(party(events, "p2 Inbound VoiceMail").missedCall).toBe(true);
     const history = (await control(sim, "GET", "/__sim/notifications")).json.records as Notification[];
-    const voicemail = history.find((n) => n.event === `/restapi/v1.0/account/${scenario.accountId}/extension/${seeded.alice}/voicemail`);
+    const voicemail = history.find(
+      (n) => n.event === `/restapi/v1.0/account/${scenario.accountId}/extension/${seeded.alice}/voicemail`,
+    );
     expect(voicemail?.body).toMatchObject({
       type: "VoiceMail",
       direction: "Inbound",
@@ -122,13 +140,21 @@ describe("scenario types", () => {
       attachments: [{ type: "AudioRecording", contentType: "audio/x-wav", vmDuration: 3 }],
     });
     const storeChange = history.find(
-      (n) => n.event.endsWith(`/extension/${seeded.alice}/message-store`) && n.body.changes[0].newMessageIds?.[0] === Number(voicemail?.body.id),
+      (n) =>
+        n.event.endsWith(`/extension/${seeded.alice}/message-store`) &&
+        n.body.changes[0].newMessageIds?.[0] === Number(voicemail?.body.id),
     );
-    expect(storeChange?.body.changes).toEqual([{ type: "VoiceMail", newCount: 1, updatedCount: 0, newMessageIds: [Number(voicemail?.body.id)] }]);
+    expect(storeChange?.body.changes).toEqual([
+      { type: "VoiceMail", newCount: 1, updatedCount: 0, newMessageIds: [Number(voicemail?.body.id)] },
+    ]);
   });
 
   it("cold transfer to an extension: the agent leaves with BlindTransfer, the target rings and answers", async () => {
-    const { events } = await run({ type: "cold-transfer", extensionId: seeded.alice, transferTo: { extensionId: seeded.bob } });
+    const { events } = await run({
+      type: "cold-transfer",
+      extensionId: seeded.alice,
+      transferTo: { extensionId: seeded.bob },
+    });
     expect(events.map(partyLine)).toEqual([
       "p1 Outbound Setup",
       "p2 Inbound Setup",
@@ -142,11 +168,18 @@ describe("scenario types", () => {
       "p3 Inbound Disconnected",
       "p1 Outbound Disconnected",
     ]);
-    expect(party(events, "p3 Inbound Setup")).toMatchObject({ extensionId: seeded.bob, to: { extensionId: seeded.bob } });
+    expect(party(events, "p3 Inbound Setup")).toMatchObject({
+      extensionId: seeded.bob,
+      to: { extensionId: seeded.bob },
+    });
   });
 
   it("cold transfer to an external number: a PSTN leg appears ringing and answers", async () => {
-    const { events } = await run({ type: "cold-transfer", extensionId: seeded.alice, transferTo: { phoneNumber: "+14155550999" } });
+    const { events } = await run({
+      type: "cold-transfer",
+      extensionId: seeded.alice,
+      transferTo: { phoneNumber: "+14155550999" },
+    });
     expect(events.map(partyLine).slice(5)).toEqual([
       "p2 Inbound Disconnected/BlindTransfer",
       "p3 Inbound Proceeding",
@@ -157,11 +190,17 @@ describe("scenario types", () => {
     const target = party(events, "p3 Inbound Proceeding");
     expect(target.extensionId).toBeUndefined();
     expect(target.to).toEqual({ phoneNumber: "+14155550999" });
-    expect(events.find((n) => partyLine(n) === "p3 Inbound Proceeding")?.event).toBe(`/restapi/v1.0/account/${seeded.admin}/telephony/sessions`);
+    expect(events.find((n) => partyLine(n) === "p3 Inbound Proceeding")?.event).toBe(
+      `/restapi/v1.0/account/${seeded.admin}/telephony/sessions`,
+    );
   });
 
   it("attended transfer: a consultation session, then both agent legs Gone with peerIds", async () => {
-    const { scenario, events } = await run({ type: "attended-transfer", extensionId: seeded.alice, transferTo: { extensionId: seeded.bob } });
+    const { scenario, events } = await run({
+      type: "attended-transfer",
+      extensionId: seeded.alice,
+      transferTo: { extensionId: seeded.bob },
+    });
     expect(scenario.telephonySessionIds).toHaveLength(2);
     const consultId = scenario.telephonySessionIds[1];
     const consult = await publishedFor(sim, consultId);
@@ -192,12 +231,16 @@ describe("scenario types", () => {
       telephonySessionId: consultId,
       partyId: party(consult, "p2 Inbound Setup").id,
     });
-    expect(party(consult, "p1 Outbound Gone/AttendedTransfer").status.peerId.telephonySessionId).toBe(scenario.telephonySessionId);
+    expect(party(consult, "p1 Outbound Gone/AttendedTransfer").status.peerId.telephonySessionId).toBe(
+      scenario.telephonySessionId,
+    );
   });
 
   it("mute and recording options show on the answering party", async () => {
     const { events } = await run({ type: "inbound", extensionId: seeded.alice, mute: true, record: true });
-    const mutedEvents = events.filter((n) => n.body.parties[0].extensionId === seeded.alice).map((n) => n.body.parties[0].muted);
+    const mutedEvents = events
+      .filter((n) => n.body.parties[0].extensionId === seeded.alice)
+      .map((n) => n.body.parties[0].muted);
     expect(mutedEvents).toEqual([false, false, false, true, false, false]);
     const answered = party(events, "p2 Inbound Answered");
     expect(answered.recordings).toEqual([{ id: expect.any(String), active: true }]);
@@ -227,13 +270,18 @@ describe("running step by step", () => {
     ]);
 
     await step(sim, scenario.id, 2);
-    expect((await publishedFor(sim, scenario.telephonySessionId)).map(partyLine).slice(3)).toEqual(["p2 Inbound Proceeding", "p2 Inbound Answered"]);
+    expect((await publishedFor(sim, scenario.telephonySessionId)).map(partyLine).slice(3)).toEqual([
+      "p2 Inbound Proceeding",
+      "p2 Inbound Answered",
+    ]);
 
     const finished = (await control(sim, "POST", `/__sim/scenarios/${scenario.id}/run`)).json;
     expect(finished.finished).toBe(true);
     expect(finished.parties.map((p: any) => p.status)).toEqual(["Disconnected", "Disconnected"]);
     expect((await control(sim, "POST", `/__sim/scenarios/${scenario.id}/step`)).status).toBe(409);
-    expect((await control(sim, "GET", `/__sim/scenarios/${scenario.id}`)).json.steps.every((s: any) => s.done)).toBe(true);
+    expect((await control(sim, "GET", `/__sim/scenarios/${scenario.id}`)).json.steps.every((s: any) => s.done)).toBe(
+      true,
+    );
   });
 
   it("a call left up (hangup: false) ends through /__sim/calls/:id/hangup, caller first", async () => {

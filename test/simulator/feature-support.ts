@@ -107,7 +107,10 @@ export function partyLine(n: Notification): string {
 
 export function readCapture(name: string): Notification[] {
   const text = readFileSync(new URL(`../../../shared/ringcentral/captures/${name}.jsonl`, import.meta.url), "utf8");
-  return text.trim().split("\n").map((line) => JSON.parse(line) as Notification);
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Notification);
 }
 
 export { control, loggedInSdk };

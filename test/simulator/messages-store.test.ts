@@ -45,8 +45,12 @@ async function inboundSms(text: string, from = "+14155550100"): Promise<any> {
 describe("inbound SMS", () => {
   it("arrives as an instant notification with the full message, then a message-store change", async () => {
     const stored = await inboundSms("Is anyone there?");
-    const instant = await inbox.next((n) => n.event.includes("/message-store/instant") && n.body.id === String(stored.id));
-    expect(instant.event).toBe(`/restapi/v1.0/account/${seeded.admin}/extension/${seeded.admin}/message-store/instant?type=SMS`);
+    const instant = await inbox.next(
+      (n) => n.event.includes("/message-store/instant") && n.body.id === String(stored.id),
+    );
+    expect(instant.event).toBe(
+      `/restapi/v1.0/account/${seeded.admin}/extension/${seeded.admin}/message-store/instant?type=SMS`,
+    );
     expect(instant.body).toMatchObject({
       type: "SMS",
       direction: "Inbound",
@@ -59,8 +63,13 @@ describe("inbound SMS", () => {
       ownerId: seeded.admin,
       attachments: [{ type: "Text", contentType: "text/plain" }],
     });
-    const change = await inbox.next((n) => n.event.endsWith("/message-store") && n.body.changes[0].newMessageIds?.includes(stored.id));
-    expect(change.body).toMatchObject({ extensionId: seeded.admin, changes: [{ type: "SMS", newCount: 1, updatedCount: 0 }] });
+    const change = await inbox.next(
+      (n) => n.event.endsWith("/message-store") && n.body.changes[0].newMessageIds?.includes(stored.id),
+    );
+    expect(change.body).toMatchObject({
+      extensionId: seeded.admin,
+      changes: [{ type: "SMS", newCount: 1, updatedCount: 0 }],
+    });
 
     const text = await sdk.platform().get(instant.body.attachments[0].uri);
     expect(await text.text()).toBe("Is anyone there?");
@@ -80,7 +89,11 @@ describe("inbound SMS", () => {
   });
 
   it("rejects a number nobody owns", async () => {
-    const response = await control(sim, "POST", "/__sim/sms/inbound", { from: "+14155550100", to: "+15555550000", text: "hi" });
+    const response = await control(sim, "POST", "/__sim/sms/inbound", {
+      from: "+14155550100",
+      to: "+15555550000",
+      text: "hi",
+    });
     expect(response.status).toBe(400);
     expect(response.json).toMatchObject({ errorCode: "CMN-101", errors: [{ parameterName: "to" }] });
   });
@@ -101,7 +114,10 @@ describe("message store", () => {
     expectMatchesOpenApi("PUT", `${STORE_TEMPLATE}/{messageId}`, 200, read);
     expect(read.readStatus).toBe("Read");
     expect((await sdk.platform().delete(`${STORE}/${stored.id}`)).status).toBe(204);
-    const gone = await sdk.platform().get(`${STORE}/${stored.id}`).catch((e) => e.response);
+    const gone = await sdk
+      .platform()
+      .get(`${STORE}/${stored.id}`)
+      .catch((e) => e.response);
     expect(gone.status).toBe(404);
     expect((await gone.json()).errorCode).toBe("CMN-102");
   });
@@ -119,15 +135,22 @@ describe("message sync", () => {
     expect(unchanged.records).toEqual([]);
 
     const fresh = await inboundSms("after the sync");
-    const incremental = await get(`${SYNC}?syncType=ISync&syncToken=${encodeURIComponent(unchanged.syncInfo.syncToken)}`);
+    const incremental = await get(
+      `${SYNC}?syncType=ISync&syncToken=${encodeURIComponent(unchanged.syncInfo.syncToken)}`,
+    );
     expect(incremental.syncInfo.syncType).toBe("ISync");
     expect(incremental.records.map((m: any) => m.id)).toEqual([fresh.id]);
 
     await sdk.platform().put(`${STORE}/${fresh.id}`, { readStatus: "Read" });
-    const afterUpdate = await get(`${SYNC}?syncType=ISync&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`);
+    const afterUpdate = await get(
+      `${SYNC}?syncType=ISync&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`,
+    );
     expect(afterUpdate.records.map((m: any) => [m.id, m.readStatus])).toEqual([[fresh.id, "Read"]]);
 
-    const bad = await sdk.platform().get(`${SYNC}?syncType=ISync&syncToken=garbage`).catch((e) => e.response);
+    const bad = await sdk
+      .platform()
+      .get(`${SYNC}?syncType=ISync&syncToken=garbage`)
+      .catch((e) => e.response);
     expect(bad.status).toBe(400);
     expect((await bad.json()).errors[0].parameterName).toBe("syncToken");
   });
@@ -135,11 +158,20 @@ describe("message sync", () => {
 
 describe("voicemail", () => {
   it("a voicemail scenario leaves audio and a transcription that completes later", async () => {
-    const scenario = await startScenario(sim, { type: "voicemail", extensionId: seeded.admin, transcription: "Please call me back" });
+    const scenario = await startScenario(sim, {
+      type: "voicemail",
+      extensionId: seeded.admin,
+      transcription: "Please call me back",
+    });
     const voicemail = await inbox.next((n) => n.event.endsWith(`/extension/${seeded.admin}/voicemail`));
     expect(voicemail.body).toMatchObject({ type: "VoiceMail", vmTranscriptionStatus: "InProgress" });
     const id = Number(voicemail.body.id);
-    await inbox.next((n) => n.event.endsWith("/message-store") && n.body.changes[0].type === "VoiceMail" && n.body.changes[0].updatedCount === 1);
+    await inbox.next(
+      (n) =>
+        n.event.endsWith("/message-store") &&
+        n.body.changes[0].type === "VoiceMail" &&
+        n.body.changes[0].updatedCount === 1,
+    );
 
     const message = await get(`${STORE}/${id}`);
     expectMatchesOpenApi("GET", `${STORE_TEMPLATE}/{messageId}`, 200, message);

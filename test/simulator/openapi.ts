@@ -100,9 +100,10 @@ function withoutUnknownProperties(schema: unknown): unknown {
   if (!schema || typeof schema !== "object") return schema;
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
-    copy[key] = key === "properties"
-      ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, withoutUnknownProperties(v)]))
-      : withoutUnknownProperties(value);
+    copy[key] =
+      key === "properties"
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, withoutUnknownProperties(v)]))
+        : withoutUnknownProperties(value);
   }
   const combines = "allOf" in copy || "oneOf" in copy || "anyOf" in copy;
   if (copy.properties && copy.additionalProperties === undefined && !combines) copy.additionalProperties = false;
@@ -147,7 +148,9 @@ export function expectMatchesOpenApi(
 ): void {
   const errors = openApiErrors(method, pathOrTemplate, status, json, options);
   if (errors.length === 0) return;
-  const lines = errors.map((e) => `  ${e.instancePath || "(root)"} ${e.message}${e.params ? " " + JSON.stringify(e.params) : ""}`);
+  const lines = errors.map(
+    (e) => `  ${e.instancePath || "(root)"} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`,
+  );
   throw new Error(
     `${method} ${pathOrTemplate} ${status} does not match ${findSpecPath(method, pathOrTemplate)} in openapi3.json:\n${lines.join("\n")}\n` +
       `body: ${JSON.stringify(json).slice(0, 2000)}`,

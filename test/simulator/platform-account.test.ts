@@ -46,7 +46,11 @@ describe("the seeded account", () => {
     expect(account.extensions.find((e: any) => e.id === main.extensionId).type).toBe("IvrMenu");
     expect(account.phoneNumbers.some((n: any) => n.extensionId === queue.id)).toBe(true);
     for (const agent of users) {
-      expect(account.phoneNumbers.some((n: any) => n.extensionId === agent.id && n.usageType === "DirectNumber" && n.features.includes("SmsSender"))).toBe(true);
+      expect(
+        account.phoneNumbers.some(
+          (n: any) => n.extensionId === agent.id && n.usageType === "DirectNumber" && n.features.includes("SmsSender"),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -64,7 +68,13 @@ describe("the seeded account", () => {
     expect(users.navigation.previousPage.uri).toContain("page=1");
 
     const me = await getValid("/restapi/v1.0/account/~/extension/~");
-    expect(me).toMatchObject({ id: 809646016, extensionNumber: "11101", type: "User", status: "Enabled", contact: { email: "admin@switchboard.test" } });
+    expect(me).toMatchObject({
+      id: 809646016,
+      extensionNumber: "11101",
+      type: "User",
+      status: "Enabled",
+      contact: { email: "admin@switchboard.test" },
+    });
     const byId = await getValid(`/restapi/v1.0/account/809646016/extension/${agentId}`);
     expect(byId.name).toBe("Alice Agent");
     expect((await getValid("/restapi/v1.0/account/~/extension/~", agentToken)).id).toBe(Number(agentId));
@@ -75,11 +85,17 @@ describe("the seeded account", () => {
     expect(all.records.length).toBe(6);
     const main = await getValid("/restapi/v1.0/account/~/phone-number?usageType=MainCompanyNumber");
     expect(main.records.map((r: any) => r.phoneNumber)).toEqual(["+18003151571"]);
-    expect((await getValid(`/restapi/v1.0/account/~/phone-number/${main.records[0].id}`)).phoneNumber).toBe("+18003151571");
+    expect((await getValid(`/restapi/v1.0/account/~/phone-number/${main.records[0].id}`)).phoneNumber).toBe(
+      "+18003151571",
+    );
 
     const mine = await getValid("/restapi/v1.0/account/~/extension/~/phone-number", agentToken);
     expect(mine.records).toHaveLength(1);
-    expect(mine.records[0]).toMatchObject({ phoneNumber: "+16505550111", usageType: "DirectNumber", extension: { id: Number(agentId) } });
+    expect(mine.records[0]).toMatchObject({
+      phoneNumber: "+16505550111",
+      usageType: "DirectNumber",
+      extension: { id: Number(agentId) },
+    });
     expect(mine.records[0].features).toEqual(expect.arrayContaining(["SmsSender", "MmsSender", "CallerId"]));
   });
 
@@ -93,10 +109,21 @@ describe("the seeded account", () => {
   });
 
   it("adds extensions and numbers through the control API; new users can log in with their JWT", async () => {
-    const created = await control(sim, "POST", "/__sim/extensions", { name: "Carol Agent", email: "carol@switchboard.test" });
+    const created = await control(sim, "POST", "/__sim/extensions", {
+      name: "Carol Agent",
+      email: "carol@switchboard.test",
+    });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ name: "Carol Agent", type: "User", email: "carol@switchboard.test", admin: false });
-    const number = await control(sim, "POST", "/__sim/phone-numbers", { phoneNumber: "+16505550177", extensionId: created.json.id });
+    expect(created.json).toMatchObject({
+      name: "Carol Agent",
+      type: "User",
+      email: "carol@switchboard.test",
+      admin: false,
+    });
+    const number = await control(sim, "POST", "/__sim/phone-numbers", {
+      phoneNumber: "+16505550177",
+      extensionId: created.json.id,
+    });
     expect(number.status).toBe(201);
     const carolToken = await accessToken(sim, created.json.jwt);
     const info = await getValid("/restapi/v1.0/account/~/extension/~", carolToken);
@@ -104,7 +131,11 @@ describe("the seeded account", () => {
     const numbers = await getValid("/restapi/v1.0/account/~/extension/~/phone-number", carolToken);
     expect(numbers.records[0].features).toContain("SmsSender");
 
-    const queue = await control(sim, "POST", "/__sim/extensions", { name: "Sales", type: "Department", members: [created.json.id] });
+    const queue = await control(sim, "POST", "/__sim/extensions", {
+      name: "Sales",
+      type: "Department",
+      members: [created.json.id],
+    });
     expect(queue.json).toMatchObject({ type: "Department", members: [created.json.id] });
     expect(queue.json.jwt).toBeUndefined();
   });
@@ -123,7 +154,11 @@ describe("the seeded account", () => {
       expect([400, 404]).toContain(response.status);
       expect(isApiErrorBody(response.json)).toBe(true);
     }
-    const malformed = await request(`${sim.url}/__sim/extensions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{nope" });
+    const malformed = await request(`${sim.url}/__sim/extensions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{nope",
+    });
     expect(malformed.status).toBe(400);
     expect(isApiErrorBody(malformed.json)).toBe(true);
   });
@@ -141,7 +176,11 @@ describe("bad REST input", () => {
     ];
     for (const [method, path, status, errorCode] of cases) {
       const response = await api(sim, adminToken, method, path);
-      expect({ path, status: response.status, errorCode: response.json.errorCode }).toEqual({ path, status, errorCode });
+      expect({ path, status: response.status, errorCode: response.json.errorCode }).toEqual({
+        path,
+        status,
+        errorCode,
+      });
       expect(isApiErrorBody(response.json)).toBe(true);
     }
     const outside = await request(`${sim.url}/favicon.ico`);
@@ -158,7 +197,13 @@ describe("bad REST input", () => {
     await api(sim, adminToken, "GET", "/restapi/v1.0/account/~/extension/~?probe=1");
     const log = (await control(sim, "GET", "/__sim/requests?path=/extension/~&method=GET")).json.records;
     const entry = log.at(-1);
-    expect(entry).toMatchObject({ method: "GET", path: "/restapi/v1.0/account/~/extension/~", query: { probe: "1" }, status: 200, via: "http" });
+    expect(entry).toMatchObject({
+      method: "GET",
+      path: "/restapi/v1.0/account/~/extension/~",
+      query: { probe: "1" },
+      status: 200,
+      via: "http",
+    });
     expect(entry.headers.authorization).toBe("[redacted]");
     const tokenCalls = (await control(sim, "GET", "/__sim/requests?path=/restapi/oauth/token")).json.records;
     expect(tokenCalls.length).toBeGreaterThan(0);

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../src/integrations/ringcentral/simulator/index.ts";
-import { api, basicAuth, control, isApiErrorBody, loggedInSdk, request, sdkFor, startTestSimulator, tokenRequest } from "./platform-harness.ts";
+import {
+  api,
+  basicAuth,
+  control,
+  isApiErrorBody,
+  loggedInSdk,
+  request,
+  sdkFor,
+  startTestSimulator,
+  tokenRequest,
+} from "./platform-harness.ts";
 
 const JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -45,7 +55,9 @@ describe("OAuth with the real SDK", () => {
 
   it("re-logs in with the JWT after a refresh fails because the refresh token expired server-side", async () => {
     const sdk = await loggedInSdk(sim);
-    const refreshError = new Promise<Error>((resolve) => sdk.platform().on(sdk.platform().events.refreshError, resolve));
+    const refreshError = new Promise<Error>((resolve) =>
+      sdk.platform().on(sdk.platform().events.refreshError, resolve),
+    );
     const expired = await control(sim, "POST", "/__sim/faults/tokens", { action: "expire", kind: "refresh" });
     expect(expired.status).toBe(200);
 
@@ -68,7 +80,9 @@ describe("OAuth with the real SDK", () => {
 
   it("recovers from an expired access token through the SDK's own 401 retry (refresh)", async () => {
     const sdk = await loggedInSdk(sim);
-    const refreshed = new Promise<void>((resolve) => sdk.platform().on(sdk.platform().events.refreshSuccess, () => resolve()));
+    const refreshed = new Promise<void>((resolve) =>
+      sdk.platform().on(sdk.platform().events.refreshSuccess, () => resolve()),
+    );
     await control(sim, "POST", "/__sim/faults/tokens", { action: "expire", kind: "access" });
     const response = await sdk.platform().get("/restapi/v1.0/account/~");
     expect(response.status).toBe(200);
@@ -83,11 +97,20 @@ describe("OAuth with the real SDK", () => {
   });
 
   it("honours access_token_ttl and refresh_token_ttl per request, capped", async () => {
-    const short = await tokenRequest(sim, { grant_type: JWT_GRANT, assertion: sim.credentials().jwt, access_token_ttl: "900", refresh_token_ttl: "1200" });
+    const short = await tokenRequest(sim, {
+      grant_type: JWT_GRANT,
+      assertion: sim.credentials().jwt,
+      access_token_ttl: "900",
+      refresh_token_ttl: "1200",
+    });
     expect(short.json).toMatchObject({ expires_in: 900, refresh_token_expires_in: 1200 });
     const refreshed = await tokenRequest(sim, { grant_type: "refresh_token", refresh_token: short.json.refresh_token });
     expect(refreshed.json).toMatchObject({ expires_in: 900, refresh_token_expires_in: 1200 });
-    const capped = await tokenRequest(sim, { grant_type: JWT_GRANT, assertion: sim.credentials().jwt, access_token_ttl: "99999" });
+    const capped = await tokenRequest(sim, {
+      grant_type: JWT_GRANT,
+      assertion: sim.credentials().jwt,
+      access_token_ttl: "99999",
+    });
     expect(capped.json.expires_in).toBe(3600);
   });
 
@@ -105,7 +128,11 @@ describe("OAuth with the real SDK", () => {
 
 describe("OAuth errors", () => {
   it("rejects a wrong client secret and a missing client with invalid_client", async () => {
-    const wrong = await tokenRequest(sim, { grant_type: JWT_GRANT, assertion: sim.credentials().jwt }, basicAuth(sim, "nope"));
+    const wrong = await tokenRequest(
+      sim,
+      { grant_type: JWT_GRANT, assertion: sim.credentials().jwt },
+      basicAuth(sim, "nope"),
+    );
     expect(wrong.status).toBe(401);
     expect(wrong.json).toMatchObject({ error: "invalid_client", errors: [{ errorCode: "OAU-153" }] });
     const missing = await tokenRequest(sim, { grant_type: JWT_GRANT, assertion: sim.credentials().jwt }, "");

@@ -7,7 +7,7 @@ describe("runSimulatorCli", () => {
     const printed: string[] = [];
     const originalLog = console.log;
     console.log = (...args: unknown[]) => void printed.push(args.join(" "));
-    let simulator;
+    let simulator: Awaited<ReturnType<typeof runSimulatorCli>>;
     try {
       simulator = await runSimulatorCli({ port: 0 });
     } finally {
@@ -17,7 +17,8 @@ describe("runSimulatorCli", () => {
       const output = printed.join("\n");
       const { clientId, clientSecret, jwt } = simulator.credentials();
       expect(output).toContain(`listening on ${simulator.url}`);
-      for (const value of [clientId, clientSecret, jwt, "809646016", "admin@switchboard.test"]) expect(output).toContain(value);
+      for (const value of [clientId, clientSecret, jwt, "809646016", "admin@switchboard.test"])
+        expect(output).toContain(value);
       const account = await request(`${simulator.url}/__sim/account`);
       expect(account.json.clientId).toBe(clientId);
     } finally {

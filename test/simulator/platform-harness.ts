@@ -3,7 +3,11 @@
 
 import { randomUUID } from "node:crypto";
 import { SDK } from "@ringcentral/sdk";
-import { startSimulator, type Simulator, type SimulatorOptions } from "../../src/integrations/ringcentral/simulator/index.ts";
+import {
+  startSimulator,
+  type Simulator,
+  type SimulatorOptions,
+} from "../../src/integrations/ringcentral/simulator/index.ts";
 
 export async function startTestSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   // Generous Auth limits: the tests log in far more often than one worker would.
@@ -13,10 +17,21 @@ export async function startTestSimulator(options: SimulatorOptions = {}): Promis
 /** A real SDK for the simulator's app, with its own token cache (the SDK's default storage is shared). */
 export function sdkFor(sim: Simulator, extra: Record<string, unknown> = {}): SDK {
   const { clientId, clientSecret } = sim.credentials();
-  return new SDK({ server: sim.url, clientId, clientSecret, cachePrefix: `test-${randomUUID()}-`, refreshDelayMs: 1, ...extra });
+  return new SDK({
+    server: sim.url,
+    clientId,
+    clientSecret,
+    cachePrefix: `test-${randomUUID()}-`,
+    refreshDelayMs: 1,
+    ...extra,
+  });
 }
 
-export async function loggedInSdk(sim: Simulator, jwt = sim.credentials().jwt, extra: Record<string, unknown> = {}): Promise<SDK> {
+export async function loggedInSdk(
+  sim: Simulator,
+  jwt = sim.credentials().jwt,
+  extra: Record<string, unknown> = {},
+): Promise<SDK> {
   const sdk = sdkFor(sim, extra);
   await sdk.platform().login({ jwt });
   return sdk;
@@ -35,7 +50,12 @@ export async function request<T = any>(url: string, init: RequestInit = {}): Pro
   return { status: response.status, headers: response.headers, json: (text ? JSON.parse(text) : null) as T };
 }
 
-export function control<T = any>(sim: Simulator, method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
+export function control<T = any>(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<JsonResponse<T>> {
   const init: RequestInit = { method };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
@@ -45,11 +65,15 @@ export function control<T = any>(sim: Simulator, method: string, path: string, b
 }
 
 export function basicAuth(sim: Simulator, secret = sim.credentials().clientSecret): string {
-  return "Basic " + Buffer.from(`${sim.credentials().clientId}:${secret}`).toString("base64");
+  return `Basic ${Buffer.from(`${sim.credentials().clientId}:${secret}`).toString("base64")}`;
 }
 
 /** POST /restapi/oauth/token with a form body, as the SDK would. */
-export function tokenRequest(sim: Simulator, form: Record<string, string>, authorization = basicAuth(sim)): Promise<JsonResponse> {
+export function tokenRequest(
+  sim: Simulator,
+  form: Record<string, string>,
+  authorization = basicAuth(sim),
+): Promise<JsonResponse> {
   return request(`${sim.url}/restapi/oauth/token`, {
     method: "POST",
     headers: { Authorization: authorization, "Content-Type": "application/x-www-form-urlencoded" },
@@ -58,13 +82,22 @@ export function tokenRequest(sim: Simulator, form: Record<string, string>, autho
 }
 
 export async function accessToken(sim: Simulator, jwt = sim.credentials().jwt): Promise<string> {
-  const response = await tokenRequest(sim, { grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion: jwt });
+  const response = await tokenRequest(sim, {
+    grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    assertion: jwt,
+  });
   if (response.status !== 200) throw new Error(`login failed: ${JSON.stringify(response.json)}`);
   return response.json.access_token;
 }
 
 /** GET/PUT/... a /restapi path with a bearer token. */
-export function api<T = any>(sim: Simulator, token: string, method: string, path: string, body?: unknown): Promise<JsonResponse<T>> {
+export function api<T = any>(
+  sim: Simulator,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
   const init: RequestInit = { method, headers };
   if (body !== undefined) {

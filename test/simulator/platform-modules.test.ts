@@ -19,7 +19,10 @@ const echoModule: RouteModule = {
       method: "GET",
       path: "/restapi/v1.0/account/:accountId/extension/:extensionId/echo/:thing",
       throttlingGroup: "Heavy",
-      handler: (req, ctx) => ({ status: 200, json: { params: req.params, auth: req.auth, query: req.query.get("q"), base: ctx.baseUrl() } }),
+      handler: (req, ctx) => ({
+        status: 200,
+        json: { params: req.params, auth: req.auth, query: req.query.get("q"), base: ctx.baseUrl() },
+      }),
     },
     {
       method: "POST",
@@ -30,9 +33,25 @@ const echoModule: RouteModule = {
         return { status: 200, json: { id: ctx.newId(), sessionId: ctx.newId("s-") } };
       },
     },
-    { method: "GET", path: "/restapi/v1.0/account/:accountId/echo-missing", handler: () => { throw new SimHttpError(notFound("thing")); } },
-    { method: "GET", path: "/restapi/v1.0/account/:accountId/echo-crash", handler: () => { throw new Error("boom"); } },
-    { method: "POST", path: "/__sim/echo", handler: (req) => ({ status: 200, json: { auth: req.auth, body: req.body } }) },
+    {
+      method: "GET",
+      path: "/restapi/v1.0/account/:accountId/echo-missing",
+      handler: () => {
+        throw new SimHttpError(notFound("thing"));
+      },
+    },
+    {
+      method: "GET",
+      path: "/restapi/v1.0/account/:accountId/echo-crash",
+      handler: () => {
+        throw new Error("boom");
+      },
+    },
+    {
+      method: "POST",
+      path: "/__sim/echo",
+      handler: (req) => ({ status: 200, json: { auth: req.auth, body: req.body } }),
+    },
   ],
 };
 
@@ -81,7 +100,10 @@ describe("feature modules", () => {
     expect(response.json.id).toMatch(/^\d+$/);
     expect(response.json.sessionId).toMatch(/^s-[0-9a-f]{32}$/);
     const history = (await control(sim, "GET", "/__sim/notifications")).json.records;
-    expect(history.at(-1)).toMatchObject({ event: "/restapi/v1.0/account/809646016/telephony/sessions", body: { from: "module" } });
+    expect(history.at(-1)).toMatchObject({
+      event: "/restapi/v1.0/account/809646016/telephony/sessions",
+      body: { from: "module" },
+    });
     expect(history.at(-1).uuid).toMatch(/^\d+$/);
   });
 
@@ -92,7 +114,9 @@ describe("feature modules", () => {
     await control(sim, "POST", "/__sim/extensions", { name: "Temp" });
     expect((await control(sim, "POST", "/__sim/reset", {})).status).toBe(200);
     expect(resets).toBe(before + 1);
-    expect((await control(sim, "GET", "/__sim/account")).json.extensions.some((e: any) => e.name === "Temp")).toBe(false);
+    expect((await control(sim, "GET", "/__sim/account")).json.extensions.some((e: any) => e.name === "Temp")).toBe(
+      false,
+    );
     // Tokens survive a reset unless asked otherwise.
     expect((await api(sim, token, "GET", "/restapi/v1.0/account/~")).status).toBe(200);
     await control(sim, "POST", "/__sim/reset", { tokens: true });
@@ -123,7 +147,12 @@ describe("feature modules", () => {
   it("accept a batch of notifications and keep their order", async () => {
     const response = await control(sim, "POST", "/__sim/notifications", [
       { event: "/restapi/v1.0/account/~/telephony/sessions", body: { n: 1 } },
-      { event: "/restapi/v1.0/account/~/telephony/sessions", body: { n: 2 }, uuid: "42", timestamp: "2020-01-01T00:00:00.000Z" },
+      {
+        event: "/restapi/v1.0/account/~/telephony/sessions",
+        body: { n: 2 },
+        uuid: "42",
+        timestamp: "2020-01-01T00:00:00.000Z",
+      },
     ]);
     expect(response.status).toBe(202);
     expect(response.json.notifications.map((n: any) => n.body.n)).toEqual([1, 2]);
@@ -140,7 +169,10 @@ describe("feature modules", () => {
       rateLimits: [{ group: "Heavy", remaining: 2, retryAfterSeconds: 30 }],
       webhookFailures: [{ subscriptionId: null, remaining: 3 }],
     });
-    const held = await control(sim, "POST", "/__sim/notifications", { event: "/restapi/v1.0/account/~/telephony/sessions", body: { held: true } });
+    const held = await control(sim, "POST", "/__sim/notifications", {
+      event: "/restapi/v1.0/account/~/telephony/sessions",
+      body: { held: true },
+    });
     expect(held.status).toBe(202);
     const cleared = (await control(sim, "DELETE", "/__sim/faults")).json;
     expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [] });
@@ -167,8 +199,18 @@ describe("POST /__sim/reset with two simulators in one process", () => {
   /** A call scenario (telephony, a recording), a sent SMS and changed SMS and call settings. */
   async function giveState(sim: Simulator): Promise<GivenState> {
     const token = await accessToken(sim);
-    const scenario = await startScenario(sim, { type: "inbound", extensionId: seeded.alice, record: true, hangup: false });
-    const session = await api(sim, token, "GET", `/restapi/v1.0/account/~/telephony/sessions/${scenario.telephonySessionId}`);
+    const scenario = await startScenario(sim, {
+      type: "inbound",
+      extensionId: seeded.alice,
+      record: true,
+      hangup: false,
+    });
+    const session = await api(
+      sim,
+      token,
+      "GET",
+      `/restapi/v1.0/account/~/telephony/sessions/${scenario.telephonySessionId}`,
+    );
     const recordingId = session.json.parties.find((p: any) => p.recordings)?.recordings[0].id;
     // Manual progression keeps the SMS Queued, so the state compared below does not move on its own.
     await control(sim, "PUT", "/__sim/sms/settings", { progression: "manual" });

@@ -19,7 +19,9 @@ describe("rate limits", () => {
     expect(first.headers.get("x-rate-limit-limit")).toBe("2");
     expect(first.headers.get("x-rate-limit-remaining")).toBe("1");
     expect(first.headers.get("x-rate-limit-window")).toBe("60");
-    expect((await api(sim, token, "GET", "/restapi/v1.0/account/~/phone-number")).headers.get("x-rate-limit-remaining")).toBe("0");
+    expect(
+      (await api(sim, token, "GET", "/restapi/v1.0/account/~/phone-number")).headers.get("x-rate-limit-remaining"),
+    ).toBe("0");
 
     const limited = await api(sim, token, "GET", "/restapi/v1.0/account/~/phone-number");
     expect(limited.status).toBe(429);
@@ -30,20 +32,28 @@ describe("rate limits", () => {
     // Other groups are counted separately; so are other users.
     expect((await api(sim, token, "GET", "/restapi/v1.0/account/~/extension/~")).status).toBe(200);
     const agentJwt = sim.account().extensions.find((e) => e.name === "Alice Agent")!;
-    const agentToken = await accessToken(sim, (await control(sim, "GET", "/__sim/account")).json.extensions.find((e: any) => e.id === agentJwt.id).jwt);
+    const agentToken = await accessToken(
+      sim,
+      (await control(sim, "GET", "/__sim/account")).json.extensions.find((e: any) => e.id === agentJwt.id).jwt,
+    );
     expect((await api(sim, agentToken, "GET", "/restapi/v1.0/account/~/phone-number")).status).toBe(200);
   });
 
   it("the SDK reports a forced 429 with the server's Retry-After", async () => {
     const sdk = await loggedInSdk(sim);
     const rateLimitError = new Promise<{ retryAfter?: number }>((resolve) =>
-      sdk.platform().on(sdk.platform().events.rateLimitError, (error) => resolve(error as Error & { retryAfter?: number })),
+      sdk
+        .platform()
+        .on(sdk.platform().events.rateLimitError, (error) => resolve(error as Error & { retryAfter?: number })),
     );
     await control(sim, "POST", "/__sim/faults/rate-limit", { group: "Light", count: 1, retryAfterSeconds: 7 });
-    const failure = await sdk.platform().get("/restapi/v1.0/account/~").then(
-      () => undefined,
-      (e: { response: Response }) => e,
-    );
+    const failure = await sdk
+      .platform()
+      .get("/restapi/v1.0/account/~")
+      .then(
+        () => undefined,
+        (e: { response: Response }) => e,
+      );
     expect(failure?.response.status).toBe(429);
     expect((await rateLimitError).retryAfter).toBe(7000);
   });
@@ -58,7 +68,9 @@ describe("rate limits", () => {
   });
 
   it("limits the token endpoint in the Auth group", async () => {
-    const strict = await startTestSimulator({ rateLimits: { Auth: { limit: 1, windowSeconds: 60, penaltySeconds: 30 } } });
+    const strict = await startTestSimulator({
+      rateLimits: { Auth: { limit: 1, windowSeconds: 60, penaltySeconds: 30 } },
+    });
     try {
       await accessToken(strict);
       await expect(loggedInSdk(strict)).rejects.toMatchObject({ response: { status: 429 } });

@@ -11,7 +11,10 @@ import { accessToken, api, isApiErrorBody, request, startTestSimulator } from ".
 let sim: Simulator;
 let token: string;
 beforeAll(async () => {
-  sim = await startTestSimulator({ modules: [], rateLimits: { Light: { limit: 100000 }, Medium: { limit: 100000 }, Heavy: { limit: 100000 } } });
+  sim = await startTestSimulator({
+    modules: [],
+    rateLimits: { Light: { limit: 100000 }, Medium: { limit: 100000 }, Heavy: { limit: 100000 } },
+  });
   token = await accessToken(sim);
 });
 afterAll(async () => {
@@ -19,11 +22,34 @@ afterAll(async () => {
 });
 
 const segment = fc.oneof(
-  fc.constantFrom("restapi", "v1.0", "oauth", "token", "revoke", "wstoken", "account", "~", "809646016", "extension", "phone-number",
-    "presence", "authz-profile", "subscription", "renew", "__sim", "faults", "notifications", "socket", "extensions", "%E0%A4%A", "..", ""),
+  fc.constantFrom(
+    "restapi",
+    "v1.0",
+    "oauth",
+    "token",
+    "revoke",
+    "wstoken",
+    "account",
+    "~",
+    "809646016",
+    "extension",
+    "phone-number",
+    "presence",
+    "authz-profile",
+    "subscription",
+    "renew",
+    "__sim",
+    "faults",
+    "notifications",
+    "socket",
+    "extensions",
+    "%E0%A4%A",
+    "..",
+    "",
+  ),
   fc.string({ maxLength: 8 }).map(encodeURIComponent),
 );
-const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => "/" + parts.join("/"));
+const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => `/${parts.join("/")}`);
 const method = fc.constantFrom("GET", "POST", "PUT", "PATCH", "DELETE");
 const body = fc.oneof(
   fc.constant(undefined),
@@ -69,12 +95,24 @@ describe("bad input", () => {
       frames.some(test) ? Promise.resolve() : new Promise<void>((resolve) => (waiting = { test, resolve }));
     await next(([meta]) => meta.type === "ConnectionDetails");
 
-    const garbage = ["", "[]", "{}", "[1]", "null", '[{"type":"ClientRequest"}]', '[{"type":"ClientRequest","method":"POST","path":"/restapi/v1.0/subscription"},"x"]',
-      '[{"type":"ClientRequest","messageId":"a","method":"GET","path":"/nope"}]', '[{"type":"Unknown"}]', "\u0000\u0001"];
+    const garbage = [
+      "",
+      "[]",
+      "{}",
+      "[1]",
+      "null",
+      '[{"type":"ClientRequest"}]',
+      '[{"type":"ClientRequest","method":"POST","path":"/restapi/v1.0/subscription"},"x"]',
+      '[{"type":"ClientRequest","messageId":"a","method":"GET","path":"/nope"}]',
+      '[{"type":"Unknown"}]',
+      "\u0000\u0001",
+    ];
     for (const text of garbage) socket.send(text);
     socket.send(JSON.stringify([{ type: "Heartbeat", messageId: "still-alive" }]));
     await next(([meta]) => meta.type === "Heartbeat" && meta.messageId === "still-alive");
-    expect(frames.filter(([meta]) => meta.type === "Error" || (meta.type === "ClientRequest" && meta.status >= 400)).length).toBeGreaterThanOrEqual(garbage.length - 1);
+    expect(
+      frames.filter(([meta]) => meta.type === "Error" || (meta.type === "ClientRequest" && meta.status >= 400)).length,
+    ).toBeGreaterThanOrEqual(garbage.length - 1);
     expect(frames.every(([meta]) => meta.status === undefined || meta.status < 500)).toBe(true);
     socket.close();
   });

@@ -29,13 +29,18 @@ class Receiver {
         const token = req.headers["validation-token"];
         const body = Buffer.concat(chunks).toString("utf8");
         if (token && body === "") {
-          res.writeHead(200, this.echoValidationToken ? { "Validation-Token": String(token), "Content-Type": "application/json" } : {});
+          res.writeHead(
+            200,
+            this.echoValidationToken ? { "Validation-Token": String(token), "Content-Type": "application/json" } : {},
+          );
         } else {
           res.writeHead(this.deliveryStatus);
         }
         res.end();
         this.requests.push({ headers: req.headers, body });
-        this.waiters = this.waiters.filter((w) => (this.requests.length >= w.count ? (w.resolve(), false) : true));
+        const met = this.waiters.filter((w) => this.requests.length >= w.count);
+        this.waiters = this.waiters.filter((w) => !met.includes(w));
+        for (const waiter of met) waiter.resolve();
       });
     });
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
@@ -106,13 +111,21 @@ describe("webhook subscriptions", () => {
     expect(handshake.headers["validation-token"]).toBeTruthy();
     expect(handshake.body).toBe("");
 
-    await control(sim, "POST", "/__sim/notifications", { event: "/restapi/v1.0/account/809646016/extension/809646016/telephony/sessions", body: { sequence: 7 } });
+    await control(sim, "POST", "/__sim/notifications", {
+      event: "/restapi/v1.0/account/809646016/extension/809646016/telephony/sessions",
+      body: { sequence: 7 },
+    });
     await receiver.until(before + 2);
     const delivery = receiver.requests[before + 1]!;
     expect(delivery.headers["verification-token"]).toBe("secret-verification");
     expect(delivery.headers["user-agent"]).toBe("RingCentral-Webhook/8.3");
     expect(delivery.headers["content-type"]).toBe("application/json");
-    expect(JSON.parse(delivery.body)).toMatchObject({ event: "/restapi/v1.0/account/809646016/extension/809646016/telephony/sessions", subscriptionId: created.json.id, ownerId: "809646016", body: { sequence: 7 } });
+    expect(JSON.parse(delivery.body)).toMatchObject({
+      event: "/restapi/v1.0/account/809646016/extension/809646016/telephony/sessions",
+      subscriptionId: created.json.id,
+      ownerId: "809646016",
+      body: { sequence: 7 },
+    });
     await deleteAll();
   });
 
@@ -126,9 +139,15 @@ describe("webhook subscriptions", () => {
     const got = await api(sim, token, "GET", path);
     expectMatchesOpenApi("GET", path, 200, got.json, { noUnknownProperties: true });
 
-    const updated = await api(sim, token, "PUT", path, { eventFilters: ["/restapi/v1.0/account/~/extension/~/message-store"], expiresIn: 7200 });
+    const updated = await api(sim, token, "PUT", path, {
+      eventFilters: ["/restapi/v1.0/account/~/extension/~/message-store"],
+      expiresIn: 7200,
+    });
     expectMatchesOpenApi("PUT", path, 200, updated.json, { noUnknownProperties: true });
-    expect(updated.json).toMatchObject({ eventFilters: ["/restapi/v1.0/account/809646016/extension/809646016/message-store"], expiresIn: 7200 });
+    expect(updated.json).toMatchObject({
+      eventFilters: ["/restapi/v1.0/account/809646016/extension/809646016/message-store"],
+      expiresIn: 7200,
+    });
 
     const renewed = await api(sim, token, "POST", `${path}/renew`);
     expectMatchesOpenApi("POST", `${path}/renew`, 200, renewed.json, { noUnknownProperties: true });
@@ -150,7 +169,9 @@ describe("webhook subscriptions", () => {
     } finally {
       receiver.echoValidationToken = true;
     }
-    const unreachable = await createWebhook({ deliveryMode: { transportType: "WebHook", address: "http://127.0.0.1:1/hook" } });
+    const unreachable = await createWebhook({
+      deliveryMode: { transportType: "WebHook", address: "http://127.0.0.1:1/hook" },
+    });
     expect(unreachable.json.errorCode).toBe("SUB-525");
   });
 
@@ -159,7 +180,8 @@ describe("webhook subscriptions", () => {
     receiver.deliveryStatus = 500;
     const before = receiver.requests.length;
     try {
-      for (let n = 1; n <= 3; n++) await control(sim, "POST", "/__sim/notifications", { event: TELEPHONY, body: { sequence: n } });
+      for (let n = 1; n <= 3; n++)
+        await control(sim, "POST", "/__sim/notifications", { event: TELEPHONY, body: { sequence: n } });
       await receiver.until(before + 3);
     } finally {
       receiver.deliveryStatus = 200;
@@ -168,10 +190,13 @@ describe("webhook subscriptions", () => {
     const got = await api(sim, token, "GET", `/restapi/v1.0/subscription/${created.id}`);
     expect(got.json.status).toBe("Blacklisted");
     expect(got.json.blacklistedData.reason).toBeTruthy();
-    expectMatchesOpenApi("GET", `/restapi/v1.0/subscription/${created.id}`, 200, got.json, { noUnknownProperties: true });
+    expectMatchesOpenApi("GET", `/restapi/v1.0/subscription/${created.id}`, 200, got.json, {
+      noUnknownProperties: true,
+    });
     const after = await control(sim, "POST", "/__sim/notifications", { event: TELEPHONY, body: { sequence: 4 } });
     expect(after.json.matchedSubscriptionIds).not.toContain(created.id);
-    const deliveries = (await control(sim, "GET", `/__sim/webhooks/deliveries?subscriptionId=${created.id}`)).json.records;
+    const deliveries = (await control(sim, "GET", `/__sim/webhooks/deliveries?subscriptionId=${created.id}`)).json
+      .records;
     expect(deliveries.map((d: any) => d.status)).toEqual([500, 500, 500]);
     await deleteAll();
   });
@@ -180,11 +205,13 @@ describe("webhook subscriptions", () => {
     const { json: created } = await createWebhook();
     await control(sim, "POST", "/__sim/faults/webhooks", { failNext: 2, subscriptionId: created.id });
     const before = receiver.deliveries().length;
-    for (let n = 1; n <= 3; n++) await control(sim, "POST", "/__sim/notifications", { event: TELEPHONY, body: { sequence: n } });
+    for (let n = 1; n <= 3; n++)
+      await control(sim, "POST", "/__sim/notifications", { event: TELEPHONY, body: { sequence: n } });
     await sim.platform.webhooks.idle();
     expect(receiver.deliveries().length).toBe(before + 1);
     expect(JSON.parse(receiver.deliveries().at(-1)!.body).body.sequence).toBe(3);
-    const deliveries = (await control(sim, "GET", `/__sim/webhooks/deliveries?subscriptionId=${created.id}`)).json.records;
+    const deliveries = (await control(sim, "GET", `/__sim/webhooks/deliveries?subscriptionId=${created.id}`)).json
+      .records;
     expect(deliveries.map((d: any) => d.ok)).toEqual([false, false, true]);
     expect((await api(sim, token, "GET", `/restapi/v1.0/subscription/${created.id}`)).json.status).toBe("Active");
     await deleteAll();
@@ -207,15 +234,38 @@ describe("webhook subscriptions", () => {
       [{ eventFilters: [TELEPHONY], deliveryMode: { transportType: "PubNub" } }, 400, "CMN-101"],
       [{ eventFilters: [TELEPHONY], deliveryMode: { transportType: "WebHook" } }, 400, "CMN-101"],
       [{ eventFilters: [], deliveryMode: { transportType: "WebHook", address: receiver.url } }, 400, "SUB-508"],
-      [{ eventFilters: ["/restapi/v1.0/nonsense"], deliveryMode: { transportType: "WebHook", address: receiver.url } }, 400, "SUB-508"],
-      [{ eventFilters: ["/restapi/v1.0/account/1234/telephony/sessions"], deliveryMode: { transportType: "WebHook", address: receiver.url } }, 403, "SUB-406"],
+      [
+        { eventFilters: ["/restapi/v1.0/nonsense"], deliveryMode: { transportType: "WebHook", address: receiver.url } },
+        400,
+        "SUB-508",
+      ],
+      [
+        {
+          eventFilters: ["/restapi/v1.0/account/1234/telephony/sessions"],
+          deliveryMode: { transportType: "WebHook", address: receiver.url },
+        },
+        403,
+        "SUB-406",
+      ],
       [{ eventFilters: [TELEPHONY], deliveryMode: { transportType: "WebSocket" } }, 400, "SUB-521"],
-      [{ eventFilters: [TELEPHONY], deliveryMode: { transportType: "WebHook", address: receiver.url }, expiresIn: "soon" }, 400, "CMN-101"],
+      [
+        {
+          eventFilters: [TELEPHONY],
+          deliveryMode: { transportType: "WebHook", address: receiver.url },
+          expiresIn: "soon",
+        },
+        400,
+        "CMN-101",
+      ],
       [[1, 2, 3], 400, "CMN-101"],
     ];
     for (const [body, status, errorCode] of cases) {
       const response = await api(sim, token, "POST", "/restapi/v1.0/subscription", body);
-      expect({ body, status: response.status, errorCode: response.json.errorCode }).toEqual({ body, status, errorCode });
+      expect({ body, status: response.status, errorCode: response.json.errorCode }).toEqual({
+        body,
+        status,
+        errorCode,
+      });
       expect(isApiErrorBody(response.json)).toBe(true);
     }
     const malformed = await request(`${sim.url}/restapi/v1.0/subscription`, {

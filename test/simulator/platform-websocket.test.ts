@@ -53,10 +53,20 @@ function post(body: unknown, simulator = sim) {
 }
 
 function telephonyEvent(n: number, event = TELEPHONY) {
-  return { event, body: { sequence: n, telephonySessionId: "s-test", parties: [{ id: "p-1", direction: "Inbound", status: { code: "Setup" } }] } };
+  return {
+    event,
+    body: {
+      sequence: n,
+      telephonySessionId: "s-test",
+      parties: [{ id: "p-1", direction: "Inbound", status: { code: "Setup" } }],
+    },
+  };
 }
 
-function once(emitter: { once(name: string, listener: (...args: any[]) => void): void }, name: string): Promise<unknown> {
+function once(
+  emitter: { once(name: string, listener: (...args: any[]) => void): void },
+  name: string,
+): Promise<unknown> {
   return new Promise((resolve) => emitter.once(name, resolve));
 }
 
@@ -68,7 +78,10 @@ describe("@ringcentral/subscriptions against the simulator", () => {
     ]);
     const info = wsSubscription.subscriptionInfo!;
     expect(info).toMatchObject({ status: "Active", deliveryMode: { transportType: "WebSocket" } });
-    expect(info.eventFilters).toEqual([TELEPHONY, "/restapi/v1.0/account/809646016/extension/809646016/message-store/instant?type=SMS"]);
+    expect(info.eventFilters).toEqual([
+      TELEPHONY,
+      "/restapi/v1.0/account/809646016/extension/809646016/message-store/instant?type=SMS",
+    ]);
 
     const sequences: number[] = [];
     wse.ws.addEventListener("message", (m: { data: string }) => {
@@ -79,14 +92,29 @@ describe("@ringcentral/subscriptions against the simulator", () => {
     const posted = await post({ uuid: "1234567890", ...telephonyEvent(1) });
     expect(posted.status).toBe(202);
     expect(posted.json.matchedSubscriptionIds).toEqual([info.id]);
-    await post({ ...telephonyEvent(2), event: "/restapi/v1.0/account/809646016/extension/62242421016/telephony/sessions" });
-    await post({ event: "/restapi/v1.0/account/~/extension/809646016/message-store/instant?type=SMS", body: { id: "1", type: "SMS" } });
-    await post({ event: "/restapi/v1.0/account/~/extension/809646016/message-store/instant?type=Pager", body: { id: "2" } });
+    await post({
+      ...telephonyEvent(2),
+      event: "/restapi/v1.0/account/809646016/extension/62242421016/telephony/sessions",
+    });
+    await post({
+      event: "/restapi/v1.0/account/~/extension/809646016/message-store/instant?type=SMS",
+      body: { id: "1", type: "SMS" },
+    });
+    await post({
+      event: "/restapi/v1.0/account/~/extension/809646016/message-store/instant?type=Pager",
+      body: { id: "2" },
+    });
     await post({ ...telephonyEvent(3), event: "/restapi/v1.0/account/999/telephony/sessions" });
     await inbox.until(3);
 
     const [first, second, third] = inbox.received;
-    expect(first).toMatchObject({ uuid: "1234567890", event: TELEPHONY, subscriptionId: info.id, ownerId: "809646016", body: { sequence: 1 } });
+    expect(first).toMatchObject({
+      uuid: "1234567890",
+      event: TELEPHONY,
+      subscriptionId: info.id,
+      ownerId: "809646016",
+      body: { sequence: 1 },
+    });
     expect(Object.keys(first)).toEqual(["uuid", "event", "timestamp", "subscriptionId", "ownerId", "body"]);
     expect(Number.isNaN(Date.parse(first.timestamp))).toBe(false);
     expect(second.body.sequence).toBe(2);
@@ -102,7 +130,9 @@ describe("@ringcentral/subscriptions against the simulator", () => {
     await inbox.until(1);
 
     const recovered = once(wse.eventEmitter, "autoRecoverSuccess");
-    expect((await control(sim, "POST", "/__sim/faults/socket", { action: "drop" })).json.affected).toBeGreaterThanOrEqual(1);
+    expect(
+      (await control(sim, "POST", "/__sim/faults/socket", { action: "drop" })).json.affected,
+    ).toBeGreaterThanOrEqual(1);
     for (const n of [2, 3, 4]) await post(telephonyEvent(n));
     await recovered;
     expect(wse.connectionDetails.recoveryState).toBe("Successful");
@@ -225,7 +255,14 @@ describe("the WebSocket protocol, frame by frame", () => {
     const [meta, details] = await client.next(() => true);
     expect(meta).toMatchObject({ type: "ConnectionDetails", status: 200, wsc: { sequence: 1 } });
     expect(typeof meta.wsc.token).toBe("string");
-    expect(details).toMatchObject({ maxConnectionsPerSession: 50, recoveryBufferSize: 100, recoveryTimeout: 10, idleTimeout: 1800, absoluteTimeout: 86400, maxActiveRequests: 10 });
+    expect(details).toMatchObject({
+      maxConnectionsPerSession: 50,
+      recoveryBufferSize: 100,
+      recoveryTimeout: 10,
+      idleTimeout: 1800,
+      absoluteTimeout: 86400,
+      maxActiveRequests: 10,
+    });
     expect(details.recoveryState).toBeUndefined();
 
     client.send([{ type: "Heartbeat", messageId: "hb-1" }]);
@@ -235,10 +272,20 @@ describe("the WebSocket protocol, frame by frame", () => {
       eventFilters: ["/restapi/v1.0/account/~/extension/~/voicemail"],
       deliveryMode: { transportType: "WebSocket" },
     });
-    expect(created).toMatchObject({ status: 200, headers: { "WSG-SubscriptionId": subscription.id, "X-Rate-Limit-Group": "medium" } });
-    expect(subscription).toMatchObject({ status: "Active", expiresIn: 86399, eventFilters: ["/restapi/v1.0/account/809646016/extension/809646016/voicemail"] });
+    expect(created).toMatchObject({
+      status: 200,
+      headers: { "WSG-SubscriptionId": subscription.id, "X-Rate-Limit-Group": "medium" },
+    });
+    expect(subscription).toMatchObject({
+      status: "Active",
+      expiresIn: 86399,
+      eventFilters: ["/restapi/v1.0/account/809646016/extension/809646016/voicemail"],
+    });
 
-    const [bad, badBody] = await client.request("m-2", "POST", "/restapi/v1.0/subscription", { eventFilters: ["/nope"], deliveryMode: { transportType: "WebSocket" } });
+    const [bad, badBody] = await client.request("m-2", "POST", "/restapi/v1.0/subscription", {
+      eventFilters: ["/nope"],
+      deliveryMode: { transportType: "WebSocket" },
+    });
     expect(bad.status).toBe(400);
     expect(badBody.errorCode).toBe("SUB-508");
     const [missing] = await client.request("m-3", "GET", "/restapi/v1.0/subscription/unknown");
@@ -282,7 +329,10 @@ describe("the WebSocket protocol, frame by frame", () => {
 
     const subscribed = await connect(token);
     const [subscribedMeta] = await subscribed.next(() => true);
-    await subscribed.request("s-1", "POST", "/restapi/v1.0/subscription", { eventFilters: [TELEPHONY], deliveryMode: { transportType: "WebSocket" } });
+    await subscribed.request("s-1", "POST", "/restapi/v1.0/subscription", {
+      eventFilters: [TELEPHONY],
+      deliveryMode: { transportType: "WebSocket" },
+    });
     subscribed.socket.close();
     await subscribed.closed;
     const otherSession = await connect(await accessToken(sim), subscribedMeta.wsc.token);
@@ -298,7 +348,10 @@ describe("the WebSocket protocol, frame by frame", () => {
       const { uri, ws_access_token } = (await api(roomy, token, "POST", "/restapi/oauth/wstoken")).json;
       const first = new RawClient(new WebSocket(`${uri}?access_token=${ws_access_token}`));
       const [meta] = await first.next(() => true);
-      await first.request("s", "POST", "/restapi/v1.0/subscription", { eventFilters: [TELEPHONY], deliveryMode: { transportType: "WebSocket" } });
+      await first.request("s", "POST", "/restapi/v1.0/subscription", {
+        eventFilters: [TELEPHONY],
+        deliveryMode: { transportType: "WebSocket" },
+      });
       first.socket.close();
       await first.closed;
       for (let n = 1; n <= 5; n++) await control(roomy, "POST", "/__sim/notifications", telephonyEvent(n));

@@ -18,11 +18,19 @@ export interface TestApi {
   /** Runs a GraphQL operation over HTTP as the holder of `token`. */
   request<R, V>(document: TypedDocumentNode<R, V> | string, variables?: V, token?: string): Promise<ExecutionResult<R>>;
   /** A GraphQL multipart request (uploads): `files` maps a variable path like `attachments.0` to a file. */
-  upload<R>(query: string, variables: Record<string, unknown>, files: Record<string, File>, token: string): Promise<ExecutionResult<R>>;
+  upload<R>(
+    query: string,
+    variables: Record<string, unknown>,
+    files: Record<string, File>,
+    token: string,
+  ): Promise<ExecutionResult<R>>;
   /** A graphql-ws client authenticated with `token`. */
   wsClient(token?: string): Client;
   /** Creates a user with a token, straight through the domain (the CLI's path). */
-  createUser(role: "ADMIN" | "AGENT", name?: string): Promise<{ id: string; globalId: string; token: string; email: string }>;
+  createUser(
+    role: "ADMIN" | "AGENT",
+    name?: string,
+  ): Promise<{ id: string; globalId: string; token: string; email: string }>;
   close(): Promise<void>;
 }
 
@@ -56,7 +64,10 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     ...(redis ? { REDIS_URL: redis } : {}),
     ...options.env,
   });
-  const app = await startApp(config, options.logger ?? createLogger(config.logLevel), { onQuery: options.onQuery, worker: options.worker });
+  const app = await startApp(config, options.logger ?? createLogger(config.logLevel), {
+    onQuery: options.onQuery,
+    worker: options.worker,
+  });
   const clients: Client[] = [];
   let users = 0;
 
@@ -75,9 +86,16 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       const form = new FormData();
       form.append("operations", JSON.stringify({ query, variables }));
       const paths = Object.keys(files);
-      form.append("map", JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [`variables.${path}`]]))));
-      paths.forEach((path, i) => form.append(String(i), files[path]!));
-      const response = await fetch(`${app.url}/graphql`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
+      form.append(
+        "map",
+        JSON.stringify(Object.fromEntries(paths.map((path, i) => [String(i), [`variables.${path}`]]))),
+      );
+      for (const [i, path] of paths.entries()) form.append(String(i), files[path]!);
+      const response = await fetch(`${app.url}/graphql`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}` },
+        body: form,
+      });
       return (await response.json()) as ExecutionResult<never>;
     },
     wsClient(token) {
@@ -110,7 +128,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
  * if the subscription ends (or fails) before that. */
 export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V> | string, variables?: V) {
   const received: ExecutionResult<R>[] = [];
-  const waiters: { count: number; resolve: (value: ExecutionResult<R>[]) => void; reject: (error: unknown) => void }[] = [];
+  const waiters: { count: number; resolve: (value: ExecutionResult<R>[]) => void; reject: (error: unknown) => void }[] =
+    [];
   let error: unknown;
   let completed = false;
   let settle: () => void = () => {};
@@ -122,12 +141,19 @@ export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V
         waiter.resolve(received);
       } else if (error || completed) {
         waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.reject(new Error(`subscription ended after ${received.length} of ${waiter.count} events: ${JSON.stringify(error ?? received.at(-1))}`));
+        waiter.reject(
+          new Error(
+            `subscription ended after ${received.length} of ${waiter.count} events: ${JSON.stringify(error ?? received.at(-1))}`,
+          ),
+        );
       }
     }
   };
   const unsubscribe = client.subscribe<R>(
-    { query: typeof document === "string" ? document : print(document), variables: variables as Record<string, unknown> },
+    {
+      query: typeof document === "string" ? document : print(document),
+      variables: variables as Record<string, unknown>,
+    },
     {
       next: (value) => {
         received.push(value as ExecutionResult<R>);

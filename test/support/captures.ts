@@ -25,7 +25,11 @@ export function readCapture(name: string): Envelope[] {
 export function asNewCall(envelopes: Envelope[], suffix: string): Envelope[] {
   return envelopes.map((e) => {
     const body = e.body as { telephonySessionId: string };
-    return { ...e, uuid: `${e.uuid}-${suffix}`, body: { ...body, telephonySessionId: `${body.telephonySessionId}-${suffix}` } };
+    return {
+      ...e,
+      uuid: `${e.uuid}-${suffix}`,
+      body: { ...body, telephonySessionId: `${body.telephonySessionId}-${suffix}` },
+    };
   });
 }
 

@@ -35,13 +35,17 @@ export async function startDownloadServer(app: App, sdk: SDK) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
-    get: (path: string, token?: string) => fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
+    get: (path: string, token?: string) =>
+      fetch(`${url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 
 /** The bytes RingCentral (the simulator) serves at a content URI, and its Content-Length header. */
-export async function contentOf(sdk: SDK, contentUri: string): Promise<{ bytes: Buffer; contentLength: string | null }> {
+export async function contentOf(
+  sdk: SDK,
+  contentUri: string,
+): Promise<{ bytes: Buffer; contentLength: string | null }> {
   const response = await sdk.platform().get(contentUri);
   return { contentLength: response.headers.get("content-length"), bytes: Buffer.from(await response.arrayBuffer()) };
 }
@@ -55,7 +59,10 @@ export function eventsOf(sub: Subscription): ConversationEvent[] {
 }
 
 /** Waits (on the subscription, no polling) until an event satisfies `test`; returns it. */
-export async function waitForEvent(sub: Subscription, test: (event: ConversationEvent) => boolean): Promise<ConversationEvent> {
+export async function waitForEvent(
+  sub: Subscription,
+  test: (event: ConversationEvent) => boolean,
+): Promise<ConversationEvent> {
   for (;;) {
     const found = eventsOf(sub).find(test);
     if (found) return found;
@@ -82,7 +89,9 @@ export async function startRecordedLine(label: string, directNumber: string) {
   await seedInbox(api.app, "Elsewhere", [outsider.id]);
   const { worker } = await startTestWorker(api.app, sim);
   const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber: directNumber, inboxId: inbox.id, connectionId: connection.id } });
+  await api.app.db.prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: directNumber, inboxId: inbox.id, connectionId: connection.id },
+  });
   await worker.reconcile();
   const sdk = await simulatorSdk(sim);
   const downloads = await startDownloadServer(api.app, sdk);
@@ -101,7 +110,10 @@ export async function startRecordedLine(label: string, directNumber: string) {
     async close() {
       events.unsubscribe();
       await downloads.close();
-      await sdk.platform().logout().catch(() => {});
+      await sdk
+        .platform()
+        .logout()
+        .catch(() => {});
       await worker.close();
       await api.close();
       await sim.close();

@@ -13,7 +13,10 @@ export async function seedInbox(app: App, name: string, memberIds: string[] = []
   return { ...inbox, globalId: globalId("Inbox", inbox.id) };
 }
 
-export async function seedConversation(app: App, input: { inboxIds: string[]; customerNumber?: string; subject?: string }) {
+export async function seedConversation(
+  app: App,
+  input: { inboxIds: string[]; customerNumber?: string; subject?: string },
+) {
   const conversation = await inTransaction({ prisma: app.db.prisma, pubsub: app.pubsub }, async (tx, log) => {
     const contact = input.customerNumber ? await findOrCreateContactByNumber(tx, input.customerNumber) : null;
     return openConversation(tx, log, { inboxIds: input.inboxIds, contactId: contact?.id, subject: input.subject });
@@ -45,7 +48,9 @@ export async function seedConversationWithActivity(app: App, inboxId: string, cu
           firstEventAt: new Date(),
         },
       },
-      recordings: { create: { ringCentralId: crypto.randomUUID(), kind: "CALL", state: "AVAILABLE", durationSeconds: 40 } },
+      recordings: {
+        create: { ringCentralId: crypto.randomUUID(), kind: "CALL", state: "AVAILABLE", durationSeconds: 40 },
+      },
     },
     include: { recordings: true },
   });
@@ -64,9 +69,13 @@ export async function seedConversationWithActivity(app: App, inboxId: string, cu
   const comment = await prisma.comment.create({
     data: { conversationId: conversation.id, authorId: (await prisma.user.findFirstOrThrow()).id, body: "seeded note" },
   });
-  const activity = await prisma.activity.create({ data: { conversationId: conversation.id, type: "CALL_ENDED", data: { talkSeconds: 42 } } });
+  const activity = await prisma.activity.create({
+    data: { conversationId: conversation.id, type: "CALL_ENDED", data: { talkSeconds: 42 } },
+  });
   const tag = await prisma.tag.create({ data: { name: `tag-${crypto.randomUUID().slice(0, 8)}` } });
-  const channel = await prisma.channel.create({ data: { type: "VOICE", phoneNumber: `+1650555${Math.floor(1000 + Math.random() * 8999)}`, inboxId } });
+  const channel = await prisma.channel.create({
+    data: { type: "VOICE", phoneNumber: `+1650555${Math.floor(1000 + Math.random() * 8999)}`, inboxId },
+  });
   return {
     conversation,
     contactId: conversation.contactId!,

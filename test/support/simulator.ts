@@ -1,6 +1,11 @@
 // The RingCentral simulator in-process, and a worker wired to it the way production wires it.
 import { startSimulator } from "../../src/integrations/ringcentral/simulator/index.ts";
-import { loggedInConnectionClient, startRingCentralWorker, type ConnectionClient, type WorkerOptions } from "../../src/integrations/ringcentral/worker.ts";
+import {
+  loggedInConnectionClient,
+  startRingCentralWorker,
+  type ConnectionClient,
+  type WorkerOptions,
+} from "../../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../../src/integrations/ringcentral/lease.ts";
 import type { App } from "../../src/app.ts";
 import { createLogger } from "../../src/logger.ts";
@@ -9,13 +14,23 @@ export type Simulator = Awaited<ReturnType<typeof startSimulator>>;
 
 /** Generous rate limits: tests start many sessions and catch-ups in a minute (rate limiting
  * itself is tested on its own). */
-const TEST_RATE_LIMITS = { Light: { limit: 10_000 }, Medium: { limit: 10_000 }, Heavy: { limit: 10_000 }, Auth: { limit: 10_000 } };
+const TEST_RATE_LIMITS = {
+  Light: { limit: 10_000 },
+  Medium: { limit: 10_000 },
+  Heavy: { limit: 10_000 },
+  Auth: { limit: 10_000 },
+};
 
 export async function startTestSimulator(options: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
   return startSimulator({ port: 0, rateLimits: TEST_RATE_LIMITS, ...options });
 }
 
-export async function simControl<T = unknown>(sim: Simulator, method: string, path: string, body?: unknown): Promise<T> {
+export async function simControl<T = unknown>(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const response = await fetch(`${sim.url}/__sim/${path}`, {
     method,
     headers: { "content-type": "application/json" },
@@ -46,7 +61,13 @@ export function workerFor(app: App, sim: Simulator, options: Partial<WorkerOptio
 export async function startTestWorker(app: App, sim: Simulator, options: Partial<WorkerOptions> = {}) {
   const account = sim.account() as { id: string };
   const connection = await app.db.prisma.ringCentralConnection.create({
-    data: { serverUrl: sim.url, clientId: sim.credentials().clientId, encryptedCredentials: "test", accountId: String(account.id), ownerExtensionId: "809646016" },
+    data: {
+      serverUrl: sim.url,
+      clientId: sim.credentials().clientId,
+      encryptedCredentials: "test",
+      accountId: String(account.id),
+      ownerExtensionId: "809646016",
+    },
   });
   return { worker: workerFor(app, sim, options), connection };
 }

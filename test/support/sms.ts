@@ -10,14 +10,22 @@ import { startTestApi, type TestApi } from "./api.ts";
 export const SIM_SMS_NUMBER = "+19043014558";
 
 export async function startSmsSimulator(): Promise<{ sim: Simulator; sdk: SDK }> {
-  const sim = await startSimulator({ port: 0, rateLimits: { Auth: { limit: 1000 }, Medium: { limit: 1000 }, Light: { limit: 1000 } } });
+  const sim = await startSimulator({
+    port: 0,
+    rateLimits: { Auth: { limit: 1000 }, Medium: { limit: 1000 }, Light: { limit: 1000 } },
+  });
   const { clientId, clientSecret, jwt } = sim.credentials();
   const sdk = new SDK({ server: sim.url, clientId, clientSecret, cachePrefix: `sms-test-${crypto.randomUUID()}-` });
   await sdk.platform().login({ jwt });
   return { sim, sdk };
 }
 
-export async function simControl<T = any>(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+export async function simControl<T = any>(
+  sim: Simulator,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: T }> {
   const response = await fetch(`${sim.url}${path}`, {
     method,
     ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
@@ -62,7 +70,13 @@ export async function startSmsTestApi(options: { sim?: Simulator } = {}): Promis
  */
 export async function receiveSmsFromSimulator(
   sim: Simulator,
-  sms: { from: string; to: string; text?: string; fromName?: string; attachments?: { contentType: string; fileName: string; base64: string }[] },
+  sms: {
+    from: string;
+    to: string;
+    text?: string;
+    fromName?: string;
+    attachments?: { contentType: string; fileName: string; base64: string }[];
+  },
 ): Promise<InboundMessageInput> {
   const { status, json } = await simControl(sim, "POST", "/__sim/sms/inbound", sms);
   if (status !== 201) throw new Error(`the simulator refused the inbound SMS: ${JSON.stringify(json)}`);

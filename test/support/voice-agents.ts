@@ -62,7 +62,9 @@ async function gql(api: TestApi, token: string, query: string, variables: Record
 
 export async function startVoiceWorld(options: VoiceWorldOptions): Promise<VoiceWorld> {
   const generous = { limit: 10_000, windowSeconds: 60, penaltySeconds: 60 };
-  const sim = await startTestSimulator({ rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous } });
+  const sim = await startTestSimulator({
+    rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous },
+  });
   const api = await startTestApi({ env: { ENCRYPTION_KEY: crypto.randomBytes(32).toString("hex") } });
   const prisma = api.app.db.prisma;
   const make = async (email: string, role: "ADMIN" | "AGENT"): Promise<Agent> => {
@@ -137,7 +139,12 @@ export async function connectLogin(world: VoiceWorld, name: string): Promise<voi
 }
 
 /** A GraphQL request that must not fail at the transport level. */
-export function query(world: VoiceWorld, token: string, text: string, variables: Record<string, unknown> = {}): Promise<any> {
+export function query(
+  world: VoiceWorld,
+  token: string,
+  text: string,
+  variables: Record<string, unknown> = {},
+): Promise<any> {
   return gql(world.api, token, text, variables);
 }
 
@@ -158,7 +165,8 @@ export function stream(world: VoiceWorld, token: string, text: string, variables
           if (predicate(event.data)) return event.data;
         }
         await events.until(position + 1);
-        if (position >= events.received.length) throw new Error(`subscription ended: ${String(events.error ?? "complete")}`);
+        if (position >= events.received.length)
+          throw new Error(`subscription ended: ${String(events.error ?? "complete")}`);
       }
     },
     close: () => events.unsubscribe(),
@@ -166,7 +174,10 @@ export function stream(world: VoiceWorld, token: string, text: string, variables
 }
 
 /** What the app asked RingCentral's Call Control API, RingOut and CallOut for (the simulator's log). */
-export async function callControlRequests(world: VoiceWorld, telephonySessionId?: string): Promise<{ method: string; path: string; body: any; status: number; extensionId: string }[]> {
+export async function callControlRequests(
+  world: VoiceWorld,
+  telephonySessionId?: string,
+): Promise<{ method: string; path: string; body: any; status: number; extensionId: string }[]> {
   const suffix = telephonySessionId ? `?telephonySessionId=${encodeURIComponent(telephonySessionId)}` : "";
   return (await simControl<{ records: any[] }>(world.sim, "GET", `call-control-requests${suffix}`)).records;
 }

@@ -73,7 +73,7 @@ async function replyTarget(
   const channel = conversation.channelId
     ? await prisma.channel.findUnique({ where: { id: conversation.channelId } })
     : null;
-  if (!channel || channel.type !== "SMS") {
+  if (channel?.type !== "SMS") {
     throw new InvalidInputError("This conversation has no SMS channel to reply on", "conversationId");
   }
   if (channel.disconnectedAt) {

@@ -10,7 +10,13 @@
 // state, TAS-106) become CONFLICT with a clear message; 401s, 403s, 429s and 5xx come out of the
 // client already typed (src/integrations/ringcentral/client.ts).
 import type { PrismaClient } from "../../generated/prisma/client.ts";
-import type { AgentCallControl, AgentCallControlFactory, PartyRef, RingOutRequest, TransferDestination } from "../../domain/call-control.ts";
+import type {
+  AgentCallControl,
+  AgentCallControlFactory,
+  PartyRef,
+  RingOutRequest,
+  TransferDestination,
+} from "../../domain/call-control.ts";
 import { ConflictError } from "../../domain/errors.ts";
 import { RingCentralRequestError } from "../../domain/ringcentral-errors.ts";
 import type { RingCentralClient } from "./client.ts";
@@ -21,7 +27,10 @@ const extensionIds = new WeakMap<RingCentralServices, Map<string, string>>();
 
 function extensionCache(services: RingCentralServices): Map<string, string> {
   let cache = extensionIds.get(services);
-  if (!cache) extensionIds.set(services, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    extensionIds.set(services, cache);
+  }
   return cache;
 }
 
@@ -33,7 +42,11 @@ function partyPath(party: PartyRef): string {
 function explained(error: unknown): unknown {
   if (!(error instanceof RingCentralRequestError)) return error;
   if (error.status === 404) return new ConflictError("The call is no longer active at RingCentral", "callId");
-  if (error.status === 409) return new ConflictError(`RingCentral refused: the call is not in a state that allows this (${error.ringCentralCode ?? "409"})`, "callId");
+  if (error.status === 409)
+    return new ConflictError(
+      `RingCentral refused: the call is not in a state that allows this (${error.ringCentralCode ?? "409"})`,
+      "callId",
+    );
   return error;
 }
 
@@ -86,7 +99,10 @@ class AgentSessionCallControl implements AgentCallControl {
   }
 
   async hangUp(party: PartyRef): Promise<void> {
-    await this.send("DELETE", `/restapi/v1.0/account/~/telephony/sessions/${encodeURIComponent(party.telephonySessionId)}`);
+    await this.send(
+      "DELETE",
+      `/restapi/v1.0/account/~/telephony/sessions/${encodeURIComponent(party.telephonySessionId)}`,
+    );
   }
 
   async reject(party: PartyRef): Promise<void> {
@@ -95,7 +111,9 @@ class AgentSessionCallControl implements AgentCallControl {
 
   async toVoicemail(party: PartyRef, ringing: boolean, mailboxExtensionId: string): Promise<void> {
     // A ringing call is forwarded; a connected one can only be transferred (REFERENCE §4).
-    await this.send("POST", `${partyPath(party)}/${ringing ? "forward" : "transfer"}`, { voicemail: mailboxExtensionId });
+    await this.send("POST", `${partyPath(party)}/${ringing ? "forward" : "transfer"}`, {
+      voicemail: mailboxExtensionId,
+    });
   }
 
   async transfer(party: PartyRef, destination: TransferDestination): Promise<void> {
@@ -104,10 +122,13 @@ class AgentSessionCallControl implements AgentCallControl {
 
   /** The phone RingOut rings first: the agent's own direct number (else any number of theirs). */
   private async ownNumber(): Promise<string> {
-    const json = (await this.send("GET", "/restapi/v1.0/account/~/extension/~/phone-number")) as { records?: RawNumber[] } | null;
+    const json = (await this.send("GET", "/restapi/v1.0/account/~/extension/~/phone-number")) as {
+      records?: RawNumber[];
+    } | null;
     const records = (json?.records ?? []).filter((r) => typeof r.phoneNumber === "string");
     const direct = records.find((r) => r.usageType === "DirectNumber") ?? records[0];
-    if (!direct?.phoneNumber) throw new ConflictError("Your RingCentral extension has no phone number to ring first", "channelId");
+    if (!direct?.phoneNumber)
+      throw new ConflictError("Your RingCentral extension has no phone number to ring first", "channelId");
     return direct.phoneNumber;
   }
 

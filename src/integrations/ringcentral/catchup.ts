@@ -5,10 +5,13 @@ import { z } from "zod";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
 import type { Deps } from "../../domain/event-log.ts";
-import { ingestTelephonyNotificationsEach, type CallDirectory, type TelephonyNotification } from "../../domain/calls.ts";
+import {
+  ingestTelephonyNotificationsEach,
+  type CallDirectory,
+  type TelephonyNotification,
+} from "../../domain/calls.ts";
 import { notificationsFromCallLog, type CallLogSummary, type KnownCall } from "../../domain/call-reconciliation.ts";
 import { parseTelephonyNotification } from "./notifications.ts";
-
 
 export interface CatchUpProgress {
   stage: "call-log" | "open-calls" | "messages";
@@ -30,7 +33,10 @@ const endpoint = z.object({ phoneNumber: z.string().optional() }).passthrough();
 const leg = z
   .object({
     partyId: z.string().optional(),
-    extension: z.object({ id: z.union([z.string(), z.number()]) }).passthrough().optional(),
+    extension: z
+      .object({ id: z.union([z.string(), z.number()]) })
+      .passthrough()
+      .optional(),
     direction: z.enum(["Inbound", "Outbound"]),
     result: z.string().optional(),
     startTime: z.string(),
@@ -92,7 +98,10 @@ async function knownCall(options: CatchUpOptions, telephonySessionId: string): P
  * burst fails, one by one, and the first notification that failed on its own fails the catch-up. */
 async function ingestAll(options: CatchUpOptions, notifications: TelephonyNotification[]) {
   const results = await ingestTelephonyNotificationsEach(options, options.directory, notifications, (error) =>
-    options.log.warn({ err: error, count: notifications.length }, "a call's catch-up burst failed; applying its notifications one by one"),
+    options.log.warn(
+      { err: error, count: notifications.length },
+      "a call's catch-up burst failed; applying its notifications one by one",
+    ),
   );
   const failed = results.find((r) => r.status === "rejected");
   if (failed) throw failed.reason;
@@ -100,18 +109,28 @@ async function ingestAll(options: CatchUpOptions, notifications: TelephonyNotifi
 
 /** Call-log sync: FSync the first time (over a window), ISync with the stored token after. */
 async function fetchCallLogChanges(options: CatchUpOptions): Promise<{ records: unknown[]; syncToken: string }> {
-  const connection = await options.prisma.ringCentralConnection.findUniqueOrThrow({ where: { id: options.connectionId } });
+  const connection = await options.prisma.ringCentralConnection.findUniqueOrThrow({
+    where: { id: options.connectionId },
+  });
   const path = "/restapi/v1.0/account/~/call-log-sync";
   if (connection.callLogSyncToken) {
     try {
-      const response = await options.platform.get(path, { syncType: "ISync", syncToken: connection.callLogSyncToken, view: "Detailed" });
+      const response = await options.platform.get(path, {
+        syncType: "ISync",
+        syncToken: connection.callLogSyncToken,
+        view: "Detailed",
+      });
       return parseSync(await response.json());
     } catch (error) {
       options.log.warn({ err: error }, "call-log ISync refused; starting over with FSync");
     }
   }
   const since = connection.lastCaughtUpAt ?? new Date(Date.now() - (options.firstSyncWindowMs ?? 24 * 3600_000));
-  const response = await options.platform.get(path, { syncType: "FSync", dateFrom: since.toISOString(), view: "Detailed" });
+  const response = await options.platform.get(path, {
+    syncType: "FSync",
+    dateFrom: since.toISOString(),
+    view: "Detailed",
+  });
   return parseSync(await response.json());
 }
 
@@ -126,11 +145,16 @@ export async function catchUpCallLog(options: CatchUpOptions): Promise<number> {
   for (const raw of records) {
     const parsed = callLogRecord.safeParse(raw);
     const summary = parsed.success ? toSummary(parsed.data) : null;
-    if (summary) await ingestAll(options, notificationsFromCallLog(summary, await knownCall(options, summary.telephonySessionId)));
-    else options.log.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "skipped a call-log record");
+    if (summary)
+      await ingestAll(options, notificationsFromCallLog(summary, await knownCall(options, summary.telephonySessionId)));
+    else
+      options.log.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "skipped a call-log record");
     options.onProgress?.({ stage: "call-log", done: ++done, total: records.length });
   }
-  await options.prisma.ringCentralConnection.update({ where: { id: options.connectionId }, data: { callLogSyncToken: syncToken } });
+  await options.prisma.ringCentralConnection.update({
+    where: { id: options.connectionId },
+    data: { callLogSyncToken: syncToken },
+  });
   return records.length;
 }
 
@@ -144,10 +168,15 @@ export async function catchUpOpenCalls(options: CatchUpOptions): Promise<number>
   });
   let done = 0;
   for (const call of calls) {
-    const response = await options.platform.get(`/restapi/v1.0/account/~/telephony/sessions/${call.telephonySessionId}`).catch((error: unknown) => {
-      options.log.debug({ err: error, telephonySessionId: call.telephonySessionId }, "session is gone; the call log will finish it");
-      return null;
-    });
+    const response = await options.platform
+      .get(`/restapi/v1.0/account/~/telephony/sessions/${call.telephonySessionId}`)
+      .catch((error: unknown) => {
+        options.log.debug(
+          { err: error, telephonySessionId: call.telephonySessionId },
+          "session is gone; the call log will finish it",
+        );
+        return null;
+      });
     if (response) {
       const session = (await response.json()) as { parties?: { id: string; status?: { code?: string } }[] };
       for (const party of session.parties ?? []) {
@@ -158,7 +187,12 @@ export async function catchUpOpenCalls(options: CatchUpOptions): Promise<number>
         const envelope = {
           uuid: `session:${call.telephonySessionId}:${party.id}:${party.status?.code}:${sequence}`,
           event: "/restapi/v1.0/account/~/telephony/sessions",
-          body: { sequence, telephonySessionId: call.telephonySessionId, eventTime: new Date().toISOString(), parties: [party] },
+          body: {
+            sequence,
+            telephonySessionId: call.telephonySessionId,
+            eventTime: new Date().toISOString(),
+            parties: [party],
+          },
         };
         await ingestAll(options, [parseTelephonyNotification(envelope)]);
       }
@@ -172,5 +206,8 @@ export async function catchUpConnection(options: CatchUpOptions): Promise<void> 
   const startedAt = new Date();
   await catchUpOpenCalls(options);
   await catchUpCallLog(options);
-  await options.prisma.ringCentralConnection.update({ where: { id: options.connectionId }, data: { lastCaughtUpAt: startedAt } });
+  await options.prisma.ringCentralConnection.update({
+    where: { id: options.connectionId },
+    data: { lastCaughtUpAt: startedAt },
+  });
 }

@@ -122,7 +122,10 @@ export class RingCentralClient implements RingCentralDirectory {
 
   /** Restores a stored session into the SDK (no request). */
   async restore(session: SessionTokens): Promise<void> {
-    await this.sdk.platform().auth().setData(session.data as never);
+    await this.sdk
+      .platform()
+      .auth()
+      .setData(session.data as never);
   }
 
   /** Logs in with the JWT (through the limiter, with retries). */
@@ -133,9 +136,7 @@ export class RingCentralClient implements RingCentralDirectory {
       this.sdk.platform().login({
         jwt,
         ...(this.options.accessTokenTtlSeconds ? { access_token_ttl: this.options.accessTokenTtlSeconds } : {}),
-        ...(this.options.refreshTokenTtlSeconds
-          ? { refresh_token_ttl: this.options.refreshTokenTtlSeconds }
-          : {}),
+        ...(this.options.refreshTokenTtlSeconds ? { refresh_token_ttl: this.options.refreshTokenTtlSeconds } : {}),
       }),
     );
     this.logins += 1;
@@ -245,12 +246,7 @@ export class RingCentralClient implements RingCentralDirectory {
 
   // The retry loop.
 
-  private async withRetries<R>(
-    method: string,
-    path: string,
-    idempotent: boolean,
-    send: () => Promise<R>,
-  ): Promise<R> {
+  private async withRetries<R>(method: string, path: string, idempotent: boolean, send: () => Promise<R>): Promise<R> {
     const route = routeKey(method, path);
     let attempt = 0;
     let reloggedIn = false;

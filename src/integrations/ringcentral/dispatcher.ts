@@ -14,7 +14,12 @@
 import type { Logger } from "../../logger.ts";
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/event-log.ts";
-import { ingestTelephonyNotificationsEach, type CallDirectory, type IngestOutcome, type TelephonyNotification } from "../../domain/calls.ts";
+import {
+  ingestTelephonyNotificationsEach,
+  type CallDirectory,
+  type IngestOutcome,
+  type TelephonyNotification,
+} from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
 
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
@@ -76,7 +81,7 @@ export class NotificationDispatcher {
 
   /** Resolves when everything enqueued so far has been applied. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining !== null) await this.draining;
     await this.burstsSettled();
   }
 
@@ -86,7 +91,11 @@ export class NotificationDispatcher {
         const envelope = this.validate(envelopeSchema.safeParse(this.pending.shift()));
         if (!envelope) continue;
         const kind = kindOf(envelope.event);
-        if (kind === "telephony") await this.startBurst([envelope, ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony())]);
+        if (kind === "telephony")
+          await this.startBurst([
+            envelope,
+            ...(this.batchBlockers.some((blocked) => blocked()) ? [] : this.takeTelephony()),
+          ]);
         else {
           // Other kinds (SMS, voicemail) come after the calls before them, as they arrived.
           await this.burstsSettled();
@@ -100,8 +109,11 @@ export class NotificationDispatcher {
 
   /** Starts applying a burst once a slot is free, after the bursts in flight that hold any of its calls. */
   private async startBurst(envelopes: Envelope[]): Promise<void> {
-    while (this.running.size >= this.limits.maxConcurrentBursts) await Promise.race([...this.running].map((b) => b.done));
-    const sessions = new Set(envelopes.map((e) => String((e.body as { telephonySessionId?: unknown } | null)?.telephonySessionId ?? "")));
+    while (this.running.size >= this.limits.maxConcurrentBursts)
+      await Promise.race([...this.running].map((b) => b.done));
+    const sessions = new Set(
+      envelopes.map((e) => String((e.body as { telephonySessionId?: unknown } | null)?.telephonySessionId ?? "")),
+    );
     const before = [...this.running].filter((b) => [...b.sessions].some((s) => sessions.has(s))).map((b) => b.done);
     const burst: Burst = { sessions, done: Promise.all(before).then(() => this.applyTelephony(envelopes)) };
     this.running.add(burst);
@@ -147,7 +159,8 @@ export class NotificationDispatcher {
   }
 
   private noteOutcome(envelope: Envelope, outcome: IngestOutcome): void {
-    if (outcome === "unrouted") this.log.debug({ uuid: envelope.uuid }, "call does not involve a connected number (yet)");
+    if (outcome === "unrouted")
+      this.log.debug({ uuid: envelope.uuid }, "call does not involve a connected number (yet)");
   }
 
   private async applyTelephony(envelopes: Envelope[]): Promise<void> {
@@ -160,16 +173,29 @@ export class NotificationDispatcher {
         failures.set(envelope, error);
       }
     }
-    const results = await ingestTelephonyNotificationsEach(this.deps, this.directory, parsed.map((p) => p.notification), (error) =>
-      this.log.warn({ err: error, notifications: parsed.length }, "a burst of RingCentral notifications failed; applying them one by one"),
+    const results = await ingestTelephonyNotificationsEach(
+      this.deps,
+      this.directory,
+      parsed.map((p) => p.notification),
+      (error) =>
+        this.log.warn(
+          { err: error, notifications: parsed.length },
+          "a burst of RingCentral notifications failed; applying them one by one",
+        ),
     );
     results.forEach((result, i) => {
       if (result.status === "fulfilled") this.noteOutcome(parsed[i]!.envelope, result.value);
       else failures.set(parsed[i]!.envelope, result.reason);
     });
-    for (const [envelope, failure] of failures) this.log.error({ err: failure, uuid: envelope.uuid, kind: "telephony" }, "could not apply a RingCentral notification");
+    for (const [envelope, failure] of failures)
+      this.log.error(
+        { err: failure, uuid: envelope.uuid, kind: "telephony" },
+        "could not apply a RingCentral notification",
+      );
     for (const handler of this.afterTelephonyHandlers) {
-      await handler(parsed.map((p) => p.notification)).catch((error: unknown) => this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"));
+      await handler(parsed.map((p) => p.notification)).catch((error: unknown) =>
+        this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"),
+      );
     }
   }
 }

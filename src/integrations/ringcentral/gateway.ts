@@ -16,7 +16,10 @@ const CACHED_DIRECTORIES = 8;
 
 function credentialsKey(credentials: ConnectionCredentials): string {
   const { serverUrl, clientId, clientSecret, jwt } = credentials;
-  return crypto.createHash("sha256").update(JSON.stringify([serverUrl, clientId, clientSecret, jwt])).digest("hex");
+  return crypto
+    .createHash("sha256")
+    .update(JSON.stringify([serverUrl, clientId, clientSecret, jwt]))
+    .digest("hex");
 }
 
 export function ringCentralGateway(defaults: ClientDefaults = {}): RingCentralGateway<RingCentralClient> {

@@ -17,7 +17,6 @@ export interface LeaseProvider {
   close(): Promise<void>;
 }
 
-
 export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
   const held = new Map<string, pg.Client>();
   return {
@@ -25,10 +24,10 @@ export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
       if (held.has(key)) return null;
       const client = new pg.Client(config);
       await client.connect();
-      const result = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked", [
-        LOCK.workerLease,
-        key,
-      ]);
+      const result = await client.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked",
+        [LOCK.workerLease, key],
+      );
       if (!result.rows[0]?.locked) {
         await client.end();
         return null;

@@ -10,8 +10,16 @@ import { ingestInboundMessage, type InboundMessageInput } from "../../domain/sms
 import { deliveryStatusOf } from "./sms.ts";
 import type { Envelope } from "./notifications.ts";
 
-
-const attachment = z.object({ id: z.union([z.string(), z.number()]), type: z.string(), contentType: z.string(), uri: z.string(), size: z.number().optional(), fileName: z.string().optional() }).passthrough();
+const attachment = z
+  .object({
+    id: z.union([z.string(), z.number()]),
+    type: z.string(),
+    contentType: z.string(),
+    uri: z.string(),
+    size: z.number().optional(),
+    fileName: z.string().optional(),
+  })
+  .passthrough();
 const message = z
   .object({
     id: z.union([z.string(), z.number()]),
@@ -26,8 +34,6 @@ const message = z
     attachments: z.array(attachment).optional(),
   })
   .passthrough();
-
-type StoreMessage = z.infer<typeof message>;
 
 /** What the SMS domain needs from RingCentral's message (only media attachments: the text is the subject). */
 export function inboundInput(raw: unknown): InboundMessageInput | null {
@@ -44,7 +50,13 @@ export function inboundInput(raw: unknown): InboundMessageInput | null {
     text: m.subject ?? "",
     attachments: (m.attachments ?? [])
       .filter((a) => a.type === "MmsAttachment")
-      .map((a) => ({ ringCentralId: String(a.id), contentType: a.contentType, fileName: a.fileName ?? null, sizeBytes: a.size ?? null, contentUri: a.uri })),
+      .map((a) => ({
+        ringCentralId: String(a.id),
+        contentType: a.contentType,
+        fileName: a.fileName ?? null,
+        sizeBytes: a.size ?? null,
+        contentUri: a.uri,
+      })),
     createdAt: new Date(m.creationTime),
   };
 }
@@ -65,7 +77,12 @@ export async function applyStoreMessage(deps: Deps, log: Logger, raw: unknown): 
     return;
   }
   const status = deliveryStatusOf(m.messageStatus ?? "");
-  if (status) await applyMessageStatus(deps, { ringCentralId: String(m.id), status, at: new Date(m.lastModifiedTime ?? m.creationTime) });
+  if (status)
+    await applyMessageStatus(deps, {
+      ringCentralId: String(m.id),
+      status,
+      at: new Date(m.lastModifiedTime ?? m.creationTime),
+    });
 }
 
 /** The extension a message-store event path belongs to. */
@@ -78,7 +95,10 @@ export interface MessageSyncStore {
   save(extensionId: string, token: string): Promise<void>;
 }
 
-const syncResponse = z.object({ records: z.array(z.unknown()), syncInfo: z.object({ syncToken: z.string() }).passthrough() });
+const syncResponse = z.object({
+  records: z.array(z.unknown()),
+  syncInfo: z.object({ syncToken: z.string() }).passthrough(),
+});
 
 /** Message-sync of one extension's store: ISync from the saved token, FSync over a window otherwise. */
 export async function syncMessages(
@@ -97,7 +117,9 @@ export async function syncMessages(
         return null;
       });
   }
-  body ??= await (await options.platform.get(path, { syncType: "FSync", messageType: "SMS", dateFrom: options.since.toISOString() })).json();
+  body ??= await (
+    await options.platform.get(path, { syncType: "FSync", messageType: "SMS", dateFrom: options.since.toISOString() })
+  ).json();
   const parsed = syncResponse.parse(body);
   // Oldest first, so statuses and threads build up in the order they happened.
   for (const record of [...parsed.records].reverse()) await applyStoreMessage(options, options.log, record);
@@ -108,7 +130,10 @@ export async function syncMessages(
 /** Sync tokens per extension, kept as JSON in the connection's messageSyncToken column. */
 export function connectionSyncStore(deps: Deps, connectionId: string): MessageSyncStore {
   const read = async () => {
-    const row = await deps.prisma.ringCentralConnection.findUniqueOrThrow({ where: { id: connectionId }, select: { messageSyncToken: true } });
+    const row = await deps.prisma.ringCentralConnection.findUniqueOrThrow({
+      where: { id: connectionId },
+      select: { messageSyncToken: true },
+    });
     try {
       return JSON.parse(row.messageSyncToken ?? "{}") as Record<string, string>;
     } catch {
@@ -119,7 +144,10 @@ export function connectionSyncStore(deps: Deps, connectionId: string): MessageSy
     token: async (extensionId) => (await read())[extensionId] ?? null,
     save: async (extensionId, token) => {
       const tokens = { ...(await read()), [extensionId]: token };
-      await deps.prisma.ringCentralConnection.update({ where: { id: connectionId }, data: { messageSyncToken: JSON.stringify(tokens) } });
+      await deps.prisma.ringCentralConnection.update({
+        where: { id: connectionId },
+        data: { messageSyncToken: JSON.stringify(tokens) },
+      });
     },
   };
 }
@@ -142,8 +170,14 @@ export async function smsExtensionIds(deps: Deps, connectionId: string, platform
 
 async function numberOwners(platform: RestApi): Promise<Map<string, string>> {
   const response = await platform.get("/restapi/v1.0/account/~/phone-number", { perPage: 1000 });
-  const body = (await response.json()) as { records?: { phoneNumber?: string; extension?: { id?: string | number } }[] };
-  return new Map((body.records ?? []).flatMap((r) => (r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [])));
+  const body = (await response.json()) as {
+    records?: { phoneNumber?: string; extension?: { id?: string | number } }[];
+  };
+  return new Map(
+    (body.records ?? []).flatMap((r) =>
+      r.phoneNumber && r.extension?.id ? [[r.phoneNumber, String(r.extension.id)] as const] : [],
+    ),
+  );
 }
 
 /** Message-sync of every extension that owns a connected SMS number (`switchboard sync`). */
@@ -161,7 +195,10 @@ export async function syncAllMessages(
   const since = new Date(Date.now() - 24 * 3600_000);
   let total = 0;
   for (const [index, extensionId] of extensions.entries()) {
-    total += await syncMessages({ ...deps, log, platform, store: connectionSyncStore(deps, connectionId), since }, extensionId);
+    total += await syncMessages(
+      { ...deps, log, platform, store: connectionSyncStore(deps, connectionId), since },
+      extensionId,
+    );
     onProgress?.({ stage: "messages", done: index + 1, total: extensions.length });
   }
   return total;

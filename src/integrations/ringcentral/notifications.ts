@@ -3,7 +3,9 @@
 import { z } from "zod";
 import type { TelephonyNotification, TelephonyParty } from "../../domain/calls.ts";
 
-const endpoint = z.object({ phoneNumber: z.string().optional(), extensionId: z.string().optional(), name: z.string().optional() }).passthrough();
+const endpoint = z
+  .object({ phoneNumber: z.string().optional(), extensionId: z.string().optional(), name: z.string().optional() })
+  .passthrough();
 
 const party = z
   .object({

@@ -74,7 +74,9 @@ export class UserRateLimiter {
     const now = this.now();
     // A route of unknown group might be in any penalised group; "*" is a penalty of unknown group.
     const candidates =
-      group === undefined ? [...this.blockedUntil.values()] : [this.blockedUntil.get(group) ?? 0, this.blockedUntil.get("*") ?? 0];
+      group === undefined
+        ? [...this.blockedUntil.values()]
+        : [this.blockedUntil.get(group) ?? 0, this.blockedUntil.get("*") ?? 0];
     return Math.max(0, ...candidates.map((until) => until - now));
   }
 
@@ -82,7 +84,8 @@ export class UserRateLimiter {
   observe(route: string, headers: RateLimitHeaders, secondMs: number): void {
     if (!headers.group) return;
     this.groupOfRoute.set(route, headers.group);
-    if (headers.remaining === 0 && headers.windowSeconds !== null) this.block(headers.group, headers.windowSeconds * secondMs);
+    if (headers.remaining === 0 && headers.windowSeconds !== null)
+      this.block(headers.group, headers.windowSeconds * secondMs);
   }
 
   /** A 429: nothing of `group` (or, when unknown, of the route's group or the whole user) for `ms`. */

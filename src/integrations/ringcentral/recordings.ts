@@ -35,7 +35,6 @@ import {
 } from "../../domain/recordings/voicemail.ts";
 import type { Envelope, NotificationKind } from "./notifications.ts";
 
-
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
@@ -69,7 +68,13 @@ const messageStoreChange = z
   .object({
     extensionId: id.optional(),
     lastUpdated: z.string().datetime({ offset: true }).optional(),
-    changes: z.array(z.object({ type: z.string(), newCount: z.number().optional(), updatedCount: z.number().optional() }).passthrough()).default([]),
+    changes: z
+      .array(
+        z
+          .object({ type: z.string(), newCount: z.number().optional(), updatedCount: z.number().optional() })
+          .passthrough(),
+      )
+      .default([]),
   })
   .passthrough();
 
@@ -120,7 +125,8 @@ export function parseVoicemailMessage(raw: unknown, mailboxExtensionId: string |
 /** The `/voicemail` notification (REFERENCE §3.5). */
 export function parseVoicemailNotification(envelope: Envelope): VoicemailMessage {
   const body = envelope.body as { extensionId?: unknown } | undefined;
-  const fromBody = typeof body?.extensionId === "string" || typeof body?.extensionId === "number" ? String(body.extensionId) : null;
+  const fromBody =
+    typeof body?.extensionId === "string" || typeof body?.extensionId === "number" ? String(body.extensionId) : null;
   return parseVoicemailMessage(envelope.body, extensionOfEvent(envelope.event) ?? fromBody ?? envelope.ownerId ?? null);
 }
 
@@ -132,14 +138,23 @@ const callLogRecord = z
   .object({
     telephonySessionId: z.string().optional(),
     recording: callLogRecording.optional(),
-    legs: z.array(z.object({ telephonySessionId: z.string().optional(), recording: callLogRecording.optional() }).passthrough()).optional(),
+    legs: z
+      .array(
+        z.object({ telephonySessionId: z.string().optional(), recording: callLogRecording.optional() }).passthrough(),
+      )
+      .optional(),
   })
   .passthrough();
 const callLogPage = z.object({ records: z.array(callLogRecord).default([]) }).passthrough();
-const recordingInfo = z.object({ contentUri: z.string().optional(), contentType: z.string().optional(), duration: z.number().optional() }).passthrough();
+const recordingInfo = z
+  .object({ contentUri: z.string().optional(), contentType: z.string().optional(), duration: z.number().optional() })
+  .passthrough();
 
 /** Every recording the call log holds for a session: on the record and on its legs. */
-export function recordingsOfCallLog(records: z.infer<typeof callLogRecord>[], telephonySessionId: string): { id: string; contentUri: string }[] {
+export function recordingsOfCallLog(
+  records: z.infer<typeof callLogRecord>[],
+  telephonySessionId: string,
+): { id: string; contentUri: string }[] {
   const found = new Map<string, string>();
   for (const record of records) {
     if (record.telephonySessionId && record.telephonySessionId !== telephonySessionId) continue;
@@ -163,11 +178,21 @@ export interface CallRecordingsSync extends CallRecordingsOutcome {
  * duration) and applies it: listed recordings AVAILABLE; PENDING ones the log leaves out, once it
  * has the call, UNAVAILABLE.
  */
-export async function syncCallRecordings(platform: RestApi, deps: Deps, telephonySessionId: string, log?: Logger): Promise<CallRecordingsSync> {
+export async function syncCallRecordings(
+  platform: RestApi,
+  deps: Deps,
+  telephonySessionId: string,
+  log?: Logger,
+): Promise<CallRecordingsSync> {
   const call = await deps.prisma.call.findUnique({ where: { telephonySessionId }, select: { createdAt: true } });
   // The call log answers the last 24 hours by default; ask from a little before the call started.
   const dateFrom = new Date((call?.createdAt ?? new Date()).getTime() - 60 * 60_000).toISOString();
-  const response = await platform.get("/restapi/v1.0/account/~/call-log", { telephonySessionId, view: "Detailed", dateFrom, perPage: 100 });
+  const response = await platform.get("/restapi/v1.0/account/~/call-log", {
+    telephonySessionId,
+    view: "Detailed",
+    dateFrom,
+    perPage: 100,
+  });
   const page = callLogPage.parse(await response.json());
   const records = page.records.filter((r) => !r.telephonySessionId || r.telephonySessionId === telephonySessionId);
   const callLogSeen = records.length > 0;
@@ -175,7 +200,9 @@ export async function syncCallRecordings(platform: RestApi, deps: Deps, telephon
   for (const entry of recordingsOfCallLog(records, telephonySessionId)) {
     let info: z.infer<typeof recordingInfo> = {};
     try {
-      info = recordingInfo.parse(await (await platform.get(`/restapi/v1.0/account/~/recording/${encodeURIComponent(entry.id)}`)).json());
+      info = recordingInfo.parse(
+        await (await platform.get(`/restapi/v1.0/account/~/recording/${encodeURIComponent(entry.id)}`)).json(),
+      );
     } catch (error) {
       log?.warn({ err: error, recordingId: entry.id }, "could not read a recording's metadata; using the call log's");
     }
@@ -201,7 +228,13 @@ async function fetchTranscription(platform: RestApi, uri: string): Promise<strin
 
 /** Stores one voicemail (or fills in what changed); fetches the transcription only when the
  * voicemail is ours and lacks it. */
-export async function importVoicemail(platform: RestApi, deps: Deps, directory: CallDirectory, message: VoicemailMessage, log?: Logger): Promise<VoicemailOutcome> {
+export async function importVoicemail(
+  platform: RestApi,
+  deps: Deps,
+  directory: CallDirectory,
+  message: VoicemailMessage,
+  log?: Logger,
+): Promise<VoicemailOutcome> {
   const input: VoicemailInput = {
     ringCentralMessageId: message.messageId,
     fromNumber: message.fromNumber,
@@ -220,7 +253,10 @@ export async function importVoicemail(platform: RestApi, deps: Deps, directory: 
       try {
         input.transcription = await fetchTranscription(platform, message.transcriptionUri);
       } catch (error) {
-        log?.warn({ err: error, messageId: message.messageId }, "could not fetch a voicemail transcription; storing the voicemail without it");
+        log?.warn(
+          { err: error, messageId: message.messageId },
+          "could not fetch a voicemail transcription; storing the voicemail without it",
+        );
       }
     }
   }
@@ -229,11 +265,14 @@ export async function importVoicemail(platform: RestApi, deps: Deps, directory: 
 
 /** The mailbox's VoiceMail messages created since `dateFrom` (first page of 100, newest first). */
 async function listVoicemails(platform: RestApi, extensionId: string, dateFrom: Date): Promise<unknown[]> {
-  const response = await platform.get(`/restapi/v1.0/account/~/extension/${encodeURIComponent(extensionId)}/message-store`, {
-    messageType: "VoiceMail",
-    dateFrom: dateFrom.toISOString(),
-    perPage: 100,
-  });
+  const response = await platform.get(
+    `/restapi/v1.0/account/~/extension/${encodeURIComponent(extensionId)}/message-store`,
+    {
+      messageType: "VoiceMail",
+      dateFrom: dateFrom.toISOString(),
+      perPage: 100,
+    },
+  );
   return messageList.parse(await response.json()).records;
 }
 
@@ -347,7 +386,8 @@ export class RecordingHandlers {
       if (stored === false) continue; // stored with its transcription: nothing new to learn
       if (stored === true && message.transcriptionUri === null) continue; // still being transcribed
       if (stored === null && !this.pendingVoicemails.has(message.messageId)) {
-        if ((await voicemailCallId(this.deps, { ringCentralMessageId: message.messageId, ...message })) === null) continue;
+        if ((await voicemailCallId(this.deps, { ringCentralMessageId: message.messageId, ...message })) === null)
+          continue;
       }
       await this.importOrKeep(message);
     }
@@ -355,10 +395,14 @@ export class RecordingHandlers {
 
   /** Runs after each burst of telephony notifications was applied, with the burst's notifications. */
   async afterTelephony(notifications: TelephonyNotification[]): Promise<void> {
-    const extensions = new Set(notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))));
+    const extensions = new Set(
+      notifications.flatMap((n) => n.parties.flatMap((p) => (p.extensionId ? [p.extensionId] : []))),
+    );
     await this.retryPendingVoicemails(extensions);
     // Only a leg leaving can end a call (and a call that ended earlier was handled then).
-    await this.callsEnded(notifications.filter((n) => n.parties.some((p) => legEnded(p.statusCode))).map((n) => n.telephonySessionId));
+    await this.callsEnded(
+      notifications.filter((n) => n.parties.some((p) => legEnded(p.statusCode))).map((n) => n.telephonySessionId),
+    );
   }
 
   /**
@@ -404,7 +448,10 @@ export class RecordingHandlers {
       const outcome = await syncCallRecordings(this.platform, this.deps, telephonySessionId, this.log);
       waiting = outcome.pending > 0;
       if (outcome.available + outcome.unavailable > 0) {
-        this.log.info({ telephonySessionId, available: outcome.available, unavailable: outcome.unavailable }, "call recordings imported");
+        this.log.info(
+          { telephonySessionId, available: outcome.available, unavailable: outcome.unavailable },
+          "call recordings imported",
+        );
       }
     } catch (error) {
       this.log.warn({ err: error, telephonySessionId, attempt }, "could not read the call log for recordings");
@@ -412,7 +459,10 @@ export class RecordingHandlers {
     if (!waiting || this.closed) return;
     const delay = this.retryDelays[attempt];
     if (delay === undefined) {
-      this.log.warn({ telephonySessionId }, "the call log never listed this call: its recordings stay PENDING until the next catch-up");
+      this.log.warn(
+        { telephonySessionId },
+        "the call log never listed this call: its recordings stay PENDING until the next catch-up",
+      );
       return;
     }
     const timer = setTimeout(() => {
@@ -439,7 +489,10 @@ export class RecordingHandlers {
       const oldest = this.pendingVoicemails.keys().next().value!;
       this.pendingVoicemails.delete(oldest);
     }
-    this.log.debug({ messageId: message.messageId, extensionId: message.toExtensionId }, "voicemail has no call here (yet)");
+    this.log.debug(
+      { messageId: message.messageId, extensionId: message.toExtensionId },
+      "voicemail has no call here (yet)",
+    );
   }
 
   private async retryPendingVoicemails(extensions: Set<string>): Promise<void> {
@@ -472,10 +525,13 @@ export function registerRecordingHandlers(
   options: RecordingHandlerOptions = {},
 ): RecordingHandlers {
   const recordings = new RecordingHandlers(deps, directory, platform, log, options);
-  for (const [kind, handler] of Object.entries(recordings.handlers()) as [Exclude<NotificationKind, "telephony">, NotificationHandler][]) registry.on(kind, handler);
+  for (const [kind, handler] of Object.entries(recordings.handlers()) as [
+    Exclude<NotificationKind, "telephony">,
+    NotificationHandler,
+  ][])
+    registry.on(kind, handler);
   registry.afterTelephony((notifications) => recordings.afterTelephony(notifications));
   // A voicemail waiting for its call is retried after each telephony notification, as it comes.
   registry.batchUnless?.(() => recordings.waitingForCalls());
   return recordings;
 }
-

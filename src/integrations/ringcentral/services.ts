@@ -20,14 +20,21 @@ export function createRingCentralServices(
   clientDefaults: ClientDefaults = {},
 ): RingCentralServices {
   return {
-    secrets: createSecretBox({ encryptionKey: config.encryptionKey, databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+    secrets: createSecretBox({
+      encryptionKey: config.encryptionKey,
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+    }),
     gateway: ringCentralGateway(clientDefaults),
     clientDefaults,
   };
 }
 
 /** A client of the connected account, logged in with the saved JWT (for the worker). */
-export async function connectionClient(prisma: PrismaClient, services: RingCentralServices): Promise<RingCentralClient> {
+export async function connectionClient(
+  prisma: PrismaClient,
+  services: RingCentralServices,
+): Promise<RingCentralClient> {
   const connection = await requireConnection(prisma);
   const credentials = await savedCredentials(services, connection);
   const client = new RingCentralClient({ ...services.clientDefaults, ...credentials });
@@ -36,7 +43,11 @@ export async function connectionClient(prisma: PrismaClient, services: RingCentr
 }
 
 /** The agent's own session as a client (call control); RINGCENTRAL_LOGIN_REQUIRED when there is none. */
-export function agentClient(prisma: PrismaClient, services: RingCentralServices, userId: string): Promise<RingCentralClient> {
+export function agentClient(
+  prisma: PrismaClient,
+  services: RingCentralServices,
+  userId: string,
+): Promise<RingCentralClient> {
   return agentSession({ prisma, secrets: services.secrets, gateway: services.gateway }, userId);
 }
 
@@ -44,7 +55,10 @@ export function agentClient(prisma: PrismaClient, services: RingCentralServices,
  * One logged-in client of the connected account per process, for the API's own calls (sending
  * SMS, fetching content): made on first use and made again after a failure or a reconnection.
  */
-export function sharedConnectionClient(prisma: PrismaClient, services: RingCentralServices): () => Promise<RingCentralClient> {
+export function sharedConnectionClient(
+  prisma: PrismaClient,
+  services: RingCentralServices,
+): () => Promise<RingCentralClient> {
   let current: { connectionId: string; client: Promise<RingCentralClient> } | null = null;
   return async () => {
     const connection = await requireConnection(prisma);

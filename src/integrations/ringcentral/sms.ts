@@ -48,7 +48,10 @@ export function createSmsSender(platformOrTransport: Platform | SmsTransport): S
     async send({ from, to, text, attachments }) {
       const envelope = { from: { phoneNumber: from }, to: [{ phoneNumber: to }], text };
       try {
-        const body = attachments.length === 0 ? await transport.post(SMS_PATH, envelope) : await transport.post(MMS_PATH, mmsForm(envelope, attachments));
+        const body =
+          attachments.length === 0
+            ? await transport.post(SMS_PATH, envelope)
+            : await transport.post(MMS_PATH, mmsForm(envelope, attachments));
         return sentMessageOf(body);
       } catch (error) {
         throw await domainErrorOf(error);
@@ -60,9 +63,15 @@ export function createSmsSender(platformOrTransport: Platform | SmsTransport): S
 /** The SDK sends through node-fetch in Node, which streams the `form-data` package's forms. */
 function mmsForm(envelope: Record<string, unknown>, attachments: OutgoingAttachment[]): FormData {
   const form = new FormData();
-  form.append("json", Buffer.from(JSON.stringify(envelope), "utf8"), { filename: "request.json", contentType: "application/json" });
+  form.append("json", Buffer.from(JSON.stringify(envelope), "utf8"), {
+    filename: "request.json",
+    contentType: "application/json",
+  });
   for (const attachment of attachments) {
-    form.append("attachment", attachment.content, { filename: attachment.fileName, contentType: attachment.contentType });
+    form.append("attachment", attachment.content, {
+      filename: attachment.fileName,
+      contentType: attachment.contentType,
+    });
   }
   return form;
 }
@@ -109,7 +118,11 @@ const sentMessageSchema = z.object({
 
 function sentMessageOf(body: unknown): SentMessage {
   const parsed = sentMessageSchema.safeParse(body);
-  if (!parsed.success) throw new RingCentralUnavailableError(`RingCentral answered the send with an unexpected body: ${parsed.error.message}`, 200);
+  if (!parsed.success)
+    throw new RingCentralUnavailableError(
+      `RingCentral answered the send with an unexpected body: ${parsed.error.message}`,
+      200,
+    );
   const message = parsed.data;
   const created = message.creationTime ? new Date(message.creationTime) : new Date();
   return {
@@ -121,7 +134,13 @@ function sentMessageOf(body: unknown): SentMessage {
   };
 }
 
-function storedAttachmentOf(attachment: { id: string; uri: string; contentType: string; fileName?: string | null; size?: number | null }): StoredAttachment {
+function storedAttachmentOf(attachment: {
+  id: string;
+  uri: string;
+  contentType: string;
+  fileName?: string | null;
+  size?: number | null;
+}): StoredAttachment {
   return {
     ringCentralId: attachment.id,
     contentType: attachment.contentType,
@@ -168,11 +187,15 @@ function inputFieldOf(errorCode: string | null, parameterName: string | null, me
 async function domainErrorOf(error: unknown): Promise<Error> {
   if (error instanceof RingCentralRequestError && error.status === 400) {
     const field = inputFieldOf(error.ringCentralCode, null, error.message);
-    return field ? new InvalidInputError(error.message.replace(/^RingCentral rejected the request: /, "RingCentral: "), field) : error;
+    return field
+      ? new InvalidInputError(error.message.replace(/^RingCentral rejected the request: /, "RingCentral: "), field)
+      : error;
   }
   const response = (error as { response?: Response | null } | null)?.response;
   if (!(response instanceof Response)) {
-    return error instanceof Error && "code" in error ? error : new RingCentralUnavailableError(`RingCentral could not be reached: ${(error as Error).message}`);
+    return error instanceof Error && "code" in error
+      ? error
+      : new RingCentralUnavailableError(`RingCentral could not be reached: ${(error as Error).message}`);
   }
   const body = await errorBodyOf(response);
   const message = body.message ?? `HTTP ${response.status}`;
@@ -180,12 +203,18 @@ async function domainErrorOf(error: unknown): Promise<Error> {
     const field = inputFieldOf(body.errorCode, body.parameterName, body.message);
     if (field) return new InvalidInputError(`RingCentral: ${message}`, field);
   }
-  if (response.status === 401) return new RingCentralAuthError(`RingCentral refused the credentials: ${message}`, body.errorCode);
-  if (response.status === 403) return new RingCentralPermissionError(`RingCentral denied sending: ${message}`, body.errorCode);
+  if (response.status === 401)
+    return new RingCentralAuthError(`RingCentral refused the credentials: ${message}`, body.errorCode);
+  if (response.status === 403)
+    return new RingCentralPermissionError(`RingCentral denied sending: ${message}`, body.errorCode);
   if (response.status === 429) {
     const retryAfter = Number(response.headers.get("retry-after"));
-    return new RingCentralRateLimitError("RingCentral is rate limiting SMS: try again later", Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60);
+    return new RingCentralRateLimitError(
+      "RingCentral is rate limiting SMS: try again later",
+      Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : 60,
+    );
   }
-  if (response.status >= 500) return new RingCentralUnavailableError(`RingCentral is unavailable (HTTP ${response.status})`, response.status);
+  if (response.status >= 500)
+    return new RingCentralUnavailableError(`RingCentral is unavailable (HTTP ${response.status})`, response.status);
   return new RingCentralRequestError(`RingCentral rejected the message: ${message}`, response.status, body.errorCode);
 }

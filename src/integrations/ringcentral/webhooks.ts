@@ -3,7 +3,7 @@
 // Validation-Token header); every delivery carries our verification token, compared in constant
 // time. We answer 200 before applying anything (RingCentral wants 2xx within 3 s, REFERENCE §2.2)
 // and apply in the background through the same dispatcher as the WebSocket path.
-import http from "node:http";
+import type http from "node:http";
 import { timingSafeEqual } from "node:crypto";
 import type { RestApi } from "./rest.ts";
 import type { Logger } from "../../logger.ts";
@@ -15,7 +15,6 @@ import { instantSmsHandler } from "./messaging.ts";
 
 export const WEBHOOK_PATH = "/webhooks/ringcentral";
 const MAX_BODY_BYTES = 1_000_000;
-
 
 function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
@@ -42,7 +41,10 @@ function cachedDirectory(deps: Deps, connectionId: string): CallDirectory & { re
     extension: (id) => byId.get(id),
     async refresh() {
       if (Date.now() - loadedAt < 60_000) return;
-      const row = await deps.prisma.ringCentralConnection.findUnique({ where: { id: connectionId }, select: { extensionsCache: true } });
+      const row = await deps.prisma.ringCentralConnection.findUnique({
+        where: { id: connectionId },
+        select: { extensionsCache: true },
+      });
       byId = new Map(((row?.extensionsCache ?? []) as unknown as ExtensionInfo[]).map((e) => [e.id, e]));
       loadedAt = Date.now();
     },
@@ -55,7 +57,10 @@ function cachedDirectory(deps: Deps, connectionId: string): CallDirectory & { re
  * worker's periodic catch-up, while instant SMS and telephony apply here.
  */
 export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimits }) {
-  const dispatchers = new Map<string, { dispatcher: NotificationDispatcher; directory: ReturnType<typeof cachedDirectory> }>();
+  const dispatchers = new Map<
+    string,
+    { dispatcher: NotificationDispatcher; directory: ReturnType<typeof cachedDirectory> }
+  >();
 
   function dispatcherFor(connectionId: string) {
     let entry = dispatchers.get(connectionId);
@@ -92,9 +97,14 @@ export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimit
       select: { id: true, webhookVerificationToken: true },
     });
     const connection =
-      typeof verificationToken === "string" ? connections.find((c) => sameSecret(verificationToken, c.webhookVerificationToken!)) : undefined;
+      typeof verificationToken === "string"
+        ? connections.find((c) => sameSecret(verificationToken, c.webhookVerificationToken!))
+        : undefined;
     if (!connection) {
-      deps.log.warn({ hasToken: typeof verificationToken === "string" }, "refused a RingCentral webhook delivery without a valid verification token");
+      deps.log.warn(
+        { hasToken: typeof verificationToken === "string" },
+        "refused a RingCentral webhook delivery without a valid verification token",
+      );
       res.writeHead(401).end();
       return true;
     }
@@ -122,8 +132,6 @@ export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimit
   };
 }
 
-export type WebhookReceiver = ReturnType<typeof webhookReceiver>;
-
 export interface WebhookSubscriptionOptions extends Deps {
   log: Logger;
   platform: RestApi;
@@ -141,7 +149,10 @@ interface SubscriptionInfo {
   expirationTime?: string;
 }
 
-async function createSubscription(options: WebhookSubscriptionOptions, verificationToken: string): Promise<SubscriptionInfo> {
+async function createSubscription(
+  options: WebhookSubscriptionOptions,
+  verificationToken: string,
+): Promise<SubscriptionInfo> {
   const response = await options.platform.post("/restapi/v1.0/subscription", {
     eventFilters: options.eventFilters,
     deliveryMode: { transportType: "WebHook", address: options.address, verificationToken },
@@ -150,7 +161,11 @@ async function createSubscription(options: WebhookSubscriptionOptions, verificat
   return (await response.json()) as SubscriptionInfo;
 }
 
-async function saveSubscription(options: WebhookSubscriptionOptions, info: SubscriptionInfo, verificationToken: string) {
+async function saveSubscription(
+  options: WebhookSubscriptionOptions,
+  info: SubscriptionInfo,
+  verificationToken: string,
+) {
   await options.prisma.ringCentralConnection.update({
     where: { id: options.connectionId },
     data: {
@@ -183,8 +198,13 @@ export type WebhookHealth = "active" | "renewed" | "recreated";
  * Keeps the webhook subscription alive: renews it when it nears expiry, recreates it when
  * RingCentral blacklisted or dropped it ("recreated" means events may have been lost: catch up).
  */
-export async function maintainWebhookSubscription(options: WebhookSubscriptionOptions, renewWithinMs = 24 * 3600_000): Promise<WebhookHealth> {
-  const connection = await options.prisma.ringCentralConnection.findUniqueOrThrow({ where: { id: options.connectionId } });
+export async function maintainWebhookSubscription(
+  options: WebhookSubscriptionOptions,
+  renewWithinMs = 24 * 3600_000,
+): Promise<WebhookHealth> {
+  const connection = await options.prisma.ringCentralConnection.findUniqueOrThrow({
+    where: { id: options.connectionId },
+  });
   if (!connection.subscriptionId) {
     await startWebhookSubscription(options);
     return "recreated";
@@ -201,7 +221,9 @@ export async function maintainWebhookSubscription(options: WebhookSubscriptionOp
   }
   const expiresAt = info.expirationTime ? new Date(info.expirationTime).getTime() : Infinity;
   if (expiresAt - Date.now() < renewWithinMs) {
-    const renewed = (await (await options.platform.post(`/restapi/v1.0/subscription/${connection.subscriptionId}/renew`)).json()) as SubscriptionInfo;
+    const renewed = (await (
+      await options.platform.post(`/restapi/v1.0/subscription/${connection.subscriptionId}/renew`)
+    ).json()) as SubscriptionInfo;
     await saveSubscription(options, renewed, connection.webhookVerificationToken!);
     return "renewed";
   }

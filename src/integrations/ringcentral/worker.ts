@@ -12,9 +12,21 @@ import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
 import { restApiOf, type RestApi } from "./rest.ts";
 import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
-import { registerRecordingHandlers, syncRecentVoicemails, type RecordingHandlerOptions, type RecordingHandlers } from "./recordings.ts";
+import {
+  registerRecordingHandlers,
+  syncRecentVoicemails,
+  type RecordingHandlerOptions,
+  type RecordingHandlers,
+} from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
-import { connectionSyncStore, extensionOfEvent, instantSmsHandler, smsExtensionIds, syncAllMessages, syncMessages } from "./messaging.ts";
+import {
+  connectionSyncStore,
+  extensionOfEvent,
+  instantSmsHandler,
+  smsExtensionIds,
+  syncAllMessages,
+  syncMessages,
+} from "./messaging.ts";
 import { maintainWebhookSubscription, startWebhookSubscription } from "./webhooks.ts";
 import { onSubscriptionGivenUp, openWebSocketSubscription, recoveryNeedsNewLogin } from "./subscription.ts";
 
@@ -33,7 +45,8 @@ export function asConnectionClient(client: RingCentralClient): ConnectionClient 
   return {
     sdk: client.sdk,
     rest: restApiOf(client),
-    listExtensions: async () => (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
+    listExtensions: async () =>
+      (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
     close: () => client.close(),
   };
 }
@@ -139,7 +152,8 @@ class ConnectionRunner {
   }
 
   async start(): Promise<void> {
-    const client = (this.client = await this.options.clients(this.connectionId));
+    const client = await this.options.clients(this.connectionId);
+    this.client = client;
     this.directory.replace(await client.listExtensions());
     await this.options.prisma.ringCentralConnection.update({
       where: { id: this.connectionId },
@@ -162,7 +176,14 @@ class ConnectionRunner {
       },
     };
     this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, handlers, this.options.ingest);
-    this.recordings = registerRecordingHandlers(this.dispatcher, this.options, this.directory, client.rest, this.log, this.options.recordings);
+    this.recordings = registerRecordingHandlers(
+      this.dispatcher,
+      this.options,
+      this.directory,
+      client.rest,
+      this.log,
+      this.options.recordings,
+    );
     this.syncMessagesOfAll = async () => {
       await syncAllMessages(this.options, this.log, client, this.connectionId, undefined, this.smsExtensions);
     };
@@ -172,7 +193,10 @@ class ConnectionRunner {
   }
 
   private async keepWebhook(client: ConnectionClient, webhook: NonNullable<WorkerOptions["webhook"]>): Promise<void> {
-    const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
+    const users = this.directory
+      .all()
+      .filter((e) => e.type === "User")
+      .map((e) => e.id);
     const options = {
       ...this.options,
       log: this.log,
@@ -184,13 +208,16 @@ class ConnectionRunner {
     };
     const maintain = async () => {
       try {
-        if ((await maintainWebhookSubscription(options)) === "recreated") await this.catchUp("webhook subscription recreated");
+        if ((await maintainWebhookSubscription(options)) === "recreated")
+          await this.catchUp("webhook subscription recreated");
         else await this.syncMessagesOfAll();
       } catch (error) {
         this.log.error({ err: error }, "could not maintain the webhook subscription");
       }
     };
-    const connection = await this.options.prisma.ringCentralConnection.findUniqueOrThrow({ where: { id: this.connectionId } });
+    const connection = await this.options.prisma.ringCentralConnection.findUniqueOrThrow({
+      where: { id: this.connectionId },
+    });
     if (connection.subscriptionMode === "WEBHOOK" && connection.subscriptionId) await maintain();
     else await startWebhookSubscription(options);
     this.maintenance = setInterval(() => void maintain(), webhook.maintainIntervalMs ?? 30_000);
@@ -205,7 +232,10 @@ class ConnectionRunner {
   }
 
   private async subscribe(client: ConnectionClient): Promise<void> {
-    const users = this.directory.all().filter((e) => e.type === "User").map((e) => e.id);
+    const users = this.directory
+      .all()
+      .filter((e) => e.type === "User")
+      .map((e) => e.id);
     const filters = eventFiltersFor(this.smsExtensions, users);
     // Consecutive failed reconnection attempts; a recovery either way resets them.
     let failedAttempts = 0;
@@ -227,14 +257,19 @@ class ConnectionRunner {
       },
     });
     this.revoke = () =>
-      subscription.revoke().catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
+      subscription
+        .revoke()
+        .catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
 
   /** User extensions whose email is a Switchboard user's (R1.3). */
   private async teammateExtensions(): Promise<string[]> {
     const users = this.directory.all().filter((e) => e.type === "User" && e.email);
-    const known = await this.options.prisma.user.findMany({ where: { email: { in: users.map((e) => e.email!.toLowerCase()) } }, select: { email: true } });
+    const known = await this.options.prisma.user.findMany({
+      where: { email: { in: users.map((e) => e.email!.toLowerCase()) } },
+      select: { email: true },
+    });
     const emails = new Set(known.map((u) => u.email));
     return users.filter((e) => emails.has(e.email!.toLowerCase())).map((e) => e.id);
   }
@@ -246,14 +281,30 @@ class ConnectionRunner {
     this.catchingUp = this.catchingUp.then(async () => {
       try {
         this.log.info({ reason }, "catching up from RingCentral");
-        const previous = await this.options.prisma.ringCentralConnection.findUnique({ where: { id: this.connectionId }, select: { lastCaughtUpAt: true } });
+        const previous = await this.options.prisma.ringCentralConnection.findUnique({
+          where: { id: this.connectionId },
+          select: { lastCaughtUpAt: true },
+        });
         const platform = client.rest;
-        await catchUpConnection({ ...this.options, log: this.log, directory: this.directory, platform, connectionId: this.connectionId });
+        await catchUpConnection({
+          ...this.options,
+          log: this.log,
+          directory: this.directory,
+          platform,
+          connectionId: this.connectionId,
+        });
         await this.syncMessagesOfAll();
         await this.recordings?.syncPendingRecordings();
         // Voicemails of the gap, for the extensions of people here (one request each).
         const since = previous?.lastCaughtUpAt ?? new Date(Date.now() - 24 * 3600_000);
-        await syncRecentVoicemails(platform, this.options, this.directory, await this.teammateExtensions(), since, this.log);
+        await syncRecentVoicemails(
+          platform,
+          this.options,
+          this.directory,
+          await this.teammateExtensions(),
+          since,
+          this.log,
+        );
       } catch (error) {
         this.log.error({ err: error, reason }, "catch-up failed");
       }
@@ -304,7 +355,14 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   async function wantedConnections(): Promise<Map<string, string>> {
     const rows = await options.prisma.ringCentralConnection.findMany({
       where: { channels: { some: { disconnectedAt: null } } },
-      select: { id: true, channels: { where: { disconnectedAt: null, type: "SMS" }, select: { phoneNumber: true }, orderBy: { phoneNumber: "asc" } } },
+      select: {
+        id: true,
+        channels: {
+          where: { disconnectedAt: null, type: "SMS" },
+          select: { phoneNumber: true },
+          orderBy: { phoneNumber: "asc" },
+        },
+      },
     });
     return new Map(rows.map((r) => [r.id, r.channels.map((c) => c.phoneNumber).join(",")]));
   }
@@ -385,7 +443,9 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       options.log.error({ err: error }, "inactivity sweep failed"),
     );
   };
-  const stopSweeping = (options.sweepSchedule ?? everyMs(options.sweepIntervalMs ?? 60_000))(sweepInactiveConversations);
+  const stopSweeping = (options.sweepSchedule ?? everyMs(options.sweepIntervalMs ?? 60_000))(
+    sweepInactiveConversations,
+  );
   void reconcile();
 
   return {

@@ -3,7 +3,16 @@
 // ../shared/ringcentral/captures (account 809646016, "IVR Menu 1001" on +18003151571, ...), so a
 // scenario can reproduce those captures field for field.
 
-import type { Route, RouteModule, SimAccount, SimContext, SimExtension, SimPhoneNumber, SimRequest, SimResponse } from "./core.ts";
+import type {
+  Route,
+  RouteModule,
+  SimAccount,
+  SimContext,
+  SimExtension,
+  SimPhoneNumber,
+  SimRequest,
+  SimResponse,
+} from "./core.ts";
 import { invalidParameter, notFound, SimHttpError } from "./core.ts";
 import { pageOf } from "./paging.ts";
 
@@ -12,25 +21,113 @@ export const DEFAULT_ACCOUNT_ID = "809646016";
 /** The default account: an admin, three agents with emails, an IVR menu, a call queue, numbers. */
 export function defaultAccount(): SimAccount {
   const extensions: SimExtension[] = [
-    { id: "809646016", extensionNumber: "11101", name: "TESTER Babji", email: "admin@switchboard.test", type: "User", status: "Enabled", admin: true },
-    { id: "979428016", extensionNumber: "11104", name: "Message Dispatcher", email: "dispatcher@switchboard.test", type: "User", status: "Enabled", admin: false },
-    { id: "62264425016", extensionNumber: "11102", name: "Alice Agent", email: "alice@switchboard.test", type: "User", status: "Enabled", admin: false },
-    { id: "62264426016", extensionNumber: "11103", name: "Bob Agent", email: "bob@switchboard.test", type: "User", status: "Enabled", admin: false },
-    { id: "62242421016", extensionNumber: "1001", name: "IVR Menu 1001", type: "IvrMenu", status: "Enabled", admin: false },
     {
-      id: "62242422016", extensionNumber: "2001", name: "Support", type: "Department", status: "Enabled", admin: false,
+      id: "809646016",
+      extensionNumber: "11101",
+      name: "TESTER Babji",
+      email: "admin@switchboard.test",
+      type: "User",
+      status: "Enabled",
+      admin: true,
+    },
+    {
+      id: "979428016",
+      extensionNumber: "11104",
+      name: "Message Dispatcher",
+      email: "dispatcher@switchboard.test",
+      type: "User",
+      status: "Enabled",
+      admin: false,
+    },
+    {
+      id: "62264425016",
+      extensionNumber: "11102",
+      name: "Alice Agent",
+      email: "alice@switchboard.test",
+      type: "User",
+      status: "Enabled",
+      admin: false,
+    },
+    {
+      id: "62264426016",
+      extensionNumber: "11103",
+      name: "Bob Agent",
+      email: "bob@switchboard.test",
+      type: "User",
+      status: "Enabled",
+      admin: false,
+    },
+    {
+      id: "62242421016",
+      extensionNumber: "1001",
+      name: "IVR Menu 1001",
+      type: "IvrMenu",
+      status: "Enabled",
+      admin: false,
+    },
+    {
+      id: "62242422016",
+      extensionNumber: "2001",
+      name: "Support",
+      type: "Department",
+      status: "Enabled",
+      admin: false,
       members: ["979428016", "62264425016", "62264426016"],
     },
   ];
   const voice = ["CallerId"];
   const sms = ["CallerId", "SmsSender", "MmsSender", "InternationalSmsSender"];
   const phoneNumbers: SimPhoneNumber[] = [
-    { id: "1001815016", phoneNumber: "+18003151571", label: "Main", usageType: "MainCompanyNumber", type: "VoiceFax", features: voice, extensionId: "62242421016" },
-    { id: "1001816016", phoneNumber: "+19043014558", usageType: "DirectNumber", type: "VoiceFax", features: sms, extensionId: "809646016" },
-    { id: "1001817016", phoneNumber: "+17203861294", usageType: "DirectNumber", type: "VoiceFax", features: sms, extensionId: "979428016" },
-    { id: "1001818016", phoneNumber: "+16505550111", usageType: "DirectNumber", type: "VoiceFax", features: sms, extensionId: "62264425016" },
-    { id: "1001819016", phoneNumber: "+16505550112", usageType: "DirectNumber", type: "VoiceFax", features: sms, extensionId: "62264426016" },
-    { id: "1001820016", phoneNumber: "+16505550199", label: "Support line", usageType: "CompanyNumber", type: "VoiceFax", features: sms, extensionId: "62242422016" },
+    {
+      id: "1001815016",
+      phoneNumber: "+18003151571",
+      label: "Main",
+      usageType: "MainCompanyNumber",
+      type: "VoiceFax",
+      features: voice,
+      extensionId: "62242421016",
+    },
+    {
+      id: "1001816016",
+      phoneNumber: "+19043014558",
+      usageType: "DirectNumber",
+      type: "VoiceFax",
+      features: sms,
+      extensionId: "809646016",
+    },
+    {
+      id: "1001817016",
+      phoneNumber: "+17203861294",
+      usageType: "DirectNumber",
+      type: "VoiceFax",
+      features: sms,
+      extensionId: "979428016",
+    },
+    {
+      id: "1001818016",
+      phoneNumber: "+16505550111",
+      usageType: "DirectNumber",
+      type: "VoiceFax",
+      features: sms,
+      extensionId: "62264425016",
+    },
+    {
+      id: "1001819016",
+      phoneNumber: "+16505550112",
+      usageType: "DirectNumber",
+      type: "VoiceFax",
+      features: sms,
+      extensionId: "62264426016",
+    },
+    {
+      id: "1001820016",
+      phoneNumber: "+16505550199",
+      label: "Support line",
+      usageType: "CompanyNumber",
+      type: "VoiceFax",
+      features: sms,
+      extensionId: "62242422016",
+    },
   ];
   return { id: DEFAULT_ACCOUNT_ID, mainNumber: "+18003151571", extensions, phoneNumbers };
 }
@@ -49,7 +146,9 @@ export interface NewExtension {
 }
 
 function nextExtensionNumber(account: SimAccount): string {
-  const numbers = account.extensions.map((e) => Number(e.extensionNumber)).filter((n) => Number.isFinite(n) && n >= 11000 && n < 20000);
+  const numbers = account.extensions
+    .map((e) => Number(e.extensionNumber))
+    .filter((n) => Number.isFinite(n) && n >= 11000 && n < 20000);
   return String(Math.max(11100, ...numbers) + 1);
 }
 
@@ -59,7 +158,9 @@ export function addExtension(account: SimAccount, input: NewExtension, ctx: Pick
   if (!["User", "IvrMenu", "Department"].includes(type)) throw new SimHttpError(invalidParameter("type"));
   const extensionNumber = input.extensionNumber ?? nextExtensionNumber(account);
   if (account.extensions.some((e) => e.extensionNumber === extensionNumber)) {
-    throw new SimHttpError(invalidParameter("extensionNumber", `Extension number [${extensionNumber}] is already in use`));
+    throw new SimHttpError(
+      invalidParameter("extensionNumber", `Extension number [${extensionNumber}] is already in use`),
+    );
   }
   for (const member of input.members ?? []) {
     if (!account.extensions.some((e) => e.id === member)) throw new SimHttpError(notFound("members"));
@@ -87,7 +188,11 @@ export interface NewPhoneNumber {
   label?: string;
 }
 
-export function addPhoneNumber(account: SimAccount, input: NewPhoneNumber, ctx: Pick<SimContext, "newId">): SimPhoneNumber {
+export function addPhoneNumber(
+  account: SimAccount,
+  input: NewPhoneNumber,
+  ctx: Pick<SimContext, "newId">,
+): SimPhoneNumber {
   if (typeof input.phoneNumber !== "string" || !/^\+[1-9]\d{6,14}$/.test(input.phoneNumber)) {
     throw new SimHttpError(invalidParameter("phoneNumber", "Parameter [phoneNumber] must be an E.164 number"));
   }
@@ -121,7 +226,9 @@ export function accountOf(req: SimRequest, ctx: SimContext): SimAccount {
 
 export function extensionOf(req: SimRequest, ctx: SimContext): SimExtension {
   const account = accountOf(req, ctx);
-  const extension = account.extensions.find((e) => e.id === req.params.extensionId || e.extensionNumber === req.params.extensionId);
+  const extension = account.extensions.find(
+    (e) => e.id === req.params.extensionId || e.extensionNumber === req.params.extensionId,
+  );
   if (!extension) throw new SimHttpError(notFound("extensionId"));
   return extension;
 }
@@ -175,7 +282,12 @@ export function extensionJson(ctx: SimContext, account: SimAccount, extension: S
 
 /** Extension-list records carry a subset of the extension info. */
 function extensionListRecord(ctx: SimContext, account: SimAccount, extension: SimExtension) {
-  const { account: _account, regionalSettings: _regional, setupWizardState: _wizard, ...record } = extensionJson(ctx, account, extension);
+  const {
+    account: _account,
+    regionalSettings: _regional,
+    setupWizardState: _wizard,
+    ...record
+  } = extensionJson(ctx, account, extension);
   return record;
 }
 
@@ -193,12 +305,21 @@ function accountPhoneNumberJson(ctx: SimContext, account: SimAccount, number: Si
   if (number.label) json.label = number.label;
   const extension = account.extensions.find((e) => e.id === number.extensionId);
   if (extension) {
-    json.extension = { id: extension.id, uri: extensionUri(ctx, account.id, extension.id), extensionNumber: extension.extensionNumber };
+    json.extension = {
+      id: extension.id,
+      uri: extensionUri(ctx, account.id, extension.id),
+      extensionNumber: extension.extensionNumber,
+    };
   }
   return json;
 }
 
-function extensionPhoneNumberJson(ctx: SimContext, account: SimAccount, number: SimPhoneNumber, extension: SimExtension) {
+function extensionPhoneNumberJson(
+  ctx: SimContext,
+  account: SimAccount,
+  number: SimPhoneNumber,
+  extension: SimExtension,
+) {
   const json: Record<string, unknown> = {
     ...accountPhoneNumberJson(ctx, account, number),
     features: number.features,
@@ -216,8 +337,23 @@ function extensionPhoneNumberJson(ctx: SimContext, account: SimAccount, number: 
 }
 
 /** Permissions the authz profile reports; admins get the account-administration set. */
-const USER_PERMISSIONS = ["ReadCallLog", "ReadMessages", "SMS", "CallControl", "ReadPresence", "EditPresence", "ReadUserInfo"];
-const ADMIN_PERMISSIONS = [...USER_PERMISSIONS, "AccountAdministration", "Users", "EditExtensions", "ReadCompanyCallLog", "Sites"];
+const USER_PERMISSIONS = [
+  "ReadCallLog",
+  "ReadMessages",
+  "SMS",
+  "CallControl",
+  "ReadPresence",
+  "EditPresence",
+  "ReadUserInfo",
+];
+const ADMIN_PERMISSIONS = [
+  ...USER_PERMISSIONS,
+  "AccountAdministration",
+  "Users",
+  "EditExtensions",
+  "ReadCompanyCallLog",
+  "Sites",
+];
 
 function authzProfileJson(ctx: SimContext, account: SimAccount, extension: SimExtension) {
   const base = extensionUri(ctx, account.id, extension.id);
@@ -225,8 +361,17 @@ function authzProfileJson(ctx: SimContext, account: SimAccount, extension: SimEx
   return {
     uri: `${base}/authz-profile`,
     permissions: permissionIds.map((id) => ({
-      permission: { uri: `${accountUri(ctx, account.id)}/permission/${id}`, id, siteCompatible: "Compatible", readOnly: false, assignable: true },
-      effectiveRole: { uri: `${accountUri(ctx, account.id)}/user-role/${extension.admin ? "1" : "3"}`, id: extension.admin ? "1" : "3" },
+      permission: {
+        uri: `${accountUri(ctx, account.id)}/permission/${id}`,
+        id,
+        siteCompatible: "Compatible",
+        readOnly: false,
+        assignable: true,
+      },
+      effectiveRole: {
+        uri: `${accountUri(ctx, account.id)}/user-role/${extension.admin ? "1" : "3"}`,
+        id: extension.admin ? "1" : "3",
+      },
       scopes: extension.admin ? ["Account"] : ["Self"],
     })),
   };
@@ -244,12 +389,19 @@ function getAccount(req: SimRequest, ctx: SimContext): SimResponse {
     mainNumber: account.mainNumber,
     status: "Confirmed",
     setupWizardState: "Completed",
-    serviceInfo: { uri: `${accountUri(ctx, account.id)}/service-info`, brand: { id: "1210", name: "RingCentral", homeCountry: { id: "1", uri: "" } } },
+    serviceInfo: {
+      uri: `${accountUri(ctx, account.id)}/service-info`,
+      brand: { id: "1210", name: "RingCentral", homeCountry: { id: "1", uri: "" } },
+    },
     regionalSettings: REGIONAL_SETTINGS,
     federated: false,
   };
   if (operator) {
-    json.operator = { uri: extensionUri(ctx, account.id, operator.id), id: Number(operator.id), extensionNumber: operator.extensionNumber };
+    json.operator = {
+      uri: extensionUri(ctx, account.id, operator.id),
+      id: Number(operator.id),
+      extensionNumber: operator.extensionNumber,
+    };
   }
   return { status: 200, json };
 }
@@ -261,7 +413,14 @@ function listExtensions(req: SimRequest, ctx: SimContext): SimResponse {
   const matching = account.extensions.filter(
     (e) => (types.length === 0 || types.includes(e.type)) && (statuses.length === 0 || statuses.includes(e.status)),
   );
-  return { status: 200, json: pageOf(matching.map((e) => extensionListRecord(ctx, account, e)), req, ctx) };
+  return {
+    status: 200,
+    json: pageOf(
+      matching.map((e) => extensionListRecord(ctx, account, e)),
+      req,
+      ctx,
+    ),
+  };
 }
 
 function getExtension(req: SimRequest, ctx: SimContext): SimResponse {
@@ -272,7 +431,14 @@ function listAccountPhoneNumbers(req: SimRequest, ctx: SimContext): SimResponse 
   const account = accountOf(req, ctx);
   const usageTypes = req.query.getAll("usageType");
   const matching = account.phoneNumbers.filter((n) => usageTypes.length === 0 || usageTypes.includes(n.usageType));
-  return { status: 200, json: pageOf(matching.map((n) => accountPhoneNumberJson(ctx, account, n)), req, ctx) };
+  return {
+    status: 200,
+    json: pageOf(
+      matching.map((n) => accountPhoneNumberJson(ctx, account, n)),
+      req,
+      ctx,
+    ),
+  };
 }
 
 function getAccountPhoneNumber(req: SimRequest, ctx: SimContext): SimResponse {
@@ -289,7 +455,14 @@ function listExtensionPhoneNumbers(req: SimRequest, ctx: SimContext): SimRespons
   const matching = account.phoneNumbers.filter(
     (n) => n.extensionId === extension.id && (usageTypes.length === 0 || usageTypes.includes(n.usageType)),
   );
-  return { status: 200, json: pageOf(matching.map((n) => extensionPhoneNumberJson(ctx, account, n, extension)), req, ctx) };
+  return {
+    status: 200,
+    json: pageOf(
+      matching.map((n) => extensionPhoneNumberJson(ctx, account, n, extension)),
+      req,
+      ctx,
+    ),
+  };
 }
 
 function getAuthzProfile(req: SimRequest, ctx: SimContext): SimResponse {
@@ -303,9 +476,24 @@ const routes: Route[] = [
   { method: "GET", path: `${ACCOUNT}/extension`, handler: listExtensions, throttlingGroup: "Medium" },
   { method: "GET", path: `${ACCOUNT}/extension/:extensionId`, handler: getExtension, throttlingGroup: "Light" },
   { method: "GET", path: `${ACCOUNT}/phone-number`, handler: listAccountPhoneNumbers, throttlingGroup: "Heavy" },
-  { method: "GET", path: `${ACCOUNT}/phone-number/:phoneNumberId`, handler: getAccountPhoneNumber, throttlingGroup: "Heavy" },
-  { method: "GET", path: `${ACCOUNT}/extension/:extensionId/phone-number`, handler: listExtensionPhoneNumbers, throttlingGroup: "Light" },
-  { method: "GET", path: `${ACCOUNT}/extension/:extensionId/authz-profile`, handler: getAuthzProfile, throttlingGroup: "Medium" },
+  {
+    method: "GET",
+    path: `${ACCOUNT}/phone-number/:phoneNumberId`,
+    handler: getAccountPhoneNumber,
+    throttlingGroup: "Heavy",
+  },
+  {
+    method: "GET",
+    path: `${ACCOUNT}/extension/:extensionId/phone-number`,
+    handler: listExtensionPhoneNumbers,
+    throttlingGroup: "Light",
+  },
+  {
+    method: "GET",
+    path: `${ACCOUNT}/extension/:extensionId/authz-profile`,
+    handler: getAuthzProfile,
+    throttlingGroup: "Medium",
+  },
 ];
 
 export const accountModule: RouteModule = { name: "account", routes };

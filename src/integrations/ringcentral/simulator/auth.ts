@@ -18,7 +18,11 @@ export interface AuthLifetimes {
   wsTokenTtlSeconds: number;
 }
 
-export const DEFAULT_LIFETIMES: AuthLifetimes = { accessTokenTtlSeconds: 3600, refreshTokenTtlSeconds: 604800, wsTokenTtlSeconds: 600 };
+export const DEFAULT_LIFETIMES: AuthLifetimes = {
+  accessTokenTtlSeconds: 3600,
+  refreshTokenTtlSeconds: 604800,
+  wsTokenTtlSeconds: 600,
+};
 
 /** The longest `access_token_ttl` RingCentral grants. It also allows less than its 600 s floor here, for fast tests. */
 const MAX_ACCESS_TOKEN_TTL = 3600;
@@ -61,12 +65,29 @@ export interface TokenResponse {
 }
 
 const SCOPE = [
-  "ReadAccounts", "ReadCallLog", "ReadCallRecording", "ReadMessages", "ReadPresence", "EditPresence",
-  "CallControl", "RingOut", "SMS", "EditMessages", "Subscriptions", "WebSocketsSubscriptions", "WebSocket",
+  "ReadAccounts",
+  "ReadCallLog",
+  "ReadCallRecording",
+  "ReadMessages",
+  "ReadPresence",
+  "EditPresence",
+  "CallControl",
+  "RingOut",
+  "SMS",
+  "EditMessages",
+  "Subscriptions",
+  "WebSocketsSubscriptions",
+  "WebSocket",
 ].join(" ");
 
 /** An OAuth error: RFC 6749's `{error, error_description}` plus RingCentral's `errors[]` with its errorCode. */
-export function oauthError(status: number, error: string, errorCode: string, description: string, headers?: Record<string, string>): SimResponse {
+export function oauthError(
+  status: number,
+  error: string,
+  errorCode: string,
+  description: string,
+  headers?: Record<string, string>,
+): SimResponse {
   const json = { error, error_description: description, errors: [{ errorCode, message: description }] };
   return headers ? { status, json, headers } : { status, json };
 }
@@ -86,8 +107,8 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export class TokenStore {
-  readonly clientId = "sim-client-" + randomBytes(6).toString("hex");
-  readonly clientSecret = "sim-secret-" + randomBytes(12).toString("hex");
+  readonly clientId = `sim-client-${randomBytes(6).toString("hex")}`;
+  readonly clientSecret = `sim-secret-${randomBytes(12).toString("hex")}`;
   private readonly jwtCredentials = new Map<string, JwtCredential>();
   private readonly sessions = new Map<string, OAuthSession>();
   private readonly accessTokens = new Map<string, IssuedToken>();
@@ -102,7 +123,13 @@ export class TokenStore {
   /** A JWT credential (what the Developer Console issues) for a user extension. */
   createJwtCredential(accountId: string, extensionId: string): string {
     const header = base64url({ alg: "RS256", typ: "JWT" });
-    const payload = base64url({ aud: "sim", sub: extensionId, iss: this.clientId, iat: Math.floor(this.now() / 1000), jti: randomBytes(8).toString("hex") });
+    const payload = base64url({
+      aud: "sim",
+      sub: extensionId,
+      iss: this.clientId,
+      iat: Math.floor(this.now() / 1000),
+      jti: randomBytes(8).toString("hex"),
+    });
     const jwt = `${header}.${payload}.${randomBytes(32).toString("base64url")}`;
     this.jwtCredentials.set(jwt, { accountId, extensionId });
     return jwt;
@@ -144,7 +171,13 @@ export class TokenStore {
     if (!credential) return oauthError(400, "invalid_grant", "OAU-140", "Invalid resource owner credentials");
     const ttls = this.requestedLifetimes(form, undefined);
     if ("status" in ttls) return ttls;
-    const session: OAuthSession = { ...credential, sessionId: opaqueToken(""), revoked: false, accessTtl: ttls.access, refreshTtl: ttls.refresh };
+    const session: OAuthSession = {
+      ...credential,
+      sessionId: opaqueToken(""),
+      revoked: false,
+      accessTtl: ttls.access,
+      refreshTtl: ttls.refresh,
+    };
     this.sessions.set(session.sessionId, session);
     return { status: 200, json: this.issuePair(session) };
   }
@@ -243,7 +276,10 @@ export class TokenStore {
     this.wsTokens.clear();
   }
 
-  private requestedLifetimes(form: Record<string, string>, session: OAuthSession | undefined): { access: number; refresh: number } | SimResponse {
+  private requestedLifetimes(
+    form: Record<string, string>,
+    session: OAuthSession | undefined,
+  ): { access: number; refresh: number } | SimResponse {
     const parse = (name: string, fallback: number, max: number): number => {
       const raw = form[name];
       if (raw === undefined || raw === "") return fallback;
@@ -252,8 +288,16 @@ export class TokenStore {
       if (!Number.isInteger(value) || value <= 0) return fallback;
       return Math.min(value, max);
     };
-    const access = parse("access_token_ttl", session?.accessTtl ?? this.lifetimes.accessTokenTtlSeconds, MAX_ACCESS_TOKEN_TTL);
-    const refresh = parse("refresh_token_ttl", session?.refreshTtl ?? this.lifetimes.refreshTokenTtlSeconds, this.lifetimes.refreshTokenTtlSeconds);
+    const access = parse(
+      "access_token_ttl",
+      session?.accessTtl ?? this.lifetimes.accessTokenTtlSeconds,
+      MAX_ACCESS_TOKEN_TTL,
+    );
+    const refresh = parse(
+      "refresh_token_ttl",
+      session?.refreshTtl ?? this.lifetimes.refreshTokenTtlSeconds,
+      this.lifetimes.refreshTokenTtlSeconds,
+    );
     return { access, refresh };
   }
 
@@ -261,8 +305,16 @@ export class TokenStore {
     const access = opaqueToken("SIMAT-");
     const refresh = opaqueToken("SIMRT-");
     const now = this.now();
-    this.accessTokens.set(access, { sessionId: session.sessionId, expiresAt: now + session.accessTtl * 1000, dead: false });
-    this.refreshTokens.set(refresh, { sessionId: session.sessionId, expiresAt: now + session.refreshTtl * 1000, dead: false });
+    this.accessTokens.set(access, {
+      sessionId: session.sessionId,
+      expiresAt: now + session.accessTtl * 1000,
+      dead: false,
+    });
+    this.refreshTokens.set(refresh, {
+      sessionId: session.sessionId,
+      expiresAt: now + session.refreshTtl * 1000,
+      dead: false,
+    });
     return {
       access_token: access,
       token_type: "bearer",

@@ -2,7 +2,15 @@
 // session state through telephony.ts, so it emits the same notifications a real call would, and
 // every request is recorded for tests (GET /__sim/call-control-requests).
 
-import { apiError, notFound, type RouteHandler, type RouteModule, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
+import {
+  apiError,
+  notFound,
+  type RouteHandler,
+  type RouteModule,
+  type SimContext,
+  type SimRequest,
+  type SimResponse,
+} from "./core.ts";
 import { leaveVoicemail } from "./messages/inbound.ts";
 import { findRecording, startRecording } from "./recordings.ts";
 import { createScenario, runNextStep, runRemainingStepsLater, type Scenario } from "./scenarios/engine.ts";
@@ -142,8 +150,11 @@ const updateParty: PartyAction = (ctx, session, party, req) => {
   const update = body.party !== undefined ? jsonObject(body.party) : body;
   if (update.muted !== undefined && typeof update.muted !== "boolean") return invalidValue("muted");
   if (update.standAlone !== undefined && typeof update.standAlone !== "boolean") return invalidValue("standAlone");
-  if (update.muted === undefined && update.standAlone === undefined) return apiError(400, "CMN-101", "Parameter [party] value is invalid.", "party");
-  const changed = (update.muted !== undefined && update.muted !== party.muted) || (update.standAlone !== undefined && update.standAlone !== party.standAlone);
+  if (update.muted === undefined && update.standAlone === undefined)
+    return apiError(400, "CMN-101", "Parameter [party] value is invalid.", "party");
+  const changed =
+    (update.muted !== undefined && update.muted !== party.muted) ||
+    (update.standAlone !== undefined && update.standAlone !== party.standAlone);
   if (typeof update.muted === "boolean") party.muted = update.muted;
   if (typeof update.standAlone === "boolean") party.standAlone = update.standAlone;
   if (changed) emitParty(ctx, session, party);
@@ -163,7 +174,8 @@ const dropParty: PartyAction = (ctx, session, party) => {
 function singleTarget(req: SimRequest, keys: string[]): { key: string; value: string } | SimResponse {
   const body = jsonObject(req.body);
   const given = keys.filter((k) => body[k] !== undefined);
-  if (given.length !== 1) return apiError(400, "CMN-101", `Exactly one of [${keys.join(", ")}] must be specified`, given[1] ?? keys[0]);
+  if (given.length !== 1)
+    return apiError(400, "CMN-101", `Exactly one of [${keys.join(", ")}] must be specified`, given[1] ?? keys[0]);
   const key = given[0] as string;
   const value = body[key];
   if (typeof value !== "string" || value === "") return invalidValue(key);
@@ -183,7 +195,13 @@ function targetOf(ctx: SimContext, session: SimSession, key: string, value: stri
 }
 
 /** Transfer or forward to voicemail: the caller lands in the mailbox and leaves a message. */
-function sendToVoicemail(ctx: SimContext, session: SimSession, party: SimParty, target: TransferTarget, reason: "RccTransfer" | "CallRedirected"): SimParty {
+function sendToVoicemail(
+  ctx: SimContext,
+  session: SimSession,
+  party: SimParty,
+  target: TransferTarget,
+  reason: "RccTransfer" | "CallRedirected",
+): SimParty {
   const mailbox = target.extension as NonNullable<TransferTarget["extension"]>;
   const caller = session.parties.find((p) => p.sim.role === "caller") ?? party;
   changeStatus(ctx, session, party, "Disconnected", { reason });
@@ -209,7 +227,8 @@ function sendToVoicemail(ctx: SimContext, session: SimSession, party: SimParty, 
 const transfer: PartyAction = (ctx, session, party, req) => {
   const target = singleTarget(req, ["phoneNumber", "extensionNumber", "voicemail", "parkOrbit"]);
   if (isResponse(target)) return target;
-  if (target.key === "parkOrbit") return apiError(400, "CMN-101", "Parameter [parkOrbit] value is invalid [Call park is not simulated]", "parkOrbit");
+  if (target.key === "parkOrbit")
+    return apiError(400, "CMN-101", "Parameter [parkOrbit] value is invalid [Call park is not simulated]", "parkOrbit");
   if (party.status.code !== "Answered" && party.status.code !== "Hold") return invalidState("transfer", party);
   const resolved = targetOf(ctx, session, target.key, target.value);
   if (isResponse(resolved)) return resolved;
@@ -236,7 +255,11 @@ const forward: PartyAction = (ctx, session, party, req) => {
   return { status: 200, json: restParty(leg) };
 };
 
-function declineRinging(action: string, reason: "Rejected" | "CallReplied" | undefined, missedCall: boolean): PartyAction {
+function declineRinging(
+  action: string,
+  reason: "Rejected" | "CallReplied" | undefined,
+  missedCall: boolean,
+): PartyAction {
   return (ctx, session, party) => {
     if (party.direction !== "Inbound" || !isRinging(party) || !party.extensionId) return invalidState(action, party);
     changeStatus(ctx, session, party, "Disconnected", { ...(reason ? { reason } : {}), missedCall });
@@ -250,14 +273,20 @@ const ignore = declineRinging("ignore", undefined, false);
 
 const reply: PartyAction = (ctx, session, party, req) => {
   const body = jsonObject(req.body);
-  if (typeof body.replyWithText !== "string" && body.replyWithPattern === undefined) return invalidValue("replyWithText");
+  if (typeof body.replyWithText !== "string" && body.replyWithPattern === undefined)
+    return invalidValue("replyWithText");
   const response = declineRinging("reply", "CallReplied", false)(ctx, session, party, req);
   return response.status === 204 ? { status: 200, json: restParty(party) } : response;
 };
 
 const startPartyRecording: PartyAction = (ctx, session, party) => {
   if (party.status.code !== "Answered" && party.status.code !== "Hold") return invalidState("recordings", party);
-  const recording = startRecording(ctx, { accountId: session.accountId, telephonySessionId: session.id, partyId: party.id, type: "OnDemand" });
+  const recording = startRecording(ctx, {
+    accountId: session.accountId,
+    telephonySessionId: session.id,
+    partyId: party.id,
+    type: "OnDemand",
+  });
   session.recordingIds.push(recording.id);
   party.recordings = [...(party.recordings ?? []), { id: recording.id, active: true }];
   emitParty(ctx, session, party);
@@ -301,7 +330,12 @@ function ringOutStatus(ringOut: RingOut) {
     party?.sim.answeredAt ? "Success" : party && isEnded(party.status.code) ? "NoAnswer" : "InProgress";
   const callerStatus = legStatus(user);
   const calleeStatus = legStatus(callee);
-  const callStatus = callerStatus === "Success" && calleeStatus === "Success" ? "Success" : callerStatus === "NoAnswer" || calleeStatus === "NoAnswer" ? "NoAnswer" : "InProgress";
+  const callStatus =
+    callerStatus === "Success" && calleeStatus === "Success"
+      ? "Success"
+      : callerStatus === "NoAnswer" || calleeStatus === "NoAnswer"
+        ? "NoAnswer"
+        : "InProgress";
   return { callStatus, callerStatus, calleeStatus };
 }
 
@@ -318,7 +352,8 @@ function postRingOut(req: SimRequest, ctx: SimContext): SimResponse {
   const body = jsonObject(req.body);
   const from = jsonObject(body.from).phoneNumber;
   const to = jsonObject(body.to).phoneNumber;
-  if (typeof from !== "string" || from === "") return apiError(400, "CMN-101", "Parameter [from] value is invalid.", "from");
+  if (typeof from !== "string" || from === "")
+    return apiError(400, "CMN-101", "Parameter [from] value is invalid.", "from");
   if (typeof to !== "string" || to === "") return apiError(400, "CMN-101", "Parameter [to] value is invalid.", "to");
   const extensionId = req.params.extensionId ?? req.auth.extensionId;
   const callerId = jsonObject(body.callerId).phoneNumber;
@@ -361,9 +396,16 @@ function postCallOut(req: SimRequest, ctx: SimContext): SimResponse {
   const body = jsonObject(req.body);
   const deviceId = jsonObject(body.from).deviceId;
   const to = jsonObject(body.to);
-  if (typeof deviceId !== "string" || deviceId === "") return apiError(400, "CMN-101", "Parameter [from.deviceId] value is invalid.", "from.deviceId");
+  if (typeof deviceId !== "string" || deviceId === "")
+    return apiError(400, "CMN-101", "Parameter [from.deviceId] value is invalid.", "from.deviceId");
   const account = accountFor(ctx, req.auth.accountId);
-  const common = { accountId: account.id, extensionId: req.auth.extensionId, deviceId, hangup: false as const, origin: "CallOut" as const };
+  const common = {
+    accountId: account.id,
+    extensionId: req.auth.extensionId,
+    deviceId,
+    hangup: false as const,
+    origin: "CallOut" as const,
+  };
   let scenario: Scenario;
   if (typeof to.extensionNumber === "string") {
     const callee = extensionByNumber(account, to.extensionNumber);
@@ -383,7 +425,9 @@ function postCallOut(req: SimRequest, ctx: SimContext): SimResponse {
 
 function listRequests(req: SimRequest, ctx: SimContext): SimResponse {
   const sessionId = req.query.get("telephonySessionId");
-  const records = callControlState.of(ctx).requests.filter((r) => !sessionId || r.params.telephonySessionId === sessionId);
+  const records = callControlState
+    .of(ctx)
+    .requests.filter((r) => !sessionId || r.params.telephonySessionId === sessionId);
   return { status: 200, json: { records } };
 }
 
@@ -400,7 +444,8 @@ function putCallSettings(req: SimRequest, ctx: SimContext): SimResponse {
   const body = jsonObject(req.body);
   const settings = { ...callControlState.of(ctx).settings };
   if (body.progression !== undefined) {
-    if (body.progression !== "auto" && body.progression !== "manual") return invalidValue("progression", "auto or manual");
+    if (body.progression !== "auto" && body.progression !== "manual")
+      return invalidValue("progression", "auto or manual");
     settings.progression = body.progression;
   }
   if (body.stepDelayMs !== undefined) {
@@ -429,7 +474,12 @@ export const callControlModule: RouteModule = {
     { method: "POST", path: `${partyPath}/reject`, handler: recorded(onParty(reject)), throttlingGroup: "Light" },
     { method: "POST", path: `${partyPath}/ignore`, handler: recorded(onParty(ignore)), throttlingGroup: "Light" },
     { method: "POST", path: `${partyPath}/reply`, handler: recorded(onParty(reply)), throttlingGroup: "Light" },
-    { method: "POST", path: `${partyPath}/recordings`, handler: recorded(onParty(startPartyRecording)), throttlingGroup: "Light" },
+    {
+      method: "POST",
+      path: `${partyPath}/recordings`,
+      handler: recorded(onParty(startPartyRecording)),
+      throttlingGroup: "Light",
+    },
     {
       method: "PATCH",
       path: `${partyPath}/recordings/:recordingId`,
@@ -439,7 +489,12 @@ export const callControlModule: RouteModule = {
     { method: "POST", path: ringOutPath, handler: recorded(postRingOut), throttlingGroup: "Heavy" },
     { method: "GET", path: `${ringOutPath}/:ringoutId`, handler: getRingOut, throttlingGroup: "Light" },
     { method: "DELETE", path: `${ringOutPath}/:ringoutId`, handler: recorded(deleteRingOut), throttlingGroup: "Heavy" },
-    { method: "POST", path: "/restapi/v1.0/account/:accountId/telephony/call-out", handler: recorded(postCallOut), throttlingGroup: "Heavy" },
+    {
+      method: "POST",
+      path: "/restapi/v1.0/account/:accountId/telephony/call-out",
+      handler: recorded(postCallOut),
+      throttlingGroup: "Heavy",
+    },
     { method: "GET", path: "/__sim/call-control-requests", handler: listRequests },
     { method: "DELETE", path: "/__sim/call-control-requests", handler: clearRequests },
     { method: "GET", path: "/__sim/calls/settings", handler: getCallSettings },

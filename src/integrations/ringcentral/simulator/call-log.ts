@@ -3,11 +3,25 @@
 // call-log sync (FSync, then ISync from the returned token) keyed on the order sessions ended.
 
 type CallLogRecord = import("@rc-ex/core/lib/definitions/CallLogRecord").default;
-import { notFound, type RouteModule, type SimAccount, type SimContext, type SimRequest, type SimResponse } from "./core.ts";
+import {
+  notFound,
+  type RouteModule,
+  type SimAccount,
+  type SimContext,
+  type SimRequest,
+  type SimResponse,
+} from "./core.ts";
 import { pageOf } from "./paging.ts";
 import { callLogRecordingInfo, findRecording } from "./recordings.ts";
 import { invalidValue } from "./scoped-state.ts";
-import { accountFor, allSessions, extensionById, type PartyEndpoint, type SimParty, type SimSession } from "./telephony.ts";
+import {
+  accountFor,
+  allSessions,
+  extensionById,
+  type PartyEndpoint,
+  type SimParty,
+  type SimSession,
+} from "./telephony.ts";
 
 type Result = "Accepted" | "Call connected" | "Missed" | "Voicemail" | "Abandoned" | "No Answer";
 
@@ -86,7 +100,12 @@ function recordId(session: SimSession): string {
 
 function extensionRef(ctx: SimContext, account: SimAccount, extensionId: string | undefined) {
   return extensionId
-    ? { extension: { id: Number(extensionId), uri: `${ctx.baseUrl()}/restapi/v1.0/account/${account.id}/extension/${extensionId}` } }
+    ? {
+        extension: {
+          id: Number(extensionId),
+          uri: `${ctx.baseUrl()}/restapi/v1.0/account/${account.id}/extension/${extensionId}`,
+        },
+      }
     : {};
 }
 
@@ -107,7 +126,9 @@ function legTypeOf(session: SimSession, party: SimParty, index: number): string 
   if (index > 0) return "Accept";
   if (session.origin === "RingOut") return "RingOutWebToCaller";
   if (isInbound(session)) return "PstnToSip";
-  return session.parties.some((p) => p.sim.role === "callee" && p.extensionId) ? "ExtensionToExtension" : "SipToPstnMetered";
+  return session.parties.some((p) => p.sim.role === "callee" && p.extensionId)
+    ? "ExtensionToExtension"
+    : "SipToPstnMetered";
 }
 
 function legResult(party: SimParty): string {
@@ -145,13 +166,20 @@ function recordUri(ctx: SimContext, scope: LogScope, id: string): string {
   return `${ctx.baseUrl()}/restapi/v1.0/account/${scope.account.id}${owner}/call-log/${id}`;
 }
 
-export function callLogRecord(ctx: SimContext, scope: LogScope, session: SimSession, detailed: boolean): CallLogRecord & Record<string, unknown> {
+export function callLogRecord(
+  ctx: SimContext,
+  scope: LogScope,
+  session: SimSession,
+  detailed: boolean,
+): CallLogRecord & Record<string, unknown> {
   const { account } = scope;
   const main = mainParty(session);
   const inbound = isInbound(session);
   const external = session.parties.find((p) => !p.extensionId);
   const from = inbound ? (external?.from ?? main?.from ?? {}) : (main?.from ?? {});
-  const to = inbound ? (main?.to ?? {}) : (external?.to ?? session.parties.find((p) => p.sim.role === "callee")?.to ?? {});
+  const to = inbound
+    ? (main?.to ?? {})
+    : (external?.to ?? session.parties.find((p) => p.sim.role === "callee")?.to ?? {});
   const ended = session.endedAt ?? ctx.now();
   const result = resultOf(session);
   const id = recordId(session);
@@ -200,7 +228,9 @@ function matchesQuery(ctx: SimContext, scope: LogScope, session: SimSession, que
   const dateFrom = query.get("dateFrom");
   const dateTo = query.get("dateTo");
   const directions = query.getAll("direction");
-  const withRecording = query.get("withRecording") === "true" || ["Automatic", "OnDemand", "All"].includes(query.get("recordingType") ?? "");
+  const withRecording =
+    query.get("withRecording") === "true" ||
+    ["Automatic", "OnDemand", "All"].includes(query.get("recordingType") ?? "");
   const recordingType = query.get("recordingType");
   return (
     (!dateFrom || session.createdAt >= new Date(dateFrom)) &&
@@ -209,7 +239,9 @@ function matchesQuery(ctx: SimContext, scope: LogScope, session: SimSession, que
     (!query.get("telephonySessionId") || query.get("telephonySessionId") === session.id) &&
     (!query.get("sessionId") || query.get("sessionId") === session.sessionId) &&
     (!query.get("type") || query.get("type") === "Voice") &&
-    (!withRecording || (record.recording !== undefined && (!recordingType || recordingType === "All" || record.recording.type === recordingType)))
+    (!withRecording ||
+      (record.recording !== undefined &&
+        (!recordingType || recordingType === "All" || record.recording.type === recordingType)))
   );
 }
 
@@ -271,7 +303,11 @@ function callLogSync(req: SimRequest, ctx: SimContext): SimResponse {
   let token: CallLogSyncToken;
   let sessions: SimSession[];
   if (syncType === "FSync") {
-    token = { scope: scopeKey(scope), endOrder: latest, missedOnly: req.query.getAll("statusGroup").includes("Missed") };
+    token = {
+      scope: scopeKey(scope),
+      endOrder: latest,
+      missedOnly: req.query.getAll("statusGroup").includes("Missed"),
+    };
     const dateFrom = req.query.get("dateFrom");
     sessions = all.filter((s) => !dateFrom || s.createdAt >= new Date(dateFrom));
   } else {
@@ -299,10 +335,20 @@ export const callLogModule: RouteModule = {
   name: "call-log",
   routes: [
     { method: "GET", path: `${accountBase}/call-log`, handler: listCallLog, throttlingGroup: "Heavy" },
-    { method: "GET", path: `${accountBase}/call-log/:callRecordId`, handler: getCallLogRecord, throttlingGroup: "Heavy" },
+    {
+      method: "GET",
+      path: `${accountBase}/call-log/:callRecordId`,
+      handler: getCallLogRecord,
+      throttlingGroup: "Heavy",
+    },
     { method: "GET", path: `${accountBase}/call-log-sync`, handler: callLogSync, throttlingGroup: "Heavy" },
     { method: "GET", path: `${extensionBase}/call-log`, handler: listCallLog, throttlingGroup: "Heavy" },
-    { method: "GET", path: `${extensionBase}/call-log/:callRecordId`, handler: getCallLogRecord, throttlingGroup: "Heavy" },
+    {
+      method: "GET",
+      path: `${extensionBase}/call-log/:callRecordId`,
+      handler: getCallLogRecord,
+      throttlingGroup: "Heavy",
+    },
     { method: "GET", path: `${extensionBase}/call-log-sync`, handler: callLogSync, throttlingGroup: "Heavy" },
   ],
 };

@@ -11,7 +11,8 @@ import type { ControllablePlatform } from "./platform.ts";
 
 function objectBody(req: SimRequest): Record<string, unknown> {
   if (req.body === undefined) return {};
-  if (!req.body || typeof req.body !== "object" || Array.isArray(req.body)) throw new SimHttpError(invalidParameter("body", "Request body must be a JSON object"));
+  if (!req.body || typeof req.body !== "object" || Array.isArray(req.body))
+    throw new SimHttpError(invalidParameter("body", "Request body must be a JSON object"));
   return req.body as Record<string, unknown>;
 }
 
@@ -24,7 +25,8 @@ function optionalString(body: Record<string, unknown>, name: string): string | u
 
 function optionalCount(body: Record<string, unknown>, name: string, fallback: number): number {
   const value = body[name] ?? fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw new SimHttpError(invalidParameter(name, `${name} must be a positive integer`));
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1)
+    throw new SimHttpError(invalidParameter(name, `${name} must be a positive integer`));
   return value;
 }
 
@@ -63,21 +65,30 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
 
   function parseNotification(value: unknown, index: number | undefined): NotificationInput {
     const where = index === undefined ? "" : `[${index}]`;
-    if (!value || typeof value !== "object" || Array.isArray(value)) throw new SimHttpError(invalidParameter(`body${where}`, "A notification must be an object"));
+    if (!value || typeof value !== "object" || Array.isArray(value))
+      throw new SimHttpError(invalidParameter(`body${where}`, "A notification must be an object"));
     const record = value as Record<string, unknown>;
     if (typeof record.event !== "string" || !record.event.startsWith("/restapi/")) {
       throw new SimHttpError(invalidParameter(`event${where}`, "event must be a /restapi/... path"));
     }
     if (!("body" in record)) throw new SimHttpError(invalidParameter(`body${where}.body`, "body is required"));
     for (const name of ["uuid", "timestamp"]) {
-      if (record[name] !== undefined && typeof record[name] !== "string") throw new SimHttpError(invalidParameter(`${name}${where}`));
+      if (record[name] !== undefined && typeof record[name] !== "string")
+        throw new SimHttpError(invalidParameter(`${name}${where}`));
     }
-    return { uuid: record.uuid as string | undefined, event: record.event, timestamp: record.timestamp as string | undefined, body: record.body };
+    return {
+      uuid: record.uuid as string | undefined,
+      event: record.event,
+      timestamp: record.timestamp as string | undefined,
+      body: record.body,
+    };
   }
 
   /** One envelope, or an array delivered in order. */
   function postNotifications(req: SimRequest): SimResponse {
-    const inputs = Array.isArray(req.body) ? req.body.map((n, i) => parseNotification(n, i)) : [parseNotification(req.body, undefined)];
+    const inputs = Array.isArray(req.body)
+      ? req.body.map((n, i) => parseNotification(n, i))
+      : [parseNotification(req.body, undefined)];
     const published = inputs.map((input) => platform.hub.publish(input));
     return ok(Array.isArray(req.body) ? { notifications: published } : published[0], 202);
   }
@@ -109,8 +120,11 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     if (body.action === "drop") return ok({ affected: platform.gateway.dropSockets({ extensionId }) });
     if (body.action === "stall") {
       const closeAfterMs = body.closeAfterMs;
-      if (closeAfterMs !== undefined && (typeof closeAfterMs !== "number" || closeAfterMs < 0)) throw new SimHttpError(invalidParameter("closeAfterMs"));
-      return ok({ affected: platform.gateway.stallSockets({ extensionId, closeAfterMs: closeAfterMs as number | undefined }) });
+      if (closeAfterMs !== undefined && (typeof closeAfterMs !== "number" || closeAfterMs < 0))
+        throw new SimHttpError(invalidParameter("closeAfterMs"));
+      return ok({
+        affected: platform.gateway.stallSockets({ extensionId, closeAfterMs: closeAfterMs as number | undefined }),
+      });
     }
     throw new SimHttpError(invalidParameter("action", "action must be drop or stall"));
   }
@@ -128,7 +142,8 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     if (body.action === "revoke") return ok({ affected: platform.tokens.revokeSessions(extensionId) });
     if (body.action === "expire") {
       const kind = body.kind ?? "all";
-      if (kind !== "access" && kind !== "refresh" && kind !== "all") throw new SimHttpError(invalidParameter("kind", "kind must be access, refresh or all"));
+      if (kind !== "access" && kind !== "refresh" && kind !== "all")
+        throw new SimHttpError(invalidParameter("kind", "kind must be access, refresh or all"));
       return ok({ affected: platform.tokens.expireTokens(kind, extensionId) });
     }
     throw new SimHttpError(invalidParameter("action", "action must be expire or revoke"));
@@ -143,7 +158,8 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
   function rateLimitFault(req: SimRequest): SimResponse {
     const body = objectBody(req);
     const group = optionalString(body, "group") as ThrottlingGroup | undefined;
-    if (group !== undefined && !["Light", "Medium", "Heavy", "Auth"].includes(group)) throw new SimHttpError(invalidParameter("group"));
+    if (group !== undefined && !["Light", "Medium", "Heavy", "Auth"].includes(group))
+      throw new SimHttpError(invalidParameter("group"));
     const count = optionalCount(body, "count", 1);
     const retryAfterSeconds = optionalCount(body, "retryAfterSeconds", 60);
     platform.rateLimiter.force(group, count, retryAfterSeconds);
@@ -183,7 +199,13 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
 
   function listRequests(req: SimRequest): SimResponse {
     const since = req.query.get("since");
-    return ok({ records: platform.requestLog.find({ pathContains: req.query.get("path"), method: req.query.get("method"), since: since ? Number(since) : undefined }) });
+    return ok({
+      records: platform.requestLog.find({
+        pathContains: req.query.get("path"),
+        method: req.query.get("method"),
+        since: since ? Number(since) : undefined,
+      }),
+    });
   }
 
   function clearRequests(): SimResponse {

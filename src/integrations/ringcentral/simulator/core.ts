@@ -126,7 +126,10 @@ export function notFound(parameterName: string): SimResponse {
 }
 
 /** 400 for a missing or malformed field (`CMN-101 Parameter [x] value is invalid`). */
-export function invalidParameter(parameterName: string, message = `Parameter [${parameterName}] value is invalid`): SimResponse {
+export function invalidParameter(
+  parameterName: string,
+  message = `Parameter [${parameterName}] value is invalid`,
+): SimResponse {
   return apiError(400, "CMN-101", message, parameterName);
 }
 

@@ -95,7 +95,8 @@ export function parseNotificationFault(input: Record<string, unknown>): Notifica
       return { type, count };
     case "duplicate": {
       const copies = input.copies ?? 1;
-      if (typeof copies !== "number" || !Number.isInteger(copies) || copies < 1) return "copies must be a positive integer";
+      if (typeof copies !== "number" || !Number.isInteger(copies) || copies < 1)
+        return "copies must be a positive integer";
       return { type, count, copies };
     }
     case "delay": {

@@ -4,7 +4,12 @@
 
 import { randomUUID } from "node:crypto";
 import type { NotificationFaults } from "./faults.ts";
-import type { PublishedNotification, SimSubscription, SubscriptionStore, SubscriptionTransport } from "./subscriptions.ts";
+import type {
+  PublishedNotification,
+  SimSubscription,
+  SubscriptionStore,
+  SubscriptionTransport,
+} from "./subscriptions.ts";
 
 export interface NotificationInput {
   uuid?: string | undefined;

@@ -6,8 +6,20 @@ import type { SimContext, SimRequest } from "./core.ts";
 export interface PagedList<T> {
   uri: string;
   records: T[];
-  paging: { page: number; perPage: number; pageStart?: number; pageEnd?: number; totalPages: number; totalElements: number };
-  navigation: { firstPage?: { uri: string }; nextPage?: { uri: string }; previousPage?: { uri: string }; lastPage?: { uri: string } };
+  paging: {
+    page: number;
+    perPage: number;
+    pageStart?: number;
+    pageEnd?: number;
+    totalPages: number;
+    totalElements: number;
+  };
+  navigation: {
+    firstPage?: { uri: string };
+    nextPage?: { uri: string };
+    previousPage?: { uri: string };
+    lastPage?: { uri: string };
+  };
 }
 
 function positiveInt(value: string | null, fallback: number): number {

@@ -9,7 +9,12 @@ import { invalidParameter, SimHttpError } from "./core.ts";
 import { accountOf, extensionOf } from "./account.ts";
 
 export const USER_STATUSES = ["Offline", "Busy", "Available"] as const;
-export const DND_STATUSES = ["TakeAllCalls", "DoNotAcceptDepartmentCalls", "TakeDepartmentCallsOnly", "DoNotAcceptAnyCalls"] as const;
+export const DND_STATUSES = [
+  "TakeAllCalls",
+  "DoNotAcceptDepartmentCalls",
+  "TakeDepartmentCallsOnly",
+  "DoNotAcceptAnyCalls",
+] as const;
 export const TELEPHONY_STATUSES = ["NoCall", "CallConnected", "Ringing", "OnHold", "ParkedCall"] as const;
 
 export type TelephonyStatus = (typeof TELEPHONY_STATUSES)[number];
@@ -60,7 +65,13 @@ export class PresenceBook {
   }
 
   /** For call scenarios: the extension's call state, then the presence notifications. */
-  setTelephony(ctx: SimContext, accountId: string, extensionId: string, telephonyStatus: TelephonyStatus, activeCalls: Array<Record<string, unknown>>): void {
+  setTelephony(
+    ctx: SimContext,
+    accountId: string,
+    extensionId: string,
+    telephonyStatus: TelephonyStatus,
+    activeCalls: Array<Record<string, unknown>>,
+  ): void {
     const state = this.get(extensionId);
     state.telephonyStatus = telephonyStatus;
     state.activeCalls = activeCalls.slice(0, 7);
@@ -101,7 +112,13 @@ function detailedBody(extensionId: string, state: PresenceState) {
   };
 }
 
-function publishPresence(ctx: SimContext, accountId: string, extensionId: string, state: PresenceState, dndChanged: boolean): void {
+function publishPresence(
+  ctx: SimContext,
+  accountId: string,
+  extensionId: string,
+  state: PresenceState,
+  dndChanged: boolean,
+): void {
   const base = `/restapi/v1.0/account/${accountId}/extension/${extensionId}/presence`;
   const detailed = detailedBody(extensionId, state);
   ctx.publish(`${base}?detailedTelephonyState=true`, detailed);
@@ -110,10 +127,20 @@ function publishPresence(ctx: SimContext, accountId: string, extensionId: string
   if (dndChanged) ctx.publish(`${base}/dnd`, { extensionId, dndStatus: state.dndStatus });
 }
 
-function presenceJson(ctx: SimContext, accountId: string, extension: SimExtension, state: PresenceState, detailed: boolean) {
+function presenceJson(
+  ctx: SimContext,
+  accountId: string,
+  extension: SimExtension,
+  state: PresenceState,
+  detailed: boolean,
+) {
   const json: Record<string, unknown> = {
     uri: `${ctx.baseUrl()}/restapi/v1.0/account/${accountId}/extension/${extension.id}/presence`,
-    extension: { id: Number(extension.id), uri: `${ctx.baseUrl()}/restapi/v1.0/account/${accountId}/extension/${extension.id}`, extensionNumber: extension.extensionNumber },
+    extension: {
+      id: Number(extension.id),
+      uri: `${ctx.baseUrl()}/restapi/v1.0/account/${accountId}/extension/${extension.id}`,
+      extensionNumber: extension.extensionNumber,
+    },
     presenceStatus: presenceStatusOf(state),
     telephonyStatus: state.telephonyStatus,
     userStatus: state.userStatus,
@@ -153,14 +180,16 @@ export function presenceModule(book: PresenceBook): RouteModule {
   function update(req: SimRequest, ctx: SimContext): SimResponse {
     const account = accountOf(req, ctx);
     const extension = extensionOf(req, ctx);
-    if (!req.body || typeof req.body !== "object" || Array.isArray(req.body)) throw new SimHttpError(invalidParameter("body", "Request body is invalid"));
+    if (!req.body || typeof req.body !== "object" || Array.isArray(req.body))
+      throw new SimHttpError(invalidParameter("body", "Request body is invalid"));
     const body = req.body as Record<string, unknown>;
     const userStatus = pickEnum(body, "userStatus", USER_STATUSES);
     const dndStatus = pickEnum(body, "dndStatus", DND_STATUSES);
     const allowSeeMyPresence = pickBoolean(body, "allowSeeMyPresence");
     const ringOnMonitoredCall = pickBoolean(body, "ringOnMonitoredCall");
     const pickUpCallsOnHold = pickBoolean(body, "pickUpCallsOnHold");
-    if (body.message !== undefined && (typeof body.message !== "string" || body.message.length > 75)) throw new SimHttpError(invalidParameter("message"));
+    if (body.message !== undefined && (typeof body.message !== "string" || body.message.length > 75))
+      throw new SimHttpError(invalidParameter("message"));
     const state = book.get(extension.id);
     const dndChanged = dndStatus !== undefined && dndStatus !== state.dndStatus;
     if (userStatus) state.userStatus = userStatus;

@@ -62,7 +62,11 @@ export class RateLimiter {
 
   /** Forced 429s still to come. */
   pendingForced(): Array<{ group: ThrottlingGroup | null; remaining: number; retryAfterSeconds: number }> {
-    return this.forced.map((f) => ({ group: f.group ?? null, remaining: f.remaining, retryAfterSeconds: f.retryAfterSeconds }));
+    return this.forced.map((f) => ({
+      group: f.group ?? null,
+      remaining: f.remaining,
+      retryAfterSeconds: f.retryAfterSeconds,
+    }));
   }
 
   clearForced(): void {
@@ -110,11 +114,25 @@ export class RateLimiter {
     return forced;
   }
 
-  private reject(group: ThrottlingGroup, limits: GroupLimit, remaining: number, retryAfterSeconds: number): RateLimitDecision {
+  private reject(
+    group: ThrottlingGroup,
+    limits: GroupLimit,
+    remaining: number,
+    retryAfterSeconds: number,
+  ): RateLimitDecision {
     const headers = { ...rateLimitHeaders(group, limits, remaining), "Retry-After": String(retryAfterSeconds) };
-    const rejection = group === "Auth"
-      ? { status: 429, headers, json: { error: "rate_limit_exceeded", error_description: "Request rate exceeded", errors: [{ errorCode: "CMN-301", message: "Request rate exceeded" }] } }
-      : apiError(429, "CMN-301", "Request rate exceeded", undefined, headers);
+    const rejection =
+      group === "Auth"
+        ? {
+            status: 429,
+            headers,
+            json: {
+              error: "rate_limit_exceeded",
+              error_description: "Request rate exceeded",
+              errors: [{ errorCode: "CMN-301", message: "Request rate exceeded" }],
+            },
+          }
+        : apiError(429, "CMN-301", "Request rate exceeded", undefined, headers);
     return { headers, rejection };
   }
 }

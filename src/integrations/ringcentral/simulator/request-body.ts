@@ -29,7 +29,8 @@ function mediaType(contentType: string | undefined): string {
 export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
   const type = mediaType(contentType);
-  if (type === "application/x-www-form-urlencoded") return Object.fromEntries(new URLSearchParams(raw.toString("utf8")));
+  if (type === "application/x-www-form-urlencoded")
+    return Object.fromEntries(new URLSearchParams(raw.toString("utf8")));
   if (type === "multipart/form-data") return parseMultipart(raw, contentType ?? "");
   if (type === "application/json" || type.endsWith("+json") || type === "") {
     try {

@@ -22,7 +22,9 @@ const SECRET_FIELDS = new Set(["assertion", "refresh_token", "access_token", "to
 const MAX_LOGGED = 2000;
 
 function isMultipart(body: unknown): body is MultipartPart[] {
-  return Array.isArray(body) && body.every((p) => p && typeof p === "object" && Buffer.isBuffer((p as MultipartPart).data));
+  return (
+    Array.isArray(body) && body.every((p) => p && typeof p === "object" && Buffer.isBuffer((p as MultipartPart).data))
+  );
 }
 
 function redactBody(body: unknown): unknown {
@@ -32,7 +34,9 @@ function redactBody(body: unknown): unknown {
       filename: p.filename,
       contentType: p.contentType,
       size: p.data.length,
-      ...(p.contentType.startsWith("application/json") || p.contentType.startsWith("text/") ? { text: p.data.toString("utf8").slice(0, 4000) } : {}),
+      ...(p.contentType.startsWith("application/json") || p.contentType.startsWith("text/")
+        ? { text: p.data.toString("utf8").slice(0, 4000) }
+        : {}),
     }));
   }
   if (body && typeof body === "object" && !Array.isArray(body)) {
@@ -66,7 +70,11 @@ export class RequestLog {
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(input.headers)) {
       if (value === undefined) continue;
-      headers[name] = SECRET_HEADERS.has(name.toLowerCase()) ? "[redacted]" : Array.isArray(value) ? value.join(", ") : String(value);
+      headers[name] = SECRET_HEADERS.has(name.toLowerCase())
+        ? "[redacted]"
+        : Array.isArray(value)
+          ? value.join(", ")
+          : String(value);
     }
     this.entries.push({
       id: this.nextId++,

@@ -69,7 +69,11 @@ function safeDecode(segment: string): string {
   }
 }
 
-function matchSegments(pattern: string[], requested: string[], caller: Caller | null): Record<string, string> | undefined {
+function matchSegments(
+  pattern: string[],
+  requested: string[],
+  caller: Caller | null,
+): Record<string, string> | undefined {
   if (pattern.length !== requested.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {

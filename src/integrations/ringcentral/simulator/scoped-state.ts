@@ -30,7 +30,10 @@ export function simulatorScoped<T>(create: (ctx: SimContext) => T): SimulatorSco
 
 /** 400 CMN-101 with RingCentral's message format and an optional bracketed detail. */
 export function invalidValue(parameterName: string, detail?: string): SimResponse {
-  return invalidParameter(parameterName, `Parameter [${parameterName}] value is invalid${detail ? ` [${detail}]` : "."}`);
+  return invalidParameter(
+    parameterName,
+    `Parameter [${parameterName}] value is invalid${detail ? ` [${detail}]` : "."}`,
+  );
 }
 
 /** Numeric ids in RingCentral's style (large integers ending in the "016" data-centre suffix). */

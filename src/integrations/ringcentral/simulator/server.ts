@@ -16,9 +16,19 @@ import { PresenceBook, presenceModule, registerPresenceBook } from "./presence.t
 import { DEFAULT_RATE_LIMITS, RateLimiter, type GroupLimit, type RateLimitConfig } from "./rate-limits.ts";
 import { BodyTooLargeError, MalformedBodyError, parseBody, readBody } from "./request-body.ts";
 import { Router } from "./router.ts";
-import { DEFAULT_SUBSCRIPTION_LIMITS, SubscriptionStore, subscriptionModule, type SubscriptionLimits } from "./subscriptions.ts";
+import {
+  DEFAULT_SUBSCRIPTION_LIMITS,
+  SubscriptionStore,
+  subscriptionModule,
+  type SubscriptionLimits,
+} from "./subscriptions.ts";
 import { DEFAULT_WEBHOOK_OPTIONS, WebhookDeliverer, type WebhookOptions } from "./webhooks.ts";
-import { DEFAULT_WEBSOCKET_OPTIONS, WebSocketGateway, type WsClientRequest, type WebSocketOptions } from "./websocket.ts";
+import {
+  DEFAULT_WEBSOCKET_OPTIONS,
+  WebSocketGateway,
+  type WsClientRequest,
+  type WebSocketOptions,
+} from "./websocket.ts";
 import { controlModule } from "./control.ts";
 import type { ControllablePlatform, SimulatorCredentials } from "./platform.ts";
 import { RequestLog } from "./request-log.ts";
@@ -56,7 +66,8 @@ export interface Simulator {
 
 function mergeRateLimits(overrides: SimulatorOptions["rateLimits"]): RateLimitConfig {
   const merged = { ...DEFAULT_RATE_LIMITS };
-  for (const group of Object.keys(merged) as ThrottlingGroup[]) merged[group] = { ...merged[group], ...(overrides?.[group] ?? {}) };
+  for (const group of Object.keys(merged) as ThrottlingGroup[])
+    merged[group] = { ...merged[group], ...(overrides?.[group] ?? {}) };
   return merged;
 }
 
@@ -90,7 +101,12 @@ export class SimulatorPlatform implements ControllablePlatform {
       (request, caller, wsSessionId) => this.dispatchWsRequest(request, caller, wsSessionId),
       { ...DEFAULT_WEBSOCKET_OPTIONS, ...options.webSocket },
     );
-    this.hub = new NotificationHub(this.subscriptions, { WebSocket: this.gateway, WebHook: this.webhooks }, new NotificationFaults(), now);
+    this.hub = new NotificationHub(
+      this.subscriptions,
+      { WebSocket: this.gateway, WebHook: this.webhooks },
+      new NotificationFaults(),
+      now,
+    );
     this.ctx = {
       accounts: this.accounts,
       publish: (event, body) => void this.hub.publish({ event, body }),
@@ -102,7 +118,10 @@ export class SimulatorPlatform implements ControllablePlatform {
     const platformModules = [
       accountModule,
       presenceModule(this.presence),
-      subscriptionModule({ store: this.subscriptions, validateWebhook: (address) => this.webhooks.validate(address) }, now),
+      subscriptionModule(
+        { store: this.subscriptions, validateWebhook: (address) => this.webhooks.validate(address) },
+        now,
+      ),
       controlModule(this),
     ];
     this.modules = [...platformModules, ...(options.modules ?? featureModules)];
@@ -121,7 +140,8 @@ export class SimulatorPlatform implements ControllablePlatform {
     const account = defaultAccount();
     this.accounts.set(account.id, account);
     for (const extension of account.extensions) {
-      if (extension.type === "User" && !this.tokens.jwtFor(extension.id)) this.tokens.createJwtCredential(account.id, extension.id);
+      if (extension.type === "User" && !this.tokens.jwtFor(extension.id))
+        this.tokens.createJwtCredential(account.id, extension.id);
     }
   }
 
@@ -139,7 +159,8 @@ export class SimulatorPlatform implements ControllablePlatform {
 
   credentials(): SimulatorCredentials {
     const account = this.defaultAccount();
-    const admin = account.extensions.find((e) => e.admin && e.type === "User") ?? account.extensions.find((e) => e.type === "User");
+    const admin =
+      account.extensions.find((e) => e.admin && e.type === "User") ?? account.extensions.find((e) => e.type === "User");
     const jwt = admin ? this.tokens.jwtFor(admin.id) : undefined;
     return { server: this.url, clientId: this.tokens.clientId, clientSecret: this.tokens.clientSecret, jwt: jwt ?? "" };
   }
@@ -184,36 +205,70 @@ export class SimulatorPlatform implements ControllablePlatform {
       response = this.errorResponse(error);
     }
     if (!url.pathname.startsWith("/__sim/")) {
-      this.requestLog.record({ method, path: url.pathname, query: url.searchParams, headers: req.headers, body, status: response.status });
+      this.requestLog.record({
+        method,
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        status: response.status,
+      });
     }
     writeResponse(res, response);
   }
 
   private errorResponse(error: unknown): SimResponse {
     if (error instanceof SimHttpError) return error.response;
-    if (error instanceof MalformedBodyError) return apiError(400, "CMN-101", `Request body is invalid: ${error.message}`, "body");
+    if (error instanceof MalformedBodyError)
+      return apiError(400, "CMN-101", `Request body is invalid: ${error.message}`, "body");
     if (error instanceof BodyTooLargeError) return apiError(413, "CMN-113", "Request entity too large");
     console.error("[simulator] handler failed:", error);
     return apiError(500, "CMN-500", "Internal server error");
   }
 
-  private async route(method: string, url: URL, req: IncomingMessage, raw: Buffer, body: unknown): Promise<SimResponse> {
+  private async route(
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    raw: Buffer,
+    body: unknown,
+  ): Promise<SimResponse> {
     const path = url.pathname;
     if (path.startsWith("/__sim/") || path === "/__sim") return this.routeControl(method, url, req, raw, body);
     if (path.startsWith("/restapi/oauth/")) return this.routeOAuth(method, path, req, body);
     if (path.startsWith("/restapi/")) {
       const caller = this.tokens.authenticate(req.headers.authorization, url.searchParams.get("access_token"));
       if ("status" in caller) return caller;
-      return this.routeApi({ method, path, query: url.searchParams, headers: req.headers, body, rawBody: raw }, caller, undefined);
+      return this.routeApi(
+        { method, path, query: url.searchParams, headers: req.headers, body, rawBody: raw },
+        caller,
+        undefined,
+      );
     }
     return apiError(404, "AGW-404", `Resource not found: ${path}`);
   }
 
-  private async routeControl(method: string, url: URL, req: IncomingMessage, raw: Buffer, body: unknown): Promise<SimResponse> {
+  private async routeControl(
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    raw: Buffer,
+    body: unknown,
+  ): Promise<SimResponse> {
     const match = this.controlRouter.match(method, url.pathname, null);
-    if (match === "methodMismatch") return apiError(405, "CMN-405", `Method ${method} is not allowed for ${url.pathname}`);
+    if (match === "methodMismatch")
+      return apiError(405, "CMN-405", `Method ${method} is not allowed for ${url.pathname}`);
     if (!match) return apiError(404, "AGW-404", `Resource not found: ${url.pathname}`);
-    const request: SimRequest = { method, path: url.pathname, params: match.params, query: url.searchParams, headers: req.headers, body, rawBody: raw, auth: null };
+    const request: SimRequest = {
+      method,
+      path: url.pathname,
+      params: match.params,
+      query: url.searchParams,
+      headers: req.headers,
+      body,
+      rawBody: raw,
+      auth: null,
+    };
     return match.route.handler(request, this.ctx);
   }
 
@@ -227,7 +282,8 @@ export class SimulatorPlatform implements ControllablePlatform {
       const wsUri = `${this.url.replace(/^http/, "ws")}/ws`;
       return withHeaders(this.tokens.issueWsToken(caller, wsUri), limit.headers);
     }
-    if (path !== "/restapi/oauth/token" && path !== "/restapi/oauth/revoke") return apiError(404, "AGW-404", `Resource not found: ${path}`);
+    if (path !== "/restapi/oauth/token" && path !== "/restapi/oauth/revoke")
+      return apiError(404, "AGW-404", `Resource not found: ${path}`);
     const clientProblem = this.tokens.checkClient(req.headers.authorization);
     if (clientProblem) return clientProblem;
     const form = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, string>) : {};
@@ -236,13 +292,14 @@ export class SimulatorPlatform implements ControllablePlatform {
     if (limit.rejection) return limit.rejection;
     if (path === "/restapi/oauth/revoke") return withHeaders(this.tokens.revoke(form), limit.headers);
     const grantType = form.grant_type;
-    const response = grantType === JWT_GRANT
-      ? this.tokens.jwtGrant(form)
-      : grantType === "refresh_token"
-        ? this.tokens.refreshGrant(form)
-        : grantType
-          ? oauthError(400, "unsupported_grant_type", "OAU-125", `Unsupported grant type [${grantType}]`)
-          : oauthError(400, "invalid_request", "OAU-101", "Parameter [grant_type] is missing");
+    const response =
+      grantType === JWT_GRANT
+        ? this.tokens.jwtGrant(form)
+        : grantType === "refresh_token"
+          ? this.tokens.refreshGrant(form)
+          : grantType
+            ? oauthError(400, "unsupported_grant_type", "OAU-125", `Unsupported grant type [${grantType}]`)
+            : oauthError(400, "invalid_request", "OAU-101", "Parameter [grant_type] is missing");
     return withHeaders(response, limit.headers);
   }
 
@@ -252,7 +309,8 @@ export class SimulatorPlatform implements ControllablePlatform {
     wsSessionId: string | undefined,
   ): Promise<SimResponse> {
     const match = this.apiRouter.match(request.method, request.path, caller);
-    if (match === "methodMismatch") return apiError(405, "CMN-405", `Method ${request.method} is not allowed for ${request.path}`);
+    if (match === "methodMismatch")
+      return apiError(405, "CMN-405", `Method ${request.method} is not allowed for ${request.path}`);
     if (!match) return apiError(404, "AGW-404", `Resource not found: ${request.path}`);
     if (match.params.accountId !== undefined && match.params.accountId !== caller.accountId) {
       return apiError(404, "CMN-102", "Resource for parameter [accountId] is not found", "accountId");
@@ -260,7 +318,11 @@ export class SimulatorPlatform implements ControllablePlatform {
     const group = match.route.throttlingGroup;
     const limit = group ? this.rateLimiter.check(caller.extensionId, group) : { headers: {} };
     if (limit.rejection) return limit.rejection;
-    const simRequest: SimRequest = { ...request, params: match.params, auth: { accountId: caller.accountId, extensionId: caller.extensionId } };
+    const simRequest: SimRequest = {
+      ...request,
+      params: match.params,
+      auth: { accountId: caller.accountId, extensionId: caller.extensionId },
+    };
     if (wsSessionId) simRequest.wsSessionId = wsSessionId;
     try {
       return withHeaders(await match.route.handler(simRequest, this.ctx), limit.headers);
@@ -280,11 +342,23 @@ export class SimulatorPlatform implements ControllablePlatform {
     const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), String(v)]));
     let response: SimResponse;
     try {
-      response = await this.routeApi({ method: request.method, path: url.pathname, query: url.searchParams, headers, body, rawBody }, caller, wsSessionId);
+      response = await this.routeApi(
+        { method: request.method, path: url.pathname, query: url.searchParams, headers, body, rawBody },
+        caller,
+        wsSessionId,
+      );
     } catch (error) {
       response = this.errorResponse(error);
     }
-    this.requestLog.record({ method: request.method, path: url.pathname, query: url.searchParams, headers, body, status: response.status, via: "websocket" });
+    this.requestLog.record({
+      method: request.method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers,
+      body,
+      status: response.status,
+      via: "websocket",
+    });
     return response;
   }
 }
@@ -358,10 +432,12 @@ export async function runSimulatorCli(options: { port?: number; host?: string } 
     `  client secret: ${clientSecret}   (fake; generated for this run)`,
     `  JWT (admin):   ${jwt}`,
     `  account ${account.id}, main number ${account.mainNumber}`,
-    ...account.extensions.map((e) => `    ext ${e.extensionNumber.padEnd(6)} ${e.type.padEnd(10)} ${e.name}${e.email ? ` <${e.email}>` : ""}${e.admin ? " (admin)" : ""}`),
+    ...account.extensions.map(
+      (e) =>
+        `    ext ${e.extensionNumber.padEnd(6)} ${e.type.padEnd(10)} ${e.name}${e.email ? ` <${e.email}>` : ""}${e.admin ? " (admin)" : ""}`,
+    ),
     `  control API: ${simulator.url}/__sim/account (see docs/simulator.md)`,
   ];
   console.log(lines.join("\n"));
   return simulator;
 }
-

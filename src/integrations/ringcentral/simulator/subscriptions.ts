@@ -112,7 +112,8 @@ export function expandFilter(filter: string, owner: FilterOwner): string {
 
 /** Why a filter is rejected (`SUB-508`/`SUB-406`), or undefined when it is fine. */
 export function filterProblem(filter: unknown, owner: FilterOwner): SimResponse | undefined {
-  if (typeof filter !== "string" || filter === "") return apiError(400, "SUB-508", "Event filters are invalid", "eventFilters");
+  if (typeof filter !== "string" || filter === "")
+    return apiError(400, "SUB-508", "Event filters are invalid", "eventFilters");
   const { path } = parseFilter(filter, owner);
   if (!KNOWN_FILTERS.some((known) => known.test(path))) {
     return apiError(400, "SUB-508", `Event filter [${filter}] is invalid`, "eventFilters");
@@ -129,7 +130,9 @@ function pathsMatch(filterPath: string, eventPath: string): boolean {
   for (const suffix of ACCOUNT_WIDE_SUFFIXES) {
     const accountWide = new RegExp(`^(/restapi/v1\\.0/account/[^/]+)${suffix.replace(/\//g, "\\/")}$`).exec(filterPath);
     if (!accountWide) continue;
-    const perExtension = new RegExp(`^${accountWide[1]!.replace(/\./g, "\\.")}/extension/[^/]+${suffix.replace(/\//g, "\\/")}$`);
+    const perExtension = new RegExp(
+      `^${accountWide[1]!.replace(/\./g, "\\.")}/extension/[^/]+${suffix.replace(/\//g, "\\/")}$`,
+    );
     if (perExtension.test(eventPath)) return true;
   }
   return false;
@@ -151,11 +154,16 @@ function bodySatisfies(path: string, name: string, value: string, body: unknown)
     const parties = Array.isArray(record.parties) ? record.parties.map(asRecord) : [];
     const anyParty = (test: (party: Record<string, unknown>) => boolean) => parties.some(test);
     switch (name) {
-      case "direction": return anyParty((p) => p.direction === value);
-      case "missedCall": return anyParty((p) => String(p.missedCall === true) === value);
-      case "statusCode": return anyParty((p) => asRecord(p.status).code === value);
-      case "phoneNumber": return anyParty((p) => asRecord(p.from).phoneNumber === value || asRecord(p.to).phoneNumber === value);
-      default: return true;
+      case "direction":
+        return anyParty((p) => p.direction === value);
+      case "missedCall":
+        return anyParty((p) => String(p.missedCall === true) === value);
+      case "statusCode":
+        return anyParty((p) => asRecord(p.status).code === value);
+      case "phoneNumber":
+        return anyParty((p) => asRecord(p.from).phoneNumber === value || asRecord(p.to).phoneNumber === value);
+      default:
+        return true;
     }
   }
   if (path.endsWith("/message-store") && name === "type") {
@@ -212,7 +220,8 @@ export class SubscriptionStore {
 
   /** WS subscriptions of a session that ended for good. */
   deleteForWsSession(wsSessionId: string): void {
-    for (const [id, subscription] of this.subscriptions) if (subscription.wsSessionId === wsSessionId) this.subscriptions.delete(id);
+    for (const [id, subscription] of this.subscriptions)
+      if (subscription.wsSessionId === wsSessionId) this.subscriptions.delete(id);
   }
 
   countFor(accountId: string, extensionId: string): number {
@@ -220,12 +229,15 @@ export class SubscriptionStore {
   }
 
   /** Active subscriptions whose filters select the event, with the envelope addressed to each. */
-  recipients(notification: PublishedNotification): Array<{ subscription: SimSubscription; envelope: NotificationEnvelope }> {
+  recipients(
+    notification: PublishedNotification,
+  ): Array<{ subscription: SimSubscription; envelope: NotificationEnvelope }> {
     const out: Array<{ subscription: SimSubscription; envelope: NotificationEnvelope }> = [];
     for (const subscription of this.all()) {
       if (subscription.status !== "Active") continue;
       const owner = { accountId: subscription.accountId, extensionId: subscription.extensionId };
-      if (!subscription.eventFilters.some((f) => filterMatches(f, notification.event, notification.body, owner))) continue;
+      if (!subscription.eventFilters.some((f) => filterMatches(f, notification.event, notification.body, owner)))
+        continue;
       out.push({
         subscription,
         envelope: {
@@ -249,18 +261,21 @@ export class SubscriptionStore {
   private dropExpired(): void {
     const now = this.now().getTime();
     for (const [id, subscription] of this.subscriptions) {
-      if (subscription.transportType === "WebHook" && subscription.expiresAt.getTime() <= now) this.subscriptions.delete(id);
+      if (subscription.transportType === "WebHook" && subscription.expiresAt.getTime() <= now)
+        this.subscriptions.delete(id);
     }
   }
 }
 
 export function subscriptionJson(ctx: SimContext, subscription: SimSubscription, now: Date) {
-  const expiresIn = subscription.transportType === "WebSocket"
-    ? WS_EXPIRES_IN
-    : Math.max(0, Math.floor((subscription.expiresAt.getTime() - now.getTime()) / 1000));
-  const expirationTime = subscription.transportType === "WebSocket"
-    ? new Date(now.getTime() + WS_EXPIRES_IN * 1000)
-    : subscription.expiresAt;
+  const expiresIn =
+    subscription.transportType === "WebSocket"
+      ? WS_EXPIRES_IN
+      : Math.max(0, Math.floor((subscription.expiresAt.getTime() - now.getTime()) / 1000));
+  const expirationTime =
+    subscription.transportType === "WebSocket"
+      ? new Date(now.getTime() + WS_EXPIRES_IN * 1000)
+      : subscription.expiresAt;
   const deliveryMode: Record<string, unknown> = { transportType: subscription.transportType, encryption: false };
   if (subscription.address) deliveryMode.address = subscription.address;
   const json: Record<string, unknown> = {
@@ -301,7 +316,8 @@ function requireCaller(req: SimRequest): FilterOwner {
 }
 
 function parseFilters(value: unknown, owner: FilterOwner): string[] {
-  if (!Array.isArray(value) || value.length === 0) throw new SimHttpError(apiError(400, "SUB-508", "Event filters are required", "eventFilters"));
+  if (!Array.isArray(value) || value.length === 0)
+    throw new SimHttpError(apiError(400, "SUB-508", "Event filters are required", "eventFilters"));
   for (const filter of value) {
     const problem = filterProblem(filter, owner);
     if (problem) throw new SimHttpError(problem);
@@ -311,14 +327,16 @@ function parseFilters(value: unknown, owner: FilterOwner): string[] {
 
 function parseExpiresIn(value: unknown, limits: SubscriptionLimits): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) throw new SimHttpError(invalidParameter("expiresIn"));
+  if (typeof value !== "number" || !Number.isInteger(value) || value <= 0)
+    throw new SimHttpError(invalidParameter("expiresIn"));
   return Math.min(value, limits.maxWebhookExpiresIn);
 }
 
 function parseCreate(req: SimRequest, limits: SubscriptionLimits): CreateInput {
   const owner = requireCaller(req);
   const body = req.body;
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new SimHttpError(invalidParameter("body", "Request body is invalid"));
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new SimHttpError(invalidParameter("body", "Request body is invalid"));
   const record = body as Record<string, unknown>;
   const deliveryMode = asRecord(record.deliveryMode);
   const transportType = deliveryMode.transportType;
@@ -335,7 +353,8 @@ function parseCreate(req: SimRequest, limits: SubscriptionLimits): CreateInput {
     }
     input.address = address;
     if (deliveryMode.verificationToken !== undefined) {
-      if (typeof deliveryMode.verificationToken !== "string") throw new SimHttpError(invalidParameter("deliveryMode.verificationToken"));
+      if (typeof deliveryMode.verificationToken !== "string")
+        throw new SimHttpError(invalidParameter("deliveryMode.verificationToken"));
       input.verificationToken = deliveryMode.verificationToken;
     }
   }
@@ -358,7 +377,12 @@ export function subscriptionModule(deps: SubscriptionRouteDeps, now: () => Date)
     const caller = requireCaller(req);
     const input = parseCreate(req, store.limits);
     if (input.transportType === "WebSocket" && !req.wsSessionId) {
-      return apiError(400, "SUB-521", "WebSocket subscriptions can only be created over a WebSocket connection", "deliveryMode.transportType");
+      return apiError(
+        400,
+        "SUB-521",
+        "WebSocket subscriptions can only be created over a WebSocket connection",
+        "deliveryMode.transportType",
+      );
     }
     if (input.transportType === "WebSocket") {
       // One subscription per WebSocket connection: a new one replaces the old.
@@ -372,7 +396,8 @@ export function subscriptionModule(deps: SubscriptionRouteDeps, now: () => Date)
       if (failure) return failure;
     }
     const created = now();
-    const lifetime = input.transportType === "WebHook" ? (input.expiresIn ?? store.limits.defaultWebhookExpiresIn) : WS_EXPIRES_IN;
+    const lifetime =
+      input.transportType === "WebHook" ? (input.expiresIn ?? store.limits.defaultWebhookExpiresIn) : WS_EXPIRES_IN;
     const subscription: SimSubscription = {
       id: randomUUID(),
       accountId: caller.accountId,
@@ -388,12 +413,17 @@ export function subscriptionModule(deps: SubscriptionRouteDeps, now: () => Date)
     if (input.verificationToken) subscription.verificationToken = input.verificationToken;
     if (req.wsSessionId && input.transportType === "WebSocket") subscription.wsSessionId = req.wsSessionId;
     store.add(subscription);
-    return { status: 200, json: subscriptionJson(ctx, subscription, created), headers: { "WSG-SubscriptionId": subscription.id } };
+    return {
+      status: 200,
+      json: subscriptionJson(ctx, subscription, created),
+      headers: { "WSG-SubscriptionId": subscription.id },
+    };
   }
 
   function list(req: SimRequest, ctx: SimContext): SimResponse {
     const caller = requireCaller(req);
-    const records = store.all()
+    const records = store
+      .all()
       .filter((s) => s.accountId === caller.accountId && s.extensionId === caller.extensionId)
       .map((s) => subscriptionJson(ctx, s, now()));
     return { status: 200, json: { uri: `${ctx.baseUrl()}/restapi/v1.0/subscription`, records } };
@@ -425,7 +455,9 @@ export function subscriptionModule(deps: SubscriptionRouteDeps, now: () => Date)
 
   function renew(subscription: SimSubscription, expiresIn: number | undefined): void {
     if (subscription.transportType !== "WebHook") return;
-    const lifetime = expiresIn ?? Math.max(1, Math.round((subscription.expiresAt.getTime() - subscription.creationTime.getTime()) / 1000));
+    const lifetime =
+      expiresIn ??
+      Math.max(1, Math.round((subscription.expiresAt.getTime() - subscription.creationTime.getTime()) / 1000));
     subscription.expiresAt = new Date(now().getTime() + lifetime * 1000);
   }
 
@@ -439,8 +471,18 @@ export function subscriptionModule(deps: SubscriptionRouteDeps, now: () => Date)
     { method: "GET", path: "/restapi/v1.0/subscription", handler: list, throttlingGroup: "Light" },
     { method: "GET", path: "/restapi/v1.0/subscription/:subscriptionId", handler: get, throttlingGroup: "Light" },
     { method: "PUT", path: "/restapi/v1.0/subscription/:subscriptionId", handler: update, throttlingGroup: "Medium" },
-    { method: "DELETE", path: "/restapi/v1.0/subscription/:subscriptionId", handler: remove, throttlingGroup: "Medium" },
-    { method: "POST", path: "/restapi/v1.0/subscription/:subscriptionId/renew", handler: renewRoute, throttlingGroup: "Light" },
+    {
+      method: "DELETE",
+      path: "/restapi/v1.0/subscription/:subscriptionId",
+      handler: remove,
+      throttlingGroup: "Medium",
+    },
+    {
+      method: "POST",
+      path: "/restapi/v1.0/subscription/:subscriptionId/renew",
+      handler: renewRoute,
+      throttlingGroup: "Light",
+    },
   ];
   return { name: "subscriptions", routes, reset: () => store.clear() };
 }

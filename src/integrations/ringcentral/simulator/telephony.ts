@@ -10,7 +10,15 @@ type CallParty = import("@rc-ex/core/lib/definitions/CallParty").default;
 type CallSessionObject = import("@rc-ex/core/lib/definitions/CallSessionObject").default;
 type CallStatusInfo = import("@rc-ex/core/lib/definitions/CallStatusInfo").default;
 type UiCallInfo = import("@rc-ex/core/lib/definitions/UiCallInfo").default;
-import { notFound, type RouteModule, type SimAccount, type SimContext, type SimExtension, type SimRequest, type SimResponse } from "./core.ts";
+import {
+  notFound,
+  type RouteModule,
+  type SimAccount,
+  type SimContext,
+  type SimExtension,
+  type SimRequest,
+  type SimResponse,
+} from "./core.ts";
 import { numericId, simulatorScoped } from "./scoped-state.ts";
 
 export type PartyStatusCode = NonNullable<CallStatusInfo["code"]>;
@@ -289,10 +297,6 @@ export function isRinging(party: SimParty): boolean {
 
 export function liveParties(session: SimSession): SimParty[] {
   return session.parties.filter((p) => !isEnded(p.status.code));
-}
-
-export function partiesWithRole(session: SimSession, role: PartyRole): SimParty[] {
-  return session.parties.filter((p) => p.sim.role === role);
 }
 
 /**

@@ -104,7 +104,13 @@ export class WebhookDeliverer implements SubscriptionTransport {
 
   private async deliverNow(subscription: SimSubscription, envelope: NotificationEnvelope): Promise<void> {
     if (subscription.status !== "Active" || !subscription.address) return;
-    const record: WebhookDelivery = { subscriptionId: subscription.id, uuid: envelope.uuid, event: envelope.event, at: this.now().toISOString(), ok: false };
+    const record: WebhookDelivery = {
+      subscriptionId: subscription.id,
+      uuid: envelope.uuid,
+      event: envelope.event,
+      at: this.now().toISOString(),
+      ok: false,
+    };
     if (this.takeForcedFailure(subscription.id)) {
       record.error = "failed by fault injection";
     } else {
@@ -118,11 +124,18 @@ export class WebhookDeliverer implements SubscriptionTransport {
     subscription.deliveryFailures++;
     if (subscription.deliveryFailures >= this.options.failuresBeforeBlacklist) {
       subscription.status = "Blacklisted";
-      subscription.blacklistedData = { reason: "Webhook delivery failed repeatedly", blacklistedAt: this.now().toISOString() };
+      subscription.blacklistedData = {
+        reason: "Webhook delivery failed repeatedly",
+        blacklistedAt: this.now().toISOString(),
+      };
     }
   }
 
-  private async post(subscription: SimSubscription, envelope: NotificationEnvelope, record: WebhookDelivery): Promise<void> {
+  private async post(
+    subscription: SimSubscription,
+    envelope: NotificationEnvelope,
+    record: WebhookDelivery,
+  ): Promise<void> {
     const headers: Record<string, string> = { "Content-Type": "application/json", "User-Agent": USER_AGENT };
     if (subscription.verificationToken) headers["Verification-Token"] = subscription.verificationToken;
     try {
@@ -141,7 +154,9 @@ export class WebhookDeliverer implements SubscriptionTransport {
   }
 
   private takeForcedFailure(subscriptionId: string): boolean {
-    const forced = this.forcedFailures.find((f) => f.remaining > 0 && (f.subscriptionId === undefined || f.subscriptionId === subscriptionId));
+    const forced = this.forcedFailures.find(
+      (f) => f.remaining > 0 && (f.subscriptionId === undefined || f.subscriptionId === subscriptionId),
+    );
     if (!forced) return false;
     forced.remaining--;
     this.forcedFailures = this.forcedFailures.filter((f) => f.remaining > 0);

@@ -14,7 +14,12 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import type { SimResponse } from "./core.ts";
 import type { Caller, TokenStore } from "./auth.ts";
-import type { NotificationEnvelope, SimSubscription, SubscriptionStore, SubscriptionTransport } from "./subscriptions.ts";
+import type {
+  NotificationEnvelope,
+  SimSubscription,
+  SubscriptionStore,
+  SubscriptionTransport,
+} from "./subscriptions.ts";
 
 export interface WebSocketOptions {
   /** Seconds a dropped session stays recoverable (RingCentral: 180). May be fractional in tests. */
@@ -93,7 +98,10 @@ function send(socket: WebSocket | undefined, frame: Frame | string): void {
 }
 
 function errorFrame(status: number, errorCode: string, message: string, messageId: string = randomUUID()): Frame {
-  return [{ type: "Error", messageId, status, headers: { RCRequestId: randomUUID() } }, { errorCode, message }];
+  return [
+    { type: "Error", messageId, status, headers: { RCRequestId: randomUUID() } },
+    { errorCode, message },
+  ];
 }
 
 export class WebSocketGateway implements SubscriptionTransport {
@@ -166,7 +174,11 @@ export class WebSocketGateway implements SubscriptionTransport {
     return undefined;
   }
 
-  private connectionDetails(session: WsSession, sequence: number, recovery?: { state: "Successful" | "Failed"; errorCode?: string }): Frame {
+  private connectionDetails(
+    session: WsSession,
+    sequence: number,
+    recovery?: { state: "Successful" | "Failed"; errorCode?: string },
+  ): Frame {
     const body: Record<string, unknown> = {
       creationTime: new Date(this.now()).toISOString(),
       maxConnectionsPerSession: 50,
@@ -181,14 +193,39 @@ export class WebSocketGateway implements SubscriptionTransport {
       if (recovery.errorCode) body.recoveryErrorCode = recovery.errorCode;
     }
     const messageId = randomUUID();
-    return [{ type: "ConnectionDetails", messageId, status: 200, wsc: { token: wscToken(session, sequence), sequence }, headers: { RCRequestId: messageId } }, body];
+    return [
+      {
+        type: "ConnectionDetails",
+        messageId,
+        status: 200,
+        wsc: { token: wscToken(session, sequence), sequence },
+        headers: { RCRequestId: messageId },
+      },
+      body,
+    ];
   }
 
   private startSession(socket: WebSocket, caller: Caller, recoveryErrorCode: string | undefined): void {
-    const session: WsSession = { id: randomUUID(), caller, socket, sequence: 1, buffer: [], detachedAt: undefined, stalled: false, ended: false };
+    const session: WsSession = {
+      id: randomUUID(),
+      caller,
+      socket,
+      sequence: 1,
+      buffer: [],
+      detachedAt: undefined,
+      stalled: false,
+      ended: false,
+    };
     this.sessions.set(session.id, session);
     this.listen(session, socket);
-    send(socket, this.connectionDetails(session, session.sequence, recoveryErrorCode ? { state: "Failed", errorCode: recoveryErrorCode } : undefined));
+    send(
+      socket,
+      this.connectionDetails(
+        session,
+        session.sequence,
+        recoveryErrorCode ? { state: "Failed", errorCode: recoveryErrorCode } : undefined,
+      ),
+    );
   }
 
   private resumeSession(session: WsSession, socket: WebSocket, lastSeen: number): void {
@@ -255,8 +292,18 @@ export class WebSocketGateway implements SubscriptionTransport {
     };
     const response = await this.dispatch(request, session.caller, session.id);
     if (session.socket !== socket || session.stalled) return;
-    const headers: Record<string, string> = { "Content-Type": "application/json", RCRequestId: randomUUID(), ...(response.headers ?? {}) };
-    const replyMeta = { type: "ClientRequest", messageId, status: response.status, headers, wsc: { token: wscToken(session, session.sequence), sequence: session.sequence } };
+    const headers: Record<string, string> = {
+      "Content-Type": "application/json",
+      RCRequestId: randomUUID(),
+      ...(response.headers ?? {}),
+    };
+    const replyMeta = {
+      type: "ClientRequest",
+      messageId,
+      status: response.status,
+      headers,
+      wsc: { token: wscToken(session, session.sequence), sequence: session.sequence },
+    };
     send(socket, response.json === undefined ? [replyMeta] : [replyMeta, response.json]);
   }
 
@@ -267,7 +314,9 @@ export class WebSocketGateway implements SubscriptionTransport {
   }
 
   private pastRecoveryWindow(session: WsSession): boolean {
-    return session.detachedAt !== undefined && this.now() - session.detachedAt > this.options.recoveryTimeoutSeconds * 1000;
+    return (
+      session.detachedAt !== undefined && this.now() - session.detachedAt > this.options.recoveryTimeoutSeconds * 1000
+    );
   }
 
   /**
@@ -350,15 +399,17 @@ export class WebSocketGateway implements SubscriptionTransport {
 
   summaries(): WsSessionSummary[] {
     this.sweep();
-    return [...this.sessions.values()].filter((s) => !s.ended).map((s) => ({
-      id: s.id,
-      extensionId: s.caller.extensionId,
-      connected: s.socket?.readyState === WebSocket.OPEN,
-      stalled: s.stalled,
-      sequence: s.sequence,
-      buffered: s.buffer.length,
-      subscriptionId: this.subscriptionOf(s)?.id,
-    }));
+    return [...this.sessions.values()]
+      .filter((s) => !s.ended)
+      .map((s) => ({
+        id: s.id,
+        extensionId: s.caller.extensionId,
+        connected: s.socket?.readyState === WebSocket.OPEN,
+        stalled: s.stalled,
+        sequence: s.sequence,
+        buffered: s.buffer.length,
+        subscriptionId: this.subscriptionOf(s)?.id,
+      }));
   }
 
   /** Control API reset: close every socket and forget every session. */

@@ -46,7 +46,7 @@ const forcibleStatuses = ["Queued", "Sent", "Delivered", "DeliveryFailed", "Send
 
 export function postMessageStatus(req: SimRequest, ctx: SimContext): SimResponse {
   const message = store(ctx).messages.get(req.params.id ?? "");
-  if (!message || message.direction !== "Outbound") return notFound("messageId");
+  if (message?.direction !== "Outbound") return notFound("messageId");
   const body = jsonObject(req.body);
   const status = body.messageStatus;
   if (typeof status !== "string" || !(forcibleStatuses as readonly string[]).includes(status)) {

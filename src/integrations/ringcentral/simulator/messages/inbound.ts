@@ -39,7 +39,7 @@ export function receiveSms(ctx: SimContext, sms: InboundSms): StoredMessage | Si
     type: "SMS",
     direction: "Inbound",
     from: { phoneNumber: sms.from, ...(sms.fromName ? { name: sms.fromName } : {}) },
-    to: [{ phoneNumber: sms.to, target: true, ...(extensionName(account, number.extensionId)) }],
+    to: [{ phoneNumber: sms.to, target: true, ...extensionName(account, number.extensionId) }],
     subject: sms.text ?? "",
     attachments: [],
     readStatus: "Unread",

@@ -9,7 +9,9 @@ import { messageView } from "./views.ts";
 
 export function listMessages(req: SimRequest, ctx: SimContext): SimResponse {
   const filter = messageFilterOf(req.query);
-  const found = ownMessages(ctx, req).filter((m) => matches(filter, m)).sort(newestFirst);
+  const found = ownMessages(ctx, req)
+    .filter((m) => matches(filter, m))
+    .sort(newestFirst);
   const page = pageOf(found, req, ctx);
   return { status: 200, json: { ...page, records: page.records.map((m) => messageView(ctx, m)) } };
 }

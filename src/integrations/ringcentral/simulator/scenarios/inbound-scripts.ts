@@ -86,6 +86,10 @@ export function ivrScript(call: Call): StepList {
     ...steps,
     { name: "answer", run: () => answer(call, agent) },
     ...midCallSteps(call, () => agent),
-    ...hangupSteps(call, () => agent, () => caller),
+    ...hangupSteps(
+      call,
+      () => agent,
+      () => caller,
+    ),
   ];
 }

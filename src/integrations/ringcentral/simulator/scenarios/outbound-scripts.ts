@@ -60,7 +60,11 @@ export function extensionToExtensionScript(call: Call): StepList {
     ...steps,
     { name: "answer", run: () => answer(call, callee) },
     ...midCallSteps(call, () => caller),
-    ...hangupSteps(call, () => caller, () => callee),
+    ...hangupSteps(
+      call,
+      () => caller,
+      () => callee,
+    ),
   ];
 }
 
@@ -124,6 +128,10 @@ export function outboundScript(call: Call): StepList {
       },
     },
     ...midCallSteps(call, () => user),
-    ...hangupSteps(call, () => user, () => pstn),
+    ...hangupSteps(
+      call,
+      () => user,
+      () => pstn,
+    ),
   ];
 }

@@ -32,7 +32,7 @@ export function coldTransferScript(call: Call): StepList {
       name: "transfer",
       run: () => {
         const agent = direct.agent();
-        if (!agent || agent.status.code !== "Answered") return;
+        if (agent?.status.code !== "Answered") return;
         targetParty = transferCall(call, agent, target, "BlindTransfer");
       },
     },

@@ -63,7 +63,7 @@ export function voicemailScript(call: Call): StepList {
       name: "caller-leaves-message",
       run: () => {
         const agent = direct.agent();
-        if (!agent || agent.status.code !== "VoiceMail") return;
+        if (agent?.status.code !== "VoiceMail") return;
         disconnect(call, direct.caller());
         disconnect(call, agent);
         const message = leaveVoicemail(call.ctx, {

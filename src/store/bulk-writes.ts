@@ -10,12 +10,23 @@ type Transaction = Prisma.TransactionClient;
 /** A column's PostgreSQL type: the parameter is sent as an array of its text or native form. */
 export type ColumnType = "uuid" | "text" | "integer" | "boolean" | "timestamp" | "jsonb" | `enum:${string}`;
 
+type ColumnValue = string | number | boolean | Date | null;
+
 export interface Column<Row> {
   name: string;
   type: ColumnType;
-  value: (row: Row) => string | number | boolean | Date | null;
+  value: (row: Row) => ColumnValue;
   /** Updates: a null value leaves the column as it is (for rows where only some columns changed). */
   keepWhenNull?: boolean;
+}
+
+/** The type of every column of a row shape: the compiler holds it to exactly the row's fields. */
+export type ColumnTypes<Row> = { readonly [Name in keyof Row & string]-?: ColumnType };
+
+/** Columns that take their values from the row's fields of the same names (all of them by default). */
+export function columnsOf<Row>(types: ColumnTypes<Row>, names?: readonly (keyof Row & string)[]): Column<Row>[] {
+  const chosen = names ?? (Object.keys(types) as (keyof Row & string)[]);
+  return chosen.map((name) => ({ name, type: types[name], value: (row) => row[name] as ColumnValue }));
 }
 
 /** The array type a parameter travels as, and the cast that turns an element into the column's type. */
@@ -26,39 +37,57 @@ function parameterType(type: ColumnType): { array: string; cast: string } {
   return { array: `${type}[]`, cast: "" };
 }
 
-function encode(value: string | number | boolean | Date | null): string | number | boolean | null {
+function encode(value: ColumnValue): string | number | boolean | null {
   return value instanceof Date ? value.toISOString() : value;
 }
 
 /** `unnest($1::type[], …) AS v(c0, …)`: the rows as a table, one parameter per column. */
 function rowsAsTable<Row>(columns: Column<Row>[], rows: Row[]): Prisma.Sql {
-  const arrays = columns.map((column) => Prisma.sql`${rows.map((row) => encode(column.value(row)))}::${Prisma.raw(parameterType(column.type).array)}`);
+  const arrays = columns.map((column) => {
+    const values = rows.map((row) => encode(column.value(row)));
+    return Prisma.sql`${values}::${Prisma.raw(parameterType(column.type).array)}`;
+  });
   return Prisma.sql`unnest(${Prisma.join(arrays)}) AS v(${Prisma.raw(columns.map((_, i) => `c${i}`).join(", "))})`;
 }
 
-const valueOf = (column: Column<never>, i: number) => `v.c${i}${parameterType(column.type).cast}`;
+const castValue = (column: Column<never>, i: number) => `v.c${i}${parameterType(column.type).cast}`;
 
 /** Inserts the rows (`onConflict: "ignore"` skips those a unique constraint already has). */
-export function insertRows<Row>(table: string, columns: Column<Row>[], rows: Row[], options: { onConflict?: "ignore" } = {}): Prisma.Sql | null {
+export function insertRows<Row>(
+  table: string,
+  columns: Column<Row>[],
+  rows: Row[],
+  options: { onConflict?: "ignore" } = {},
+): Prisma.Sql | null {
   if (rows.length === 0) return null;
   const names = columns.map((c) => `"${c.name}"`).join(", ");
-  const values = columns.map((c, i) => valueOf(c as Column<never>, i)).join(", ");
+  const values = columns.map((c, i) => castValue(c as Column<never>, i)).join(", ");
   const conflict = options.onConflict === "ignore" ? " ON CONFLICT DO NOTHING" : "";
-  return Prisma.sql`INSERT INTO ${Prisma.raw(`"${table}" (${names})`)} SELECT ${Prisma.raw(values)} FROM ${rowsAsTable(columns, rows)}${Prisma.raw(conflict)}`;
+  const into = Prisma.raw(`"${table}" (${names})`);
+  const source = rowsAsTable(columns, rows);
+  return Prisma.sql`INSERT INTO ${into} SELECT ${Prisma.raw(values)} FROM ${source}${Prisma.raw(conflict)}`;
 }
 
 /**
  * Sets `columns` of each row of `table` whose `key` matches; `updatedAt` (Prisma's @updatedAt,
  * which raw SQL does not maintain) to now when asked.
  */
-export function updateRows<Row>(table: string, key: Column<Row>, columns: Column<Row>[], rows: Row[], options: { touchUpdatedAt?: boolean } = {}): Prisma.Sql | null {
+export function updateRows<Row>(
+  table: string,
+  key: Column<Row>,
+  columns: Column<Row>[],
+  rows: Row[],
+  options: { touchUpdatedAt?: boolean } = {},
+): Prisma.Sql | null {
   if (rows.length === 0) return null;
   const sets = columns.map((column, i) => {
-    const value = valueOf(column as Column<never>, i + 1);
+    const value = castValue(column as Column<never>, i + 1);
     return `"${column.name}" = ${column.keepWhenNull ? `COALESCE(${value}, t."${column.name}")` : value}`;
   });
   if (options.touchUpdatedAt) sets.push(`"updatedAt" = now()`);
-  return Prisma.sql`UPDATE ${Prisma.raw(`"${table}" AS t SET ${sets.join(", ")}`)} FROM ${rowsAsTable([key, ...columns], rows)} WHERE ${Prisma.raw(`t."${key.name}" = ${valueOf(key as Column<never>, 0)}`)}`;
+  const target = Prisma.raw(`"${table}" AS t SET ${sets.join(", ")}`);
+  const match = Prisma.raw(`t."${key.name}" = ${castValue(key as Column<never>, 0)}`);
+  return Prisma.sql`UPDATE ${target} FROM ${rowsAsTable([key, ...columns], rows)} WHERE ${match}`;
 }
 
 /** Deletes the rows whose `key` column is one of `ids`. */
