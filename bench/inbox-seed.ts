@@ -27,8 +27,10 @@ export async function seedInboxData(
     const statements = [
       `INSERT INTO "User" (id, email, name, role, status, "updatedAt")
          SELECT md5('user' || g)::uuid, 'agent' || g || '@bench.test', 'Agent ' || g, 'AGENT', 'AVAILABLE', now() FROM generate_series(1, ${AGENTS}) g`,
-      `INSERT INTO "Inbox" (id, name) SELECT md5('inbox' || g)::uuid, 'Inbox ' || g FROM generate_series(0, ${INBOXES - 1}) g`,
-      `INSERT INTO "InboxMember" ("inboxId", "userId") SELECT md5('inbox' || i)::uuid, md5('user' || u)::uuid FROM generate_series(0, ${INBOXES - 1}) i, generate_series(1, ${AGENTS}) u`,
+      `INSERT INTO "Inbox" (id, name) SELECT md5('inbox' || g)::uuid, 'Inbox ' || g FROM generate_series(0, ` +
+        `${INBOXES - 1}) g`,
+      `INSERT INTO "InboxMember" ("inboxId", "userId") SELECT md5('inbox' || i)::uuid, md5('user' || u)::uuid ` +
+        `FROM generate_series(0, ${INBOXES - 1}) i, generate_series(1, ${AGENTS}) u`,
       `INSERT INTO "Channel" (id, type, "phoneNumber", "inboxId")
          SELECT md5('voice' || g)::uuid, 'VOICE'::"ChannelType", '+1800555010' || g, md5('inbox' || g)::uuid FROM generate_series(0, ${INBOXES - 1}) g
          UNION ALL SELECT md5('sms' || g)::uuid, 'SMS'::"ChannelType", '+1800555020' || g, md5('inbox' || g)::uuid FROM generate_series(0, ${INBOXES - 1}) g`,
@@ -70,7 +72,8 @@ export async function seedInboxData(
                 '+1650' || lpad((1 + g % ${contacts})::text, 7, '0'), '+1800555020' || (g % ${INBOXES}),
                 'Message ' || k || ' of conversation ' || g, now() - g * interval '31 seconds' - interval '30 minutes' + k * interval '1 minute', now()
          FROM generate_series(1, ${N}) g, generate_series(1, 2) k WHERE g % 10 >= 4`,
-      `INSERT INTO "Tag" (id, name, color) SELECT md5('tag' || g)::uuid, 'tag-' || g, '#' || lpad(to_hex(g * 123456), 6, '0') FROM generate_series(0, 29) g`,
+      `INSERT INTO "Tag" (id, name, color) SELECT md5('tag' || g)::uuid, 'tag-' || g, '#' || lpad(to_hex(g * ` +
+        "123456), 6, '0') FROM generate_series(0, 29) g",
       // A tag on half the conversations, a second on a fifth.
       `INSERT INTO "ConversationTag" ("conversationId", "tagId")
          SELECT md5('conv' || g)::uuid, md5('tag' || (g % 30))::uuid FROM generate_series(1, ${N}) g WHERE g % 2 = 0

@@ -127,7 +127,8 @@ answers`, async () => {
     const statuses = stream(
       world,
       world.admin.token,
-      `subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user { email } } }`,
+      "subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user " +
+        "{ email } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -151,7 +152,8 @@ answers`, async () => {
     const before = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -172,7 +174,8 @@ answers`, async () => {
     const after = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
