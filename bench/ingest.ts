@@ -443,12 +443,12 @@ export async function run(): Promise<Report> {
     baseline: result.baselineRates,
     target: "≥ 1,000/s",
     met: (v) => v.median >= 1000,
-    note: `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); rows per run: ${Object.entries(
-      result.rowsPerRun,
-    )
-      .filter(([, n]) => n > 0)
-      .map(([t, n]) => `${t} ${n}`)
-      .join(", ")}`,
+    note:
+      `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); ` +
+      `rows per run: ${Object.entries(result.rowsPerRun)
+        .filter(([, n]) => n > 0)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(", ")}`,
   });
   writeReport(report);
   return report;

@@ -99,13 +99,15 @@ const VERIFY = `mutation($serverUrl: String!, $clientId: String!, $clientSecret:
   }
 }`;
 
-const CONNECT = `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
+const CONNECT =
+  `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
   connectChannel(number: $number, type: $type, inboxId: $inboxId, closeAfterSeconds: $closeAfterSeconds) {
     __typename
     ... on Error { code message }
     ... on InvalidInputError { field }
     ... on ConflictError { field }
-    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds disconnectedAt inbox { id } } }
+    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds ` +
+  `disconnectedAt inbox { id } } }
   }
 }`;
 

@@ -35,7 +35,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-const CALL = `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds answeredBy { email }
+const CALL =
+  `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds ` +
+  `answeredBy { email }
   conversation { id assignee { email } calls(first: 5) { edges { node { id } } } } } } }`;
 const callOf = async (id: string) => (await query(world, world.admin.token, CALL, { id })).node;
 

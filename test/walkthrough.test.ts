@@ -39,7 +39,8 @@ describe("walkthrough", () => {
     const verified = await gql(
       `mutation($server: String!, $id: String!, $secret: String!, $jwt: String!) {
         verifyRingCentralCredentials(serverUrl: $server, clientId: $id, clientSecret: $secret, jwt: $jwt) {
-          __typename ... on VerifyRingCentralCredentialsPayload { numbers { phoneNumber canSendSms } } ... on Error { code message } } }`,
+          __typename ... on VerifyRingCentralCredentialsPayload { numbers { phoneNumber canSendSms } } ... on ` +
+        `Error { code message } } }`,
       { server: sim.url, id: clientId, secret: clientSecret, jwt },
     );
     expect(verified.verifyRingCentralCredentials.__typename).toBe("VerifyRingCentralCredentialsPayload");

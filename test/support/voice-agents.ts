@@ -210,9 +210,11 @@ export const CONVERSATION_EVENTS =
   "subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: " +
   `"0") { cursor type payload conversation { id } } }`;
 
-export const CONVERSATION = `query($id: ID!) { node(id: $id) { ... on Conversation {
+export const CONVERSATION =
+  `query($id: ID!) { node(id: $id) { ... on Conversation {
   id status assignee { email } inboxes { name } contact { phoneNumbers { number } }
-  calls(first: 5) { edges { node { id direction status fromNumber toNumber answeredBy { email } parties { partyId direction status reason extensionId muted } } } }
+  calls(first: 5) { edges { node { id direction status fromNumber toNumber answeredBy { email } parties { partyId ` +
+  `direction status reason extensionId muted } } } }
   timeline(first: 50) { edges { node { __typename ... on Activity { type data } } } }
 } } }`;
 
