@@ -178,7 +178,8 @@ describe("bad input", () => {
       }
     });
 
-    it("returns a NOT_FOUND typed error from mutations given a well-formed id of an unknown object, writing nothing", async () => {
+    it(`returns a NOT_FOUND typed error from mutations given a well-formed id of an unknown object, writing \
+nothing`, async () => {
       const before = await counts();
       const results = await Promise.all([
         api
@@ -308,11 +309,13 @@ describe("bad input", () => {
         [`query($a: String) { contacts(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
         [`query($a: String) { conversations(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
         [
-          `query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { timeline(first: 2, after: $a) { edges { cursor } } } } }`,
+          "query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { " +
+            "timeline(first: 2, after: $a) { edges { cursor } } } } }",
           { id: conversation.globalId, a: "garbage" },
         ],
         [
-          `query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { conversations(first: 2, after: $a) { edges { cursor } } } } }`,
+          "query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { " +
+            "conversations(first: 2, after: $a) { edges { cursor } } } } }",
           { id: inbox.globalId, a: notAUuid },
         ],
       ];
@@ -395,7 +398,8 @@ describe("bad input", () => {
   });
 
   describe("tokens", () => {
-    it("answers a request without a token, or with an unknown token, with UNAUTHENTICATED and writes nothing", async () => {
+    it(`answers a request without a token, or with an unknown token, with UNAUTHENTICATED and writes \
+nothing`, async () => {
       const before = await counts();
       for (const token of [undefined, "sb_not-a-real-token"]) {
         const viewer = await raw(`query { viewer { id } }`, undefined, token);
@@ -455,7 +459,8 @@ describe("bad input", () => {
   });
 
   describe("admin-only mutations", () => {
-    it("answers an agent calling createUser, createInbox, addInboxMember or deleteTag with FORBIDDEN and writes nothing", async () => {
+    it(`answers an agent calling createUser, createInbox, addInboxMember or deleteTag with FORBIDDEN and writes \
+nothing`, async () => {
       const other = await seedInbox(api.app, "Admins only");
       const before = await counts();
       const attempts = [

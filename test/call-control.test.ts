@@ -68,7 +68,8 @@ async function act(
 }
 
 describe("R3.10 call control on the agent's own call", () => {
-  it("answers a ringing call (assigned to the agent, IN_PROGRESS), holds and resumes it, mutes and unmutes, and hangs up", async () => {
+  it(`answers a ringing call (assigned to the agent, IN_PROGRESS), holds and resumes it, mutes and unmutes, and hangs \
+up`, async () => {
     const { scenario, callId, conversationId } = await ringAlice("+14155550101");
 
     const answered = await act("answerCall", callId);
@@ -213,7 +214,9 @@ describe("R3.10 errors", () => {
       ).transferCall;
       expect(result).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field });
     }
-    const both = `mutation($id: ID!) { transferCall(callId: $id, toExtensionNumber: "11103", toPhoneNumber: "+14155550100") ${CALL_RESULT} }`;
+    const both =
+      `mutation($id: ID!) { transferCall(callId: $id, toExtensionNumber: "11103", toPhoneNumber: ` +
+      `"+14155550100") ${CALL_RESULT} }`;
     expect((await query(world, world.users.alice!.token, both, { id: callId })).transferCall).toMatchObject({
       code: "BAD_USER_INPUT",
     });
@@ -222,7 +225,8 @@ describe("R3.10 errors", () => {
     await updates.next(statusOf(callId, "ENDED"));
   });
 
-  it("R2.5: an expired session gives RINGCENTRAL_LOGIN_REQUIRED, shows EXPIRED, and the agent is told once on ringCentralLoginChanged", async () => {
+  it(`R2.5: an expired session gives RINGCENTRAL_LOGIN_REQUIRED, shows EXPIRED, and the agent is told once on \
+ringCentralLoginChanged`, async () => {
     const alice = world.users.alice!;
     const notices = stream(
       world,

@@ -18,8 +18,10 @@ const TOO_COSTLY = `{
 }`;
 const SUBSCRIPTION_TOO_DEEP = "subscription { mentions { comment { author { inboxes { members { id } } } } } }";
 const SUBSCRIPTION_TOO_MANY_ALIASES = "subscription { mentions { a: cursor b: cursor c: cursor d: cursor } }";
-const SUBSCRIPTION_TOO_COSTLY = `subscription {
-  mentions { cursor createdAt comment { id body createdAt author { ${USER_FIELDS} } mentions { ${USER_FIELDS} } conversation { id status createdAt } } }
+const SUBSCRIPTION_TOO_COSTLY =
+  `subscription {
+  mentions { cursor createdAt comment { id body createdAt author { ${USER_FIELDS} } mentions { ${USER_FIELDS} } ` +
+  `conversation { id status createdAt } } }
 }`;
 const WITHIN_LIMITS = "{ viewer { id inboxes { members { id } } } a: tags { id } b: channels { id } }";
 
@@ -105,7 +107,8 @@ describe("subscriptions per socket", () => {
   });
   afterAll(() => api.close());
 
-  it("refuses the subscription over MAX_SUBSCRIPTIONS_PER_SOCKET with TOO_MANY_SUBSCRIPTIONS; the others keep working", async () => {
+  it(`refuses the subscription over MAX_SUBSCRIPTIONS_PER_SOCKET with TOO_MANY_SUBSCRIPTIONS; the others keep \
+working`, async () => {
     const admin = await api.createUser("ADMIN");
     const inbox = await seedInbox(api.app, "Limits");
     await seedConversation(api.app, { inboxIds: [inbox.id] });

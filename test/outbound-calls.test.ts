@@ -76,7 +76,8 @@ async function connectedCallTo(to: string) {
 }
 
 describe("R3.9 outbound calls from a connected number", () => {
-  it("to a phone number: RingOut shows the channel's number; an OUTBOUND conversation in the channel's inbox, assigned to the agent", async () => {
+  it(`to a phone number: RingOut shows the channel's number; an OUTBOUND conversation in the channel's inbox, \
+assigned to the agent`, async () => {
     const placed = await place(world.users.alice!.token, { to: "(415) 555-0401" });
     expect(placed).toEqual({
       __typename: "PlaceCallPayload",
@@ -127,7 +128,8 @@ describe("R3.9 outbound calls from a connected number", () => {
     const created = await query(
       world,
       world.admin.token,
-      `mutation { createContact(name: "Dana", phoneNumbers: [{ number: "415.555.0402" }]) { __typename ... on ContactPayload { contact { id } } } }`,
+      `mutation { createContact(name: "Dana", phoneNumbers: [{ number: "415.555.0402" }]) { __typename ... on ` +
+        "ContactPayload { contact { id } } } }",
     );
     const placed = await place(world.users.alice!.token, { contact: created.createContact.contact.id });
     expect(placed).toMatchObject({ __typename: "PlaceCallPayload", toNumber: "+14155550402" });
@@ -146,7 +148,8 @@ describe("R3.9 outbound calls from a connected number", () => {
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ENDED");
   });
 
-  it("refuses bad input, hidden channels and agents without a RingCentral login before anything reaches RingCentral", async () => {
+  it(`refuses bad input, hidden channels and agents without a RingCentral login before anything reaches \
+RingCentral`, async () => {
     const before = await ringOuts();
     const alice = world.users.alice!.token;
     expect(await place(alice, { to: "555" })).toMatchObject({

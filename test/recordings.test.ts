@@ -40,7 +40,9 @@ beforeAll(async () => {
 });
 afterAll(() => line?.close());
 
-const CALL_RECORDINGS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges { node {
+const CALL_RECORDINGS =
+  `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges ` +
+  `{ node {
   calls(first: 5) { edges { node { id status fromNumber
     recordings { id kind state durationSeconds contentType downloadUrl } } } }
 } } } } } }`;
@@ -115,7 +117,8 @@ describe("call recordings end to end (R3.12)", () => {
     expect(log.records[0].recording.id).toBeDefined();
   });
 
-  it("streams the audio to the inbox's members and admins (bytes as RingCentral serves them); others get 404, no token 401", async () => {
+  it(`streams the audio to the inbox's members and admins (bytes as RingCentral serves them); others get 404, no \
+token 401`, async () => {
     const log = await (
       await sdk
         .platform()
@@ -153,7 +156,8 @@ describe("call recordings end to end (R3.12)", () => {
     expect((await lookup(outsider.token)).data.node).toBeNull();
   });
 
-  it("shows a recording RingCentral announced but did not keep as PENDING during the call, then UNAVAILABLE (409 to download)", async () => {
+  it(`shows a recording RingCentral announced but did not keep as PENDING during the call, then UNAVAILABLE (409 to \
+download)`, async () => {
     const caller = "+14155550143";
     const scenario = await simControl<Scenario>(sim, "POST", "scenarios", {
       type: "inbound",
@@ -275,7 +279,8 @@ describe("applyCallRecordings (domain, real database)", () => {
   const stateOf = async (ringCentralId: string) =>
     (await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId } })).state;
 
-  it("keeps a recording PENDING while the call log lacks the call, and UNAVAILABLE once it has it without the recording — once", async () => {
+  it(`keeps a recording PENDING while the call log lacks the call, and UNAVAILABLE once it has it without the \
+recording — once`, async () => {
     const { telephonySessionId, call } = await callWithAnnouncedRecording("880000000001");
     expect(await stateOf("880000000001")).toBe("PENDING");
     expect(await applyCallRecordings(deps(), telephonySessionId, [], false)).toEqual({

@@ -99,13 +99,15 @@ const VERIFY = `mutation($serverUrl: String!, $clientId: String!, $clientSecret:
   }
 }`;
 
-const CONNECT = `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
+const CONNECT =
+  `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
   connectChannel(number: $number, type: $type, inboxId: $inboxId, closeAfterSeconds: $closeAfterSeconds) {
     __typename
     ... on Error { code message }
     ... on InvalidInputError { field }
     ... on ConflictError { field }
-    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds disconnectedAt inbox { id } } }
+    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds ` +
+  `disconnectedAt inbox { id } } }
   }
 }`;
 
@@ -174,7 +176,8 @@ describe("R2.1 verifying RingCentral credentials", () => {
     expect(await connectionCount()).toBe(0);
   });
 
-  it("an admin who is a RingCentral admin verifies: account id and the numbers, and the connection is saved", async () => {
+  it(`an admin who is a RingCentral admin verifies: account id and the numbers, and the connection is \
+saved`, async () => {
     const result = await api.request(VERIFY, credentials(), admin.token);
     expect(result.errors).toBeUndefined();
     const payload = (result.data as any).verifyRingCentralCredentials;
@@ -234,7 +237,8 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
 
   it("the API never returns them: the connection type has no field that could hold them", async () => {
     const result = await api.request(
-      `{ ringCentralConnection { serverUrl clientId accountId ownerExtensionId status subscriptionMode lastCaughtUpAt createdAt updatedAt } __type(name: "RingCentralConnection") { fields { name } } }`,
+      "{ ringCentralConnection { serverUrl clientId accountId ownerExtensionId status subscriptionMode " +
+        `lastCaughtUpAt createdAt updatedAt } __type(name: "RingCentralConnection") { fields { name } } }`,
       {},
       admin.token,
     );
@@ -250,7 +254,8 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
     expect(result.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
-  it("numbers are listed again with the saved credentials (no second prompt, and the RingCentral session is reused)", async () => {
+  it(`numbers are listed again with the saved credentials (no second prompt, and the RingCentral session is \
+reused)`, async () => {
     await control("DELETE", "/__sim/requests");
     const result = await api.request(NUMBERS, {}, admin.token);
     expect(result.errors).toBeUndefined();
@@ -272,7 +277,8 @@ describe("R2.3 channels", () => {
   let voiceId = "";
   let smsId = "";
 
-  it("connects the same number once as VOICE and once as SMS (by id or by number); a duplicate is refused", async () => {
+  it(`connects the same number once as VOICE and once as SMS (by id or by number); a duplicate is \
+refused`, async () => {
     const voice = await api.request(
       CONNECT,
       { number: "1001818016", type: "VOICE", inboxId: inboxA.globalId },
@@ -319,7 +325,8 @@ describe("R2.3 channels", () => {
     });
   });
 
-  it("refuses SMS on a number that cannot send SMS, numbers of other accounts, and a close setting on VOICE", async () => {
+  it(`refuses SMS on a number that cannot send SMS, numbers of other accounts, and a close setting on \
+VOICE`, async () => {
     const smsOnMain = await api.request(
       CONNECT,
       { number: "+18003151571", type: "SMS", inboxId: inboxA.globalId },
@@ -362,14 +369,17 @@ describe("R2.3 channels", () => {
 
   it("moves a channel to another inbox and changes the SMS close setting", async () => {
     const moved = await api.request(
-      `mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename ... on ChannelPayload { channel { id inbox { id } } } } }`,
+      "mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename ... on ChannelPayload " +
+        "{ channel { id inbox { id } } } } }",
       { c: voiceId, i: inboxB.globalId },
       admin.token,
     );
     expect(moved.data).toEqual({
       moveChannel: { __typename: "ChannelPayload", channel: { id: voiceId, inbox: { id: inboxB.globalId } } },
     });
-    const update = `mutation($c: ID!, $s: Int) { updateChannel(channelId: $c, closeAfterSeconds: $s) { __typename ... on Error { code } ... on ChannelPayload { channel { closeAfterSeconds } } } }`;
+    const update =
+      "mutation($c: ID!, $s: Int) { updateChannel(channelId: $c, closeAfterSeconds: $s) { " +
+      "__typename ... on Error { code } ... on ChannelPayload { channel { closeAfterSeconds } } } }";
     expect((await api.request(update, { c: smsId, s: 86400 }, admin.token)).data).toEqual({
       updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: 86400 } },
     });
@@ -383,7 +393,8 @@ describe("R2.3 channels", () => {
 
   it("disconnects a channel (it leaves the lists) and connects it again with the saved credentials", async () => {
     const disconnected = await api.request(
-      `mutation($c: ID!) { disconnectChannel(channelId: $c) { __typename ... on ChannelPayload { channel { id disconnectedAt } } } }`,
+      "mutation($c: ID!) { disconnectChannel(channelId: $c) { __typename ... on ChannelPayload { channel { id " +
+        "disconnectedAt } } } }",
       { c: voiceId },
       admin.token,
     );
@@ -428,7 +439,10 @@ describe("R2.3 channels", () => {
 
 describe("R2.5 an agent's own RingCentral login", () => {
   const LOGIN_STATE = `{ viewer { ringCentralLogin } }`;
-  const CONNECT_LOGIN = `mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on Error { code } ... on InvalidInputError { field } ... on UserPayload { user { id ringCentralLogin } } } }`;
+  const CONNECT_LOGIN =
+    "mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on " +
+    "Error { code } ... on InvalidInputError { field } ... on UserPayload { user { id ringCentralLogin } } " +
+    "} }";
   const state = async (token: string) =>
     ((await api.request(LOGIN_STATE, {}, token)).data as any).viewer.ringCentralLogin;
 

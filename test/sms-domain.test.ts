@@ -59,7 +59,8 @@ function eventsOf(conversationId: string) {
 }
 
 describe("R4.1 inbound threading", () => {
-  it("threads one customer's messages on one channel into one open conversation, whatever the number's format", async () => {
+  it(`threads one customer's messages on one channel into one open conversation, whatever the number's \
+format`, async () => {
     const channel = await smsChannel();
     const formats = ["+16505550142", "(650) 555-0142", "650.555.0142", "1 650 555 0142"];
     const results = [];
@@ -195,7 +196,8 @@ describe("R4.1 inbound threading", () => {
 });
 
 describe("R4.2 close conversations after inactivity", () => {
-  it("archives inactive open conversations (AUTO_ARCHIVED); the customer's next message starts a new conversation", async () => {
+  it(`archives inactive open conversations (AUTO_ARCHIVED); the customer's next message starts a new \
+conversation`, async () => {
     const channel = await smsChannel({ closeAfterSeconds: 3600 });
     const neverCloses = await smsChannel();
     const t0 = new Date(Date.now() - 2 * 3600_000);
@@ -234,7 +236,8 @@ describe("R4.2 close conversations after inactivity", () => {
     );
   });
 
-  it("starts a new conversation after the inactivity period even before the sweep ran (the end state does not depend on timing)", async () => {
+  it(`starts a new conversation after the inactivity period even before the sweep ran (the end state does not depend \
+on timing)`, async () => {
     const channel = await smsChannel({ closeAfterSeconds: 60 });
     const first = await ingestInboundMessage(
       deps,

@@ -102,7 +102,8 @@ describe("subscriptions", () => {
     live.unsubscribe();
   });
 
-  it("resolves the conversation and its relations as they are at each event, for every event of a subscription", async () => {
+  it(`resolves the conversation and its relations as they are at each event, for every event of a \
+subscription`, async () => {
     // The conversation's query is planned once per subscription (src/schema/shared-loads.ts
     // subscriptionQuery); every later event must still load the row as it is now, with its relations.
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });
@@ -115,7 +116,8 @@ describe("subscriptions", () => {
     };
     const live = subscribe<Event, Record<string, unknown>>(
       first.wsClient(agent.token),
-      `subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { type conversation { id status assignee { name } } } }`,
+      "subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { " +
+        "type conversation { id status assignee { name } } } }",
       { inboxId: inbox.globalId, after: newest.toString() },
     );
     await assign(first, conversation.globalId, agent.globalId);

@@ -35,7 +35,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-const CALL = `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds answeredBy { email }
+const CALL =
+  `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds ` +
+  `answeredBy { email }
   conversation { id assignee { email } calls(first: 5) { edges { node { id } } } } } } }`;
 const callOf = async (id: string) => (await query(world, world.admin.token, CALL, { id })).node;
 
@@ -60,7 +62,8 @@ describe("voice requirements end to end", () => {
     expect(call).toMatchObject({ status: "ABANDONED", answeredBy: null, conversation: { assignee: null } });
   });
 
-  it("R3.6: a queued call shows QUEUED with when it started waiting, then is assigned to the agent who answers", async () => {
+  it(`R3.6: a queued call shows QUEUED with when it started waiting, then is assigned to the agent who \
+answers`, async () => {
     const scenario = await simControl<{ id: string }>(world.sim, "POST", "scenarios", {
       type: "queue",
       to: QUEUE_NUMBER,
@@ -126,7 +129,8 @@ describe("voice requirements end to end", () => {
     const statuses = stream(
       world,
       world.admin.token,
-      `subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user { email } } }`,
+      "subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user " +
+        "{ email } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -150,7 +154,8 @@ describe("voice requirements end to end", () => {
     const before = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -171,7 +176,8 @@ describe("voice requirements end to end", () => {
     const after = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -179,7 +185,8 @@ describe("voice requirements end to end", () => {
     expect(after.node.conversations.edges.length).toBe(before.node.conversations.edges.length + 1);
   });
 
-  it("R3.14: the three real captures, delivered by the simulator as RingCentral would, make one conversation each", async () => {
+  it(`R3.14: the three real captures, delivered by the simulator as RingCentral would, make one conversation \
+each`, async () => {
     const expectations = [
       { file: CAPTURES.inbound, direction: "INBOUND", assignee: null, from: "+14083388064" },
       { file: CAPTURES.outbound, direction: "OUTBOUND", assignee: null, from: MAIN_NUMBER },

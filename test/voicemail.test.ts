@@ -189,7 +189,8 @@ describe("voicemail end to end (R3.5)", () => {
   let voicemail: RecordingView;
   let call: CallView & { conversationId: string };
 
-  it("ends the call as VOICEMAIL with the recording AVAILABLE, its duration, and the transcription once it completes", async () => {
+  it(`ends the call as VOICEMAIL with the recording AVAILABLE, its duration, and the transcription once it \
+completes`, async () => {
     await simControl(sim, "POST", "scenarios", {
       type: "voicemail",
       extensionId: MAILBOX,
@@ -256,7 +257,8 @@ describe("voicemail end to end (R3.5)", () => {
     expect(node.data?.node).toBeNull();
   });
 
-  it("changes nothing when RingCentral delivers the voicemail notification again (same uuid or a new one)", async () => {
+  it(`changes nothing when RingCentral delivers the voicemail notification again (same uuid or a new \
+one)`, async () => {
     const recordingEventsBefore = eventsOf(events).filter(isRecordingEvent).length;
     const published = await simControl<{ records: { uuid: string; event: string; body: unknown }[] }>(
       sim,
@@ -324,7 +326,9 @@ describe("ingestVoicemail (domain, real database)", () => {
     toExtensionId: "62264426016",
     createdAt,
     durationSeconds: 12,
-    contentUri: `https://platform.example/restapi/v1.0/account/1/extension/62264426016/message-store/${messageId}/content/${messageId}`,
+    contentUri:
+      "https://platform.example/restapi/v1.0/account/1/extension/62264426016" +
+      `/message-store/${messageId}/content/${messageId}`,
     contentType: "audio/mpeg",
     transcription,
     transcriptionStatus: transcription ? "Completed" : "InProgress",
@@ -362,7 +366,8 @@ describe("ingestVoicemail (domain, real database)", () => {
     return notify;
   }
 
-  it("keeps a voicemail without a call unmatched, joins it once the call exists, and fills the transcription later without events for replays", async () => {
+  it(`keeps a voicemail without a call unmatched, joins it once the call exists, and fills the transcription later \
+without events for replays`, async () => {
     const at = new Date();
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unmatched");
     expect(await api.app.db.prisma.recording.count({ where: { ringCentralId: "770000000001" } })).toBe(0);
@@ -391,7 +396,8 @@ describe("ingestVoicemail (domain, real database)", () => {
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at, "Call me back"))).toBe(
       "updated",
     );
-    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged"); // a late replay without it
+    // a late replay without it
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged");
     expect(
       (await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId: "770000000001" } })).transcription,
     ).toBe("Call me back");

@@ -39,7 +39,8 @@ describe("walkthrough", () => {
     const verified = await gql(
       `mutation($server: String!, $id: String!, $secret: String!, $jwt: String!) {
         verifyRingCentralCredentials(serverUrl: $server, clientId: $id, clientSecret: $secret, jwt: $jwt) {
-          __typename ... on VerifyRingCentralCredentialsPayload { numbers { phoneNumber canSendSms } } ... on Error { code message } } }`,
+          __typename ... on VerifyRingCentralCredentialsPayload { numbers { phoneNumber canSendSms } } ... on ` +
+        `Error { code message } } }`,
       { server: sim.url, id: clientId, secret: clientSecret, jwt },
     );
     expect(verified.verifyRingCentralCredentials.__typename).toBe("VerifyRingCentralCredentialsPayload");
@@ -57,7 +58,8 @@ describe("walkthrough", () => {
       [SMS_NUMBER, "SMS"],
     ]) {
       const connected = await gql(
-        `mutation($number: String!, $type: ChannelType!, $inbox: ID!) { connectChannel(number: $number, type: $type, inboxId: $inbox) { __typename ... on Error { code message } } }`,
+        "mutation($number: String!, $type: ChannelType!, $inbox: ID!) { connectChannel(number: $number, type: " +
+          "$type, inboxId: $inbox) { __typename ... on Error { code message } } }",
         { number, type, inbox: inboxId },
       );
       expect(connected.connectChannel.__typename).toBe("ChannelPayload");
@@ -105,7 +107,8 @@ describe("walkthrough", () => {
     });
     await messages.until(1);
     const list = await gql(
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 10) { edges { node { id lastMessage { text direction } } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 10) { edges { node { id " +
+        "lastMessage { text direction } } } } } } }",
       { inbox: inboxId },
     );
     const sms = list.node.conversations.edges
@@ -114,7 +117,8 @@ describe("walkthrough", () => {
     expect(sms.lastMessage.text).toBe("Is the shop open on Sunday? ☀️");
 
     const reply = await gql(
-      `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "Yes, 10–4 🙂") { __typename ... on MessagePayload { message { id status } } ... on Error { code reason: message } } }`,
+      `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "Yes, 10–4 🙂") { __typename ... on ` +
+        "MessagePayload { message { id status } } ... on Error { code reason: message } } }",
       { id: sms.id },
     );
     expect(reply.replyToConversation.__typename).toBe("MessagePayload");
