@@ -520,8 +520,7 @@ describe("access control probed by an agent outside the inbox", () => {
     });
   }
 
-  it(`conversationEvents: an outsider's subscription is refused as missing; a member receives the inbox's \
-events`, async () => {
+  it("conversationEvents: an outsider's subscription is refused as missing; a member receives the inbox's events", async () => {
     const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes.conversationEvents, { id: ids().inbox });
     await outside.finished;
     expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");
@@ -533,8 +532,7 @@ events`, async () => {
     inside.unsubscribe();
   });
 
-  it(`messageAdded: an outsider's subscription is refused as missing; a member receives the inbox's \
-messages`, async () => {
+  it("messageAdded: an outsider's subscription is refused as missing; a member receives the inbox's messages", async () => {
     const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes.messageAdded, { id: ids().inbox });
     await outside.finished;
     expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");

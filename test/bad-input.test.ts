@@ -178,8 +178,7 @@ describe("bad input", () => {
       }
     });
 
-    it(`returns a NOT_FOUND typed error from mutations given a well-formed id of an unknown object, writing \
-nothing`, async () => {
+    it("returns a NOT_FOUND typed error from mutations given a well-formed id of an unknown object, writing nothing", async () => {
       const before = await counts();
       const results = await Promise.all([
         api
@@ -398,8 +397,7 @@ nothing`, async () => {
   });
 
   describe("tokens", () => {
-    it(`answers a request without a token, or with an unknown token, with UNAUTHENTICATED and writes \
-nothing`, async () => {
+    it("answers a request without a token, or with an unknown token, with UNAUTHENTICATED and writes nothing", async () => {
       const before = await counts();
       for (const token of [undefined, "sb_not-a-real-token"]) {
         const viewer = await raw(`query { viewer { id } }`, undefined, token);
@@ -459,8 +457,7 @@ nothing`, async () => {
   });
 
   describe("admin-only mutations", () => {
-    it(`answers an agent calling createUser, createInbox, addInboxMember or deleteTag with FORBIDDEN and writes \
-nothing`, async () => {
+    it("answers an agent calling createUser, createInbox, addInboxMember or deleteTag with FORBIDDEN and writes nothing", async () => {
       const other = await seedInbox(api.app, "Admins only");
       const before = await counts();
       const attempts = [

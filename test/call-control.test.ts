@@ -68,8 +68,7 @@ async function act(
 }
 
 describe("R3.10 call control on the agent's own call", () => {
-  it(`answers a ringing call (assigned to the agent, IN_PROGRESS), holds and resumes it, mutes and unmutes, and hangs \
-up`, async () => {
+  it("answers a ringing call (assigned to the agent, IN_PROGRESS), holds and resumes it, mutes and unmutes, and hangs up", async () => {
     const { scenario, callId, conversationId } = await ringAlice("+14155550101");
 
     const answered = await act("answerCall", callId);
@@ -225,8 +224,7 @@ describe("R3.10 errors", () => {
     await updates.next(statusOf(callId, "ENDED"));
   });
 
-  it(`R2.5: an expired session gives RINGCENTRAL_LOGIN_REQUIRED, shows EXPIRED, and the agent is told once on \
-ringCentralLoginChanged`, async () => {
+  it("R2.5: an expired session gives RINGCENTRAL_LOGIN_REQUIRED, shows EXPIRED, and the agent is told once on ringCentralLoginChanged", async () => {
     const alice = world.users.alice!;
     const notices = stream(
       world,

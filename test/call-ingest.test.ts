@@ -107,8 +107,7 @@ function togglingMute(envelopes: Envelope[]): Envelope[] {
 const sessionOf = (envelopes: Envelope[]) => (envelopes[0]!.body as { telephonySessionId: string }).telephonySessionId;
 
 describe("the real captures through call ingest", () => {
-  it(`inbound PSTN → IVR → user: one INBOUND conversation, assigned to the answering user, ENDED with talk time; the \
-IVR leg is no call of its own`, async () => {
+  it("inbound PSTN → IVR → user: one INBOUND conversation, assigned to the answering user, ENDED with talk time; the IVR leg is no call of its own", async () => {
     const envelopes = asNewCall(readCapture(CAPTURES.inbound), "in");
     await replay(envelopes);
     const state = await endState(sessionOf(envelopes));
@@ -131,8 +130,7 @@ IVR leg is no call of its own`, async () => {
     expect(state.callEndedActivities).toHaveLength(1);
   });
 
-  it(`outbound user → PSTN: one OUTBOUND conversation assigned to the caller, answered when the customer \
-answered`, async () => {
+  it("outbound user → PSTN: one OUTBOUND conversation assigned to the caller, answered when the customer answered", async () => {
     const envelopes = asNewCall(readCapture(CAPTURES.outbound), "out");
     await replay(envelopes);
     const state = await endState(sessionOf(envelopes));
@@ -150,8 +148,7 @@ answered`, async () => {
     expect(state.answeredAt).toBe(new Date((customerAnswered.body as { eventTime: string }).eventTime).toISOString());
   });
 
-  it(`extension → extension from a connected number: one OUTBOUND conversation, answered on the callee's \
-answer`, async () => {
+  it("extension → extension from a connected number: one OUTBOUND conversation, answered on the callee's answer", async () => {
     const envelopes = asNewCall(readCapture(CAPTURES.extensionToExtension), "ext");
     await replay(envelopes);
     const state = await endState(sessionOf(envelopes));
@@ -437,8 +434,7 @@ describe("attended transfer across sessions (R3.8, R3.14)", () => {
     return { calls, assigneeId: call.conversation.assigneeId };
   }
 
-  it(`threads the consultation into the customer's conversation and hands it to the dispatcher, in order or \
-not`, async () => {
+  it("threads the consultation into the customer's conversation and hands it to the dispatcher, in order or not", async () => {
     const inOrder = transferNotifications("in-order");
     for (const notification of inOrder) await ingestTelephonyNotification(deps(), captureDirectory, notification);
     expect(await outcome("in-order")).toEqual({ calls: 2, assigneeId: dispatcher.id });
@@ -466,8 +462,7 @@ not`, async () => {
     expect(await outcome("burst-consult-first")).toEqual({ calls: 2, assigneeId: dispatcher.id });
   });
 
-  it(`keeps an agent BUSY while they are on another call, however their leg leaves this one (other calls' legs read \
-on demand)`, async () => {
+  it("keeps an agent BUSY while they are on another call, however their leg leaves this one (other calls' legs read on demand)", async () => {
     // The dispatcher starts on no call (earlier tests left consultation legs open).
     await api.app.db.prisma.callParty.updateMany({
       where: { extensionId: "979428016", endedAt: null },

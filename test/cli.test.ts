@@ -72,8 +72,7 @@ describe("switchboard CLI", { timeout: 90_000 }, () => {
     });
   });
 
-  it(`refuses a duplicate email (any case), an unknown role, an unknown user; prints a token for a known \
-one`, async () => {
+  it("refuses a duplicate email (any case), an unknown role, an unknown user; prints a token for a known one", async () => {
     const [duplicate, boss, unknown, created] = await Promise.all([
       switchboard(["user", "create", "--email", "a@X.COM", "--name", "Again"], env),
       switchboard(["user", "create", "--email", "b@x.com", "--name", "B", "--role", "BOSS"], env),

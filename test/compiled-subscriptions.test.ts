@@ -215,8 +215,7 @@ describe("compiled subscription execution", () => {
     }
   });
 
-  it(`loads an event's conversation with the statements graphql-js needs: relations come from the planned \
-query`, async () => {
+  it("loads an event's conversation with the statements graphql-js needs: relations come from the planned query", async () => {
     const event: NewEvent = {
       type: "COMMENT_ADDED",
       conversationId: seeded.conversation.id,
@@ -230,8 +229,7 @@ query`, async () => {
     expect(compiled.statements).toBe(reference.statements);
   });
 
-  it(`runs a document on graphql-js for its first events, then compiles it once for all its \
-subscriptions`, async () => {
+  it("runs a document on graphql-js for its first events, then compiles it once for all its subscriptions", async () => {
     const compilations: (string | null)[] = [];
     const subscribe = compiledSubscription({
       compileAfter: 3,

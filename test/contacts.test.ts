@@ -213,8 +213,7 @@ describe("contacts through the API", () => {
     expect(await counts()).toEqual(before);
   });
 
-  it(`gives concurrent creations of the same number one contact and ConflictErrors, never an internal \
-error`, async () => {
+  it("gives concurrent creations of the same number one contact and ConflictErrors, never an internal error", async () => {
     const before = await counts();
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -321,8 +320,7 @@ error`, async () => {
     expect(await search("2125550102")).toEqual([]);
   });
 
-  it(`rejects bad numbers in addContactPhone and removeContactPhone naming their argument, and a taken number with a \
-ConflictError`, async () => {
+  it("rejects bad numbers in addContactPhone and removeContactPhone naming their argument, and a taken number with a ConflictError", async () => {
     const contact = await createContact("Margaret", [{ number: "212 555 0104" }]);
     const before = await counts();
     const invalid = await api.request(

@@ -220,8 +220,7 @@ describe("conversations through the API", () => {
     expect(ids(await rootPage(olga.token, { inboxId }))).toEqual([]);
   });
 
-  it(`assigns only to a member of one of the conversation's inboxes; anyone else is an InvalidInputError and nothing \
-is written`, async () => {
+  it("assigns only to a member of one of the conversation's inboxes; anyone else is an InvalidInputError and nothing is written", async () => {
     const inbox = await seedInbox(api.app, "Assign rules", [ana.id]);
     const second = await seedInbox(api.app, "Assign rules 2", [carl.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id, second.id] });
@@ -258,8 +257,7 @@ is written`, async () => {
     });
   });
 
-  it(`records assign, unassign, archive, reopen, tag and untag as timeline activities in order, once each when \
-repeated`, async () => {
+  it("records assign, unassign, archive, reopen, tag and untag as timeline activities in order, once each when repeated", async () => {
     const inbox = await seedInbox(api.app, "Workflow", [ana.id, bob.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
     const tag = await createTag("vip");
@@ -380,8 +378,7 @@ repeated`, async () => {
     expect(await counts()).toEqual(before);
   });
 
-  it(`records @mentions by local part or full email, ignoring the author, unknown handles and plain email \
-addresses`, async () => {
+  it("records @mentions by local part or full email, ignoring the author, unknown handles and plain email addresses", async () => {
     const inbox = await seedInbox(api.app, "Mentions", [ana.id, bob.id, carl.id]);
     const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
     const body = "Hey @bob and @CARL@example.com, cc @ana (me) and @nobody; mail root@example.com. Thanks @bob.";
@@ -430,8 +427,7 @@ addresses`, async () => {
     });
   });
 
-  it(`rejects an empty comment or one on another conversation's call with typed errors and writes \
-nothing`, async () => {
+  it("rejects an empty comment or one on another conversation's call with typed errors and writes nothing", async () => {
     const inbox = await seedInbox(api.app, "Comment errors", [ana.id]);
     const seeded = await seedConversationWithActivity(api.app, inbox.id, "+12125550300");
     const otherConversation = await seedConversation(api.app, { inboxIds: [inbox.id] });

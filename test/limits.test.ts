@@ -107,8 +107,7 @@ describe("subscriptions per socket", () => {
   });
   afterAll(() => api.close());
 
-  it(`refuses the subscription over MAX_SUBSCRIPTIONS_PER_SOCKET with TOO_MANY_SUBSCRIPTIONS; the others keep \
-working`, async () => {
+  it("refuses the subscription over MAX_SUBSCRIPTIONS_PER_SOCKET with TOO_MANY_SUBSCRIPTIONS; the others keep working", async () => {
     const admin = await api.createUser("ADMIN");
     const inbox = await seedInbox(api.app, "Limits");
     await seedConversation(api.app, { inboxIds: [inbox.id] });

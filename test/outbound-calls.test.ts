@@ -76,8 +76,7 @@ async function connectedCallTo(to: string) {
 }
 
 describe("R3.9 outbound calls from a connected number", () => {
-  it(`to a phone number: RingOut shows the channel's number; an OUTBOUND conversation in the channel's inbox, \
-assigned to the agent`, async () => {
+  it("to a phone number: RingOut shows the channel's number; an OUTBOUND conversation in the channel's inbox, assigned to the agent", async () => {
     const placed = await place(world.users.alice!.token, { to: "(415) 555-0401" });
     expect(placed).toEqual({
       __typename: "PlaceCallPayload",
@@ -148,8 +147,7 @@ assigned to the agent`, async () => {
     await updates.next((d) => d.callUpdated.call.id === callId && d.callUpdated.call.status === "ENDED");
   });
 
-  it(`refuses bad input, hidden channels and agents without a RingCentral login before anything reaches \
-RingCentral`, async () => {
+  it("refuses bad input, hidden channels and agents without a RingCentral login before anything reaches RingCentral", async () => {
     const before = await ringOuts();
     const alice = world.users.alice!.token;
     expect(await place(alice, { to: "555" })).toMatchObject({

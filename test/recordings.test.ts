@@ -117,8 +117,7 @@ describe("call recordings end to end (R3.12)", () => {
     expect(log.records[0].recording.id).toBeDefined();
   });
 
-  it(`streams the audio to the inbox's members and admins (bytes as RingCentral serves them); others get 404, no \
-token 401`, async () => {
+  it("streams the audio to the inbox's members and admins (bytes as RingCentral serves them); others get 404, no token 401", async () => {
     const log = await (
       await sdk
         .platform()
@@ -156,8 +155,7 @@ token 401`, async () => {
     expect((await lookup(outsider.token)).data.node).toBeNull();
   });
 
-  it(`shows a recording RingCentral announced but did not keep as PENDING during the call, then UNAVAILABLE (409 to \
-download)`, async () => {
+  it("shows a recording RingCentral announced but did not keep as PENDING during the call, then UNAVAILABLE (409 to download)", async () => {
     const caller = "+14155550143";
     const scenario = await simControl<Scenario>(sim, "POST", "scenarios", {
       type: "inbound",
@@ -279,8 +277,7 @@ describe("applyCallRecordings (domain, real database)", () => {
   const stateOf = async (ringCentralId: string) =>
     (await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId } })).state;
 
-  it(`keeps a recording PENDING while the call log lacks the call, and UNAVAILABLE once it has it without the \
-recording — once`, async () => {
+  it("keeps a recording PENDING while the call log lacks the call, and UNAVAILABLE once it has it without the recording — once", async () => {
     const { telephonySessionId, call } = await callWithAnnouncedRecording("880000000001");
     expect(await stateOf("880000000001")).toBe("PENDING");
     expect(await applyCallRecordings(deps(), telephonySessionId, [], false)).toEqual({

@@ -249,8 +249,7 @@ describe("rate limits (429 + Retry-After)", () => {
 describe("expired or revoked sessions: re-login with the JWT", () => {
   const grants = async () => (await requests("/restapi/oauth/token")).map((r) => `${r.body?.grant_type}:${r.status}`);
 
-  it(`an expired access token is refreshed; an expired refresh token → a new JWT login, and the call \
-succeeds`, async () => {
+  it("an expired access token is refreshed; an expired refresh token → a new JWT login, and the call succeeds", async () => {
     const { client } = clientFor(admin);
     await client.login();
     await control("POST", "/__sim/faults/tokens", { action: "expire", kind: "access", extensionId: admin.id });

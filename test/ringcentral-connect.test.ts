@@ -176,8 +176,7 @@ describe("R2.1 verifying RingCentral credentials", () => {
     expect(await connectionCount()).toBe(0);
   });
 
-  it(`an admin who is a RingCentral admin verifies: account id and the numbers, and the connection is \
-saved`, async () => {
+  it("an admin who is a RingCentral admin verifies: account id and the numbers, and the connection is saved", async () => {
     const result = await api.request(VERIFY, credentials(), admin.token);
     expect(result.errors).toBeUndefined();
     const payload = (result.data as any).verifyRingCentralCredentials;
@@ -254,8 +253,7 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
     expect(result.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
-  it(`numbers are listed again with the saved credentials (no second prompt, and the RingCentral session is \
-reused)`, async () => {
+  it("numbers are listed again with the saved credentials (no second prompt, and the RingCentral session is reused)", async () => {
     await control("DELETE", "/__sim/requests");
     const result = await api.request(NUMBERS, {}, admin.token);
     expect(result.errors).toBeUndefined();
@@ -277,8 +275,7 @@ describe("R2.3 channels", () => {
   let voiceId = "";
   let smsId = "";
 
-  it(`connects the same number once as VOICE and once as SMS (by id or by number); a duplicate is \
-refused`, async () => {
+  it("connects the same number once as VOICE and once as SMS (by id or by number); a duplicate is refused", async () => {
     const voice = await api.request(
       CONNECT,
       { number: "1001818016", type: "VOICE", inboxId: inboxA.globalId },
@@ -325,8 +322,7 @@ refused`, async () => {
     });
   });
 
-  it(`refuses SMS on a number that cannot send SMS, numbers of other accounts, and a close setting on \
-VOICE`, async () => {
+  it("refuses SMS on a number that cannot send SMS, numbers of other accounts, and a close setting on VOICE", async () => {
     const smsOnMain = await api.request(
       CONNECT,
       { number: "+18003151571", type: "SMS", inboxId: inboxA.globalId },

@@ -93,8 +93,7 @@ async function sendWithFiles(files: File[], variables: { to?: string; text?: str
 }
 
 describe("R4.3 sending and replying", () => {
-  it(`sends an SMS to a number in any format: RingCentral receives the text intact (emoji, any Unicode); stored \
-QUEUED, sent by the agent`, async () => {
+  it("sends an SMS to a number in any format: RingCentral receives the text intact (emoji, any Unicode); stored QUEUED, sent by the agent", async () => {
     const text = "Hi 👋🏽 — your order is ready ✅ Grüße, 日本語, עברית, 🇺🇸";
     const result = await api.request(SendSmsDocument, { channelId, to: "(415) 555-0101", text }, member.token);
     const payload = result.data!.sendMessage;
@@ -130,8 +129,7 @@ QUEUED, sent by the agent`, async () => {
     expect(again.data!.sendMessage).toMatchObject({ conversation: { id: payload.conversation.id } });
   });
 
-  it(`sends an MMS with uploaded files as multipart: RingCentral receives every file; each is \
-downloadable`, async () => {
+  it("sends an MMS with uploaded files as multipart: RingCentral receives every file; each is downloadable", async () => {
     const vcard = new TextEncoder().encode("BEGIN:VCARD\nVERSION:3.0\nFN:Jane Roe\nEND:VCARD\n");
     const files = [
       new File([PNG], "photo.png", { type: "image/png" }),
@@ -157,8 +155,7 @@ downloadable`, async () => {
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(PNG);
   });
 
-  it(`replies in a conversation a customer started: to the customer's number, from the conversation's \
-channel`, async () => {
+  it("replies in a conversation a customer started: to the customer's number, from the conversation's channel", async () => {
     const inbound = await receiveSmsFromSimulator(sim, {
       from: "+14155550103",
       to: SIM_SMS_NUMBER,
@@ -260,8 +257,7 @@ describe("R4.3 bad input is refused before anything is sent", () => {
     expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550106").attachments).toHaveLength(10);
   });
 
-  it(`a channel in an inbox the agent is not in is NOT_FOUND, like a missing one; a voice channel is not an SMS \
-channel`, async () => {
+  it("a channel in an inbox the agent is not in is NOT_FOUND, like a missing one; a voice channel is not an SMS channel", async () => {
     const voice = await deps.prisma.channel.create({
       data: { type: "VOICE", phoneNumber: "+14155550177", inboxId: support.id },
     });
@@ -283,8 +279,7 @@ channel`, async () => {
     });
   });
 
-  it(`RingCentral's own refusal of a recipient (an extension number) is BAD_USER_INPUT too, and nothing is \
-stored`, async () => {
+  it("RingCentral's own refusal of a recipient (an extension number) is BAD_USER_INPUT too, and nothing is stored", async () => {
     const before = await deps.prisma.message.count();
     // "11102" is not a phone number for us, so use a valid-looking number RingCentral refuses: the simulator's rule for
     // extensions.
@@ -382,8 +377,7 @@ describe("without a RingCentral connection", () => {
 });
 
 describe("R4.4 delivery status and R8.2 messageAdded", () => {
-  it(`streams inbound and outbound messages and their status to inbox members, resumably; FAILED reopens the \
-conversation`, async () => {
+  it("streams inbound and outbound messages and their status to inbox members, resumably; FAILED reopens the conversation", async () => {
     const live = subscribe(api.wsClient(member.token), MessageAddedDocument, { inboxId: support.globalId });
     // The subscription is live once an event sent after it arrives: the first inbound message.
     const inbound = await receiveSmsFromSimulator(sim, { from: "+14155550110", to: SIM_SMS_NUMBER, text: "Hello? 🙂" });
@@ -455,8 +449,7 @@ conversation`, async () => {
 });
 
 describe("R4.5 inbound media downloads", () => {
-  it(`serves an inbound MMS image to inbox members; 404 for outsiders exactly like a missing id; 401 without a \
-token`, async () => {
+  it("serves an inbound MMS image to inbox members; 404 for outsiders exactly like a missing id; 401 without a token", async () => {
     const inbound = await receiveSmsFromSimulator(sim, {
       from: "+14155550111",
       to: SIM_SMS_NUMBER,

@@ -59,8 +59,7 @@ function eventsOf(conversationId: string) {
 }
 
 describe("R4.1 inbound threading", () => {
-  it(`threads one customer's messages on one channel into one open conversation, whatever the number's \
-format`, async () => {
+  it("threads one customer's messages on one channel into one open conversation, whatever the number's format", async () => {
     const channel = await smsChannel();
     const formats = ["+16505550142", "(650) 555-0142", "650.555.0142", "1 650 555 0142"];
     const results = [];
@@ -196,8 +195,7 @@ format`, async () => {
 });
 
 describe("R4.2 close conversations after inactivity", () => {
-  it(`archives inactive open conversations (AUTO_ARCHIVED); the customer's next message starts a new \
-conversation`, async () => {
+  it("archives inactive open conversations (AUTO_ARCHIVED); the customer's next message starts a new conversation", async () => {
     const channel = await smsChannel({ closeAfterSeconds: 3600 });
     const neverCloses = await smsChannel();
     const t0 = new Date(Date.now() - 2 * 3600_000);
@@ -236,8 +234,7 @@ conversation`, async () => {
     );
   });
 
-  it(`starts a new conversation after the inactivity period even before the sweep ran (the end state does not depend \
-on timing)`, async () => {
+  it("starts a new conversation after the inactivity period even before the sweep ran (the end state does not depend on timing)", async () => {
     const channel = await smsChannel({ closeAfterSeconds: 60 });
     const first = await ingestInboundMessage(
       deps,

@@ -102,8 +102,7 @@ describe("subscriptions", () => {
     live.unsubscribe();
   });
 
-  it(`resolves the conversation and its relations as they are at each event, for every event of a \
-subscription`, async () => {
+  it("resolves the conversation and its relations as they are at each event, for every event of a subscription", async () => {
     // The conversation's query is planned once per subscription (src/schema/shared-loads.ts
     // subscriptionQuery); every later event must still load the row as it is now, with its relations.
     const conversation = await seedConversation(first.app, { inboxIds: [inbox.id] });

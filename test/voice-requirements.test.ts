@@ -62,8 +62,7 @@ describe("voice requirements end to end", () => {
     expect(call).toMatchObject({ status: "ABANDONED", answeredBy: null, conversation: { assignee: null } });
   });
 
-  it(`R3.6: a queued call shows QUEUED with when it started waiting, then is assigned to the agent who \
-answers`, async () => {
+  it("R3.6: a queued call shows QUEUED with when it started waiting, then is assigned to the agent who answers", async () => {
     const scenario = await simControl<{ id: string }>(world.sim, "POST", "scenarios", {
       type: "queue",
       to: QUEUE_NUMBER,
@@ -185,8 +184,7 @@ answers`, async () => {
     expect(after.node.conversations.edges.length).toBe(before.node.conversations.edges.length + 1);
   });
 
-  it(`R3.14: the three real captures, delivered by the simulator as RingCentral would, make one conversation \
-each`, async () => {
+  it("R3.14: the three real captures, delivered by the simulator as RingCentral would, make one conversation each", async () => {
     const expectations = [
       { file: CAPTURES.inbound, direction: "INBOUND", assignee: null, from: "+14083388064" },
       { file: CAPTURES.outbound, direction: "OUTBOUND", assignee: null, from: MAIN_NUMBER },

@@ -189,8 +189,7 @@ describe("voicemail end to end (R3.5)", () => {
   let voicemail: RecordingView;
   let call: CallView & { conversationId: string };
 
-  it(`ends the call as VOICEMAIL with the recording AVAILABLE, its duration, and the transcription once it \
-completes`, async () => {
+  it("ends the call as VOICEMAIL with the recording AVAILABLE, its duration, and the transcription once it completes", async () => {
     await simControl(sim, "POST", "scenarios", {
       type: "voicemail",
       extensionId: MAILBOX,
@@ -257,8 +256,7 @@ completes`, async () => {
     expect(node.data?.node).toBeNull();
   });
 
-  it(`changes nothing when RingCentral delivers the voicemail notification again (same uuid or a new \
-one)`, async () => {
+  it("changes nothing when RingCentral delivers the voicemail notification again (same uuid or a new one)", async () => {
     const recordingEventsBefore = eventsOf(events).filter(isRecordingEvent).length;
     const published = await simControl<{ records: { uuid: string; event: string; body: unknown }[] }>(
       sim,
@@ -366,8 +364,7 @@ describe("ingestVoicemail (domain, real database)", () => {
     return notify;
   }
 
-  it(`keeps a voicemail without a call unmatched, joins it once the call exists, and fills the transcription later \
-without events for replays`, async () => {
+  it("keeps a voicemail without a call unmatched, joins it once the call exists, and fills the transcription later without events for replays", async () => {
     const at = new Date();
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unmatched");
     expect(await api.app.db.prisma.recording.count({ where: { ringCentralId: "770000000001" } })).toBe(0);

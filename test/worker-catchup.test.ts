@@ -147,8 +147,7 @@ describe("catch-up", () => {
 });
 
 describe("a dead RingCentral session", () => {
-  it(`restarts the connection with a fresh JWT login when recovery cannot continue, and catches up what it \
-missed`, async () => {
+  it("restarts the connection with a fresh JWT login when recovery cannot continue, and catches up what it missed", async () => {
     const done = endedCalls(5);
     // The session dies (as after a password change) and the socket drops: recovery needs a
     // WebSocket token the dead session cannot get.

@@ -46,8 +46,7 @@ const CALL_QUERY = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conve
 } } } } } }`;
 
 describe("voice calls end to end", () => {
-  it(`rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk \
-time`, async () => {
+  it("rings the agent on incomingCall, assigns the call to them when they answer, and ends it with the talk time", async () => {
     const rings = subscribe(
       api.wsClient(admin.token),
       `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`,

@@ -11,8 +11,7 @@ afterAll(async () => {
 });
 
 describe("rate limits", () => {
-  it(`sends X-Rate-Limit-* headers and answers 429 + Retry-After + CMN-301 past the group's limit, per \
-user`, async () => {
+  it("sends X-Rate-Limit-* headers and answers 429 + Retry-After + CMN-301 past the group's limit, per user", async () => {
     const token = await accessToken(sim);
     const first = await api(sim, token, "GET", "/restapi/v1.0/account/~/phone-number");
     expect(first.status).toBe(200);

@@ -95,8 +95,7 @@ async function deleteAll() {
 }
 
 describe("webhook subscriptions", () => {
-  it(`validates the receiver with the Validation-Token handshake, then delivers with the verification \
-token`, async () => {
+  it("validates the receiver with the Validation-Token handshake, then delivers with the verification token", async () => {
     const before = receiver.requests.length;
     const created = await createWebhook();
     expect(created.status).toBe(200);

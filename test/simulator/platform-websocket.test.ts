@@ -146,8 +146,7 @@ describe("@ringcentral/subscriptions against the simulator", () => {
     await wsSubscription.revoke();
   });
 
-  it(`fails recovery after a stall longer than the recovery window, then starts a new session and \
-subscription`, async () => {
+  it("fails recovery after a stall longer than the recovery window, then starts a new session and subscription", async () => {
     // @rc-ex/ws checks the socket every 2 s, so a 0.3 s window is always missed after a stall.
     const strict = await startTestSimulator({ webSocket: { recoveryTimeoutSeconds: 0.3 } });
     try {
