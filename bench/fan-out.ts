@@ -21,8 +21,12 @@ import {
 } from "./harness.ts";
 import { startBareGraphqlWs } from "./bare-graphql-ws.ts";
 
-const SUBSCRIPTION = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type createdAt conversation { id status assignee { name } } } }`;
-const ADD_COMMENT = `mutation($c: ID!, $b: String!) { addComment(conversationId: $c, body: $b) { __typename ... on Error { code message } } }`;
+const SUBSCRIPTION =
+  "subscription($inbox: ID!) { conversationEvents(inboxId: $inbox) { cursor type createdAt " +
+  "conversation { id status assignee { name } } } }";
+const ADD_COMMENT =
+  "mutation($c: ID!, $b: String!) { addComment(conversationId: $c, body: $b) { __typename " +
+  "... on Error { code message } } }";
 
 export async function run(): Promise<Report> {
   const sizes = envInts("BENCH_SUBSCRIBERS", [1000, 5000]);
@@ -37,11 +41,16 @@ export async function run(): Promise<Report> {
     description: [
       `N graphql-ws clients (one WebSocket each, spread over ${userCount} agents of the inbox) subscribe to`,
       "`conversationEvents(inboxId)` selecting `cursor type createdAt conversation { id status assignee { name } }`.",
-      "The main figure: one inbox event, PUBLISHed on Redis exactly as Switchboard publishes it after a commit, reaches all N;",
-      "N ÷ (publish → the last subscriber has it) in delivered messages/s, one sample per event. End to end: the same after an",
-      "`addComment` mutation over HTTP (Switchboard) or a bare HTTP POST that publishes (baseline). Baseline: bare graphql-ws +",
-      "the same pub/sub (src/pubsub.ts on Redis), no database, no auth, the same selection (the conversation travels in the event).",
-      `The clients live in the load generator's process. Before the measured events, ${warmupEvents} warm-up events (each a publish and a`,
+      "The main figure: one inbox event, PUBLISHed on Redis exactly as Switchboard publishes it after a " +
+        "commit, reaches all N;",
+      "N ÷ (publish → the last subscriber has it) in delivered messages/s, one sample per event. End to end: " +
+        "the same after an",
+      "`addComment` mutation over HTTP (Switchboard) or a bare HTTP POST that publishes (baseline). Baseline: " +
+        "bare graphql-ws +",
+      "the same pub/sub (src/pubsub.ts on Redis), no database, no auth, the same selection (the conversation " +
+        "travels in the event).",
+      `The clients live in the load generator's process. Before the measured events, ${warmupEvents} warm-up ` +
+        "events (each a publish and a",
       "mutation) for either server: the first events run the per-subscriber path before V8 optimised it.",
     ].join("\n"),
     parameters: {
@@ -149,9 +158,13 @@ export async function run(): Promise<Report> {
       const subject = await measure("switchboard");
       const baseline = await measure("baseline");
       console.log(
-        `${label}: ${subject.rates.map((r) => r.toFixed(0)).join(", ")} msg/s; baseline ${baseline.rates.map((r) => r.toFixed(0)).join(", ")}`,
+        `${label}: ${subject.rates.map((r) => r.toFixed(0)).join(", ")} msg/s; baseline ` +
+          `${baseline.rates.map((r) => r.toFixed(0)).join(", ")}`,
       );
-      const cpuNote = `server CPU per delivered message ${subject.cpuPerMessage.toFixed(1)} µs (baseline ${baseline.cpuPerMessage.toFixed(1)} µs, ratio ${(baseline.cpuPerMessage / subject.cpuPerMessage).toFixed(2)})`;
+      const cpuNote =
+        `server CPU per delivered message ${subject.cpuPerMessage.toFixed(1)} µs (baseline ` +
+        `${baseline.cpuPerMessage.toFixed(1)} µs, ratio ` +
+        `${(baseline.cpuPerMessage / subject.cpuPerMessage).toFixed(2)})`;
       console.log(`${label}: ${cpuNote}`);
       report.rows.push({
         case: label,
@@ -161,7 +174,10 @@ export async function run(): Promise<Report> {
         baseline: baseline.rates,
         target: "ratio ≥ 0.5",
         met: (_v, _b, ratio) => ratio >= 0.5,
-        note: `${cpuNote}, over all the measured events; ${subject.perEvent.toFixed(1)} SQL statements per event on average (half of the events come with their addComment mutation); ${subject.incomplete} events not fully delivered within 60 s (baseline ${baseline.incomplete}).`,
+        note:
+          `${cpuNote}, over all the measured events; ${subject.perEvent.toFixed(1)} SQL statements per ` +
+          "event on average (half of the events come with their addComment mutation); " +
+          `${subject.incomplete} events not fully delivered within 60 s (baseline ${baseline.incomplete}).`,
       });
       report.rows.push({
         case: label,
@@ -169,7 +185,9 @@ export async function run(): Promise<Report> {
         unit: "msg/s",
         samples: subject.endToEnd,
         baseline: baseline.endToEnd,
-        note: "End to end: Switchboard's figure includes the mutation's transaction; the baseline's trigger is a bare HTTP POST that publishes.",
+        note:
+          "End to end: Switchboard's figure includes the mutation's transaction; the baseline's trigger is " +
+          "a bare HTTP POST that publishes.",
       });
     }
   } finally {

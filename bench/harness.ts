@@ -315,7 +315,8 @@ export function renderReport(report: Report): string {
     report.description,
     "",
     `Command: \`${report.command}\`  `,
-    `Started ${report.startedAt.toISOString()}, finished ${(report.finishedAt ?? new Date()).toISOString()}; commit ${m.commit}.`,
+    `Started ${report.startedAt.toISOString()}, finished ${(report.finishedAt ?? new Date()).toISOString()}; ` +
+      `commit ${m.commit}.`,
     "",
     "## Machine",
     "",

@@ -173,7 +173,8 @@ export async function runInboxQueryBench(
       const s = summarize(latencies);
       const cpu = summarize(cpuMs).median;
       say(
-        `${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, server CPU ${cpu.toFixed(2)} ms/request, ${counted.join("/")} SQL statements`,
+        `${c.name}: p50 ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, server CPU ${cpu.toFixed(2)} ` +
+          `ms/request, ${counted.join("/")} SQL statements`,
       );
       results.push({ name: c.name, pageSize: c.pageSize, latencies, runMedians, statements: counted, cpuMs });
     }
@@ -205,11 +206,20 @@ export async function runInboxQueryBench(
     const markdown = [
       `# Inbox query benchmark`,
       ``,
-      `${new Date().toISOString()} — \`npx tsx bench/inbox-query.ts --conversations ${options.conversations} --events ${options.events} --requests ${options.requests} --runs ${options.runs}\``,
+      `${new Date().toISOString()} — \`npx tsx bench/inbox-query.ts --conversations ${options.conversations} ` +
+        `--events ${options.events} --requests ${options.requests} --runs ${options.runs}\``,
       ``,
-      `Machine: ${machineLine()}. PostgreSQL on the same machine; load generator in its own process, one request at a time (keep-alive HTTP).`,
+      `Machine: ${machineLine()}. PostgreSQL on the same machine; load generator in its own process, one ` +
+        "request at a time (keep-alive HTTP).",
       ``,
-      `Data (seeded in SQL): ${options.conversations.toLocaleString("en-US")} conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two messages, tags on half), ${options.events.toLocaleString("en-US")} events, ${Math.round(options.conversations * 0.8).toLocaleString("en-US")} contacts, 50 agents. The viewer is an agent (member of every inbox); the page is inbox 1's open conversations, most recent activity first — the README's inbox query. ${options.runs} runs × ${options.requests} requests per row (after ${options.warmup} warm-up requests each); statements counted through the Prisma query log on single requests, auth included.`,
+      `Data (seeded in SQL): ${options.conversations.toLocaleString("en-US")} conversations in 4 inboxes (80% ` +
+        "open, two in three assigned; 60% with calls, 60% with two messages, tags on half), " +
+        `${options.events.toLocaleString("en-US")} events, ` +
+        `${Math.round(options.conversations * 0.8).toLocaleString("en-US")} contacts, 50 agents. The ` +
+        "viewer is an agent (member of every inbox); the page is inbox 1's open conversations, most recent " +
+        `activity first — the README's inbox query. ${options.runs} runs × ${options.requests} requests ` +
+        `per row (after ${options.warmup} warm-up requests each); statements counted through the Prisma ` +
+        "query log on single requests, auth included.",
       ``,
       markdownTable(
         [
@@ -228,7 +238,8 @@ export async function runInboxQueryBench(
         rows,
       ),
       ``,
-      `Statements per request ${constant ? "constant" : "NOT constant"} across page sizes ${pageSizes.join(", ")}: ${allStatements.join(", ")}.`,
+      `Statements per request ${constant ? "constant" : "NOT constant"} across page sizes ` +
+        `${pageSizes.join(", ")}: ${allStatements.join(", ")}.`,
       ``,
     ].join("\n");
     return { cases: results, markdown, seedSeconds: seeded.seconds };
@@ -253,10 +264,22 @@ export async function run(): Promise<Report> {
   };
   const report = newReport({
     scenario: "inbox-query",
-    title: `Inbox query: a page of an agent's inbox on ${options.conversations.toLocaleString("en-US")} conversations / ${options.events.toLocaleString("en-US")} events`,
-    command: `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
+    title:
+      `Inbox query: a page of an agent's inbox on ${options.conversations.toLocaleString("en-US")} ` +
+      `conversations / ${options.events.toLocaleString("en-US")} events`,
+    command:
+      `BENCH_CONVERSATIONS=${options.conversations} BENCH_EVENTS=${options.events} ` +
+      `BENCH_REQUESTS=${options.requests} BENCH_RUNS=${options.runs} npx tsx bench/inbox-query.ts`,
     description:
-      "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity first, with contact + phone numbers, assignee, tags, last call and last message — the README's inbox query. The load generator (its own process) sends one request at a time over keep-alive HTTP; latency samples are per request over all runs. SQL statements per request are counted through the Prisma query log on single requests (authentication included). Server CPU per request: this process's CPU time (the server's; the load generator has its own) over each run, divided by its requests. Baseline, same server and token: `{ __typename }`.",
+      "Seeded in SQL (generate_series): conversations in 4 inboxes (80% open, two in three assigned; 60% with " +
+      "calls, 60% with two SMS, tags on half), 0.8 contacts per conversation, 50 agents, the event log. " +
+      "An agent (member of every inbox) asks for inbox 1's open conversations, most recent activity " +
+      "first, with contact + phone numbers, assignee, tags, last call and last message — the README's " +
+      "inbox query. The load generator (its own process) sends one request at a time over keep-alive " +
+      "HTTP; latency samples are per request over all runs. SQL statements per request are counted " +
+      "through the Prisma query log on single requests (authentication included). Server CPU per " +
+      "request: this process's CPU time (the server's; the load generator has its own) over each run, " +
+      "divided by its requests. Baseline, same server and token: `{ __typename }`.",
     parameters: {
       ...options,
       pageSizes: (options.pageSizes ?? []).join(","),

@@ -61,7 +61,9 @@ try {
   for (const [sql, n] of [...counts].sort((a, b) => b[1] - a[1]))
     console.log(String(n).padStart(5), (durations.get(sql) ?? 0).toFixed(0).padStart(9), sql);
   console.log(
-    `${envelopes.length} notifications, ${log.length} statements (${(log.length / envelopes.length).toFixed(1)} each), ${ms.toFixed(0)} ms (${(ms / envelopes.length).toFixed(2)} ms each)`,
+    `${envelopes.length} notifications, ${log.length} statements ` +
+      `(${(log.length / envelopes.length).toFixed(1)} each), ${ms.toFixed(0)} ms ` +
+      `(${(ms / envelopes.length).toFixed(2)} ms each)`,
   );
 } finally {
   await db.close();

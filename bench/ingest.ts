@@ -145,7 +145,8 @@ async function dumpRows(client: pg.Client, tableNames: string[]): Promise<TableR
   const out: TableRows[] = [];
   for (const table of tableNames) {
     const { rows: cols } = await client.query<{ column_name: string }>(
-      `SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
+      "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 " +
+        "ORDER BY ordinal_position",
       [table],
     );
     const columns = cols.map((c) => c.column_name);
@@ -299,7 +300,9 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       const perNotification = (statements - statementsBefore) / notifications.length;
       const warm = run < options.warmup;
       say(
-        `ingest ${warm ? "warm-up" : "run"} ${run + 1 - (warm ? 0 : options.warmup)}: ${notifications.length} notifications in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s, ${perNotification.toFixed(1)} SQL statements each`,
+        `ingest ${warm ? "warm-up" : "run"} ${run + 1 - (warm ? 0 : options.warmup)}: ${notifications.length} ` +
+          `notifications in ${seconds.toFixed(2)} s = ${rate.toFixed(0)}/s, ${perNotification.toFixed(1)} ` +
+          "SQL statements each",
       );
       if (!warm) {
         rates.push(rate);
@@ -330,7 +333,8 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
         const seconds = (performance.now() - started) / 1000;
         baselineRates.push(totalNotifications / seconds);
         say(
-          `baseline run ${run + 1}: rows of ${totalNotifications} notifications in ${statements} INSERTs, ${seconds.toFixed(2)} s = ${(totalNotifications / seconds).toFixed(0)}/s`,
+          `baseline run ${run + 1}: rows of ${totalNotifications} notifications in ${statements} INSERTs, ` +
+            `${seconds.toFixed(2)} s = ${(totalNotifications / seconds).toFixed(0)}/s`,
         );
       } finally {
         await client.end();
@@ -347,11 +351,15 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
     const markdown = [
       `# Ingest benchmark`,
       ``,
-      `${new Date().toISOString()} — \`npx tsx bench/ingest.ts --calls ${options.calls} --runs ${options.runs} --warmup ${options.warmup}\``,
+      `${new Date().toISOString()} — \`npx tsx bench/ingest.ts --calls ${options.calls} --runs ${options.runs} ` +
+        `--warmup ${options.warmup}\``,
       ``,
       `Machine: ${machineLine()}. PostgreSQL + Redis on the same machine; simulator in its own process.`,
       ``,
-      `Each run: ${options.calls} calls (the three real captures 2:2:1, fresh session ids, uuids and caller numbers, 50 calls interleaved) = ${notificationsPerRun} notifications posted to the simulator in arrays of ${postSize}, delivered over the WebSocket subscription to one worker; timed until every notification is processed and every event published. Rows written per run: ${rowsText}.`,
+      `Each run: ${options.calls} calls (the three real captures 2:2:1, fresh session ids, uuids and caller ` +
+        `numbers, 50 calls interleaved) = ${notificationsPerRun} notifications posted to the simulator in ` +
+        `arrays of ${postSize}, delivered over the WebSocket subscription to one worker; timed until every ` +
+        `notification is processed and every event published. Rows written per run: ${rowsText}.`,
       ``,
       markdownTable(
         [
@@ -414,7 +422,15 @@ export async function run(): Promise<Report> {
     title: "Ingest: RingCentral notifications/s fully processed by one worker",
     command: `BENCH_INGEST_CALLS=${calls} BENCH_RUNS=${runs} BENCH_WARMUP=${warmup} npx tsx bench/ingest.ts`,
     description:
-      "Each run posts the telephony notifications of `calls` calls (the three real captures 2:2:1 — inbound via IVR, outbound, extension to extension — with fresh session ids, uuids and caller numbers, 50 calls interleaved) to the simulator (its own process) in arrays of 250; the simulator delivers them over the WebSocket subscription to one worker (unmodified @ringcentral/sdk, production client). Timed from the first POST until every notification is de-duplicated and stored (ProcessedNotification rows) and every event it logged was published on Redis. Baseline, same run: the very rows all runs wrote (every ingest table, read back as text) inserted again into an empty database by multi-row INSERTs through `pg`; its rate is notifications represented per second.",
+      "Each run posts the telephony notifications of `calls` calls (the three real captures 2:2:1 — inbound " +
+      "via IVR, outbound, extension to extension — with fresh session ids, uuids and caller numbers, 50 " +
+      "calls interleaved) to the simulator (its own process) in arrays of 250; the simulator delivers " +
+      "them over the WebSocket subscription to one worker (unmodified @ringcentral/sdk, production " +
+      "client). Timed from the first POST until every notification is de-duplicated and stored " +
+      "(ProcessedNotification rows) and every event it logged was published on Redis. Baseline, same " +
+      "run: the very rows all runs wrote (every ingest table, read back as text) inserted again into an " +
+      "empty database by multi-row INSERTs through `pg`; its rate is notifications represented per " +
+      "second.",
     parameters: { BENCH_INGEST_CALLS: calls, BENCH_RUNS: runs, BENCH_WARMUP: warmup },
     machine: await machineFacts(),
   });
@@ -427,12 +443,12 @@ export async function run(): Promise<Report> {
     baseline: result.baselineRates,
     target: "≥ 1,000/s",
     met: (v) => v.median >= 1000,
-    note: `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); rows per run: ${Object.entries(
-      result.rowsPerRun,
-    )
-      .filter(([, n]) => n > 0)
-      .map(([t, n]) => `${t} ${n}`)
-      .join(", ")}`,
+    note:
+      `per run; ${result.statementsPerNotification.toFixed(1)} SQL statements per notification (Prisma query log); ` +
+      `rows per run: ${Object.entries(result.rowsPerRun)
+        .filter(([, n]) => n > 0)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(", ")}`,
   });
   writeReport(report);
   return report;

@@ -35,12 +35,17 @@ export async function run(): Promise<Report> {
     title: "Memory: idle subscribed clients and subscribe/unsubscribe cycles",
     command: "npm run bench:memory",
     description: [
-      `RSS per client = (RSS with ${sockets.toLocaleString("en-US")} idle sockets, each an agent's graphql-ws client subscribed to \`incomingCall\`,`,
-      `− RSS with no clients) ÷ sockets, Switchboard measured in its own process after full GCs (spread over ${userCount} agents).`,
-      "Baselines in the same run: the process RSS with no clients, and per client a bare graphql-ws server (same pub/sub, no",
+      `RSS per client = (RSS with ${sockets.toLocaleString("en-US")} idle sockets, each an agent's graphql-ws ` +
+        `client subscribed to \`incomingCall\`,`,
+      "− RSS with no clients) ÷ sockets, Switchboard measured in its own process after full GCs (spread over " +
+        `${userCount} agents).`,
+      "Baselines in the same run: the process RSS with no clients, and per client a bare graphql-ws server " +
+        "(same pub/sub, no",
       "database, no auth) in a process of its own holding as many idle subscribed sockets.",
-      `Heap: ${cycleSockets} sockets stay connected and subscribed; heap used (after full GCs) before, then after ${cycles.toLocaleString("en-US")}`,
-      "subscribe/unsubscribe cycles spread over them (each ends subscribed again); and heap used before the 10,000 sockets",
+      `Heap: ${cycleSockets} sockets stay connected and subscribed; heap used (after full GCs) before, then ` +
+        `after ${cycles.toLocaleString("en-US")}`,
+      "subscribe/unsubscribe cycles spread over them (each ends subscribed again); and heap used before the " +
+        "10,000 sockets",
       "connected vs after they all disconnected. One sample per run.",
     ].join("\n"),
     parameters: {
@@ -126,7 +131,10 @@ export async function run(): Promise<Report> {
       heapAfter.push(after.heapUsed / 2 ** 20);
       await load.call("disconnect");
       console.log(
-        `run ${r + 1}: ${perClient.at(-1)!.toFixed(1)} KB/client (bare ${bareperClient.at(-1)!.toFixed(1)}); heap ${heapEmpty.at(-1)!.toFixed(1)} → ${heapEmptyAgain.at(-1)!.toFixed(1)} MiB after the sockets left; ${heapBefore.at(-1)!.toFixed(1)} → ${heapAfter.at(-1)!.toFixed(1)} MiB over the cycles`,
+        `run ${r + 1}: ${perClient.at(-1)!.toFixed(1)} KB/client (bare ${bareperClient.at(-1)!.toFixed(1)}); ` +
+          `heap ${heapEmpty.at(-1)!.toFixed(1)} → ${heapEmptyAgain.at(-1)!.toFixed(1)} MiB after the ` +
+          `sockets left; ${heapBefore.at(-1)!.toFixed(1)} → ${heapAfter.at(-1)!.toFixed(1)} MiB over the ` +
+          "cycles",
       );
     }
     const label = `${sockets.toLocaleString("en-US")} sockets`;

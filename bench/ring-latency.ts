@@ -47,13 +47,19 @@ export async function run(): Promise<Report> {
     title: "Ring latency: simulator notification → incomingCall on the rung agent's graphql-ws client",
     command: "npm run bench:ring-latency",
     description: [
-      `Each call is an inbound call's two party notifications (caller leg, then the agent's leg ringing) published by the`,
-      `RingCentral simulator to its WebSocket subscribers; Switchboard's worker (unmodified @ringcentral/sdk) stores it and`,
+      "Each call is an inbound call's two party notifications (caller leg, then the agent's leg ringing) " +
+        "published by the",
+      "RingCentral simulator to its WebSocket subscribers; Switchboard's worker (unmodified @ringcentral/sdk) " +
+        "stores it and",
       `logs INCOMING_CALL, which reaches the rung agent's \`incomingCall\` subscription over graphql-ws through Redis.`,
-      `Latency = emit → the agent's client has the event, read on one clock (the load generator hosts the simulator and`,
-      `the clients, in its own process). Calls ring a pool of ${rungPool} agents round-robin; the other connected agents are idle`,
-      `\`incomingCall\` subscribers. Each call is hung up once it rang. Baseline: the same notifications sent over a bare`,
-      `WebSocket to a relay that PUBLISHes them on Redis and writes them to the agent's bare WebSocket (no database, no GraphQL).`,
+      "Latency = emit → the agent's client has the event, read on one clock (the load generator hosts the " +
+        "simulator and",
+      `the clients, in its own process). Calls ring a pool of ${rungPool} agents round-robin; the other ` +
+        "connected agents are idle",
+      `\`incomingCall\` subscribers. Each call is hung up once it rang. Baseline: the same notifications sent ` +
+        "over a bare",
+      "WebSocket to a relay that PUBLISHes them on Redis and writes them to the agent's bare WebSocket (no " +
+        "database, no GraphQL).",
       `Samples: every call of ${runs} runs of ${calls} calls at ${rate} calls/s (after ${warmup} warm-up calls).`,
     ].join("\n"),
     parameters: {
@@ -164,7 +170,11 @@ export async function run(): Promise<Report> {
         baseline: baseline.latencies,
         stat: "p99",
         ...(count >= 1000 ? { target: "p99 ≤ 50 ms", met: (v) => v.p99 <= 50 } : {}),
-        note: `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s (baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s; ${subject.statementsPerCall.toFixed(1)} SQL statements per call (ring + hang-up, all processes' queries through Prisma).`,
+        note:
+          `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s ` +
+          `(baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s; ` +
+          `${subject.statementsPerCall.toFixed(1)} SQL statements per call (ring + hang-up, all processes' ` +
+          "queries through Prisma).",
       });
     }
   } finally {

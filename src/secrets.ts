@@ -97,7 +97,8 @@ export function resolveEncryptionKey(source: KeySource): Buffer {
   if (source.encryptionKey) return source.encryptionKey;
   if (source.databaseUrl) {
     throw new EncryptionKeyRequiredError(
-      "Set ENCRYPTION_KEY (32 bytes as 64 hex characters or base64) to connect RingCentral: credentials are stored encrypted",
+      "Set ENCRYPTION_KEY (32 bytes as 64 hex characters or base64) to connect RingCentral: credentials are " +
+        "stored encrypted",
     );
   }
   return source.dataDir ? embeddedKey(source.dataDir) : crypto.randomBytes(32);

@@ -141,7 +141,9 @@ const probes: Record<string, Probe> = {
     },
   },
   users: {
-    query: `query($id: ID!) { users(first: 50) { edges { node { id inboxes { id } } } } node(id: $id) { ... on User { inboxes { id } } } }`,
+    query:
+      "query($id: ID!) { users(first: 50) { edges { node { id inboxes { id } } } } node(id: $id) { ... on " +
+      "User { inboxes { id } } } }",
     variables: () => ({ id: ids().insider }),
     // Teammates are visible, but not the inboxes the viewer is not in.
     denied: (data) => {
@@ -167,7 +169,9 @@ const probes: Record<string, Probe> = {
     },
   },
   conversations: {
-    query: `query($inbox: ID!) { all: conversations(first: 50) { edges { node { id } } } filtered: conversations(filter: { inboxId: $inbox }) { edges { node { id } } } }`,
+    query:
+      "query($inbox: ID!) { all: conversations(first: 50) { edges { node { id } } } filtered: " +
+      "conversations(filter: { inboxId: $inbox }) { edges { node { id } } } }",
     variables: () => ({ inbox: ids().inbox }),
     denied: (data) => {
       expect(JSON.stringify(data)).not.toContain(ids().conversation);
@@ -179,7 +183,9 @@ const probes: Record<string, Probe> = {
     },
   },
   contacts: {
-    query: `{ contacts(search: "650 555 0100") { edges { node { id conversations(first: 10) { edges { node { id } } } } } } }`,
+    query:
+      `{ contacts(search: "650 555 0100") { edges { node { id conversations(first: 10) { edges { node { ` +
+      "id } } } } } } }",
     // The directory is shared; the conversations from other inboxes are not.
     denied: (data) => {
       expect(data.contacts.edges.map((e: any) => e.node.id)).toContain(ids().contact);
@@ -258,7 +264,9 @@ const probes: Record<string, Probe> = {
   },
   // Tokens: someone else's look missing.
   createApiToken: {
-    query: `mutation($user: ID!) { createApiToken(userId: $user) { __typename ... on Error { code } ... on CreateApiTokenPayload { token } } }`,
+    query:
+      "mutation($user: ID!) { createApiToken(userId: $user) { __typename ... on Error { code } ... on " +
+      "CreateApiTokenPayload { token } } }",
     variables: () => ({ user: ids().insider }),
     denied: deniedAsMissing("createApiToken"),
     allowed: { as: () => admin, expect: typed("createApiToken", "CreateApiTokenPayload") },
@@ -310,7 +318,9 @@ const probes: Record<string, Probe> = {
     allowed: { as: () => admin, expect: (data) => expect(data.ringCentralNumbers).toEqual([]) },
   },
   verifyRingCentralCredentials: {
-    query: `mutation { verifyRingCentralCredentials(serverUrl: "not a url", clientId: "id", clientSecret: "secret", jwt: "jwt") ${RESULT} }`,
+    query:
+      `mutation { verifyRingCentralCredentials(serverUrl: "not a url", clientId: "id", clientSecret: ` +
+      `"secret", jwt: "jwt") ${RESULT} }`,
     denied: forbidden,
     allowed: { as: () => admin, expect: typed("verifyRingCentralCredentials", "InvalidInputError") },
   },
@@ -362,7 +372,9 @@ const probes: Record<string, Probe> = {
   // conversation; the insider gets past access and is stopped by the next check (a voice channel, a
   // conversation without an SMS channel), so nothing reaches RingCentral.
   sendMessage: {
-    query: `mutation($id: ID!) { sendMessage(channelId: $id, to: "+16505550123", text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
+    query:
+      `mutation($id: ID!) { sendMessage(channelId: $id, to: "+16505550123", text: "peek") { __typename ` +
+      "... on Error { code } ... on InvalidInputError { field } } }",
     variables: () => ({ id: ids().channel }),
     denied: deniedAsMissing("sendMessage"),
     allowed: {
@@ -371,7 +383,9 @@ const probes: Record<string, Probe> = {
     },
   },
   replyToConversation: {
-    query: `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "peek") { __typename ... on Error { code } ... on InvalidInputError { field } } }`,
+    query:
+      `mutation($id: ID!) { replyToConversation(conversationId: $id, text: "peek") { __typename ... on ` +
+      "Error { code } ... on InvalidInputError { field } } }",
     variables: () => ({ id: ids().conversation }),
     denied: deniedAsMissing("replyToConversation"),
     allowed: {

@@ -308,11 +308,13 @@ describe("bad input", () => {
         [`query($a: String) { contacts(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
         [`query($a: String) { conversations(first: 2, after: $a) { edges { node { id } } } }`, { a: notAUuid }],
         [
-          `query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { timeline(first: 2, after: $a) { edges { cursor } } } } }`,
+          "query($id: ID!, $a: String) { node(id: $id) { ... on Conversation { " +
+            "timeline(first: 2, after: $a) { edges { cursor } } } } }",
           { id: conversation.globalId, a: "garbage" },
         ],
         [
-          `query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { conversations(first: 2, after: $a) { edges { cursor } } } } }`,
+          "query($id: ID!, $a: String) { node(id: $id) { ... on Inbox { " +
+            "conversations(first: 2, after: $a) { edges { cursor } } } } }",
           { id: inbox.globalId, a: notAUuid },
         ],
       ];

@@ -1,6 +1,6 @@
 // `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts,
-// memory.ts, ingest.ts and inbox-query.ts on tiny sizes (seconds), asserting the report is written with the right rows and
-// columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
+// memory.ts, ingest.ts and inbox-query.ts on tiny sizes (seconds), asserting the report is written with the right
+// rows and columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";

@@ -213,7 +213,9 @@ describe("R3.10 errors", () => {
       ).transferCall;
       expect(result).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT", field });
     }
-    const both = `mutation($id: ID!) { transferCall(callId: $id, toExtensionNumber: "11103", toPhoneNumber: "+14155550100") ${CALL_RESULT} }`;
+    const both =
+      `mutation($id: ID!) { transferCall(callId: $id, toExtensionNumber: "11103", toPhoneNumber: ` +
+      `"+14155550100") ${CALL_RESULT} }`;
     expect((await query(world, world.users.alice!.token, both, { id: callId })).transferCall).toMatchObject({
       code: "BAD_USER_INPUT",
     });

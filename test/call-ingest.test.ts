@@ -186,7 +186,8 @@ describe("the real captures through call ingest", () => {
 
 describe("order-insensitivity (R3.14), property-based", () => {
   for (const [name, file] of Object.entries(CAPTURES)) {
-    it(`${name}: any permutation with duplicates (same or new uuid) ends in the in-order state, with one call-ended entry`, async () => {
+    it(`${name}: any permutation with duplicates (same or new uuid) ends in the in-order state, with one \
+call-ended entry`, async () => {
       const expected = await (async () => {
         const envelopes = togglingMute(asNewCall(readCapture(file), `order-${name}`));
         await replay(envelopes);
@@ -254,7 +255,8 @@ describe("bursts: many notifications in one transaction, as one by one", () => {
       expect((await eventsOf(sessionOf(burst))).length).toBeGreaterThan(2);
     });
 
-    it(`${name}: any permutation with duplicates, cut into bursts of any size, ends in the in-order state`, async () => {
+    it(`${name}: any permutation with duplicates, cut into bursts of any size, ends in the in-order \
+state`, async () => {
       const expected = await (async () => {
         const envelopes = togglingMute(asNewCall(readCapture(file), `burst-order-${name}`));
         await replay(envelopes);

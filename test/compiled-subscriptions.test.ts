@@ -19,7 +19,8 @@ type Stream = AsyncGenerator<ExecutionResult>;
 const compiledSubscribe = compiledSubscription({ compileAfter: 0 });
 type Subscribe = (args: ExecutionArgs) => Promise<Stream | ExecutionResult> | Stream | ExecutionResult;
 
-const CONVERSATION_SELECTION = `
+const CONVERSATION_SELECTION =
+  `
   id status subject createdAt __typename
   who: assignee { name email }
   contact { name phoneNumbers { number } }
@@ -28,7 +29,8 @@ const CONVERSATION_SELECTION = `
   lastCall { direction status talkSeconds parties { status } recordings { state durationSeconds } }
   lastMessage { text direction attachments { fileName } }
   calls(first: 2) { edges { cursor node { id status answeredBy { name } } } pageInfo { hasNextPage } }
-  timeline(first: 10) { edges { node { __typename ... on Comment { body author { name } } ... on Activity { type data } } } }
+  timeline(first: 10) { edges { node { __typename ... on Comment { body author { name } } ... on Activity { type ` +
+  `data } } } }
   ... on Conversation { messages(first: 5) { texts: edges { node { text } } } }
 `;
 
@@ -41,11 +43,15 @@ const DOCUMENTS = {
     }
   }
   fragment Status on Conversation { status archivedAt }`,
-  callUpdated: `subscription CallUpdates($inbox: ID!, $after: String) {
-    callUpdated(inboxId: $inbox, after: $after) { cursor createdAt call { id direction status fromNumber conversation { id tags { name } } parties { partyId status } } }
+  callUpdated:
+    `subscription CallUpdates($inbox: ID!, $after: String) {
+    callUpdated(inboxId: $inbox, after: $after) { cursor createdAt call { id direction status fromNumber ` +
+    `conversation { id tags { name } } parties { partyId status } } }
   }`,
-  messageAdded: `subscription($inbox: ID!, $after: String) {
-    messageAdded(inboxId: $inbox, after: $after) { type status message { id text sentBy { name } conversation { id } attachments { fileName } } conversation { id lastMessage { text } } }
+  messageAdded:
+    `subscription($inbox: ID!, $after: String) {
+    messageAdded(inboxId: $inbox, after: $after) { type status message { id text sentBy { name } conversation { ` +
+    `id } attachments { fileName } } conversation { id lastMessage { text } } }
   }`,
   agentStatusChanged: `subscription($inbox: ID!, $after: String) {
     agentStatusChanged(inboxId: $inbox, after: $after) { cursor automatic status previousStatus user { name } }

@@ -18,8 +18,10 @@ const TOO_COSTLY = `{
 }`;
 const SUBSCRIPTION_TOO_DEEP = "subscription { mentions { comment { author { inboxes { members { id } } } } } }";
 const SUBSCRIPTION_TOO_MANY_ALIASES = "subscription { mentions { a: cursor b: cursor c: cursor d: cursor } }";
-const SUBSCRIPTION_TOO_COSTLY = `subscription {
-  mentions { cursor createdAt comment { id body createdAt author { ${USER_FIELDS} } mentions { ${USER_FIELDS} } conversation { id status createdAt } } }
+const SUBSCRIPTION_TOO_COSTLY =
+  `subscription {
+  mentions { cursor createdAt comment { id body createdAt author { ${USER_FIELDS} } mentions { ${USER_FIELDS} } ` +
+  `conversation { id status createdAt } } }
 }`;
 const WITHIN_LIMITS = "{ viewer { id inboxes { members { id } } } a: tags { id } b: channels { id } }";
 

@@ -127,7 +127,8 @@ describe("R3.9 outbound calls from a connected number", () => {
     const created = await query(
       world,
       world.admin.token,
-      `mutation { createContact(name: "Dana", phoneNumbers: [{ number: "415.555.0402" }]) { __typename ... on ContactPayload { contact { id } } } }`,
+      `mutation { createContact(name: "Dana", phoneNumbers: [{ number: "415.555.0402" }]) { __typename ... on ` +
+        "ContactPayload { contact { id } } } }",
     );
     const placed = await place(world.users.alice!.token, { contact: created.createContact.contact.id });
     expect(placed).toMatchObject({ __typename: "PlaceCallPayload", toNumber: "+14155550402" });

@@ -40,7 +40,9 @@ beforeAll(async () => {
 });
 afterAll(() => line?.close());
 
-const CALL_RECORDINGS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges { node {
+const CALL_RECORDINGS =
+  `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 20) { edges ` +
+  `{ node {
   calls(first: 5) { edges { node { id status fromNumber
     recordings { id kind state durationSeconds contentType downloadUrl } } } }
 } } } } } }`;

@@ -99,13 +99,15 @@ const VERIFY = `mutation($serverUrl: String!, $clientId: String!, $clientSecret:
   }
 }`;
 
-const CONNECT = `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
+const CONNECT =
+  `mutation($number: String!, $type: ChannelType!, $inboxId: ID!, $closeAfterSeconds: Int) {
   connectChannel(number: $number, type: $type, inboxId: $inboxId, closeAfterSeconds: $closeAfterSeconds) {
     __typename
     ... on Error { code message }
     ... on InvalidInputError { field }
     ... on ConflictError { field }
-    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds disconnectedAt inbox { id } } }
+    ... on ChannelPayload { channel { id type phoneNumber label ringCentralNumberId closeAfterSeconds ` +
+  `disconnectedAt inbox { id } } }
   }
 }`;
 
@@ -234,7 +236,8 @@ describe("R2.2 credentials encrypted at rest, never returned or logged", () => {
 
   it("the API never returns them: the connection type has no field that could hold them", async () => {
     const result = await api.request(
-      `{ ringCentralConnection { serverUrl clientId accountId ownerExtensionId status subscriptionMode lastCaughtUpAt createdAt updatedAt } __type(name: "RingCentralConnection") { fields { name } } }`,
+      "{ ringCentralConnection { serverUrl clientId accountId ownerExtensionId status subscriptionMode " +
+        `lastCaughtUpAt createdAt updatedAt } __type(name: "RingCentralConnection") { fields { name } } }`,
       {},
       admin.token,
     );
@@ -362,14 +365,17 @@ describe("R2.3 channels", () => {
 
   it("moves a channel to another inbox and changes the SMS close setting", async () => {
     const moved = await api.request(
-      `mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename ... on ChannelPayload { channel { id inbox { id } } } } }`,
+      "mutation($c: ID!, $i: ID!) { moveChannel(channelId: $c, inboxId: $i) { __typename ... on ChannelPayload " +
+        "{ channel { id inbox { id } } } } }",
       { c: voiceId, i: inboxB.globalId },
       admin.token,
     );
     expect(moved.data).toEqual({
       moveChannel: { __typename: "ChannelPayload", channel: { id: voiceId, inbox: { id: inboxB.globalId } } },
     });
-    const update = `mutation($c: ID!, $s: Int) { updateChannel(channelId: $c, closeAfterSeconds: $s) { __typename ... on Error { code } ... on ChannelPayload { channel { closeAfterSeconds } } } }`;
+    const update =
+      "mutation($c: ID!, $s: Int) { updateChannel(channelId: $c, closeAfterSeconds: $s) { " +
+      "__typename ... on Error { code } ... on ChannelPayload { channel { closeAfterSeconds } } } }";
     expect((await api.request(update, { c: smsId, s: 86400 }, admin.token)).data).toEqual({
       updateChannel: { __typename: "ChannelPayload", channel: { closeAfterSeconds: 86400 } },
     });
@@ -383,7 +389,8 @@ describe("R2.3 channels", () => {
 
   it("disconnects a channel (it leaves the lists) and connects it again with the saved credentials", async () => {
     const disconnected = await api.request(
-      `mutation($c: ID!) { disconnectChannel(channelId: $c) { __typename ... on ChannelPayload { channel { id disconnectedAt } } } }`,
+      "mutation($c: ID!) { disconnectChannel(channelId: $c) { __typename ... on ChannelPayload { channel { id " +
+        "disconnectedAt } } } }",
       { c: voiceId },
       admin.token,
     );
@@ -428,7 +435,10 @@ describe("R2.3 channels", () => {
 
 describe("R2.5 an agent's own RingCentral login", () => {
   const LOGIN_STATE = `{ viewer { ringCentralLogin } }`;
-  const CONNECT_LOGIN = `mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on Error { code } ... on InvalidInputError { field } ... on UserPayload { user { id ringCentralLogin } } } }`;
+  const CONNECT_LOGIN =
+    "mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on " +
+    "Error { code } ... on InvalidInputError { field } ... on UserPayload { user { id ringCentralLogin } } " +
+    "} }";
   const state = async (token: string) =>
     ((await api.request(LOGIN_STATE, {}, token)).data as any).viewer.ringCentralLogin;
 

@@ -71,10 +71,12 @@ function bytes(length: number, fill = 7): Uint8Array<ArrayBuffer> {
 }
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
-const SEND_WITH_FILES = `mutation($channelId: ID!, $to: String, $text: String, $attachments: [File!]) {
+const SEND_WITH_FILES =
+  `mutation($channelId: ID!, $to: String, $text: String, $attachments: [File!]) {
   sendMessage(channelId: $channelId, to: $to, text: $text, attachments: $attachments) {
     __typename
-    ... on MessagePayload { message { id text status attachments { id fileName contentType sizeBytes downloadUrl } } conversation { id } }
+    ... on MessagePayload { message { id text status attachments { id fileName contentType sizeBytes downloadUrl ` +
+  `} } conversation { id } }
     ... on InvalidInputError { code field errorMessage: message }
   }
 }`;
@@ -169,7 +171,8 @@ describe("R4.3 sending and replying", () => {
     expect(result.data!.replyToConversation).toMatchObject({
       __typename: "MessagePayload",
       message: { toNumber: "+14155550103", fromNumber: SIM_SMS_NUMBER, text: "Yes — today 🚚" },
-      conversation: { id: globalId("Conversation", conversationId), contact: { name: null } }, // R5.2: never named from RingCentral
+      // R5.2: never named from RingCentral
+      conversation: { id: globalId("Conversation", conversationId), contact: { name: null } },
     });
     expect((await sentToRingCentral(sim)).find((r) => r.to[0] === "+14155550103")).toMatchObject({
       text: "Yes — today 🚚",
@@ -278,7 +281,8 @@ describe("R4.3 bad input is refused before anything is sent", () => {
 
   it("RingCentral's own refusal of a recipient (an extension number) is BAD_USER_INPUT too, and nothing is stored", async () => {
     const before = await deps.prisma.message.count();
-    // "11102" is not a phone number for us, so use a valid-looking number RingCentral refuses: the simulator's rule for extensions.
+    // "11102" is not a phone number for us, so use a valid-looking number RingCentral refuses: the simulator's rule for
+    // extensions.
     const result = await api.request(SendSmsDocument, { channelId, to: "+1411", text: "hi" }, member.token);
     expect(result.data!.sendMessage).toMatchObject({ __typename: "InvalidInputError", field: "to" });
     expect(await deps.prisma.message.count()).toBe(before);

@@ -115,7 +115,8 @@ describe("subscriptions", () => {
     };
     const live = subscribe<Event, Record<string, unknown>>(
       first.wsClient(agent.token),
-      `subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { type conversation { id status assignee { name } } } }`,
+      "subscription($inboxId: ID!, $after: String) { conversationEvents(inboxId: $inboxId, after: $after) { " +
+        "type conversation { id status assignee { name } } } }",
       { inboxId: inbox.globalId, after: newest.toString() },
     );
     await assign(first, conversation.globalId, agent.globalId);

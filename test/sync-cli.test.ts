@@ -26,7 +26,8 @@ beforeAll(async () => {
   const gql = (query: string, variables: Record<string, unknown>) =>
     api.request<any, any>(query, variables, admin.token);
   await gql(
-    `mutation($s: String!, $i: String!, $c: String!, $j: String!) { verifyRingCentralCredentials(serverUrl: $s, clientId: $i, clientSecret: $c, jwt: $j) { __typename } }`,
+    "mutation($s: String!, $i: String!, $c: String!, $j: String!) { verifyRingCentralCredentials(serverUrl: " +
+      "$s, clientId: $i, clientSecret: $c, jwt: $j) { __typename } }",
     { s: sim.url, i: clientId, c: clientSecret, j: jwt },
   );
   inboxId = (await gql(`mutation { createInbox(name: "Main") { ... on InboxPayload { inbox { id } } } }`, {})).data
@@ -58,7 +59,8 @@ describe("switchboard sync", { timeout: 60_000 }, () => {
     expect(output).toMatch(/caught up: [1-9]\d* call-log records/);
 
     const result = await api.request<any, any>(
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 5) { edges { node { assignee { email } lastCall { status fromNumber } } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 5) { edges { node { " +
+        "assignee { email } lastCall { status fromNumber } } } } } } }",
       { inbox: inboxId },
       admin.token,
     );

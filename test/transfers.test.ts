@@ -69,7 +69,8 @@ async function transfer(callId: string, target: { toExtensionNumber?: string; to
   const result = await query(
     world,
     world.users.alice!.token,
-    `mutation($id: ID!, $ext: String, $phone: String) { transferCall(callId: $id, toExtensionNumber: $ext, toPhoneNumber: $phone) ${CALL_RESULT} }`,
+    "mutation($id: ID!, $ext: String, $phone: String) { transferCall(callId: $id, toExtensionNumber: $ext, " +
+      `toPhoneNumber: $phone) ${CALL_RESULT} }`,
     { id: callId, ext: target.toExtensionNumber ?? null, phone: target.toPhoneNumber ?? null },
   );
   expect(result.transferCall).toMatchObject({ __typename: "CallControlPayload", call: { id: callId } });

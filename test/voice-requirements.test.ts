@@ -35,7 +35,9 @@ afterAll(async () => {
   await world?.close();
 });
 
-const CALL = `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds answeredBy { email }
+const CALL =
+  `query($id: ID!) { node(id: $id) { ... on Call { status direction queuedAt answeredAt talkSeconds ` +
+  `answeredBy { email }
   conversation { id assignee { email } calls(first: 5) { edges { node { id } } } } } } }`;
 const callOf = async (id: string) => (await query(world, world.admin.token, CALL, { id })).node;
 
@@ -126,7 +128,8 @@ describe("voice requirements end to end", () => {
     const statuses = stream(
       world,
       world.admin.token,
-      `subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user { email } } }`,
+      "subscription($inbox: ID!) { agentStatusChanged(inboxId: $inbox) { automatic status previousStatus user " +
+        "{ email } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -150,7 +153,8 @@ describe("voice requirements end to end", () => {
     const before = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },
@@ -171,7 +175,8 @@ describe("voice requirements end to end", () => {
     const after = await query(
       world,
       world.admin.token,
-      `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } } } } } }`,
+      "query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 100) { edges { node { id } " +
+        "} } } } }",
       {
         inbox: world.inboxes.Front!.globalId,
       },

@@ -324,7 +324,9 @@ describe("ingestVoicemail (domain, real database)", () => {
     toExtensionId: "62264426016",
     createdAt,
     durationSeconds: 12,
-    contentUri: `https://platform.example/restapi/v1.0/account/1/extension/62264426016/message-store/${messageId}/content/${messageId}`,
+    contentUri:
+      "https://platform.example/restapi/v1.0/account/1/extension/62264426016" +
+      `/message-store/${messageId}/content/${messageId}`,
     contentType: "audio/mpeg",
     transcription,
     transcriptionStatus: transcription ? "Completed" : "InProgress",
@@ -391,7 +393,8 @@ describe("ingestVoicemail (domain, real database)", () => {
     expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at, "Call me back"))).toBe(
       "updated",
     );
-    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged"); // a late replay without it
+    // a late replay without it
+    expect(await ingestVoicemail(deps(), directory, voicemailInput("770000000001", at))).toBe("unchanged");
     expect(
       (await api.app.db.prisma.recording.findUniqueOrThrow({ where: { ringCentralId: "770000000001" } })).transcription,
     ).toBe("Call me back");

@@ -70,7 +70,8 @@ export function applyPartyEvent(current: PartyState | null, event: PartyEvent): 
     firstEventAt: earliest(current?.firstEventAt ?? null, event.eventTime)!,
     answeredAt: earliest(current?.answeredAt ?? null, CONNECTED_CODES.has(event.statusCode) ? event.eventTime : null),
     voicemailAt: earliest(current?.voicemailAt ?? null, VOICEMAIL_CODES.has(event.statusCode) ? event.eventTime : null),
-    // A Disconnected with a reason is a transfer or redirect of this leg, not a hang-up, but the leg is over all the same.
+    // A Disconnected with a reason is a transfer or redirect of this leg, not a hang-up, but the leg is over all the
+    // same.
     endedAt: earliest(current?.endedAt ?? null, ENDED_CODES.has(event.statusCode) ? event.eventTime : null),
   };
 }

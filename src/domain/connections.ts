@@ -182,7 +182,8 @@ async function saveConnection(
     const connected = await deps.prisma.channel.count({ where: { connectionId: existing.id, disconnectedAt: null } });
     if (connected > 0) {
       throw new ConflictError(
-        `RingCentral account ${existing.accountId} still has ${connected} connected channel(s): disconnect them before connecting another account`,
+        `RingCentral account ${existing.accountId} still has ${connected} connected channel(s): disconnect ` +
+          "them before connecting another account",
         "jwt",
       );
     }

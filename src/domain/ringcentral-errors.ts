@@ -3,7 +3,10 @@
 // status — and nothing here ever carries a secret, a JWT or a token.
 import { DomainError } from "./errors.ts";
 
-/** RingCentral refused the credentials: wrong client id/secret, a bad or revoked JWT, a dead session (401/400 on login). */
+/**
+ * RingCentral refused the credentials: wrong client id/secret, a bad or revoked JWT, a dead session (401/400 on
+ * login).
+ */
 export class RingCentralAuthError extends DomainError {
   readonly code = "RINGCENTRAL_AUTH_FAILED" as const;
   constructor(

@@ -7,7 +7,8 @@ builder.subscriptionFields((t) => ({
   incomingCall: t.field({
     type: IncomingCallEventRef,
     description:
-      "Calls RingCentral is ringing you for (matched by your email), unless you muted the incoming call banner. Resumable with `after`.",
+      "Calls RingCentral is ringing you for (matched by your email), unless you muted the incoming call " +
+      "banner. Resumable with `after`.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
     subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, ["INCOMING_CALL"]),
     resolve: (event) => event,

@@ -171,7 +171,8 @@ builder.subscriptionFields((t) => ({
   conversationEvents: t.field({
     type: ConversationEventRef,
     description:
-      "Every change to conversations in an inbox. Pass the last `cursor` you saw as `after` to first receive what you missed, then live events — no gap, no duplicate.",
+      "Every change to conversations in an inbox. Pass the last `cursor` you saw as `after` to first receive " +
+      "what you missed, then live events — no gap, no duplicate.",
     args: {
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),

@@ -90,7 +90,8 @@ builder.mutationFields((t) => {
       type: ["File"],
       required: false,
       description:
-        "MMS files: at most 10 and 1,500,000 bytes in total; images, video, audio, vCard, PDF and other types RingCentral accepts.",
+        "MMS files: at most 10 and 1,500,000 bytes in total; images, video, audio, vCard, PDF and other types " +
+        "RingCentral accepts.",
     }),
     templateId: t.arg.globalID({
       for: MessageTemplateRef,
@@ -107,7 +108,9 @@ builder.mutationFields((t) => {
     sendMessage: t.field({
       type: MessagePayload,
       description:
-        "Send an SMS or MMS from a connected SMS channel to a phone number (any format) or a contact. It joins the customer's open conversation on that channel, or starts one. Everything is checked before anything is sent.",
+        "Send an SMS or MMS from a connected SMS channel to a phone number (any format) or a contact. It joins " +
+        "the customer's open conversation on that channel, or starts one. Everything is checked before " +
+        "anything is sent.",
       errors: { types: RING_CENTRAL_ERRORS },
       args: {
         channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The SMS channel to send from." }),
@@ -136,7 +139,8 @@ builder.mutationFields((t) => {
     replyToConversation: t.field({
       type: MessagePayload,
       description:
-        "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked before anything is sent.",
+        "Reply by SMS/MMS in a conversation: from its SMS channel to its customer. Everything is checked " +
+        "before anything is sent.",
       errors: { types: RING_CENTRAL_ERRORS },
       args: {
         conversationId: t.arg.globalID({ for: ConversationRef, required: true, description: "The conversation." }),
@@ -198,7 +202,9 @@ builder.subscriptionFields((t) => ({
   messageAdded: t.field({
     type: MessageEventRef,
     description:
-      "Messages arriving in or sent from an inbox, and their delivery status changes (MESSAGE_ADDED, MESSAGE_STATUS_CHANGED, MESSAGE_FAILED). Pass the last `cursor` you saw as `after` to first receive what you missed — no gap, no duplicate.",
+      "Messages arriving in or sent from an inbox, and their delivery status changes (MESSAGE_ADDED, " +
+      "MESSAGE_STATUS_CHANGED, MESSAGE_FAILED). Pass the last `cursor` you saw as `after` to first " +
+      "receive what you missed — no gap, no duplicate.",
     args: {
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       after: t.arg.string({ required: false, description: "Resume after this event cursor." }),

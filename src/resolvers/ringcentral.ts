@@ -35,7 +35,8 @@ builder.queryFields((t) => ({
   ringCentralNumbers: t.field({
     type: [RingCentralNumberRef],
     description:
-      "Admins: the connected account's phone numbers, listed again with the saved credentials; empty before one is connected.",
+      "Admins: the connected account's phone numbers, listed again with the saved credentials; empty before " +
+      "one is connected.",
     authScopes: { admin: true },
     resolve: (_root, _args, ctx) => listAccountNumbers(ringCentralDeps(ctx)),
   }),
@@ -45,7 +46,9 @@ builder.mutationFields((t) => ({
   verifyRingCentralCredentials: t.field({
     type: VerifyRingCentralCredentialsPayload,
     description:
-      "Admins: verify RingCentral credentials by logging in (JWT) as a RingCentral admin, list the account's numbers, and save the credentials encrypted (R2.1, R2.2). Nothing is saved when verification fails.",
+      "Admins: verify RingCentral credentials by logging in (JWT) as a RingCentral admin, list the account's " +
+      "numbers, and save the credentials encrypted (R2.1, R2.2). Nothing is saved when verification " +
+      "fails.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
@@ -68,7 +71,8 @@ builder.mutationFields((t) => ({
   connectChannel: t.field({
     type: ChannelPayload,
     description:
-      "Admins: connect a number of the RingCentral account as a VOICE or SMS channel routed to an inbox (R2.3). Uses the saved credentials. A disconnected channel is connected again the same way.",
+      "Admins: connect a number of the RingCentral account as a VOICE or SMS channel routed to an inbox " +
+      "(R2.3). Uses the saved credentials. A disconnected channel is connected again the same way.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
@@ -85,7 +89,8 @@ builder.mutationFields((t) => ({
       closeAfterSeconds: t.arg.int({
         required: false,
         description:
-          "SMS only: archive conversations after this many seconds without activity (60 to 7776000); omit or null for never.",
+          "SMS only: archive conversations after this many seconds without activity (60 to 7776000); omit or " +
+          "null for never.",
       }),
     },
     resolve: async (_root, args, ctx) => ({
@@ -140,7 +145,8 @@ builder.mutationFields((t) => ({
   connectRingCentralLogin: t.field({
     type: UserPayload,
     description:
-      "Connect your own RingCentral login, used to place and control your calls (R2.5). The JWT must log in as the extension with your email; only the resulting session is kept (encrypted), not the JWT.",
+      "Connect your own RingCentral login, used to place and control your calls (R2.5). The JWT must log in as " +
+      "the extension with your email; only the resulting session is kept (encrypted), not the JWT.",
     errors: { types: RING_CENTRAL_ERRORS },
     args: { jwt: t.arg.string({ required: true, description: "Your RingCentral JWT credential." }) },
     resolve: async (_root, args, ctx) => ({

@@ -10,7 +10,9 @@ import { EventTypeEnum } from "./events.ts";
 
 export const CallControlPayload = builder.objectRef<{ call: { id: string } }>("CallControlPayload").implement({
   description:
-    "RingCentral accepted the action. `call` is the call as stored when it did: the change itself arrives moments later through RingCentral's notifications — watch `callUpdated` (and `conversationEvents`) for the new state.",
+    "RingCentral accepted the action. `call` is the call as stored when it did: the change itself arrives " +
+    "moments later through RingCentral's notifications — watch `callUpdated` (and `conversationEvents`) " +
+    "for the new state.",
   fields: (t) => ({
     call: t.field({
       type: CallRef as never,
@@ -24,7 +26,9 @@ export const PlaceCallPayload = builder
   .objectRef<{ channel: Channel; toNumber: string; ringOutId: string | null }>("PlaceCallPayload")
   .implement({
     description:
-      "RingCentral is placing the call: it rings your own phone first, then the customer, showing the channel's number. The conversation appears in the channel's inbox, assigned to you, when RingCentral reports the call (`conversationEvents`, `callUpdated`).",
+      "RingCentral is placing the call: it rings your own phone first, then the customer, showing the " +
+      "channel's number. The conversation appears in the channel's inbox, assigned to you, when " +
+      "RingCentral reports the call (`conversationEvents`, `callUpdated`).",
     fields: (t) => ({
       channel: t.field({
         type: ChannelRef as never,
@@ -40,7 +44,8 @@ export const RingCentralLoginEventRef = builder
   .objectRef<EventRecordOf<"RINGCENTRAL_LOGIN_EXPIRED">>("RingCentralLoginEvent")
   .implement({
     description:
-      "Your own RingCentral login changed state, e.g. it expired: connect it again with `connectRingCentralLogin` (R2.5).",
+      "Your own RingCentral login changed state, e.g. it expired: connect it again with " +
+      "`connectRingCentralLogin` (R2.5).",
     fields: (t) => ({
       cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
       createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),

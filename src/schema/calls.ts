@@ -110,7 +110,8 @@ export const RecordingRef = builder.prismaNode("Recording", {
     downloadUrl: t.string({
       nullable: true,
       description:
-        "Path of the audio on this server (`/files/recordings/<id>`), fetched with the same bearer token as the API; null unless AVAILABLE.",
+        "Path of the audio on this server (`/files/recordings/<id>`), fetched with the same bearer token as " +
+        "the API; null unless AVAILABLE.",
       resolve: (recording) =>
         recording.state === "AVAILABLE" && recording.contentUri ? recordingDownloadPath(recording.id) : null,
     }),

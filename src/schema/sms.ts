@@ -23,7 +23,8 @@ builder.addScalarType(
   new GraphQLScalarType<Upload, never>({
     name: "File",
     description:
-      "A file sent as a part of a GraphQL multipart request (https://github.com/jaydenseric/graphql-multipart-request-spec). Input only.",
+      "A file sent as a part of a GraphQL multipart request " +
+      "(https://github.com/jaydenseric/graphql-multipart-request-spec). Input only.",
     parseValue: (value) => {
       if (!isUpload(value))
         throw new GraphQLError("A File must be uploaded as a part of a multipart request", {
@@ -47,7 +48,8 @@ builder.objectField(AttachmentRef, "downloadUrl", (t) =>
   t.string({
     nullable: true,
     description:
-      "Where to download the content, relative to the API's base URL (e.g. `/files/attachments/…`); send the same bearer token. Null when RingCentral holds no content for it.",
+      "Where to download the content, relative to the API's base URL (e.g. `/files/attachments/…`); send the " +
+      "same bearer token. Null when RingCentral holds no content for it.",
     resolve: (attachment) => (attachment.contentUri ? attachmentDownloadPath(attachment.id) : null),
   }),
 );
@@ -61,7 +63,8 @@ export const MessageTemplateRef = builder.prismaNode("MessageTemplate", {
     body: t.exposeString("body", { description: "The text, with `{{variable}}` placeholders." }),
     variables: t.stringList({
       description:
-        "The placeholders it uses, in order. Built in: contact.name, contact.phone, agent.name, agent.email, channel.number; others are passed as `variables` when sending.",
+        "The placeholders it uses, in order. Built in: contact.name, contact.phone, agent.name, agent.email, " +
+        "channel.number; others are passed as `variables` when sending.",
       resolve: (template) => templateVariables(template.body),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),

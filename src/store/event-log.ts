@@ -60,7 +60,8 @@ export async function writeEvents(tx: Prisma.TransactionClient, events: NewEvent
     FROM jsonb_array_elements(${JSON.stringify(documents)}::jsonb) WITH ORDINALITY AS e(doc, i),
          (SELECT count(*) FROM logged) AS l
     ORDER BY e.i
-    RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload", "createdAt"`;
+    RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload",
+              "createdAt"`;
   return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
 }
 

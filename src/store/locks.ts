@@ -24,13 +24,17 @@ async function lock(tx: Transaction, namespace: number, key: string): Promise<vo
 export const lockCallSession = (tx: Transaction, telephonySessionId: string) =>
   lock(tx, LOCK.callSession, telephonySessionId);
 
-/** Each key once, sorted: several locks are always taken in the same order, so two transactions never wait for each other. */
+/**
+ * Each key once, sorted: several locks are always taken in the same order, so two transactions never wait for each
+ * other.
+ */
 const lockOrder = (keys: string[]) => [...new Set(keys)].sort();
 
 /** The locks of several sessions as a query to run inside another statement, taken in a fixed (sorted) order. */
 export function callSessionLocksQuery(telephonySessionIds: string[]): Prisma.Sql {
   const keys = lockOrder(telephonySessionIds);
-  return Prisma.sql`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
+  return Prisma.sql`SELECT pg_advisory_xact_lock(${LOCK.callSession}, hashtext(k))
+    FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) ORDER BY i`;
 }
 
 /** Several sessions' locks in one statement, taken in a fixed (sorted) order. */
@@ -46,7 +50,8 @@ export async function tryLockCallSessions(tx: Transaction, telephonySessionIds: 
   const keys = lockOrder(telephonySessionIds);
   if (keys.length === 0) return [];
   const rows = await tx.$queryRaw<{ k: string }[]>`
-    SELECT k FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i) WHERE pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) ORDER BY i`;
+    SELECT k FROM unnest(${keys}::text[]) WITH ORDINALITY AS s(k, i)
+    WHERE pg_try_advisory_xact_lock(${LOCK.callSession}, hashtext(k)) ORDER BY i`;
   return rows.map((r) => r.k);
 }
 

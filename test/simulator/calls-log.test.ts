@@ -130,13 +130,15 @@ describe("call-log sync", () => {
       toExtensionId: seeded.alice,
     });
     const incremental = await get(
-      `/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`,
+      "/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync" +
+        `&syncToken=${encodeURIComponent(full.syncInfo.syncToken)}`,
     );
     expect(incremental.syncInfo.syncType).toBe("ISync");
     expect(incremental.records.map((r: any) => r.telephonySessionId)).toEqual([first.telephonySessionId]);
 
     const again = await get(
-      `/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`,
+      "/restapi/v1.0/account/~/extension/~/call-log-sync?syncType=ISync" +
+        `&syncToken=${encodeURIComponent(incremental.syncInfo.syncToken)}`,
     );
     expect(again.records).toEqual([]);
 

@@ -105,7 +105,8 @@ describe("sending", () => {
     const delivered = await settled(sent.json.id, "Delivered");
     expect(delivered.smsDeliveryTime).toEqual(expect.any(String));
     expect(delivered.to[0].messageStatus).toBe("Delivered");
-    expect(inbox.received.filter((n) => n.event.includes("/message-store/instant"))).toEqual([]); // instant is inbound only
+    // instant is inbound only
+    expect(inbox.received.filter((n) => n.event.includes("/message-store/instant"))).toEqual([]);
 
     const record = (await control(sim, "GET", "/__sim/sent-messages?to=%2B14155550100")).json.records.at(-1);
     expect(record).toMatchObject({

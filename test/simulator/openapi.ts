@@ -116,7 +116,9 @@ export interface OpenApiCheckOptions {
 }
 
 function validatorFor(method: string, pathOrTemplate: string, status: number, options: OpenApiCheckOptions) {
-  const key = `${method.toUpperCase()} ${findSpecPath(method, pathOrTemplate)} ${status} ${options.noUnknownProperties ? "closed" : "open"}`;
+  const key =
+    `${method.toUpperCase()} ${findSpecPath(method, pathOrTemplate)} ${status} ` +
+    `${options.noUnknownProperties ? "closed" : "open"}`;
   let validate = compiled.get(key);
   if (!validate) {
     const schema = responseSchema(method, pathOrTemplate, status);
@@ -152,7 +154,8 @@ export function expectMatchesOpenApi(
     (e) => `  ${e.instancePath || "(root)"} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ""}`,
   );
   throw new Error(
-    `${method} ${pathOrTemplate} ${status} does not match ${findSpecPath(method, pathOrTemplate)} in openapi3.json:\n${lines.join("\n")}\n` +
+    `${method} ${pathOrTemplate} ${status} does not match ${findSpecPath(method, pathOrTemplate)} in ` +
+      `openapi3.json:\n${lines.join("\n")}\n` +
       `body: ${JSON.stringify(json).slice(0, 2000)}`,
   );
 }

@@ -143,7 +143,8 @@ export function subscribe<R, V>(client: Client, document: TypedDocumentNode<R, V
         waiters.splice(waiters.indexOf(waiter), 1);
         waiter.reject(
           new Error(
-            `subscription ended after ${received.length} of ${waiter.count} events: ${JSON.stringify(error ?? received.at(-1))}`,
+            `subscription ended after ${received.length} of ${waiter.count} events: ` +
+              `${JSON.stringify(error ?? received.at(-1))}`,
           ),
         );
       }

@@ -53,7 +53,8 @@ export async function startSmsTestApi(options: { sim?: Simulator } = {}): Promis
     const { clientId, clientSecret, jwt } = options.sim.credentials();
     const result = await api.request<any, any>(
       `mutation($server: String!, $id: String!, $secret: String!, $jwt: String!) {
-        verifyRingCentralCredentials(serverUrl: $server, clientId: $id, clientSecret: $secret, jwt: $jwt) { __typename } }`,
+        verifyRingCentralCredentials(serverUrl: $server, clientId: $id, clientSecret: $secret, jwt: $jwt) { ` +
+        `__typename } }`,
       { server: options.sim.url, id: clientId, secret: clientSecret, jwt },
       connector.token,
     );

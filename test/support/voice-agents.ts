@@ -84,7 +84,8 @@ export async function startVoiceWorld(options: VoiceWorldOptions): Promise<Voice
   const verified = await gql(
     api,
     admin.token,
-    `mutation($s: String!, $c: String!, $cs: String!, $j: String!) { verifyRingCentralCredentials(serverUrl: $s, clientId: $c, clientSecret: $cs, jwt: $j) { __typename ... on Error { message } } }`,
+    "mutation($s: String!, $c: String!, $cs: String!, $j: String!) { verifyRingCentralCredentials(serverUrl: " +
+      "$s, clientId: $c, clientSecret: $cs, jwt: $j) { __typename ... on Error { message } } }",
     { s: sim.url, c: clientId, cs: clientSecret, j: jwt },
   );
   expect(verified.verifyRingCentralCredentials.__typename).toBe("VerifyRingCentralCredentialsPayload");
@@ -93,7 +94,8 @@ export async function startVoiceWorld(options: VoiceWorldOptions): Promise<Voice
     const connected = await gql(
       api,
       admin.token,
-      `mutation($n: String!, $i: ID!) { connectChannel(number: $n, type: VOICE, inboxId: $i) { __typename ... on Error { message } ... on ChannelPayload { channel { id } } } }`,
+      "mutation($n: String!, $i: ID!) { connectChannel(number: $n, type: VOICE, inboxId: $i) { __typename ... " +
+        "on Error { message } ... on ChannelPayload { channel { id } } } }",
       { n: number, i: inboxes[inbox]!.globalId },
     );
     expect(connected.connectChannel.__typename).toBe("ChannelPayload");
@@ -132,7 +134,8 @@ export async function connectLogin(world: VoiceWorld, name: string): Promise<voi
   const data = await gql(
     world.api,
     world.users[name]!.token,
-    `mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on Error { code message } ... on UserPayload { user { ringCentralLogin } } } }`,
+    "mutation($jwt: String!) { connectRingCentralLogin(jwt: $jwt) { __typename ... on Error { code message } " +
+      "... on UserPayload { user { ringCentralLogin } } } }",
     { jwt: world.jwts[name] },
   );
   expect(data.connectRingCentralLogin).toEqual({ __typename: "UserPayload", user: { ringCentralLogin: "CONNECTED" } });
@@ -197,14 +200,24 @@ export async function ringingCall(world: VoiceWorld, options: { from: string; to
   });
 }
 
-export const CALL_UPDATED = `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { cursor call { id status fromNumber direction answeredBy { email } conversation { id } parties { extensionId muted } } } }`;
-export const INCOMING_CALL = `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } conversation { id } } }`;
-export const CONVERSATION_EVENTS = `subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: "0") { cursor type payload conversation { id } } }`;
+export const CALL_UPDATED =
+  `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { cursor ` +
+  "call { id status fromNumber direction answeredBy { email } conversation { id } parties { extensionId " +
+  "muted } } } }";
+export const INCOMING_CALL =
+  `subscription { incomingCall(after: "0") { cursor callerNumber call { id status } ` + "conversation { id } } }";
+export const CONVERSATION_EVENTS =
+  "subscription($inbox: ID!) { conversationEvents(inboxId: $inbox, after: " +
+  `"0") { cursor type payload conversation { id } } }`;
 
-export const CONVERSATION = `query($id: ID!) { node(id: $id) { ... on Conversation {
+export const CONVERSATION =
+  `query($id: ID!) { node(id: $id) { ... on Conversation {
   id status assignee { email } inboxes { name } contact { phoneNumbers { number } }
-  calls(first: 5) { edges { node { id direction status fromNumber toNumber answeredBy { email } parties { partyId direction status reason extensionId muted } } } }
+  calls(first: 5) { edges { node { id direction status fromNumber toNumber answeredBy { email } parties { partyId ` +
+  `direction status reason extensionId muted } } } }
   timeline(first: 50) { edges { node { __typename ... on Activity { type data } } } }
 } } }`;
 
-export const CALL_RESULT = `{ __typename ... on Error { code message } ... on InvalidInputError { field } ... on CallControlPayload { call { id status } } }`;
+export const CALL_RESULT =
+  "{ __typename ... on Error { code message } ... on InvalidInputError { field } ... " +
+  "on CallControlPayload { call { id status } } }";

@@ -35,7 +35,10 @@ function extensionCache(services: RingCentralServices): Map<string, string> {
 }
 
 function partyPath(party: PartyRef): string {
-  return `/restapi/v1.0/account/~/telephony/sessions/${encodeURIComponent(party.telephonySessionId)}/parties/${encodeURIComponent(party.partyId)}`;
+  return (
+    `/restapi/v1.0/account/~/telephony/sessions/${encodeURIComponent(party.telephonySessionId)}` +
+    `/parties/${encodeURIComponent(party.partyId)}`
+  );
 }
 
 /** RingCentral's refusals that are about the call, in words an agent understands. */

@@ -342,7 +342,9 @@ function ringOutStatus(ringOut: RingOut) {
 function ringOutView(ctx: SimContext, ringOut: RingOut) {
   return {
     id: ringOut.id,
-    uri: `${ctx.baseUrl()}/restapi/v1.0/account/${ringOut.accountId}/extension/${ringOut.extensionId}/ring-out/${ringOut.id}`,
+    uri:
+      `${ctx.baseUrl()}/restapi/v1.0/account/${ringOut.accountId}` +
+      `/extension/${ringOut.extensionId}/ring-out/${ringOut.id}`,
     status: ringOutStatus(ringOut),
   };
 }

@@ -117,7 +117,9 @@ function recordingOf(ctx: SimContext, session: SimSession, party?: SimParty) {
 
 function messageRef(ctx: SimContext, account: SimAccount, party: SimParty | undefined) {
   if (!party?.sim.voicemailMessageId || !party.extensionId) return {};
-  const uri = `${ctx.baseUrl()}/restapi/v1.0/account/${account.id}/extension/${party.extensionId}/message-store/${party.sim.voicemailMessageId}`;
+  const uri =
+    `${ctx.baseUrl()}/restapi/v1.0/account/${account.id}/extension/${party.extensionId}` +
+    `/message-store/${party.sim.voicemailMessageId}`;
   return { message: { id: party.sim.voicemailMessageId, type: "VoiceMail", uri } };
 }
 

@@ -434,7 +434,8 @@ export async function runSimulatorCli(options: { port?: number; host?: string } 
     `  account ${account.id}, main number ${account.mainNumber}`,
     ...account.extensions.map(
       (e) =>
-        `    ext ${e.extensionNumber.padEnd(6)} ${e.type.padEnd(10)} ${e.name}${e.email ? ` <${e.email}>` : ""}${e.admin ? " (admin)" : ""}`,
+        `    ext ${e.extensionNumber.padEnd(6)} ${e.type.padEnd(10)} ` +
+        `${e.name}${e.email ? ` <${e.email}>` : ""}${e.admin ? " (admin)" : ""}`,
     ),
     `  control API: ${simulator.url}/__sim/account (see docs/simulator.md)`,
   ];

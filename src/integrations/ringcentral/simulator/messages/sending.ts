@@ -121,7 +121,9 @@ function validateAttachments(uploads: Upload[]): SimResponse | undefined {
   }
   const total = uploads.reduce((sum, u) => sum + u.content.length, 0);
   if (total > MAX_ATTACHMENTS_BYTES) {
-    const message = `Parameter [attachments] value is invalid [Total size of attachments exceeds ${MAX_ATTACHMENTS_BYTES} bytes]`;
+    const message =
+      "Parameter [attachments] value is invalid [Total size of attachments exceeds " +
+      `${MAX_ATTACHMENTS_BYTES} bytes]`;
     return apiError(400, "CMN-101", message, "attachments");
   }
   return undefined;
