@@ -8,8 +8,11 @@ import { describe, expect, it } from "vitest";
 import { spawnSwitchboard } from "./support/switchboard-process.ts";
 import { subscribe } from "./support/api.ts";
 
-const BANNER =
-  /GraphiQL at (http:\/\/\S+)\/graphql\n {2}embedded database in (\S+) [\s\S]*?agent {2}alice@switchboard\.test +(sb_\S+)/;
+/** The GraphiQL address, the demo's data directory and Alice's token, from the banner. */
+const BANNER = new RegExp(
+  String.raw`GraphiQL at (http://\S+)/graphql\n {2}embedded database in (\S+) ` +
+    String.raw`[\s\S]*?agent {2}alice@switchboard\.test +(sb_\S+)`,
+);
 
 describe("switchboard demo", { timeout: 300_000 }, () => {
   it("rings an agent's subscription with its traffic, and stops cleanly on SIGTERM", async () => {
