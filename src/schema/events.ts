@@ -3,9 +3,21 @@ import { viewerOf } from "./viewer.ts";
 import { visibleCalls, visibleComments, visibleConversations } from "../domain/access.ts";
 import { EVENT_CATALOGUE, type EventRecord, type EventRecordOf, type EventType } from "../domain/events.ts";
 import { AgentStatusEnum } from "./users.ts";
-import type { Conversation } from "../generated/prisma/client.ts";
+import type { Conversation, Prisma } from "../generated/prisma/client.ts";
+import type { Context } from "../context.ts";
 import { subscriptionQuery, visibleConversationShared } from "./shared-loads.ts";
 import { ConversationRef } from "./conversations.ts";
+
+/** An event's conversation as it is now, or null when there is none or the viewer can no longer see it. */
+export function eventConversation(
+  query: { include?: Prisma.ConversationInclude; select?: Prisma.ConversationSelect },
+  event: { conversationId: string | null },
+  ctx: Context,
+) {
+  if (!event.conversationId) return null;
+  const where = { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] };
+  return ctx.prisma.conversation.findFirst({ ...query, where });
+}
 
 export const EventTypeEnum = builder.enumType("EventType", {
   description:
@@ -88,13 +100,7 @@ export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CA
       type: "Conversation",
       nullable: true,
       description: "The conversation, with its contact and inboxes.",
-      resolve: (query, event, _args, ctx) =>
-        event.conversationId
-          ? ctx.prisma.conversation.findFirst({
-              ...query,
-              where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] },
-            })
-          : null,
+      resolve: (query, event, _args, ctx) => eventConversation(query, event, ctx),
     }),
   }),
 });

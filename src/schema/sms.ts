@@ -5,10 +5,10 @@ import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
 import { AttachmentRef } from "./messages.ts";
 import { ConversationRef } from "./conversations.ts";
-import { visibleConversations, visibleMessages } from "../domain/access.ts";
+import { visibleMessages } from "../domain/access.ts";
 import { templateVariables } from "../domain/message-templates.ts";
 import type { EventRecordOf } from "../domain/events.ts";
-import { EventTypeEnum } from "./events.ts";
+import { EventTypeEnum, eventConversation } from "./events.ts";
 import { attachmentDownloadPath } from "../downloads.ts";
 
 type Upload = { name: string; type: string; size: number; arrayBuffer(): Promise<ArrayBuffer> };
@@ -144,13 +144,7 @@ export const MessageEventRef = builder
         type: "Conversation",
         nullable: true,
         description: "Its conversation as it is now (null if you can no longer see it).",
-        resolve: (query, event, _args, ctx) =>
-          event.conversationId
-            ? ctx.prisma.conversation.findFirst({
-                ...query,
-                where: { AND: [{ id: event.conversationId }, visibleConversations(viewerOf(ctx))] },
-              })
-            : null,
+        resolve: (query, event, _args, ctx) => eventConversation(query, event, ctx),
       }),
     }),
   });
