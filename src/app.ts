@@ -1,8 +1,8 @@
 // Wires the process together: configuration → database (migrated) → pub/sub → API server.
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config.ts";
-import { openDatabase, type Database } from "./db.ts";
-import { applyMigrations } from "./migrations.ts";
+import type { Database } from "./db.ts";
+import { openDatabaseMigrated } from "./migrations.ts";
 import { createPubSub, type PubSub } from "./pubsub.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
@@ -63,23 +63,6 @@ export function startWorker(
         ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() }
         : undefined,
   });
-}
-
-export async function openDatabaseMigrated(
-  config: Config,
-  log: Logger,
-  onQuery?: (sql: string) => void,
-): Promise<Database> {
-  return (await openAndMigrateDatabase(config, log, onQuery)).db;
-}
-
-/** The database, migrated, and the migrations this call applied (`switchboard migrate` reports them). */
-export async function openAndMigrateDatabase(config: Config, log: Logger, onQuery?: (sql: string) => void) {
-  const { databaseUrl, dataDir, preparedStatements } = config;
-  const db = await openDatabase({ databaseUrl, dataDir, preparedStatements, onQuery });
-  const applied = await applyMigrations(db.migrationAdapter());
-  if (applied.length > 0) log.info({ applied }, "applied database migrations");
-  return { db, applied };
 }
 
 /** `switchboard worker`: the worker without the API. */

@@ -5,13 +5,12 @@ import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createLogger, type Logger } from "./logger.ts";
-import { SingleBar, Presets } from "cli-progress";
-import { catchUpNow, openAndMigrateDatabase, startApp, startWorkerProcess } from "./app.ts";
-import { createUser } from "./domain/users.ts";
-import { createApiToken, revokeApiTokenByValue } from "./domain/tokens.ts";
-import { createFirstAdminIfNoUsers } from "./domain/first-admin.ts";
 import type { PrismaClient } from "./db.ts";
+import type { openAndMigrateDatabase } from "./migrations.ts";
 import { DomainError } from "./domain/errors.ts";
+
+// Each command imports what it needs when it runs: `--help`, `user create` or `migrate` need not load the
+// GraphQL schema, the server and the RingCentral SDK that `start` does.
 
 function loadConfigOrExit(): Config {
   try {
@@ -28,6 +27,7 @@ function loadConfigOrExit(): Config {
 async function serve(options: { worker: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
+  const { startApp } = await import("./app.ts");
   const app = await startApp(config, log, { worker: options.worker });
   // Before anything is printed: whoever waits for the address may send SIGTERM as soon as they see it.
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
@@ -43,6 +43,7 @@ async function serve(options: { worker: boolean }): Promise<void> {
 
 /** The one time a token is printed by the server: to stderr, for the person who started it. */
 async function announceFirstAdmin(prisma: PrismaClient): Promise<void> {
+  const { createFirstAdminIfNoUsers } = await import("./domain/first-admin.ts");
   const admin = await createFirstAdminIfNoUsers(prisma);
   if (!admin) return;
   console.error(
@@ -75,6 +76,7 @@ async function runDemo(everySeconds: number): Promise<void> {
 async function runWorker(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
+  const { startWorkerProcess } = await import("./app.ts");
   const running = await startWorkerProcess(config, log);
   closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) log.error({ err }, "shutting down after an error");
@@ -89,6 +91,7 @@ type MigratedDatabase = Awaited<ReturnType<typeof openAndMigrateDatabase>>;
 async function withDatabase(run: (db: MigratedDatabase["db"], log: Logger, applied: string[]) => Promise<void>) {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+  const { openAndMigrateDatabase } = await import("./migrations.ts");
   const { db, applied } = await openAndMigrateDatabase(config, log);
   try {
     await run(db, log, applied);
@@ -137,6 +140,8 @@ export function buildCli(): Command {
     .action(() =>
       withDatabase(async (db, log) => {
         const config = loadConfigOrExit();
+        const { catchUpNow } = await import("./app.ts");
+        const { SingleBar, Presets } = await import("cli-progress");
         // noTTYOutput: progress also shows when the output is a log file or a pipe.
         const bar = new SingleBar(
           { format: "{stage} [{bar}] {value}/{total}", hideCursor: true, noTTYOutput: true, stream: process.stdout },
@@ -191,6 +196,8 @@ export function buildCli(): Command {
     .addOption(new Option("--role <role>", "ADMIN or AGENT").choices(["ADMIN", "AGENT"]).default("AGENT"))
     .action((options: { email: string; name: string; role: "ADMIN" | "AGENT" }) =>
       withDatabase(async (db) => {
+        const { createUser } = await import("./domain/users.ts");
+        const { createApiToken } = await import("./domain/tokens.ts");
         const created = await createUser(db.prisma, options);
         const { token } = await createApiToken(db.prisma, created.id, "cli");
         console.log(`created ${created.role} ${created.email} (${created.id})`);
@@ -206,6 +213,7 @@ export function buildCli(): Command {
     .option("--name <name>", "a label for the token", "cli")
     .action((options: { email: string; name: string }) =>
       withDatabase(async (db) => {
+        const { createApiToken } = await import("./domain/tokens.ts");
         const owner = await db.prisma.user.findUnique({ where: { email: options.email.trim().toLowerCase() } });
         if (!owner) {
           console.error(`NOT_FOUND: no user with email ${options.email}`);
@@ -222,6 +230,7 @@ export function buildCli(): Command {
     .argument("<token>", "the token value")
     .action((value: string) =>
       withDatabase(async (db) => {
+        const { revokeApiTokenByValue } = await import("./domain/tokens.ts");
         await revokeApiTokenByValue(db.prisma, value);
         console.log("revoked");
       }),

@@ -10,6 +10,9 @@ import { pathToFileURL } from "node:url";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import { migrationsDir, schemaPath } from "./paths.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { openDatabase, type Database } from "./db.ts";
 
 const LOCKFILE = "migration_lock.toml";
 const LOCKFILE_CONTENT =
@@ -140,4 +143,21 @@ export async function createMigration(
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "migration.sql"), sql);
   return dir;
+}
+
+export async function openDatabaseMigrated(
+  config: Config,
+  log: Logger,
+  onQuery?: (sql: string) => void,
+): Promise<Database> {
+  return (await openAndMigrateDatabase(config, log, onQuery)).db;
+}
+
+/** The database, migrated, and the migrations this call applied (`switchboard migrate` reports them). */
+export async function openAndMigrateDatabase(config: Config, log: Logger, onQuery?: (sql: string) => void) {
+  const { databaseUrl, dataDir, preparedStatements } = config;
+  const db = await openDatabase({ databaseUrl, dataDir, preparedStatements, onQuery });
+  const applied = await applyMigrations(db.migrationAdapter());
+  if (applied.length > 0) log.info({ applied }, "applied database migrations");
+  return { db, applied };
 }
