@@ -22,7 +22,10 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   fields: (t) => ({
     subject: t.exposeString("subject", { nullable: true, description: "An optional subject line." }),
     status: t.expose("status", { type: ConversationStatusEnum, description: "OPEN or ARCHIVED." }),
-    contact: t.relation("contact", { nullable: true, description: "The customer (R5)." }),
+    contact: t.relation("contact", {
+      nullable: true,
+      description: "The customer; null when no contact has their phone number.",
+    }),
     assignee: t.relation("assignee", { nullable: true, description: "Who owns it; null when unassigned." }),
     channel: t.relation("channel", { nullable: true, description: "The channel it started on." }),
     inboxes: t.prismaField({
