@@ -3,7 +3,7 @@
 // activities; comments with @mentions; the merged timeline; node(id:) for every node type.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExecutionResult } from "graphql";
-import { globalId, startTestApi, type TestApi } from "./support/api.ts";
+import { globalId, resolveNodes, startTestApi, type TestApi } from "./support/api.ts";
 import { seedConversation, seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import {
   AddCommentOnDocument,
@@ -301,9 +301,24 @@ describe("conversations through the API", () => {
     expect(activityTypes(items)).toEqual(["ASSIGNED", "UNASSIGNED", "ARCHIVED", "REOPENED", "TAGGED", "UNTAGGED"]);
     for (const item of items) if (item.__typename === "Activity") expect(item.actor).toEqual({ id: ana.globalId });
     const activities = items.filter((i) => i.__typename === "Activity");
-    expect(activities[0]).toMatchObject({ data: { assigneeId: bob.id } });
-    expect(activities[1]).toMatchObject({ data: { previousAssigneeId: bob.id } });
-    expect(activities[4]).toMatchObject({ data: { tagId: dbId(tag.id), tagName: "vip" } });
+    // The ids in `data` are global ids, like every other id of the API: node(id:) resolves them.
+    expect(activities.map((a) => a.data)).toEqual([
+      { assigneeId: bob.globalId },
+      { previousAssigneeId: bob.globalId },
+      {},
+      {},
+      { tagId: tag.id, tagName: "vip" },
+      { tagId: tag.id },
+    ]);
+    const referenced = activities.flatMap((a) =>
+      Object.entries(a.data).flatMap(([key, value]) => (key.endsWith("Id") ? [value as string] : [])),
+    );
+    expect(await resolveNodes(api, ana.token, referenced)).toEqual([
+      { __typename: "User", id: bob.globalId },
+      { __typename: "User", id: bob.globalId },
+      { __typename: "Tag", id: tag.id },
+      { __typename: "Tag", id: tag.id },
+    ]);
     const times = items.map((i) => (i.__typename === "Activity" ? Date.parse(i.createdAt) : 0));
     expect([...times].sort((a, b) => a - b)).toEqual(times);
 

@@ -9,7 +9,7 @@ import type { Deps } from "../src/domain/event-log.ts";
 import { applyMessageStatus } from "../src/domain/sms/delivery-status.ts";
 import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 import { deliveryStatusOf } from "../src/integrations/ringcentral/sms.ts";
-import { globalId, subscribe } from "./support/api.ts";
+import { globalId, resolveNodes, subscribe } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import {
   SIM_SMS_NUMBER,
@@ -426,6 +426,23 @@ describe("R4.4 delivery status and R8.2 messageAdded", () => {
       conversation: { id: conversationId, status: "OPEN" },
     });
     live.unsubscribe();
+
+    // The reopening is on the timeline; its data names the failed message by a global id node(id:) resolves.
+    const timeline = await api.request<any, any>(
+      `query($id: ID!) { node(id: $id) { ... on Conversation { timeline(first: 20) { edges { node {
+        __typename ... on Activity { type data } } } } } } }`,
+      { id: conversationId },
+      member.token,
+    );
+    expect(timeline.errors).toBeUndefined();
+    const reopened = timeline.data.node.timeline.edges
+      .map((e: any) => e.node)
+      .filter((n: any) => n.type === "REOPENED");
+    const failedMessageId = events[3]!.message!.id;
+    expect(reopened.map((a: any) => a.data)).toEqual([{ reason: "MESSAGE_FAILED", messageId: failedMessageId }]);
+    expect(await resolveNodes(api, member.token, [reopened[0].data.messageId])).toEqual([
+      { __typename: "Message", id: failedMessageId },
+    ]);
 
     // Resuming after the first event replays exactly the rest, with no duplicate.
     const resumed = subscribe(api.wsClient(member.token), MessageAddedDocument, {

@@ -121,7 +121,10 @@ describe("R3.7 cold transfer through call control", () => {
     });
     expect(legs.find((p: any) => p.extensionId === EXT.bob.id)).toMatchObject({ direction: "INBOUND", reason: null });
     const assignments = after.timeline.edges.map((e: any) => e.node).filter((n: any) => n.type === "ASSIGNED");
-    expect(assignments.map((a: any) => a.data.assigneeId)).toEqual([world.users.alice!.id, world.users.bob!.id]);
+    expect(assignments.map((a: any) => a.data.assigneeId)).toEqual([
+      world.users.alice!.globalId,
+      world.users.bob!.globalId,
+    ]);
   });
 
   it("to a number connected as another VOICE channel: the same conversation appears in both inboxes", async () => {

@@ -2,7 +2,7 @@
 // WebSocket subscription (unmodified SDK), and clients see them only through GraphQL (HTTP and
 // graphql-ws) — R2.4, R3.1–R3.4, R3.13.
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
-import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { resolveNodes, startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
 import { createLogger } from "../src/logger.ts";
@@ -41,7 +41,7 @@ afterAll(async () => {
 
 const CALL_QUERY = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 5) { edges { node {
   id status assignee { email } contact { phoneNumbers { number } }
-  calls(first: 5) { edges { node { direction status talkSeconds answeredBy { email } parties { status } } } }
+  calls(first: 5) { edges { node { id direction status talkSeconds answeredBy { email } parties { status } } } }
   timeline(first: 20) { edges { node { __typename ... on Activity { type data } } } }
 } } } } } }`;
 
@@ -104,9 +104,18 @@ describe("voice calls end to end", () => {
     expect(call.talkSeconds).toBeGreaterThanOrEqual(0);
     const activities = conversation.timeline.edges
       .map((e: any) => e.node)
-      .filter((n: any) => n.__typename === "Activity")
-      .map((a: any) => a.type);
-    expect(activities).toEqual(expect.arrayContaining(["ASSIGNED", "CALL_ENDED"]));
+      .filter((n: any) => n.__typename === "Activity");
+    expect(activities.map((a: any) => a.type)).toEqual(expect.arrayContaining(["ASSIGNED", "CALL_ENDED"]));
+    // The ids in an activity's data are global ids: node(id:) resolves them to the call and the agent.
+    const assigned = activities.find((a: any) => a.type === "ASSIGNED").data;
+    const ended = activities.find((a: any) => a.type === "CALL_ENDED").data;
+    expect(ended).toEqual({ callId: call.id, status: "ENDED", talkSeconds: call.talkSeconds });
+    expect(assigned).toEqual({ assigneeId: admin.globalId, callId: call.id });
+    expect(await resolveNodes(api, admin.token, [assigned.assigneeId, assigned.callId, ended.callId])).toEqual([
+      { __typename: "User", id: admin.globalId },
+      { __typename: "Call", id: call.id },
+      { __typename: "Call", id: call.id },
+    ]);
     rings.unsubscribe();
     updates.unsubscribe();
   });

@@ -21,11 +21,15 @@ import {
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./telephony.ts";
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
+import type { EventPayloads } from "./events.ts";
 import { toE164 } from "./phone-numbers.ts";
 import { CallIngestStore, LiveLegsNotLoaded } from "../store/call-ingest/call-ingest-store.ts";
 import { recordFirstSightingsLocking } from "../store/call-ingest/first-sightings.ts";
 
 export type { CallDirectory, ExtensionInfo, TelephonyNotification, TelephonyParty } from "./telephony.ts";
+
+/** The `data` of a CALL_ENDED timeline activity. */
+export type CallEndedData = Pick<EventPayloads["CONVERSATION_CALL_ENDED"], "callId" | "status" | "talkSeconds">;
 
 export type IngestOutcome = "duplicate" | "unrouted" | "applied";
 
@@ -367,7 +371,7 @@ class CallIngest {
 
   /** One "call ended" timeline entry per call, kept in step with the derived state (R3.3). */
   private recordCallEnded(call: CallState, derived: DerivedCall, inboxIds: string[]): void {
-    const data = { callId: call.id, status: derived.status, talkSeconds: derived.talkSeconds };
+    const data: CallEndedData = { callId: call.id, status: derived.status, talkSeconds: derived.talkSeconds };
     const existing = call.conversation.callEnded.get(call.id);
     if (existing && JSON.stringify(existing.data) === JSON.stringify(data)) return;
     const change = this.store.setCallEnded(call.conversation, call.id, data, derived.endedAt ?? new Date());

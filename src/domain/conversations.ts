@@ -27,7 +27,14 @@ export async function requireVisibleConversation(tx: Transaction | PrismaClient,
 }
 
 /** Timeline activities that write a `CONVERSATION_<kind>` event. */
-type ActivityKind = "ASSIGNED" | "UNASSIGNED" | "ARCHIVED" | "AUTO_ARCHIVED" | "REOPENED" | "TAGGED" | "UNTAGGED";
+export type ActivityKind =
+  | "ASSIGNED"
+  | "UNASSIGNED"
+  | "ARCHIVED"
+  | "AUTO_ARCHIVED"
+  | "REOPENED"
+  | "TAGGED"
+  | "UNTAGGED";
 export type ActivityData<K extends ActivityKind> = Omit<EventPayloads[`CONVERSATION_${K}`], "activityId" | "actorId">;
 
 /** Writes a timeline activity and the matching event. */

@@ -54,7 +54,7 @@ builder.mutationFields((t) => ({
     type: CallControlPayload,
     description:
       "Cold-transfer your connected call to an extension or a phone number (give exactly one). The " +
-      "conversation stays the same; it moves to whoever picks up (R3.7)." +
+      "conversation stays the same; it moves to whoever picks up." +
       ERRORS_NOTE +
       " BAD_USER_INPUT for an invalid number, before anything is sent.",
     errors: { types: RING_CENTRAL_ERRORS },
@@ -83,7 +83,7 @@ builder.mutationFields((t) => ({
     description:
       "Call a phone number or a contact from a connected VOICE channel (the customer sees the channel's " +
       "number, never your extension's): RingCentral rings your phone first, then them (RingOut). The " +
-      "conversation lands in the channel's inbox, assigned to you (R3.9). Everything is checked before " +
+      "conversation lands in the channel's inbox, assigned to you. Everything is checked before " +
       "anything is sent." +
       " Needs your own RingCentral login (RINGCENTRAL_LOGIN_REQUIRED).",
     errors: { types: RING_CENTRAL_ERRORS },
@@ -112,8 +112,8 @@ builder.subscriptionFields((t) => ({
   ringCentralLoginChanged: t.field({
     type: RingCentralLoginEventRef,
     description:
-      "Changes of your own RingCentral login: you are told when it expires, so you can connect it again " +
-      "(R2.5). Resumable with `after`.",
+      "Changes of your own RingCentral login: you are told when it expires, so you can connect it again. " +
+      "Resumable with `after`.",
     args: { after: t.arg.string({ required: false, description: "Resume after this event cursor." }) },
     subscribe: (_root, args, ctx) => viewerEventStream(ctx, args.after, [LOGIN_EXPIRED_EVENT]),
     resolve: (event) => event,

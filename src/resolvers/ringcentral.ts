@@ -47,8 +47,7 @@ builder.mutationFields((t) => ({
     type: VerifyRingCentralCredentialsPayload,
     description:
       "Admins: verify RingCentral credentials by logging in (JWT) as a RingCentral admin, list the account's " +
-      "numbers, and save the credentials encrypted (R2.1, R2.2). Nothing is saved when verification " +
-      "fails.",
+      "numbers, and save the credentials encrypted. Nothing is saved when verification fails.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
@@ -71,8 +70,8 @@ builder.mutationFields((t) => ({
   connectChannel: t.field({
     type: ChannelPayload,
     description:
-      "Admins: connect a number of the RingCentral account as a VOICE or SMS channel routed to an inbox " +
-      "(R2.3). Uses the saved credentials. A disconnected channel is connected again the same way.",
+      "Admins: connect a number of the RingCentral account as a VOICE or SMS channel routed to an inbox. " +
+      "Uses the saved credentials. A disconnected channel is connected again the same way.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
@@ -126,7 +125,7 @@ builder.mutationFields((t) => ({
   }),
   updateChannel: t.field({
     type: ChannelPayload,
-    description: "Admins: change an SMS channel's close-conversations setting (R4.2).",
+    description: "Admins: change an SMS channel's close-conversations setting.",
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: {
@@ -145,7 +144,7 @@ builder.mutationFields((t) => ({
   connectRingCentralLogin: t.field({
     type: UserPayload,
     description:
-      "Connect your own RingCentral login, used to place and control your calls (R2.5). The JWT must log in as " +
+      "Connect your own RingCentral login, used to place and control your calls. The JWT must log in as " +
       "the extension with your email; only the resulting session is kept (encrypted), not the JWT.",
     errors: { types: RING_CENTRAL_ERRORS },
     args: { jwt: t.arg.string({ required: true, description: "Your RingCentral JWT credential." }) },

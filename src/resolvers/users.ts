@@ -59,7 +59,7 @@ builder.mutationFields((t) => ({
       name: t.arg.string({ required: false, description: "New display name." }),
       muteIncomingCallBanner: t.arg.boolean({
         required: false,
-        description: "Mute and hide the incoming call banner (R6.5).",
+        description: "Mute and hide the incoming call banner.",
       }),
     },
     resolve: async (_root, args, ctx) => ({ user: await updateUserPreferences(ctx.prisma, viewerOf(ctx).id, args) }),

@@ -45,7 +45,7 @@ export const RingCentralLoginEventRef = builder
   .implement({
     description:
       "Your own RingCentral login changed state, e.g. it expired: connect it again with " +
-      "`connectRingCentralLogin` (R2.5).",
+      "`connectRingCentralLogin`.",
     fields: (t) => ({
       cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
       createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),

@@ -12,7 +12,7 @@ export const CallDirectionEnum = builder.enumType("CallDirection", {
 });
 
 export const CallStatusEnum = builder.enumType("CallStatus", {
-  description: "A call's state, derived from all its RingCentral parties (R3.3–R3.6).",
+  description: "A call's state, derived from all its RingCentral parties.",
   values: {
     RINGING: { description: "Ringing an agent." },
     QUEUED: { description: "Waiting in a call queue (see `queuedAt`)." },
@@ -85,7 +85,7 @@ export const RecordingKindEnum = builder.enumType("RecordingKind", {
 });
 
 export const RecordingStateEnum = builder.enumType("RecordingState", {
-  description: "Whether the audio can be fetched (R3.12).",
+  description: "Whether the audio can be fetched.",
   values: {
     PENDING: { description: "RingCentral is still processing it." },
     AVAILABLE: { description: "Ready to stream." },

@@ -13,7 +13,7 @@ builder.prismaObject("ContactPhone", {
 
 export const ContactRef = builder.prismaNode("Contact", {
   select: { id: true }, // only the columns a query asks for
-  description: "A customer, matched to callers and senders by phone number (R5).",
+  description: "A customer, matched to callers and senders by phone number.",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
   fields: (t) => ({

@@ -1,10 +1,13 @@
-import { resolveOffsetConnection } from "@pothos/plugin-relay";
+import { encodeGlobalID, resolveOffsetConnection } from "@pothos/plugin-relay";
 import { viewerOf } from "./viewer.ts";
 import { builder } from "./builder.ts";
 import { CallRef } from "./calls.ts";
 import { MessageRef } from "./messages.ts";
 import { loadTimeline, type TimelineEntry } from "../domain/timeline.ts";
 import { visibleActivities, visibleComments, visibleConversations } from "../domain/access.ts";
+import type { ActivityData, ActivityKind } from "../domain/conversations.ts";
+import type { CallEndedData } from "../domain/calls.ts";
+import type { Prisma } from "../generated/prisma/client.ts";
 
 export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
   description: "Open conversations need attention; archived ones are done.",
@@ -22,7 +25,10 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   fields: (t) => ({
     subject: t.exposeString("subject", { nullable: true, description: "An optional subject line." }),
     status: t.expose("status", { type: ConversationStatusEnum, description: "OPEN or ARCHIVED." }),
-    contact: t.relation("contact", { nullable: true, description: "The customer (R5)." }),
+    contact: t.relation("contact", {
+      nullable: true,
+      description: "The customer; null when no contact has their phone number.",
+    }),
     assignee: t.relation("assignee", { nullable: true, description: "Who owns it; null when unassigned." }),
     channel: t.relation("channel", { nullable: true, description: "The channel it started on." }),
     inboxes: t.prismaField({
@@ -98,6 +104,36 @@ export const ConversationRef = builder.prismaNode("Conversation", {
   }),
 });
 
+/** Whatever an Activity row's `data` holds, across every kind. */
+type StoredActivityData = { [K in ActivityKind]: ActivityData<K> }[ActivityKind] | CallEndedData;
+type IdKeyOf<T> = T extends unknown ? Extract<keyof T, `${string}Id`> : never;
+
+/**
+ * The node type of every id an activity's `data` may hold. Storage (and the event log) keep
+ * database ids; the API gives out global ids, like every other id field. Typed against the domain's
+ * data shapes, so a new id there fails to compile until it is mapped here.
+ */
+const ACTIVITY_DATA_NODE_TYPES = {
+  assigneeId: "User",
+  previousAssigneeId: "User",
+  callId: "Call",
+  messageId: "Message",
+  tagId: "Tag",
+} as const satisfies Record<IdKeyOf<StoredActivityData>, string>;
+
+/** An activity's stored data with its database ids turned into global ids; other values as stored. */
+function activityDataWithGlobalIds(data: Prisma.JsonValue): Prisma.JsonValue {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return data;
+  return Object.fromEntries(
+    Object.entries(data).map(([key, value]) => {
+      const nodeType = Object.hasOwn(ACTIVITY_DATA_NODE_TYPES, key)
+        ? ACTIVITY_DATA_NODE_TYPES[key as keyof typeof ACTIVITY_DATA_NODE_TYPES]
+        : null;
+      return [key, nodeType && typeof value === "string" ? encodeGlobalID(nodeType, value) : value];
+    }),
+  );
+}
+
 export const ActivityRef = builder.prismaNode("Activity", {
   description: "A timeline entry for something that happened: assigned, archived, tagged, call ended…",
   id: { field: "id", description: "Global id." },
@@ -116,8 +152,19 @@ export const ActivityRef = builder.prismaNode("Activity", {
     }),
     data: t.field({
       type: "JSONObject",
-      description: "Details, by type (e.g. assigneeId, talkSeconds).",
-      resolve: (a) => a.data,
+      description:
+        "Details, by `type`. Every id in it is a global id, usable with `node(id:)`. " +
+        "ASSIGNED: `assigneeId` (User), plus `callId` (Call) when answering that call assigned it. " +
+        "UNASSIGNED: `previousAssigneeId` (User). " +
+        "ARCHIVED: nothing. " +
+        "AUTO_ARCHIVED: `closeAfterSeconds`, the SMS channel's inactivity period. " +
+        "REOPENED: nothing when a teammate reopened it; otherwise `reason`: NEW_MESSAGE, or MESSAGE_FAILED " +
+        "with `messageId` (Message), the message that failed. " +
+        "TAGGED: `tagId` (Tag) and `tagName`. " +
+        "UNTAGGED: `tagId` (Tag). " +
+        "CALL_ENDED: `callId` (Call), its `status` (a CallStatus) and `talkSeconds` (null when it was not answered). " +
+        "New keys may be added; a client ignores those it does not know.",
+      resolve: (a) => activityDataWithGlobalIds(a.data),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it happened." }),
   }),

@@ -104,7 +104,7 @@ builder.objectType(
   RingCentralLoginRequiredError,
   errorType(
     RingCentralLoginRequiredError,
-    "Your own RingCentral login is missing or expired: connect it with `connectRingCentralLogin` (R2.5).",
+    "Your own RingCentral login is missing or expired: connect it with `connectRingCentralLogin`.",
   ),
 );
 builder.objectType(

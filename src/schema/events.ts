@@ -77,7 +77,7 @@ export const MentionEventRef = builder.objectRef<EventRecordOf<"COMMENT_ADDED">>
 });
 
 export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CALL">>("IncomingCallEvent").implement({
-  description: "RingCentral is ringing you: who is calling, about which conversation (R3.2).",
+  description: "RingCentral is ringing you: who is calling, about which conversation.",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When the ringing started.", resolve: (e) => e.createdAt }),
@@ -106,7 +106,7 @@ export const IncomingCallEventRef = builder.objectRef<EventRecordOf<"INCOMING_CA
 });
 
 export const CallUpdatedEventRef = builder.objectRef<EventRecordOf<"CALL_UPDATED">>("CallUpdatedEvent").implement({
-  description: "A call changed state (R8.2).",
+  description: "A call changed state.",
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
@@ -126,7 +126,7 @@ export const CallUpdatedEventRef = builder.objectRef<EventRecordOf<"CALL_UPDATED
 export const AgentStatusEventRef = builder
   .objectRef<EventRecordOf<"AGENT_STATUS_CHANGED">>("AgentStatusEvent")
   .implement({
-    description: "A teammate's availability changed (by hand, or automatically during calls, R3.13).",
+    description: "A teammate's availability changed (by hand, or automatically during calls).",
     fields: (t) => ({
       cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
       createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),

@@ -49,7 +49,7 @@ export const InboxRef = builder.prismaNode("Inbox", {
 });
 
 export const ChannelTypeEnum = builder.enumType("ChannelType", {
-  description: "What a channel carries; one number can be connected once per type (R2.3).",
+  description: "What a channel carries; one number can be connected once per type.",
   values: { VOICE: { description: "Voice calls." }, SMS: { description: "SMS and MMS." } } as const,
 });
 
@@ -65,7 +65,7 @@ export const ChannelRef = builder.prismaNode("Channel", {
     inbox: t.relation("inbox", { description: "Where its conversations land." }),
     closeAfterSeconds: t.exposeInt("closeAfterSeconds", {
       nullable: true,
-      description: "SMS: archive conversations after this much inactivity; null = never (R4.2).",
+      description: "SMS: archive conversations after this much inactivity; null = never.",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was connected." }),
   }),

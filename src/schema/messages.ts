@@ -8,7 +8,7 @@ export const MessageDirectionEnum = builder.enumType("MessageDirection", {
 });
 
 export const MessageStatusEnum = builder.enumType("MessageStatus", {
-  description: "Delivery status: inbound messages are RECEIVED; outbound go QUEUED → SENT → DELIVERED | FAILED (R4.4).",
+  description: "Delivery status: inbound messages are RECEIVED; outbound go QUEUED → SENT → DELIVERED | FAILED.",
   values: {
     RECEIVED: { description: "An inbound message." },
     QUEUED: { description: "Accepted by RingCentral, not yet sent." },

@@ -21,8 +21,7 @@ function statusOf(connection: RingCentralConnection): "VERIFIED" | "SUBSCRIBED" 
 
 // Deliberately lists fields one by one: the stored credentials must never become reachable.
 export const RingCentralConnectionRef = builder.objectRef<RingCentralConnection>("RingCentralConnection").implement({
-  description:
-    "The connected RingCentral account. Its client secret and JWT are stored encrypted and never shown (R2.2).",
+  description: "The connected RingCentral account. Its client secret and JWT are stored encrypted and never shown.",
   fields: (t) => ({
     serverUrl: t.exposeString("serverUrl", {
       description: "RingCentral's server URL, e.g. https://platform.ringcentral.com.",

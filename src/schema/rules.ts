@@ -6,7 +6,7 @@ import { visibleRules } from "../domain/access.ts";
 import { viewerOf } from "./viewer.ts";
 
 export const RuleTriggerEnum = builder.enumType("RuleTrigger", {
-  description: "What sets a rule off (R6.3).",
+  description: "What sets a rule off.",
   values: {
     CALL_EVENT: { description: "A call event is received." },
     MESSAGE_RECEIVED: { description: "A message is received." },
@@ -39,7 +39,7 @@ builder.prismaNode("Rule", {
 });
 
 builder.prismaObject("CsatResponse", {
-  description: "A customer-satisfaction survey sent after a conversation was archived, and its answer (R6.4).",
+  description: "A customer-satisfaction survey sent after a conversation was archived, and its answer.",
   fields: (t) => ({
     score: t.exposeInt("score", { nullable: true, description: "The customer's reply, 1–5; null until they answer." }),
     surveyedAt: t.expose("surveyedAt", { type: "DateTime", description: "When the survey was sent." }),

@@ -56,7 +56,7 @@ builder.objectField(AttachmentRef, "downloadUrl", (t) =>
 
 export const MessageTemplateRef = builder.prismaNode("MessageTemplate", {
   nullable: true,
-  description: "A reusable SMS text with `{{variable}}` placeholders (R4.3).",
+  description: "A reusable SMS text with `{{variable}}` placeholders.",
   id: { field: "id", description: "Global id." },
   fields: (t) => ({
     name: t.exposeString("name", { description: "Unique name." }),

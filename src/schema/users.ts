@@ -12,7 +12,7 @@ export const RoleEnum = builder.enumType("Role", {
 });
 
 export const AgentStatusEnum = builder.enumType("AgentStatus", {
-  description: "An agent's availability. BUSY is set automatically during calls (R3.13).",
+  description: "An agent's availability. BUSY is set automatically during calls.",
   values: {
     AVAILABLE: { description: "Ready for calls and conversations." },
     AWAY: { description: "Not at their desk." },
@@ -22,7 +22,7 @@ export const AgentStatusEnum = builder.enumType("AgentStatus", {
 });
 
 export const RingCentralLoginStateEnum = builder.enumType("RingCentralLoginState", {
-  description: "The state of an agent's own RingCentral login, needed to place and control calls (R2.5).",
+  description: "The state of an agent's own RingCentral login, needed to place and control calls.",
   values: {
     CONNECTED: { description: "A valid session." },
     EXPIRED: { description: "The session expired: reconnect before using call controls." },
@@ -43,7 +43,7 @@ export const UserRef = builder.prismaNode("User", {
     role: t.expose("role", { type: RoleEnum, description: "ADMIN or AGENT." }),
     status: t.expose("status", { type: AgentStatusEnum, description: "Current availability." }),
     muteIncomingCallBanner: t.exposeBoolean("muteIncomingCallBanner", {
-      description: "When on, no `incomingCall` events are sent to this user (R6.5).",
+      description: "When on, no `incomingCall` events are sent to this user.",
     }),
     ringCentralLogin: t.field({
       type: RingCentralLoginStateEnum,

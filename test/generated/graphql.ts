@@ -4,7 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** A call's state, derived from all its RingCentral parties (R3.3–R3.6). */
+/** A call's state, derived from all its RingCentral parties. */
 export type CallStatus =
   /** The caller hung up while waiting or ringing. */
   | 'ABANDONED'
@@ -100,7 +100,7 @@ export type MessageDirection =
   /** Sent by an agent. */
   | 'OUTBOUND';
 
-/** Delivery status: inbound messages are RECEIVED; outbound go QUEUED → SENT → DELIVERED | FAILED (R4.4). */
+/** Delivery status: inbound messages are RECEIVED; outbound go QUEUED → SENT → DELIVERED | FAILED. */
 export type MessageStatus =
   /** Delivered to the phone. */
   | 'DELIVERED'
@@ -113,7 +113,7 @@ export type MessageStatus =
   /** Sent to the carrier. */
   | 'SENT';
 
-/** The state of an agent's own RingCentral login, needed to place and control calls (R2.5). */
+/** The state of an agent's own RingCentral login, needed to place and control calls. */
 export type RingCentralLoginState =
   /** A valid session. */
   | 'CONNECTED'

@@ -52,6 +52,17 @@ export function globalId(type: string, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64");
 }
 
+/** What `nodes(ids:)` resolves each global id to for the holder of `token`: its type and id, or null. */
+export async function resolveNodes(api: TestApi, token: string, ids: string[]) {
+  const result = await api.request<{ nodes: ({ __typename: string; id: string } | null)[] }, { ids: string[] }>(
+    "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
+    { ids },
+    token,
+  );
+  if (result.errors) throw new Error(`nodes(ids: ${JSON.stringify(ids)}) failed: ${JSON.stringify(result.errors)}`);
+  return result.data!.nodes;
+}
+
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const ownDatabase = options.database === undefined ? await createTestDatabase() : null;
   const database = options.database === undefined ? ownDatabase : options.database;
