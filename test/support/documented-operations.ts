@@ -1,17 +1,20 @@
 // The GraphQL documents the README and docs/*.md show, extracted from their ```graphql blocks so that
-// tests can validate every one against the schema and execute the README's own text.
+// tests can validate every one against the schema and execute the README's own text; and the README's
+// ```sh blocks, which tests run as written.
 import fs from "node:fs";
 import path from "node:path";
 import { Kind, parse, print, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import { REPOSITORY } from "./switchboard-process.ts";
 
-export interface GraphqlBlock {
+export interface FencedBlock {
   /** Relative to the repository, e.g. "README.md". */
   file: string;
-  /** 1-based line of the block's first line of GraphQL. */
+  /** 1-based line of the block's first line of content. */
   line: number;
   source: string;
 }
+
+export type GraphqlBlock = FencedBlock;
 
 /** README.md and every Markdown file under docs/. */
 export function documentationFiles(): string[] {
@@ -20,12 +23,19 @@ export function documentationFiles(): string[] {
 }
 
 export function graphqlBlocks(file: string): GraphqlBlock[] {
+  return fencedBlocks(file, "graphql");
+}
+
+/** The ```<language> blocks of `file`; with `section`, only those under the `## ` heading that starts with it. */
+export function fencedBlocks(file: string, language: string, section?: string): FencedBlock[] {
   const lines = fs.readFileSync(path.join(REPOSITORY, file), "utf8").split("\n");
-  const blocks: GraphqlBlock[] = [];
+  let inSection = section === undefined;
+  const blocks: FencedBlock[] = [];
   for (let i = 0; i < lines.length; i += 1) {
-    if (lines[i]!.trim() !== "```graphql") continue;
+    if (section !== undefined && lines[i]!.startsWith("## ")) inSection = lines[i]!.startsWith(`## ${section}`);
+    if (!inSection || lines[i]!.trim() !== `\`\`\`${language}`) continue;
     const end = lines.findIndex((line, j) => j > i && line.trim() === "```");
-    if (end < 0) throw new Error(`${file}:${i + 1}: unterminated graphql block`);
+    if (end < 0) throw new Error(`${file}:${i + 1}: unterminated ${language} block`);
     blocks.push({ file, line: i + 2, source: lines.slice(i + 1, end).join("\n") });
     i = end;
   }

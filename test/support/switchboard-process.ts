@@ -16,19 +16,29 @@ export interface SwitchboardProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** `how`: "node" runs bin/switchboard.js with this Node; "npx" runs the README's `npx switchboard`. */
+/**
+ * `how`: "node" runs bin/switchboard.js with this Node; "npx" runs the README's `npx switchboard` in `cwd`
+ * (this repository unless told otherwise).
+ */
 export function spawnSwitchboard(
   args: string[],
   env: Record<string, string>,
   how: "node" | "npx" = "node",
+  cwd = REPOSITORY,
 ): SwitchboardProcess {
   const [command, commandArgs] =
     how === "node" ? [process.execPath, [BIN, ...args]] : ["npx", ["switchboard", ...args]];
-  const child = spawn(command, commandArgs, {
-    cwd: REPOSITORY,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return collectOutput(
+    spawn(command, commandArgs, {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "info", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
+}
+
+/** Any spawned process (`npm install` too), its output awaitable as `switchboard`'s is. */
+export function collectOutput(child: ChildProcess): SwitchboardProcess {
   let output = "";
   const listeners = new Set<() => void>();
   const collect = (chunk: Buffer) => {
