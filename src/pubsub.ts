@@ -14,6 +14,8 @@ export interface TopicMap {
   user: EventRecord;
   /** Every event (admins' dashboards). */
   all: EventRecord;
+  /** The channels of a RingCentral connection changed (id `*`): the workers reconcile now. */
+  channels: { connectionId: string | null };
 }
 
 export type Topic = keyof TopicMap;

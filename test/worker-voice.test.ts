@@ -119,4 +119,35 @@ describe("voice calls end to end", () => {
     rings.unsubscribe();
     updates.unsubscribe();
   });
+
+  it("sends callUpdated RINGING as the call starts ringing, then each later state once", async () => {
+    const updates = subscribe(
+      api.wsClient(admin.token),
+      `subscription($inbox: ID!) { callUpdated(inboxId: $inbox, after: "0") { status call { fromNumber } } }`,
+      { inbox: inbox.globalId },
+    );
+    const statusesOf = (caller: string) =>
+      updates.received
+        .map((e) => (e.data as any).callUpdated)
+        .filter((event) => event.call.fromNumber === caller)
+        .map((event) => event.status);
+    const statuses = () => statusesOf("+14083388065");
+    const scenario = await simControl<{ id: string }>(sim, "POST", "scenarios", {
+      type: "ivr",
+      extensionId: "809646016",
+      mode: "step",
+      from: "+14083388065",
+    });
+    await simControl(sim, "POST", `scenarios/${scenario.id}/step`); // the caller dials: the call rings
+    await expect.poll(statuses, { timeout: 15_000 }).toEqual(["RINGING"]);
+
+    await simControl(sim, "POST", `scenarios/${scenario.id}/run`);
+    while (!statuses().includes("ENDED")) await updates.until(updates.received.length + 1);
+    // Anything more about that call would arrive before the next call's first update (one inbox's
+    // events come in order): ring another one and wait for it.
+    await simControl(sim, "POST", "scenarios", { type: "ivr", extensionId: "809646016", from: "+14083388066" });
+    while (statusesOf("+14083388066").length === 0) await updates.until(updates.received.length + 1);
+    expect(statuses()).toEqual(["RINGING", "IN_PROGRESS", "ENDED"]);
+    updates.unsubscribe();
+  });
 });

@@ -180,6 +180,7 @@ class CallIngest {
   apply(notification: TelephonyNotification): IngestOutcome {
     let call = this.store.call(notification.telephonySessionId);
     let batch = [notification];
+    const created = !call;
     if (!call) {
       const buffered = this.store.takeBuffered(notification.telephonySessionId);
       batch = [...buffered.notifications, notification];
@@ -192,7 +193,7 @@ class CallIngest {
       }
       call = this.createCall(batch, route);
     }
-    this.applyToCall(call, batch);
+    this.applyToCall(call, batch, created);
     this.routeWaitingPeers(notification.telephonySessionId);
     return "applied";
   }
@@ -244,7 +245,7 @@ class CallIngest {
         buffered.putBack();
         continue;
       }
-      this.applyToCall(this.createCall(buffered.notifications, route), buffered.notifications);
+      this.applyToCall(this.createCall(buffered.notifications, route), buffered.notifications, true);
     }
   }
 
@@ -289,7 +290,9 @@ class CallIngest {
     return conversation;
   }
 
-  private applyToCall(call: CallState, batch: TelephonyNotification[]): void {
+  /** `created`: the call was stored just now, so its first state is news even if it is the state a
+   * new call starts in (RINGING). */
+  private applyToCall(call: CallState, batch: TelephonyNotification[], created: boolean): void {
     const direction = call.direction;
     const states = new Map(call.parties.map((row) => [row.partyId, toPartyState(row)]));
     const before = deriveCall([...states.values()], direction);
@@ -312,7 +315,8 @@ class CallIngest {
     const parties = batch.flatMap((n) => n.parties);
     this.joinTransferInboxes(call, parties);
     this.store.notePendingRecordings(call.id, [...new Set(parties.flatMap((p) => p.recordingIds ?? []))]);
-    this.saveDerived(call, before, withVoicemail(call, deriveCall([...states.values()], direction)), muteChanged);
+    const after = withVoicemail(call, deriveCall([...states.values()], direction));
+    this.saveDerived(call, before, after, created || muteChanged);
   }
 
   /** A transfer to another connected voice number threads the conversation into that inbox too (R3.7). */
@@ -331,10 +335,11 @@ class CallIngest {
     }
   }
 
-  private saveDerived(call: CallState, before: DerivedCall, after: DerivedCall, muteChanged: boolean): void {
+  /** `news`: something the derived state does not show changed (the call is new, a party's mute). */
+  private saveDerived(call: CallState, before: DerivedCall, after: DerivedCall, news: boolean): void {
     const answeredBy = this.store.user(after.answeredByExtensionId);
     const changed =
-      muteChanged ||
+      news ||
       before.status !== after.status ||
       call.status !== after.status ||
       before.answeredByExtensionId !== after.answeredByExtensionId ||

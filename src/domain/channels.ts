@@ -3,6 +3,8 @@
 // Disconnecting keeps the row (its conversations keep pointing at it); connecting the same number
 // and type again brings it back.
 import type { Channel, ChannelType, PrismaClient } from "../generated/prisma/client.ts";
+import type { PubSub } from "../pubsub.ts";
+import type { Deps } from "./event-log.ts";
 import { visibleChannels, type Viewer } from "./access.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { savedDirectory, type NumberInfo, type RingCentralDeps } from "./connections.ts";
@@ -66,8 +68,40 @@ async function requireInbox(prisma: PrismaClient, inboxId: string) {
   if (!inbox) throw new NotFoundError("Inbox");
 }
 
+/**
+ * Tells the RingCentral workers, in whichever process they run, that the numbers a connection
+ * subscribes for changed: they reconcile at once instead of at their next timer tick.
+ */
+function announceChannelsChanged(pubsub: PubSub, connectionId: string | null): void {
+  pubsub.publish("channels", "*", { connectionId });
+}
+
+/**
+ * Calls `changed` on every announcement about a connection of this database, until the function
+ * it resolves with is called. Resolves once listening, so no announcement made afterwards is
+ * missed. Deployments sharing one Redis (staging beside production, test runs) hear each other's
+ * announcements: those about connections not stored here are ignored.
+ */
+export async function onChannelsChanged({ prisma, pubsub }: Deps, changed: () => void): Promise<() => void> {
+  const subscription = await pubsub.subscribe("channels", "*");
+  const ours = async (connectionId: string | null) =>
+    !connectionId || (await prisma.ringCentralConnection.count({ where: { id: connectionId } })) > 0;
+  void (async () => {
+    for await (const { connectionId } of subscription) {
+      if (await ours(connectionId).catch(() => true)) changed();
+    }
+  })();
+  return () => subscription.close();
+}
+
 /** R2.3: connects a number of the account as a VOICE or SMS channel, using the saved credentials. */
-export async function connectChannel(deps: RingCentralDeps, input: ConnectChannelInput) {
+export async function connectChannel(deps: RingCentralDeps & Pick<Deps, "pubsub">, input: ConnectChannelInput) {
+  const channel = await saveConnectedChannel(deps, input);
+  announceChannelsChanged(deps.pubsub, channel.connectionId);
+  return channel;
+}
+
+async function saveConnectedChannel(deps: RingCentralDeps, input: ConnectChannelInput) {
   const closeAfterSeconds = requireCloseAfter(input.type, input.closeAfterSeconds);
   await requireInbox(deps.prisma, input.inboxId);
   const { connection, directory } = await savedDirectory(deps);
@@ -131,11 +165,13 @@ export async function moveChannel(prisma: PrismaClient, channelId: string, inbox
 }
 
 /** Stops routing the number; the channel and its conversations stay. Idempotent. */
-export async function disconnectChannel(prisma: PrismaClient, channelId: string) {
+export async function disconnectChannel({ prisma, pubsub }: Deps, channelId: string) {
   const channel = await prisma.channel.findUnique({ where: { id: channelId } });
   if (!channel) throw new NotFoundError("Channel");
   if (channel.disconnectedAt) return channel;
-  return prisma.channel.update({ where: { id: channelId }, data: { disconnectedAt: new Date() } });
+  const disconnected = await prisma.channel.update({ where: { id: channelId }, data: { disconnectedAt: new Date() } });
+  announceChannelsChanged(pubsub, disconnected.connectionId);
+  return disconnected;
 }
 
 /** Changes an SMS channel's close-conversations setting (null = never). */

@@ -230,3 +230,32 @@ export async function listAccountNumbers(deps: RingCentralDeps): Promise<ListedN
   const { directory } = await savedDirectory(deps);
   return withConnectedTypes(deps.prisma, await directory.phoneNumbers());
 }
+
+/** Where the connection stands, as `ringCentralConnection.status` reports it. */
+export type ConnectionStatus = "VERIFIED" | "SUBSCRIBED" | "SUBSCRIPTION_PROBLEM";
+
+/**
+ * What the worker stores in `subscriptionState`: "Active" while events flow (a webhook stores
+ * RingCentral's own status word, which is "Active" when healthy), "Lost" while it repairs the
+ * subscription, null when no subscription runs.
+ */
+export const SUBSCRIPTION_ACTIVE = "Active";
+export const SUBSCRIPTION_LOST = "Lost";
+
+export function connectionStatus(connection: Pick<RingCentralConnection, "subscriptionState">): ConnectionStatus {
+  if (!connection.subscriptionState) return "VERIFIED";
+  return connection.subscriptionState.toLowerCase() === "active" ? "SUBSCRIBED" : "SUBSCRIPTION_PROBLEM";
+}
+
+/** The worker's record of how its event subscription stands (see SUBSCRIPTION_ACTIVE). */
+export async function recordSubscriptionState(
+  prisma: PrismaClient,
+  connectionId: string,
+  mode: "WEBSOCKET" | "WEBHOOK",
+  state: typeof SUBSCRIPTION_ACTIVE | typeof SUBSCRIPTION_LOST | null,
+): Promise<void> {
+  await prisma.ringCentralConnection.updateMany({
+    where: { id: connectionId },
+    data: { subscriptionMode: mode, subscriptionState: state },
+  });
+}

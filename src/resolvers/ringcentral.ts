@@ -93,12 +93,15 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, ctx) => ({
-      channel: await connectChannel(ringCentralDeps(ctx), {
-        number: args.number,
-        type: args.type,
-        inboxId: args.inboxId.id,
-        closeAfterSeconds: args.closeAfterSeconds,
-      }),
+      channel: await connectChannel(
+        { ...ringCentralDeps(ctx), pubsub: ctx.pubsub },
+        {
+          number: args.number,
+          type: args.type,
+          inboxId: args.inboxId.id,
+          closeAfterSeconds: args.closeAfterSeconds,
+        },
+      ),
     }),
   }),
   moveChannel: t.field({
@@ -121,7 +124,7 @@ builder.mutationFields((t) => ({
     authScopes: { admin: true },
     errors: { types: RING_CENTRAL_ERRORS },
     args: { channelId: t.arg.globalID({ for: ChannelRef, required: true, description: "The channel." }) },
-    resolve: async (_root, args, ctx) => ({ channel: await disconnectChannel(ctx.prisma, args.channelId.id) }),
+    resolve: async (_root, args, ctx) => ({ channel: await disconnectChannel(ctx, args.channelId.id) }),
   }),
   updateChannel: t.field({
     type: ChannelPayload,

@@ -7,6 +7,7 @@ import type { Conversation, Prisma } from "../generated/prisma/client.ts";
 import type { Context } from "../context.ts";
 import { subscriptionQuery, visibleConversationShared } from "./shared-loads.ts";
 import { ConversationRef } from "./conversations.ts";
+import { CallStatusEnum } from "./calls.ts";
 
 /** An event's conversation as it is now, or null when there is none or the viewer can no longer see it. */
 export function eventConversation(
@@ -110,6 +111,13 @@ export const CallUpdatedEventRef = builder.objectRef<EventRecordOf<"CALL_UPDATED
   fields: (t) => ({
     cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
     createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
+    status: t.field({
+      type: CallStatusEnum,
+      description:
+        "The state the call changed to: RINGING when it starts ringing, then each later state. `call` is read " +
+        "when the event is sent, so a replayed or quickly followed event shows a later state there.",
+      resolve: (e) => e.payload.status,
+    }),
     call: t.prismaField({
       type: "Call",
       nullable: true,

@@ -1,7 +1,7 @@
 // RingCentral setup types (R2.1–R2.3): the saved connection (never its secrets), the account's
 // numbers, and the payloads of the connect/move/disconnect mutations.
 import type { RingCentralConnection } from "../generated/prisma/client.ts";
-import type { ListedNumber } from "../domain/connections.ts";
+import { connectionStatus, type ListedNumber } from "../domain/connections.ts";
 import { builder } from "./builder.ts";
 import { ChannelRef, ChannelTypeEnum } from "./inboxes.ts";
 
@@ -13,11 +13,6 @@ export const RingCentralConnectionStatusEnum = builder.enumType("RingCentralConn
     SUBSCRIPTION_PROBLEM: { description: "The event subscription is not active (the worker is repairing it)." },
   } as const,
 });
-
-function statusOf(connection: RingCentralConnection): "VERIFIED" | "SUBSCRIBED" | "SUBSCRIPTION_PROBLEM" {
-  if (!connection.subscriptionState) return "VERIFIED";
-  return connection.subscriptionState.toLowerCase() === "active" ? "SUBSCRIBED" : "SUBSCRIPTION_PROBLEM";
-}
 
 // Deliberately lists fields one by one: the stored credentials must never become reachable.
 export const RingCentralConnectionRef = builder.objectRef<RingCentralConnection>("RingCentralConnection").implement({
@@ -34,7 +29,7 @@ export const RingCentralConnectionRef = builder.objectRef<RingCentralConnection>
     status: t.field({
       type: RingCentralConnectionStatusEnum,
       description: "Whether events are flowing.",
-      resolve: statusOf,
+      resolve: connectionStatus,
     }),
     subscriptionMode: t.exposeString("subscriptionMode", {
       description: "How events arrive: WEBSOCKET (default) or WEBHOOK.",

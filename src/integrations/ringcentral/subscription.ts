@@ -8,6 +8,9 @@ import { Subscriptions } from "@ringcentral/subscriptions";
 
 export interface SubscriptionListeners {
   notification(envelope: unknown): void;
+  /** The WebSocket closed (or a reconnection attempt failed to open one): nothing arrives until a
+   * recovery succeeds. */
+  lost(): void;
   /** The WebSocket came back within the recovery window: nothing was missed. */
   recovered(): void;
   /** It came back too late: events of the gap are lost and must be reconciled from history. */
@@ -28,7 +31,13 @@ interface WebSocketExtensionInternals {
   disable(): void;
   intervalHandle?: NodeJS.Timeout;
   pingServerHandle?: NodeJS.Timeout;
-  ws?: { close(): void };
+  ws?: LibrarySocket;
+}
+
+/** The library's sockets are `ws` WebSockets (through isomorphic-ws). */
+interface LibrarySocket {
+  close(): void;
+  addEventListener(type: "close" | "error", listener: () => void): void;
 }
 
 export async function openWebSocketSubscription(
@@ -45,6 +54,19 @@ export async function openWebSocketSubscription(
   extension.eventEmitter.on("autoRecoverSuccess", () => listeners.recovered());
   extension.eventEmitter.on("autoRecoverFailed", () => listeners.recoveryFailed());
   extension.eventEmitter.on("autoRecoverError", (error: unknown) => listeners.recoveryError(error));
+  // Defect: nothing tells when the socket closes (the library notices at its next check, seconds
+  // later, and says so only once it recovered), and its sockets have no 'error' listener, so a
+  // refused reconnection (the gateway answering the upgrade with an HTTP error) throws from ws's
+  // EventEmitter and stops the process. Each socket it opens gets both listeners here; a socket
+  // already replaced by a newer one closing late says nothing.
+  const watch = (socket: LibrarySocket | undefined) => {
+    socket?.addEventListener("error", () => {});
+    socket?.addEventListener("close", () => {
+      if (extension.ws === socket) listeners.lost();
+    });
+  };
+  watch(extension.ws);
+  extension.eventEmitter.on("newWebSocketObject", watch);
   return {
     revoke: async () => {
       try {

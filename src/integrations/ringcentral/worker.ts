@@ -7,6 +7,8 @@ import type { IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/event-log.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { archiveInactiveConversations } from "../../domain/sms/inactivity.ts";
+import { onChannelsChanged } from "../../domain/channels.ts";
+import { recordSubscriptionState, SUBSCRIPTION_ACTIVE, SUBSCRIPTION_LOST } from "../../domain/connections.ts";
 import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
@@ -75,7 +77,8 @@ export interface WorkerOptions extends Deps {
   log: Logger;
   clients: ConnectionClientFactory;
   leases: LeaseProvider;
-  /** How often to look for connections to start or stop. */
+  /** How often to look for connections to start or stop, besides on every channel change announced
+   * through pub/sub (which the API makes when a channel is connected or disconnected). */
   reconcileIntervalMs?: number;
   /** How often to archive SMS conversations past their channel's inactivity limit (R4.2). */
   sweepIntervalMs?: number;
@@ -133,6 +136,11 @@ class ConnectionRunner {
   private recordings: RecordingHandlers | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
   private maintenance: NodeJS.Timeout | null = null;
+  /** Writes of the subscription's state, in the order its changes happened. */
+  private stateWrites: Promise<void> = Promise.resolve();
+  /** Set once stop() began: the runner's own revoke closes the socket, which is no loss to report,
+   * and a recovery finishing late is no recovery; stop() records the final state itself. */
+  private stopping = false;
   /** Extensions owning the connected SMS numbers (their message stores carry the SMS). */
   private smsExtensions: string[] = [];
   private syncMessagesOfAll: () => Promise<void> = async () => {};
@@ -149,6 +157,20 @@ class ConnectionRunner {
 
   private get log() {
     return this.options.log.child({ connectionId: this.connectionId });
+  }
+
+  private get mode(): "WEBSOCKET" | "WEBHOOK" {
+    return this.options.webhook ? "WEBHOOK" : "WEBSOCKET";
+  }
+
+  /** Records how the subscription stands (`ringCentralConnection.status`), after earlier records. */
+  private recordState(state: typeof SUBSCRIPTION_ACTIVE | typeof SUBSCRIPTION_LOST | null): Promise<void> {
+    this.stateWrites = this.stateWrites.then(() =>
+      recordSubscriptionState(this.options.prisma, this.connectionId, this.mode, state).catch((error: unknown) =>
+        this.log.error({ err: error, state }, "could not record the subscription's state"),
+      ),
+    );
+    return this.stateWrites;
   }
 
   async start(): Promise<void> {
@@ -208,11 +230,15 @@ class ConnectionRunner {
     };
     const maintain = async () => {
       try {
-        if ((await maintainWebhookSubscription(options)) === "recreated")
-          await this.catchUp("webhook subscription recreated");
+        const health = await maintainWebhookSubscription(options);
+        // Renewed or recreated, the subscription's state was saved with it; unchanged, it was
+        // checked healthy, which ends any problem recorded before.
+        if (health === "active") await this.recordState(SUBSCRIPTION_ACTIVE);
+        if (health === "recreated") await this.catchUp("webhook subscription recreated");
         else await this.syncMessagesOfAll();
       } catch (error) {
         this.log.error({ err: error }, "could not maintain the webhook subscription");
+        if (!this.stopping) await this.recordState(SUBSCRIPTION_LOST);
       }
     };
     const connection = await this.options.prisma.ringCentralConnection.findUniqueOrThrow({
@@ -241,14 +267,24 @@ class ConnectionRunner {
     let failedAttempts = 0;
     const subscription = await openWebSocketSubscription(client.sdk, filters, {
       notification: (envelope) => this.dispatcher!.enqueue(envelope),
-      // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history.
+      lost: () => {
+        if (this.stopping) return;
+        this.log.warn("RingCentral WebSocket closed; recovering");
+        void this.recordState(SUBSCRIPTION_LOST);
+      },
+      // Events in the gap of a failed recovery are lost: reconcile from RingCentral's history. The
+      // library made a new subscription on the new socket: events flow again.
       recoveryFailed: () => {
         failedAttempts = 0;
+        if (this.stopping) return;
+        void this.recordState(SUBSCRIPTION_ACTIVE);
         void this.catchUp("recovery failed");
       },
       recovered: () => {
         failedAttempts = 0;
+        if (this.stopping) return;
         this.log.info("RingCentral subscription recovered");
+        void this.recordState(SUBSCRIPTION_ACTIVE);
       },
       recoveryError: (error) => {
         failedAttempts += 1;
@@ -260,6 +296,7 @@ class ConnectionRunner {
       subscription
         .revoke()
         .catch((error: unknown) => this.log.warn({ err: error }, "could not revoke the subscription"));
+    await this.recordState(SUBSCRIPTION_ACTIVE);
     this.log.info({ filters: filters.length }, "RingCentral subscription active");
   }
 
@@ -319,12 +356,22 @@ class ConnectionRunner {
     await this.recordings?.idle();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops everything and releases the lease. `outcome` is what the connection's status says
+   * afterwards: "unwanted" (no channel needs it, or the worker shuts down) — no subscription runs,
+   * though a webhook subscription keeps delivering to the API; "failed" — a problem the worker
+   * is repairing (it starts the connection afresh). Recorded before the lease goes, so it cannot
+   * overwrite what the next holder records.
+   */
+  async stop(outcome: "unwanted" | "failed" = "unwanted"): Promise<void> {
+    this.stopping = true;
     if (this.maintenance) clearInterval(this.maintenance);
     await this.revoke?.();
     await this.dispatcher?.idle();
     await this.recordings?.close();
     await this.client?.close();
+    if (outcome === "failed") await this.recordState(SUBSCRIPTION_LOST);
+    else if (this.mode === "WEBSOCKET") await this.recordState(null);
     await this.lease.release();
   }
 }
@@ -408,7 +455,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
         runners.set(id, runner);
       } catch (error) {
         options.log.error({ err: error, connectionId: id }, "could not start the RingCentral connection; will retry");
-        await runner.stop().catch(() => {});
+        await runner.stop("failed").catch(() => {});
       }
     }
     announceStart(wanted.size);
@@ -420,7 +467,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     if (runners.get(runner.connectionId) !== runner) return; // already being restarted
     options.log.warn({ connectionId: runner.connectionId }, "restarting the RingCentral connection");
     runners.delete(runner.connectionId);
-    reconciling = reconciling.then(() => runner.stop().catch(() => {}));
+    reconciling = reconciling.then(() => runner.stop("failed").catch(() => {}));
     void reconcile();
   }
 
@@ -431,10 +478,22 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     reconciling = reconciling.then(async () => {
       const stopping = [...runners.values()];
       runners.clear();
-      await Promise.all(stopping.map((runner) => runner.stop().catch(() => {})));
+      await Promise.all(stopping.map((runner) => runner.stop("failed").catch(() => {})));
     });
     void reconcile();
   });
+  // A channel connected or disconnected through the API (in any process) is acted on at once; the
+  // timer backs that up (a missed announcement, a connection whose start failed). Once listening,
+  // one more pass covers what changed between the first pass and then.
+  let stopListeningForChanges: () => void = () => {};
+  const listening = onChannelsChanged(options, () => void reconcile()).then(
+    (stop) => {
+      if (closed) stop();
+      else stopListeningForChanges = stop;
+      void reconcile();
+    },
+    (error: unknown) => options.log.error({ err: error }, "cannot hear channel changes; only the timer reconciles"),
+  );
   const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
   timer.unref();
   const sweepInactiveConversations = async () => {
@@ -454,12 +513,15 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       await Promise.all([...runners.values()].map((r) => r.maintainNow()));
     },
     idle: async () => {
+      await listening;
       await reconciling;
       await Promise.all([...runners.values()].map((r) => r.idle()));
     },
     close: async () => {
       closed = true;
       stopListening();
+      await listening;
+      stopListeningForChanges();
       clearInterval(timer);
       stopSweeping();
       await reconciling;

@@ -126,7 +126,13 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
         affected: platform.gateway.stallSockets({ extensionId, closeAfterMs: closeAfterMs as number | undefined }),
       });
     }
-    throw new SimHttpError(invalidParameter("action", "action must be drop or stall"));
+    if (body.action === "refuse" || body.action === "accept") {
+      const outage = platform.gateway.currentOutage();
+      platform.gateway.refuseConnections(body.action === "refuse");
+      // Ending an outage reports how many connections it refused.
+      return ok({ outage: platform.gateway.currentOutage() ?? outage });
+    }
+    throw new SimHttpError(invalidParameter("action", "action must be drop, stall, refuse or accept"));
   }
 
   function notificationFault(req: SimRequest): SimResponse {
@@ -186,6 +192,7 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
       notifications: platform.hub.faults.pending(),
       rateLimits: platform.rateLimiter.pendingForced(),
       webhookFailures: platform.webhooks.pendingFailures(),
+      webSocketOutage: platform.gateway.currentOutage(),
     });
   }
 
@@ -194,6 +201,7 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     platform.hub.flushFaults();
     platform.rateLimiter.clearForced();
     platform.webhooks.clearFailures();
+    platform.gateway.refuseConnections(false);
     return pendingFaults();
   }
 

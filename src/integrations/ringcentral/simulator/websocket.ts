@@ -110,6 +110,8 @@ export class WebSocketGateway implements SubscriptionTransport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private pingTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /** A gateway outage (a fault): new connections are answered 503 until it ends; counts them. */
+  private outage: { refused: number } | null = null;
 
   constructor(
     private readonly tokens: TokenStore,
@@ -125,6 +127,11 @@ export class WebSocketGateway implements SubscriptionTransport {
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname !== "/ws") {
         socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n");
+        return;
+      }
+      if (this.outage) {
+        this.outage.refused++;
+        socket.end("HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;
       }
       this.server.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, url));
@@ -397,6 +404,21 @@ export class WebSocketGateway implements SubscriptionTransport {
     return sessions.length;
   }
 
+  /**
+   * Starts or ends a gateway outage: while it lasts, every new WebSocket (a first connection or a
+   * recovery) is refused with HTTP 503. Sockets already open stay open (drop them to start the
+   * outage for a client); sessions stay recoverable within their window.
+   */
+  refuseConnections(refusing: boolean): void {
+    if (!refusing) this.outage = null;
+    else this.outage ??= { refused: 0 };
+  }
+
+  /** The outage under way, with the connections refused so far; null when there is none. */
+  currentOutage(): { refused: number } | null {
+    return this.outage ? { ...this.outage } : null;
+  }
+
   summaries(): WsSessionSummary[] {
     this.sweep();
     return [...this.sessions.values()]
@@ -414,6 +436,7 @@ export class WebSocketGateway implements SubscriptionTransport {
 
   /** Control API reset: close every socket and forget every session. */
   reset(): void {
+    this.outage = null;
     for (const session of this.sessions.values()) session.socket?.terminate();
     this.sessions.clear();
     for (const timer of this.timers) clearTimeout(timer);
