@@ -17,7 +17,8 @@ import {
 
 /** How long the API may take to show every call after a fault (bounds the wait; not a target). */
 const CONSISTENT_WITHIN_MS = 90_000;
-const REDIS_DOWN_MS = 3000;
+/** How long each dependency stays away: the fault itself, the one fixed wait of the drills. */
+const DOWN_MS = 3000;
 
 let deployment: Deployment;
 const played: PlayedCall[] = [];
@@ -84,7 +85,12 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
 
   await deployment.redis.stop();
   const during = await playCalls(4);
-  await new Promise((resolve) => setTimeout(resolve, REDIS_DOWN_MS)); // the fault itself: Redis is away 3 s
+  // A client subscribing while Redis is away (to a channel no one listened to yet, so the API instance
+  // sends a SUBSCRIBE) is told so with an error, and the API instance stays up.
+  const refused = subscribe(deployment.wsClient(), "subscription { incomingCall { cursor } }");
+  await refused.finished;
+  expect(refused.error ?? refused.received.at(-1)?.errors).toBeDefined();
+  await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
   await deployment.redis.start();
   const restoredAt = Date.now();
   // The API instance's subscriptions are back once it is ready again (its pub/sub answers).
@@ -111,10 +117,14 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
 });
 
 it("keeps the worker and the API running through a PostgreSQL restart; the worker takes its lease again", async () => {
+  const subscriptionsStarted = () =>
+    deployment.worker.output.match(/"msg":"RingCentral subscription active"/g)?.length ?? 0;
+  const startedBefore = subscriptionsStarted();
   await playCalls(2);
   await deployment.postgres.stop();
   const stoppedAt = Date.now();
   await playCalls(4);
+  await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
   await deployment.postgres.start();
   const restoredAt = Date.now();
   await playCalls(4);
@@ -130,8 +140,9 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   );
   await playCalls(2);
   await consistentSince(restoredAt);
+  expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
   figures.push({
-    fault: "PostgreSQL fast stop + start",
+    fault: "PostgreSQL fast stop, 3 s, start",
     calls: played.length,
     consistentMs,
     note: `down ${restoredAt - stoppedAt} ms`,

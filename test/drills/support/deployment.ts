@@ -3,6 +3,8 @@
 // the RingCentral simulator, an admin who connected the simulated account and routed its main number
 // to an inbox. Everything is observed from outside: GraphQL over HTTP and graphql-ws, process exits,
 // log lines.
+import fs from "node:fs";
+import path from "node:path";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import { subscribe } from "../../support/api.ts";
@@ -164,6 +166,13 @@ export async function startDeployment(): Promise<Deployment> {
       await Promise.all(clients.map((client) => client.dispose()));
       for (const child of [serve, worker]) if (child.child.exitCode === null) child.child.kill("SIGTERM");
       await Promise.all([serve.exited, worker.exited]);
+      // DRILL_LOG_DIR=dir keeps the processes' logs for a look afterwards.
+      const logDir = process.env.DRILL_LOG_DIR;
+      if (logDir) {
+        fs.mkdirSync(logDir, { recursive: true });
+        fs.writeFileSync(path.join(logDir, "serve.log"), serve.output);
+        fs.writeFileSync(path.join(logDir, "worker.log"), worker.output);
+      }
       await simulator.close();
       await redis.destroy();
       await postgres.destroy();
