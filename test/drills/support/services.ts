@@ -92,6 +92,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-drill-redis-"));
   let server: ChildProcess | null = null;
   const start = async () => {
+    if (server && server.exitCode === null) return; // already running
     const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     server = child;
