@@ -14,6 +14,7 @@ import {
   type Deployment,
   type PlayedCall,
 } from "./support/deployment.ts";
+import { graphql } from "../support/switchboard-process.ts";
 
 /** How long the API may take to show every call after a fault (bounds the wait; not a target). */
 const CONSISTENT_WITHIN_MS = 90_000;
@@ -124,6 +125,9 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   await deployment.postgres.stop();
   const stoppedAt = Date.now();
   await playCalls(4);
+  // A request while the database is away gets an answer (an error), not a dead API instance.
+  const duringOutage = await graphql(deployment.serve.url, "{ viewer { email } }", deployment.adminToken);
+  expect(duringOutage.errors).toBeDefined();
   await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
   await deployment.postgres.start();
   const restoredAt = Date.now();
