@@ -462,10 +462,11 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       const lease = await options.leases.acquire(id);
       if (!lease) continue; // another process runs it
       const runner = new ConnectionRunner(id, fingerprint, lease, options, restartRunner);
-      lease.onLost((reason) => leaseLost(runner, reason));
       try {
         await runner.start();
         runners.set(id, runner);
+        // Registered once it runs: a lease lost during start() is reported here at once.
+        lease.onLost((reason) => leaseLost(runner, reason));
       } catch (error) {
         complete = false;
         options.log.error({ err: error, connectionId: id }, "could not start the RingCentral connection; will retry");
