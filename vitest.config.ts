@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const require = createRequire(import.meta.url);
 
@@ -11,6 +11,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The drills run apart: `npm run test:drills` (test/drills/vitest.config.ts).
+    exclude: [...configDefaults.exclude, "test/drills/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",

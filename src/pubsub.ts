@@ -46,41 +46,192 @@ function channel(topic: Topic, id: string): string {
 }
 
 export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
-  if (!redisUrl)
+  if (!redisUrl) {
+    const target = new EventTarget() as unknown as TopicEventTarget;
     return pubSubOver(
-      new EventTarget() as unknown as TopicEventTarget,
+      target,
+      (name, payload) => target.dispatchEvent(new CustomEvent(name, { detail: payload })),
       async () => {},
       async () => {},
     );
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
-  // Fail fast while Redis is away (readiness says so); ioredis reconnects by itself meanwhile.
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
-  for (const client of [publishClient, subscribeClient]) {
-    // Without a listener ioredis prints every reconnect failure to stderr, outside the JSON logs.
-    client.on("error", (error: Error) => log?.warn({ err: error }, "Redis connection error"));
   }
-  const target = createRedisEventTarget<TopicEvent>({ publishClient, subscribeClient }) as unknown as TopicEventTarget;
+  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  // Fail fast while Redis is away (readiness says so); ioredis reconnects by itself meanwhile, and
+  // subscribes again to every channel it was subscribed to (autoResubscribe).
+  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  reportConnectionState(publishClient, "publish", log);
+  reportConnectionState(subscribeClient, "subscribe", log);
+  const publisher = new RedisPublisher(publishClient, log);
+  const target = createRedisEventTarget<TopicEvent>({
+    publishClient,
+    subscribeClient: withHandledSubscriptionCommands(subscribeClient, log),
+  }) as unknown as TopicEventTarget;
   return pubSubOver(
     target,
+    // The event target serializes with JSON too (its default serializer), and parses what arrives.
+    (name, payload) => publisher.publish(name, JSON.stringify(payload)),
     // Commands on one connection run in order: when PING answers, every SUBSCRIBE sent before it is active.
     async () => {
       await subscribeClient.ping();
     },
     async () => {
+      publisher.close();
       publishClient.disconnect();
       subscribeClient.disconnect();
     },
   );
 }
 
-function pubSubOver(target: TopicEventTarget, subscribed: () => Promise<void>, close: () => Promise<void>): PubSub {
+/**
+ * Without an 'error' listener ioredis prints every reconnection failure to stderr, outside the JSON
+ * logs; with one that logs them all, a Redis restart writes a line every few milliseconds. One
+ * warning when the connection is lost, one line when it is back.
+ */
+function reportConnectionState(client: Redis, role: "publish" | "subscribe", log?: Logger): void {
+  let lost = false;
+  client.on("error", (error: Error) => {
+    if (lost) return;
+    lost = true;
+    log?.warn({ err: error, connection: role }, "Redis connection lost; reconnecting");
+  });
+  client.on("ready", () => {
+    if (!lost) return;
+    lost = false;
+    log?.info({ connection: role }, "Redis connection back");
+  });
+}
+
+/**
+ * Defect: @graphql-yoga/redis-event-target sends SUBSCRIBE and UNSUBSCRIBE and drops their
+ * promises: with Redis away they reject unhandled, which stops the process. Here they are caught.
+ * A SUBSCRIBE that failed also fails the PING sent after it, so `subscribe()` rejects and its
+ * listener is removed (pubSubOver); UNSUBSCRIBE failing matters not: a new connection starts with
+ * only the channels still listened to.
+ */
+function withHandledSubscriptionCommands(client: Redis, log?: Logger): Redis {
+  const handled = (command: string) => (error: unknown) =>
+    log?.warn({ err: error, command }, "Redis subscription command failed");
+  const commands = {
+    on: (event: string, listener: (...args: unknown[]) => void) => client.on(event, listener),
+    subscribe: (...channels: string[]) => client.subscribe(...channels).catch(handled("SUBSCRIBE")),
+    unsubscribe: (...channels: string[]) => client.unsubscribe(...channels).catch(handled("UNSUBSCRIBE")),
+  };
+  // The event target calls only these three methods of its subscribe client.
+  return commands as unknown as Redis;
+}
+
+/** How long a publish that failed waits before the next attempt: doubling up to the last. */
+const PUBLISH_RETRY_DELAYS_MS = { first: 100, max: 5000 };
+/** Messages held while Redis is away, at most; past that the oldest are dropped (and said so). They
+ * stay in the event log: clients resuming with a cursor still get them. */
+const MAX_HELD_MESSAGES = 100_000;
+
+/**
+ * Publishes what the event log committed. While Redis answers, publishes are pipelined as they
+ * come. A publish that fails (Redis restarting: ioredis gives up on a command after a few
+ * reconnection attempts) is held and retried with backoff, and every publish after it waits behind
+ * it, so nothing committed goes unpublished and the order stays the commit order. (The event
+ * target's own dispatchEvent drops the publish's promise: a failure there is an unhandled
+ * rejection, which stops the process, and the event is lost — so it is not used for publishing.)
+ */
+class RedisPublisher {
+  private readonly held: { channel: string; message: string }[] = [];
+  private retrying = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly log?: Logger,
+  ) {}
+
+  publish(channel: string, message: string): void {
+    if (this.closed) return;
+    if (this.retrying) {
+      this.hold({ channel, message });
+      return;
+    }
+    this.client.publish(channel, message).catch((error: unknown) => this.failed({ channel, message }, error));
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.held.length > 0)
+      this.log?.warn(
+        { unpublished: this.held.length },
+        "closing with events not yet published to Redis; they stay in the event log",
+      );
+  }
+
+  private hold(message: { channel: string; message: string }): void {
+    this.held.push(message);
+    if (this.held.length > MAX_HELD_MESSAGES) {
+      this.held.shift();
+      this.log?.error(
+        { held: MAX_HELD_MESSAGES },
+        "too many events waiting for Redis: dropped the oldest from live delivery (it stays in the event log)",
+      );
+    }
+  }
+
+  private failed(message: { channel: string; message: string }, error: unknown): void {
+    if (this.closed) return;
+    this.hold(message);
+    if (this.retrying) return;
+    this.retrying = true;
+    this.log?.warn({ err: error }, "could not publish events to Redis; holding them and retrying");
+    this.retryAfter(PUBLISH_RETRY_DELAYS_MS.first);
+  }
+
+  private retryAfter(delayMs: number): void {
+    this.timer = setTimeout(() => void this.retry(delayMs), delayMs);
+    // Holding events must not keep a process alive that is otherwise done.
+    this.timer.unref();
+  }
+
+  /** Publishes the held messages in order; stops at the first failure and tries again later. */
+  private async retry(delayMs: number): Promise<void> {
+    let published = 0;
+    while (this.held.length > 0 && !this.closed) {
+      const next = this.held[0]!;
+      try {
+        await this.client.publish(next.channel, next.message);
+      } catch (error) {
+        const nextDelayMs = Math.min(delayMs * 2, PUBLISH_RETRY_DELAYS_MS.max);
+        this.log?.warn(
+          { err: error, waiting: this.held.length, retryInMs: nextDelayMs },
+          "still cannot publish events to Redis",
+        );
+        this.retryAfter(nextDelayMs);
+        return;
+      }
+      this.held.shift();
+      published += 1;
+    }
+    this.retrying = false;
+    if (published > 0) this.log?.info({ published }, "published the events held while Redis was away");
+  }
+}
+
+function pubSubOver(
+  target: TopicEventTarget,
+  publish: (channel: string, payload: unknown) => void,
+  subscribed: () => Promise<void>,
+  close: () => Promise<void>,
+): PubSub {
   return {
     publish(topic, id, payload) {
-      target.dispatchEvent(new CustomEvent(channel(topic, id), { detail: payload }));
+      publish(channel(topic, id), payload);
     },
     async subscribe(topic, id) {
       const subscription = new QueuedSubscription<never>(target, channel(topic, id));
-      await subscribed();
+      try {
+        await subscribed();
+      } catch (error) {
+        subscription.close();
+        throw error;
+      }
       return subscription;
     },
     ping: subscribed,

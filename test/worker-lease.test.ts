@@ -1,7 +1,8 @@
 // R2.4 with several processes: exactly one worker runs a RingCentral connection; when it stops, a
 // standby takes over. Leases are PostgreSQL advisory locks held on their own connections. The SMS
 // inactivity sweep (R4.2) runs the same way: in one worker, taken over when it stops.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import { simControl, startTestSimulator, startTestWorker, workerFor, type Simulator } from "./support/simulator.ts";
@@ -33,13 +34,33 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function activeWebSocketSubscriptions(): Promise<number> {
-  const { records } = await simControl<{ records: { transportType: string; status: string }[] }>(
+async function activeWebSocketSubscriptionIds(): Promise<string[]> {
+  const { records } = await simControl<{ records: { id: string; transportType: string; status: string }[] }>(
     sim,
     "GET",
     "subscriptions",
   );
-  return records.filter((s) => s.transportType === "WebSocket" && s.status === "Active").length;
+  return records.filter((s) => s.transportType === "WebSocket" && s.status === "Active").map((s) => s.id);
+}
+
+async function activeWebSocketSubscriptions(): Promise<number> {
+  return (await activeWebSocketSubscriptionIds()).length;
+}
+
+/** Ends every session holding an advisory lock in the test database, as a PostgreSQL restart would. */
+async function terminateLeaseConnections(): Promise<number> {
+  const client = new pg.Client(pgConfigFromUrl(database.url));
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND granted
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
+    return rowCount ?? 0;
+  } finally {
+    await client.end();
+  }
 }
 
 describe("one worker per connection", () => {
@@ -54,6 +75,28 @@ describe("one worker per connection", () => {
     await second.reconcile();
     expect(await activeWebSocketSubscriptions()).toBe(1);
     await second.close();
+    expect(await activeWebSocketSubscriptions()).toBe(0);
+  });
+});
+
+describe("a lease whose database connection breaks", () => {
+  it("stops the connection, takes the lease again and subscribes afresh, without stopping the process", async () => {
+    const worker = workerFor(api.app, sim, { leases: postgresLeases(pgConfigFromUrl(database.url)) });
+    await worker.reconcile();
+    const [before] = await activeWebSocketSubscriptionIds();
+    expect(before).toBeDefined();
+
+    // The connection's lease and the inactivity sweep's: both connections end, and the locks with them.
+    expect(await terminateLeaseConnections()).toBe(2);
+    await vi.waitFor(
+      async () => {
+        const now = await activeWebSocketSubscriptionIds();
+        expect(now).toHaveLength(1);
+        expect(now[0]).not.toBe(before);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    await worker.close();
     expect(await activeWebSocketSubscriptions()).toBe(0);
   });
 });

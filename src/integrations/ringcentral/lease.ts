@@ -1,12 +1,16 @@
 // Exactly one worker runs a RingCentral connection at a time (R2.4 with several processes): a
 // PostgreSQL session-level advisory lock held on a dedicated connection for as long as the worker
 // runs the connection. If the process dies, PostgreSQL drops the connection and the lock with it,
-// and a standby takes over at its next reconcile. The embedded database is single-process: an
-// in-memory lease is enough there.
+// and a standby takes over at its next reconcile. If that connection breaks (PostgreSQL restarted),
+// the lock is gone too: the lease says it was lost, its holder stops, and whoever takes it next runs
+// the connection. The embedded database is single-process: an in-memory lease is enough there.
 import pg from "pg";
 import { LOCK } from "../../store/locks.ts";
 
 export interface ConnectionLease {
+  /** Calls `listener` (once) if the lease is lost while held: from then on another process may take
+   * it, so what it guards must stop. Not called after release(). */
+  onLost(listener: (reason: unknown) => void): void;
   release(): Promise<void>;
 }
 
@@ -23,6 +27,18 @@ export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
     async acquire(key) {
       if (held.has(key)) return null;
       const client = new pg.Client(config);
+      let lost: { reason: unknown } | null = null;
+      let released = false;
+      const lostListeners: ((reason: unknown) => void)[] = [];
+      const loseLease = (reason: unknown) => {
+        if (lost || released) return;
+        lost = { reason };
+        if (held.get(key) === client) held.delete(key);
+        for (const listener of lostListeners) listener(reason);
+      };
+      // A broken connection is an 'error' event: without a listener it would stop the process.
+      client.on("error", loseLease);
+      client.on("end", () => loseLease(new Error("the lease's database connection ended")));
       await client.connect();
       const result = await client.query<{ locked: boolean }>(
         "SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked",
@@ -34,15 +50,21 @@ export function postgresLeases(config: pg.ClientConfig): LeaseProvider {
       }
       held.set(key, client);
       return {
+        onLost(listener) {
+          if (lost) listener(lost.reason);
+          else lostListeners.push(listener);
+        },
         release: async () => {
-          held.delete(key);
+          released = true;
+          if (held.get(key) === client) held.delete(key);
           await client.end().catch(() => {});
         },
       };
     },
     async close() {
-      await Promise.all([...held.values()].map((client) => client.end().catch(() => {})));
+      const clients = [...held.values()];
       held.clear();
+      await Promise.all(clients.map((client) => client.end().catch(() => {})));
     },
   };
 }
@@ -53,7 +75,7 @@ export function inProcessLeases(): LeaseProvider {
     async acquire(key) {
       if (held.has(key)) return null;
       held.add(key);
-      return { release: async () => void held.delete(key) };
+      return { onLost: () => {}, release: async () => void held.delete(key) };
     },
     async close() {
       held.clear();

@@ -379,6 +379,9 @@ class ConnectionRunner {
 /** The lease key of the SMS inactivity sweep (R4.2), beside the connections' ids. */
 const SWEEP_LEASE = "sms-inactivity-sweep";
 
+/** The first wait before a failed reconcile is tried again (it doubles up to the reconcile interval). */
+const FIRST_RECONCILE_RETRY_MS = 250;
+
 /** Consecutive failed reconnection attempts before the connection is started afresh. */
 const MAX_RECOVERY_ERRORS = 5;
 
@@ -395,6 +398,7 @@ export interface RingCentralWorker {
 export function startRingCentralWorker(options: WorkerOptions): RingCentralWorker {
   const runners = new Map<string, ConnectionRunner>();
   let closed = false;
+  /** Reconciles and runner stops, one after another; never rejects (each step's caller sees its failure). */
   let reconciling: Promise<void> = Promise.resolve();
 
   /** Connections with a connected channel, each with what its subscription depends on: the SMS
@@ -420,7 +424,13 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   async function takeSweepLease(): Promise<void> {
     if (sweepLease || closed) return;
     try {
-      sweepLease = await options.leases.acquire(SWEEP_LEASE);
+      const lease = await options.leases.acquire(SWEEP_LEASE);
+      sweepLease = lease;
+      lease?.onLost((reason) => {
+        if (sweepLease !== lease) return;
+        sweepLease = null; // taken again at a later reconcile, by this worker or another
+        if (!closed) options.log.warn({ err: reason }, "lost the inactivity sweep's lease; will take it again");
+      });
     } catch (error) {
       options.log.error({ err: error }, "could not take the inactivity sweep's lease; will retry");
     }
@@ -435,8 +445,10 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
     options.log.info({ events, connections: found, running: runners.size }, "RingCentral worker started");
   }
 
-  async function reconcileOnce(): Promise<void> {
-    if (closed) return;
+  /** Starts and stops runners to match the database; false when a wanted connection failed to start. */
+  async function reconcileOnce(): Promise<boolean> {
+    if (closed) return true;
+    let complete = true;
     await takeSweepLease();
     const wanted = await wantedConnections();
     for (const [id, runner] of runners) {
@@ -453,22 +465,72 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       try {
         await runner.start();
         runners.set(id, runner);
+        // Registered once it runs: a lease lost during start() is reported here at once.
+        lease.onLost((reason) => leaseLost(runner, reason));
       } catch (error) {
+        complete = false;
         options.log.error({ err: error, connectionId: id }, "could not start the RingCentral connection; will retry");
         await runner.stop("failed").catch(() => {});
       }
     }
     announceStart(wanted.size);
+    return complete;
   }
 
-  const reconcile = () => (reconciling = reconciling.then(reconcileOnce, reconcileOnce));
+  const reconcileQueued = (): Promise<boolean> => {
+    const next = reconciling.then(reconcileOnce);
+    reconciling = next.then(
+      () => {},
+      () => {},
+    );
+    return next;
+  };
+  const reconcile = async (): Promise<void> => void (await reconcileQueued());
+
+  // A reconcile that failed (the database away) or left a connection not started is tried again
+  // soon, backing off up to the timer's interval, instead of only at the timer's next tick.
+  const reconcileIntervalMs = options.reconcileIntervalMs ?? 10_000;
+  let retryDelayMs = FIRST_RECONCILE_RETRY_MS;
+  let retryTimer: NodeJS.Timeout | null = null;
+  function retrySoon(): void {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void reconcileInBackground();
+    }, retryDelayMs);
+    retryTimer.unref();
+    retryDelayMs = Math.min(retryDelayMs * 2, reconcileIntervalMs);
+  }
+  /** Reconciles on the worker's own initiative: a failure is logged and retried, never thrown. */
+  async function reconcileInBackground(): Promise<void> {
+    try {
+      if (await reconcileQueued()) retryDelayMs = FIRST_RECONCILE_RETRY_MS;
+      else retrySoon();
+    } catch (error) {
+      if (closed) return;
+      options.log.warn({ err: error, retryInMs: retryDelayMs }, "could not reconcile the RingCentral connections");
+      retrySoon();
+    }
+  }
+
+  /** The runner's lease broke (its database connection did): another worker may hold it already. */
+  function leaseLost(runner: ConnectionRunner, reason: unknown): void {
+    if (closed || runners.get(runner.connectionId) !== runner) return;
+    options.log.warn(
+      { err: reason, connectionId: runner.connectionId },
+      "lost the lease of the RingCentral connection; stopping it until the lease is taken again",
+    );
+    runners.delete(runner.connectionId);
+    reconciling = reconciling.then(() => runner.stop("failed").catch(() => {}));
+    void reconcileInBackground();
+  }
 
   function restartRunner(runner: ConnectionRunner) {
     if (runners.get(runner.connectionId) !== runner) return; // already being restarted
     options.log.warn({ connectionId: runner.connectionId }, "restarting the RingCentral connection");
     runners.delete(runner.connectionId);
     reconciling = reconciling.then(() => runner.stop("failed").catch(() => {}));
-    void reconcile();
+    void reconcileInBackground();
   }
 
   // A subscription the library gave up on stays dead (subscription.ts): start the connections
@@ -480,21 +542,21 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       runners.clear();
       await Promise.all(stopping.map((runner) => runner.stop("failed").catch(() => {})));
     });
-    void reconcile();
+    void reconcileInBackground();
   });
   // A channel connected or disconnected through the API (in any process) is acted on at once; the
   // timer backs that up (a missed announcement, a connection whose start failed). Once listening,
   // one more pass covers what changed between the first pass and then.
   let stopListeningForChanges: () => void = () => {};
-  const listening = onChannelsChanged(options, () => void reconcile()).then(
+  const listening = onChannelsChanged(options, () => void reconcileInBackground()).then(
     (stop) => {
       if (closed) stop();
       else stopListeningForChanges = stop;
-      void reconcile();
+      void reconcileInBackground();
     },
     (error: unknown) => options.log.error({ err: error }, "cannot hear channel changes; only the timer reconciles"),
   );
-  const timer = setInterval(() => void reconcile(), options.reconcileIntervalMs ?? 10_000);
+  const timer = setInterval(() => void reconcileInBackground(), reconcileIntervalMs);
   timer.unref();
   const sweepInactiveConversations = async () => {
     if (!sweepLease) return; // another worker sweeps
@@ -505,7 +567,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   const stopSweeping = (options.sweepSchedule ?? everyMs(options.sweepIntervalMs ?? 60_000))(
     sweepInactiveConversations,
   );
-  void reconcile();
+  void reconcileInBackground();
 
   return {
     reconcile,
@@ -523,6 +585,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
       await listening;
       stopListeningForChanges();
       clearInterval(timer);
+      if (retryTimer) clearTimeout(retryTimer);
       stopSweeping();
       await reconciling;
       await Promise.all([...runners.values()].map((r) => r.stop()));

@@ -1,0 +1,155 @@
+// Drills (issue 13, point 1): Redis and PostgreSQL restart while calls flow. An API instance
+// (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect and
+// resume: every call played before, during and after the fault is stored once with its outcome,
+// events published once Redis is back reach a live subscriber, and no product process exits.
+// A table of the figures (time from the dependency's return to a consistent API) is printed at
+// the end.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import {
+  discrepancies,
+  startDeployment,
+  subscribe,
+  waitUntil,
+  type CallKind,
+  type Deployment,
+  type PlayedCall,
+} from "./support/deployment.ts";
+import { graphql } from "../support/switchboard-process.ts";
+
+/** How long the API may take to show every call after a fault (bounds the wait; not a target). */
+const CONSISTENT_WITHIN_MS = 90_000;
+/** How long each dependency stays away: the fault itself, the one fixed wait of the drills. */
+const DOWN_MS = 3000;
+
+let deployment: Deployment;
+const played: PlayedCall[] = [];
+const figures: { fault: string; calls: number; consistentMs: number; note: string }[] = [];
+
+beforeAll(async () => {
+  deployment = await startDeployment();
+});
+afterAll(async () => {
+  if (figures.length > 0) console.log(figureTable());
+  await deployment?.close();
+});
+
+function figureTable(): string {
+  const rows = [["fault", "calls so far", "consistent after", "note"]];
+  for (const f of figures) rows.push([f.fault, String(f.calls), `${f.consistentMs} ms`, f.note]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return ["", ...rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");
+}
+
+async function playCalls(count: number): Promise<PlayedCall[]> {
+  const calls: PlayedCall[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind: CallKind = i % 2 === 0 ? "ivr" : "missed";
+    calls.push(await deployment.playCall(kind));
+  }
+  played.push(...calls);
+  return calls;
+}
+
+/** Waits until the API shows every call played so far exactly once with its outcome; returns how long. */
+async function consistentSince(since: number): Promise<number> {
+  await waitUntil(
+    async () => discrepancies(played, await deployment.storedCalls()).length === 0,
+    CONSISTENT_WITHIN_MS,
+    async () => discrepancies(played, await deployment.storedCalls()).join("\n"),
+    deployment,
+  );
+  return Date.now() - since;
+}
+
+async function subscriptionStatus(): Promise<string> {
+  return (await deployment.query<any>("{ ringCentralConnection { status } }")).ringCentralConnection.status;
+}
+
+async function serveReady(): Promise<boolean> {
+  return (await fetch(`${deployment.serve.url}/ready`)).ok;
+}
+
+it("keeps the worker and the API running through a Redis restart, and loses no call or event", async () => {
+  const live = subscribe(
+    deployment.wsClient(),
+    `subscription($inbox: ID!) { callUpdated(inboxId: $inbox) { status call { fromNumber } } }`,
+    { inbox: deployment.inboxId },
+  );
+  const liveNumbers = () => new Set(live.received.map((r) => (r.data as any)?.callUpdated.call?.fromNumber));
+  const before = await playCalls(2);
+  await waitUntil(
+    async () => before.every((c) => liveNumbers().has(c.from)),
+    CONSISTENT_WITHIN_MS,
+    () => "the live subscription saw no event before the fault",
+    deployment,
+  );
+
+  await deployment.redis.stop();
+  const during = await playCalls(4);
+  // A client subscribing while Redis is away (to a channel no one listened to yet, so the API instance
+  // sends a SUBSCRIBE) is told so with an error, and the API instance stays up.
+  const refused = subscribe(deployment.wsClient(), "subscription { incomingCall { cursor } }");
+  await refused.finished;
+  expect(refused.error ?? refused.received.at(-1)?.errors).toBeDefined();
+  await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
+  await deployment.redis.start();
+  const restoredAt = Date.now();
+  // The API instance's subscriptions are back once it is ready again (its pub/sub answers).
+  await waitUntil(serveReady, CONSISTENT_WITHIN_MS, () => "the API instance is not ready again", deployment);
+  const after = await playCalls(4);
+  const consistentMs = await consistentSince(restoredAt);
+
+  await waitUntil(
+    async () => after.every((c) => liveNumbers().has(c.from)),
+    CONSISTENT_WITHIN_MS,
+    async () => `live events after Redis returned: ${[...liveNumbers()].join(", ")}`,
+    deployment,
+  );
+  const duringSeen = during.filter((c) => liveNumbers().has(c.from)).length;
+  figures.push({
+    fault: "Redis down 3 s",
+    calls: played.length,
+    consistentMs,
+    note: `live subscriber saw ${duringSeen}/${during.length} calls of the outage`,
+  });
+  expect(live.error).toBeUndefined();
+  expect(deployment.exits()).toEqual([]);
+  live.unsubscribe();
+});
+
+it("keeps the worker and the API running through a PostgreSQL restart; the worker takes its lease again", async () => {
+  const subscriptionsStarted = () =>
+    deployment.worker.output.match(/"msg":"RingCentral subscription active"/g)?.length ?? 0;
+  const startedBefore = subscriptionsStarted();
+  await playCalls(2);
+  await deployment.postgres.stop();
+  const stoppedAt = Date.now();
+  await playCalls(4);
+  // A request while the database is away gets an answer (an error), not a dead API instance.
+  const duringOutage = await graphql(deployment.serve.url, "{ viewer { email } }", deployment.adminToken);
+  expect(duringOutage.errors).toBeDefined();
+  await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
+  await deployment.postgres.start();
+  const restoredAt = Date.now();
+  await playCalls(4);
+  const consistentMs = await consistentSince(restoredAt);
+
+  // The worker runs the connection again: its subscription is live (the calls after the restart came
+  // through it or through a catch-up; a call played now must arrive through it).
+  await waitUntil(
+    async () => (await subscriptionStatus()) === "SUBSCRIBED",
+    CONSISTENT_WITHIN_MS,
+    subscriptionStatus,
+    deployment,
+  );
+  await playCalls(2);
+  await consistentSince(restoredAt);
+  expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
+  figures.push({
+    fault: "PostgreSQL fast stop, 3 s, start",
+    calls: played.length,
+    consistentMs,
+    note: `down ${restoredAt - stoppedAt} ms`,
+  });
+  expect(deployment.exits()).toEqual([]);
+});
