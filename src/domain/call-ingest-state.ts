@@ -42,13 +42,53 @@ export type UserState = Pick<User, "id" | "status" | "statusBeforeCall" | "muteI
 };
 
 // PartyState (the rules' view) is the party row without its keys, in RingCentral's spelling of the
-// direction. The two conversions below spell no column: a column missing on either side fails to compile.
+// direction. The two conversions below name every field in one literal: a column missing on either
+// side fails to compile (a missing property), as does one that is not on the other side (an excess
+// property). Literals rather than rest and spread because they run once per party of every call in a
+// burst: object rest is a slow generic copy in V8, and the objects it makes take their field order
+// from whichever row came in (read from JSON, or made by saveParty), so the rules' functions reading
+// them saw several shapes; a literal always makes the same one.
 
 export function toPartyState(row: PartyRow): PartyState {
-  const { id: _id, callId: _callId, role, direction, ...snapshot } = row;
-  return { ...snapshot, role: role as PartyRole, direction: direction === "INBOUND" ? "Inbound" : "Outbound" };
+  return {
+    partyId: row.partyId,
+    role: row.role as PartyRole,
+    direction: row.direction === "INBOUND" ? "Inbound" : "Outbound",
+    extensionId: row.extensionId,
+    statusCode: row.statusCode,
+    reason: row.reason,
+    fromNumber: row.fromNumber,
+    toNumber: row.toNumber,
+    muted: row.muted,
+    missedCall: row.missedCall,
+    queueCall: row.queueCall,
+    sequence: row.sequence,
+    eventTime: row.eventTime,
+    firstEventAt: row.firstEventAt,
+    answeredAt: row.answeredAt,
+    voicemailAt: row.voicemailAt,
+    endedAt: row.endedAt,
+  };
 }
 
 export function toPartyRow(state: PartyState): Omit<PartyRow, "id" | "callId"> {
-  return { ...state, direction: state.direction === "Inbound" ? "INBOUND" : "OUTBOUND" };
+  return {
+    partyId: state.partyId,
+    role: state.role,
+    direction: state.direction === "Inbound" ? "INBOUND" : "OUTBOUND",
+    extensionId: state.extensionId,
+    statusCode: state.statusCode,
+    reason: state.reason,
+    fromNumber: state.fromNumber,
+    toNumber: state.toNumber,
+    muted: state.muted,
+    missedCall: state.missedCall,
+    queueCall: state.queueCall,
+    sequence: state.sequence,
+    eventTime: state.eventTime,
+    firstEventAt: state.firstEventAt,
+    answeredAt: state.answeredAt,
+    voicemailAt: state.voicemailAt,
+    endedAt: state.endedAt,
+  };
 }

@@ -65,8 +65,22 @@ export function applyPartyEvent(current: PartyState | null, event: PartyEvent): 
   const newer = !current || event.sequence > current.sequence;
   // Every snapshot field, muted and numbers included, comes from one snapshot: a late, older one changes none.
   const snapshot: PartyEvent = newer ? event : current!;
+  // Spelled out rather than spread: `snapshot` is either an event or a state, and spreading either
+  // would give the result that object's field order — several shapes for the rules reading it.
   return {
-    ...snapshot,
+    partyId: snapshot.partyId,
+    role: snapshot.role,
+    direction: snapshot.direction,
+    extensionId: snapshot.extensionId,
+    statusCode: snapshot.statusCode,
+    reason: snapshot.reason,
+    fromNumber: snapshot.fromNumber,
+    toNumber: snapshot.toNumber,
+    muted: snapshot.muted,
+    missedCall: snapshot.missedCall,
+    queueCall: snapshot.queueCall,
+    sequence: snapshot.sequence,
+    eventTime: snapshot.eventTime,
     firstEventAt: earliest(current?.firstEventAt ?? null, event.eventTime)!,
     answeredAt: earliest(current?.answeredAt ?? null, CONNECTED_CODES.has(event.statusCode) ? event.eventTime : null),
     voicemailAt: earliest(current?.voicemailAt ?? null, VOICEMAIL_CODES.has(event.statusCode) ? event.eventTime : null),
