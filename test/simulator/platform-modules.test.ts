@@ -163,11 +163,13 @@ describe("feature modules", () => {
     await control(sim, "POST", "/__sim/faults/notifications", { type: "reorder", count: 2 });
     await control(sim, "POST", "/__sim/faults/rate-limit", { group: "Heavy", count: 2, retryAfterSeconds: 30 });
     await control(sim, "POST", "/__sim/faults/webhooks", { failNext: 3 });
+    await control(sim, "POST", "/__sim/faults/socket", { action: "refuse" });
     const pending = (await control(sim, "GET", "/__sim/faults")).json;
     expect(pending).toEqual({
       notifications: [{ type: "reorder", count: 2, remaining: 2 }],
       rateLimits: [{ group: "Heavy", remaining: 2, retryAfterSeconds: 30 }],
       webhookFailures: [{ subscriptionId: null, remaining: 3 }],
+      webSocketOutage: { refused: 0 },
     });
     const held = await control(sim, "POST", "/__sim/notifications", {
       event: "/restapi/v1.0/account/~/telephony/sessions",
@@ -175,7 +177,7 @@ describe("feature modules", () => {
     });
     expect(held.status).toBe(202);
     const cleared = (await control(sim, "DELETE", "/__sim/faults")).json;
-    expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [] });
+    expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [], webSocketOutage: null });
   });
 });
 
