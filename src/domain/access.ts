@@ -54,6 +54,18 @@ export function visibleActivities(viewer: Viewer): Prisma.ActivityWhereInput {
   return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
 }
 
+/**
+ * Contacts (issue 13): an agent sees a contact of the shared address book (created by hand), or one
+ * with at least one conversation the agent can see. A customer who only ever called an inbox the
+ * agent is not in (an HR line) stays hidden — by `contacts`, `node`, contact mutations and sending
+ * or calling by contact id alike. A conversation's own `contact` is seen with the conversation.
+ */
+export function visibleContacts(viewer: Viewer): Prisma.ContactWhereInput {
+  return viewer.inboxIds === null
+    ? {}
+    : { OR: [{ source: "MANUAL" }, { conversations: { some: visibleConversations(viewer) } }] };
+}
+
 /** Rules of the viewer's inboxes, and those of every inbox. */
 export function visibleRules(viewer: Viewer): Prisma.RuleWhereInput {
   return viewer.inboxIds === null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: viewer.inboxIds } }] };
