@@ -8,7 +8,18 @@ export interface Viewer {
   role: Role;
   /** Inbox ids the viewer may see; `null` means every inbox (admins). */
   inboxIds: string[] | null;
+  /** The API token it was authenticated with. */
+  tokenId?: string;
 }
+
+/**
+ * A change of access, published on pub/sub (topic `access`, id `*`) to every API instance (issue 13).
+ * Live operations started before it follow it at once (src/live-access.ts): a revoked token's
+ * WebSockets close, a member's viewer is reloaded and events are checked against it.
+ */
+export type AccessNotice =
+  | { type: "TOKEN_REVOKED"; tokenId: string; userId: string }
+  | { type: "MEMBERSHIP_CHANGED"; userId: string };
 
 export function isAdmin(viewer: Viewer): boolean {
   return viewer.role === "ADMIN";
@@ -16,6 +27,16 @@ export function isAdmin(viewer: Viewer): boolean {
 
 export function canSeeInbox(viewer: Viewer, inboxId: string): boolean {
   return viewer.inboxIds === null || viewer.inboxIds.includes(inboxId);
+}
+
+/**
+ * A live event the viewer may receive now: one of an inbox they see, or one of no inbox addressed
+ * to them (an incoming call rings whoever RingCentral rings). Checked at delivery, against the
+ * viewer as the latest access change left it.
+ */
+export function canSeeEvent(viewer: Viewer, event: { inboxIds: string[] }): boolean {
+  const { inboxIds } = viewer;
+  return inboxIds === null || event.inboxIds.length === 0 || event.inboxIds.some((id) => inboxIds.includes(id));
 }
 
 export function visibleInboxes(viewer: Viewer): Prisma.InboxWhereInput {
