@@ -26,6 +26,7 @@ import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
+import { startLiveAccess } from "./live-access.ts";
 
 export interface App {
   db: Database;
@@ -120,6 +121,8 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   // Through the client (not the bare SDK): rate limits, retries and re-login apply.
   const fetchContent = async (contentUri: string) => (await accountClient()).requestRaw("GET", contentUri);
   const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log, ingest: config.ingest });
+  // Listening before the server is: no access change can reach a live operation unheard.
+  const access = await startLiveAccess({ prisma: db.prisma, pubsub, log }, { recheckMs: config.accessRecheckMs });
   const api = createApiServer({
     config,
     services: {
@@ -133,6 +136,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
         return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
       },
       callControl: agentCallControl(db.prisma, ringCentral),
+      access,
     },
     routes: [webhooks.handle, (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent })],
   });
@@ -146,6 +150,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     });
   } catch (error) {
     // e.g. EADDRINUSE: report it to the caller instead of crashing, and release what was opened.
+    access.close();
     await pubsub.close();
     await db.close();
     throw error;
@@ -166,6 +171,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     close: async () => {
       await worker?.close();
       await api.close();
+      access.close();
       await pubsub.close();
       await db.close();
     },

@@ -229,9 +229,22 @@ export function buildCli(): Command {
     .description("Revoke an API token.")
     .argument("<token>", "the token value")
     .action((value: string) =>
-      withDatabase(async (db) => {
+      withDatabase(async (db, log) => {
         const { revokeApiTokenByValue } = await import("./domain/tokens.ts");
-        await revokeApiTokenByValue(db.prisma, value);
+        const { createPubSub } = await import("./pubsub.ts");
+        // Through REDIS_URL the running API instances hear of it and close the token's WebSockets.
+        const pubsub = createPubSub(loadConfigOrExit().redisUrl, log);
+        try {
+          await revokeApiTokenByValue({ prisma: db.prisma, pubsub }, value);
+          await pubsub.flush().catch((error: Error) => {
+            console.error(
+              `the API instances could not be told (${error.message}): ` +
+                "its open WebSockets close at their next access check (ACCESS_RECHECK_MS)",
+            );
+          });
+        } finally {
+          await pubsub.close();
+        }
         console.log("revoked");
       }),
     );

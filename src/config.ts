@@ -74,6 +74,9 @@ const configSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
   /** How long /ready waits for each dependency before calling it unavailable. */
   READY_TIMEOUT_MS: integer(2000, 1),
+  /** How often live operations' tokens and memberships are checked against the database, should a
+   * notice of a change have been lost (src/live-access.ts). */
+  ACCESS_RECHECK_MS: integer(60_000, 1),
   SWITCHBOARD_INGEST_BATCH: integer(DEFAULT_INGEST_LIMITS.maxBatch, 1),
   SWITCHBOARD_INGEST_CONCURRENCY: integer(DEFAULT_INGEST_LIMITS.maxConcurrentBursts, 1),
 });
@@ -100,6 +103,7 @@ export interface Config {
   limits: { maxDepth: number; maxCost: number; maxAliases: number; maxSubscriptionsPerSocket: number };
   shutdownGraceMs: number;
   readyTimeoutMs: number;
+  accessRecheckMs: number;
   ingest: IngestLimits;
 }
 
@@ -136,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,
+    accessRecheckMs: e.ACCESS_RECHECK_MS,
     ingest: { maxBatch: e.SWITCHBOARD_INGEST_BATCH, maxConcurrentBursts: e.SWITCHBOARD_INGEST_CONCURRENCY },
   };
 }

@@ -10,6 +10,7 @@ import { authenticate, bearerToken } from "./domain/tokens.ts";
 import { EncryptionKeyRequiredError } from "./domain/ringcentral-errors.ts";
 import { ringCentralGateway } from "./integrations/ringcentral/gateway.ts";
 import type { RingCentralServices } from "./integrations/ringcentral/services.ts";
+import type { LiveAccess } from "./live-access.ts";
 
 export interface Services {
   prisma: PrismaClient;
@@ -24,6 +25,8 @@ export interface Services {
   /** Each user's own RingCentral session as call control (src/domain/call-control.ts); without it
    * call control fails as RingCentral does when it is not configured. */
   callControl?: AgentCallControlFactory;
+  /** Access changes for live operations (src/live-access.ts); without it their viewer never changes. */
+  access?: LiveAccess;
 }
 
 export interface Context extends Deps {
@@ -34,6 +37,7 @@ export interface Context extends Deps {
   ringCentral: RingCentralServices;
   smsSender?: (channelId: string) => Promise<SmsSender>;
   callControl: AgentCallControlFactory;
+  access?: LiveAccess;
 }
 
 const noKey = () => {
@@ -63,5 +67,6 @@ export async function buildContext(services: Services, authorization: string | n
     ringCentral: services.ringCentral ?? unconfiguredRingCentral,
     ...(services.smsSender ? { smsSender: services.smsSender } : {}),
     callControl: services.callControl ?? unconfiguredCallControl,
+    ...(services.access ? { access: services.access } : {}),
   };
 }

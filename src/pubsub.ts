@@ -4,6 +4,7 @@
 import { Redis } from "ioredis";
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import type { EventRecord } from "./domain/events.ts";
+import type { AccessNotice } from "./domain/access.ts";
 import type { Logger } from "./logger.ts";
 
 /** Topic name → payload. The id completes the channel name: `inbox:<inboxId>`, `user:<userId>`. */
@@ -16,6 +17,8 @@ export interface TopicMap {
   all: EventRecord;
   /** The channels of a RingCentral connection changed (id `*`): the workers reconcile now. */
   channels: { connectionId: string | null };
+  /** A token was revoked or someone's memberships changed (id `*`): live operations follow at once. */
+  access: AccessNotice;
 }
 
 export type Topic = keyof TopicMap;
@@ -37,6 +40,13 @@ export interface PubSub {
   publish<K extends Topic>(topic: K, id: string, payload: TopicMap[K]): void;
   /** Resolves once the subscription is active, so nothing published afterwards can be missed. */
   subscribe<K extends Topic>(topic: K, id: string): Promise<Subscription<TopicMap[K]>>;
+  /**
+   * Calls `listener` with each payload as it arrives — synchronously, so in arrival order with the
+   * payloads of every other topic. Resolves, once active, with the function that stops listening.
+   */
+  listen<K extends Topic>(topic: K, id: string, listener: (payload: TopicMap[K]) => void): Promise<() => void>;
+  /** Resolves once everything published so far has been handed to Redis (before a short-lived process exits). */
+  flush(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -51,6 +61,7 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
     return pubSubOver(
       target,
       (name, payload) => target.dispatchEvent(new CustomEvent(name, { detail: payload })),
+      async () => {},
       async () => {},
       async () => {},
     );
@@ -79,6 +90,7 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
       publishClient.disconnect();
       subscribeClient.disconnect();
     },
+    () => publisher.flushed(),
   );
 }
 
@@ -154,6 +166,13 @@ class RedisPublisher {
     this.client.publish(channel, message).catch((error: unknown) => this.failed({ channel, message }, error));
   }
 
+  /** Resolves once every message published so far was handled by Redis; rejects while some are held. */
+  async flushed(): Promise<void> {
+    // Commands on one connection run in order: when PING answers, every PUBLISH sent before it was handled.
+    await this.client.ping();
+    if (this.held.length > 0) throw new Error(`${this.held.length} messages wait for Redis to be published`);
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -219,6 +238,7 @@ function pubSubOver(
   publish: (channel: string, payload: unknown) => void,
   subscribed: () => Promise<void>,
   close: () => Promise<void>,
+  flushed: () => Promise<void>,
 ): PubSub {
   return {
     publish(topic, id, payload) {
@@ -234,6 +254,19 @@ function pubSubOver(
       }
       return subscription;
     },
+    async listen(topic, id, listener) {
+      const name = channel(topic, id);
+      const onEvent = (event: TopicEvent) => listener(event.detail as never);
+      target.addEventListener(name, onEvent);
+      try {
+        await subscribed();
+      } catch (error) {
+        target.removeEventListener(name, onEvent);
+        throw error;
+      }
+      return () => target.removeEventListener(name, onEvent);
+    },
+    flush: flushed,
     ping: subscribed,
     close,
   };

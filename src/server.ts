@@ -179,6 +179,12 @@ function renderGraphiQLOffline(options?: GraphiQLOptions): Promise<string> {
   return graphiqlPage;
 }
 
+/**
+ * The close code of a WebSocket whose API token was revoked (issue 13): graphql-ws' own "Forbidden".
+ * Every WebSocket with an operation authenticated by the token closes with it, on every instance.
+ */
+const TOKEN_REVOKED_CLOSE = { code: 4403, reason: "Forbidden: API token revoked" } as const;
+
 function tooManySubscriptions(limit: number): GraphQLError[] {
   return [
     new GraphQLError(`At most ${limit} subscriptions per connection`, {
@@ -204,11 +210,23 @@ function attachWebSocket(
     wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit("connection", client, req));
   });
   type EnvelopedRoot = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+  /** Per socket (graphql-ws' context), per operation id: stops following the operation's viewer. */
+  const followed = new WeakMap<object, Map<string, () => void>>();
+  const unfollow = (ctx: object, id?: string) => {
+    const operations = followed.get(ctx);
+    for (const [operationId, stop] of operations ?? []) {
+      if (id !== undefined && operationId !== id) continue;
+      stop();
+      operations!.delete(operationId);
+    }
+  };
   const handle = useServer(
     {
+      onComplete: (ctx, id) => unfollow(ctx, id),
+      onClose: (ctx) => unfollow(ctx),
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         // graphql-ws registers this operation's id before calling onSubscribe: it is already counted.
         if (Object.keys(ctx.subscriptions).length > options.config.limits.maxSubscriptionsPerSocket) {
           return tooManySubscriptions(options.config.limits.maxSubscriptionsPerSocket);
@@ -249,6 +267,16 @@ function attachWebSocket(
           contextValue = await contextFactory();
         } catch (error) {
           return [maskError(error) as GraphQLError];
+        }
+        const access = options.services.access;
+        if (access) {
+          const socket = ctx.extra.socket;
+          const stop = access.follow(contextValue, (change) => {
+            if (change === "REVOKED") socket.close(TOKEN_REVOKED_CLOSE.code, TOKEN_REVOKED_CLOSE.reason);
+          });
+          const operations = followed.get(ctx) ?? new Map<string, () => void>();
+          operations.get(id)?.();
+          followed.set(ctx, operations.set(id, stop));
         }
         return {
           schema,

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schema } from "../src/schema/index.ts";
 import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
-import { seedConversationWithActivity, seedInbox } from "./support/seed.ts";
+import { seedConversation, seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
 import { inTransaction } from "../src/domain/event-log.ts";
 import type { NewEvent } from "../src/domain/events.ts";
@@ -43,21 +43,50 @@ afterAll(() => api.close());
 /** Everything that must not change when an outsider probes. */
 async function snapshot() {
   const p = api.app.db.prisma;
-  const [conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates] =
-    await Promise.all([
-      p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
-      p.user.count(),
-      p.inbox.findMany({ orderBy: { id: "asc" } }),
-      p.inboxMember.count(),
-      p.tag.count(),
-      p.comment.count(),
-      p.activity.count(),
-      p.event.count(),
-      p.apiToken.findMany({ orderBy: { id: "asc" } }),
-      p.message.count(),
-      p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
-    ]);
-  return { conversation, users, inboxes, members, tags, comments, activities, events, tokens, messages, templates };
+  const [
+    conversation,
+    users,
+    inboxes,
+    members,
+    tags,
+    comments,
+    activities,
+    events,
+    tokens,
+    messages,
+    templates,
+    contacts,
+    contactPhones,
+  ] = await Promise.all([
+    p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
+    p.user.count(),
+    p.inbox.findMany({ orderBy: { id: "asc" } }),
+    p.inboxMember.count(),
+    p.tag.count(),
+    p.comment.count(),
+    p.activity.count(),
+    p.event.count(),
+    p.apiToken.findMany({ orderBy: { id: "asc" } }),
+    p.message.count(),
+    p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
+    p.contact.findMany({ orderBy: { id: "asc" } }),
+    p.contactPhone.findMany({ orderBy: { id: "asc" } }),
+  ]);
+  return {
+    conversation,
+    users,
+    inboxes,
+    members,
+    tags,
+    comments,
+    activities,
+    events,
+    tokens,
+    messages,
+    templates,
+    contacts,
+    contactPhones,
+  };
 }
 
 const ids = () => ({
@@ -121,7 +150,7 @@ const probes: Record<string, Probe> = {
   node: {
     query: `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`,
     variables: () => ({
-      ids: Object.values(ids()).filter((id) => ![ids().tag, ids().contact, ids().insider].includes(id)),
+      ids: Object.values(ids()).filter((id) => ![ids().tag, ids().insider].includes(id)),
     }),
     denied: (data) => expect(data.nodes.every((n: unknown) => n === null)).toBe(true),
     allowed: { as: () => insider, expect: (data) => expect(data.nodes.every((n: unknown) => n !== null)).toBe(true) },
@@ -186,12 +215,18 @@ const probes: Record<string, Probe> = {
     query:
       `{ contacts(search: "650 555 0100") { edges { node { id conversations(first: 10) { edges { node { ` +
       "id } } } } } } }",
-    // The directory is shared; the conversations from other inboxes are not.
+    // A customer seen only in the secret inbox is not in the outsider's contacts (issue 13).
     denied: (data) => {
-      expect(data.contacts.edges.map((e: any) => e.node.id)).toContain(ids().contact);
+      expect(JSON.stringify(data)).not.toContain(ids().contact);
       expect(JSON.stringify(data)).not.toContain(ids().conversation);
     },
-    allowed: { as: () => insider, expect: (data) => expect(JSON.stringify(data)).toContain(ids().conversation) },
+    allowed: {
+      as: () => insider,
+      expect: (data) => {
+        expect(data.contacts.edges.map((e: any) => e.node.id)).toEqual([ids().contact]);
+        expect(JSON.stringify(data)).toContain(ids().conversation);
+      },
+    },
   },
   rules: {
     query: `{ rules { id name } }`,
@@ -277,6 +312,17 @@ const probes: Record<string, Probe> = {
     denied: deniedAsMissing("revokeApiToken"),
     allowed: { as: () => admin, expect: typed("revokeApiToken", "ApiTokenPayload") },
   },
+  // Contacts of the secret inbox's customers look missing (issue 13).
+  updateContact: contactMutation(`updateContact(contactId: $id, email: "insider@example.com")`),
+  addContactPhone: contactMutation(`addContactPhone(contactId: $id, phone: { number: "+16505550201" })`),
+  removeContactPhone: contactMutation(`removeContactPhone(contactId: $id, number: "+16505550201")`),
+  mergeContacts: {
+    // Into the secret customer, a customer of the secret inbox seen once (the insider's run merges it away).
+    query: `mutation($id: ID!, $source: ID!) { mergeContacts(targetId: $id, sourceId: $source) ${RESULT} }`,
+    variables: () => ({ id: ids().contact, source: globalId("Contact", mergeSourceId) }),
+    denied: deniedAsMissing("mergeContacts"),
+    allowed: { as: () => insider, expect: typed("mergeContacts", "ContactPayload") },
+  },
   // Shared directory and the viewer's own settings: allowed to everyone, checked to touch only the viewer.
   updateViewer: {
     query: `mutation { updateViewer(muteIncomingCallBanner: true) { __typename ... on UserPayload { user { id } } } }`,
@@ -290,21 +336,6 @@ const probes: Record<string, Probe> = {
   },
   createTag: sharedDirectory("createTag", `createTag(name: "probe-tag-$N")`, "TagPayload"),
   createContact: sharedDirectory("createContact", `createContact(name: "Probe $N")`, "ContactPayload"),
-  updateContact: sharedDirectory(
-    "updateContact",
-    `updateContact(contactId: "CONTACT", email: "x$N@example.com")`,
-    "ContactPayload",
-  ),
-  addContactPhone: sharedDirectory(
-    "addContactPhone",
-    `addContactPhone(contactId: "CONTACT", phone: { number: "+1650555020$N" })`,
-    "ContactPayload",
-  ),
-  removeContactPhone: sharedDirectory(
-    "removeContactPhone",
-    `removeContactPhone(contactId: "CONTACT", number: "+1650555020$N")`,
-    "ContactPayload",
-  ),
   // RingCentral setup (R2.1–R2.3): admins only. This API has no connection, so the admin's run
   // reaches the resolver and gets the not-connected / not-found answers.
   ringCentralConnection: {
@@ -445,20 +476,25 @@ const probes: Record<string, Probe> = {
     denied: deniedAsMissing("placeCall"),
     allowed: { as: () => insider, expect: typed("placeCall", "RingCentralLoginRequiredError") },
   },
-  mergeContacts: {
-    query: `mutation($id: ID!) { mergeContacts(targetId: $id, sourceId: $id) ${RESULT} }`,
-    variables: () => ({ id: ids().contact }),
-    // Merging a contact into itself is refused for everyone, before any access question.
-    denied: (data) => expect(data.mergeContacts.code).toBe("BAD_USER_INPUT"),
-    allowed: { as: () => admin, expect: (data) => expect(data.mergeContacts.code).toBe("BAD_USER_INPUT") },
-  },
 };
 
 let insiderTokenId = "";
+let mergeSourceId = "";
 let sharedCounter = 0;
 
+/** A change to the secret inbox's customer (`$id`). */
+function contactMutation(call: string): Probe {
+  const field = call.slice(0, call.indexOf("("));
+  return {
+    query: `mutation($id: ID!) { ${call} ${RESULT} }`,
+    variables: () => ({ id: ids().contact }),
+    denied: deniedAsMissing(field),
+    allowed: { as: () => insider, expect: typed(field, "ContactPayload") },
+  };
+}
+
 function sharedDirectory(field: string, call: string, payload: string): Probe {
-  const render = () => call.replace("$N", String(++sharedCounter % 10)).replace("CONTACT", ids().contact);
+  const render = () => call.replace("$N", String(++sharedCounter % 10));
   return {
     get query() {
       return `mutation { ${render()} ${RESULT} }`;
@@ -494,21 +530,15 @@ describe("access control probed by an agent outside the inbox", () => {
         // A spare token of the insider's: the admin's allowed run revokes it.
         insiderTokenId = (await createApiToken(api.app.db.prisma, insider.id, "spare")).record.id;
       }
+      if (field === "mergeContacts") {
+        const seen = await seedConversation(api.app, { inboxIds: [secretInbox.id], customerNumber: "+16505550166" });
+        mergeSourceId = seen.contactId!;
+      }
       const before = await snapshot();
       const outside = await api.request(probe.query, probe.variables?.(), outsider.token);
       probe.denied(outside.data, outside.errors as never);
       const after = await snapshot();
-      if (
-        ![
-          "updateViewer",
-          "setStatus",
-          "createTag",
-          "createContact",
-          "updateContact",
-          "addContactPhone",
-          "removeContactPhone",
-        ].includes(field)
-      ) {
+      if (!["updateViewer", "setStatus", "createTag", "createContact"].includes(field)) {
         expect(after).toEqual(before);
       } else {
         expect(after.conversation).toEqual(before.conversation);
@@ -646,5 +676,95 @@ describe("access control probed by an agent outside the inbox", () => {
       inside.unsubscribe();
       outside.unsubscribe();
     });
+  }
+});
+
+// Issue 13: contacts are seen with their conversations, or from the shared address book.
+describe("contacts seen by an agent outside the inbox", () => {
+  const CONTACT = `{ __typename ... on Contact { id name phoneNumbers { number } } }`;
+  /** A customer who only ever called the secret inbox (an HR line), with a name an insider gave them. */
+  async function hiddenCustomer(number: string) {
+    const seeded = await seedConversation(api.app, { inboxIds: [secretInbox.id], customerNumber: number });
+    await api.app.db.prisma.contact.update({ where: { id: seeded.contactId! }, data: { name: `Customer ${number}` } });
+    return globalId("Contact", seeded.contactId!);
+  }
+  const contactIds = async (token: string, search: string) => {
+    const result = await api.request<any, any>(
+      `query($search: String) { contacts(search: $search, first: 100) { edges { node { id } } } }`,
+      { search },
+      token,
+    );
+    expect(result.errors).toBeUndefined();
+    return result.data.contacts.edges.map((e: any) => e.node.id) as string[];
+  };
+  const node = async (token: string, id: string) =>
+    (await api.request<any, any>(`query($id: ID!) { node(id: $id) ${CONTACT} }`, { id }, token)).data.node;
+
+  it("hides a customer seen only in another inbox from contacts, search and node; admins and members see it", async () => {
+    const hidden = await hiddenCustomer("+16505550171");
+    for (const search of ["+16505550171", "650.555.0171", "0171", "Customer"]) {
+      expect(await contactIds(outsider.token, search)).not.toContain(hidden);
+      expect(await contactIds(insider.token, search)).toContain(hidden);
+      expect(await contactIds(admin.token, search)).toContain(hidden);
+    }
+    expect(await node(outsider.token, hidden)).toBeNull();
+    expect(await node(insider.token, hidden)).toMatchObject({ id: hidden, name: "Customer +16505550171" });
+    expect(await node(admin.token, hidden)).toMatchObject({ id: hidden });
+  });
+
+  it("shows a contact created by hand to everyone (the shared address book)", async () => {
+    const created = await api.request<any, any>(
+      `mutation { createContact(name: "Courier", phoneNumbers: [{ number: "+16505550172" }]) { __typename ` +
+        "... on ContactPayload { contact { id } } } }",
+      undefined,
+      insider.token,
+    );
+    const id = created.data.createContact.contact.id;
+    expect(await contactIds(outsider.token, "Courier")).toEqual([id]);
+    expect(await node(outsider.token, id)).toMatchObject({ id, name: "Courier" });
+  });
+
+  it("shows a customer once one of their conversations is in the agent's inbox", async () => {
+    const customer = await hiddenCustomer("+16505550173");
+    expect(await node(outsider.token, customer)).toBeNull();
+    const open = await api.app.db.prisma.inbox.findUniqueOrThrow({ where: { name: "Open" } });
+    await seedConversation(api.app, { inboxIds: [open.id], customerNumber: "+16505550173" });
+    expect(await node(outsider.token, customer)).toMatchObject({ id: customer });
+    expect(await contactIds(outsider.token, "0173")).toEqual([customer]);
+  });
+
+  it("refuses to text or call a hidden customer by contact id, as if missing", async () => {
+    const hidden = await hiddenCustomer("+16505550174");
+    const open = await api.app.db.prisma.inbox.findUniqueOrThrow({ where: { name: "Open" } });
+    const sms = await api.app.db.prisma.channel.create({
+      data: { type: "SMS", phoneNumber: "+16505550175", inboxId: open.id },
+    });
+    const voice = await api.app.db.prisma.channel.findFirstOrThrow({ where: { inboxId: open.id, type: "VOICE" } });
+    const send = (token: string, contactId: string) =>
+      api.request<any, any>(
+        `mutation($channel: ID!, $contact: ID!) { sendMessage(channelId: $channel, contactId: $contact, text: "hi") ` +
+          `${RESULT} }`,
+        { channel: globalId("Channel", sms.id), contact: contactId },
+        token,
+      );
+    const call = (token: string, contactId: string) =>
+      api.request<any, any>(
+        `mutation($channel: ID!, $contact: ID!) { placeCall(channelId: $channel, contactId: $contact) ${RESULT} }`,
+        { channel: globalId("Channel", voice.id), contact: contactId },
+        token,
+      );
+    const before = await snapshot();
+    expect((await send(outsider.token, hidden)).data.sendMessage).toMatchObject({ code: "NOT_FOUND" });
+    expect((await call(outsider.token, hidden)).data.placeCall).toMatchObject({ code: "NOT_FOUND" });
+    expect(await snapshot()).toEqual(before);
+    // A customer the outsider can see gets past the contact: stopped later, for want of RingCentral.
+    const visible = globalId("Contact", await openCustomerId());
+    expect((await send(outsider.token, visible)).data.sendMessage.code).not.toBe("NOT_FOUND");
+    expect((await call(outsider.token, visible)).data.placeCall.__typename).toBe("RingCentralLoginRequiredError");
+  });
+
+  async function openCustomerId() {
+    const phone = await api.app.db.prisma.contactPhone.findUniqueOrThrow({ where: { e164: "+16505550999" } });
+    return phone.contactId;
   }
 });

@@ -244,7 +244,7 @@ describe("voicemail end to end (R3.5)", () => {
     expect((await downloads.get(voicemail.downloadUrl!)).status).toBe(401);
     const { token: revoked } = await createApiToken(api.app.db.prisma, insider.id, "revoked");
     expect((await downloads.get(voicemail.downloadUrl!, revoked)).status).toBe(200);
-    await revokeApiTokenByValue(api.app.db.prisma, revoked);
+    await revokeApiTokenByValue({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, revoked);
     expect((await downloads.get(voicemail.downloadUrl!, revoked)).status).toBe(401);
 
     // The outsider cannot see it through GraphQL either.

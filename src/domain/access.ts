@@ -8,7 +8,18 @@ export interface Viewer {
   role: Role;
   /** Inbox ids the viewer may see; `null` means every inbox (admins). */
   inboxIds: string[] | null;
+  /** The API token it was authenticated with. */
+  tokenId?: string;
 }
+
+/**
+ * A change of access, published on pub/sub (topic `access`, id `*`) to every API instance (issue 13).
+ * Live operations started before it follow it at once (src/live-access.ts): a revoked token's
+ * WebSockets close, a member's viewer is reloaded and events are checked against it.
+ */
+export type AccessNotice =
+  | { type: "TOKEN_REVOKED"; tokenId: string; userId: string }
+  | { type: "MEMBERSHIP_CHANGED"; userId: string };
 
 export function isAdmin(viewer: Viewer): boolean {
   return viewer.role === "ADMIN";
@@ -16,6 +27,16 @@ export function isAdmin(viewer: Viewer): boolean {
 
 export function canSeeInbox(viewer: Viewer, inboxId: string): boolean {
   return viewer.inboxIds === null || viewer.inboxIds.includes(inboxId);
+}
+
+/**
+ * A live event the viewer may receive now: one of an inbox they see, or one of no inbox addressed
+ * to them (an incoming call rings whoever RingCentral rings). Checked at delivery, against the
+ * viewer as the latest access change left it.
+ */
+export function canSeeEvent(viewer: Viewer, event: { inboxIds: string[] }): boolean {
+  const { inboxIds } = viewer;
+  return inboxIds === null || event.inboxIds.length === 0 || event.inboxIds.some((id) => inboxIds.includes(id));
 }
 
 export function visibleInboxes(viewer: Viewer): Prisma.InboxWhereInput {
@@ -52,6 +73,18 @@ export function visibleComments(viewer: Viewer): Prisma.CommentWhereInput {
 
 export function visibleActivities(viewer: Viewer): Prisma.ActivityWhereInput {
   return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
+}
+
+/**
+ * Contacts (issue 13): an agent sees a contact of the shared address book (created by hand), or one
+ * with at least one conversation the agent can see. A customer who only ever called an inbox the
+ * agent is not in (an HR line) stays hidden — by `contacts`, `node`, contact mutations and sending
+ * or calling by contact id alike. A conversation's own `contact` is seen with the conversation.
+ */
+export function visibleContacts(viewer: Viewer): Prisma.ContactWhereInput {
+  return viewer.inboxIds === null
+    ? {}
+    : { OR: [{ source: "MANUAL" }, { conversations: { some: visibleConversations(viewer) } }] };
 }
 
 /** Rules of the viewer's inboxes, and those of every inbox. */

@@ -8,7 +8,7 @@
 // RingCentral is reached through an `AgentCallControl` (src/integrations/ringcentral/call-control.ts).
 import type { CallParty, Channel, PrismaClient } from "../generated/prisma/client.ts";
 import type { Viewer } from "./access.ts";
-import { visibleCalls } from "./access.ts";
+import { visibleCalls, visibleContacts } from "./access.ts";
 import { requireUsableChannel } from "./channels.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps } from "./event-log.ts";
@@ -268,8 +268,8 @@ export async function placeCall(deps: CallControlDeps, viewer: Viewer, input: Pl
   if (to) {
     toNumber = requireE164(to, "toPhoneNumber", regionOf(channel.phoneNumber));
   } else {
-    const contact = await deps.prisma.contact.findUnique({
-      where: { id: input.contactId! },
+    const contact = await deps.prisma.contact.findFirst({
+      where: { AND: [{ id: input.contactId! }, visibleContacts(viewer)] },
       include: { phones: { orderBy: { createdAt: "asc" } } },
     });
     if (!contact) throw new NotFoundError("Contact");

@@ -1,6 +1,7 @@
 // Contacts (R5): several phone numbers each, matched by E.164; search by name or any phone format;
-// merge.
+// merge. Who sees which contact: src/domain/access.ts (visibleContacts).
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import { visibleContacts, type Viewer } from "./access.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { requireE164, toE164 } from "./phone-numbers.ts";
 import { normalizeEmail } from "./users.ts";
@@ -67,6 +68,7 @@ async function writingPhones<T>(
   }
 }
 
+/** A contact created by hand joins the shared address book (source MANUAL): everyone sees it. */
 export async function createContact(
   prisma: PrismaClient,
   input: { name?: string | null; email?: string | null; phoneNumbers?: ContactPhoneInput[] | null },
@@ -76,17 +78,23 @@ export async function createContact(
   const email = cleanEmail(input.email);
   return writingPhones(prisma, phones, undefined, () =>
     prisma.contact.create({
-      data: { name, email, phones: { create: phones.map(({ e164, label }) => ({ e164, label })) } },
+      data: {
+        name,
+        email,
+        source: "MANUAL",
+        phones: { create: phones.map(({ e164, label }) => ({ e164, label })) },
+      },
     }),
   );
 }
 
 export async function updateContact(
   prisma: PrismaClient,
+  viewer: Viewer,
   contactId: string,
   input: { name?: string | null; email?: string | null },
 ) {
-  await requireContact(prisma, contactId);
+  await requireContact(prisma, viewer, contactId);
   return prisma.contact.update({
     where: { id: contactId },
     data: {
@@ -96,38 +104,45 @@ export async function updateContact(
   });
 }
 
-async function requireContact(prisma: PrismaClient, contactId: string) {
-  const contact = await prisma.contact.findUnique({ where: { id: contactId } });
+/** The contact when the viewer may see it; a hidden one is as missing. */
+async function requireContact(prisma: PrismaClient, viewer: Viewer, contactId: string) {
+  const contact = await prisma.contact.findFirst({ where: { AND: [{ id: contactId }, visibleContacts(viewer)] } });
   if (!contact) throw new NotFoundError("Contact");
   return contact;
 }
 
-export async function addContactPhone(prisma: PrismaClient, contactId: string, phone: ContactPhoneInput) {
-  await requireContact(prisma, contactId);
+export async function addContactPhone(
+  prisma: PrismaClient,
+  viewer: Viewer,
+  contactId: string,
+  phone: ContactPhoneInput,
+) {
+  await requireContact(prisma, viewer, contactId);
   const { e164, label, field } = normalizePhones([phone], () => "phone.number")[0]!;
   await writingPhones(prisma, [{ e164, field }], contactId, async () => {
     // Only this contact's own row may be relabelled; a number someone else took meanwhile conflicts.
     const relabelled = await prisma.contactPhone.updateMany({ where: { e164, contactId }, data: { label } });
     if (relabelled.count === 0) await prisma.contactPhone.create({ data: { contactId, e164, label } });
   });
-  return requireContact(prisma, contactId);
+  return requireContact(prisma, viewer, contactId);
 }
 
-export async function removeContactPhone(prisma: PrismaClient, contactId: string, number: string) {
-  await requireContact(prisma, contactId);
+export async function removeContactPhone(prisma: PrismaClient, viewer: Viewer, contactId: string, number: string) {
+  await requireContact(prisma, viewer, contactId);
   const e164 = requireE164(number, "number");
   await prisma.contactPhone.deleteMany({ where: { contactId, e164 } });
-  return requireContact(prisma, contactId);
+  return requireContact(prisma, viewer, contactId);
 }
 
-/** Moves the source's phone numbers and conversations to the target, then deletes the source. */
-export async function mergeContacts(prisma: PrismaClient, targetId: string, sourceId: string) {
+/**
+ * Moves the source's phone numbers and conversations to the target, then deletes the source. Both
+ * must be visible to the viewer; the result is in the shared address book if either was.
+ */
+export async function mergeContacts(prisma: PrismaClient, viewer: Viewer, targetId: string, sourceId: string) {
   if (targetId === sourceId) throw new InvalidInputError("A contact cannot be merged into itself", "sourceId");
   return prisma.$transaction(async (tx) => {
-    const [target, source] = await Promise.all([
-      tx.contact.findUnique({ where: { id: targetId } }),
-      tx.contact.findUnique({ where: { id: sourceId } }),
-    ]);
+    const visible = (id: string) => tx.contact.findFirst({ where: { AND: [{ id }, visibleContacts(viewer)] } });
+    const [target, source] = await Promise.all([visible(targetId), visible(sourceId)]);
     if (!target) throw new NotFoundError("Contact");
     if (!source) throw new NotFoundError("Contact");
     await tx.contactPhone.updateMany({ where: { contactId: sourceId }, data: { contactId: targetId } });
@@ -135,7 +150,11 @@ export async function mergeContacts(prisma: PrismaClient, targetId: string, sour
     await tx.contact.delete({ where: { id: sourceId } });
     return tx.contact.update({
       where: { id: targetId },
-      data: { name: target.name ?? source.name, email: target.email ?? source.email },
+      data: {
+        name: target.name ?? source.name,
+        email: target.email ?? source.email,
+        source: target.source === "MANUAL" || source.source === "MANUAL" ? "MANUAL" : "AUTOMATIC",
+      },
     });
   });
 }

@@ -1,6 +1,8 @@
-// Inboxes and their members.
+// Inboxes and their members. A membership change is published (src/domain/access.ts): the
+// member's live subscriptions on every API instance follow it at once.
 import type { PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
+import type { Deps } from "./event-log.ts";
 
 export async function createInbox(prisma: PrismaClient, input: { name: string }) {
   const name = input.name.trim();
@@ -31,7 +33,7 @@ async function requireUser(prisma: PrismaClient, userId: string) {
   return user;
 }
 
-export async function addInboxMember(prisma: PrismaClient, inboxId: string, userId: string) {
+export async function addInboxMember({ prisma, pubsub }: Deps, inboxId: string, userId: string) {
   const inbox = await requireInbox(prisma, inboxId);
   await requireUser(prisma, userId);
   await prisma.inboxMember.upsert({
@@ -39,11 +41,13 @@ export async function addInboxMember(prisma: PrismaClient, inboxId: string, user
     create: { inboxId, userId },
     update: {},
   });
+  pubsub.publish("access", "*", { type: "MEMBERSHIP_CHANGED", userId });
   return inbox;
 }
 
-export async function removeInboxMember(prisma: PrismaClient, inboxId: string, userId: string) {
+export async function removeInboxMember({ prisma, pubsub }: Deps, inboxId: string, userId: string) {
   const inbox = await requireInbox(prisma, inboxId);
   await prisma.inboxMember.deleteMany({ where: { inboxId, userId } });
+  pubsub.publish("access", "*", { type: "MEMBERSHIP_CHANGED", userId });
   return inbox;
 }

@@ -1,4 +1,6 @@
 import { builder } from "../schema/builder.ts";
+import { viewerOf } from "../schema/viewer.ts";
+import { visibleContacts } from "../domain/access.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { ContactPayload } from "../schema/payloads.ts";
 import {
@@ -22,12 +24,14 @@ builder.queryFields((t) => ({
   contacts: t.prismaConnection({
     type: "Contact",
     cursor: "id",
-    description: "Contacts, by name. `search` matches part of a name or email, or a phone number in any format.",
+    description:
+      "Contacts you can see, by name: the shared address book and the customers of your inboxes' conversations. " +
+      "`search` matches part of a name or email, or a phone number in any format.",
     args: { search: t.arg.string({ required: false, description: "Name, email or phone number." }) },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.contact.findMany({
         ...query,
-        where: contactSearchWhere(args.search),
+        where: { AND: [visibleContacts(viewerOf(ctx)), contactSearchWhere(args.search)] },
         orderBy: [{ name: "asc" }, { id: "asc" }],
       }),
   }),
@@ -38,7 +42,7 @@ builder.mutationFields((t) => {
   return {
     createContact: t.field({
       type: ContactPayload,
-      description: "Create a contact.",
+      description: "Create a contact in the shared address book (everyone sees it).",
       errors: {},
       args: {
         name: t.arg.string({ required: false, description: "Name." }),
@@ -57,7 +61,10 @@ builder.mutationFields((t) => {
         email: t.arg.string({ required: false, description: "New email." }),
       },
       resolve: async (_root, args, ctx) => ({
-        contact: await updateContact(ctx.prisma, args.contactId.id, { name: args.name, email: args.email }),
+        contact: await updateContact(ctx.prisma, viewerOf(ctx), args.contactId.id, {
+          name: args.name,
+          email: args.email,
+        }),
       }),
     }),
     addContactPhone: t.field({
@@ -69,7 +76,7 @@ builder.mutationFields((t) => {
         phone: t.arg({ type: ContactPhoneInput, required: true, description: "The number." }),
       },
       resolve: async (_root, args, ctx) => ({
-        contact: await addContactPhone(ctx.prisma, args.contactId.id, args.phone),
+        contact: await addContactPhone(ctx.prisma, viewerOf(ctx), args.contactId.id, args.phone),
       }),
     }),
     removeContactPhone: t.field({
@@ -81,7 +88,7 @@ builder.mutationFields((t) => {
         number: t.arg.string({ required: true, description: "The number, any format." }),
       },
       resolve: async (_root, args, ctx) => ({
-        contact: await removeContactPhone(ctx.prisma, args.contactId.id, args.number),
+        contact: await removeContactPhone(ctx.prisma, viewerOf(ctx), args.contactId.id, args.number),
       }),
     }),
     mergeContacts: t.field({
@@ -90,7 +97,7 @@ builder.mutationFields((t) => {
       errors: {},
       args: { targetId: contactId("The contact that stays."), sourceId: contactId("The contact merged away.") },
       resolve: async (_root, args, ctx) => ({
-        contact: await mergeContacts(ctx.prisma, args.targetId.id, args.sourceId.id),
+        contact: await mergeContacts(ctx.prisma, viewerOf(ctx), args.targetId.id, args.sourceId.id),
       }),
     }),
   };

@@ -54,7 +54,7 @@ builder.mutationFields((t) => ({
       inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
       userId: t.arg.globalID({ for: UserRef, required: true, description: "The user." }),
     },
-    resolve: async (_root, args, ctx) => ({ inbox: await addInboxMember(ctx.prisma, args.inboxId.id, args.userId.id) }),
+    resolve: async (_root, args, ctx) => ({ inbox: await addInboxMember(ctx, args.inboxId.id, args.userId.id) }),
   }),
   removeInboxMember: t.field({
     type: InboxPayload,
@@ -66,7 +66,7 @@ builder.mutationFields((t) => ({
       userId: t.arg.globalID({ for: UserRef, required: true, description: "The user." }),
     },
     resolve: async (_root, args, ctx) => ({
-      inbox: await removeInboxMember(ctx.prisma, args.inboxId.id, args.userId.id),
+      inbox: await removeInboxMember(ctx, args.inboxId.id, args.userId.id),
     }),
   }),
 }));

@@ -101,7 +101,7 @@ builder.mutationFields((t) => ({
       // A token id is a UUID; anything else is a malformed request, like a malformed global id.
       if (!isUuid(String(args.id)))
         throw new GraphQLError(`"${String(args.id)}" is not a token id`, { extensions: { code: "BAD_USER_INPUT" } });
-      return { apiToken: await revokeApiToken(ctx.prisma, String(args.id), viewerOf(ctx)) };
+      return { apiToken: await revokeApiToken(ctx, String(args.id), viewerOf(ctx)) };
     },
   }),
 }));

@@ -1,6 +1,6 @@
 import { builder } from "./builder.ts";
 import { viewerOf } from "./viewer.ts";
-import { visibleConversations } from "../domain/access.ts";
+import { visibleContacts, visibleConversations } from "../domain/access.ts";
 
 builder.prismaObject("ContactPhone", {
   select: { id: true },
@@ -16,6 +16,7 @@ export const ContactRef = builder.prismaNode("Contact", {
   description: "A customer, matched to callers and senders by phone number.",
   id: { field: "id", description: "Global id." },
   nullable: true, // node(id:) of a missing or hidden row is null, not an error
+  findUnique: (id, ctx) => ({ id, AND: [visibleContacts(viewerOf(ctx))] }),
   fields: (t) => ({
     name: t.exposeString("name", {
       nullable: true,

@@ -47,18 +47,21 @@ export async function visibleConversationShared<Q extends object>(
  * The Prisma query (select/include and the loader mappings of the relations below) for the field
  * `info` resolves — what `t.prismaField` hands its resolver — planned once per subscription
  * instead of once per event. A subscription resolves the same selection, with the same variables
- * and the same context (its viewer is fixed when it starts), for every event; planning it walks the
- * selection and records the mappings again each time, per subscriber per event. The plan's
+ * and the same context, for every event; planning it walks the selection and records the
+ * mappings again each time, per subscriber per event. The plan's
  * loader mappings are recorded in the context by the first play under the field's response path,
  * which is the same for every event, so the relations below keep resolving from the loaded row.
  * (Were a mapping missing, Pothos would load the relation by itself: slower, never different.)
  */
 export function subscriptionQuery(ctx: Context, info: GraphQLResolveInfo): Promise<object> | object {
-  let byField = plannedQueries.get(ctx);
-  if (!byField) {
-    byField = new WeakMap();
-    plannedQueries.set(ctx, byField);
+  let plans = plannedQueries.get(ctx);
+  // A plan holds the viewer's visibility filters: an access change replaces the viewer
+  // (src/live-access.ts), and the selection is planned again for it.
+  if (!plans || plans.viewer !== ctx.viewer) {
+    plans = { viewer: ctx.viewer, byField: new WeakMap() };
+    plannedQueries.set(ctx, plans);
   }
+  const { byField } = plans;
   const node = info.fieldNodes[0]!;
   let planned = byField.get(node);
   if (!planned) {
@@ -81,7 +84,10 @@ interface PlannedQuery {
   query: Promise<object> | object;
 }
 
-const plannedQueries = new WeakMap<Context, WeakMap<FieldNode, PlannedQuery[]>>();
+const plannedQueries = new WeakMap<
+  Context,
+  { viewer: Context["viewer"]; byField: WeakMap<FieldNode, PlannedQuery[]> }
+>();
 
 function responseKeys(path: GraphQLResolveInfo["path"] | undefined): string[] {
   const keys: string[] = [];

@@ -1,7 +1,7 @@
 // Where a message goes (R4.3): a new message from a channel to a number or a contact, or a reply
 // on a conversation's channel to its customer — each checked against what the viewer may see.
 import type { Channel, Contact, PrismaClient } from "../../generated/prisma/client.ts";
-import type { Viewer } from "../access.ts";
+import { visibleContacts, type Viewer } from "../access.ts";
 import { requireUsableChannel } from "../channels.ts";
 import { requireVisibleConversation, type ConversationWithInboxes } from "../conversations.ts";
 import { InvalidInputError, NotFoundError } from "../errors.ts";
@@ -103,8 +103,8 @@ async function newMessageTarget(prisma: PrismaClient, viewer: Viewer, recipient:
     const phone = await prisma.contactPhone.findUnique({ where: { e164: to }, include: { contact: true } });
     return { channel, to, contact: phone?.contact ?? null, conversation: null };
   }
-  const contact = await prisma.contact.findUnique({
-    where: { id: recipient.contactId! },
+  const contact = await prisma.contact.findFirst({
+    where: { AND: [{ id: recipient.contactId! }, visibleContacts(viewer)] },
     include: { phones: { orderBy: { createdAt: "asc" } } },
   });
   if (!contact) throw new NotFoundError("Contact");
