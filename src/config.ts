@@ -41,6 +41,9 @@ export interface IngestLimits {
 
 export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxBatch: 500, maxConcurrentBursts: 4 };
 
+/** 2 MB: a multipart request carrying an MMS's largest attachments (1,500,000 bytes in all) fits. */
+const DEFAULT_MAX_REQUEST_BODY_BYTES = 2_000_000;
+
 const configSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
@@ -71,6 +74,8 @@ const configSchema = z.object({
   MAX_QUERY_COST: integer(50_000, 1),
   MAX_ALIASES: integer(30, 1),
   MAX_SUBSCRIPTIONS_PER_SOCKET: integer(50, 1),
+  /** The largest HTTP request body and graphql-ws message; room for an MMS's 1,500,000 bytes of files. */
+  MAX_REQUEST_BODY_BYTES: integer(DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
   /** How long /ready waits for each dependency before calling it unavailable. */
   READY_TIMEOUT_MS: integer(2000, 1),
@@ -100,7 +105,14 @@ export interface Config {
   publicUrl?: string;
   /** How RingCentral delivers events (R9.3): a WebSocket subscription, or webhooks to PUBLIC_URL. */
   ringCentralEvents: "websocket" | "webhook";
-  limits: { maxDepth: number; maxCost: number; maxAliases: number; maxSubscriptionsPerSocket: number };
+  limits: {
+    maxDepth: number;
+    maxCost: number;
+    maxAliases: number;
+    maxSubscriptionsPerSocket: number;
+    /** Bytes: a larger HTTP request body is refused with 413, a larger graphql-ws message with 1009. */
+    maxRequestBodyBytes: number;
+  };
   shutdownGraceMs: number;
   readyTimeoutMs: number;
   accessRecheckMs: number;
@@ -137,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.MAX_QUERY_COST,
       maxAliases: e.MAX_ALIASES,
       maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,

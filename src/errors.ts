@@ -5,11 +5,21 @@ import { PothosValidationError } from "@pothos/core";
 import { DomainError } from "./domain/errors.ts";
 import type { Logger } from "./logger.ts";
 
+/** yoga's HTTP hints (`extensions.http`: a status such as 400 for a document that does not parse
+ * or 413 for a body over the limit) of a request-level error; yoga removes them from the response. */
+function httpHintsOf(...errors: unknown[]): Record<string, unknown> {
+  for (const error of errors) {
+    const http = error instanceof GraphQLError ? error.extensions?.http : undefined;
+    if (http) return { http };
+  }
+  return {};
+}
+
 function codedError(message: string, code: string, original: GraphQLError | undefined): GraphQLError {
   return new GraphQLError(message, {
     nodes: original?.nodes,
     path: original?.path,
-    extensions: { code },
+    extensions: { code, ...httpHintsOf(original, original?.originalError) },
   });
 }
 

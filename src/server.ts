@@ -3,7 +3,6 @@
 import http from "node:http";
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
-import { useServer } from "graphql-ws/use/ws";
 import { GraphQLError, type DocumentNode, type ExecutionArgs } from "graphql";
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
@@ -12,6 +11,8 @@ import { compiledSubscription } from "./compiled-execution.ts";
 import type { Config } from "./config.ts";
 import { buildContext, type Context, type Services } from "./context.ts";
 import { maskErrorFor } from "./errors.ts";
+import { serveGraphQLOverWebSocket } from "./graphql-ws-server.ts";
+import { discardBody } from "./request-body.ts";
 import { schema } from "./schema/index.ts";
 
 export interface ApiServer {
@@ -94,6 +95,45 @@ const rejectWithCode = {
   ],
 };
 
+/** The `variables` or `extensions` query parameter that is not JSON (both: for a form-encoded body). */
+function malformedJsonParameter(url: string): string {
+  const params = new URL(url).searchParams;
+  for (const name of ["variables", "extensions"]) {
+    const value = params.get(name);
+    try {
+      if (value) JSON.parse(value);
+    } catch {
+      return `"${name}" parameter is`;
+    }
+  }
+  return `"variables" or "extensions" parameter is`;
+}
+
+function badRequest(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: "BAD_REQUEST", http: { status: 400 } } });
+}
+
+/** A request whose parameters cannot be read is the client's mistake, answered 400 whatever it
+ * accepts (GraphQL over HTTP: a request that is not well-formed). yoga's GET (and form-encoded
+ * POST) parser runs JSON.parse on `variables` and `extensions` bare: a malformed one threw a
+ * SyntaxError, taken for a server fault (200 with INTERNAL_SERVER_ERROR, a stack in the error log).
+ * And yoga answers a POST body that is not JSON with 200 under `Accept: application/json`. */
+const unreadableRequestsAreBadRequests: Plugin = {
+  onRequestParse({ request, requestParser, setRequestParser }) {
+    if (!requestParser) return;
+    setRequestParser(async (parsing) => {
+      try {
+        return await requestParser(parsing);
+      } catch (error) {
+        if (error instanceof SyntaxError)
+          throw badRequest(`The ${malformedJsonParameter(request.url)} not valid JSON: ${error.message}`);
+        if (error instanceof GraphQLError && error.extensions?.code === "BAD_REQUEST") throw badRequest(error.message);
+        throw error;
+      }
+    });
+  },
+};
+
 /** Marks responses that stream until the client goes away (subscriptions over SSE, @defer/@stream). */
 function trackStreams(streams: Set<http.ServerResponse>): Plugin<Record<string, unknown>, ServerContext> {
   return {
@@ -129,6 +169,7 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
       maxAliases: { n: config.limits.maxAliases, ...rejectWithCode },
       blockFieldSuggestion: { enabled: false },
     }),
+    unreadableRequestsAreBadRequests,
     trackStreams(streams) as Plugin,
     // Subscriptions run their selection once per event per subscriber: each event is executed by
     // the operation's selection compiled with graphql-jit once its document has run 10 events
@@ -155,6 +196,8 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
     graphiql: { title: "Switchboard", subscriptionsProtocol: "WS" },
     renderGraphiQL: renderGraphiQLOffline,
     healthCheckEndpoint: "/health",
+    // Past it: 413 before execution, from Content-Length or while a chunked body streams in.
+    maxRequestBodySize: config.limits.maxRequestBodyBytes,
     logging: {
       debug: (...args) => services.log.debug(args.map(String).join(" ")),
       info: (...args) => services.log.info(args.map(String).join(" ")),
@@ -200,8 +243,9 @@ function attachWebSocket(
 ) {
   const maskError = maskErrorFor(options.services.log);
   // Upgrades are routed here by hand (noServer): attached with `server`, ws would re-emit the HTTP
-  // server's own errors (EADDRINUSE…) as "internal errors" of graphql-ws.
-  const wsServer = new WebSocketServer({ noServer: true });
+  // server's own errors (EADDRINUSE…) as "internal errors" of graphql-ws. A message is bounded as a
+  // request body is (MAX_REQUEST_BODY_BYTES): ws closes with 1009 past it.
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: options.config.limits.maxRequestBodyBytes });
   server.on("upgrade", (req, socket, head) => {
     if (new URL(req.url ?? "/", "http://localhost").pathname !== yoga.graphqlEndpoint) {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
@@ -220,7 +264,7 @@ function attachWebSocket(
       operations!.delete(operationId);
     }
   };
-  const handle = useServer(
+  serveGraphQLOverWebSocket(
     {
       onComplete: (ctx, id) => unfollow(ctx, id),
       onClose: (ctx) => unfollow(ctx),
@@ -289,8 +333,9 @@ function attachWebSocket(
       },
     },
     wsServer,
+    options.services.log,
   );
-  return { wsServer, dispose: () => handle.dispose() };
+  return { wsServer };
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 2000;
@@ -345,6 +390,9 @@ export function createApiServer(options: ServerOptions): ApiServer {
       return;
     }
     if (await handledByRoute(options.routes ?? [], req, res, options.services.log)) return;
+    // yoga refuses a body over the limit from its Content-Length alone (413): receive it first, so
+    // that the answer reaches a client still sending it (src/request-body.ts).
+    if (Number(req.headers["content-length"]) > options.config.limits.maxRequestBodyBytes) await discardBody(req);
     yoga(req, res);
   });
   const ws = attachWebSocket(server, yoga, options);

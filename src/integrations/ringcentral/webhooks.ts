@@ -12,6 +12,7 @@ import type { Deps } from "../../domain/event-log.ts";
 import type { CallDirectory, ExtensionInfo } from "../../domain/calls.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import { instantSmsHandler } from "./messaging.ts";
+import { discardBody, readBodyUpTo } from "../../request-body.ts";
 
 export const WEBHOOK_PATH = "/webhooks/ringcentral";
 const MAX_BODY_BYTES = 1_000_000;
@@ -20,17 +21,6 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-async function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Extensions cached on the connection by the worker, re-read at most once a minute. */
@@ -76,17 +66,21 @@ export function webhookReceiver(deps: Deps & { log: Logger; ingest?: IngestLimit
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> {
     if (req.url?.split("?")[0] !== WEBHOOK_PATH) return false;
+    // Every answer waits for the whole body (src/request-body.ts): answered early, a client still
+    // sending it got a reset connection instead.
     if (req.method !== "POST") {
+      await discardBody(req);
       res.writeHead(405, { allow: "POST" }).end();
       return true;
     }
     const validationToken = req.headers["validation-token"];
     if (typeof validationToken === "string") {
+      await discardBody(req);
       res.writeHead(200, { "validation-token": validationToken }).end();
       return true;
     }
     const verificationToken = req.headers["verification-token"];
-    const body = await readBody(req);
+    const body = await readBodyUpTo(req, MAX_BODY_BYTES);
     if (!body) {
       deps.log.warn("refused an oversized RingCentral webhook delivery");
       res.writeHead(413).end();
