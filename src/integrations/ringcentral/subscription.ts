@@ -11,12 +11,25 @@ export interface SubscriptionListeners {
   /** The WebSocket closed (or a reconnection attempt failed to open one): nothing arrives until a
    * recovery succeeds. */
   lost(): void;
-  /** The WebSocket came back within the recovery window: nothing was missed. */
+  /** The WebSocket came back within the recovery window. Whatever RingCentral still buffered is
+   * replayed; if more arrived than it buffers, `sequenceGap` says so. */
   recovered(): void;
   /** It came back too late: events of the gap are lost and must be reconciled from history. */
   recoveryFailed(): void;
   /** A reconnection attempt failed; the library tries again on its own. */
   recoveryError(error: unknown): void;
+  /** Notifications of the session were never received (the first `missed` after `lastSeen`): most
+   * often a recovery whose replay starts past them, as the recovery buffer overflowed. Events in
+   * them are lost and must be reconciled from history. */
+  sequenceGap(gap: SequenceGap): void;
+}
+
+export interface SequenceGap {
+  /** The last sequence received before the gap. */
+  lastSeen: number;
+  /** The sequence that arrived next. */
+  next: number;
+  missed: number;
 }
 
 export interface WebSocketSubscription {
@@ -38,6 +51,63 @@ interface WebSocketExtensionInternals {
 interface LibrarySocket {
   close(): void;
   addEventListener(type: "close" | "error", listener: () => void): void;
+  addEventListener(type: "message", listener: (event: { data: unknown }) => void): void;
+}
+
+/**
+ * Follows the `wsc.sequence` RingCentral numbers the frames of one WebSocket session with
+ * (REFERENCE §2.1: "ServerNotification push with an increasing wsc.sequence"), to tell when
+ * notifications never arrived. A successful recovery continues the session and replays at most
+ * `recoveryBufferSize` notifications, oldest dropped first — still reported "Successful" when
+ * more were missed (§2.1 "Auto-recovery"), so only the sequence shows the loss. A new session (a
+ * first connection, or a failed recovery, which the library reports itself) starts counting anew.
+ */
+export class SessionSequence {
+  private lastSeen: number | undefined;
+
+  /** Takes one frame as received; returns the gap it reveals, if any. */
+  observe(frameText: string): SequenceGap | undefined {
+    const frame = parseFrame(frameText);
+    if (!frame) return undefined;
+    const { type, sequence, recoveryState } = frame;
+    if (type === "ConnectionDetails") {
+      // A recovered session goes on from where this client stopped; what its ConnectionDetails
+      // carries is not what was missed, the replay that follows shows that.
+      if (recoveryState !== "Successful" || this.lastSeen === undefined) this.lastSeen = sequence;
+      return undefined;
+    }
+    if (this.lastSeen === undefined) {
+      this.lastSeen = sequence;
+      return undefined;
+    }
+    const lastSeen = this.lastSeen;
+    // Replies to the client's requests carry the session's sequence too; whether or not they
+    // advance it, the highest number seen is where the next notification should follow.
+    this.lastSeen = Math.max(lastSeen, sequence);
+    if (type !== "ServerNotification" || sequence <= lastSeen + 1) return undefined;
+    return { lastSeen, next: sequence, missed: sequence - lastSeen - 1 };
+  }
+}
+
+function parseFrame(text: string): { type: unknown; sequence: number; recoveryState: unknown } | undefined {
+  let frame: unknown;
+  try {
+    frame = JSON.parse(text);
+  } catch {
+    return undefined; // multipart REST-over-WS replies (not used here) are not JSON
+  }
+  if (!Array.isArray(frame)) return undefined;
+  const [meta, body] = frame as [{ type?: unknown; wsc?: { sequence?: unknown } } | null, unknown];
+  const sequence = meta?.wsc?.sequence;
+  if (typeof sequence !== "number" || !Number.isSafeInteger(sequence)) return undefined;
+  const recoveryState = (body as { recoveryState?: unknown } | null | undefined)?.recoveryState;
+  return { type: meta?.type, sequence, recoveryState };
+}
+
+function frameText(data: unknown): string | undefined {
+  if (typeof data === "string") return data;
+  if (Buffer.isBuffer(data)) return data.toString("utf8");
+  return undefined;
 }
 
 export async function openWebSocketSubscription(
@@ -54,12 +124,20 @@ export async function openWebSocketSubscription(
   extension.eventEmitter.on("autoRecoverSuccess", () => listeners.recovered());
   extension.eventEmitter.on("autoRecoverFailed", () => listeners.recoveryFailed());
   extension.eventEmitter.on("autoRecoverError", (error: unknown) => listeners.recoveryError(error));
+  // Defect: a recovery reported successful may have lost notifications (the library never looks at
+  // the sequence it stores): each frame of each socket has its sequence checked here.
+  const sequence = new SessionSequence();
   // Defect: nothing tells when the socket closes (the library notices at its next check, seconds
   // later, and says so only once it recovered), and its sockets have no 'error' listener, so a
   // refused reconnection (the gateway answering the upgrade with an HTTP error) throws from ws's
-  // EventEmitter and stops the process. Each socket it opens gets both listeners here; a socket
+  // EventEmitter and stops the process. Each socket it opens gets these listeners here; a socket
   // already replaced by a newer one closing late says nothing.
   const watch = (socket: LibrarySocket | undefined) => {
+    socket?.addEventListener("message", (event) => {
+      const text = extension.ws === socket ? frameText(event.data) : undefined;
+      const gap = text === undefined ? undefined : sequence.observe(text);
+      if (gap) listeners.sequenceGap(gap);
+    });
     socket?.addEventListener("error", () => {});
     socket?.addEventListener("close", () => {
       if (extension.ws === socket) listeners.lost();

@@ -135,6 +135,8 @@ class ConnectionRunner {
   private dispatcher: NotificationDispatcher | null = null;
   private recordings: RecordingHandlers | null = null;
   private catchingUp: Promise<void> = Promise.resolve();
+  /** A catch-up queued behind the one under way, not started yet. */
+  private waitingCatchUp: Promise<void> | null = null;
   private maintenance: NodeJS.Timeout | null = null;
   /** Writes of the subscription's state, in the order its changes happened. */
   private stateWrites: Promise<void> = Promise.resolve();
@@ -286,6 +288,13 @@ class ConnectionRunner {
         this.log.info("RingCentral subscription recovered");
         void this.recordState(SUBSCRIPTION_ACTIVE);
       },
+      // Notifications were lost even though the subscription never broke (most often a recovery
+      // buffer that overflowed): reconcile at once; the replay and the catch-up overlap harmlessly.
+      sequenceGap: (gap) => {
+        if (this.stopping) return;
+        this.log.warn(gap, "RingCentral notifications missed (sequence gap); catching up");
+        void this.catchUp("sequence gap");
+      },
       recoveryError: (error) => {
         failedAttempts += 1;
         this.log.warn({ err: error, failedAttempts }, "RingCentral subscription cannot reconnect yet");
@@ -311,11 +320,14 @@ class ConnectionRunner {
     return users.filter((e) => emails.has(e.email!.toLowerCase())).map((e) => e.id);
   }
 
-  /** After any gap (start, failed recovery): reconcile from RingCentral's history. */
+  /** After any gap (start, failed recovery, sequence gap): reconcile from RingCentral's history. A
+   * catch-up still waiting for the one under way to finish covers any gap found meanwhile too. */
   private async catchUp(reason: string): Promise<void> {
     if (!this.client) return;
+    if (this.waitingCatchUp !== null) return this.waitingCatchUp;
     const client = this.client;
-    this.catchingUp = this.catchingUp.then(async () => {
+    const next = this.catchingUp.then(async () => {
+      if (this.waitingCatchUp === next) this.waitingCatchUp = null;
       try {
         this.log.info({ reason }, "catching up from RingCentral");
         const previous = await this.options.prisma.ringCentralConnection.findUnique({
@@ -346,7 +358,9 @@ class ConnectionRunner {
         this.log.error({ err: error, reason }, "catch-up failed");
       }
     });
-    await this.catchingUp;
+    this.waitingCatchUp = next;
+    this.catchingUp = next;
+    await next;
   }
 
   /** Waits for notifications already received to be applied (tests, shutdown). */
