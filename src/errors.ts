@@ -6,10 +6,12 @@ import { DomainError } from "./domain/errors.ts";
 import type { Logger } from "./logger.ts";
 
 function codedError(message: string, code: string, original: GraphQLError | undefined): GraphQLError {
+  // yoga reads `http` (status, headers: a 429's Retry-After) and leaves it out of the response body.
+  const http = original?.extensions?.http;
   return new GraphQLError(message, {
     nodes: original?.nodes,
     path: original?.path,
-    extensions: { code },
+    extensions: http === undefined ? { code } : { code, http },
   });
 }
 
