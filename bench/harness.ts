@@ -540,6 +540,10 @@ export interface BenchApp {
   close(): Promise<void>;
 }
 
+/** Benchmarks measure how fast the server is: one token sends thousands of requests, so the
+ * per-token rate limit and the in-flight bound (src/overload.ts) are off unless a scenario sets them. */
+export const UNLIMITED = { RATE_LIMIT_REQUESTS_PER_MINUTE: "0", MAX_IN_FLIGHT_REQUESTS: "0" };
+
 /**
  * Switchboard as production runs it (startApp: yoga + graphql-ws, PostgreSQL, Redis pub/sub) on a
  * fresh database, in this process, on a free loopback port.
@@ -554,6 +558,7 @@ export async function startBenchApp(
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "silent",
     DATABASE_URL: database.url,
     REDIS_URL: redisUrl,
+    ...UNLIMITED,
     ...options.env,
   });
   const app = await startApp(config, createLogger(config.logLevel), {

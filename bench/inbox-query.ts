@@ -13,7 +13,17 @@ import { startApp, type App } from "../src/app.ts";
 import { createApiToken } from "../src/domain/tokens.ts";
 import { createBenchDatabase, dropTemplate } from "./ingest-db.ts";
 import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
-import { envInt, envInts, isMain, machineFacts, newReport, renderReport, writeReport, type Report } from "./harness.ts";
+import {
+  envInt,
+  envInts,
+  isMain,
+  machineFacts,
+  newReport,
+  renderReport,
+  UNLIMITED,
+  writeReport,
+  type Report,
+} from "./harness.ts";
 import { seedInboxData } from "./inbox-seed.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -95,7 +105,13 @@ export async function runInboxQueryBench(
     let counting = false;
     let statements = 0;
     const trace: string[] = [];
-    const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: db.url });
+    const config = loadConfig({
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      DATABASE_URL: db.url,
+      ...UNLIMITED,
+    });
     app = await startApp(config, createLogger("silent"), {
       onQuery: (sql) => {
         if (!counting) return;

@@ -27,6 +27,7 @@ import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
 import { startLiveAccess } from "./live-access.ts";
+import { createRequestRateLimiter } from "./overload.ts";
 
 export interface App {
   db: Database;
@@ -123,6 +124,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log, ingest: config.ingest });
   // Listening before the server is: no access change can reach a live operation unheard.
   const access = await startLiveAccess({ prisma: db.prisma, pubsub, log }, { recheckMs: config.accessRecheckMs });
+  const rateLimiter = await createRequestRateLimiter({
+    requestsPerMinute: config.overload.requestsPerMinutePerToken,
+    redisUrl: config.redisUrl,
+    log,
+  });
   const api = createApiServer({
     config,
     services: {
@@ -139,6 +145,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       access,
     },
     routes: [webhooks.handle, (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent })],
+    rateLimiter,
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -151,6 +158,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   } catch (error) {
     // e.g. EADDRINUSE: report it to the caller instead of crashing, and release what was opened.
     access.close();
+    await rateLimiter?.close();
     await pubsub.close();
     await db.close();
     throw error;
@@ -172,6 +180,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       await worker?.close();
       await api.close();
       access.close();
+      await rateLimiter?.close();
       await pubsub.close();
       await db.close();
     },

@@ -44,6 +44,19 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = { maxBatch: 500, maxConcurren
 /** 2 MB: a multipart request carrying an MMS's largest attachments (1,500,000 bytes in all) fits. */
 const DEFAULT_MAX_REQUEST_BODY_BYTES = 2_000_000;
 
+/** Overload protection (src/overload.ts); 0 turns either off. */
+export interface OverloadLimits {
+  /** GraphQL operations per API token per minute, counted across instances (RATE_LIMIT_REQUESTS_PER_MINUTE). */
+  requestsPerMinutePerToken: number;
+  /** HTTP requests in flight per instance before new ones get 503 (MAX_IN_FLIGHT_REQUESTS). */
+  maxInFlightRequests: number;
+}
+
+// 1200 a minute is 20 a second sustained for one client, far above an agent's app or a dashboard;
+// 64 in flight is a few times the database pool, so a full instance answers 503 within the time
+// of a few queries rather than queueing for seconds.
+const DEFAULT_OVERLOAD_LIMITS: OverloadLimits = { requestsPerMinutePerToken: 1200, maxInFlightRequests: 64 };
+
 const configSchema = z.object({
   PORT: integer(4000, 0, 65535),
   HOST: z.string().default("0.0.0.0"),
@@ -76,6 +89,10 @@ const configSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_SOCKET: integer(50, 1),
   /** The largest HTTP request body and graphql-ws message; room for an MMS's 1,500,000 bytes of files. */
   MAX_REQUEST_BODY_BYTES: integer(DEFAULT_MAX_REQUEST_BODY_BYTES, 1024),
+  /** GraphQL operations each API token may start per minute, on all instances together; 0: no limit. */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: integer(DEFAULT_OVERLOAD_LIMITS.requestsPerMinutePerToken, 0),
+  /** HTTP requests one instance works on at once; beyond it, 503 at once. 0: no bound. */
+  MAX_IN_FLIGHT_REQUESTS: integer(DEFAULT_OVERLOAD_LIMITS.maxInFlightRequests, 0),
   SHUTDOWN_GRACE_MS: integer(10_000, 0),
   /** How long /ready waits for each dependency before calling it unavailable. */
   READY_TIMEOUT_MS: integer(2000, 1),
@@ -113,6 +130,7 @@ export interface Config {
     /** Bytes: a larger HTTP request body is refused with 413, a larger graphql-ws message with 1009. */
     maxRequestBodyBytes: number;
   };
+  overload: OverloadLimits;
   shutdownGraceMs: number;
   readyTimeoutMs: number;
   accessRecheckMs: number;
@@ -150,6 +168,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAliases: e.MAX_ALIASES,
       maxSubscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
       maxRequestBodyBytes: e.MAX_REQUEST_BODY_BYTES,
+    },
+    overload: {
+      requestsPerMinutePerToken: e.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      maxInFlightRequests: e.MAX_IN_FLIGHT_REQUESTS,
     },
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.READY_TIMEOUT_MS,

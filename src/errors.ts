@@ -5,7 +5,7 @@ import { PothosValidationError } from "@pothos/core";
 import { DomainError } from "./domain/errors.ts";
 import type { Logger } from "./logger.ts";
 
-/** yoga's HTTP hints (`extensions.http`: a status such as 400 for a document that does not parse
+/** yoga's HTTP hints (`extensions.http`: a status and headers, e.g. 429 with Retry-After, 400 for a document that does not parse
  * or 413 for a body over the limit) of a request-level error; yoga removes them from the response. */
 function httpHintsOf(...errors: unknown[]): Record<string, unknown> {
   for (const error of errors) {

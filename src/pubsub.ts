@@ -99,7 +99,8 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
  * logs; with one that logs them all, a Redis restart writes a line every few milliseconds. One
  * warning when the connection is lost, one line when it is back.
  */
-function reportConnectionState(client: Redis, role: "publish" | "subscribe", log?: Logger): void {
+/** Logs once when a Redis connection is lost and once when it is back (`role` names the connection). */
+export function reportConnectionState(client: Redis, role: string, log?: Logger): void {
   let lost = false;
   client.on("error", (error: Error) => {
     if (lost) return;

@@ -1,5 +1,6 @@
 // One HTTP server: GraphQL over HTTP and over WebSocket (graphql-ws) on /graphql, plus /health,
-// /ready and /metrics (R8.1, R9.2).
+// /ready and /metrics (R8.1, R9.2); per-token rate limits and a bound on requests in flight
+// (src/overload.ts).
 import http from "node:http";
 import { createYoga, type GraphiQLOptions, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -13,6 +14,13 @@ import { buildContext, type Context, type Services } from "./context.ts";
 import { maskErrorFor } from "./errors.ts";
 import { serveGraphQLOverWebSocket } from "./graphql-ws-server.ts";
 import { discardBody } from "./request-body.ts";
+import {
+  inFlightLimit,
+  overloadMetrics,
+  rateLimitByToken,
+  type OverloadMetrics,
+  type RequestRateLimiter,
+} from "./overload.ts";
 import { schema } from "./schema/index.ts";
 
 export interface ApiServer {
@@ -28,9 +36,11 @@ export type ReadinessCheck = () => Promise<void>;
 export type HttpRoute = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<boolean>;
 
 interface ServerOptions {
-  config: Pick<Config, "limits"> & { readyTimeoutMs?: number };
+  config: Pick<Config, "limits" | "overload"> & { readyTimeoutMs?: number };
   services: Services & { readiness: Record<string, ReadinessCheck> };
   routes?: HttpRoute[];
+  /** Counts each token's operations (RATE_LIMIT_REQUESTS_PER_MINUTE); none: no rate limit. */
+  rateLimiter?: RequestRateLimiter | null;
 }
 
 async function handledByRoute(
@@ -135,20 +145,33 @@ const unreadableRequestsAreBadRequests: Plugin = {
 };
 
 /** Marks responses that stream until the client goes away (subscriptions over SSE, @defer/@stream). */
-function trackStreams(streams: Set<http.ServerResponse>): Plugin<Record<string, unknown>, ServerContext> {
+function trackStreams(
+  streams: Set<http.ServerResponse>,
+  onStream: (res: http.ServerResponse) => void,
+): Plugin<Record<string, unknown>, ServerContext> {
   return {
     onResponse({ response, serverContext }) {
       const res = serverContext?.res;
       if (!res || !/^(text\/event-stream|multipart\/mixed)/.test(response.headers.get("content-type") ?? "")) return;
       streams.add(res);
       res.on("close", () => streams.delete(res));
+      onStream(res);
     },
   };
 }
 
-function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<http.ServerResponse>) {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+interface HandlerParts {
+  streams: Set<http.ServerResponse>;
+  /** Called with a response once it is known to stream until the client leaves. */
+  onStream: (res: http.ServerResponse) => void;
+  registry: Registry;
+  metrics: OverloadMetrics;
+}
+
+function createGraphQLHandler(
+  { config, services, rateLimiter }: ServerOptions,
+  { streams, onStream, registry, metrics }: HandlerParts,
+) {
   const subscribeCompiled = compiledSubscription({
     compileAfter: 10,
     onCompiled: (operation, compiled) => services.log.debug({ operation, compiled }, "subscription document compiled"),
@@ -170,7 +193,7 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
       blockFieldSuggestion: { enabled: false },
     }),
     unreadableRequestsAreBadRequests,
-    trackStreams(streams) as Plugin,
+    trackStreams(streams, onStream) as Plugin,
     // Subscriptions run their selection once per event per subscriber: each event is executed by
     // the operation's selection compiled with graphql-jit once its document has run 10 events
     // (src/compiled-execution.ts): far less CPU per delivered message than graphql-js, which itself
@@ -188,6 +211,7 @@ function createGraphQLHandler({ config, services }: ServerOptions, streams: Set<
         graphql_yoga_http_duration: true,
       },
     }),
+    ...(rateLimiter ? [rateLimitByToken(rateLimiter, metrics)] : []),
   ];
   return createYoga<ServerContext, Context>({
     schema,
@@ -371,7 +395,11 @@ async function readiness(options: ServerOptions): Promise<{ ok: boolean; body: s
 
 export function createApiServer(options: ServerOptions): ApiServer {
   const streams = new Set<http.ServerResponse>();
-  const yoga = createGraphQLHandler(options, streams);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = overloadMetrics(registry);
+  const limit = inFlightLimit(options.config.overload.maxInFlightRequests, metrics);
+  const yoga = createGraphQLHandler(options, { streams, onStream: limit.release, registry, metrics });
   /** Responses being written; on shutdown each must end its connection instead of keeping it alive. */
   const inFlight = new Set<http.ServerResponse>();
   let shuttingDown = false;
@@ -384,7 +412,9 @@ export function createApiServer(options: ServerOptions): ApiServer {
     inFlight.add(res);
     res.on("close", () => inFlight.delete(res));
     if (shuttingDown) endConnectionAfter(res);
-    if (new URL(req.url ?? "/", "http://localhost").pathname === "/ready") {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (!limit.admit(path, res)) return;
+    if (path === "/ready") {
       const { ok, body } = await readiness(options);
       res.writeHead(ok ? 200 : 503, { "content-type": "application/json", "cache-control": "no-store" }).end(body);
       return;

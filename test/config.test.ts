@@ -28,3 +28,21 @@ describe("ingest limits from the environment", () => {
     }
   });
 });
+
+describe("overload limits from the environment", () => {
+  it("default to 1200 operations per token per minute and 64 requests in flight", () => {
+    expect(loadConfig({}).overload).toEqual({ requestsPerMinutePerToken: 1200, maxInFlightRequests: 64 });
+  });
+
+  it("take RATE_LIMIT_REQUESTS_PER_MINUTE and MAX_IN_FLIGHT_REQUESTS, 0 turning either off", () => {
+    const config = loadConfig({ RATE_LIMIT_REQUESTS_PER_MINUTE: "0", MAX_IN_FLIGHT_REQUESTS: "0" });
+    expect(config.overload).toEqual({ requestsPerMinutePerToken: 0, maxInFlightRequests: 0 });
+  });
+
+  it("reject values that are not whole numbers from 0, naming the variable", () => {
+    for (const name of ["RATE_LIMIT_REQUESTS_PER_MINUTE", "MAX_IN_FLIGHT_REQUESTS"]) {
+      expect(() => loadConfig({ [name]: "-1" })).toThrow(`${name}: must be a whole number from 0 up`);
+      expect(() => loadConfig({ [name]: "lots" })).toThrow(ConfigError);
+    }
+  });
+});
