@@ -1,6 +1,10 @@
 // Catch-up for calls (R9.4): a call-log record of a call that ended while we were not listening
 // becomes final party snapshots fed through the normal ingest — so a call we never saw is created
 // and routed like any other, and a call we saw only in part is finished, without a second code path.
+// The record adds what we did not learn live and replaces nothing we did: a leg we saw end keeps its
+// own ending (only an answer or a voicemail it missed is added), and the record's outcome settles
+// the call's with what it shows (call-outcomes.ts), so a settled outcome never flips.
+import { callLogOutcome, legFactsOfCallLog, type CallOutcome } from "./call-outcomes.ts";
 import type { TelephonyNotification, TelephonyParty } from "./telephony.ts";
 
 /** The last sequence RingCentral can send: a reconciled final snapshot is never overridden. */
@@ -11,6 +15,7 @@ export interface CallLogLeg {
   extensionId: string | null;
   direction: "Inbound" | "Outbound";
   result: string;
+  reason: string | null;
   startTime: Date;
   durationSeconds: number;
 }
@@ -24,6 +29,7 @@ export interface CallLogSummary {
   startTime: Date;
   durationSeconds: number;
   result: string;
+  reason: string | null;
   legs: CallLogLeg[];
 }
 
@@ -51,11 +57,15 @@ function legParty(
   };
 }
 
-/** One notification per milestone, so the earliest-time rules see when each happened. */
+/**
+ * One notification per milestone, so the earliest-time rules see when each happened. Milestones
+ * carry sequence 0 (they add an earliest time and change no snapshot); the leg's ending is a final
+ * snapshot only when we did not see the leg end ourselves.
+ */
 function legMilestones(
   summary: CallLogSummary,
   leg: CallLogLeg,
-  abandoned: boolean,
+  recordOutcome: CallOutcome | null,
   known: KnownCall,
 ): TelephonyNotification[] {
   const end = plusSeconds(leg.startTime, leg.durationSeconds);
@@ -66,27 +76,25 @@ function legMilestones(
     eventTime,
     parties: [party],
   });
+  const partyId = leg.partyId ?? "";
+  const facts = legFactsOfCallLog(callLogOutcome(leg.result, leg.reason), recordOutcome);
   const milestones = [at("setup", leg.startTime, legParty(summary, leg, "Setup"), 0)];
   // The log has no answer time: only a leg we never saw answered gets one (its start, the best known).
-  const answered = leg.result === "Accepted" || leg.result === "Call connected";
-  if (answered && !known.answeredPartyIds.has(leg.partyId ?? ""))
+  if (facts.answered && !known.answeredPartyIds.has(partyId))
     milestones.push(at("answered", leg.startTime, legParty(summary, leg, "Answered"), 0));
-  if (leg.result === "Voicemail")
+  if (facts.voicemail)
     milestones.push(at("voicemail", leg.startTime, legParty(summary, leg, "VoiceMail", { missedCall: true }), 0));
-  const missed = leg.result === "Missed" || leg.result === "Voicemail";
-  const reason = missed ? (abandoned ? "Cancelled" : "Timeout") : null;
-  milestones.push(
-    at("ended", end, legParty(summary, leg, "Disconnected", { missedCall: missed, reason }), FINAL_SEQUENCE),
-  );
+  const ending = legParty(summary, leg, "Disconnected", { missedCall: facts.missedCall, reason: facts.reason });
+  milestones.push(at("ended", end, ending, known.endedPartyIds.has(partyId) ? 0 : FINAL_SEQUENCE));
   return milestones;
 }
 
 /** The customer's side: known to RingCentral only as numbers in the record. */
-function externalParty(summary: CallLogSummary, externalPartyId: string): TelephonyNotification {
+function externalParty(summary: CallLogSummary, externalPartyId: string, known: KnownCall): TelephonyNotification {
   return {
     uuid: `call-log:${summary.recordId}:external`,
     telephonySessionId: summary.telephonySessionId,
-    sequence: FINAL_SEQUENCE,
+    sequence: known.endedPartyIds.has(externalPartyId) ? 0 : FINAL_SEQUENCE,
     eventTime: plusSeconds(summary.startTime, summary.durationSeconds),
     parties: [
       {
@@ -112,18 +120,24 @@ export interface KnownCall {
   externalPartyId: string | null;
   /** Parties we saw answer (their real answer time beats the log's start time). */
   answeredPartyIds: Set<string>;
+  /** Parties we saw end: their own ending (status, reason, missedCall) is kept. */
+  endedPartyIds: Set<string>;
 }
 
-export const UNKNOWN_CALL: KnownCall = { externalPartyId: null, answeredPartyIds: new Set() };
+export const UNKNOWN_CALL: KnownCall = { externalPartyId: null, answeredPartyIds: new Set(), endedPartyIds: new Set() };
 
 /** The notifications that bring a call to its call-log outcome. */
 export function notificationsFromCallLog(
   summary: CallLogSummary,
   known: KnownCall = UNKNOWN_CALL,
 ): TelephonyNotification[] {
-  const abandoned = summary.result === "Abandoned";
-  return [
-    ...summary.legs.filter((leg) => leg.extensionId).flatMap((leg) => legMilestones(summary, leg, abandoned, known)),
-    externalParty(summary, known.externalPartyId ?? `${summary.telephonySessionId}:external`),
+  const outcome = callLogOutcome(summary.result, summary.reason);
+  const notifications = [
+    ...summary.legs.filter((leg) => leg.extensionId).flatMap((leg) => legMilestones(summary, leg, outcome, known)),
+    externalParty(summary, known.externalPartyId ?? `${summary.telephonySessionId}:external`, known),
   ];
+  // The first settles the outcome with what the call showed before the record's facts, the last
+  // with what they show once all applied (never with a state halfway through them).
+  const last = notifications.length - 1;
+  return notifications.map((n, i) => (i === 0 || i === last ? { ...n, callLog: { outcome } } : n));
 }

@@ -2,17 +2,11 @@
 // snapshot of each of its RingCentral parties plus milestones kept as "earliest time seen", so any
 // permutation or duplication of the same notifications derives the same state.
 
+import { callOutcomeOfLegs, CONNECTED_CODES, VOICEMAIL_CODES, type CallStatus } from "./call-outcomes.ts";
+
+export type { CallStatus } from "./call-outcomes.ts";
 export type PartyRole = "EXTERNAL" | "AGENT" | "IVR" | "QUEUE" | "OTHER";
 export type Direction = "INBOUND" | "OUTBOUND";
-export type CallStatus =
-  | "RINGING"
-  | "QUEUED"
-  | "IN_PROGRESS"
-  | "ON_HOLD"
-  | "ENDED"
-  | "MISSED"
-  | "ABANDONED"
-  | "VOICEMAIL";
 
 /** One party as a notification reports it. */
 export interface PartyEvent {
@@ -41,7 +35,6 @@ export interface PartyState extends PartyEvent {
 }
 
 const ENDED_CODES = new Set(["Disconnected", "Gone"]);
-const CONNECTED_CODES = new Set(["Answered", "Hold", "Parked"]);
 const SETTING_UP_CODES = new Set(["Setup", "Proceeding"]);
 
 /** A leg in this status has left the call. */
@@ -49,7 +42,6 @@ export const legEnded = (statusCode: string) => ENDED_CODES.has(statusCode);
 
 /** A leg in this status is being set up or is on the call: it cannot be taking an agent off one. */
 export const legStaysOn = (statusCode: string) => SETTING_UP_CODES.has(statusCode) || CONNECTED_CODES.has(statusCode);
-const VOICEMAIL_CODES = new Set(["VoiceMail", "VoiceMailScreening"]);
 
 function earliest(a: Date | null, b: Date | null): Date | null {
   if (!a) return b;
@@ -129,13 +121,16 @@ function callIsOver(parties: PartyState[]): boolean {
   return parties.length > 0 && parties.every(isEnded) && parties.some((p) => !p.reason);
 }
 
+/** How the call ended, by the mapping of call-outcomes.ts: only rung agents' legs can say MISSED. */
 function endedStatus(parties: PartyState[], answered: PartyState[]): CallStatus {
-  if (answered.length > 0) return "ENDED";
-  if (parties.some((p) => p.voicemailAt)) return "VOICEMAIL";
-  // Rung legs that timed out mean nobody answered; otherwise the caller hung up first.
-  const rung = parties.filter((p) => p.role === "AGENT");
-  const timedOut = rung.some((p) => p.missedCall && p.reason !== "Cancelled");
-  return timedOut ? "MISSED" : "ABANDONED";
+  return callOutcomeOfLegs(
+    parties.map((p) => ({
+      answered: answered.includes(p),
+      voicemail: p.voicemailAt !== null,
+      missedCall: p.role === "AGENT" && p.missedCall,
+      reason: p.reason,
+    })),
+  );
 }
 
 export function deriveCall(parties: PartyState[], direction: Direction): DerivedCall {

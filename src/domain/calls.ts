@@ -10,6 +10,7 @@ import {
   type PartyEvent,
   type PartyRole,
 } from "./call-state.ts";
+import { isOutcome, moreSpecific, settledStatus, settleWithCallLog } from "./call-outcomes.ts";
 import {
   toPartyRow,
   toPartyState,
@@ -295,7 +296,10 @@ class CallIngest {
   private applyToCall(call: CallState, batch: TelephonyNotification[], created: boolean): void {
     const direction = call.direction;
     const states = new Map(call.parties.map((row) => [row.partyId, toPartyState(row)]));
-    const before = deriveCall([...states.values()], direction);
+    const before = shownCall(call, deriveCall([...states.values()], direction));
+    const callLog = batch.find((n) => n.callLog)?.callLog;
+    // Reconciliation settles the outcome with what the call shows before the record's facts apply…
+    if (callLog) call.settledStatus = settleWithCallLog(call.status, call.settledStatus, callLog.outcome);
     const mutedBefore = new Map(call.parties.map((row) => [row.partyId, row.muted]));
     let muteChanged = false;
     for (const notification of batch) {
@@ -315,7 +319,11 @@ class CallIngest {
     const parties = batch.flatMap((n) => n.parties);
     this.joinTransferInboxes(call, parties);
     this.store.notePendingRecordings(call.id, [...new Set(parties.flatMap((p) => p.recordingIds ?? []))]);
-    const after = withVoicemail(call, deriveCall([...states.values()], direction));
+    const derived = deriveCall([...states.values()], direction);
+    // …and with what they show once applied (call-reconciliation.ts flags a record's first and last notifications).
+    if (callLog)
+      call.settledStatus = settleWithCallLog(shownCall(call, derived).status, call.settledStatus, callLog.outcome);
+    const after = shownCall(call, derived);
     this.saveDerived(call, before, after, created || muteChanged);
   }
 
@@ -479,11 +487,16 @@ class CallIngest {
   }
 }
 
-/** A voicemail left on the call makes it a VOICEMAIL call even when the party event that said so
- * was lost (the message arrives separately, REFERENCE §3.3 D). */
-function withVoicemail(call: CallState, derived: DerivedCall): DerivedCall {
-  if (derived.status !== "MISSED" && derived.status !== "ABANDONED") return derived;
-  return call.voicemails > 0 ? { ...derived, status: "VOICEMAIL" } : derived;
+/**
+ * What the call shows: its parties' state, made VOICEMAIL by a voicemail left on it even when the
+ * party event that said so was lost (the message arrives separately, REFERENCE §3.3 D), and never
+ * less specific than the outcome settled by reconciliation (call-outcomes.ts).
+ */
+function shownCall(call: CallState, derived: DerivedCall): DerivedCall {
+  const voicemail =
+    call.voicemails > 0 && isOutcome(derived.status) ? moreSpecific(derived.status, "VOICEMAIL") : derived.status;
+  const status = settledStatus(voicemail, call.settledStatus);
+  return status === derived.status ? derived : { ...derived, status };
 }
 
 function callPayload(call: CallState, derived: DerivedCall) {

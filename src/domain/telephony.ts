@@ -1,5 +1,6 @@
 // Telephony notifications as call ingest takes them, whatever transport brought them (WebSocket,
 // webhook, call-log catch-up), and what ingest needs to know about the RingCentral account.
+import type { CallOutcome } from "./call-outcomes.ts";
 
 export interface ExtensionInfo {
   id: string;
@@ -35,4 +36,7 @@ export interface TelephonyNotification {
   sequence: number;
   eventTime: Date;
   parties: TelephonyParty[];
+  /** Set on notifications made from a call-log record: the record's outcome (null: it states
+   * none). Applying one settles the call's outcome (call-outcomes.ts `settleWithCallLog`). */
+  callLog?: { outcome: CallOutcome | null };
 }

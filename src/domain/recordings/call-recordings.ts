@@ -130,14 +130,31 @@ export async function sessionsWithPendingRecordings(deps: Pick<Deps, "prisma">, 
   return calls.map((c) => c.telephonySessionId);
 }
 
-/** The sessions among these whose call has ended with recordings still PENDING: time to read their call log. */
+/**
+ * The sessions among these whose call has ended with recordings still PENDING, or with an outcome
+ * only the call log can complete: time to read their call log. The latter are calls that ended
+ * unanswered, not yet settled, with a rung agent leg that ended without saying why (no answer,
+ * voicemail, `missedCall` or reason: call-outcomes.ts `legOutcome` then guesses ABANDONED) — its
+ * first notifications, the answer among them, were lost.
+ */
 export async function awaitingCallLog(deps: Pick<Deps, "prisma">, telephonySessionIds: string[]): Promise<string[]> {
   if (telephonySessionIds.length === 0) return [];
+  const unexplainedLeg = {
+    role: "AGENT",
+    endedAt: { not: null },
+    answeredAt: null,
+    voicemailAt: null,
+    missedCall: false,
+    reason: null,
+  };
   const calls = await deps.prisma.call.findMany({
     where: {
       telephonySessionId: { in: telephonySessionIds },
       endedAt: { not: null },
-      recordings: { some: { kind: "CALL", state: "PENDING" } },
+      OR: [
+        { recordings: { some: { kind: "CALL", state: "PENDING" } } },
+        { status: { in: ["ABANDONED", "MISSED"] }, settledStatus: null, parties: { some: unexplainedLeg } },
+      ],
     },
     select: { telephonySessionId: true },
   });

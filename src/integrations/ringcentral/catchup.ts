@@ -39,6 +39,7 @@ const leg = z
       .optional(),
     direction: z.enum(["Inbound", "Outbound"]),
     result: z.string().optional(),
+    reason: z.string().optional(),
     startTime: z.string(),
     duration: z.number(),
   })
@@ -53,6 +54,7 @@ const callLogRecord = z
     startTime: z.string(),
     duration: z.number(),
     result: z.string().optional(),
+    reason: z.string().optional(),
     legs: z.array(leg).optional(),
   })
   .passthrough();
@@ -72,31 +74,37 @@ function toSummary(record: z.infer<typeof callLogRecord>): CallLogSummary | null
     startTime: new Date(record.startTime),
     durationSeconds: record.duration,
     result: record.result ?? "Unknown",
+    reason: record.reason ?? null,
     legs: (record.legs ?? []).map((l) => ({
       partyId: l.partyId ?? null,
       extensionId: l.extension ? String(l.extension.id) : null,
       direction: l.direction,
       result: l.result ?? "Unknown",
+      reason: l.reason ?? null,
       startTime: new Date(l.startTime),
       durationSeconds: l.duration,
     })),
   };
 }
 
-async function knownCall(options: CatchUpOptions, telephonySessionId: string): Promise<KnownCall> {
+async function knownCall(options: ReconcileOptions, telephonySessionId: string): Promise<KnownCall> {
   const parties = await options.prisma.callParty.findMany({
     where: { call: { telephonySessionId } },
-    select: { partyId: true, role: true, answeredAt: true },
+    select: { partyId: true, role: true, answeredAt: true, endedAt: true },
   });
   return {
     externalPartyId: parties.find((p) => p.role === "EXTERNAL")?.partyId ?? null,
     answeredPartyIds: new Set(parties.filter((p) => p.answeredAt).map((p) => p.partyId)),
+    endedPartyIds: new Set(parties.filter((p) => p.endedAt).map((p) => p.partyId)),
   };
 }
 
+/** What reconciling calls with call-log records needs. */
+export type ReconcileOptions = Deps & { log: Logger; directory: CallDirectory };
+
 /** One call's notifications as one burst (one transaction, as the dispatcher applies them); if the
  * burst fails, one by one, and the first notification that failed on its own fails the catch-up. */
-async function ingestAll(options: CatchUpOptions, notifications: TelephonyNotification[]) {
+async function ingestAll(options: ReconcileOptions, notifications: TelephonyNotification[]) {
   const results = await ingestTelephonyNotificationsEach(options, options.directory, notifications, (error) =>
     options.log.warn(
       { err: error, count: notifications.length },
@@ -139,16 +147,21 @@ function parseSync(body: unknown): { records: unknown[]; syncToken: string } {
   return { records: parsed.records, syncToken: parsed.syncInfo.syncToken };
 }
 
+/** Brings the record's call to its call-log outcome (call-reconciliation.ts); a record of another
+ * shape is logged and skipped. */
+export async function reconcileCallLogRecord(options: ReconcileOptions, raw: unknown): Promise<void> {
+  const parsed = callLogRecord.safeParse(raw);
+  const summary = parsed.success ? toSummary(parsed.data) : null;
+  if (summary)
+    await ingestAll(options, notificationsFromCallLog(summary, await knownCall(options, summary.telephonySessionId)));
+  else options.log.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "skipped a call-log record");
+}
+
 export async function catchUpCallLog(options: CatchUpOptions): Promise<number> {
   const { records, syncToken } = await fetchCallLogChanges(options);
   let done = 0;
   for (const raw of records) {
-    const parsed = callLogRecord.safeParse(raw);
-    const summary = parsed.success ? toSummary(parsed.data) : null;
-    if (summary)
-      await ingestAll(options, notificationsFromCallLog(summary, await knownCall(options, summary.telephonySessionId)));
-    else
-      options.log.warn({ issues: parsed.success ? [] : parsed.error.issues.slice(0, 3) }, "skipped a call-log record");
+    await reconcileCallLogRecord(options, raw);
     options.onProgress?.({ stage: "call-log", done: ++done, total: records.length });
   }
   await options.prisma.ringCentralConnection.update({

@@ -34,6 +34,7 @@ import {
   type VoicemailOutcome,
 } from "../../domain/recordings/voicemail.ts";
 import type { Envelope, NotificationKind } from "./notifications.ts";
+import { reconcileCallLogRecord } from "./catchup.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -183,6 +184,7 @@ export async function syncCallRecordings(
   deps: Deps,
   telephonySessionId: string,
   log?: Logger,
+  reconcile?: (records: unknown[]) => Promise<void>,
 ): Promise<CallRecordingsSync> {
   const call = await deps.prisma.call.findUnique({ where: { telephonySessionId }, select: { createdAt: true } });
   // The call log answers the last 24 hours by default; ask from a little before the call started.
@@ -196,6 +198,8 @@ export async function syncCallRecordings(
   const page = callLogPage.parse(await response.json());
   const records = page.records.filter((r) => !r.telephonySessionId || r.telephonySessionId === telephonySessionId);
   const callLogSeen = records.length > 0;
+  // The same read completes the call itself from the log (its outcome, a missed answer).
+  await reconcile?.(records);
   const recordings: CallLogRecording[] = [];
   for (const entry of recordingsOfCallLog(records, telephonySessionId)) {
     let info: z.infer<typeof recordingInfo> = {};
@@ -406,8 +410,9 @@ export class RecordingHandlers {
   }
 
   /**
-   * The hook for calls that ended: each one whose recordings are still PENDING has its call log
-   * read now, and again after the retry delays while the log does not have it.
+   * The hook for calls that ended: each one whose recordings are still PENDING, or whose outcome
+   * the call log must complete, has its call log read now, and again after the retry delays while
+   * the log does not have it.
    */
   async callsEnded(telephonySessionIds: string[]): Promise<void> {
     if (this.closed) return;
@@ -445,8 +450,10 @@ export class RecordingHandlers {
   private async syncAttempt(telephonySessionId: string, attempt: number): Promise<void> {
     let waiting = true;
     try {
-      const outcome = await syncCallRecordings(this.platform, this.deps, telephonySessionId, this.log);
-      waiting = outcome.pending > 0;
+      const outcome = await syncCallRecordings(this.platform, this.deps, telephonySessionId, this.log, (records) =>
+        this.reconcile(records),
+      );
+      waiting = outcome.pending > 0 || !outcome.callLogSeen;
       if (outcome.available + outcome.unavailable > 0) {
         this.log.info(
           { telephonySessionId, available: outcome.available, unavailable: outcome.unavailable },
@@ -471,6 +478,11 @@ export class RecordingHandlers {
     }, delay);
     timer.unref();
     this.scheduled.set(telephonySessionId, timer);
+  }
+
+  private async reconcile(records: unknown[]): Promise<void> {
+    const options = { ...this.deps, log: this.log, directory: this.directory };
+    for (const record of records) await reconcileCallLogRecord(options, record);
   }
 
   private async importOrKeep(message: VoicemailMessage): Promise<void> {

@@ -328,6 +328,7 @@ export class CallIngestStore {
       conversationId: input.conversation.id,
       channelId: input.channel?.id ?? null,
       status: "RINGING",
+      settledStatus: null,
       queuedAt: null,
       answeredAt: null,
       endedAt: null,

@@ -13,6 +13,7 @@ export const CALL_COLUMN_TYPES: ColumnTypes<CallRow> = {
   channelId: "uuid",
   direction: "enum:CallDirection",
   status: "enum:CallStatus",
+  settledStatus: "enum:CallStatus",
   fromNumber: "text",
   toNumber: "text",
   queuedAt: "timestamp",
@@ -49,7 +50,15 @@ export const PARTY_COLUMN_TYPES: ColumnTypes<PartyRow> = {
 const UPDATED_NOW: Column<unknown> = { name: "updatedAt", type: "timestamp", value: () => new Date() };
 
 /** What applying notifications changes on a stored call: its derived state. */
-const CALL_DERIVED_FIELDS = ["status", "queuedAt", "answeredAt", "endedAt", "talkSeconds", "answeredById"] as const;
+const CALL_DERIVED_FIELDS = [
+  "status",
+  "settledStatus",
+  "queuedAt",
+  "answeredAt",
+  "endedAt",
+  "talkSeconds",
+  "answeredById",
+] as const;
 
 /** Columns that name a party: never changed once stored. */
 const PARTY_KEY_FIELDS: readonly string[] = ["id", "callId", "partyId"];
