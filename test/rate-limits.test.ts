@@ -168,6 +168,34 @@ describe("a 429 holds up REST work, never call ingest (issue 13, point 2)", () =
     await worker.close();
   });
 
+  it("a 429 on the WebSocket token is waited out as Retry-After asks: no new login, no revoke, then subscribed", async () => {
+    await simControl(sim, "DELETE", "faults");
+    await fetch(`${sim.url}/__sim/requests`, { method: "DELETE" });
+    const waits: number[] = [];
+    const sleep: Sleep = (ms) => {
+      waits.push(ms);
+      return realSleep(ms);
+    };
+    // The worker's first Light request is the WebSocket token (login is Auth, extensions Medium).
+    await simControl(sim, "POST", "faults/rate-limit", { group: "Light", count: 2, retryAfterSeconds: 7 });
+    const worker = await subscribedWorker(clientsWaitingWith(sleep));
+    const oauth = await simControl<{ records: { path: string; status: number; body?: Record<string, string> }[] }>(
+      sim,
+      "GET",
+      `requests?path=${encodeURIComponent("/restapi/oauth/")}`,
+    );
+    expect(oauth.records.map((r) => `${r.path.replace("/restapi/oauth/", "")}:${r.status}`)).toEqual([
+      "token:200",
+      "wstoken:429",
+      "wstoken:429",
+      "wstoken:200",
+    ]);
+    // Each retry waited out the penalty (7 RingCentral seconds of 1 ms), not less.
+    expect(waits.filter((ms) => ms > 0).length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(7);
+    await worker.close();
+  });
+
   it("property: any sequence of 429s in any rate group ends with every call stored and recording fetched", async () => {
     const fault = fc.record({
       group: fc.constantFrom("Light", "Medium", "Heavy", "Auth"),

@@ -46,7 +46,7 @@ export interface ConnectionClient {
 /** The production client as the worker uses it. */
 export function asConnectionClient(client: RingCentralClient): ConnectionClient {
   return {
-    sdk: client.sdk,
+    sdk: client.subscriptionSdk(),
     rest: restApiOf(client),
     listExtensions: async () =>
       (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
@@ -521,10 +521,12 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   let retryTimer: NodeJS.Timeout | null = null;
   function retrySoon(): void {
     if (closed || retryTimer) return;
+    // Jittered, so workers that failed together (a 429 at login) do not all retry together.
+    const jittered = Math.round(retryDelayMs / 2 + (Math.random() * retryDelayMs) / 2);
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void reconcileInBackground();
-    }, retryDelayMs);
+    }, jittered);
     retryTimer.unref();
     retryDelayMs = Math.min(retryDelayMs * 2, reconcileIntervalMs);
   }
