@@ -199,6 +199,20 @@ describe("rate limits (429 + Retry-After)", () => {
     expect(Math.max(...waits)).toBeLessThanOrEqual(200);
   });
 
+  it("holds the group only for Retry-After, not for the X-Rate-Limit-Window the 429 also carries", async () => {
+    const { client, waits } = clientFor(admin);
+    await client.login();
+    // The simulator's window is 60 "seconds" and the 429 says Remaining 0; Retry-After says 4.
+    await control("POST", "/__sim/faults/rate-limit", { group: "Light", count: 1, retryAfterSeconds: 4 });
+    expect((await client.extensionInfo()).id).toBe(admin.id);
+    expect(waits.length).toBeGreaterThan(0);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(4);
+    // Nothing else of the group waits any longer either.
+    waits.length = 0;
+    await client.extensionInfo();
+    expect(waits).toEqual([]);
+  });
+
   it("the limiter is per user and global: another client of the same user waits out the penalty too", async () => {
     // The first client gives up at once, leaving the user's Light group on hold for 300 "seconds".
     const first = clientFor(admin, {

@@ -71,6 +71,8 @@ export interface RequestOptions {
   idempotent?: boolean;
 }
 
+const REVOKE_PATH = "/restapi/oauth/revoke";
+
 type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
 
 export class RingCentralClient implements RingCentralDirectory {
@@ -167,10 +169,27 @@ export class RingCentralClient implements RingCentralDirectory {
     return { data, refreshTokenExpiresAt };
   }
 
+  /** The SDK for @ringcentral/subscriptions: its REST calls (the WebSocket token, asked for again at
+   * every reconnection) go through the limiter and wait out 429s like every other call — the
+   * library would otherwise ask again 2 s after a 429 and so restart the penalty (REFERENCE §7.1). */
+  subscriptionSdk(): SDK {
+    const send = (options: { method?: string; url: string }) =>
+      this.withRetries((options.method ?? "GET").toUpperCase(), options.url, true, () =>
+        this.sdk.send(options as never),
+      );
+    return new Proxy(this.sdk, {
+      get: (target, property, receiver) =>
+        property === "send" ? send : (Reflect.get(target, property, receiver) as unknown),
+    });
+  }
+
   /** Ends the session at RingCentral; errors are ignored (REFERENCE §1.1: do not retry revoke). */
   async logout(): Promise<void> {
     const data = await this.sdk.platform().auth().data();
     if (!data.access_token) return;
+    // A revoke sent during a 429 penalty would restart it (and delay the next login): the session
+    // is left to expire instead.
+    if (this.limiter.waitFor(routeKey("POST", REVOKE_PATH)) > 0) return;
     await this.sdk
       .platform()
       .logout()

@@ -11,6 +11,11 @@
 // Bursts of different calls apply concurrently (a new call's ring need not wait for the commit of
 // another call's hang-up); a burst holding a call that an earlier burst in flight holds waits for
 // it, so one call's notifications always apply in arrival order.
+//
+// Telephony never waits on RingCentral's REST API (a 429 there must not hold up calls): handlers
+// that call it (recording and call-log look-ups, voicemail, message sync) are registered as REST
+// work, and the dispatcher queues them (rest-work.ts) instead of awaiting them — after the
+// notifications before them are applied, so a voicemail still finds the call it came after.
 import type { Logger } from "../../logger.ts";
 import { DEFAULT_INGEST_LIMITS, type IngestLimits } from "../../config.ts";
 import type { Deps } from "../../domain/event-log.ts";
@@ -21,6 +26,7 @@ import {
   type TelephonyNotification,
 } from "../../domain/calls.ts";
 import { envelopeSchema, kindOf, parseTelephonyNotification, type Envelope } from "./notifications.ts";
+import { RestWorkQueue, type RestWorkOptions } from "./rest-work.ts";
 
 export type NotificationHandler = (envelope: Envelope) => Promise<void>;
 /** Runs after a burst of telephony notifications is applied (each applied or failed alone); gets the
@@ -38,7 +44,10 @@ export class NotificationDispatcher {
   private readonly pending: unknown[] = [];
   private draining: Promise<void> | null = null;
   private readonly handlers: Partial<Record<Exclude<Kind, "telephony">, NotificationHandler>>;
+  private readonly restHandlers: Partial<Record<Exclude<Kind, "telephony">, NotificationHandler>> = {};
   private readonly afterTelephonyHandlers: TelephonyBurstHandler[] = [];
+  /** REST work the notifications call for, done off the telephony path. */
+  readonly restWork: RestWorkQueue;
   private readonly batchBlockers: (() => boolean)[] = [];
   private readonly running = new Set<Burst>();
 
@@ -48,18 +57,22 @@ export class NotificationDispatcher {
     private readonly log: Logger,
     handlers: Partial<Record<Exclude<Kind, "telephony">, NotificationHandler>> = {},
     private readonly limits: IngestLimits = DEFAULT_INGEST_LIMITS,
+    restWork: RestWorkOptions = {},
   ) {
     this.handlers = { ...handlers };
+    this.restWork = new RestWorkQueue(log, restWork);
   }
 
   /** Adds a handler for a kind other than telephony. Handlers of one kind all run, in registration
-   * order, each even when an earlier one failed (the first failure is reported afterwards). */
-  on(kind: Exclude<Kind, "telephony">, handler: NotificationHandler): this {
-    this.handlers[kind] = compose(this.handlers[kind], handler);
+   * order, each even when an earlier one failed (the first failure is reported afterwards). A `rest`
+   * handler (one that calls RingCentral's REST API) is queued as REST work, not awaited. */
+  on(kind: Exclude<Kind, "telephony">, handler: NotificationHandler, options: { rest?: boolean } = {}): this {
+    const handlers = options.rest ? this.restHandlers : this.handlers;
+    handlers[kind] = compose(handlers[kind], handler);
     return this;
   }
 
-  /** Adds a handler run after each burst of telephony notifications has been applied. */
+  /** Adds a handler queued as REST work after each burst of telephony notifications is applied. */
   afterTelephony(handler: TelephonyBurstHandler): this {
     this.afterTelephonyHandlers.push(handler);
     return this;
@@ -79,10 +92,25 @@ export class NotificationDispatcher {
     this.draining ??= new Promise((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
-  /** Resolves when everything enqueued so far has been applied. */
+  /** Resolves when everything enqueued so far has been applied, with the REST work it called for. */
   async idle(): Promise<void> {
+    do {
+      await this.telephonyIdle();
+      await this.restWork.idle();
+    } while (this.draining !== null || this.running.size > 0);
+  }
+
+  /** Resolves when everything enqueued so far has been applied, REST work aside. */
+  async telephonyIdle(): Promise<void> {
     while (this.draining !== null) await this.draining;
     await this.burstsSettled();
+  }
+
+  /** Applies what is enqueued, then drops the REST work still queued (catch-up at the next start
+   * does it) and waits for the task under way. */
+  async close(): Promise<void> {
+    await this.telephonyIdle();
+    await this.restWork.close();
   }
 
   private async drain(): Promise<void> {
@@ -147,7 +175,13 @@ export class NotificationDispatcher {
 
   private async apply(kind: Exclude<Kind, "telephony">, envelope: Envelope): Promise<void> {
     const handler = this.handlers[kind];
+    const restHandler = this.restHandlers[kind];
+    if (restHandler) {
+      // The queue logs a failure, and tries again when RingCentral only said "not now".
+      void this.restWork.push(`${kind} ${envelope.uuid}`, () => restHandler(envelope));
+    }
     if (!handler) {
+      if (restHandler) return;
       this.log.debug({ uuid: envelope.uuid, event: envelope.event }, "no handler for this RingCentral event");
       return;
     }
@@ -192,10 +226,9 @@ export class NotificationDispatcher {
         { err: failure, uuid: envelope.uuid, kind: "telephony" },
         "could not apply a RingCentral notification",
       );
+    const notifications = parsed.map((p) => p.notification);
     for (const handler of this.afterTelephonyHandlers) {
-      await handler(parsed.map((p) => p.notification)).catch((error: unknown) =>
-        this.log.error({ err: error, kind: "telephony" }, "a handler after RingCentral call notifications failed"),
-      );
+      void this.restWork.push("after call notifications", () => handler(notifications));
     }
   }
 }

@@ -80,7 +80,14 @@ export class UserRateLimiter {
     return Math.max(0, ...candidates.map((until) => until - now));
   }
 
-  /** Learns the route's group and, when the group is used up, holds it for its window. */
+  /** Learns which group a route belongs to. */
+  learnGroup(route: string, group: string | null): void {
+    if (group) this.groupOfRoute.set(route, group);
+  }
+
+  /** Learns the route's group from an answer that went through and, when that answer used the group
+   * up, holds it for its window (the next request would be refused and start a penalty). A 429 is
+   * not observed here: its `Retry-After` alone says how long to hold the group (penalize). */
   observe(route: string, headers: RateLimitHeaders, secondMs: number): void {
     if (!headers.group) return;
     this.groupOfRoute.set(route, headers.group);

@@ -9,6 +9,10 @@
 //   read (`syncCallRecordings`), again later while the log does not have the call yet (§4: the
 //   call log is eventually consistent).
 //
+// All of it calls RingCentral's REST API, so none of it runs on the telephony path: the dispatcher
+// queues these handlers as REST work (rest-work.ts), and the call-log reads are queued there too,
+// one task per call — a 429 delays them (the queue backs off and tries again), never the calls.
+//
 // Unjoined voicemails are kept in memory (for `pendingVoicemailTtlMs`), not in the database: most
 // of them are voicemails of calls that never involved a connected number (R3.11) and must not be
 // stored at all; after a restart, catch-up re-reads recent voicemails with `syncRecentVoicemails`.
@@ -35,6 +39,7 @@ import {
 } from "../../domain/recordings/voicemail.ts";
 import type { Envelope, NotificationKind } from "./notifications.ts";
 import { reconcileCallLogRecord } from "./catchup.ts";
+import { isRetryableRestFailure, type RestWorkQueue } from "./rest-work.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -257,6 +262,8 @@ export async function importVoicemail(
       try {
         input.transcription = await fetchTranscription(platform, message.transcriptionUri);
       } catch (error) {
+        // RingCentral saying "not now" (429, 5xx): the caller tries the whole import again later.
+        if (isRetryableRestFailure(error)) throw error;
         log?.warn(
           { err: error, messageId: message.messageId },
           "could not fetch a voicemail transcription; storing the voicemail without it",
@@ -338,7 +345,8 @@ export class RecordingHandlers {
     return this.pendingVoicemails.size > 0;
   }
   private readonly scheduled = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Set<Promise<unknown>>();
+  /** Calls whose call-log read is queued and not started yet. */
+  private readonly queued = new Set<string>();
   private closed = false;
   private readonly retryDelays: number[];
   private readonly voicemailTtlMs: number;
@@ -349,6 +357,7 @@ export class RecordingHandlers {
     private readonly directory: CallDirectory,
     private readonly platform: RestApi,
     private readonly log: Logger,
+    private readonly work: Pick<RestWorkQueue, "push" | "idle">,
     options: RecordingHandlerOptions = {},
   ) {
     this.retryDelays = options.callLogRetryDelaysMs ?? DEFAULT_CALL_LOG_RETRY_DELAYS_MS;
@@ -411,15 +420,16 @@ export class RecordingHandlers {
 
   /**
    * The hook for calls that ended: each one whose recordings are still PENDING, or whose outcome
-   * the call log must complete, has its call log read now, and again after the retry delays while
-   * the log does not have it.
+   * the call log must complete, has its call log read (queued as REST work, not awaited), and
+   * again after the retry delays while the log does not have it.
    */
   async callsEnded(telephonySessionIds: string[]): Promise<void> {
     if (this.closed) return;
-    const candidates = [...new Set(telephonySessionIds)].filter((id) => !this.scheduled.has(id));
+    const waiting = (id: string) => this.scheduled.has(id) || this.queued.has(id);
+    const candidates = [...new Set(telephonySessionIds)].filter((id) => !waiting(id));
     for (const telephonySessionId of await awaitingCallLog(this.deps, candidates)) {
-      if (this.closed || this.scheduled.has(telephonySessionId)) continue;
-      await this.track(this.syncAttempt(telephonySessionId, 0));
+      if (this.closed || waiting(telephonySessionId)) continue;
+      this.queueSync(telephonySessionId, 0);
     }
   }
 
@@ -428,23 +438,26 @@ export class RecordingHandlers {
     await this.callsEnded(await sessionsWithPendingRecordings(this.deps));
   }
 
-  /** Resolves when no call-log read or voicemail import started by a retry is in flight. */
+  /** Resolves when no call-log read or voicemail import is queued or in flight. */
   async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.work.idle();
   }
 
+  /** Stops the retries (the REST work queue is closed by its dispatcher). */
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.scheduled.values()) clearTimeout(timer);
     this.scheduled.clear();
+    this.queued.clear();
     this.pendingVoicemails.clear();
-    await this.idle();
   }
 
-  private track<T>(work: Promise<T>): Promise<T> {
-    this.running.add(work);
-    void work.finally(() => this.running.delete(work)).catch(() => {});
-    return work;
+  private queueSync(telephonySessionId: string, attempt: number): void {
+    this.queued.add(telephonySessionId);
+    void this.work.push(`call log of ${telephonySessionId}`, async () => {
+      this.queued.delete(telephonySessionId);
+      if (!this.closed) await this.syncAttempt(telephonySessionId, attempt);
+    });
   }
 
   private async syncAttempt(telephonySessionId: string, attempt: number): Promise<void> {
@@ -461,6 +474,12 @@ export class RecordingHandlers {
         );
       }
     } catch (error) {
+      // Rate limited or unavailable: the queue backs off and tries this attempt again, which does
+      // not count as the call log not having the call yet.
+      if (isRetryableRestFailure(error) && !this.closed) {
+        this.queued.add(telephonySessionId);
+        throw error;
+      }
       this.log.warn({ err: error, telephonySessionId, attempt }, "could not read the call log for recordings");
     }
     if (!waiting || this.closed) return;
@@ -474,7 +493,7 @@ export class RecordingHandlers {
     }
     const timer = setTimeout(() => {
       this.scheduled.delete(telephonySessionId);
-      if (!this.closed) void this.track(this.syncAttempt(telephonySessionId, attempt + 1));
+      if (!this.closed) this.queueSync(telephonySessionId, attempt + 1);
     }, delay);
     timer.unref();
     this.scheduled.set(telephonySessionId, timer);
@@ -522,9 +541,10 @@ export class RecordingHandlers {
 
 /** What the dispatcher offers for registration (NotificationDispatcher.on). */
 export interface HandlerRegistry {
-  on(kind: Exclude<NotificationKind, "telephony">, handler: NotificationHandler): unknown;
+  on(kind: Exclude<NotificationKind, "telephony">, handler: NotificationHandler, options: { rest: true }): unknown;
   afterTelephony(handler: (notifications: TelephonyNotification[]) => Promise<void>): unknown;
   batchUnless?(blocked: () => boolean): unknown;
+  restWork: Pick<RestWorkQueue, "push" | "idle">;
 }
 
 /** Registers the recording and voicemail handlers of one connection; returns them (for close). */
@@ -536,12 +556,12 @@ export function registerRecordingHandlers(
   log: Logger,
   options: RecordingHandlerOptions = {},
 ): RecordingHandlers {
-  const recordings = new RecordingHandlers(deps, directory, platform, log, options);
+  const recordings = new RecordingHandlers(deps, directory, platform, log, registry.restWork, options);
   for (const [kind, handler] of Object.entries(recordings.handlers()) as [
     Exclude<NotificationKind, "telephony">,
     NotificationHandler,
   ][])
-    registry.on(kind, handler);
+    registry.on(kind, handler, { rest: true });
   registry.afterTelephony((notifications) => recordings.afterTelephony(notifications));
   // A voicemail waiting for its call is retried after each telephony notification, as it comes.
   registry.batchUnless?.(() => recordings.waitingForCalls());

@@ -92,12 +92,15 @@ export async function classifyFailure(error: SdkError, context: FailureContext):
   const headers = rateLimitHeadersOf(response.headers);
   // A refresh's answer is about the token endpoint, not the request that triggered it.
   const answered = duringRefresh ? routeKey("POST", TOKEN_PATH) : route;
-  limiter.observe(answered, headers, policy.secondMs);
   if (status === 429) {
+    // A 429 also says `Remaining: 0` with the window; the penalty is `Retry-After`, not the window
+    // (holding the group for the window froze ingestion for 60 s after a 4 s Retry-After).
+    limiter.learnGroup(answered, headers.group);
     const retryAfterSeconds = retryAfterSecondsOf(response.headers) ?? policy.defaultRetryAfterSeconds;
     limiter.penalize(answered, headers.group, retryAfterSeconds * policy.secondMs);
     return { kind: "rate-limited", retryAfterSeconds, group: headers.group };
   }
+  limiter.observe(answered, headers, policy.secondMs);
   if (status >= 500) return { kind: "unavailable", status, reason: `HTTP ${status}` };
   const body = await errorBodyOf(response);
   const message = body.message ?? `RingCentral answered ${status}`;

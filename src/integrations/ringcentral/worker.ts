@@ -13,6 +13,7 @@ import type { ConnectionLease, LeaseProvider } from "./lease.ts";
 import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
 import { restApiOf, type RestApi } from "./rest.ts";
+import type { RestWorkOptions } from "./rest-work.ts";
 import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
 import {
   registerRecordingHandlers,
@@ -45,7 +46,7 @@ export interface ConnectionClient {
 /** The production client as the worker uses it. */
 export function asConnectionClient(client: RingCentralClient): ConnectionClient {
   return {
-    sdk: client.sdk,
+    sdk: client.subscriptionSdk(),
     rest: restApiOf(client),
     listExtensions: async () =>
       (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
@@ -92,6 +93,8 @@ export interface WorkerOptions extends Deps {
   ingest?: IngestLimits;
   /** Retry timings of recordings and voicemail (src/integrations/ringcentral/recordings.ts). */
   recordings?: RecordingHandlerOptions;
+  /** Backoff of REST work RingCentral rate-limits or cannot answer (rest-work.ts). */
+  restWork?: RestWorkOptions;
 }
 
 /** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
@@ -191,15 +194,25 @@ class ConnectionRunner {
       store: connectionSyncStore(this.options, this.connectionId),
       since: new Date(Date.now() - 24 * 3600_000),
     });
-    const handlers = {
-      "instant-sms": instantSmsHandler(this.options, this.log),
-      // Voicemail changes of other extensions arrive here too; the recordings handler takes those.
-      "message-store": async (envelope: Envelope) => {
+    const handlers = { "instant-sms": instantSmsHandler(this.options, this.log) };
+    this.dispatcher = new NotificationDispatcher(
+      this.options,
+      this.directory,
+      this.log,
+      handlers,
+      this.options.ingest,
+      this.options.restWork,
+    );
+    // A message-sync is REST work (off the telephony path). Voicemail changes of other extensions
+    // arrive here too; the recordings handler takes those.
+    this.dispatcher.on(
+      "message-store",
+      async (envelope: Envelope) => {
         const extensionId = extensionOfEvent(envelope.event);
         if (extensionId && this.smsExtensions.includes(extensionId)) await syncMessages(syncOptions(), extensionId);
       },
-    };
-    this.dispatcher = new NotificationDispatcher(this.options, this.directory, this.log, handlers, this.options.ingest);
+      { rest: true },
+    );
     this.recordings = registerRecordingHandlers(
       this.dispatcher,
       this.options,
@@ -381,8 +394,8 @@ class ConnectionRunner {
     this.stopping = true;
     if (this.maintenance) clearInterval(this.maintenance);
     await this.revoke?.();
-    await this.dispatcher?.idle();
     await this.recordings?.close();
+    await this.dispatcher?.close();
     await this.client?.close();
     if (outcome === "failed") await this.recordState(SUBSCRIPTION_LOST);
     else if (this.mode === "WEBSOCKET") await this.recordState(null);
@@ -508,10 +521,12 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   let retryTimer: NodeJS.Timeout | null = null;
   function retrySoon(): void {
     if (closed || retryTimer) return;
+    // Jittered, so workers that failed together (a 429 at login) do not all retry together.
+    const jittered = Math.round(retryDelayMs / 2 + (Math.random() * retryDelayMs) / 2);
     retryTimer = setTimeout(() => {
       retryTimer = null;
       void reconcileInBackground();
-    }, retryDelayMs);
+    }, jittered);
     retryTimer.unref();
     retryDelayMs = Math.min(retryDelayMs * 2, reconcileIntervalMs);
   }
