@@ -269,10 +269,12 @@ export class SubscriptionStore {
 }
 
 export function subscriptionJson(ctx: SimContext, subscription: SimSubscription, now: Date) {
+  // Whole seconds left, rounded up: a subscription renewed for 7200 s reads 7200 in the response
+  // even when a millisecond passed between the renewal and the reply.
   const expiresIn =
     subscription.transportType === "WebSocket"
       ? WS_EXPIRES_IN
-      : Math.max(0, Math.floor((subscription.expiresAt.getTime() - now.getTime()) / 1000));
+      : Math.max(0, Math.ceil((subscription.expiresAt.getTime() - now.getTime()) / 1000));
   const expirationTime =
     subscription.transportType === "WebSocket"
       ? new Date(now.getTime() + WS_EXPIRES_IN * 1000)
