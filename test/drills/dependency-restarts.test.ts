@@ -2,8 +2,8 @@
 // (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect and
 // resume: every call played before, during and after the fault is stored once with its outcome,
 // events published once Redis is back reach a live subscriber, and no product process exits.
-// A table of the figures (time from the dependency's return to a consistent API) is printed at
-// the end.
+// Its figures (time from the dependency's return to a consistent API) join the run's table
+// (support/figures.ts).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   discrepancies,
@@ -14,6 +14,7 @@ import {
   type Deployment,
   type PlayedCall,
 } from "./support/deployment.ts";
+import { recordFigure } from "./support/figures.ts";
 import { graphql } from "../support/switchboard-process.ts";
 
 /** How long the API may take to show every call after a fault (bounds the wait; not a target). */
@@ -23,22 +24,13 @@ const DOWN_MS = 3000;
 
 let deployment: Deployment;
 const played: PlayedCall[] = [];
-const figures: { fault: string; calls: number; consistentMs: number; note: string }[] = [];
 
 beforeAll(async () => {
-  deployment = await startDeployment();
+  deployment = await startDeployment({ name: "dependency-restarts" });
 });
 afterAll(async () => {
-  if (figures.length > 0) console.log(figureTable());
   await deployment?.close();
 });
-
-function figureTable(): string {
-  const rows = [["fault", "calls so far", "consistent after", "note"]];
-  for (const f of figures) rows.push([f.fault, String(f.calls), `${f.consistentMs} ms`, f.note]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return ["", ...rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");
-}
 
 async function playCalls(count: number): Promise<PlayedCall[]> {
   const calls: PlayedCall[] = [];
@@ -106,9 +98,9 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
     deployment,
   );
   const duringSeen = during.filter((c) => liveNumbers().has(c.from)).length;
-  figures.push({
+  recordFigure({
     fault: "Redis down 3 s",
-    calls: played.length,
+    traffic: `${played.length} calls`,
     consistentMs,
     note: `live subscriber saw ${duringSeen}/${during.length} calls of the outage`,
   });
@@ -145,9 +137,9 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   await playCalls(2);
   await consistentSince(restoredAt);
   expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
-  figures.push({
+  recordFigure({
     fault: "PostgreSQL fast stop, 3 s, start",
-    calls: played.length,
+    traffic: `${played.length} calls`,
     consistentMs,
     note: `down ${restoredAt - stoppedAt} ms`,
   });

@@ -1,0 +1,79 @@
+// Subscribers of an inbox's `conversationEvents` for the drills, checked against the event log in
+// PostgreSQL (the truth): a live one that never reconnects, and a resumed one that goes away during
+// each fault and comes back with the last cursor it saw (`after:`). Each must receive every event of
+// the log exactly once.
+import type pg from "pg";
+import { subscribe, type Deployment } from "./deployment.ts";
+
+const EVENTS = `subscription($inbox: ID!, $after: String) {
+  conversationEvents(inboxId: $inbox, after: $after) { cursor type }
+}`;
+
+export interface EventWatcher {
+  name: string;
+  /** Every cursor received, in arrival order, over all of the watcher's subscriptions. */
+  readonly cursors: string[];
+  /** Errors that ended one of its subscriptions, or came in a result. */
+  readonly errors: unknown[];
+  /** Goes away (closes its socket); a live watcher never does. */
+  leave(): Promise<void>;
+  /** Comes back on a new socket with `after:` the last cursor it saw. */
+  resume(): void;
+}
+
+export function watchEvents(deployment: Deployment, name: string, serveIndex: number): EventWatcher {
+  const sessions: { stream: ReturnType<typeof subscribe>; dispose: () => Promise<void> }[] = [];
+  const received = () => sessions.flatMap(({ stream }) => stream.received);
+  const cursorsNow = () =>
+    received()
+      .map((result) => (result.data as any)?.conversationEvents?.cursor as string | undefined)
+      .filter((cursor): cursor is string => cursor !== undefined);
+  const open = () => {
+    const client = deployment.wsClient(serveIndex);
+    // From the start of the log the first time ("0": nothing happened in the inbox yet), then from
+    // the last event seen.
+    const stream = subscribe(client, EVENTS, { inbox: deployment.inboxId, after: cursorsNow().at(-1) ?? "0" });
+    sessions.push({ stream, dispose: async () => void (await client.dispose()) });
+  };
+  open();
+  return {
+    name,
+    get cursors() {
+      return cursorsNow();
+    },
+    get errors() {
+      return [
+        ...sessions.flatMap(({ stream }) => (stream.error ? [stream.error] : [])),
+        ...received().flatMap((result) => result.errors ?? []),
+      ];
+    },
+    leave: async () => sessions.at(-1)?.dispose(),
+    resume: open,
+  };
+}
+
+/** The inbox's events in the log, by sequence (= cursor), oldest first. */
+export async function eventLog(database: pg.Client, inboxGlobalId: string): Promise<string[]> {
+  const [, inboxId] = Buffer.from(inboxGlobalId, "base64").toString().split(":");
+  const { rows } = await database.query<{ sequence: string }>(
+    `SELECT sequence::text AS sequence FROM "Event" WHERE $1::uuid = ANY("inboxIds") ORDER BY sequence`,
+    [inboxId],
+  );
+  return rows.map((r) => r.sequence);
+}
+
+/** What is wrong with what `watcher` received, against `log`: events missing, received twice, or
+ * not in the log at all. Events newer than the log read are not counted as missing. */
+export function deliveryProblems(watcher: EventWatcher, log: string[]): string[] {
+  const inLog = new Set(log);
+  const counts = new Map<string, number>();
+  for (const cursor of watcher.cursors) counts.set(cursor, (counts.get(cursor) ?? 0) + 1);
+  const twice = [...counts].filter(([, n]) => n > 1).map(([cursor, n]) => `${cursor} ×${n}`);
+  const missing = log.filter((cursor) => !counts.has(cursor));
+  const unknown = watcher.cursors.filter((cursor) => !inLog.has(cursor) && BigInt(cursor) <= BigInt(log.at(-1) ?? 0));
+  return [
+    ...(missing.length ? [`${watcher.name} missed ${missing.length}: ${missing.slice(0, 20).join(", ")}`] : []),
+    ...(twice.length ? [`${watcher.name} received twice: ${twice.slice(0, 20).join(", ")}`] : []),
+    ...(unknown.length ? [`${watcher.name} received events not in the log: ${unknown.join(", ")}`] : []),
+  ];
+}
