@@ -1,7 +1,9 @@
-// Drills (issue 13, point 1): Redis and PostgreSQL restart while calls flow. An API instance
-// (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect and
-// resume: every call played before, during and after the fault is stored once with its outcome,
-// events published once Redis is back reach a live subscriber, and no product process exits.
+// Drills (issue 13, point 1): Redis and PostgreSQL restart while calls and texts flow. An API
+// instance (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect
+// and resume: every call and text played before, during and after the fault is stored once and
+// right, events published once Redis is back reach a live subscriber, a subscriber that went away
+// during the fault and resumed with `after:` receives every event of the log exactly once, and no
+// product process exits.
 // Its figures (time from the dependency's return to a consistent API) join the run's table
 // (support/figures.ts).
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -9,11 +11,15 @@ import {
   discrepancies,
   startDeployment,
   subscribe,
+  textDiscrepancies,
   waitUntil,
   type CallKind,
   type Deployment,
   type PlayedCall,
+  type SentText,
+  type StoredState,
 } from "./support/deployment.ts";
+import { deliveriesSettled, watchEvents, type EventWatcher } from "./support/event-watchers.ts";
 import { recordFigure } from "./support/figures.ts";
 import { graphql } from "../support/switchboard-process.ts";
 
@@ -24,33 +30,68 @@ const DOWN_MS = 3000;
 
 let deployment: Deployment;
 const played: PlayedCall[] = [];
+const sent: SentText[] = [];
 
 beforeAll(async () => {
-  deployment = await startDeployment({ name: "dependency-restarts" });
+  deployment = await startDeployment({ name: "dependency-restarts", texts: true });
 });
 afterAll(async () => {
   await deployment?.close();
 });
 
+/** Plays `count` calls (answered by the IVR, missed) and a text with every second one. */
 async function playCalls(count: number): Promise<PlayedCall[]> {
   const calls: PlayedCall[] = [];
   for (let i = 0; i < count; i++) {
     const kind: CallKind = i % 2 === 0 ? "ivr" : "missed";
     calls.push(await deployment.playCall(kind));
+    if (i % 2 === 1) sent.push(await deployment.sendText());
   }
   played.push(...calls);
   return calls;
 }
 
-/** Waits until the API shows every call played so far exactly once with its outcome; returns how long. */
+function problems(state: StoredState): string[] {
+  return [...discrepancies(played, state.calls), ...textDiscrepancies(sent, state.texts)];
+}
+
+/** Waits until the API shows every call and text so far exactly once and right; returns how long. */
 async function consistentSince(since: number): Promise<number> {
   await waitUntil(
-    async () => discrepancies(played, await deployment.storedCalls()).length === 0,
+    async () => problems(await deployment.storedState()).length === 0,
     CONSISTENT_WITHIN_MS,
-    async () => discrepancies(played, await deployment.storedCalls()).join("\n"),
+    async () => problems(await deployment.storedState()).join("\n"),
     deployment,
   );
   return Date.now() - since;
+}
+
+function traffic(): string {
+  return `${played.length} calls, ${sent.length} texts`;
+}
+
+/** Checks a resumed subscriber (exactly once) and a live one; returns how many events the live one missed. */
+async function checkSubscribers(live: EventWatcher, resumed: EventWatcher, liveMayMiss: boolean): Promise<number> {
+  const { log, problems } = await deliveriesSettled(
+    deployment,
+    [live, resumed],
+    CONSISTENT_WITHIN_MS,
+    liveMayMiss ? [live] : [],
+  );
+  expect(log.length).toBeGreaterThan(0);
+  expect(problems[resumed.name]).toEqual([]);
+  expect(resumed.errors).toEqual([]);
+  const missed = log.filter((cursor) => !live.cursors.includes(cursor)).length;
+  if (liveMayMiss) {
+    // Known gap, issue 13 point 3 (being fixed on its own branch): a live subscriber may miss events
+    // published while Redis was away — it is not refilled from the log. Only missing events are let
+    // through here; once point 3 is fixed, drop `liveMayMiss` and expect no problem at all.
+    expect(problems[live.name]!.filter((problem) => !problem.includes(" missed "))).toEqual([]);
+  } else {
+    expect(problems[live.name]).toEqual([]);
+  }
+  expect(live.errors).toEqual([]);
+  return missed;
 }
 
 async function subscriptionStatus(): Promise<string> {
@@ -62,6 +103,8 @@ async function serveReady(): Promise<boolean> {
 }
 
 it("keeps the worker and the API running through a Redis restart, and loses no call or event", async () => {
+  const liveEvents = watchEvents(deployment, "live conversationEvents subscriber", 0);
+  const resumedEvents = watchEvents(deployment, "resumed conversationEvents subscriber", 0);
   const live = subscribe(
     deployment.wsClient(),
     `subscription($inbox: ID!) { callUpdated(inboxId: $inbox) { status call { fromNumber } } }`,
@@ -76,6 +119,7 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
     deployment,
   );
 
+  await resumedEvents.leave();
   await deployment.redis.stop();
   const during = await playCalls(4);
   // A client subscribing while Redis is away (to a channel no one listened to yet, so the API instance
@@ -88,6 +132,7 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
   const restoredAt = Date.now();
   // The API instance's subscriptions are back once it is ready again (its pub/sub answers).
   await waitUntil(serveReady, CONSISTENT_WITHIN_MS, () => "the API instance is not ready again", deployment);
+  resumedEvents.resume();
   const after = await playCalls(4);
   const consistentMs = await consistentSince(restoredAt);
 
@@ -98,11 +143,14 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
     deployment,
   );
   const duringSeen = during.filter((c) => liveNumbers().has(c.from)).length;
+  const liveMissed = await checkSubscribers(liveEvents, resumedEvents, true);
   recordFigure({
     fault: "Redis down 3 s",
-    traffic: `${played.length} calls`,
+    traffic: traffic(),
     consistentMs,
-    note: `live subscriber saw ${duringSeen}/${during.length} calls of the outage`,
+    note:
+      `live callUpdated saw ${duringSeen}/${during.length} calls of the outage; ` +
+      `live conversationEvents missed ${liveMissed} (point 3); resumed exactly once`,
   });
   expect(live.error).toBeUndefined();
   expect(deployment.exits()).toEqual([]);
@@ -113,7 +161,11 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   const subscriptionsStarted = () =>
     deployment.worker.output.match(/"msg":"RingCentral subscription active"/g)?.length ?? 0;
   const startedBefore = subscriptionsStarted();
+  // A new live subscriber: the Redis drill's may have missed events (point 3).
+  const liveEvents = watchEvents(deployment, "live conversationEvents subscriber", 0);
+  const resumedEvents = watchEvents(deployment, "resumed conversationEvents subscriber", 0);
   await playCalls(2);
+  await resumedEvents.leave();
   await deployment.postgres.stop();
   const stoppedAt = Date.now();
   await playCalls(4);
@@ -123,6 +175,7 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
   await deployment.postgres.start();
   const restoredAt = Date.now();
+  resumedEvents.resume();
   await playCalls(4);
   const consistentMs = await consistentSince(restoredAt);
 
@@ -137,11 +190,12 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   await playCalls(2);
   await consistentSince(restoredAt);
   expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
+  await checkSubscribers(liveEvents, resumedEvents, false);
   recordFigure({
     fault: "PostgreSQL fast stop, 3 s, start",
-    traffic: `${played.length} calls`,
+    traffic: traffic(),
     consistentMs,
-    note: `down ${restoredAt - stoppedAt} ms`,
+    note: `down ${restoredAt - stoppedAt} ms; live and resumed subscribers exactly once`,
   });
   expect(deployment.exits()).toEqual([]);
 });

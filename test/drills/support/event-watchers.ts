@@ -2,8 +2,8 @@
 // PostgreSQL (the truth): a live one that never reconnects, and a resumed one that goes away during
 // each fault and comes back with the last cursor it saw (`after:`). Each must receive every event of
 // the log exactly once.
-import type pg from "pg";
-import { subscribe, type Deployment } from "./deployment.ts";
+import pg from "pg";
+import { subscribe, waitUntil, type Deployment } from "./deployment.ts";
 
 const EVENTS = `subscription($inbox: ID!, $after: String) {
   conversationEvents(inboxId: $inbox, after: $after) { cursor type }
@@ -52,28 +52,68 @@ export function watchEvents(deployment: Deployment, name: string, serveIndex: nu
   };
 }
 
-/** The inbox's events in the log, by sequence (= cursor), oldest first. */
-export async function eventLog(database: pg.Client, inboxGlobalId: string): Promise<string[]> {
+/** The inbox's events in the log, by sequence (= cursor), oldest first. A connection per read: the
+ * drills restart PostgreSQL. */
+export async function eventLog(databaseUrl: string, inboxGlobalId: string): Promise<string[]> {
   const [, inboxId] = Buffer.from(inboxGlobalId, "base64").toString().split(":");
-  const { rows } = await database.query<{ sequence: string }>(
-    `SELECT sequence::text AS sequence FROM "Event" WHERE $1::uuid = ANY("inboxIds") ORDER BY sequence`,
-    [inboxId],
-  );
-  return rows.map((r) => r.sequence);
+  const database = new pg.Client({ connectionString: databaseUrl });
+  database.on("error", () => {}); // a broken read fails the query, which the caller retries
+  await database.connect();
+  try {
+    const { rows } = await database.query<{ sequence: string }>(
+      `SELECT sequence::text AS sequence FROM "Event" WHERE $1::uuid = ANY("inboxIds") ORDER BY sequence`,
+      [inboxId],
+    );
+    return rows.map((r) => r.sequence);
+  } finally {
+    await database.end().catch(() => {});
+  }
 }
 
 /** What is wrong with what `watcher` received, against `log`: events missing, received twice, or
  * not in the log at all. Events newer than the log read are not counted as missing. */
 export function deliveryProblems(watcher: EventWatcher, log: string[]): string[] {
+  return Object.values(deliveryFaults(watcher, log)).flat();
+}
+
+function deliveryFaults(watcher: EventWatcher, log: string[]) {
   const inLog = new Set(log);
   const counts = new Map<string, number>();
   for (const cursor of watcher.cursors) counts.set(cursor, (counts.get(cursor) ?? 0) + 1);
   const twice = [...counts].filter(([, n]) => n > 1).map(([cursor, n]) => `${cursor} ×${n}`);
   const missing = log.filter((cursor) => !counts.has(cursor));
   const unknown = watcher.cursors.filter((cursor) => !inLog.has(cursor) && BigInt(cursor) <= BigInt(log.at(-1) ?? 0));
-  return [
-    ...(missing.length ? [`${watcher.name} missed ${missing.length}: ${missing.slice(0, 20).join(", ")}`] : []),
-    ...(twice.length ? [`${watcher.name} received twice: ${twice.slice(0, 20).join(", ")}`] : []),
-    ...(unknown.length ? [`${watcher.name} received events not in the log: ${unknown.join(", ")}`] : []),
-  ];
+  return {
+    missed: missing.length ? [`${watcher.name} missed ${missing.length}: ${missing.slice(0, 20).join(", ")}`] : [],
+    twice: twice.length ? [`${watcher.name} received twice: ${twice.slice(0, 20).join(", ")}`] : [],
+    unknown: unknown.length ? [`${watcher.name} received events not in the log: ${unknown.join(", ")}`] : [],
+  };
+}
+
+/**
+ * Waits until each watcher received every event of the inbox's log (at most `withinMs`; a watcher
+ * in `mayMiss` does not hold the wait up), then returns what is wrong with each, by name. An event
+ * received twice stays so: it ends the wait at once.
+ */
+export async function deliveriesSettled(
+  deployment: Deployment,
+  watchers: EventWatcher[],
+  withinMs: number,
+  mayMiss: EventWatcher[] = [],
+): Promise<{ log: string[]; problems: Record<string, string[]> }> {
+  const waitedFor = watchers.filter((w) => !mayMiss.includes(w));
+  await waitUntil(
+    async () => {
+      const log = await eventLog(deployment.postgres.url, deployment.inboxId);
+      return waitedFor.every((w) => deliveryFaults(w, log).missed.length === 0);
+    },
+    withinMs,
+    async () => {
+      const log = await eventLog(deployment.postgres.url, deployment.inboxId);
+      return watchers.flatMap((w) => deliveryProblems(w, log)).join("\n");
+    },
+    deployment,
+  );
+  const log = await eventLog(deployment.postgres.url, deployment.inboxId);
+  return { log, problems: Object.fromEntries(watchers.map((w) => [w.name, deliveryProblems(w, log)])) };
 }
