@@ -7,33 +7,21 @@
 // Its figures (time from the dependency's return to a consistent API) join the run's table
 // (support/figures.ts).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  discrepancies,
-  startDeployment,
-  subscribe,
-  textDiscrepancies,
-  waitUntil,
-  type CallKind,
-  type Deployment,
-  type PlayedCall,
-  type SentText,
-  type StoredState,
-} from "./support/deployment.ts";
+import { startDeployment, subscribe, waitUntil, type Deployment, type PlayedCall } from "./support/deployment.ts";
 import { deliveriesSettled, watchEvents, type EventWatcher } from "./support/event-watchers.ts";
 import { recordFigure } from "./support/figures.ts";
+import { CONSISTENT_WITHIN_MS, trafficOf, type Traffic } from "./support/traffic.ts";
 import { graphql } from "../support/switchboard-process.ts";
 
-/** How long the API may take to show every call after a fault (bounds the wait; not a target). */
-const CONSISTENT_WITHIN_MS = 90_000;
 /** How long each dependency stays away: the fault itself, the one fixed wait of the drills. */
 const DOWN_MS = 3000;
 
 let deployment: Deployment;
-const played: PlayedCall[] = [];
-const sent: SentText[] = [];
+let traffic: Traffic;
 
 beforeAll(async () => {
   deployment = await startDeployment({ name: "dependency-restarts", texts: true });
+  traffic = trafficOf(deployment);
 });
 afterAll(async () => {
   await deployment?.close();
@@ -41,33 +29,7 @@ afterAll(async () => {
 
 /** Plays `count` calls (answered by the IVR, missed) and a text with every second one. */
 async function playCalls(count: number): Promise<PlayedCall[]> {
-  const calls: PlayedCall[] = [];
-  for (let i = 0; i < count; i++) {
-    const kind: CallKind = i % 2 === 0 ? "ivr" : "missed";
-    calls.push(await deployment.playCall(kind));
-    if (i % 2 === 1) sent.push(await deployment.sendText());
-  }
-  played.push(...calls);
-  return calls;
-}
-
-function problems(state: StoredState): string[] {
-  return [...discrepancies(played, state.calls), ...textDiscrepancies(sent, state.texts)];
-}
-
-/** Waits until the API shows every call and text so far exactly once and right; returns how long. */
-async function consistentSince(since: number): Promise<number> {
-  await waitUntil(
-    async () => problems(await deployment.storedState()).length === 0,
-    CONSISTENT_WITHIN_MS,
-    async () => problems(await deployment.storedState()).join("\n"),
-    deployment,
-  );
-  return Date.now() - since;
-}
-
-function traffic(): string {
-  return `${played.length} calls, ${sent.length} texts`;
+  return (await traffic.play(count, Math.floor(count / 2))).calls;
 }
 
 /** Checks a resumed subscriber (exactly once) and a live one; returns how many events the live one missed. */
@@ -111,14 +73,26 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
     { inbox: deployment.inboxId },
   );
   const liveNumbers = () => new Set(live.received.map((r) => (r.data as any)?.callUpdated.call?.fromNumber));
-  const before = await playCalls(2);
+  // `callUpdated` has no `after`: nothing says when the API instance listens for it. Calls are
+  // played, one a second, until it saw one: from then on it is live.
+  const before: PlayedCall[] = [];
+  let lastPlayedAt = 0;
   await waitUntil(
-    async () => before.every((c) => liveNumbers().has(c.from)),
+    async () => {
+      if (before.some((c) => liveNumbers().has(c.from))) return true;
+      if (Date.now() - lastPlayedAt >= 1000) {
+        lastPlayedAt = Date.now();
+        before.push(...(await playCalls(2)));
+      }
+      return false;
+    },
     CONSISTENT_WITHIN_MS,
     () => "the live subscription saw no event before the fault",
     deployment,
   );
 
+  // Both are live (past their replay of the log) before the fault.
+  await checkSubscribers(liveEvents, resumedEvents, false);
   await resumedEvents.leave();
   await deployment.redis.stop();
   const during = await playCalls(4);
@@ -134,7 +108,7 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
   await waitUntil(serveReady, CONSISTENT_WITHIN_MS, () => "the API instance is not ready again", deployment);
   resumedEvents.resume();
   const after = await playCalls(4);
-  const consistentMs = await consistentSince(restoredAt);
+  const consistentMs = await traffic.consistentSince(restoredAt);
 
   await waitUntil(
     async () => after.every((c) => liveNumbers().has(c.from)),
@@ -146,7 +120,7 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
   const liveMissed = await checkSubscribers(liveEvents, resumedEvents, true);
   recordFigure({
     fault: "Redis down 3 s",
-    traffic: traffic(),
+    traffic: traffic.summary(),
     consistentMs,
     note:
       `live callUpdated saw ${duringSeen}/${during.length} calls of the outage; ` +
@@ -165,6 +139,8 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   const liveEvents = watchEvents(deployment, "live conversationEvents subscriber", 0);
   const resumedEvents = watchEvents(deployment, "resumed conversationEvents subscriber", 0);
   await playCalls(2);
+  // Both are live (past their replay of the log) before the fault.
+  await checkSubscribers(liveEvents, resumedEvents, false);
   await resumedEvents.leave();
   await deployment.postgres.stop();
   const stoppedAt = Date.now();
@@ -177,7 +153,7 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   const restoredAt = Date.now();
   resumedEvents.resume();
   await playCalls(4);
-  const consistentMs = await consistentSince(restoredAt);
+  const consistentMs = await traffic.consistentSince(restoredAt);
 
   // The worker runs the connection again: its subscription is live (the calls after the restart came
   // through it or through a catch-up; a call played now must arrive through it).
@@ -188,12 +164,12 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
     deployment,
   );
   await playCalls(2);
-  await consistentSince(restoredAt);
+  await traffic.consistentSince(restoredAt);
   expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
   await checkSubscribers(liveEvents, resumedEvents, false);
   recordFigure({
     fault: "PostgreSQL fast stop, 3 s, start",
-    traffic: traffic(),
+    traffic: traffic.summary(),
     consistentMs,
     note: `down ${restoredAt - stoppedAt} ms; live and resumed subscribers exactly once`,
   });

@@ -15,6 +15,8 @@ export interface EventWatcher {
   readonly cursors: string[];
   /** Errors that ended one of its subscriptions, or came in a result. */
   readonly errors: unknown[];
+  /** Its current subscription ended (an error, or the server completed it) without it leaving. */
+  readonly ended: boolean;
   /** Goes away (closes its socket); a live watcher never does. */
   leave(): Promise<void>;
   /** Comes back on a new socket with `after:` the last cursor it saw. */
@@ -22,7 +24,7 @@ export interface EventWatcher {
 }
 
 export function watchEvents(deployment: Deployment, name: string, serveIndex: number): EventWatcher {
-  const sessions: { stream: ReturnType<typeof subscribe>; dispose: () => Promise<void> }[] = [];
+  const sessions: { stream: ReturnType<typeof subscribe>; dispose: () => Promise<void>; ended: boolean }[] = [];
   const received = () => sessions.flatMap(({ stream }) => stream.received);
   const cursorsNow = () =>
     received()
@@ -33,13 +35,24 @@ export function watchEvents(deployment: Deployment, name: string, serveIndex: nu
     // From the start of the log the first time ("0": nothing happened in the inbox yet), then from
     // the last event seen.
     const stream = subscribe(client, EVENTS, { inbox: deployment.inboxId, after: cursorsNow().at(-1) ?? "0" });
-    sessions.push({ stream, dispose: async () => void (await client.dispose()) });
+    const session = { stream, dispose: async () => void (await client.dispose()), ended: false, left: false };
+    session.dispose = async () => {
+      session.left = true;
+      await client.dispose();
+    };
+    void stream.finished.then(() => {
+      if (!session.left) session.ended = true;
+    });
+    sessions.push(session);
   };
   open();
   return {
     name,
     get cursors() {
       return cursorsNow();
+    },
+    get ended() {
+      return sessions.at(-1)?.ended ?? false;
     },
     get errors() {
       return [
@@ -92,8 +105,9 @@ function deliveryFaults(watcher: EventWatcher, log: string[]) {
 
 /**
  * Waits until each watcher received every event of the inbox's log (at most `withinMs`; a watcher
- * in `mayMiss` does not hold the wait up), then returns what is wrong with each, by name. An event
- * received twice stays so: it ends the wait at once.
+ * in `mayMiss` does not hold the wait up), then returns what is wrong with each, by name, against
+ * the log as read then. An event received twice stays so, and a subscription that ended receives
+ * nothing more: either ends the wait at once.
  */
 export async function deliveriesSettled(
   deployment: Deployment,
@@ -102,10 +116,13 @@ export async function deliveriesSettled(
   mayMiss: EventWatcher[] = [],
 ): Promise<{ log: string[]; problems: Record<string, string[]> }> {
   const waitedFor = watchers.filter((w) => !mayMiss.includes(w));
+  let log: string[] = [];
   await waitUntil(
     async () => {
-      const log = await eventLog(deployment.postgres.url, deployment.inboxId);
-      return waitedFor.every((w) => deliveryFaults(w, log).missed.length === 0);
+      log = await eventLog(deployment.postgres.url, deployment.inboxId);
+      const faults = watchers.map((w) => deliveryFaults(w, log));
+      const hopeless = watchers.some((w, i) => w.ended || faults[i]!.twice.length + faults[i]!.unknown.length > 0);
+      return hopeless || waitedFor.every((w) => deliveryFaults(w, log).missed.length === 0);
     },
     withinMs,
     async () => {
@@ -114,6 +131,8 @@ export async function deliveriesSettled(
     },
     deployment,
   );
-  const log = await eventLog(deployment.postgres.url, deployment.inboxId);
-  return { log, problems: Object.fromEntries(watchers.map((w) => [w.name, deliveryProblems(w, log)])) };
+  const problems = Object.fromEntries(
+    watchers.map((w) => [w.name, [...deliveryProblems(w, log), ...w.errors.map((e) => `${w.name}: ${String(e)}`)]]),
+  );
+  return { log, problems };
 }
