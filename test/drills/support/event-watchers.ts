@@ -2,6 +2,7 @@
 // PostgreSQL (the truth): a live one that never reconnects, and a resumed one that goes away during
 // each fault and comes back with the last cursor it saw (`after:`). Each must receive every event of
 // the log exactly once.
+import type { Client } from "graphql-ws";
 import pg from "pg";
 import { subscribe, waitUntil, type Deployment } from "./deployment.ts";
 
@@ -24,7 +25,7 @@ export interface EventWatcher {
 }
 
 export function watchEvents(deployment: Deployment, name: string, serveIndex: number): EventWatcher {
-  const sessions: { stream: ReturnType<typeof subscribe>; dispose: () => Promise<void>; ended: boolean }[] = [];
+  const sessions: { stream: ReturnType<typeof subscribe>; client: Client; left: boolean; ended: boolean }[] = [];
   const received = () => sessions.flatMap(({ stream }) => stream.received);
   const cursorsNow = () =>
     received()
@@ -35,11 +36,7 @@ export function watchEvents(deployment: Deployment, name: string, serveIndex: nu
     // From the start of the log the first time ("0": nothing happened in the inbox yet), then from
     // the last event seen.
     const stream = subscribe(client, EVENTS, { inbox: deployment.inboxId, after: cursorsNow().at(-1) ?? "0" });
-    const session = { stream, dispose: async () => void (await client.dispose()), ended: false, left: false };
-    session.dispose = async () => {
-      session.left = true;
-      await client.dispose();
-    };
+    const session = { stream, client, left: false, ended: false };
     void stream.finished.then(() => {
       if (!session.left) session.ended = true;
     });
@@ -60,7 +57,12 @@ export function watchEvents(deployment: Deployment, name: string, serveIndex: nu
         ...received().flatMap((result) => result.errors ?? []),
       ];
     },
-    leave: async () => sessions.at(-1)?.dispose(),
+    leave: async () => {
+      const session = sessions.at(-1);
+      if (!session) return;
+      session.left = true;
+      await session.client.dispose();
+    },
     resume: open,
   };
 }
