@@ -1,64 +1,59 @@
-// Drills (issue 13, point 1): Redis and PostgreSQL restart while calls flow. An API instance
-// (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect and
-// resume: every call played before, during and after the fault is stored once with its outcome,
-// events published once Redis is back reach a live subscriber, and no product process exits.
-// A table of the figures (time from the dependency's return to a consistent API) is printed at
-// the end.
+// Drills (issue 13, point 1): Redis and PostgreSQL restart while calls and texts flow. An API
+// instance (`switchboard serve`) and a worker (`switchboard worker`) must both survive, reconnect
+// and resume: every call and text played before, during and after the fault is stored once and
+// right, events published once Redis is back reach a live subscriber, a subscriber that went away
+// during the fault and resumed with `after:` receives every event of the log exactly once, and no
+// product process exits.
+// Its figures (time from the dependency's return to a consistent API) join the run's table
+// (support/figures.ts).
 import { afterAll, beforeAll, expect, it } from "vitest";
-import {
-  discrepancies,
-  startDeployment,
-  subscribe,
-  waitUntil,
-  type CallKind,
-  type Deployment,
-  type PlayedCall,
-} from "./support/deployment.ts";
+import { startDeployment, subscribe, waitUntil, type Deployment, type PlayedCall } from "./support/deployment.ts";
+import { deliveriesSettled, watchEvents, type EventWatcher } from "./support/event-watchers.ts";
+import { recordFigure } from "./support/figures.ts";
+import { CONSISTENT_WITHIN_MS, trafficOf, type Traffic } from "./support/traffic.ts";
 import { graphql } from "../support/switchboard-process.ts";
 
-/** How long the API may take to show every call after a fault (bounds the wait; not a target). */
-const CONSISTENT_WITHIN_MS = 90_000;
 /** How long each dependency stays away: the fault itself, the one fixed wait of the drills. */
 const DOWN_MS = 3000;
 
 let deployment: Deployment;
-const played: PlayedCall[] = [];
-const figures: { fault: string; calls: number; consistentMs: number; note: string }[] = [];
+let traffic: Traffic;
 
 beforeAll(async () => {
-  deployment = await startDeployment();
+  deployment = await startDeployment({ name: "dependency-restarts", texts: true });
+  traffic = trafficOf(deployment);
 });
 afterAll(async () => {
-  if (figures.length > 0) console.log(figureTable());
   await deployment?.close();
 });
 
-function figureTable(): string {
-  const rows = [["fault", "calls so far", "consistent after", "note"]];
-  for (const f of figures) rows.push([f.fault, String(f.calls), `${f.consistentMs} ms`, f.note]);
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return ["", ...rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  "))].join("\n");
-}
-
+/** Plays `count` calls (answered by the IVR, missed) and a text with every second one. */
 async function playCalls(count: number): Promise<PlayedCall[]> {
-  const calls: PlayedCall[] = [];
-  for (let i = 0; i < count; i++) {
-    const kind: CallKind = i % 2 === 0 ? "ivr" : "missed";
-    calls.push(await deployment.playCall(kind));
-  }
-  played.push(...calls);
-  return calls;
+  return (await traffic.play(count, Math.floor(count / 2))).calls;
 }
 
-/** Waits until the API shows every call played so far exactly once with its outcome; returns how long. */
-async function consistentSince(since: number): Promise<number> {
-  await waitUntil(
-    async () => discrepancies(played, await deployment.storedCalls()).length === 0,
-    CONSISTENT_WITHIN_MS,
-    async () => discrepancies(played, await deployment.storedCalls()).join("\n"),
+/** Checks a resumed subscriber (exactly once) and a live one; returns how many events the live one missed. */
+async function checkSubscribers(live: EventWatcher, resumed: EventWatcher, liveMayMiss: boolean): Promise<number> {
+  const { log, problems } = await deliveriesSettled(
     deployment,
+    [live, resumed],
+    CONSISTENT_WITHIN_MS,
+    liveMayMiss ? [live] : [],
   );
-  return Date.now() - since;
+  expect(log.length).toBeGreaterThan(0);
+  expect(problems[resumed.name]).toEqual([]);
+  expect(resumed.errors).toEqual([]);
+  const missed = log.filter((cursor) => !live.cursors.includes(cursor)).length;
+  if (liveMayMiss) {
+    // Known gap, issue 13 point 3 (being fixed on its own branch): a live subscriber may miss events
+    // published while Redis was away — it is not refilled from the log. Only missing events are let
+    // through here; once point 3 is fixed, drop `liveMayMiss` and expect no problem at all.
+    expect(problems[live.name]!.filter((problem) => !problem.includes(" missed "))).toEqual([]);
+  } else {
+    expect(problems[live.name]).toEqual([]);
+  }
+  expect(live.errors).toEqual([]);
+  return missed;
 }
 
 async function subscriptionStatus(): Promise<string> {
@@ -70,20 +65,35 @@ async function serveReady(): Promise<boolean> {
 }
 
 it("keeps the worker and the API running through a Redis restart, and loses no call or event", async () => {
+  const liveEvents = watchEvents(deployment, "live conversationEvents subscriber", 0);
+  const resumedEvents = watchEvents(deployment, "resumed conversationEvents subscriber", 0);
   const live = subscribe(
     deployment.wsClient(),
     `subscription($inbox: ID!) { callUpdated(inboxId: $inbox) { status call { fromNumber } } }`,
     { inbox: deployment.inboxId },
   );
   const liveNumbers = () => new Set(live.received.map((r) => (r.data as any)?.callUpdated.call?.fromNumber));
-  const before = await playCalls(2);
+  // `callUpdated` has no `after`: nothing says when the API instance listens for it. Calls are
+  // played, one a second, until it saw one: from then on it is live.
+  const before: PlayedCall[] = [];
+  let lastPlayedAt = 0;
   await waitUntil(
-    async () => before.every((c) => liveNumbers().has(c.from)),
+    async () => {
+      if (before.some((c) => liveNumbers().has(c.from))) return true;
+      if (Date.now() - lastPlayedAt >= 1000) {
+        lastPlayedAt = Date.now();
+        before.push(...(await playCalls(2)));
+      }
+      return false;
+    },
     CONSISTENT_WITHIN_MS,
     () => "the live subscription saw no event before the fault",
     deployment,
   );
 
+  // Both are live (past their replay of the log) before the fault.
+  await checkSubscribers(liveEvents, resumedEvents, false);
+  await resumedEvents.leave();
   await deployment.redis.stop();
   const during = await playCalls(4);
   // A client subscribing while Redis is away (to a channel no one listened to yet, so the API instance
@@ -96,8 +106,9 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
   const restoredAt = Date.now();
   // The API instance's subscriptions are back once it is ready again (its pub/sub answers).
   await waitUntil(serveReady, CONSISTENT_WITHIN_MS, () => "the API instance is not ready again", deployment);
+  resumedEvents.resume();
   const after = await playCalls(4);
-  const consistentMs = await consistentSince(restoredAt);
+  const consistentMs = await traffic.consistentSince(restoredAt);
 
   await waitUntil(
     async () => after.every((c) => liveNumbers().has(c.from)),
@@ -106,11 +117,14 @@ it("keeps the worker and the API running through a Redis restart, and loses no c
     deployment,
   );
   const duringSeen = during.filter((c) => liveNumbers().has(c.from)).length;
-  figures.push({
+  const liveMissed = await checkSubscribers(liveEvents, resumedEvents, true);
+  recordFigure({
     fault: "Redis down 3 s",
-    calls: played.length,
+    traffic: traffic.summary(),
     consistentMs,
-    note: `live subscriber saw ${duringSeen}/${during.length} calls of the outage`,
+    note:
+      `live callUpdated saw ${duringSeen}/${during.length} calls of the outage; ` +
+      `live conversationEvents missed ${liveMissed} (point 3); resumed exactly once`,
   });
   expect(live.error).toBeUndefined();
   expect(deployment.exits()).toEqual([]);
@@ -121,7 +135,13 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   const subscriptionsStarted = () =>
     deployment.worker.output.match(/"msg":"RingCentral subscription active"/g)?.length ?? 0;
   const startedBefore = subscriptionsStarted();
+  // A new live subscriber: the Redis drill's may have missed events (point 3).
+  const liveEvents = watchEvents(deployment, "live conversationEvents subscriber", 0);
+  const resumedEvents = watchEvents(deployment, "resumed conversationEvents subscriber", 0);
   await playCalls(2);
+  // Both are live (past their replay of the log) before the fault.
+  await checkSubscribers(liveEvents, resumedEvents, false);
+  await resumedEvents.leave();
   await deployment.postgres.stop();
   const stoppedAt = Date.now();
   await playCalls(4);
@@ -131,8 +151,9 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
   await new Promise((resolve) => setTimeout(resolve, DOWN_MS)); // the fault itself
   await deployment.postgres.start();
   const restoredAt = Date.now();
+  resumedEvents.resume();
   await playCalls(4);
-  const consistentMs = await consistentSince(restoredAt);
+  const consistentMs = await traffic.consistentSince(restoredAt);
 
   // The worker runs the connection again: its subscription is live (the calls after the restart came
   // through it or through a catch-up; a call played now must arrive through it).
@@ -143,13 +164,14 @@ it("keeps the worker and the API running through a PostgreSQL restart; the worke
     deployment,
   );
   await playCalls(2);
-  await consistentSince(restoredAt);
+  await traffic.consistentSince(restoredAt);
   expect(subscriptionsStarted()).toBeGreaterThan(startedBefore);
-  figures.push({
+  await checkSubscribers(liveEvents, resumedEvents, false);
+  recordFigure({
     fault: "PostgreSQL fast stop, 3 s, start",
-    calls: played.length,
+    traffic: traffic.summary(),
     consistentMs,
-    note: `down ${restoredAt - stoppedAt} ms`,
+    note: `down ${restoredAt - stoppedAt} ms; live and resumed subscribers exactly once`,
   });
   expect(deployment.exits()).toEqual([]);
 });

@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/drills/**/*.test.ts"],
+    // Gathers the figures of every drill file and prints them as one table at the end of the run.
+    globalSetup: ["test/drills/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     pool: "forks",
