@@ -9,6 +9,7 @@ import {
   simControl,
   simulatorClient,
   startTestSimulator,
+  connectVoiceChannel,
   startTestWorker,
   workerFor,
   type Simulator,
@@ -31,17 +32,32 @@ beforeAll(async () => {
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
   running = await startTestWorker(api.app, sim);
-  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({
-    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
-  });
-  await running.worker.reconcile();
+  await connectVoiceChannel(api.app, running.worker, MAIN_NUMBER, inbox.id);
 });
 afterAll(async () => {
   await running?.worker.close();
   await api?.close();
   await sim?.close();
 });
+
+/**
+ * An inbound call to the agent, stepped through dial, ring and answer with every notification of those
+ * lost on the way to the worker; the caller's hang-up is still to come (`run`).
+ */
+async function callWithLostAnswer(caller: string) {
+  const scenario = await simControl<{ id: string; telephonySessionId: string }>(sim, "POST", "scenarios", {
+    type: "inbound",
+    extensionId: AGENT_EXTENSION,
+    to: MAIN_NUMBER,
+    from: caller,
+    hangup: "caller",
+    mode: "step",
+  });
+  await simControl(sim, "POST", "faults/notifications", { type: "drop", count: 1000 });
+  await simControl(sim, "POST", `scenarios/${scenario.id}/step`, { count: 3 });
+  await simControl(sim, "DELETE", "faults");
+  return scenario;
+}
 
 const CALLS = `query($inbox: ID!) { node(id: $inbox) { ... on Inbox { conversations(first: 50) { edges { node {
   calls(first: 5) { edges { node { id status talkSeconds answeredAt fromNumber answeredBy { email } } } }
@@ -142,17 +158,7 @@ describe("call outcomes across reconciliation with the call log", () => {
   it("completes from the call log at once, with no restart, a call whose answer was lost", async () => {
     const caller = "+14155550703";
     const updates = callUpdates();
-    const scenario = await simControl<{ id: string; telephonySessionId: string }>(sim, "POST", "scenarios", {
-      type: "inbound",
-      extensionId: AGENT_EXTENSION,
-      to: MAIN_NUMBER,
-      from: caller,
-      hangup: "caller",
-      mode: "step",
-    });
-    await simControl(sim, "POST", "faults/notifications", { type: "drop", count: 1000 });
-    await simControl(sim, "POST", `scenarios/${scenario.id}/step`, { count: 3 }); // dial, ring, answer: lost
-    await simControl(sim, "DELETE", "faults");
+    const scenario = await callWithLostAnswer(caller);
     await simControl(sim, "POST", `scenarios/${scenario.id}/run`); // the hang-ups arrive
     // Live, the hang-ups alone look like a caller giving up; the call log, read at once, says answered.
     for (let seen = 1; ; seen += 1) {
@@ -172,18 +178,7 @@ describe("call outcomes across reconciliation with the call log", () => {
   it("ends ENDED, with the call log's talk time, a call whose first notifications were lost", async () => {
     const caller = "+14155550702";
     const updates = callUpdates();
-    const scenario = await simControl<{ id: string; telephonySessionId: string }>(sim, "POST", "scenarios", {
-      type: "inbound",
-      extensionId: AGENT_EXTENSION,
-      to: MAIN_NUMBER,
-      from: caller,
-      hangup: "caller",
-      mode: "step",
-    });
-    // Everything up to and including the answer is lost on the way to the worker.
-    await simControl(sim, "POST", "faults/notifications", { type: "drop", count: 1000 });
-    await simControl(sim, "POST", `scenarios/${scenario.id}/step`, { count: 3 }); // dial, ring, answer
-    await simControl(sim, "DELETE", "faults");
+    const scenario = await callWithLostAnswer(caller);
     // The call lasts over a second, so its talk time is not 0 (there is no event to wait for).
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await simControl(sim, "POST", `scenarios/${scenario.id}/run`); // the caller hangs up

@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
-import { simControl, startTestSimulator, startTestWorker, workerFor, type Simulator } from "./support/simulator.ts";
+import {
+  simControl,
+  startTestSimulator,
+  connectVoiceChannel,
+  startTestWorker,
+  workerFor,
+  type Simulator,
+} from "./support/simulator.ts";
 
 let sim: Simulator;
 let api: TestApi;
@@ -22,11 +29,7 @@ beforeAll(async () => {
   await api.app.db.prisma.user.update({ where: { id: admin.id }, data: { email: "admin@switchboard.test" } });
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
   running = await startTestWorker(api.app, sim);
-  const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
-  await api.app.db.prisma.channel.create({
-    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: connection.id },
-  });
-  await running.worker.reconcile();
+  await connectVoiceChannel(api.app, running.worker, MAIN_NUMBER, inbox.id);
 });
 afterAll(async () => {
   await running?.worker.close();

@@ -7,7 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
-import { simControl, startTestSimulator, startTestWorker, type Simulator } from "./support/simulator.ts";
+import {
+  simControl,
+  startTestSimulator,
+  connectVoiceChannel,
+  startTestWorker,
+  type Simulator,
+} from "./support/simulator.ts";
 import { createLogger } from "../src/logger.ts";
 import { SessionSequence } from "../src/integrations/ringcentral/subscription.ts";
 
@@ -31,10 +37,7 @@ beforeAll(async () => {
   running = await startTestWorker(api.app, sim, {
     log: createLogger("info", { write: (line: string) => void workerLog.push(JSON.parse(line)) }),
   });
-  await api.app.db.prisma.channel.create({
-    data: { type: "VOICE", phoneNumber: MAIN_NUMBER, inboxId: inbox.id, connectionId: running.connection.id },
-  });
-  await running.worker.reconcile();
+  await connectVoiceChannel(api.app, running.worker, MAIN_NUMBER, inbox.id);
   await running.worker.idle();
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import {
   loggedInConnectionClient,
   startRingCentralWorker,
   type ConnectionClient,
+  type RingCentralWorker,
   type WorkerOptions,
 } from "../../src/integrations/ringcentral/worker.ts";
 import { inProcessLeases } from "../../src/integrations/ringcentral/lease.ts";
@@ -70,4 +71,16 @@ export async function startTestWorker(app: App, sim: Simulator, options: Partial
     },
   });
   return { worker: workerFor(app, sim, options), connection };
+}
+
+/** Routes the simulator account's `phoneNumber` to the inbox as a VOICE channel; the worker subscribes for it. */
+export async function connectVoiceChannel(
+  app: App,
+  worker: RingCentralWorker,
+  phoneNumber: string,
+  inboxId: string,
+): Promise<void> {
+  const connection = await app.db.prisma.ringCentralConnection.findFirstOrThrow();
+  await app.db.prisma.channel.create({ data: { type: "VOICE", phoneNumber, inboxId, connectionId: connection.id } });
+  await worker.reconcile();
 }
