@@ -43,50 +43,23 @@ afterAll(() => api.close());
 /** Everything that must not change when an outsider probes. */
 async function snapshot() {
   const p = api.app.db.prisma;
-  const [
-    conversation,
-    users,
-    inboxes,
-    members,
-    tags,
-    comments,
-    activities,
-    events,
-    tokens,
-    messages,
-    templates,
-    contacts,
-    contactPhones,
-  ] = await Promise.all([
-    p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
-    p.user.count(),
-    p.inbox.findMany({ orderBy: { id: "asc" } }),
-    p.inboxMember.count(),
-    p.tag.count(),
-    p.comment.count(),
-    p.activity.count(),
-    p.event.count(),
-    p.apiToken.findMany({ orderBy: { id: "asc" } }),
-    p.message.count(),
-    p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
-    p.contact.findMany({ orderBy: { id: "asc" } }),
-    p.contactPhone.findMany({ orderBy: { id: "asc" } }),
-  ]);
-  return {
-    conversation,
-    users,
-    inboxes,
-    members,
-    tags,
-    comments,
-    activities,
-    events,
-    tokens,
-    messages,
-    templates,
-    contacts,
-    contactPhones,
+  const reads = {
+    conversation: p.conversation.findUniqueOrThrow({ where: { id: secret.conversation.id }, include: { tags: true } }),
+    users: p.user.count(),
+    inboxes: p.inbox.findMany({ orderBy: { id: "asc" } }),
+    members: p.inboxMember.count(),
+    tags: p.tag.count(),
+    comments: p.comment.count(),
+    activities: p.activity.count(),
+    events: p.event.count(),
+    tokens: p.apiToken.findMany({ orderBy: { id: "asc" } }),
+    messages: p.message.count(),
+    templates: p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
+    contacts: p.contact.findMany({ orderBy: { id: "asc" } }),
+    contactPhones: p.contactPhone.findMany({ orderBy: { id: "asc" } }),
   };
+  const values = await Promise.all(Object.values(reads));
+  return Object.fromEntries(Object.keys(reads).map((name, i) => [name, values[i]]));
 }
 
 const ids = () => ({
