@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { compiledBuildIsFresh } from "../bin/compiled-build.js";
 import { envInt, isMain, machineFacts, newReport, renderReport, repoDir, writeReport, type Report } from "./harness.ts";
 
 const BIN = path.join(repoDir, "bin", "switchboard.js");
@@ -34,10 +35,7 @@ function samples(runs: number, measure: () => number): number[] {
 
 /** bin/switchboard.js runs dist/ only when it is at least as new as every source file. */
 function requireFreshBuild(): void {
-  const built = fs.statSync(path.join(repoDir, "dist", "cli.js"), { throwIfNoEntry: false })?.mtimeMs ?? 0;
-  const sources = fs.readdirSync(path.join(repoDir, "src"), { recursive: true, withFileTypes: true });
-  const stale = sources.some((e) => e.isFile() && fs.statSync(path.join(e.parentPath, e.name)).mtimeMs > built);
-  if (stale) throw new Error("dist/ is missing or older than src/: run `npm run build` first");
+  if (!compiledBuildIsFresh(repoDir)) throw new Error("dist/ is missing or older than src/: run `npm run build` first");
 }
 
 export async function run(): Promise<Report> {
