@@ -232,8 +232,9 @@ export function buildCli(): Command {
       withDatabase(async (db, log) => {
         const { revokeApiTokenByValue } = await import("./domain/tokens.ts");
         const { createPubSub } = await import("./pubsub.ts");
+        const { eventLogName } = await import("./store/event-log.ts");
         // Through REDIS_URL the running API instances hear of it and close the token's WebSockets.
-        const pubsub = createPubSub(loadConfigOrExit().redisUrl, log);
+        const pubsub = createPubSub(loadConfigOrExit().redisUrl, log, { eventLog: await eventLogName(db.prisma) });
         try {
           await revokeApiTokenByValue({ prisma: db.prisma, pubsub }, value);
           await pubsub.flush().catch((error: Error) => {

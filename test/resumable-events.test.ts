@@ -37,7 +37,7 @@ function watchedPubSub(): { pubsub: PubSub; subscribed: Promise<void> } {
 describe("resumableEvents", () => {
   it("ends at once when returned while waiting for a live event, and stops listening", async () => {
     const { pubsub, subscribed } = watchedPubSub();
-    const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u1", {}, null);
+    const stream = resumableEvents({ liveEvents: pubsub, prisma: null as never }, "user", "u1", {}, null);
     const waiting = stream.next();
     await subscribed;
     await expect(stream.return(undefined)).resolves.toEqual({ value: undefined, done: true });
@@ -48,14 +48,14 @@ describe("resumableEvents", () => {
 
   it("still delivers live events, and ends when returned before it started", async () => {
     const { pubsub, subscribed } = watchedPubSub();
-    const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u2", {}, null);
+    const stream = resumableEvents({ liveEvents: pubsub, prisma: null as never }, "user", "u2", {}, null);
     const next = stream.next();
     await subscribed;
     pubsub.publish("user", "u2", event("7"));
     await expect(next).resolves.toEqual({ value: event("7"), done: false });
     await stream.return(undefined);
 
-    const early = resumableEvents({ pubsub, prisma: null as never }, "user", "u3", {}, null);
+    const early = resumableEvents({ liveEvents: pubsub, prisma: null as never }, "user", "u3", {}, null);
     const first = early.next();
     await early.return(undefined);
     await expect(first).resolves.toEqual({ value: undefined, done: true });
