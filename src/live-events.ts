@@ -114,12 +114,34 @@ export async function startLiveEvents(deps: {
     if (started && !working && work.length === 0 && BigInt(event.sequence) === last + 1n) deliver(event);
     else enqueue({ kind: "event", event });
   };
+  let unlisten = () => {};
+  let listenTimer: NodeJS.Timeout | null = null;
+  /**
+   * Follows the event log's channel. An instance starts and serves while Redis is away (readiness
+   * says so): listening is retried with backoff, and once it holds, everything committed meanwhile
+   * is filled from the log like after any reconnection.
+   */
+  const listen = async (delayMs: number, afterFailure: boolean): Promise<void> => {
+    try {
+      const stop = await deps.pubsub.listen("all", deps.pubsub.eventLog, onEvent);
+      if (closed) return stop();
+      unlisten = stop;
+      if (afterFailure) enqueue({ kind: "resubscribed" });
+    } catch (error) {
+      if (closed) return;
+      deps.log.warn({ err: error, retryInMs: delayMs }, "cannot follow the event log on pub/sub yet; retrying");
+      listenTimer = setTimeout(() => void listen(Math.min(delayMs * 2, READ_RETRY_DELAYS_MS.max), true), delayMs);
+      listenTimer.unref();
+    }
+  };
   // Listening before the last sequence is read: nothing committed after that read goes unheard.
-  const unlisten = await deps.pubsub.listen("all", deps.pubsub.eventLog, onEvent);
+  await listen(READ_RETRY_DELAYS_MS.first, false);
   const unresubscribed = deps.pubsub.onResubscribed(() => enqueue({ kind: "resubscribed" }));
   try {
     last = await latestSequence(deps.prisma);
   } catch (error) {
+    closed = true;
+    if (listenTimer) clearTimeout(listenTimer);
     unlisten();
     unresubscribed();
     throw error;
@@ -145,6 +167,7 @@ export async function startLiveEvents(deps: {
       closed = true;
       unlisten();
       unresubscribed();
+      if (listenTimer) clearTimeout(listenTimer);
       if (retryTimer) clearTimeout(retryTimer);
       wakeRetry?.();
       for (const set of subscribers.values()) for (const queue of set) queue.close();

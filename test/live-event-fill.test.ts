@@ -48,8 +48,8 @@ async function comment(conversationId: string, body: string) {
 }
 
 /** The sequences of the inbox's events after `after`, as the log holds them. */
-async function loggedSequences(inboxId: string, after: bigint): Promise<string[]> {
-  const rows = await api.app.db.prisma.event.findMany({
+async function loggedSequences(inboxId: string, after: bigint, of: TestApi = api): Promise<string[]> {
+  const rows = await of.app.db.prisma.event.findMany({
     where: { inboxIds: { has: inboxId }, sequence: { gt: after } },
     orderBy: { sequence: "asc" },
     select: { sequence: true },
@@ -132,6 +132,44 @@ describe("filling live subscriptions from the event log", () => {
     await subscriber.stream.until(logged.length);
     expect(subscriber.cursors()).toEqual(logged);
     expect(subscriber.socketClosings()).toBe(0);
+  });
+
+  it("starts while Redis is down, and follows the log once Redis is up: nothing committed meanwhile is lost", async () => {
+    await redis.stop();
+    let redisUp = false;
+    let late: TestApi | undefined;
+    try {
+      late = await startTestApi({ redis: redis.url });
+      const boss = await late.createUser("ADMIN", "boss");
+      const ana = await late.createUser("AGENT", "ana");
+      const inbox = await seedInbox(late.app, "Started without Redis", [ana.id]);
+      const conversation = await seedConversation(late.app, { inboxIds: [inbox.id] });
+      const start = await latestSequence(late.app.db.prisma);
+      const stream = subscribe(late.wsClient(ana.token), ConversationEventsDocument, {
+        inboxId: inbox.globalId,
+        after: String(start),
+      });
+      const say = async (body: string) => {
+        const result = await late!.request(
+          AddCommentDocument,
+          { conversationId: conversation.globalId, body },
+          boss.token,
+        );
+        expect(result.errors).toBeUndefined();
+      };
+      await say("while Redis is down");
+      await redis.start();
+      redisUp = true;
+      await say("once Redis is up");
+      const logged = await loggedSequences(inbox.id, start, late);
+      expect(logged).toHaveLength(2);
+      await stream.until(2);
+      expect(stream.received.map((result) => result.data!.conversationEvents.cursor)).toEqual(logged);
+      expect(stream.error).toBeUndefined();
+    } finally {
+      if (!redisUp) await redis.start();
+      await late?.close();
+    }
   });
 
   it("follows its own event log only, while another database's instances publish on the same Redis", async () => {
