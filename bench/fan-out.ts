@@ -131,7 +131,7 @@ export async function run(): Promise<Report> {
             ? (await prisma.$transaction((tx) => writeEvents(tx, [tagged])))[0]!
             : { ...bareMessage, sequence: String(1_000_000 + i), createdAt: new Date().toISOString() };
           return load.call<{ ms: number | null; delivered: number; errors: number; lastError: string }>("publish", {
-            channel: switchboard ? `switchboard:all:${bench.app.pubsub.eventLog}` : `switchboard:inbox:${inboxId}`,
+            channel: switchboard ? `switchboard:all:${bench.app.pubsub.eventLog}` : `switchboard:all:${inboxId}`,
             message,
             expect: size,
           });

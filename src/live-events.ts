@@ -11,7 +11,7 @@
 //   order, so when an event arrives (published after its commit) every smaller sequence is either
 //   committed, and read, or never will be.
 // One log read per hole for the whole instance, none per subscriber: the events are handed to the
-// local subscriptions by their inbox and user ids, as the Redis channels `inbox:<id>`, `user:<id>` do.
+// local subscriptions by their inbox and user ids (events are published on the `all` channel only).
 import type { EventRecord } from "./domain/events.ts";
 import type { LiveEventSource } from "./domain/event-log.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";

@@ -7,13 +7,13 @@ import type { EventRecord } from "./domain/events.ts";
 import type { AccessNotice } from "./domain/access.ts";
 import type { Logger } from "./logger.ts";
 
-/** Topic name → payload. The id completes the channel name: `inbox:<inboxId>`, `user:<userId>`. */
+/** Topic name → payload. The id completes the channel name: `all:<eventLog>`, `channels:*`. */
 export interface TopicMap {
-  /** Every event of a conversation in the inbox. */
-  inbox: EventRecord;
-  /** Events addressed to one user: mentions, incoming calls, status changes. */
-  user: EventRecord;
-  /** Every event of one event log (id: PubSub.eventLog); the API instances follow it (src/live-events.ts). */
+  /**
+   * Every event of one event log (id: PubSub.eventLog). The API instances follow it and hand events to
+   * their subscriptions by inbox and user (src/live-events.ts): one PUBLISH per event, whatever it
+   * addresses.
+   */
   all: EventRecord;
   /** The channels of a RingCentral connection changed (id `*`): the workers reconcile now. */
   channels: { connectionId: string | null };

@@ -33,8 +33,6 @@ export class EventLog {
 }
 
 export function publishEvent(pubsub: PubSub, event: EventRecord): void {
-  for (const inboxId of event.inboxIds) pubsub.publish("inbox", inboxId, event);
-  for (const userId of event.userIds) pubsub.publish("user", userId, event);
   pubsub.publish("all", pubsub.eventLog, event);
 }
 
