@@ -61,10 +61,11 @@ function run(command: string, cwd: string): SwitchboardProcess {
 describe("the README's quick start, on a fresh copy of the repository", { timeout: 600_000 }, () => {
   const commands = quickStartCommands();
   let copy: string;
+  // Copying the checkout and removing the copy (with its node_modules) take a while on a busy machine.
   beforeAll(() => {
     copy = freshCopy();
-  });
-  afterAll(() => fs.rmSync(copy, { recursive: true, force: true }));
+  }, 300_000);
+  afterAll(() => fs.rmSync(copy, { recursive: true, force: true }), 300_000);
 
   it("has the commands this test runs, and only those", () => {
     expect(commands).toEqual(["npm install", "npx switchboard demo", "npx switchboard start"]);
