@@ -63,6 +63,8 @@ export async function loggedInConnectionClient(options: RingCentralClientOptions
 
 export type ConnectionClientFactory = (connectionId: string) => Promise<ConnectionClient>;
 
+const systemClock = () => new Date();
+
 /** Runs `sweep` from now on, until the function it returns is called. */
 export type SweepSchedule = (sweep: () => Promise<void>) => () => void;
 
@@ -85,6 +87,9 @@ export interface WorkerOptions extends Deps {
   sweepIntervalMs?: number;
   /** When the inactivity sweep runs (default: every `sweepIntervalMs`; tests run it by hand). */
   sweepSchedule?: SweepSchedule;
+  /** The time the inactivity sweep measures inactivity against (default: the system clock). Tests
+   * move it forward to see the running worker close conversations without waiting hours. */
+  clock?: () => Date;
   /** Webhook mode (R9.3): RingCentral delivers to `address` (…/webhooks/ringcentral) instead of a
    * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
    * session to read, syncs messages on the same timer. */
@@ -589,7 +594,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   timer.unref();
   const sweepInactiveConversations = async () => {
     if (!sweepLease) return; // another worker sweeps
-    await archiveInactiveConversations(options, new Date()).catch((error: unknown) =>
+    await archiveInactiveConversations(options, (options.clock ?? systemClock)()).catch((error: unknown) =>
       options.log.error({ err: error }, "inactivity sweep failed"),
     );
   };
