@@ -196,6 +196,48 @@ describe("a 429 holds up REST work, never call ingest (issue 13, point 2)", () =
     await worker.close();
   });
 
+  it("a 429 on creating the subscription over the WebSocket is waited out in the limiter: subscribed at the first start, one login", async () => {
+    await simControl(sim, "DELETE", "faults");
+    await fetch(`${sim.url}/__sim/requests`, { method: "DELETE" });
+    const waits: number[] = [];
+    const sleep: Sleep = (ms) => {
+      waits.push(ms);
+      return realSleep(ms);
+    };
+    const clients = clientsWaitingWith(sleep);
+    // After the extensions are read, the worker's next Medium request is the subscription's
+    // creation, which @ringcentral/subscriptions sends over the WebSocket.
+    const refusingTheSubscription: ConnectionClientFactory = async (connectionId) => {
+      const client = await clients(connectionId);
+      const listExtensions = async () => {
+        const extensions = await client.listExtensions();
+        await simControl(sim, "POST", "faults/rate-limit", { group: "Medium", count: 2, retryAfterSeconds: 9 });
+        return extensions;
+      };
+      return { ...client, listExtensions };
+    };
+    const worker = workerFor(api.app, sim, { clients: refusingTheSubscription, restWork: FAST_REST_RETRIES });
+    await worker.reconcile();
+    const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+    expect(connection.subscriptionState).toBe(SUBSCRIPTION_ACTIVE);
+    const created = await simControl<{ records: { method: string; status: number; via: string }[] }>(
+      sim,
+      "GET",
+      `requests?method=POST&path=${encodeURIComponent("/restapi/v1.0/subscription")}`,
+    );
+    expect(created.records.map((r) => `${r.via}:${r.status}`)).toEqual([
+      "websocket:429",
+      "websocket:429",
+      "websocket:200",
+    ]);
+    const logins = await simControl<{ records: unknown[] }>(sim, "GET", "requests?path=/restapi/oauth/token");
+    expect(logins.records).toHaveLength(1);
+    // Each retry waited out the penalty (9 RingCentral seconds of 1 ms), no more.
+    expect(waits.filter((ms) => ms > 0).length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(9);
+    await worker.close();
+  });
+
   it("property: any sequence of 429s in any rate group ends with every call stored and recording fetched", async () => {
     const fault = fc.record({
       group: fc.constantFrom("Light", "Medium", "Heavy", "Auth"),

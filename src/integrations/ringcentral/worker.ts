@@ -14,6 +14,7 @@ import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
 import { restApiOf, type RestApi } from "./rest.ts";
 import type { RestWorkOptions } from "./rest-work.ts";
+import type { RequestGate } from "./rate-limiter.ts";
 import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
 import {
   registerRecordingHandlers,
@@ -37,6 +38,8 @@ import { onSubscriptionGivenUp, openWebSocketSubscription, recoveryNeedsNewLogin
 export interface ConnectionClient {
   /** For the WebSocket subscription (@ringcentral/subscriptions needs the SDK itself). */
   sdk: SDK;
+  /** The rate limiter the subscription's own requests over the WebSocket go through. */
+  webSocketRequests: RequestGate;
   /** Every other RingCentral call. */
   rest: RestApi;
   listExtensions(): Promise<ExtensionInfo[]>;
@@ -47,6 +50,7 @@ export interface ConnectionClient {
 export function asConnectionClient(client: RingCentralClient): ConnectionClient {
   return {
     sdk: client.subscriptionSdk(),
+    webSocketRequests: client.webSocketRequests,
     rest: restApiOf(client),
     listExtensions: async () =>
       (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
@@ -285,7 +289,7 @@ class ConnectionRunner {
     const filters = eventFiltersFor(this.smsExtensions, users);
     // Consecutive failed reconnection attempts; a recovery either way resets them.
     let failedAttempts = 0;
-    const subscription = await openWebSocketSubscription(client.sdk, filters, {
+    const subscription = await openWebSocketSubscription(client.sdk, client.webSocketRequests, filters, {
       notification: (envelope) => this.dispatcher!.enqueue(envelope),
       lost: () => {
         if (this.stopping) return;
