@@ -72,6 +72,12 @@ export interface RequestOptions {
   idempotent?: boolean;
 }
 
+export interface RawRequestOptions extends RequestOptions {
+  headers?: Record<string, string>;
+  /** Error statuses that are an answer to hand back, not a failure (416 to a `Range`). */
+  answerStatuses?: number[];
+}
+
 const REVOKE_PATH = "/restapi/oauth/revoke";
 
 type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
@@ -276,11 +282,18 @@ export class RingCentralClient implements RingCentralDirectory {
   }
 
   /** The raw response (binary content: recordings, attachments). */
-  async requestRaw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Response> {
+  async requestRaw(method: HttpMethod, path: string, options: RawRequestOptions = {}): Promise<Response> {
     await this.ensureLoggedIn();
     const idempotent = options.idempotent ?? isIdempotentMethod(method);
+    const { query, headers, answerStatuses = [] } = options;
     const response = await this.withRetries(method, path, idempotent, () =>
-      this.sdk.platform().send({ method, url: path, query: options.query }),
+      this.sdk
+        .platform()
+        .send({ method, url: path, query, headers })
+        .catch((error: SdkError) => {
+          if (error.response && answerStatuses.includes(error.response.status)) return error.response;
+          throw error;
+        }),
     );
     return response!;
   }

@@ -380,6 +380,8 @@ function writeResponse(res: ServerResponse, response: SimResponse): void {
   } else if (response.body !== undefined) {
     payload = response.body;
   }
+  // As RingCentral does: clients (and Switchboard's downloads) learn the content's length.
+  if (response.status !== 204) headers["Content-Length"] ??= String(Buffer.byteLength(payload));
   res.writeHead(response.status, headers);
   res.end(payload);
 }
