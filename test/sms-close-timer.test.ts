@@ -89,6 +89,16 @@ async function customerTexts(from: string, to: string, text: string): Promise<st
 const archivedEvent = (conversationId: string) => (e: ConversationEvent) =>
   e.type === "CONVERSATION_AUTO_ARCHIVED" && e.conversation?.id === globalConversationId(conversationId);
 
+/** Moves the worker's clock `seconds` ahead; the conversation is archived by its sweep, dated by that clock. */
+async function expectArchivedWithClockAt(seconds: number, conversationId: string) {
+  aheadMs = seconds * 1000;
+  const movedTo = Date.now() + aheadMs;
+  await waitForEvent(events, archivedEvent(decode(conversationId)));
+  const archived = await conversation(decode(conversationId));
+  expect(archived.status).toBe("ARCHIVED");
+  expect(new Date(archived.archivedAt).getTime()).toBeGreaterThanOrEqual(movedTo);
+}
+
 describe("R4.2 the close timer in the running worker", () => {
   it("archives each conversation once its channel's inactivity period has passed on the worker's clock, not before", async () => {
     const hourly = await customerTexts(CUSTOMER, HOURLY_NUMBER, "Is my order ready?");
@@ -96,25 +106,15 @@ describe("R4.2 the close timer in the running worker", () => {
     expect(hourly).not.toBe(twoHourly);
 
     // An hour and a half later: only the hourly channel's conversation has been inactive long enough.
-    aheadMs = 1.5 * HOUR * 1000;
-    const ninetyMinutesOn = Date.now() + aheadMs;
-    await waitForEvent(events, archivedEvent(decode(hourly)));
+    await expectArchivedWithClockAt(1.5 * HOUR, hourly);
     const closed = await conversation(decode(hourly));
-    expect(closed.status).toBe("ARCHIVED");
-    expect(new Date(closed.archivedAt).getTime()).toBeGreaterThanOrEqual(ninetyMinutesOn);
     expect(closed.timeline.filter((e: any) => e.__typename === "Activity")).toContainEqual({
       __typename: "Activity",
       type: "AUTO_ARCHIVED",
       data: { closeAfterSeconds: HOUR },
     });
-
     // Two and a half hours on, the two-hour channel's closes too — archived by that clock, not the earlier one.
-    aheadMs = 2.5 * HOUR * 1000;
-    const twoAndAHalfHoursOn = Date.now() + aheadMs;
-    await waitForEvent(events, archivedEvent(decode(twoHourly)));
-    const later = await conversation(decode(twoHourly));
-    expect(later.status).toBe("ARCHIVED");
-    expect(new Date(later.archivedAt).getTime()).toBeGreaterThanOrEqual(twoAndAHalfHoursOn);
+    await expectArchivedWithClockAt(2.5 * HOUR, twoHourly);
     // Archived once each, whatever number of sweeps ran.
     const archives = events.received
       .map((r) => (r.data as { conversationEvents: ConversationEvent }).conversationEvents)
