@@ -124,7 +124,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const ringCentral = createRingCentralServices(config, { log });
   const accountClient = sharedConnectionClient(db.prisma, ringCentral);
   // Through the client (not the bare SDK): rate limits, retries and re-login apply.
-  const fetchContent = async (contentUri: string) => (await accountClient()).requestRaw("GET", contentUri);
+  const fetchContent = async (contentUri: string, range?: string) =>
+    (await accountClient()).requestRaw("GET", contentUri, {
+      headers: range ? { range } : undefined,
+      answerStatuses: [416],
+    });
   const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log, ingest: config.ingest });
   // Listening before the server is: no access change can reach a live operation unheard.
   const access = await startLiveAccess({ prisma: db.prisma, pubsub, log }, { recheckMs: config.accessRecheckMs });

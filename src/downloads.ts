@@ -7,7 +7,12 @@
 //   404 NOT_FOUND                no such file — or one outside the viewer's inboxes (the same answer)
 //   409 RECORDING_NOT_AVAILABLE  a visible recording that is PENDING or UNAVAILABLE (`extensions.state`)
 //   502 RINGCENTRAL_UNAVAILABLE  RingCentral did not hand over the content
-//   200                          the content
+//   416 RANGE_NOT_SATISFIABLE    a `Range` outside the content (or ending before it starts)
+//   206                          the one byte range a `Range: bytes=…` asked for (Content-Range)
+//   200                          the content (Accept-Ranges: bytes: players can seek)
+//
+// A range is asked of RingCentral (its message-store content serves them); when it sends the
+// whole content instead, the range is cut from the stream here.
 import type http from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -15,12 +20,22 @@ import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Logger } from "./logger.ts";
 import { visibleAttachments, visibleRecordings, type Viewer } from "./domain/access.ts";
 import { authenticate, bearerToken, isUuid } from "./domain/tokens.ts";
+import {
+  contentRange,
+  rangeHeader,
+  requestedRange,
+  resolveRange,
+  sliceOf,
+  unsatisfiedContentRange,
+  type ResolvedRange,
+} from "./byte-ranges.ts";
 
 export interface DownloadServices {
   prisma: PrismaClient;
   log: Logger;
-  /** Fetches a RingCentral content URI with the connection's credentials. */
-  fetchContent(contentUri: string): Promise<Response>;
+  /** Fetches a RingCentral content URI with the connection's credentials; `range` is a `Range`
+   * header to forward. A 416 comes back as a response, not a failure. */
+  fetchContent(contentUri: string, range?: string): Promise<Response>;
 }
 
 /** What a route found for the viewer: content to stream, or a refusal. */
@@ -118,6 +133,35 @@ function nodeStreamOf(body: unknown): Readable {
   return Readable.fromWeb(body as never);
 }
 
+/** How the content is answered: whole, a range RingCentral served, a range cut here, or 416. */
+type Answer =
+  | { status: 200; length: string | null }
+  | { status: 206; contentRange: string; length: string | null; slice?: ResolvedRange }
+  | { status: 416; length: number | null };
+
+/**
+ * What to answer for `asked` (the client's Range), given RingCentral's answer to it. RingCentral
+ * may serve the range itself (206: passed on), refuse it (416), or send everything (200: the range
+ * is cut here from the stream, when its length is known; without a length, the whole content).
+ */
+function answerFor(upstream: Response, asked: ReturnType<typeof requestedRange>): Answer {
+  const length = upstream.headers.get("content-length");
+  const contentRangeOf = upstream.headers.get("content-range");
+  if (upstream.status === 416) return { status: 416, length: totalOf(contentRangeOf) };
+  if (upstream.status === 206 && contentRangeOf) return { status: 206, contentRange: contentRangeOf, length };
+  const total = length === null ? null : Number(length);
+  if (asked === null || total === null || !Number.isSafeInteger(total)) return { status: 200, length };
+  const bytes = asked === "unsatisfiable" ? null : resolveRange(asked, total);
+  if (!bytes) return { status: 416, length: total };
+  return { status: 206, contentRange: contentRange(bytes), length: String(bytes.end - bytes.start + 1), slice: bytes };
+}
+
+/** The complete length a Content-Range names after its slash (`bytes 0-9/1234`), if it does. */
+function totalOf(contentRangeValue: string | null): number | null {
+  const total = /\/(\d+)$/.exec(contentRangeValue ?? "")?.[1];
+  return total === undefined ? null : Number(total);
+}
+
 async function stream(
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -125,21 +169,33 @@ async function stream(
   kind: string,
   content: Extract<Lookup, { content: unknown }>["content"],
 ) {
+  // Without validators to compare, an If-Range cannot be known to match: the whole content.
+  const asked = req.headers["if-range"] ? null : requestedRange(req.headers.range);
+  const forwarded = asked === null || asked === "unsatisfiable" ? undefined : rangeHeader(asked);
   let upstream: Response | null = null;
   try {
-    upstream = await services.fetchContent(content.contentUri);
+    upstream = await services.fetchContent(content.contentUri, forwarded);
   } catch (error) {
     services.log.warn({ err: error, kind }, "could not fetch content from RingCentral");
   }
-  if (!upstream?.ok || !upstream.body) {
+  const answered = upstream && (upstream.ok || upstream.status === 416) ? answerFor(upstream, asked) : null;
+  if (answered?.status === 416) {
+    if (upstream?.body) nodeStreamOf(upstream.body).destroy();
+    const range: Record<string, string> =
+      answered.length === null ? {} : { "content-range": unsatisfiedContentRange(answered.length) };
+    answer(res, 416, "RANGE_NOT_SATISFIABLE", `The requested range is not within the ${kind}`, range);
+    return;
+  }
+  if (!answered || !upstream?.body) {
     if (upstream) services.log.warn({ status: upstream.status, kind }, "RingCentral did not return the content");
     answer(res, 502, "RINGCENTRAL_UNAVAILABLE", `The ${kind} could not be fetched from RingCentral`);
     return;
   }
-  const length = upstream.headers.get("content-length");
-  res.writeHead(200, {
+  res.writeHead(answered.status, {
     ...content.headers(upstream),
-    ...(length ? { "content-length": length } : {}),
+    ...(answered.length ? { "content-length": answered.length } : {}),
+    ...(answered.status === 206 ? { "content-range": answered.contentRange } : {}),
+    "accept-ranges": "bytes",
     "x-content-type-options": "nosniff",
     "cache-control": "private, no-store",
   });
@@ -150,7 +206,9 @@ async function stream(
     return;
   }
   try {
-    await pipeline(body, res);
+    const slice = answered.status === 206 ? answered.slice : undefined;
+    if (slice) await pipeline(body, (chunks: AsyncIterable<Buffer>) => sliceOf(chunks, slice.start, slice.end), res);
+    else await pipeline(body, res);
   } catch (error) {
     // The client went away or RingCentral broke off: the response has started, so end it.
     services.log.debug({ err: error, kind }, "download ended early");

@@ -70,6 +70,18 @@ function clientsWaitingWith(sleep: Sleep): ConnectionClientFactory {
 
 const FAST_REST_RETRIES = { baseDelayMs: 1, maxDelayMs: 20 };
 
+/** No fault pending, no request logged; a `sleep` that really waits and remembers each wait. */
+async function withoutFaultsOrRequests(): Promise<{ waits: number[]; sleep: Sleep }> {
+  await simControl(sim, "DELETE", "faults");
+  await fetch(`${sim.url}/__sim/requests`, { method: "DELETE" });
+  const waits: number[] = [];
+  const sleep: Sleep = (ms) => {
+    waits.push(ms);
+    return realSleep(ms);
+  };
+  return { waits, sleep };
+}
+
 type Outcome = "ENDED" | "MISSED" | "VOICEMAIL" | "ABANDONED";
 const SCENARIO_OF: Record<Outcome, string> = {
   ENDED: "inbound",
@@ -169,13 +181,7 @@ describe("a 429 holds up REST work, never call ingest (issue 13, point 2)", () =
   });
 
   it("a 429 on the WebSocket token is waited out as Retry-After asks: no new login, no revoke, then subscribed", async () => {
-    await simControl(sim, "DELETE", "faults");
-    await fetch(`${sim.url}/__sim/requests`, { method: "DELETE" });
-    const waits: number[] = [];
-    const sleep: Sleep = (ms) => {
-      waits.push(ms);
-      return realSleep(ms);
-    };
+    const { waits, sleep } = await withoutFaultsOrRequests();
     // The worker's first Light request is the WebSocket token (login is Auth, extensions Medium).
     await simControl(sim, "POST", "faults/rate-limit", { group: "Light", count: 2, retryAfterSeconds: 7 });
     const worker = await subscribedWorker(clientsWaitingWith(sleep));
@@ -193,6 +199,42 @@ describe("a 429 holds up REST work, never call ingest (issue 13, point 2)", () =
     // Each retry waited out the penalty (7 RingCentral seconds of 1 ms), not less.
     expect(waits.filter((ms) => ms > 0).length).toBeGreaterThanOrEqual(2);
     expect(Math.max(...waits)).toBeLessThanOrEqual(7);
+    await worker.close();
+  });
+
+  it("a 429 on creating the subscription over the WebSocket is waited out in the limiter: subscribed at the first start, one login", async () => {
+    const { waits, sleep } = await withoutFaultsOrRequests();
+    const clients = clientsWaitingWith(sleep);
+    // After the extensions are read, the worker's next Medium request is the subscription's
+    // creation, which @ringcentral/subscriptions sends over the WebSocket.
+    const refusingTheSubscription: ConnectionClientFactory = async (connectionId) => {
+      const client = await clients(connectionId);
+      const listExtensions = async () => {
+        const extensions = await client.listExtensions();
+        await simControl(sim, "POST", "faults/rate-limit", { group: "Medium", count: 2, retryAfterSeconds: 9 });
+        return extensions;
+      };
+      return { ...client, listExtensions };
+    };
+    const worker = workerFor(api.app, sim, { clients: refusingTheSubscription, restWork: FAST_REST_RETRIES });
+    await worker.reconcile();
+    const connection = await api.app.db.prisma.ringCentralConnection.findFirstOrThrow();
+    expect(connection.subscriptionState).toBe(SUBSCRIPTION_ACTIVE);
+    const created = await simControl<{ records: { method: string; status: number; via: string }[] }>(
+      sim,
+      "GET",
+      `requests?method=POST&path=${encodeURIComponent("/restapi/v1.0/subscription")}`,
+    );
+    expect(created.records.map((r) => `${r.via}:${r.status}`)).toEqual([
+      "websocket:429",
+      "websocket:429",
+      "websocket:200",
+    ]);
+    const logins = await simControl<{ records: unknown[] }>(sim, "GET", "requests?path=/restapi/oauth/token");
+    expect(logins.records).toHaveLength(1);
+    // Each retry waited out the penalty (9 RingCentral seconds of 1 ms), no more.
+    expect(waits.filter((ms) => ms > 0).length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...waits)).toBeLessThanOrEqual(9);
     await worker.close();
   });
 

@@ -11,8 +11,10 @@ import {
   savedCredentials,
   type AppCredentials,
   type RingCentralDeps,
+  type SessionRefresh,
   type SessionTokens,
 } from "./connections.ts";
+import { whileRefreshingAgentSession } from "../store/locks.ts";
 
 export const AGENT_SESSION_SECRET_PURPOSE = "ringcentral-agent-session";
 
@@ -38,7 +40,15 @@ async function appCredentials(deps: RingCentralDeps): Promise<AppCredentials> {
   return { serverUrl, clientId, clientSecret };
 }
 
-async function storeSession(deps: RingCentralDeps, userId: string, extensionId: string, session: SessionTokens) {
+/** Where sessions are stored: the database, or a transaction on it. */
+type SessionStore = { agentRingCentralSession: PrismaClient["agentRingCentralSession"] };
+
+async function storeSession(
+  deps: { prisma: SessionStore; secrets: RingCentralDeps["secrets"] },
+  userId: string,
+  extensionId: string,
+  session: SessionTokens,
+) {
   const stored: StoredSession = { extensionId, tokens: session.data };
   const encryptedTokens = await deps.secrets.seal(stored, AGENT_SESSION_SECRET_PURPOSE);
   const fields = { encryptedTokens, state: "CONNECTED" as const, expiresAt: session.refreshTokenExpiresAt };
@@ -124,6 +134,23 @@ export async function agentSession<Client>(deps: RingCentralDeps<Client>, userId
     {
       onTokens: (tokens) => storeSession(deps, userId, stored.extensionId, tokens),
       onSessionLost: () => markExpired(deps.prisma, userId),
+      refreshAlone: (refresh) => refreshAlone(deps, userId, refresh),
     },
   );
+}
+
+/**
+ * One refresh of the agent's session at a time, whichever process or client asks (RingCentral's
+ * refresh token is single-use). Under the lock, the refresh starts from the session as stored — a
+ * refresh that went before has stored its tokens — and its result is stored before the lock goes.
+ * A session disconnected or expired meanwhile is not refreshed back to life.
+ */
+async function refreshAlone(deps: RingCentralDeps, userId: string, refresh: SessionRefresh): Promise<void> {
+  await whileRefreshingAgentSession(deps.prisma, userId, async (tx) => {
+    const row = await tx.agentRingCentralSession.findUnique({ where: { userId } });
+    if (!row || loginStateOf(row) !== "CONNECTED") throw new RingCentralLoginRequiredError();
+    const stored = await deps.secrets.open<StoredSession>(row.encryptedTokens, AGENT_SESSION_SECRET_PURPOSE);
+    const refreshed = await refresh({ data: stored.tokens, refreshTokenExpiresAt: row.expiresAt });
+    if (refreshed) await storeSession({ prisma: tx, secrets: deps.secrets }, userId, stored.extensionId, refreshed);
+  });
 }

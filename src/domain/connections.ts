@@ -65,11 +65,21 @@ export interface SessionTokens {
   refreshTokenExpiresAt: Date | null;
 }
 
+/** One refresh of a session: given the session as stored now, the session to store (null: none). */
+export type SessionRefresh = (stored: SessionTokens) => Promise<SessionTokens | null>;
+
 export interface SessionHooks {
   /** Tokens were refreshed: store them (a refresh token is single-use). */
   onTokens(session: SessionTokens): Promise<void>;
   /** The session cannot be refreshed any more. */
   onSessionLost(): Promise<void>;
+  /**
+   * Runs `refresh` alone among every process's refreshes of this session and stores what it
+   * returns before the next may start. RingCentral's refresh token is single-use: two clients
+   * refreshing with the same one, the second would lose the session. The stored session may be
+   * newer than the client's (another process refreshed it): the client starts from it.
+   */
+  refreshAlone?(refresh: SessionRefresh): Promise<void>;
 }
 
 /** How the domain reaches RingCentral. `Client` is whatever the integration hands back for use. */

@@ -1,7 +1,7 @@
 // Every PostgreSQL advisory lock the application takes, in one place so no two uses share a key.
 // Transaction-scoped locks serialise work on one thing (a call, a message) across processes.
 // The one row lock (a conversation's) is here too, so every lock a transaction takes is in one file.
-import { Prisma } from "../generated/prisma/client.ts";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 
 type Transaction = Prisma.TransactionClient;
 
@@ -14,6 +14,7 @@ export const LOCK = {
   recording: 7_310_005,
   smsThread: 7_310_006,
   agentLogin: 7_310_010,
+  agentSessionRefresh: 7_310_011,
 } as const;
 
 async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
@@ -60,6 +61,28 @@ export const lockRingCentralMessage = (tx: Transaction, ringCentralId: string) =
   lock(tx, LOCK.ringCentralMessage, ringCentralId);
 
 export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx, LOCK.recording, ringCentralId);
+
+/** The longest a session refresh may hold its lock: the token request with a retry or two. */
+const SESSION_REFRESH_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `work` in a transaction holding the agent's session-refresh lock: one refresh of an agent's
+ * RingCentral session at a time, across processes. A transaction (not a session lock) so the lock
+ * cannot outlive its work on a pooled connection.
+ */
+export function whileRefreshingAgentSession<T>(
+  prisma: PrismaClient,
+  userId: string,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  return prisma.$transaction(
+    async (tx) => {
+      await lock(tx, LOCK.agentSessionRefresh, userId);
+      return work(tx);
+    },
+    { timeout: SESSION_REFRESH_TIMEOUT_MS, maxWait: SESSION_REFRESH_TIMEOUT_MS },
+  );
+}
 
 /** An agent's RingCentral login changes state (and is announced) one transaction at a time. */
 export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);

@@ -164,12 +164,20 @@ describe("feature modules", () => {
     await control(sim, "POST", "/__sim/faults/rate-limit", { group: "Heavy", count: 2, retryAfterSeconds: 30 });
     await control(sim, "POST", "/__sim/faults/webhooks", { failNext: 3 });
     await control(sim, "POST", "/__sim/faults/socket", { action: "refuse" });
+    await control(sim, "POST", "/__sim/faults/hold", { path: "/restapi/v1.0/account/~/extension", count: 2 });
+    // One request to the path waits for a second one (that never comes) until the faults are cleared.
+    const waiting = fetch(`${sim.url}/restapi/v1.0/account/~/extension`);
+    for (;;) {
+      const faults = (await control(sim, "GET", "/__sim/faults")).json;
+      if (faults.heldRequests[0].waiting === 1) break;
+    }
     const pending = (await control(sim, "GET", "/__sim/faults")).json;
     expect(pending).toEqual({
       notifications: [{ type: "reorder", count: 2, remaining: 2 }],
       rateLimits: [{ group: "Heavy", remaining: 2, retryAfterSeconds: 30 }],
       webhookFailures: [{ subscriptionId: null, remaining: 3 }],
       webSocketOutage: { refused: 0 },
+      heldRequests: [{ path: "/restapi/v1.0/account/~/extension", count: 2, waiting: 1 }],
     });
     const held = await control(sim, "POST", "/__sim/notifications", {
       event: "/restapi/v1.0/account/~/telephony/sessions",
@@ -177,7 +185,15 @@ describe("feature modules", () => {
     });
     expect(held.status).toBe(202);
     const cleared = (await control(sim, "DELETE", "/__sim/faults")).json;
-    expect(cleared).toEqual({ notifications: [], rateLimits: [], webhookFailures: [], webSocketOutage: null });
+    expect(cleared).toEqual({
+      notifications: [],
+      rateLimits: [],
+      webhookFailures: [],
+      webSocketOutage: null,
+      heldRequests: [],
+    });
+    // Released: answered (without a token, RingCentral's 401).
+    expect((await waiting).status).toBe(401);
   });
 });
 

@@ -25,7 +25,7 @@ export async function archiveInactiveConversations(deps: Deps, now: Date): Promi
     const closeAfterSeconds = channel.closeAfterSeconds!;
     const cutoff = new Date(now.getTime() - closeAfterSeconds * 1000);
     for (const id of await openConversationsInactiveSince(deps, channel.id, cutoff)) {
-      if (await archiveIfStillInactive(deps, id, cutoff, closeAfterSeconds)) archived += 1;
+      if (await archiveIfStillInactive(deps, id, { cutoff, now, closeAfterSeconds })) archived += 1;
     }
   }
   return archived;
@@ -39,12 +39,17 @@ async function openConversationsInactiveSince(deps: Deps, channelId: string, cut
   return stale.map(({ id }) => id);
 }
 
-/** Re-checks inside the transaction: a message may have arrived since the conversation was listed. */
-async function archiveIfStillInactive(deps: Deps, conversationId: string, cutoff: Date, closeAfterSeconds: number) {
+/** Re-checks inside the transaction: a message may have arrived since the conversation was listed.
+ * The archive is dated by the sweep's clock, the one inactivity was measured against. */
+async function archiveIfStillInactive(
+  deps: Deps,
+  conversationId: string,
+  { cutoff, now, closeAfterSeconds }: { cutoff: Date; now: Date; closeAfterSeconds: number },
+) {
   return inTransaction(deps, async (tx, log) => {
     const archived = await tx.conversation.updateMany({
       where: { id: conversationId, status: "OPEN", lastActivityAt: { lt: cutoff } },
-      data: { status: "ARCHIVED", archivedAt: new Date() },
+      data: { status: "ARCHIVED", archivedAt: now },
     });
     if (archived.count === 0) return false;
     const conversation = await tx.conversation.findUniqueOrThrow({

@@ -23,6 +23,7 @@ import {
   rateLimiterFor,
   realSleep,
   routeKey,
+  type RequestGate,
   type Sleep,
   type UserRateLimiter,
 } from "./rate-limiter.ts";
@@ -71,6 +72,12 @@ export interface RequestOptions {
   idempotent?: boolean;
 }
 
+export interface RawRequestOptions extends RequestOptions {
+  headers?: Record<string, string>;
+  /** Error statuses that are an answer to hand back, not a failure (416 to a `Range`). */
+  answerStatuses?: number[];
+}
+
 const REVOKE_PATH = "/restapi/oauth/revoke";
 
 type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
@@ -114,7 +121,34 @@ export class RingCentralClient implements RingCentralDirectory {
     platform.on(platform.events.refreshError, (error: unknown) => {
       if (error && typeof error === "object") this.refreshErrors.add(error);
     });
-    platform.on(platform.events.refreshSuccess, () => this.persistTokens());
+    const refreshAlone = options.hooks?.refreshAlone;
+    if (refreshAlone) {
+      // Every refresh the SDK makes (a token expired here, or refused by RingCentral) waits its
+      // turn among the other clients' refreshes of this session, which store the result. (The
+      // SDK's own callers, ensureLoggedIn, do not use the token response it would return.)
+      const refreshOwn = platform.refresh.bind(platform);
+      const refreshInTurn = () => this.refreshInTurn(refreshAlone, refreshOwn);
+      platform.refresh = refreshInTurn as unknown as typeof platform.refresh;
+    } else {
+      platform.on(platform.events.refreshSuccess, () => this.persistTokens());
+    }
+  }
+
+  /** A refresh in its turn: from the stored session if another client refreshed it meanwhile
+   * (none needed then, unless that one expired too), else of this client's own session. */
+  private async refreshInTurn(
+    refreshAlone: NonNullable<SessionHooks["refreshAlone"]>,
+    refreshOwn: () => Promise<unknown>,
+  ): Promise<void> {
+    const auth = this.sdk.platform().auth();
+    await refreshAlone(async (stored) => {
+      // A refresh token is spent by the refresh that replaced it: a different one stored means
+      // another client refreshed. (Not the access tokens: the SDK drops its own after a 401.)
+      if (stored.data.refresh_token !== (await auth.data()).refresh_token) await this.restore(stored);
+      if (await auth.accessTokenValid()) return null;
+      await refreshOwn();
+      return this.session();
+    });
   }
 
   get accountAndApp(): AppCredentials {
@@ -183,6 +217,35 @@ export class RingCentralClient implements RingCentralDirectory {
     });
   }
 
+  /** The subscription library's requests over its WebSocket (creating, renewing and deleting the
+   * subscription) through the limiter: each waits for its group, its answer's rate-limit headers
+   * count, and a 429 holds the group until `Retry-After` and is sent again then — instead of
+   * failing the subscription and starting the connection over during the penalty. Other failures
+   * are the library's to handle, unchanged. */
+  readonly webSocketRequests: RequestGate = async (method, path, send, answerOf) => {
+    const route = routeKey(method, path);
+    for (let attempt = 0; ; attempt++) {
+      await this.limiter.waitTurn(route, this.sleep);
+      try {
+        const result = await send();
+        const answer = answerOf(result);
+        if (answer) this.limiter.observe(route, rateLimitHeadersOf(answer.headers), this.policy.secondMs);
+        return result;
+      } catch (error) {
+        const answer = answerOf(error);
+        if (!answer) throw error;
+        const refused = Object.assign(new Error(`RingCentral answered ${answer.status}`), {
+          response: new Response(null, answer),
+        });
+        const context = { route, duringRefresh: false, limiter: this.limiter, policy: this.policy };
+        const failure = await classifyFailure(refused, context);
+        if (failure.kind !== "rate-limited" || attempt >= this.policy.maxRetries) throw error;
+        const { retryAfterSeconds, group } = failure;
+        this.log?.warn({ route, attempt: attempt + 1, retryAfterSeconds, group }, "RingCentral rate limit: waiting");
+      }
+    }
+  };
+
   /** Ends the session at RingCentral; errors are ignored (REFERENCE §1.1: do not retry revoke). */
   async logout(): Promise<void> {
     const data = await this.sdk.platform().auth().data();
@@ -219,11 +282,18 @@ export class RingCentralClient implements RingCentralDirectory {
   }
 
   /** The raw response (binary content: recordings, attachments). */
-  async requestRaw(method: HttpMethod, path: string, options: RequestOptions = {}): Promise<Response> {
+  async requestRaw(method: HttpMethod, path: string, options: RawRequestOptions = {}): Promise<Response> {
     await this.ensureLoggedIn();
     const idempotent = options.idempotent ?? isIdempotentMethod(method);
+    const { query, headers, answerStatuses = [] } = options;
     const response = await this.withRetries(method, path, idempotent, () =>
-      this.sdk.platform().send({ method, url: path, query: options.query }),
+      this.sdk
+        .platform()
+        .send({ method, url: path, query, headers })
+        .catch((error: SdkError) => {
+          if (error.response && answerStatuses.includes(error.response.status)) return error.response;
+          throw error;
+        }),
     );
     return response!;
   }

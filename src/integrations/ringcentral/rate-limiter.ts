@@ -51,6 +51,24 @@ export function routeKey(method: string, url: string): string {
   return `${method.toUpperCase()} ${folded}`;
 }
 
+/** What an answer says about rate limits: its status and headers. */
+export interface RestAnswer {
+  status: number;
+  headers: Headers;
+}
+
+/**
+ * Sends a request that does not go through the SDK (the subscription library's requests over its
+ * WebSocket) through the user's limiter like every other: `send` makes it, `answerOf` reads its
+ * answer — or the error it failed with — when it has one.
+ */
+export type RequestGate = <R>(
+  method: string,
+  path: string,
+  send: () => Promise<R>,
+  answerOf: (outcome: unknown) => RestAnswer | null,
+) => Promise<R>;
+
 export class UserRateLimiter {
   /** Group → epoch ms until which nothing of that group may be sent. */
   private readonly blockedUntil = new Map<string, number>();

@@ -5,6 +5,7 @@
 import type { EventEmitter } from "node:events";
 import type { SDK } from "@ringcentral/sdk";
 import { Subscriptions } from "@ringcentral/subscriptions";
+import type { RequestGate, RestAnswer } from "./rate-limiter.ts";
 
 export interface SubscriptionListeners {
   notification(envelope: unknown): void;
@@ -110,12 +111,46 @@ function frameText(data: unknown): string | undefined {
   return undefined;
 }
 
+type WebSocketRequest = (method: string, endpoint: string, ...rest: unknown[]) => Promise<unknown>;
+
+/** The library's answer to a request over the WebSocket, or the RestException it throws for one. */
+function webSocketAnswerOf(outcome: unknown): RestAnswer | null {
+  const answer = ((outcome as { response?: unknown } | null)?.response ?? outcome) as {
+    status?: unknown;
+    headers?: unknown;
+  } | null;
+  if (typeof answer?.status !== "number") return null;
+  const headers = Object.entries((answer.headers ?? {}) as Record<string, unknown>);
+  return { status: answer.status, headers: new Headers(headers.map(([name, value]) => [name, String(value)])) };
+}
+
+/**
+ * Defect: the library creates, renews and deletes the subscription with requests over its
+ * WebSocket, past the SDK and so past the app's rate limiter (a 429 there failed the subscription,
+ * and retrying at once would restart RingCentral's penalty). Each WebSocket extension it makes
+ * sends them through `gate` instead.
+ */
+function gatedSubscriptions(sdk: SDK, gate: RequestGate): Subscriptions {
+  const subscriptions = new Subscriptions({ sdk });
+  const newWsExtension = subscriptions.newWsExtension.bind(subscriptions);
+  subscriptions.newWsExtension = async () => {
+    const extension = await newWsExtension();
+    const request = extension.request.bind(extension) as WebSocketRequest;
+    const gated: WebSocketRequest = (method, endpoint, ...rest) =>
+      gate(method, endpoint, () => request(method, endpoint, ...rest), webSocketAnswerOf);
+    extension.request = gated as typeof extension.request;
+    return extension;
+  };
+  return subscriptions;
+}
+
 export async function openWebSocketSubscription(
   sdk: SDK,
+  gate: RequestGate,
   eventFilters: string[],
   listeners: SubscriptionListeners,
 ): Promise<WebSocketSubscription> {
-  const subscription = new Subscriptions({ sdk }).createSubscription();
+  const subscription = gatedSubscriptions(sdk, gate).createSubscription();
   subscription.on(subscription.events.notification, (envelope: unknown) => listeners.notification(envelope));
   const registered = await subscription.setEventFilters(eventFilters).register();
   const extension = registered.wse as unknown as WebSocketExtensionInternals;

@@ -14,6 +14,7 @@ import { NotificationDispatcher } from "./dispatcher.ts";
 import type { Envelope } from "./notifications.ts";
 import { restApiOf, type RestApi } from "./rest.ts";
 import type { RestWorkOptions } from "./rest-work.ts";
+import type { RequestGate } from "./rate-limiter.ts";
 import { RingCentralClient, type RingCentralClientOptions } from "./client.ts";
 import {
   registerRecordingHandlers,
@@ -37,6 +38,8 @@ import { onSubscriptionGivenUp, openWebSocketSubscription, recoveryNeedsNewLogin
 export interface ConnectionClient {
   /** For the WebSocket subscription (@ringcentral/subscriptions needs the SDK itself). */
   sdk: SDK;
+  /** The rate limiter the subscription's own requests over the WebSocket go through. */
+  webSocketRequests: RequestGate;
   /** Every other RingCentral call. */
   rest: RestApi;
   listExtensions(): Promise<ExtensionInfo[]>;
@@ -47,6 +50,7 @@ export interface ConnectionClient {
 export function asConnectionClient(client: RingCentralClient): ConnectionClient {
   return {
     sdk: client.subscriptionSdk(),
+    webSocketRequests: client.webSocketRequests,
     rest: restApiOf(client),
     listExtensions: async () =>
       (await client.listExtensions()).map((e) => ({ id: e.id, type: e.type, email: e.email })),
@@ -62,6 +66,8 @@ export async function loggedInConnectionClient(options: RingCentralClientOptions
 }
 
 export type ConnectionClientFactory = (connectionId: string) => Promise<ConnectionClient>;
+
+const systemClock = () => new Date();
 
 /** Runs `sweep` from now on, until the function it returns is called. */
 export type SweepSchedule = (sweep: () => Promise<void>) => () => void;
@@ -85,6 +91,9 @@ export interface WorkerOptions extends Deps {
   sweepIntervalMs?: number;
   /** When the inactivity sweep runs (default: every `sweepIntervalMs`; tests run it by hand). */
   sweepSchedule?: SweepSchedule;
+  /** The time the inactivity sweep measures inactivity against (default: the system clock). Tests
+   * move it forward to see the running worker close conversations without waiting hours. */
+  clock?: () => Date;
   /** Webhook mode (R9.3): RingCentral delivers to `address` (…/webhooks/ringcentral) instead of a
    * WebSocket. The worker keeps the subscription alive and, as message-store changes need a
    * session to read, syncs messages on the same timer. */
@@ -280,7 +289,7 @@ class ConnectionRunner {
     const filters = eventFiltersFor(this.smsExtensions, users);
     // Consecutive failed reconnection attempts; a recovery either way resets them.
     let failedAttempts = 0;
-    const subscription = await openWebSocketSubscription(client.sdk, filters, {
+    const subscription = await openWebSocketSubscription(client.sdk, client.webSocketRequests, filters, {
       notification: (envelope) => this.dispatcher!.enqueue(envelope),
       lost: () => {
         if (this.stopping) return;
@@ -589,7 +598,7 @@ export function startRingCentralWorker(options: WorkerOptions): RingCentralWorke
   timer.unref();
   const sweepInactiveConversations = async () => {
     if (!sweepLease) return; // another worker sweeps
-    await archiveInactiveConversations(options, new Date()).catch((error: unknown) =>
+    await archiveInactiveConversations(options, (options.clock ?? systemClock)()).catch((error: unknown) =>
       options.log.error({ err: error }, "inactivity sweep failed"),
     );
   };

@@ -187,12 +187,22 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     return ok({ affected });
   }
 
+  function holdFault(req: SimRequest): SimResponse {
+    const body = objectBody(req);
+    const path = optionalString(body, "path");
+    if (!path) throw new SimHttpError(invalidParameter("path", "path is required"));
+    const count = optionalCount(body, "count", 2);
+    platform.holds.add(path, count);
+    return ok({ path, count });
+  }
+
   function pendingFaults(): SimResponse {
     return ok({
       notifications: platform.hub.faults.pending(),
       rateLimits: platform.rateLimiter.pendingForced(),
       webhookFailures: platform.webhooks.pendingFailures(),
       webSocketOutage: platform.gateway.currentOutage(),
+      heldRequests: platform.holds.pending(),
     });
   }
 
@@ -202,6 +212,7 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     platform.rateLimiter.clearForced();
     platform.webhooks.clearFailures();
     platform.gateway.refuseConnections(false);
+    platform.holds.clear();
     return pendingFaults();
   }
 
@@ -242,6 +253,7 @@ export function controlModule(platform: ControllablePlatform): RouteModule {
     { method: "POST", path: "/__sim/faults/webhooks", handler: webhookFault },
     { method: "POST", path: "/__sim/faults/rate-limit", handler: rateLimitFault },
     { method: "POST", path: "/__sim/faults/subscriptions", handler: subscriptionFault },
+    { method: "POST", path: "/__sim/faults/hold", handler: holdFault },
     { method: "GET", path: "/__sim/faults", handler: pendingFaults },
     { method: "DELETE", path: "/__sim/faults", handler: clearFaults },
     { method: "GET", path: "/__sim/requests", handler: listRequests },

@@ -7,6 +7,7 @@ import type { NewExtension } from "./account.ts";
 import type { TokenStore } from "./auth.ts";
 import type { NotificationHub } from "./notifications.ts";
 import type { RateLimiter } from "./rate-limits.ts";
+import type { RequestHolds } from "./request-holds.ts";
 import type { RequestLog } from "./request-log.ts";
 import type { SubscriptionStore } from "./subscriptions.ts";
 import type { WebhookDeliverer } from "./webhooks.ts";
@@ -28,6 +29,7 @@ export interface ControllablePlatform {
   readonly gateway: WebSocketGateway;
   readonly hub: NotificationHub;
   readonly requestLog: RequestLog;
+  readonly holds: RequestHolds;
   readonly ctx: SimContext;
   defaultAccount(): SimAccount;
   addExtension(account: SimAccount, input: NewExtension): { extension: SimExtension; jwt: string | undefined };

@@ -31,6 +31,7 @@ import {
 } from "./websocket.ts";
 import { controlModule } from "./control.ts";
 import type { ControllablePlatform, SimulatorCredentials } from "./platform.ts";
+import { RequestHolds } from "./request-holds.ts";
 import { RequestLog } from "./request-log.ts";
 
 export interface SimulatorOptions {
@@ -82,6 +83,7 @@ export class SimulatorPlatform implements ControllablePlatform {
   readonly hub: NotificationHub;
   readonly presence = new PresenceBook();
   readonly requestLog = new RequestLog();
+  readonly holds = new RequestHolds();
   readonly ctx: SimContext;
   readonly modules: RouteModule[];
   private readonly apiRouter = new Router<Route>();
@@ -173,6 +175,7 @@ export class SimulatorPlatform implements ControllablePlatform {
     this.hub.reset();
     this.rateLimiter.reset();
     this.requestLog.clear();
+    this.holds.clear();
     this.presence.reset();
     if (options.tokens) this.tokens.reset();
     for (const module of this.modules) module.reset?.(this.ctx);
@@ -235,6 +238,7 @@ export class SimulatorPlatform implements ControllablePlatform {
   ): Promise<SimResponse> {
     const path = url.pathname;
     if (path.startsWith("/__sim/") || path === "/__sim") return this.routeControl(method, url, req, raw, body);
+    await this.holds.pass(path);
     if (path.startsWith("/restapi/oauth/")) return this.routeOAuth(method, path, req, body);
     if (path.startsWith("/restapi/")) {
       const caller = this.tokens.authenticate(req.headers.authorization, url.searchParams.get("access_token"));
@@ -376,6 +380,8 @@ function writeResponse(res: ServerResponse, response: SimResponse): void {
   } else if (response.body !== undefined) {
     payload = response.body;
   }
+  // As RingCentral does: clients (and Switchboard's downloads) learn the content's length.
+  if (response.status !== 204) headers["Content-Length"] ??= String(Buffer.byteLength(payload));
   res.writeHead(response.status, headers);
   res.end(payload);
 }

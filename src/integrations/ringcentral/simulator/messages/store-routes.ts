@@ -1,5 +1,6 @@
-// Message store REST: list, get, update (read status), delete, attachment content.
+// Message store REST: list, get, update (read status), delete, attachment content (byte ranges too).
 
+import { rangedContent } from "../content-ranges.ts";
 import { notFound, type SimContext, type SimRequest, type SimResponse } from "../core.ts";
 import { pageOf } from "../paging.ts";
 import { invalidValue, jsonObject } from "../scoped-state.ts";
@@ -49,12 +50,8 @@ export function getAttachmentContent(req: SimRequest, ctx: SimContext): SimRespo
   if (!message) return notFound("messageId");
   const attachment = message.attachments.find((a) => a.id === req.params.attachmentId);
   if (!attachment) return notFound("attachmentId");
-  return {
-    status: 200,
-    body: attachment.content,
-    headers: {
-      "Content-Type": attachment.contentType,
-      ...(attachment.fileName ? { "Content-Disposition": `attachment; filename="${attachment.fileName}"` } : {}),
-    },
-  };
+  return rangedContent(req, attachment.content, {
+    "Content-Type": attachment.contentType,
+    ...(attachment.fileName ? { "Content-Disposition": `attachment; filename="${attachment.fileName}"` } : {}),
+  });
 }
