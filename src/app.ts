@@ -26,6 +26,7 @@ import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
+import { useInstallationRegion } from "./domain/phone-numbers.ts";
 import { startLiveAccess } from "./live-access.ts";
 import { createRequestRateLimiter } from "./overload.ts";
 
@@ -69,6 +70,7 @@ export function startWorker(
 
 /** `switchboard worker`: the worker without the API. */
 export async function startWorkerProcess(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
+  useInstallationRegion(config.defaultRegion);
   const db = await openDatabaseMigrated(config, log);
   const pubsub = createPubSub(config.redisUrl, log);
   const worker = startWorker(config, log, db, pubsub, createRingCentralServices(config, { log }));
@@ -88,6 +90,7 @@ export async function catchUpNow(
   db: Database,
   onProgress: (progress: CatchUpProgress) => void,
 ) {
+  useInstallationRegion(config.defaultRegion);
   const pubsub = createPubSub(config.redisUrl, log);
   const client = await connectionClient(db.prisma, createRingCentralServices(config, { log }));
   try {
@@ -115,6 +118,7 @@ export async function catchUpNow(
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  useInstallationRegion(config.defaultRegion);
   const db = await openDatabaseMigrated(config, log, options.onQuery);
   const pubsub = createPubSub(config.redisUrl, log);
   const ringCentral = createRingCentralServices(config, { log });
