@@ -14,6 +14,7 @@ export const LOCK = {
   recording: 7_310_005,
   smsThread: 7_310_006,
   agentLogin: 7_310_010,
+  agentStatus: 7_310_011,
 } as const;
 
 async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
@@ -63,6 +64,9 @@ export const lockRecording = (tx: Transaction, ringCentralId: string) => lock(tx
 
 /** An agent's RingCentral login changes state (and is announced) one transaction at a time. */
 export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
+
+/** An agent's status changes (by hand, or from RingCentral's presence) apply one at a time. */
+export const lockAgentStatus = (tx: Transaction, userId: string) => lock(tx, LOCK.agentStatus, userId);
 
 /**
  * Serialises writers for one (channel, customer) until commit, so two messages arriving at once

@@ -52,7 +52,7 @@ export type ConversationStatus =
 
 /** What an event of the event log says happened. New values may be added; a client ignores those it does not know. */
 export type EventType =
-  /** An agent's availability changed, by hand or automatically during a call. */
+  /** An agent's availability changed, by hand or automatically (during a call, or by Do Not Disturb in RingCentral). */
   | 'AGENT_STATUS_CHANGED'
   /** A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome. */
   | 'CALL_UPDATED'
