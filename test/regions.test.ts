@@ -107,6 +107,30 @@ describe("national numbers in the channel's region", () => {
     });
   });
 
+  it("a voicemail the caller left from the national number joins their call on the London line", async () => {
+    const events = stream(
+      world,
+      world.admin.token,
+      "subscription($inbox: ID!, $after: String) { conversationEvents(inboxId: $inbox, after: $after) { type payload " +
+        "conversation { contact { id } } } }",
+      { inbox: world.inboxes.London!.globalId, after: await latestCursor() },
+    );
+    await simControl(world.sim, "POST", "scenarios", {
+      type: "voicemail",
+      from: NATIONAL,
+      to: LONDON_LINE,
+      extensionId: EXT.alice.id,
+    });
+    const added = await events.next((d) => d.conversationEvents.type === "RECORDING_ADDED");
+    events.close();
+    expect(added.conversationEvents.payload.kind).toBe("VOICEMAIL");
+    expect(added.conversationEvents.conversation.contact.id).toBe(ukContactId);
+    const call = await world.api.app.db.prisma.call.findUniqueOrThrow({
+      where: { id: added.conversationEvents.payload.callId },
+    });
+    expect(call).toMatchObject({ fromNumber: UK_CUSTOMER, status: "VOICEMAIL" });
+  });
+
   it("the same national digits calling the Berlin line are a German number: one contact however it is written", async () => {
     const national = await callFrom(NATIONAL, BERLIN_LINE, EXT.bob.id, "Berlin");
     expect(national.fromNumber).toBe(DE_CUSTOMER);
