@@ -27,6 +27,7 @@ import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
+import { useInstallationRegion } from "./domain/phone-numbers.ts";
 import { startLiveAccess } from "./live-access.ts";
 import { startLiveEvents, type LiveEvents } from "./live-events.ts";
 import { createRequestRateLimiter } from "./overload.ts";
@@ -73,6 +74,7 @@ export function startWorker(
 
 /** `switchboard worker`: the worker without the API. */
 export async function startWorkerProcess(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
+  useInstallationRegion(config.defaultRegion);
   const db = await openDatabaseMigrated(config, log);
   const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const worker = startWorker(config, log, db, pubsub, createRingCentralServices(config, { log }));
@@ -92,6 +94,7 @@ export async function catchUpNow(
   db: Database,
   onProgress: (progress: CatchUpProgress) => void,
 ) {
+  useInstallationRegion(config.defaultRegion);
   const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const client = await connectionClient(db.prisma, createRingCentralServices(config, { log }));
   try {
@@ -119,6 +122,7 @@ export async function catchUpNow(
 }
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  useInstallationRegion(config.defaultRegion);
   const db = await openDatabaseMigrated(config, log, options.onQuery);
   const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const ringCentral = createRingCentralServices(config, { log });

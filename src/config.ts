@@ -1,6 +1,7 @@
 // Environment → typed configuration, validated once at start (R9.2). A bad value stops the process
 // with a message that names the variable; secrets are never echoed back.
 import { z } from "zod";
+import { isSupportedCountry, type CountryCode } from "libphonenumber-js/max";
 import { databaseUrlProblem } from "./database-url.ts";
 
 const optionalUrl = (protocols: string[]) =>
@@ -99,6 +100,14 @@ const configSchema = z.object({
   /** How often live operations' tokens and memberships are checked against the database, should a
    * notice of a change have been lost (src/live-access.ts). */
   ACCESS_RECHECK_MS: integer(60_000, 1),
+  /** Where national phone numbers are read when no channel applies (contacts, their search). */
+  DEFAULT_REGION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .default("US")
+    .refine((value) => isSupportedCountry(value), { message: "must be a two-letter country code, like US, GB or DE" })
+    .transform((value) => value as CountryCode),
   SWITCHBOARD_INGEST_BATCH: integer(DEFAULT_INGEST_LIMITS.maxBatch, 1),
   SWITCHBOARD_INGEST_CONCURRENCY: integer(DEFAULT_INGEST_LIMITS.maxConcurrentBursts, 1),
 });
@@ -135,6 +144,8 @@ export interface Config {
   readyTimeoutMs: number;
   accessRecheckMs: number;
   ingest: IngestLimits;
+  /** The installation's region: national numbers are read in it where no channel's country applies. */
+  defaultRegion: CountryCode;
 }
 
 export class ConfigError extends Error {}
@@ -177,5 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     readyTimeoutMs: e.READY_TIMEOUT_MS,
     accessRecheckMs: e.ACCESS_RECHECK_MS,
     ingest: { maxBatch: e.SWITCHBOARD_INGEST_BATCH, maxConcurrentBursts: e.SWITCHBOARD_INGEST_CONCURRENCY },
+    defaultRegion: e.DEFAULT_REGION,
   };
 }

@@ -443,6 +443,24 @@ const probes: Record<string, Probe> = {
     denied: deniedAsMissing("transferCall"),
     allowed: { as: () => insider, expect: typed("transferCall", "RingCentralLoginRequiredError") },
   },
+  consultCall: {
+    query: `mutation($id: ID!) { consultCall(callId: $id, toExtensionNumber: "11103") ${RESULT} }`,
+    variables: () => ({ id: ids().call }),
+    denied: deniedAsMissing("consultCall"),
+    allowed: { as: () => insider, expect: typed("consultCall", "RingCentralLoginRequiredError") },
+  },
+  // No consultation is under way on the call: refused before RingCentral is asked.
+  ...Object.fromEntries(
+    ["completeTransfer", "cancelConsultation"].map((field) => [
+      field,
+      {
+        query: `mutation($id: ID!) { ${field}(callId: $id) ${RESULT} }`,
+        variables: () => ({ id: ids().call }),
+        denied: deniedAsMissing(field),
+        allowed: { as: () => insider, expect: typed(field, "ConflictError") },
+      },
+    ]),
+  ),
   placeCall: {
     query: `mutation($id: ID!) { placeCall(channelId: $id, toPhoneNumber: "+16505550123") ${RESULT} }`,
     variables: () => ({ id: ids().channel }),

@@ -46,3 +46,16 @@ describe("overload limits from the environment", () => {
     }
   });
 });
+
+describe("the installation's region from the environment", () => {
+  it("defaults to US and takes a country code in either case", () => {
+    expect(loadConfig({}).defaultRegion).toBe("US");
+    expect(loadConfig({ DEFAULT_REGION: "gb" }).defaultRegion).toBe("GB");
+  });
+
+  it("rejects what is not a country code libphonenumber knows, naming the variable", () => {
+    for (const value of ["UK", "XX", "France", ""]) {
+      expect(() => loadConfig({ DEFAULT_REGION: value })).toThrow("DEFAULT_REGION: must be a two-letter country code");
+    }
+  });
+});

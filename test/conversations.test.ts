@@ -3,14 +3,16 @@
 // activities; comments with @mentions; the merged timeline; node(id:) for every node type.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExecutionResult } from "graphql";
-import { globalId, resolveNodes, startTestApi, type TestApi } from "./support/api.ts";
+import { globalId, resolveNodes, startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedConversation, seedConversationWithActivity, seedInbox } from "./support/seed.ts";
 import {
   AddCommentOnDocument,
+  AddInboxMemberAsAnyoneDocument,
   ArchiveConversationFullDocument,
   AssignConversationFullDocument,
   CreateTagDocument,
   InboxConversationsFilteredDocument,
+  MentionsDocument,
   NodeLookupDocument,
   ReopenConversationDocument,
   RootConversationsDocument,
@@ -440,6 +442,47 @@ describe("conversations through the API", () => {
       __typename: "CommentPayload",
       comment: { mentions: [{ id: underscored.globalId }] },
     });
+  });
+
+  it("refuses to mention a teammate who cannot see the conversation, writing nothing; once a member, they are told", async () => {
+    const inbox = await seedInbox(api.app, "Private line", [ana.id]);
+    const conversation = await seedConversation(api.app, { inboxIds: [inbox.id] });
+    const last = await prisma().event.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true } });
+    const bobMentions = subscribe(api.wsClient(bob.token), MentionsDocument, { after: String(last?.sequence ?? 0) });
+    const before = await counts();
+    const refused = await api.request(
+      AddCommentOnDocument,
+      { conversationId: conversation.globalId, body: "@bob can you call them back?" },
+      ana.token,
+    );
+    expect(refused.data!.addComment).toMatchObject({
+      __typename: "InvalidInputError",
+      code: "BAD_USER_INPUT",
+      field: "body",
+      message: expect.stringContaining(bob.email),
+    });
+    expect(await counts()).toEqual(before);
+
+    const added = await api.request(
+      AddInboxMemberAsAnyoneDocument,
+      { inboxId: inbox.globalId, userId: bob.globalId },
+      admin.token,
+    );
+    expect(added.data!.addInboxMember).toMatchObject({ __typename: "InboxPayload" });
+    const body = "@bob now you can see it";
+    const accepted = await api.request(
+      AddCommentOnDocument,
+      { conversationId: conversation.globalId, body },
+      ana.token,
+    );
+    expect(accepted.data!.addComment).toMatchObject({
+      __typename: "CommentPayload",
+      comment: { mentions: [{ id: bob.globalId }] },
+    });
+    // The stream's first event is the accepted comment, readable: the refused one never existed.
+    const [first] = await bobMentions.until(1);
+    expect(first!.data!.mentions).toMatchObject({ comment: { body } });
+    bobMentions.unsubscribe();
   });
 
   it("rejects an empty comment or one on another conversation's call with typed errors and writes nothing", async () => {

@@ -192,11 +192,23 @@ describe("access changes reach live subscriptions on every instance", { timeout:
     await comment(salesConversation.globalId, "note");
     await control.until(3);
     expect(anaSales.received).toHaveLength(2);
-    // A mention in the inbox she left is not delivered; the next one, in an inbox she is in, is.
-    await comment(salesConversation.globalId, "@ana after removal");
+    // A mention in the inbox she left is refused (she could not read it); one in an inbox she is in
+    // is delivered.
+    const refused = await first.request<any, any>(
+      `mutation($id: ID!) { addComment(conversationId: $id, body: "@ana after removal") ${RESULT} }`,
+      { id: salesConversation.globalId },
+      admin.token,
+    );
+    expect(refused.data.addComment).toMatchObject({ __typename: "InvalidInputError", code: "BAD_USER_INPUT" });
     await comment(supportConversation.globalId, "@ana still here");
     const mentions = await anaMentions.until(2);
     expect(mentions.map((m) => m.data?.mentions.comment?.body)).toEqual(["@ana before", "@ana still here"]);
+    // The mention made while she was a member is no longer delivered: a stream resuming from before
+    // it skips it.
+    const resumed = subscribe(second.wsClient(ana.token), MentionsDocument, { after });
+    const replayed = await resumed.until(1);
+    expect(replayed.map((m) => m.data?.mentions.comment?.body)).toEqual(["@ana still here"]);
+    resumed.unsubscribe();
 
     // Added back: her streams see the inbox's mentions again, with no new subscription.
     await membership("addInboxMember", sales.globalId, ana.globalId);

@@ -39,6 +39,17 @@ export function canSeeEvent(viewer: Viewer, event: { inboxIds: string[] }): bool
   return inboxIds === null || event.inboxIds.length === 0 || event.inboxIds.some((id) => inboxIds.includes(id));
 }
 
+/**
+ * Whether a user (an admin, or an agent with these inbox memberships) can see a conversation that
+ * is in `conversationInboxIds`: who may be @mentioned in a comment on it.
+ */
+export function userCanSeeConversation(
+  user: { role: Role; inboxIds: string[] },
+  conversationInboxIds: string[],
+): boolean {
+  return user.role === "ADMIN" || conversationInboxIds.some((id) => user.inboxIds.includes(id));
+}
+
 export function visibleInboxes(viewer: Viewer): Prisma.InboxWhereInput {
   return viewer.inboxIds === null ? {} : { id: { in: viewer.inboxIds } };
 }

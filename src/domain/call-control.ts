@@ -48,6 +48,10 @@ export interface AgentCallControl {
   /** A ringing call is forwarded, a connected one transferred, to `mailboxExtensionId`'s voicemail. */
   toVoicemail(party: PartyRef, ringing: boolean, mailboxExtensionId: string): Promise<void>;
   transfer(party: PartyRef, destination: TransferDestination): Promise<void>;
+  /** Calls `destination` from the device the agent is on (CallOut); their party on the new call. */
+  consult(party: PartyRef, destination: TransferDestination): Promise<PartyRef>;
+  /** Joins the party's call and the agent's other call (`other`, their party on it), leaving both. */
+  bridge(party: PartyRef, other: PartyRef): Promise<void>;
   /** Places a call: RingCentral rings the agent first, then `to`, showing `callerId`. */
   ringOut(request: RingOutRequest): Promise<{ ringOutId: string | null }>;
 }
@@ -198,12 +202,7 @@ export async function controlCall(deps: CallControlDeps, viewer: Viewer, input: 
   const call = await requireVisibleCall(deps.prisma, viewer, input.callId);
   const destination =
     input.action === "TRANSFER"
-      ? parseTransferDestination(
-          input,
-          call.channelId
-            ? regionOf((await deps.prisma.channel.findUniqueOrThrow({ where: { id: call.channelId } })).phoneNumber)
-            : undefined,
-        )
+      ? parseTransferDestination(input, await channelRegionOf(deps.prisma, call.channelId))
       : null;
   if (call.endedAt) throw notAllowed("The call has ended");
   await withAgentSession(deps, viewer.id, async (control) => {
@@ -233,6 +232,94 @@ export async function controlCall(deps: CallControlDeps, viewer: Viewer, input: 
     }
   });
   return deps.prisma.call.findUniqueOrThrow({ where: { id: call.id } });
+}
+
+/** The viewer's own connected leg of a visible, live call, and the call. */
+async function ownConnectedLeg(deps: CallControlDeps, viewer: Viewer, callId: string, control: AgentCallControl) {
+  const call = await requireVisibleCall(deps.prisma, viewer, callId);
+  if (call.endedAt) throw notAllowed("The call has ended");
+  const party = partyOf(call.parties, await control.extensionId());
+  if (!party) throw notAllowed("You are not on this call");
+  checkState("TRANSFER", party);
+  return { call, party, ref: { telephonySessionId: call.telephonySessionId, partyId: party.partyId } };
+}
+
+async function channelRegionOf(prisma: PrismaClient, channelId: string | null) {
+  return channelId
+    ? regionOf((await prisma.channel.findUniqueOrThrow({ where: { id: channelId } })).phoneNumber)
+    : undefined;
+}
+
+export interface ConsultInput {
+  callId: string;
+  toExtensionNumber?: string | null;
+  toPhoneNumber?: string | null;
+}
+
+/**
+ * Warm transfer, step 1 (R3.8, R3.10): the customer is put on hold and the agent calls a colleague
+ * (an extension) or a number from the device they are on. Then `completeTransfer` hands the
+ * customer over, or `cancelConsultation` ends the consultation and takes the customer off hold.
+ * One consultation per call at a time.
+ */
+export async function consultCall(deps: CallControlDeps, viewer: Viewer, input: ConsultInput) {
+  const visible = await requireVisibleCall(deps.prisma, viewer, input.callId);
+  const destination = parseTransferDestination(input, await channelRegionOf(deps.prisma, visible.channelId));
+  if (await deps.prisma.consultation.findUnique({ where: { callId: visible.id } }))
+    throw notAllowed("A consultation is already under way on this call");
+  const consultation = await withAgentSession(deps, viewer.id, async (control) => {
+    const { party, ref } = await ownConnectedLeg(deps, viewer, input.callId, control);
+    if (party.statusCode === "Answered") await control.hold(ref);
+    try {
+      return await control.consult(ref, destination);
+    } catch (error) {
+      // The colleague could not be called: the customer is not left on hold for nothing.
+      if (party.statusCode === "Answered") await control.unhold(ref).catch(() => {});
+      throw error;
+    }
+  });
+  await deps.prisma.consultation.create({ data: { callId: visible.id, userId: viewer.id, ...consultation } });
+  return visible;
+}
+
+/** The viewer's consultation on the call, or CONFLICT when there is none. */
+async function consultationOf(prisma: PrismaClient, viewer: Viewer, callId: string): Promise<PartyRef> {
+  const consultation = await prisma.consultation.findUnique({ where: { callId } });
+  if (!consultation || consultation.userId !== viewer.id)
+    throw notAllowed("You have no consultation under way on this call: start one with consultCall");
+  return { telephonySessionId: consultation.telephonySessionId, partyId: consultation.partyId };
+}
+
+/**
+ * Warm transfer, step 2: the customer and the colleague are connected and the agent leaves both
+ * calls. RingCentral reports it as an attended transfer, which threads the consultation into the
+ * customer's conversation and assigns it to the colleague.
+ */
+export async function completeTransfer(deps: CallControlDeps, viewer: Viewer, callId: string) {
+  const visible = await requireVisibleCall(deps.prisma, viewer, callId);
+  const consultation = await consultationOf(deps.prisma, viewer, visible.id);
+  await withAgentSession(deps, viewer.id, async (control) => {
+    const { ref } = await ownConnectedLeg(deps, viewer, callId, control);
+    await control.bridge(ref, consultation);
+  });
+  await deps.prisma.consultation.delete({ where: { callId: visible.id } });
+  return visible;
+}
+
+/** Warm transfer, cancelled: the consultation call ends (if the colleague has not hung up already)
+ * and the customer is taken off hold, back with the agent. */
+export async function cancelConsultation(deps: CallControlDeps, viewer: Viewer, callId: string) {
+  const visible = await requireVisibleCall(deps.prisma, viewer, callId);
+  const consultation = await consultationOf(deps.prisma, viewer, visible.id);
+  await withAgentSession(deps, viewer.id, async (control) => {
+    const { party, ref } = await ownConnectedLeg(deps, viewer, callId, control);
+    await control.hangUp(consultation).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error; // already over at RingCentral
+    });
+    if (party.statusCode === "Hold") await control.unhold(ref);
+  });
+  await deps.prisma.consultation.delete({ where: { callId: visible.id } });
+  return visible;
 }
 
 export interface PlaceCallInput {

@@ -23,7 +23,7 @@ import type { CallDirectory, TelephonyNotification, TelephonyParty } from "./tel
 import { conversationCreatedEvent } from "./conversations.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import type { EventPayloads } from "./events.ts";
-import { toE164 } from "./phone-numbers.ts";
+import { regionOf, toE164 } from "./phone-numbers.ts";
 import { CallIngestStore, LiveLegsNotLoaded } from "../store/call-ingest/call-ingest-store.ts";
 import { recordFirstSightingsLocking } from "../store/call-ingest/first-sightings.ts";
 
@@ -207,9 +207,10 @@ class CallIngest {
       const to = party.toNumber ? toE164(party.toNumber) : null;
       const from = party.fromNumber ? toE164(party.fromNumber) : null;
       const dialled = channels.find((c) => c.phoneNumber === to);
-      if (dialled) return { channel: dialled, direction: "INBOUND", customerNumber: from };
+      // The customer's number as given: createCall reads it in the channel's region.
+      if (dialled) return { channel: dialled, direction: "INBOUND", customerNumber: party.fromNumber };
       const dialling = channels.find((c) => c.phoneNumber === from);
-      if (dialling) return { channel: dialling, direction: "OUTBOUND", customerNumber: to };
+      if (dialling) return { channel: dialling, direction: "OUTBOUND", customerNumber: party.toNumber };
     }
     return null;
   }
@@ -253,7 +254,8 @@ class CallIngest {
   private createCall(batch: TelephonyNotification[], route: Route): CallState {
     const parties = batch.flatMap((n) => n.parties);
     const peer = this.peerCall(parties);
-    const customer = route.customerNumber ? toE164(route.customerNumber) : null;
+    // Read in the channel's country: a national number on a UK line is a UK number (null when not a number).
+    const customer = route.customerNumber ? toE164(route.customerNumber, regionOf(route.channel.phoneNumber)) : null;
     const conversation = peer
       ? this.store.conversation(peer.conversationId)
       : this.openConversation(route, customer ? this.store.contactFor(customer) : null, parties);
@@ -262,8 +264,8 @@ class CallIngest {
       conversation,
       channel: route.channel,
       direction: peer?.direction ?? route.direction,
-      fromNumber: route.direction === "INBOUND" ? route.customerNumber : route.channel.phoneNumber,
-      toNumber: route.direction === "INBOUND" ? route.channel.phoneNumber : route.customerNumber,
+      fromNumber: route.direction === "INBOUND" ? customer : route.channel.phoneNumber,
+      toNumber: route.direction === "INBOUND" ? route.channel.phoneNumber : customer,
       createdAt: new Date(Math.min(...batch.map((n) => n.eventTime.getTime()))),
     });
   }

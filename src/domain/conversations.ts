@@ -1,7 +1,7 @@
 // Conversations: assignment, archive/reopen, tags, comments with @mentions (R6.1, R6.2). Every
 // change writes a timeline activity and an event in the same transaction.
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
-import { visibleConversations, type Viewer } from "./access.ts";
+import { userCanSeeConversation, visibleConversations, type Viewer } from "./access.ts";
 import { InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps, type EventLog, type Transaction } from "./event-log.ts";
 import type { EventPayloads, NewEvent, NewEventOf } from "./events.ts";
@@ -214,16 +214,30 @@ export function mentionHandles(body: string): string[] {
   return [...new Set([...body.matchAll(MENTION)].map((m) => m[1]!.toLowerCase().replace(/\.$/, "")))];
 }
 
-async function resolveMentions(tx: Transaction, body: string): Promise<string[]> {
+/**
+ * The users a comment on a conversation in `inboxIds` mentions. A mention of a teammate who cannot
+ * see the conversation is refused rather than dropped: they could not open the comment, and the
+ * author would believe they had been told.
+ */
+async function resolveMentions(tx: Transaction, body: string, inboxIds: string[]): Promise<string[]> {
   const handles = mentionHandles(body);
   if (handles.length === 0) return [];
   const users = await tx.user.findMany({
     where: { OR: handles.map((h) => (h.includes("@") ? { email: h } : { email: { startsWith: `${h}@` } })) },
-    select: { id: true, email: true },
+    select: { id: true, email: true, role: true, memberships: { select: { inboxId: true } } },
   });
   // `startsWith` is a LIKE pattern: `%` and `_` in a handle are wildcards, so match exactly here.
   const mentioned = (email: string) => handles.some((h) => (h.includes("@") ? email === h : email.startsWith(`${h}@`)));
-  return users.filter((u) => mentioned(u.email)).map((u) => u.id);
+  const mentionedUsers = users.filter((u) => mentioned(u.email));
+  const outsiders = mentionedUsers.filter(
+    (u) => !userCanSeeConversation({ role: u.role, inboxIds: u.memberships.map((m) => m.inboxId) }, inboxIds),
+  );
+  if (outsiders.length > 0)
+    throw new InvalidInputError(
+      `${outsiders.map((u) => u.email).join(", ")} cannot see this conversation: add them to one of its inboxes, or leave the mention out`,
+      "body",
+    );
+  return mentionedUsers.map((u) => u.id);
 }
 
 export async function addComment(
@@ -237,7 +251,9 @@ export async function addComment(
   return inTransaction(deps, async (tx, log) => {
     const conversation = await requireVisibleConversation(tx, viewer, input.conversationId);
     await requireOwnedBy(tx, conversation.id, input.callId, input.recordingId);
-    const mentionedUserIds = (await resolveMentions(tx, body)).filter((id) => id !== viewer.id);
+    const mentionedUserIds = (await resolveMentions(tx, body, inboxIdsOf(conversation))).filter(
+      (id) => id !== viewer.id,
+    );
     const comment = await tx.comment.create({
       data: {
         conversationId: conversation.id,

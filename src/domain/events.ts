@@ -111,7 +111,8 @@ export const EVENT_CATALOGUE = {
     }),
   },
   AGENT_STATUS_CHANGED: {
-    description: "An agent's availability changed, by hand or automatically during a call.",
+    description:
+      "An agent's availability changed, by hand or automatically (during a call, or by Do Not Disturb in RingCentral).",
     payload: z.object({
       userId: id,
       status: z.enum(AgentStatus),

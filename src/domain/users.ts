@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { AgentStatus, PrismaClient, Role } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import { inTransaction, type Deps } from "./event-log.ts";
+import { lockAgentStatus } from "../store/locks.ts";
 
 const emailSchema = z.email();
 
@@ -41,12 +42,21 @@ export async function updateUserPreferences(
   });
 }
 
-/** A manual status change; published to the user's teammates' dashboards (R3.13). */
+/**
+ * A manual status change; published to the user's teammates' dashboards (R3.13). While Do Not
+ * Disturb is on in RingCentral the agent cannot be AVAILABLE here: RingCentral would not ring them.
+ */
 export async function setUserStatus(deps: Deps, userId: string, status: AgentStatus) {
   return inTransaction(deps, async (tx, log) => {
+    await lockAgentStatus(tx, userId);
     const user = await tx.user.findUnique({ where: { id: userId }, include: { memberships: true } });
     if (!user) throw new NotFoundError("User");
-    const updated = await tx.user.update({ where: { id: userId }, data: { status, statusBeforeCall: null } });
+    if (status === "AVAILABLE" && user.ringCentralDnd)
+      throw new ConflictError("Do Not Disturb is on in RingCentral: turn it off there to be AVAILABLE", "status");
+    const updated = await tx.user.update({
+      where: { id: userId },
+      data: { status, statusBeforeCall: null, statusBeforeDnd: null },
+    });
     log.append({
       type: "AGENT_STATUS_CHANGED",
       userIds: [userId],

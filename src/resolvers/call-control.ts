@@ -9,6 +9,9 @@ import { ChannelRef } from "../schema/inboxes.ts";
 import { ContactRef } from "../schema/contacts.ts";
 import { CallControlPayload, PlaceCallPayload, RingCentralLoginEventRef } from "../schema/call-control.ts";
 import {
+  cancelConsultation,
+  completeTransfer,
+  consultCall,
   controlCall,
   LOGIN_EXPIRED_EVENT,
   placeCall,
@@ -76,6 +79,61 @@ builder.mutationFields((t) => ({
         toExtensionNumber: args.toExtensionNumber,
         toPhoneNumber: args.toPhoneNumber,
       }),
+    }),
+  }),
+  consultCall: t.field({
+    type: CallControlPayload,
+    description:
+      "Start a warm transfer of your connected call: the customer is put on hold and RingCentral calls a " +
+      "colleague's extension or a phone number (give exactly one) from the phone you are on, so you can " +
+      "talk first. Then `completeTransfer` or `cancelConsultation`. One consultation per call at a time." +
+      ERRORS_NOTE +
+      " BAD_USER_INPUT for an invalid number, before anything is sent.",
+    errors: { types: RING_CENTRAL_ERRORS },
+    args: {
+      callId: t.arg.globalID({ for: CallRef, required: true, description: "The customer's call." }),
+      toExtensionNumber: t.arg.string({
+        required: false,
+        description: "The RingCentral extension number to consult, e.g. `11103`.",
+      }),
+      toPhoneNumber: t.arg.string({
+        required: false,
+        description: "The phone number to consult (any format; read in the channel's country).",
+      }),
+    },
+    resolve: async (_root, args, ctx) => ({
+      call: await consultCall(callControlDeps(ctx), viewerOf(ctx), {
+        callId: args.callId.id,
+        toExtensionNumber: args.toExtensionNumber,
+        toPhoneNumber: args.toPhoneNumber,
+      }),
+    }),
+  }),
+  completeTransfer: t.field({
+    type: CallControlPayload,
+    description:
+      "Complete the warm transfer you started with `consultCall`: the customer and the person you consulted " +
+      "are connected and you leave both calls. The consultation joins the customer's conversation, which " +
+      "moves to them (an attended transfer)." +
+      ERRORS_NOTE +
+      " CONFLICT also when you have no consultation under way on the call.",
+    errors: { types: RING_CENTRAL_ERRORS },
+    args: { callId: t.arg.globalID({ for: CallRef, required: true, description: "The customer's call." }) },
+    resolve: async (_root, args, ctx) => ({
+      call: await completeTransfer(callControlDeps(ctx), viewerOf(ctx), args.callId.id),
+    }),
+  }),
+  cancelConsultation: t.field({
+    type: CallControlPayload,
+    description:
+      "Cancel the warm transfer you started with `consultCall`: the consultation call ends (unless it " +
+      "already did) and the customer is taken off hold, back with you." +
+      ERRORS_NOTE +
+      " CONFLICT also when you have no consultation under way on the call.",
+    errors: { types: RING_CENTRAL_ERRORS },
+    args: { callId: t.arg.globalID({ for: CallRef, required: true, description: "The customer's call." }) },
+    resolve: async (_root, args, ctx) => ({
+      call: await cancelConsultation(callControlDeps(ctx), viewerOf(ctx), args.callId.id),
     }),
   }),
   placeCall: t.field({

@@ -129,7 +129,8 @@ builder.mutationFields((t) => {
     addComment: t.field({
       type: CommentPayload,
       description:
-        "Comment on a conversation, or on one of its calls or recordings. `@name` or `@email` mentions a teammate.",
+        "Comment on a conversation, or on one of its calls or recordings. `@name` or `@email` mentions a teammate; " +
+        "mentioning one who cannot see the conversation is refused (InvalidInputError on `body`).",
       errors: {},
       args: {
         conversationId: conversationId(),

@@ -139,7 +139,7 @@ export const AgentStatusEventRef = builder
       cursor: t.exposeString("sequence", { description: "Pass as `after` to resume right after this event." }),
       createdAt: t.field({ type: "DateTime", description: "When it changed.", resolve: (e) => e.createdAt }),
       automatic: t.boolean({
-        description: "Set by a call starting or ending.",
+        description: "Set by a call starting or ending, or by Do Not Disturb turned on or off in RingCentral.",
         resolve: (e) => e.payload.automatic === true,
       }),
       status: t.field({

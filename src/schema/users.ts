@@ -12,10 +12,12 @@ export const RoleEnum = builder.enumType("Role", {
 });
 
 export const AgentStatusEnum = builder.enumType("AgentStatus", {
-  description: "An agent's availability. BUSY is set automatically during calls.",
+  description:
+    "An agent's availability. BUSY is set automatically while RingCentral has them on a call, AWAY while " +
+    "Do Not Disturb is on in RingCentral.",
   values: {
     AVAILABLE: { description: "Ready for calls and conversations." },
-    AWAY: { description: "Not at their desk." },
+    AWAY: { description: "Not at their desk, or Do Not Disturb in RingCentral." },
     BUSY: { description: "On a call." },
     OFFLINE: { description: "Signed off." },
   } as const,
@@ -42,6 +44,9 @@ export const UserRef = builder.prismaNode("User", {
     name: t.exposeString("name", { description: "Display name." }),
     role: t.expose("role", { type: RoleEnum, description: "ADMIN or AGENT." }),
     status: t.expose("status", { type: AgentStatusEnum, description: "Current availability." }),
+    doNotDisturb: t.exposeBoolean("ringCentralDnd", {
+      description: "Do Not Disturb is on in RingCentral: the user is not AVAILABLE until it is turned off there.",
+    }),
     muteIncomingCallBanner: t.exposeBoolean("muteIncomingCallBanner", {
       description: "When on, no `incomingCall` events are sent to this user.",
     }),

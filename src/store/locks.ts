@@ -15,6 +15,7 @@ export const LOCK = {
   smsThread: 7_310_006,
   agentLogin: 7_310_010,
   agentSessionRefresh: 7_310_011,
+  agentStatus: 7_310_012,
 } as const;
 
 async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
@@ -86,6 +87,9 @@ export function whileRefreshingAgentSession<T>(
 
 /** An agent's RingCentral login changes state (and is announced) one transaction at a time. */
 export const lockAgentLogin = (tx: Transaction, userId: string) => lock(tx, LOCK.agentLogin, userId);
+
+/** An agent's status changes (by hand, or from RingCentral's presence) apply one at a time. */
+export const lockAgentStatus = (tx: Transaction, userId: string) => lock(tx, LOCK.agentStatus, userId);
 
 /**
  * Serialises writers for one (channel, customer) until commit, so two messages arriving at once

@@ -48,6 +48,8 @@ export interface VoiceWorldOptions {
   users: Record<string, string>;
   /** Names whose RingCentral login is connected (their email must be a simulator extension's). */
   logins: string[];
+  /** More configuration for the API (beside the encryption key). */
+  env?: Record<string, string>;
 }
 
 interface SimAccount {
@@ -65,7 +67,9 @@ export async function startVoiceWorld(options: VoiceWorldOptions): Promise<Voice
   const sim = await startTestSimulator({
     rateLimits: { Light: generous, Medium: generous, Heavy: generous, Auth: generous },
   });
-  const api = await startTestApi({ env: { ENCRYPTION_KEY: crypto.randomBytes(32).toString("hex") } });
+  const api = await startTestApi({
+    env: { ENCRYPTION_KEY: crypto.randomBytes(32).toString("hex"), ...options.env },
+  });
   const prisma = api.app.db.prisma;
   const make = async (email: string, role: "ADMIN" | "AGENT"): Promise<Agent> => {
     const user = await createUser(prisma, { email, name: email.split("@")[0]!, role });

@@ -1,6 +1,7 @@
 // The voicemail join rule (pure, §3.3 D): a voicemail arrives as a message with no
 // telephonySessionId, so it is joined to its call by mailbox extension, caller number and time.
-import { toE164 } from "../phone-numbers.ts";
+import type { CountryCode } from "libphonenumber-js/max";
+import { regionOf, toE164 } from "../phone-numbers.ts";
 
 /** A call the voicemail may belong to: one with a party on the mailbox's extension. */
 export interface VoicemailCallCandidate {
@@ -30,10 +31,10 @@ export const VOICEMAIL_BEFORE_CALL_MS = 60_000;
 /** How far back the database is searched for candidates (the longest call worth joining). */
 export const VOICEMAIL_LOOKBACK_MS = 60 * 60_000;
 
-/** The same number in the form calls store it (E.164 when valid, else as given). */
-export function normaliseNumber(number: string | null | undefined): string | null {
+/** The same number in the form calls store it (E.164 when valid, else as given), a national one read in `region`. */
+function normaliseNumber(number: string | null | undefined, region?: CountryCode): string | null {
   if (!number) return null;
-  return toE164(number) ?? number.trim();
+  return toE164(number, region) ?? number.trim();
 }
 
 function referenceTime(candidate: VoicemailCallCandidate): Date {
@@ -43,7 +44,8 @@ function referenceTime(candidate: VoicemailCallCandidate): Date {
 function couldHoldVoicemail(candidate: VoicemailCallCandidate, caller: string | null, at: number): boolean {
   if (candidate.hasVoicemail) return false;
   const from = normaliseNumber(candidate.fromNumber);
-  if (caller && from && caller !== from) return false;
+  // A caller given in national form is read in the country of the call's caller (its channel's).
+  if (caller && from && normaliseNumber(caller, regionOf(from)) !== from) return false;
   if (candidate.startedAt.getTime() > at + VOICEMAIL_BEFORE_CALL_MS) return false;
   const reference = referenceTime(candidate).getTime();
   return at >= reference - VOICEMAIL_BEFORE_CALL_MS && at <= reference + VOICEMAIL_AFTER_CALL_MS;
@@ -56,7 +58,7 @@ function couldHoldVoicemail(candidate: VoicemailCallCandidate, caller: string | 
  * Calls seen going to voicemail win over others; then the nearest in time; then the latest started.
  */
 export function pickVoicemailCall(candidates: VoicemailCallCandidate[], voicemail: VoicemailSighting): string | null {
-  const caller = normaliseNumber(voicemail.fromNumber);
+  const caller = voicemail.fromNumber?.trim() || null;
   const at = voicemail.createdAt.getTime();
   const eligible = candidates.filter((c) => couldHoldVoicemail(c, caller, at));
   eligible.sort(

@@ -1,6 +1,9 @@
 // The agent's own RingCentral session as the domain's AgentCallControl (src/domain/call-control.ts):
 // RingCentral's Call Control API on the agent's party, and RingOut for outbound calls (REFERENCE §4).
 //
+// A warm transfer's consultation is a CallOut from the device the agent is on (it needs no caller
+// id: the colleague is called, not the customer), completed with Bridge (REFERENCE §4).
+//
 // Outbound calls use RingOut, not CallOut: RingOut takes a `callerId`, so the customer sees the
 // channel's company number (R3.9) whatever phone the agent answers on; CallOut has no caller-id
 // parameter (the callee sees the device owner's default caller id) and needs the id of a
@@ -121,6 +124,46 @@ class AgentSessionCallControl implements AgentCallControl {
 
   async transfer(party: PartyRef, destination: TransferDestination): Promise<void> {
     await this.send("POST", `${partyPath(party)}/transfer`, destination);
+  }
+
+  /**
+   * The device the agent's party is on (RingCentral names it on calls from and to its phones),
+   * else their first online device: the consultation call is placed from it.
+   */
+  private async deviceOf(party: PartyRef): Promise<string> {
+    const own = await this.extensionId();
+    const current = (await this.send("GET", partyPath(party))) as {
+      from?: { extensionId?: string; deviceId?: string };
+      to?: { extensionId?: string; deviceId?: string };
+    } | null;
+    const onParty = [current?.from, current?.to].find((end) => end?.deviceId && end.extensionId === own)?.deviceId;
+    if (onParty) return onParty;
+    const devices = (await this.send("GET", "/restapi/v1.0/account/~/extension/~/device")) as {
+      records?: { id?: string | number; status?: string }[];
+    } | null;
+    const records = (devices?.records ?? []).filter((d) => d.id !== undefined);
+    const device = records.find((d) => d.status === "Online") ?? records[0];
+    if (!device)
+      throw new ConflictError("Your RingCentral extension has no phone to place the consultation from", "callId");
+    return String(device.id);
+  }
+
+  async consult(party: PartyRef, destination: TransferDestination): Promise<PartyRef> {
+    const deviceId = await this.deviceOf(party);
+    const own = await this.extensionId();
+    const json = (await this.send("POST", "/restapi/v1.0/account/~/telephony/call-out", {
+      from: { deviceId },
+      to: destination,
+    })) as { session?: { id?: string; parties?: { id?: string; owner?: { extensionId?: string } }[] } } | null;
+    const session = json?.session;
+    const parties = session?.parties ?? [];
+    const mine = parties.find((p) => p.owner?.extensionId === own) ?? parties[0];
+    if (!session?.id || !mine?.id) throw new Error("RingCentral's CallOut answer names no session or party");
+    return { telephonySessionId: session.id, partyId: mine.id };
+  }
+
+  async bridge(party: PartyRef, other: PartyRef): Promise<void> {
+    await this.send("POST", `${partyPath(party)}/bridge`, other);
   }
 
   /** The phone RingOut rings first: the agent's own direct number (else any number of theirs). */

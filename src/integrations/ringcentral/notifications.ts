@@ -2,6 +2,7 @@
 // Anything that does not parse is reported, never half-applied.
 import { z } from "zod";
 import type { TelephonyNotification, TelephonyParty } from "../../domain/calls.ts";
+import type { PresenceReport } from "../../domain/presence.ts";
 
 const endpoint = z
   .object({ phoneNumber: z.string().optional(), extensionId: z.string().optional(), name: z.string().optional() })
@@ -88,5 +89,35 @@ export function parseTelephonyNotification(envelope: Envelope): TelephonyNotific
     sequence: body.sequence,
     eventTime: new Date(body.eventTime),
     parties: body.parties.map(toParty),
+  };
+}
+
+/** A presence body: a detailed presence notification's, or a presence read's (REFERENCE §3.6). */
+const presenceBody = z
+  .object({
+    extensionId: z.union([z.string(), z.number()]).transform(String).optional(),
+    extension: z
+      .object({ id: z.union([z.string(), z.number()]).transform(String) })
+      .passthrough()
+      .optional(),
+    sequence: z.number().int().optional(),
+    dndStatus: z.string().optional(),
+    telephonyStatus: z.string().optional(),
+  })
+  .passthrough();
+
+/** RingCentral's telephony status → on a call (connected or holding), not (no call, a parked one), or neither (ringing). */
+const ON_CALL: Record<string, boolean> = { CallConnected: true, OnHold: true, NoCall: false, ParkedCall: false };
+
+/** A presence body as a report about its extension; `sequence` null for a read of the current state. */
+export function parsePresence(body: unknown, extensionIdOfPath: string | null, read = false): PresenceReport {
+  const parsed = presenceBody.parse(body);
+  const extensionId = parsed.extensionId ?? parsed.extension?.id ?? extensionIdOfPath;
+  if (!extensionId) throw new Error("a presence without its extension");
+  return {
+    extensionId,
+    sequence: read ? null : (parsed.sequence ?? null),
+    dnd: parsed.dndStatus === "DoNotAcceptAnyCalls",
+    onCall: parsed.telephonyStatus === undefined ? null : (ON_CALL[parsed.telephonyStatus] ?? null),
   };
 }

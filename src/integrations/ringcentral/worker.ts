@@ -23,6 +23,7 @@ import {
   type RecordingHandlers,
 } from "./recordings.ts";
 import { catchUpConnection } from "./catchup.ts";
+import { presenceFilter, presenceHandler, syncPresence } from "./presence.ts";
 import {
   connectionSyncStore,
   extensionOfEvent,
@@ -108,7 +109,8 @@ export interface WorkerOptions extends Deps {
 
 /** The event filters of one subscription (REFERENCE §2.3): telephony for the account, SMS for the
  * extensions that own connected SMS numbers, voicemail for every user extension — with its
- * message-store changes, which is how a voicemail's transcription completing later is told. */
+ * message-store changes, which is how a voicemail's transcription completing later is told — and
+ * every user extension's presence (DND, on a call). */
 export function eventFiltersFor(smsExtensionIds: string[], userExtensionIds: string[]): string[] {
   return [
     "/restapi/v1.0/account/~/telephony/sessions",
@@ -119,6 +121,7 @@ export function eventFiltersFor(smsExtensionIds: string[], userExtensionIds: str
     ...userExtensionIds.flatMap((id) => [
       `/restapi/v1.0/account/~/extension/${id}/voicemail`,
       ...(smsExtensionIds.includes(id) ? [] : [`/restapi/v1.0/account/~/extension/${id}/message-store`]),
+      presenceFilter(id),
     ]),
   ];
 }
@@ -203,7 +206,10 @@ class ConnectionRunner {
       store: connectionSyncStore(this.options, this.connectionId),
       since: new Date(Date.now() - 24 * 3600_000),
     });
-    const handlers = { "instant-sms": instantSmsHandler(this.options, this.log) };
+    const handlers = {
+      "instant-sms": instantSmsHandler(this.options, this.log),
+      presence: presenceHandler(this.options, this.directory),
+    };
     this.dispatcher = new NotificationDispatcher(
       this.options,
       this.directory,
@@ -368,14 +374,10 @@ class ConnectionRunner {
         await this.recordings?.syncPendingRecordings();
         // Voicemails of the gap, for the extensions of people here (one request each).
         const since = previous?.lastCaughtUpAt ?? new Date(Date.now() - 24 * 3600_000);
-        await syncRecentVoicemails(
-          platform,
-          this.options,
-          this.directory,
-          await this.teammateExtensions(),
-          since,
-          this.log,
-        );
+        const teammates = await this.teammateExtensions();
+        await syncRecentVoicemails(platform, this.options, this.directory, teammates, since, this.log);
+        // Their Do Not Disturb and calls as they are now (changes of the gap were not heard).
+        await syncPresence(platform, this.options, this.directory, teammates, this.log);
       } catch (error) {
         this.log.error({ err: error, reason }, "catch-up failed");
       }

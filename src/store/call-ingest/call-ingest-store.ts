@@ -8,7 +8,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import { legStaysOn } from "../../domain/call-state.ts";
 import type { CallState, ChannelRow, ConversationState, PartyRow, UserState } from "../../domain/call-ingest-state.ts";
 import type { CallDirectory, TelephonyNotification, TelephonyParty } from "../../domain/telephony.ts";
-import { toE164 } from "../../domain/phone-numbers.ts";
+import { regionOf, toE164 } from "../../domain/phone-numbers.ts";
 import { lockCallSessions, tryLockCallSessions } from "../locks.ts";
 import {
   loadBufferedEvents,
@@ -29,8 +29,9 @@ interface Buffered {
   rowIds: string[];
 }
 
-const numbersOf = (parties: TelephonyParty[]) =>
-  parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [toE164(n) ?? n] : []));
+const givenNumbersOf = (parties: TelephonyParty[]) =>
+  parties.flatMap((p) => [p.fromNumber, p.toNumber]).flatMap((n) => (n ? [n] : []));
+const numbersOf = (parties: TelephonyParty[]) => givenNumbersOf(parties).map((n) => toE164(n) ?? n);
 const peersOf = (parties: TelephonyParty[]) =>
   parties.flatMap((p) => (p.peerTelephonySessionId ? [p.peerTelephonySessionId] : []));
 
@@ -98,7 +99,7 @@ export class CallIngestStore {
     const allParties = [...parties, ...[...store.buffered.values()].flat().flatMap((b) => b.notification.parties)];
     await store.loadChannels(numbersOf(allParties));
     await store.loadUsers(allParties);
-    if (missing.length > 0) await store.loadContacts(numbersOf(allParties));
+    if (missing.length > 0) await store.loadContacts(givenNumbersOf(allParties));
     return store;
   }
 
@@ -187,8 +188,17 @@ export class CallIngestStore {
     }
   }
 
+  /** Contacts of the numbers as a new call can read them: in the installation's region, or in the
+   * region of a channel it may be routed to (a dialled number's, or a peer call's). */
   private async loadContacts(numbers: string[]): Promise<void> {
-    const e164s = [...new Set(numbers.flatMap((n) => toE164(n) ?? []))];
+    const channelNumbers = [
+      ...this.channelsByNumber.keys(),
+      ...[...this.calls.values()].flatMap((c) => (c.channel ? [c.channel.phoneNumber] : [])),
+    ];
+    const regions = [...new Set(channelNumbers.map(regionOf))];
+    const e164s = [
+      ...new Set(numbers.flatMap((n) => [toE164(n) ?? [], ...regions.map((r) => toE164(n, r) ?? [])].flat())),
+    ];
     if (e164s.length === 0) return;
     for (const phone of await loadContactPhones(this.tx, e164s)) this.contactsByNumber.set(phone.e164, phone.contactId);
   }

@@ -11,6 +11,7 @@ import {
   type SimRequest,
   type SimResponse,
 } from "./core.ts";
+import { extensionOf } from "./account.ts";
 import { leaveVoicemail } from "./messages/inbound.ts";
 import { findRecording, startRecording } from "./recordings.ts";
 import { createScenario, runNextStep, runRemainingStepsLater, type Scenario } from "./scenarios/engine.ts";
@@ -20,9 +21,11 @@ import {
   accountFor,
   addParty,
   changeStatus,
+  deviceIdOf,
   emitParty,
   extensionById,
   extensionByNumber,
+  findSession,
   isEnded,
   isRinging,
   liveParties,
@@ -305,6 +308,53 @@ const updatePartyRecording: PartyAction = (ctx, session, party, req) => {
   return { status: 200, json: { id: entry.id, active: entry.active } };
 };
 
+/**
+ * Bridge ([REFERENCE] §4): the user's party on this session and their party on another session
+ * (the body's) are joined: the user leaves both, each leg `Gone/AttendedTransfer` with `peerId`
+ * naming who is left on the other session, as in the attended-transfer capture. The other session
+ * must have someone connected besides the user.
+ */
+const bridge: PartyAction = (ctx, session, party, req) => {
+  const body = jsonObject(req.body);
+  if (typeof body.telephonySessionId !== "string" || body.telephonySessionId === "")
+    return invalidValue("telephonySessionId");
+  if (typeof body.partyId !== "string" || body.partyId === "") return invalidValue("partyId");
+  const other = findSession(ctx, body.telephonySessionId);
+  if (!other || other.endedAt || other === session) return notFound("telephonySessionId");
+  const otherParty = other.parties.find((p) => p.id === body.partyId);
+  if (!otherParty) return notFound("partyId");
+  if (!party.extensionId || otherParty.extensionId !== party.extensionId)
+    return apiError(400, "CMN-101", "Both parties must be the same extension's", "partyId");
+  for (const own of [party, otherParty]) if (!CONNECTED_CODES.has(own.status.code)) return invalidState("bridge", own);
+  const remaining = liveParties(session).find((p) => p !== party);
+  const joined = liveParties(other).find((p) => p !== otherParty && CONNECTED_CODES.has(p.status.code));
+  if (!remaining || !joined) return invalidState("bridge", otherParty);
+  const peerOf = (s: SimSession, p: SimParty) => ({ sessionId: s.sessionId, telephonySessionId: s.id, partyId: p.id });
+  changeStatus(ctx, session, party, "Gone", { reason: "AttendedTransfer", peerId: peerOf(other, joined) });
+  changeStatus(ctx, other, otherParty, "Gone", { reason: "AttendedTransfer", peerId: peerOf(session, remaining) });
+  return { status: 200, json: restParty(party) };
+};
+
+const CONNECTED_CODES = new Set(["Answered", "Hold"]);
+
+/** The extension's devices: one online softphone, the device its calls are placed from. */
+function listDevices(req: SimRequest, ctx: SimContext): SimResponse {
+  const extension = extensionOf(req, ctx);
+  const id = deviceIdOf(ctx, extension.id);
+  const uri = `${ctx.baseUrl()}/restapi/v1.0/account/${req.params.accountId}/device/${id}`;
+  return {
+    status: 200,
+    json: {
+      uri: `${ctx.baseUrl()}${req.path}`,
+      records: [
+        { id, uri, type: "SoftPhone", status: "Online", name: "RingCentral Phone", extension: { id: extension.id } },
+      ],
+      paging: { page: 1, perPage: 100, pageStart: 0, pageEnd: 0, totalPages: 1, totalElements: 1 },
+      navigation: {},
+    },
+  };
+}
+
 function dropSession(req: SimRequest, ctx: SimContext): SimResponse {
   const session = liveSessionFor(ctx, req);
   if (!session) return notFound("telephonySessionId");
@@ -476,6 +526,13 @@ export const callControlModule: RouteModule = {
     { method: "POST", path: `${partyPath}/reject`, handler: recorded(onParty(reject)), throttlingGroup: "Light" },
     { method: "POST", path: `${partyPath}/ignore`, handler: recorded(onParty(ignore)), throttlingGroup: "Light" },
     { method: "POST", path: `${partyPath}/reply`, handler: recorded(onParty(reply)), throttlingGroup: "Light" },
+    { method: "POST", path: `${partyPath}/bridge`, handler: recorded(onParty(bridge)), throttlingGroup: "Light" },
+    {
+      method: "GET",
+      path: "/restapi/v1.0/account/:accountId/extension/:extensionId/device",
+      handler: listDevices,
+      throttlingGroup: "Light",
+    },
     {
       method: "POST",
       path: `${partyPath}/recordings`,

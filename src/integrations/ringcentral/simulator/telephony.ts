@@ -20,6 +20,7 @@ import {
   type SimResponse,
 } from "./core.ts";
 import { numericId, simulatorScoped } from "./scoped-state.ts";
+import { presenceBookOf, type TelephonyStatus } from "./presence.ts";
 
 export type PartyStatusCode = NonNullable<CallStatusInfo["code"]>;
 export type PartyStatusReason = NonNullable<CallStatusInfo["reason"]>;
@@ -279,6 +280,54 @@ export function emitParty(ctx: SimContext, session: SimSession, party: SimParty)
     origin: { type: session.origin },
   };
   ctx.publish(partyEventPath(party), body);
+  if (party.extensionId) reportPresence(ctx, session.accountId, party.extensionId);
+}
+
+/** An extension's telephony status across its live legs, as its presence shows it ([REFERENCE] §3.6). */
+function telephonyStatusOf(ctx: SimContext, extensionId: string): { status: TelephonyStatus; legs: SimLeg[] } {
+  const legs = allSessions(ctx).flatMap((session) =>
+    liveParties(session)
+      .filter((p) => p.extensionId === extensionId)
+      .map((party) => ({ session, party })),
+  );
+  const shown = new Set(legs.map((l) => PRESENCE_OF_CODE[l.party.status.code]));
+  const status = PRESENCE_PRIORITY.find((candidate) => shown.has(candidate)) ?? "NoCall";
+  return { status, legs };
+}
+
+interface SimLeg {
+  session: SimSession;
+  party: SimParty;
+}
+
+const PRESENCE_OF_CODE: Partial<Record<PartyStatusCode, TelephonyStatus>> = {
+  Answered: "CallConnected",
+  Hold: "OnHold",
+  Parked: "ParkedCall",
+  Setup: "Ringing",
+  Proceeding: "Ringing",
+};
+
+/** The status shown when an extension has several legs: the first of these it has. */
+const PRESENCE_PRIORITY: TelephonyStatus[] = ["CallConnected", "OnHold", "ParkedCall", "Ringing"];
+
+/** Tells the extension's presence when a leg change changed its telephony status (as RingCentral does). */
+function reportPresence(ctx: SimContext, accountId: string, extensionId: string): void {
+  const book = presenceBookOf(ctx);
+  if (!book) return;
+  const { status, legs } = telephonyStatusOf(ctx, extensionId);
+  if (book.get(extensionId).telephonyStatus === status) return;
+  const activeCalls = legs.map(({ session, party }) => ({
+    id: session.sessionId,
+    direction: party.direction,
+    from: party.from.phoneNumber ?? party.from.extensionId ?? "",
+    to: party.to.phoneNumber ?? party.to.extensionId ?? "",
+    telephonyStatus: PRESENCE_OF_CODE[party.status.code] ?? "NoCall",
+    sessionId: session.sessionId,
+    telephonySessionId: session.id,
+    partyId: party.id,
+  }));
+  book.setTelephony(ctx, accountId, extensionId, status, activeCalls);
 }
 
 export function partyEventPath(party: Pick<SimParty, "accountId" | "extensionId">): string {
