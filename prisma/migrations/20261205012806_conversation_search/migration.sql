@@ -6,9 +6,9 @@ CREATE INDEX "Conversation_createdAt_idx" ON "Conversation"("createdAt" DESC);
 
 -- Full-text search of conversations (src/store/conversation-lists.ts): GIN indexes on the text
 -- search vectors of what a person may look for. Expression indexes cannot be written in
--- schema.prisma; the schema engine's diff leaves them alone. The expression must match the
--- queries' exactly: the 'simple' configuration (no stemming, no stop words: texts come in any
--- language), prefix-matched in the queries.
+-- schema.prisma, and the schema engine diff leaves them alone. The queries use the same expressions:
+-- the simple configuration (no stemming, no stop words: texts come in any language), matched by
+-- prefix.
 CREATE INDEX "Message_text_search_idx" ON "Message" USING GIN (to_tsvector('simple'::regconfig, "text"));
 CREATE INDEX "Comment_body_search_idx" ON "Comment" USING GIN (to_tsvector('simple'::regconfig, "body"));
 CREATE INDEX "Contact_name_search_idx" ON "Contact" USING GIN (to_tsvector('simple'::regconfig, "name"));

@@ -1,0 +1,12 @@
+import { adminSql } from "./test/support/database.ts";
+import { openDatabase } from "./src/db.ts";
+import { applyMigrations } from "./src/migrations.ts";
+import { seedInboxData } from "./bench/inbox-seed.ts";
+const url = "postgresql://postgres@127.0.0.1:5432/find_scratch";
+await adminSql(`DROP DATABASE IF EXISTS find_scratch WITH (FORCE)`, "postgresql://postgres@127.0.0.1:5432/test");
+await adminSql(`CREATE DATABASE find_scratch`, "postgresql://postgres@127.0.0.1:5432/test");
+const db = await openDatabase({ databaseUrl: url, dataDir: "" });
+await applyMigrations(db.migrationAdapter());
+await db.close();
+console.log(await seedInboxData(url, { conversations: 100_000, events: 10_000 }));
+process.exit(0);
