@@ -1,3 +1,9 @@
+-- DropIndex
+DROP INDEX "Call_conversationId_idx";
+
+-- CreateIndex
+CREATE INDEX "Call_conversationId_createdAt_idx" ON "Call"("conversationId", "createdAt" DESC);
+
 -- CreateIndex
 CREATE INDEX "Conversation_lastActivityAt_idx" ON "Conversation"("lastActivityAt" DESC);
 
