@@ -3,6 +3,9 @@
 // and a constant number of SQL statements per page. The fixture is generated from a seeded random
 // spec; every expected result is computed from that spec in plain TypeScript here, never by the
 // code under test or by SQL.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalId, startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
@@ -522,3 +525,56 @@ describe("finding conversations", () => {
 function dbIdOf(globalIdValue: string) {
   return Buffer.from(globalIdValue, "base64").toString().split(":")[1]!;
 }
+
+describe("finding conversations on the embedded database (PGlite)", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-lists-"));
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ database: null, dataDir, redis: null });
+  });
+  afterAll(async () => {
+    await api.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("searches, highlights, filters and counts as on PostgreSQL", async () => {
+    const admin = await api.createUser("ADMIN", "root");
+    const prisma = api.app.db.prisma;
+    const inbox = await seedInbox(api.app, "Embedded");
+    const conversation = await prisma.conversation.create({
+      data: {
+        inboxes: { create: { inboxId: inbox.id } },
+        contact: { create: { name: "Maria Refugio" } },
+        messages: {
+          create: {
+            direction: "INBOUND",
+            status: "RECEIVED",
+            fromNumber: "+16505550100",
+            toNumber: "+18005550100",
+            text: "Where is my REFUND, please",
+          },
+        },
+      },
+    });
+    await prisma.conversation.create({ data: { inboxes: { create: { inboxId: inbox.id } } } });
+    const result = await api.request<{ conversations: ListResult }, object>(
+      LIST,
+      { first: 5, filter: { search: "refu", hasUnansweredInboundSms: true } },
+      admin.token,
+    );
+    expect(result.errors).toBeUndefined();
+    const [edge, ...rest] = result.data!.conversations.edges;
+    expect(rest).toEqual([]);
+    expect(edge!.node.id).toBe(globalId("Conversation", conversation.id));
+    expect(edge!.highlights.map((h) => [h.source, h.text, h.matches])).toEqual([
+      ["CONTACT_NAME", "Maria Refugio", [{ start: 6, length: 7 }]],
+      ["MESSAGE", "Where is my REFUND, please", [{ start: 12, length: 6 }]],
+    ]);
+    const counts = await api.request<{ conversationCounts: { total: number } }, object>(
+      COUNTS,
+      { filter: { search: "REFUND" } },
+      admin.token,
+    );
+    expect(counts.data!.conversationCounts.total).toBe(1);
+  });
+});
