@@ -14,7 +14,14 @@ import { ContactRef } from "../schema/contacts.ts";
 import type { Context } from "../context.ts";
 import { UserRef } from "../schema/users.ts";
 import { CallRef, CallStatusEnum, RecordingRef } from "../schema/calls.ts";
-import { CommentPayload, ConversationPayload, TagPayload } from "../schema/payloads.ts";
+import {
+  CommentPayload,
+  ConversationPayload,
+  MoveCallPayload,
+  SplitConversationPayload,
+  TagPayload,
+} from "../schema/payloads.ts";
+import { moveCallToConversation, splitConversation } from "../domain/conversation-moves.ts";
 import { ConversationEventRef, MentionEventRef } from "../schema/events.ts";
 import {
   countConversations,
@@ -281,6 +288,46 @@ builder.mutationFields((t) => {
           recordingId: args.recordingId?.id,
         }),
       }),
+    }),
+    splitConversation: t.field({
+      type: SplitConversationPayload,
+      description:
+        "Split a conversation that mixes topics: `fromMessageId` and every later message move to a new " +
+        "conversation in the same inboxes, with the same contact and channel — open, and unassigned unless " +
+        "`assigneeId` is given. Calls and comments stay (move a call with `moveCallToConversation`). Both " +
+        "timelines get an activity naming the other; the customer's next messages go to the new conversation.",
+      errors: {},
+      args: {
+        conversationId: conversationId(),
+        fromMessageId: t.arg.globalID({
+          required: true,
+          description: "The first message to move: not the conversation's first message, and not a call.",
+        }),
+        assigneeId: t.arg.globalID({
+          for: UserRef,
+          required: false,
+          description: "Assign the new conversation to this member of its inboxes.",
+        }),
+      },
+      resolve: (_root, args, ctx) =>
+        splitConversation(ctx, viewerOf(ctx), {
+          conversationId: args.conversationId.id,
+          from: { kind: args.fromMessageId.typename, id: args.fromMessageId.id },
+          assigneeId: args.assigneeId?.id,
+        }),
+    }),
+    moveCallToConversation: t.field({
+      type: MoveCallPayload,
+      description:
+        "Move a call that has ended (with its recordings and comments) to another conversation of the same " +
+        "contact — a caller who rang back about something else. Both timelines get an activity naming the other.",
+      errors: {},
+      args: {
+        callId: t.arg.globalID({ for: CallRef, required: true, description: "The call." }),
+        conversationId: conversationId(),
+      },
+      resolve: (_root, args, ctx) =>
+        moveCallToConversation(ctx, viewerOf(ctx), { callId: args.callId.id, conversationId: args.conversationId.id }),
     }),
     createTag: t.field({
       type: TagPayload,

@@ -120,6 +120,10 @@ const ACTIVITY_DATA_NODE_TYPES = {
   callId: "Call",
   messageId: "Message",
   tagId: "Tag",
+  newConversationId: "Conversation",
+  originalConversationId: "Conversation",
+  toConversationId: "Conversation",
+  fromConversationId: "Conversation",
 } as const satisfies Record<IdKeyOf<StoredActivityData>, string>;
 
 /** An activity's stored data with its database ids turned into global ids; other values as stored. */
@@ -142,7 +146,7 @@ export const ActivityRef = builder.prismaNode("Activity", {
   findUnique: (id, ctx) => ({ id, AND: [visibleActivities(viewerOf(ctx))] }),
   fields: (t) => ({
     type: t.exposeString("type", {
-      description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…",
+      description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED, SPLIT, CALL_MOVED_IN…",
     }),
     actor: t.prismaField({
       type: "User",
@@ -164,6 +168,10 @@ export const ActivityRef = builder.prismaNode("Activity", {
         "TAGGED: `tagId` (Tag) and `tagName`. " +
         "UNTAGGED: `tagId` (Tag). " +
         "CALL_ENDED: `callId` (Call), its `status` (a CallStatus) and `talkSeconds` (null when it was not answered). " +
+        "SPLIT: `newConversationId` (Conversation), where `messageId` (Message) and every later message went, " +
+        "`messageCount` of them. SPLIT_FROM: `originalConversationId` (Conversation) they came from, `messageId`, " +
+        "`messageCount`. CALL_MOVED_OUT: `callId` (Call) and `toConversationId` (Conversation). CALL_MOVED_IN: " +
+        "`callId` and `fromConversationId` (Conversation). " +
         "New keys may be added; a client ignores those it does not know.",
       resolve: (a) => activityDataWithGlobalIds(a.data),
     }),

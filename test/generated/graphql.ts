@@ -105,12 +105,20 @@ export type EventType =
   | 'CONVERSATION_AUTO_ARCHIVED'
   /** A call of the conversation ended (once per call; its outcome is in `status`). */
   | 'CONVERSATION_CALL_ENDED'
+  /** A teammate moved a call into the conversation from another conversation of the same contact. */
+  | 'CONVERSATION_CALL_MOVED_IN'
+  /** A teammate moved a call of the conversation to another conversation of the same contact. */
+  | 'CONVERSATION_CALL_MOVED_OUT'
   /** A conversation was opened (a first call or text from a customer, or by hand). */
   | 'CONVERSATION_CREATED'
   /** A call was transferred to another connected number: the conversation joined that inbox too. */
   | 'CONVERSATION_INBOX_ADDED'
   /** An archived conversation was reopened: by a teammate, or by a new message or a failed delivery. */
   | 'CONVERSATION_REOPENED'
+  /** A teammate split the conversation: a message and every later one moved to a new conversation (newConversationId). */
+  | 'CONVERSATION_SPLIT'
+  /** The conversation was split off another (originalConversationId): it holds the messages moved out of it. */
+  | 'CONVERSATION_SPLIT_FROM'
   /** A tag was added to the conversation. */
   | 'CONVERSATION_TAGGED'
   /** The conversation's assignee was removed. */
