@@ -96,6 +96,18 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       { description: "A page of the timeline." },
       { description: "A timeline item and its cursor." },
     ),
+    splitFrom: t.prismaField({
+      type: "Conversation",
+      nullable: true,
+      description: "The conversation this one was split off, when it was (and you can see it).",
+      resolve: (query, conversation, _args, ctx) =>
+        conversation.splitFromId
+          ? ctx.prisma.conversation.findFirst({
+              ...query,
+              where: { AND: [{ id: conversation.splitFromId }, visibleConversations(viewerOf(ctx))] },
+            })
+          : null,
+    }),
     lastActivityAt: t.expose("lastActivityAt", {
       type: "DateTime",
       description: "The last time anything happened in it.",
