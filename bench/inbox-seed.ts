@@ -91,7 +91,7 @@ export async function seedInboxData(
                 'Customer asks about ' || (ARRAY['a refund','an invoice','the delivery date','a password reset',` +
         `'their billing address'])[1 + (g / 10) % 5] || ', ticket ' || g,
                 now() - g * interval '31 seconds' - interval '20 minutes'
-         FROM generate_series(1, ${N}) g WHERE g % 10 = 3`,
+         FROM generate_series(1, ${N}) g WHERE g % 10 = 4`,
       `INSERT INTO "Recording" (id, "ringCentralId", kind, state, "callId", transcription, "createdAt", "updatedAt")
          SELECT md5('voicemail' || g)::uuid, 'vm-bench-' || g, 'VOICEMAIL'::"RecordingKind", ` +
         `'AVAILABLE'::"RecordingState", md5('call' || g || '-1')::uuid,
