@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalId, startTestApi, type TestApi } from "./support/api.ts";
+import { readmeOperation } from "./support/documented-operations.ts";
 import { seedInbox } from "./support/seed.ts";
 
 type Direction = "INBOUND" | "OUTBOUND";
@@ -463,6 +464,47 @@ describe("finding conversations", () => {
     // Asking for the hidden inbox does not reveal it.
     expect(await counts(ana.token, { inboxIds: [globalId("Inbox", inbox.B)] })).toEqual(expected([], []));
     expect(await listIds(ana.token, { filter: { inboxIds: [globalId("Inbox", inbox.B)] } })).toEqual([]);
+  });
+
+  it("runs the README's calls-to-return view and search as documented", async () => {
+    const toReturn = (c: ConversationSpec) =>
+      c.status === "OPEN" &&
+      c.assignee === null &&
+      ["MISSED", "ABANDONED", "VOICEMAIL"].includes(latest(c.calls)?.status ?? "");
+    const waiting = (c: ConversationSpec) => waitingSince(c) ?? Number.POSITIVE_INFINITY;
+    const expected = spec
+      .filter((c) => toReturn(c) && c.inboxes.includes(inbox.A))
+      .sort((a, b) => waiting(a) - waiting(b) || (dbIdOf(a.id) < dbIdOf(b.id) ? -1 : 1));
+    expect(expected.length).toBeGreaterThan(1);
+    const result = await api.request<any, object>(
+      readmeOperation("CallsToReturn"),
+      { inbox: globalId("Inbox", inbox.A), since: new Date(BASE).toISOString() },
+      admin.token,
+    );
+    expect(result.errors).toBeUndefined();
+    const rows = result.data.conversations.edges.map((e: { node: { id: string } }) => e.node.id);
+    expect(rows).toEqual(expected.map((c) => c.id));
+    expect(result.data.conversationCounts).toEqual({
+      total: spec.filter(toReturn).length,
+      byInbox: [
+        { inbox: { name: "HR" }, count: spec.filter((c) => toReturn(c) && c.inboxes.includes(inbox.B)).length },
+        { inbox: { name: "Support" }, count: expected.length },
+      ],
+    });
+
+    const search = await api.request<any, object>(
+      readmeOperation("SearchConversations"),
+      { text: "Refu" },
+      admin.token,
+    );
+    expect(search.errors).toBeUndefined();
+    const found = search.data.conversations.edges;
+    expect(found.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      byLastActivity(spec.filter((c) => searchTexts(c).some((t) => textMatches(t, "Refu")))).slice(0, 20),
+    );
+    for (const edge of found)
+      for (const h of edge.highlights)
+        for (const m of h.matches) expect(h.text.slice(m.start, m.start + 4).toLowerCase()).toBe("refu");
   });
 
   it("refuses bad input with BAD_USER_INPUT", async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 import { latestSequence } from "../src/store/event-log.ts";
 import { globalId, startTestApi, subscribe, type TestApi } from "./support/api.ts";
+import { readmeOperation } from "./support/documented-operations.ts";
 import { seedInbox } from "./support/seed.ts";
 
 const SMS_NUMBER = "+18005550199";
@@ -215,6 +216,26 @@ describe("splitting conversations and moving calls", () => {
     // The customer's next text belongs to the newer conversation.
     const next = await receive("Any news on the invoice?", new Date(), mixed.customer);
     expect(next.conversationId).toBe(dbId(created.id));
+  });
+
+  it("runs the README's split as documented", async () => {
+    const mixed = await mixedConversation();
+    const original = globalId("Conversation", mixed.conversationId);
+    const result = await api.request<any, object>(
+      readmeOperation("SplitConversation"),
+      { conversation: original, fromMessage: globalId("Message", mixed.messageIds[3]!) },
+      ana.token,
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.splitConversation).toMatchObject({
+      __typename: "SplitConversationPayload",
+      conversation: { id: original },
+      newConversation: {
+        status: "OPEN",
+        splitFrom: { id: original },
+        messages: { edges: [{ node: { text: "It says 40 not 30" } }] },
+      },
+    });
   });
 
   it("assigns the new conversation when asked", async () => {
