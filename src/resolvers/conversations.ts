@@ -61,8 +61,8 @@ const DateRange = builder.inputType("DateRange", {
 
 const ConversationFilter = builder.inputType("ConversationFilter", {
   description:
-    "Narrows a conversation list; all given fields must match. A list given empty matches nothing. Only " +
-    "conversations you can see are ever considered.",
+    "Narrows a conversation list; all given fields must match. An empty list of inboxes, channels, call " +
+    "outcomes or `tags.any` matches nothing. Only conversations you can see are ever considered.",
   fields: (t) => ({
     inboxId: t.globalID({ for: InboxRef, required: false, description: "Only conversations in this inbox." }),
     inboxIds: t.globalIDList({ for: InboxRef, required: false, description: "Only those in one of these inboxes." }),

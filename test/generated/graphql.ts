@@ -38,7 +38,7 @@ export type ContactPhoneInput = {
   number: string;
 };
 
-/** Narrows a conversation list; all given fields must match. A list given empty matches nothing. Only conversations you can see are ever considered. */
+/** Narrows a conversation list; all given fields must match. An empty list of inboxes, channels, call outcomes or `tags.any` matches nothing. Only conversations you can see are ever considered. */
 export type ConversationFilter = {
   /** Only those assigned to this user. */
   assigneeId?: string | number | null | undefined;
