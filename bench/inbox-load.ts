@@ -62,8 +62,9 @@ for (let i = 0; i < job.requests; i++) {
   latencies.push(r.ms);
   first ||= r.text;
 }
-const edges =
-  (JSON.parse(first) as { data?: { node?: { conversations?: { edges: unknown[] } } } }).data?.node?.conversations?.edges
-    .length ?? null;
+type Page = { conversations?: { edges: unknown[] } };
+// An inbox's page (node(id:)) or the root conversations(filter:).
+const data = (JSON.parse(first) as { data?: { node?: Page } & Page }).data;
+const edges = (data?.node?.conversations ?? data?.conversations)?.edges.length ?? null;
 console.log(JSON.stringify({ latencies, edges }));
 agent.destroy();

@@ -84,6 +84,21 @@ export async function seedInboxData(
                 'Message ' || k || ' of conversation ' || g, now() - g * interval '31 seconds' - interval '30 ` +
         `minutes' + k * interval '1 minute', now()
          FROM generate_series(1, ${N}) g, generate_series(1, 2) k WHERE g % 10 >= 4`,
+      // Searchable text besides the messages: a comment on 10% of conversations, and a voicemail with its
+      // transcription on the first call of one in 13 that have calls. One in five of each is about a refund.
+      `INSERT INTO "Comment" (id, "conversationId", "authorId", body, "createdAt")
+         SELECT md5('comment' || g)::uuid, md5('conv' || g)::uuid, md5('user' || (1 + g % ${AGENTS}))::uuid,
+                'Customer asks about ' || (ARRAY['a refund','an invoice','the delivery date','a password reset',` +
+        `'their billing address'])[1 + (g / 10) % 5] || ', ticket ' || g,
+                now() - g * interval '31 seconds' - interval '20 minutes'
+         FROM generate_series(1, ${N}) g WHERE g % 10 = 4`,
+      `INSERT INTO "Recording" (id, "ringCentralId", kind, state, "callId", transcription, "createdAt", "updatedAt")
+         SELECT md5('voicemail' || g)::uuid, 'vm-bench-' || g, 'VOICEMAIL'::"RecordingKind", ` +
+        `'AVAILABLE'::"RecordingState", md5('call' || g || '-1')::uuid,
+                'Hi, this is customer ' || g || ', please call me back about ' || (ARRAY['my refund','an invoice',` +
+        `'the delivery','my password','a billing question'])[1 + (g / 13) % 5],
+                now() - g * interval '31 seconds' - interval '39 minutes', now()
+         FROM generate_series(1, ${N}) g WHERE g % 10 < 6 AND g % 13 = 0`,
       `INSERT INTO "Tag" (id, name, color) SELECT md5('tag' || g)::uuid, 'tag-' || g, '#' || lpad(to_hex(g * ` +
         "123456), 6, '0') FROM generate_series(0, 29) g",
       // A tag on half the conversations, a second on a fifth.

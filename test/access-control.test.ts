@@ -173,11 +173,15 @@ const probes: Record<string, Probe> = {
   conversations: {
     query:
       "query($inbox: ID!) { all: conversations(first: 50) { edges { node { id } } } filtered: " +
-      "conversations(filter: { inboxId: $inbox }) { edges { node { id } } } }",
+      "conversations(filter: { inboxId: $inbox }) { edges { node { id } } } searched: " +
+      'conversations(filter: { search: "hello" }) { edges { node { id } highlights { nodeId } } } }',
+    // A search finds only what the agent may see, and highlights nothing of the rest.
     variables: () => ({ inbox: ids().inbox }),
     denied: (data) => {
       expect(JSON.stringify(data)).not.toContain(ids().conversation);
+      expect(JSON.stringify(data)).not.toContain(ids().message);
       expect(data.filtered.edges).toEqual([]);
+      expect(data.searched.edges.length).toBeGreaterThan(0); // the outsider's own inbox's "Hello"
     },
     allowed: {
       as: () => insider,
@@ -467,10 +471,40 @@ const probes: Record<string, Probe> = {
     denied: deniedAsMissing("placeCall"),
     allowed: { as: () => insider, expect: typed("placeCall", "RingCentralLoginRequiredError") },
   },
+  conversationCounts: {
+    query:
+      "query($inbox: ID!) { all: conversationCounts { total byInbox { inbox { id } count } } filtered: " +
+      'conversationCounts(filter: { inboxId: $inbox, search: "hello" }) { total byInbox { inbox { id } count } } }',
+    variables: () => ({ inbox: ids().inbox }),
+    // Counts leave out what the agent cannot see: the secret inbox is not even named.
+    denied: (data) => {
+      expect(JSON.stringify(data)).not.toContain(ids().inbox);
+      expect(data.filtered).toEqual({ total: 0, byInbox: [] });
+    },
+    allowed: {
+      as: () => insider,
+      expect: (data) =>
+        expect(data.filtered).toEqual({ total: 1, byInbox: [{ inbox: { id: ids().inbox }, count: 1 }] }),
+    },
+  },
+  splitConversation: {
+    query: `mutation($id: ID!, $message: ID!) { splitConversation(conversationId: $id, fromMessageId: $message) ${RESULT} }`,
+    variables: () => ({ id: ids().conversation, message: globalId("Message", splitFromMessageId) }),
+    denied: deniedAsMissing("splitConversation"),
+    allowed: { as: () => insider, expect: typed("splitConversation", "SplitConversationPayload") },
+  },
+  moveCallToConversation: {
+    query: `mutation($call: ID!, $to: ID!) { moveCallToConversation(callId: $call, conversationId: $to) ${RESULT} }`,
+    variables: () => ({ call: ids().call, to: globalId("Conversation", moveTargetId) }),
+    denied: deniedAsMissing("moveCallToConversation"),
+    allowed: { as: () => insider, expect: typed("moveCallToConversation", "MoveCallPayload") },
+  },
 };
 
 let insiderTokenId = "";
 let mergeSourceId = "";
+let splitFromMessageId = "";
+let moveTargetId = "";
 let sharedCounter = 0;
 
 /** A change to the secret inbox's customer (`$id`). */
@@ -524,6 +558,27 @@ describe("access control probed by an agent outside the inbox", () => {
       if (field === "mergeContacts") {
         const seen = await seedConversation(api.app, { inboxIds: [secretInbox.id], customerNumber: "+16505550166" });
         mergeSourceId = seen.contactId!;
+      }
+      if (field === "splitConversation") {
+        // A second message, later than the first: the allowed run splits from it.
+        const later = await api.app.db.prisma.message.create({
+          data: {
+            conversationId: secret.conversation.id,
+            direction: "INBOUND",
+            status: "RECEIVED",
+            fromNumber: "+16505550100",
+            toNumber: "+16505550000",
+            text: "another topic",
+          },
+        });
+        splitFromMessageId = later.id;
+      }
+      if (field === "moveCallToConversation") {
+        // Another conversation of the secret customer, where the allowed run moves the call.
+        const target = await api.app.db.prisma.conversation.create({
+          data: { contactId: secret.contactId, inboxes: { create: { inboxId: secretInbox.id } } },
+        });
+        moveTargetId = target.id;
       }
       const before = await snapshot();
       const outside = await api.request(probe.query, probe.variables?.(), outsider.token);

@@ -132,6 +132,10 @@ describe("bench harness", () => {
       ["page of 25", "server CPU / request (per run, warm-up included)"],
       ["page of 10", "SQL statements / request"],
       ["page of 25", "SQL statements / request"],
+      ['text search "refu", page of 25', "latency (baseline: the plain page)"],
+      ['text search "refu", page of 25', "SQL statements / request"],
+      ["missed calls, unassigned, last 7 days, page of 25", "latency (baseline: the plain page)"],
+      ["missed calls, unassigned, last 7 days, page of 25", "SQL statements / request"],
     ]);
   });
 });

@@ -62,6 +62,18 @@ export function visibleConversations(viewer: Viewer): Prisma.ConversationWhereIn
   return viewer.inboxIds === null ? {} : { inboxes: { some: { inboxId: { in: viewer.inboxIds } } } };
 }
 
+/**
+ * The inboxes a conversation list or count may draw from: the SQL form of `visibleConversations`
+ * (src/store/conversation-lists.ts takes a conversation only when it is in one of them), so a
+ * filter never reaches past what the viewer sees. The viewer's inboxes, narrowed to `requested`
+ * when given; null means every inbox (an admin not narrowing).
+ */
+export function listableInboxIds(viewer: Viewer, requested: string[] | null): string[] | null {
+  const { inboxIds } = viewer;
+  if (inboxIds === null) return requested;
+  return requested === null ? inboxIds : requested.filter((id) => inboxIds.includes(id));
+}
+
 export function visibleCalls(viewer: Viewer): Prisma.CallWhereInput {
   return viewer.inboxIds === null ? {} : { conversation: visibleConversations(viewer) };
 }

@@ -34,7 +34,11 @@ export type ActivityKind =
   | "AUTO_ARCHIVED"
   | "REOPENED"
   | "TAGGED"
-  | "UNTAGGED";
+  | "UNTAGGED"
+  | "SPLIT"
+  | "SPLIT_FROM"
+  | "CALL_MOVED_OUT"
+  | "CALL_MOVED_IN";
 export type ActivityData<K extends ActivityKind> = Omit<EventPayloads[`CONVERSATION_${K}`], "activityId" | "actorId">;
 
 /** Writes a timeline activity and the matching event. */
@@ -84,6 +88,7 @@ export async function openConversation(
     contactId?: string | null;
     subject?: string | null;
     assigneeId?: string | null;
+    splitFromId?: string | null;
   },
 ) {
   const conversation = await tx.conversation.create({
@@ -92,6 +97,7 @@ export async function openConversation(
       contactId: input.contactId ?? null,
       subject: input.subject ?? null,
       assigneeId: input.assigneeId ?? null,
+      splitFromId: input.splitFromId ?? null,
       inboxes: { create: input.inboxIds.map((inboxId) => ({ inboxId })) },
     },
     include: conversationWithInboxes,
@@ -121,16 +127,20 @@ export function conversationCreatedEvent(conversation: {
   };
 }
 
+/** A conversation in these inboxes may be assigned to an admin or to a member of one of them. */
+export async function requireAssignable(tx: Transaction, assigneeId: string, inboxIds: string[]) {
+  const assignee = await tx.user.findUnique({ where: { id: assigneeId }, include: { memberships: true } });
+  if (!assignee) throw new NotFoundError("User");
+  if (assignee.role !== "ADMIN" && !assignee.memberships.some((m) => inboxIds.includes(m.inboxId))) {
+    throw new InvalidInputError("The assignee is not a member of the conversation's inbox", "assigneeId");
+  }
+}
+
 export async function assignConversation(deps: Deps, viewer: Viewer, conversationId: string, assigneeId: string) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    const assignee = await tx.user.findUnique({ where: { id: assigneeId }, include: { memberships: true } });
-    if (!assignee) throw new NotFoundError("User");
-    const inboxIds = inboxIdsOf(conversation);
-    if (assignee.role !== "ADMIN" && !assignee.memberships.some((m) => inboxIds.includes(m.inboxId))) {
-      throw new InvalidInputError("The assignee is not a member of the conversation's inbox", "assigneeId");
-    }
+    await requireAssignable(tx, assigneeId, inboxIdsOf(conversation));
     if (conversation.assigneeId === assigneeId) return conversation;
     const updated = await touchConversation(tx, conversationId, { assignee: { connect: { id: assigneeId } } });
     await recordActivity(tx, log, conversation, "ASSIGNED", viewer.id, { assigneeId }, [assigneeId]);

@@ -89,6 +89,24 @@ export const EVENT_CATALOGUE = {
     description: "A tag was removed from the conversation.",
     payload: z.object({ ...activity, tagId: id }),
   },
+  CONVERSATION_SPLIT: {
+    description:
+      "A teammate split the conversation: a message and every later one moved to a new conversation (newConversationId).",
+    payload: z.object({ ...activity, newConversationId: id, messageId: id, messageCount: z.number().int() }),
+  },
+  CONVERSATION_SPLIT_FROM: {
+    description:
+      "The conversation was split off another (originalConversationId): it holds the messages moved out of it.",
+    payload: z.object({ ...activity, originalConversationId: id, messageId: id, messageCount: z.number().int() }),
+  },
+  CONVERSATION_CALL_MOVED_OUT: {
+    description: "A teammate moved a call of the conversation to another conversation of the same contact.",
+    payload: z.object({ ...activity, callId: id, toConversationId: id }),
+  },
+  CONVERSATION_CALL_MOVED_IN: {
+    description: "A teammate moved a call into the conversation from another conversation of the same contact.",
+    payload: z.object({ ...activity, callId: id, fromConversationId: id }),
+  },
   CONVERSATION_CALL_ENDED: {
     description: "A call of the conversation ended (once per call; its outcome is in `status`).",
     payload: callFacts,

@@ -7,7 +7,8 @@ import { loadTimeline, type TimelineEntry } from "../domain/timeline.ts";
 import { visibleActivities, visibleComments, visibleConversations } from "../domain/access.ts";
 import type { ActivityData, ActivityKind } from "../domain/conversations.ts";
 import type { CallEndedData } from "../domain/calls.ts";
-import type { Prisma } from "../generated/prisma/client.ts";
+import type { Inbox, Prisma } from "../generated/prisma/client.ts";
+import type { SearchHighlight, TextRange } from "../domain/conversation-lists.ts";
 
 export const ConversationStatusEnum = builder.enumType("ConversationStatus", {
   description: "Open conversations need attention; archived ones are done.",
@@ -95,6 +96,18 @@ export const ConversationRef = builder.prismaNode("Conversation", {
       { description: "A page of the timeline." },
       { description: "A timeline item and its cursor." },
     ),
+    splitFrom: t.prismaField({
+      type: "Conversation",
+      nullable: true,
+      description: "The conversation this one was split off, when it was (and you can see it).",
+      resolve: (query, conversation, _args, ctx) =>
+        conversation.splitFromId
+          ? ctx.prisma.conversation.findFirst({
+              ...query,
+              where: { AND: [{ id: conversation.splitFromId }, visibleConversations(viewerOf(ctx))] },
+            })
+          : null,
+    }),
     lastActivityAt: t.expose("lastActivityAt", {
       type: "DateTime",
       description: "The last time anything happened in it.",
@@ -119,6 +132,10 @@ const ACTIVITY_DATA_NODE_TYPES = {
   callId: "Call",
   messageId: "Message",
   tagId: "Tag",
+  newConversationId: "Conversation",
+  originalConversationId: "Conversation",
+  toConversationId: "Conversation",
+  fromConversationId: "Conversation",
 } as const satisfies Record<IdKeyOf<StoredActivityData>, string>;
 
 /** An activity's stored data with its database ids turned into global ids; other values as stored. */
@@ -141,7 +158,7 @@ export const ActivityRef = builder.prismaNode("Activity", {
   findUnique: (id, ctx) => ({ id, AND: [visibleActivities(viewerOf(ctx))] }),
   fields: (t) => ({
     type: t.exposeString("type", {
-      description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED…",
+      description: "ASSIGNED, UNASSIGNED, ARCHIVED, REOPENED, TAGGED, UNTAGGED, CALL_ENDED, SPLIT, CALL_MOVED_IN…",
     }),
     actor: t.prismaField({
       type: "User",
@@ -163,6 +180,10 @@ export const ActivityRef = builder.prismaNode("Activity", {
         "TAGGED: `tagId` (Tag) and `tagName`. " +
         "UNTAGGED: `tagId` (Tag). " +
         "CALL_ENDED: `callId` (Call), its `status` (a CallStatus) and `talkSeconds` (null when it was not answered). " +
+        "SPLIT: `newConversationId` (Conversation), where `messageId` (Message) and every later message went, " +
+        "`messageCount` of them. SPLIT_FROM: `originalConversationId` (Conversation) they came from, `messageId`, " +
+        "`messageCount`. CALL_MOVED_OUT: `callId` (Call) and `toConversationId` (Conversation). CALL_MOVED_IN: " +
+        "`callId` and `fromConversationId` (Conversation). " +
         "New keys may be added; a client ignores those it does not know.",
       resolve: (a) => activityDataWithGlobalIds(a.data),
     }),
@@ -207,3 +228,105 @@ export const TimelineItemRef = builder.unionType("TimelineItem", {
   types: [CallRef, MessageRef, CommentRef, ActivityRef],
   resolveType: (item) => (item as unknown as TimelineEntry).kind,
 });
+
+export const ConversationOrderEnum = builder.enumType("ConversationOrder", {
+  description: "How a conversation list is ordered.",
+  values: {
+    LAST_ACTIVITY: { description: "Most recent activity first." },
+    CREATED: { description: "Newest first, by when the conversation started." },
+    WAITING_LONGEST: {
+      description:
+        "The customer waiting longest first: by their oldest message or unanswered call (missed, abandoned, " +
+        "voicemail) since the team last answered (an outbound message or call, or an answered call). " +
+        "Conversations where nobody waits come last.",
+    },
+  } as const,
+});
+
+const SearchSourceEnum = builder.enumType("SearchSource", {
+  description: "Where a search matched.",
+  values: {
+    MESSAGE: { description: "An SMS/MMS text." },
+    COMMENT: { description: "A teammate's comment." },
+    CONTACT_NAME: { description: "The contact's name." },
+    TRANSCRIPTION: { description: "A voicemail's transcription." },
+  } as const,
+});
+
+const HIGHLIGHT_NODE_TYPES = {
+  MESSAGE: "Message",
+  COMMENT: "Comment",
+  CONTACT_NAME: "Contact",
+  TRANSCRIPTION: "Recording",
+} as const satisfies Record<SearchHighlight["source"], string>;
+
+const TextRangeRef = builder.objectRef<TextRange>("TextRange").implement({
+  description: "A part of a text: `length` characters from `start` (UTF-16 code units, as JavaScript counts).",
+  fields: (t) => ({
+    start: t.exposeInt("start", { description: "Offset of the first character, from 0." }),
+    length: t.exposeInt("length", { description: "Number of characters." }),
+  }),
+});
+
+export const SearchHighlightRef = builder.objectRef<SearchHighlight>("SearchHighlight").implement({
+  description: "Where a text search matched in a conversation: a fragment of the text, and the matched words in it.",
+  fields: (t) => ({
+    source: t.field({ type: SearchSourceEnum, description: "What kind of text matched.", resolve: (h) => h.source }),
+    nodeId: t.id({
+      description: "Global id of the Message, Comment, Contact or Recording (voicemail) the text is from.",
+      resolve: (h) => encodeGlobalID(HIGHLIGHT_NODE_TYPES[h.source], h.id),
+    }),
+    text: t.exposeString("text", {
+      description: "A fragment of the text around the matches (long texts are cut, with ` … ` between fragments).",
+    }),
+    matches: t.field({
+      type: [TextRangeRef],
+      description: "Where the searched words are in `text`, to emphasise them.",
+      resolve: (h) => h.matches,
+    }),
+  }),
+});
+
+interface InboxCount {
+  inbox: Inbox;
+  count: number;
+}
+
+const StatusCountRef = builder
+  .objectRef<{ status: "OPEN" | "ARCHIVED"; count: number }>("ConversationStatusCount")
+  .implement({
+    description: "How many matching conversations have a status.",
+    fields: (t) => ({
+      status: t.field({ type: ConversationStatusEnum, description: "The status.", resolve: (c) => c.status }),
+      count: t.exposeInt("count", { description: "How many." }),
+    }),
+  });
+
+const InboxCountRef = builder.objectRef<InboxCount>("InboxConversationCount").implement({
+  description: "How many matching conversations an inbox holds.",
+  fields: (t) => ({
+    inbox: t.prismaField({ type: "Inbox", description: "The inbox.", resolve: (_query, c) => c.inbox }),
+    count: t.exposeInt("count", { description: "How many (a conversation in two inboxes counts in each)." }),
+  }),
+});
+
+export const ConversationCountsRef = builder
+  .objectRef<{ total: number; byStatus: { status: "OPEN" | "ARCHIVED"; count: number }[]; byInbox: InboxCount[] }>(
+    "ConversationCounts",
+  )
+  .implement({
+    description: "Counts of the conversations a filter matches, for a sidebar. Only what you can see is counted.",
+    fields: (t) => ({
+      total: t.exposeInt("total", { description: "Every matching conversation, once." }),
+      byStatus: t.field({
+        type: [StatusCountRef],
+        description: "Per status (every status, zeros included).",
+        resolve: (c) => c.byStatus,
+      }),
+      byInbox: t.field({
+        type: [InboxCountRef],
+        description: "Per inbox you can see (those the filter names, if it does), by name, zeros included.",
+        resolve: (c) => c.byInbox,
+      }),
+    }),
+  });

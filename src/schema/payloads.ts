@@ -5,6 +5,8 @@ import { UserRef, ApiTokenRef } from "./users.ts";
 import { InboxRef } from "./inboxes.ts";
 import { ConversationRef, CommentRef, TagRef } from "./conversations.ts";
 import { ContactRef } from "./contacts.ts";
+import { CallRef } from "./calls.ts";
+import type { Call, Conversation } from "../generated/prisma/client.ts";
 
 type Row = { id: string };
 
@@ -58,6 +60,43 @@ export const CreateApiTokenPayload = builder
         type: ApiTokenRef as never,
         description: "The token's record.",
         resolve: (p) => p.apiToken as never,
+      }),
+    }),
+  });
+
+export const SplitConversationPayload = builder
+  .objectRef<{ conversation: Conversation; newConversation: Conversation }>("SplitConversationPayload")
+  .implement({
+    description: "A conversation after a split, and the conversation split off it.",
+    fields: (t) => ({
+      conversation: t.field({
+        type: ConversationRef,
+        description: "The conversation that was split: what came before the message.",
+        resolve: (p) => p.conversation,
+      }),
+      newConversation: t.field({
+        type: ConversationRef,
+        description: "The new conversation: the message and every later one.",
+        resolve: (p) => p.newConversation,
+      }),
+    }),
+  });
+
+export const MoveCallPayload = builder
+  .objectRef<{ call: Call; fromConversation: Conversation; toConversation: Conversation }>("MoveCallPayload")
+  .implement({
+    description: "A call after it moved, and the two conversations.",
+    fields: (t) => ({
+      call: t.field({ type: CallRef, description: "The call.", resolve: (p) => p.call }),
+      fromConversation: t.field({
+        type: ConversationRef,
+        description: "The conversation the call left.",
+        resolve: (p) => p.fromConversation,
+      }),
+      toConversation: t.field({
+        type: ConversationRef,
+        description: "The conversation the call is in now.",
+        resolve: (p) => p.toConversation,
       }),
     }),
   });

@@ -23,6 +23,13 @@ export type CallStatus =
   /** Went to voicemail. */
   | 'VOICEMAIL';
 
+/** What a channel carries; one number can be connected once per type. */
+export type ChannelType =
+  /** SMS and MMS. */
+  | 'SMS'
+  /** Voice calls. */
+  | 'VOICE';
+
 /** A phone number in any common format; stored as E.164. */
 export type ContactPhoneInput = {
   /** e.g. mobile, work. */
@@ -31,14 +38,38 @@ export type ContactPhoneInput = {
   number: string;
 };
 
-/** Narrows a conversation list; all given fields must match. */
+/** Narrows a conversation list; all given fields must match. An empty list of inboxes, channels, call outcomes or `tags.any` matches nothing. Only conversations you can see are ever considered. */
 export type ConversationFilter = {
   /** Only those assigned to this user. */
   assigneeId?: string | number | null | undefined;
+  /** Only those started on one of these channels. */
+  channelIds?: Array<string | number> | null | undefined;
+  /** Only those started on a channel of this type. */
+  channelType?: ChannelType | null | undefined;
+  /** Only this contact's. */
+  contactId?: string | number | null | undefined;
+  /** Only those started in this range. */
+  createdBetween?: DateRange | null | undefined;
+  /** true: only those whose latest message is the customer's; false: only the others. */
+  hasUnansweredInboundSms?: boolean | null | undefined;
   /** Only conversations in this inbox. */
   inboxId?: string | number | null | undefined;
+  /** Only those in one of these inboxes. */
+  inboxIds?: Array<string | number> | null | undefined;
+  /** Only those last active in this range. */
+  lastActivityBetween?: DateRange | null | undefined;
+  /** Only those whose most recent call has one of these statuses (e.g. MISSED, ABANDONED, VOICEMAIL). */
+  lastCallOutcome?: Array<CallStatus> | null | undefined;
+  /** Only those assigned to you. */
+  mine?: boolean | null | undefined;
+  /** Only those whose contact has this number, in any common format (e.g. (650) 555-0100). */
+  phoneNumber?: string | null | undefined;
+  /** Words to find in messages, comments, the contact's name and voicemail transcriptions, in any case; each word also matches words it starts (`refu` finds refund). Every word must be in the same text. */
+  search?: string | null | undefined;
   /** Only this status. */
   status?: ConversationStatus | null | undefined;
+  /** Conditions on their tags. */
+  tags?: TagFilter | null | undefined;
   /** Only those nobody is assigned to. */
   unassigned?: boolean | null | undefined;
 };
@@ -49,6 +80,14 @@ export type ConversationStatus =
   | 'ARCHIVED'
   /** Needs attention. */
   | 'OPEN';
+
+/** A time range: from `from` (included) to `to` (excluded); either end may be left open. */
+export type DateRange = {
+  /** Start, included. */
+  from?: string | null | undefined;
+  /** End, excluded. */
+  to?: string | null | undefined;
+};
 
 /** What an event of the event log says happened. New values may be added; a client ignores those it does not know. */
 export type EventType =
@@ -66,12 +105,20 @@ export type EventType =
   | 'CONVERSATION_AUTO_ARCHIVED'
   /** A call of the conversation ended (once per call; its outcome is in `status`). */
   | 'CONVERSATION_CALL_ENDED'
+  /** A teammate moved a call into the conversation from another conversation of the same contact. */
+  | 'CONVERSATION_CALL_MOVED_IN'
+  /** A teammate moved a call of the conversation to another conversation of the same contact. */
+  | 'CONVERSATION_CALL_MOVED_OUT'
   /** A conversation was opened (a first call or text from a customer, or by hand). */
   | 'CONVERSATION_CREATED'
   /** A call was transferred to another connected number: the conversation joined that inbox too. */
   | 'CONVERSATION_INBOX_ADDED'
   /** An archived conversation was reopened: by a teammate, or by a new message or a failed delivery. */
   | 'CONVERSATION_REOPENED'
+  /** A teammate split the conversation: a message and every later one moved to a new conversation (newConversationId). */
+  | 'CONVERSATION_SPLIT'
+  /** The conversation was split off another (originalConversationId): it holds the messages moved out of it. */
+  | 'CONVERSATION_SPLIT_FROM'
   /** A tag was added to the conversation. */
   | 'CONVERSATION_TAGGED'
   /** The conversation's assignee was removed. */
@@ -128,6 +175,16 @@ export type Role =
   | 'ADMIN'
   /** Sees only the inboxes they are a member of. */
   | 'AGENT';
+
+/** Conditions on a conversation's tags; all given ones must hold. */
+export type TagFilter = {
+  /** Tagged with every one of these. */
+  all?: Array<string | number> | null | undefined;
+  /** Tagged with at least one of these. */
+  any?: Array<string | number> | null | undefined;
+  /** Tagged with none of these. */
+  none?: Array<string | number> | null | undefined;
+};
 
 /** A value for a template's `{{name}}` placeholder. */
 export type TemplateVariableInput = {

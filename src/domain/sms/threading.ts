@@ -13,14 +13,15 @@ export function customerNumber(raw: string, channelNumber: string): { e164: stri
   return { e164, number: e164 ?? raw.trim() };
 }
 
-/** The conversation a customer's messages on this channel go to: the open one, else the latest. */
+/** The conversation a customer's messages on this channel go to: the newest open one, else the latest. */
 async function latestConversationWith(tx: Transaction, channelId: string, contactId: string | null, number: string) {
   const withCustomer: Prisma.ConversationWhereInput = contactId
     ? { channelId, contactId }
     : { channelId, contactId: null, messages: { some: { OR: [{ fromNumber: number }, { toNumber: number }] } } };
+  // The newest open one: after a split (R4.6) the customer's next message belongs to the newer part.
   const open = await tx.conversation.findFirst({
     where: { ...withCustomer, status: "OPEN" },
-    orderBy: { lastActivityAt: "desc" },
+    orderBy: [{ createdAt: "desc" }, { lastActivityAt: "desc" }],
     include: conversationWithInboxes,
   });
   return (
