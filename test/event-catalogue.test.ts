@@ -41,7 +41,9 @@ describe("event catalogue", () => {
 
   it("is the README's Events table, type for type and field for field", () => {
     const readme = fs.readFileSync(new URL("../README.md", import.meta.url), "utf8");
-    const section = readme.slice(readme.indexOf("\n## Events\n"));
+    const start = readme.indexOf("\n## Events\n") + 1;
+    const end = readme.indexOf("\n## ", start);
+    const section = readme.slice(start, end === -1 ? undefined : end);
     const table = section.split("\n").filter((line) => line.startsWith("|"));
     expect(table.join("\n")).toBe(expectedTable());
   });
