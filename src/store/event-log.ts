@@ -10,6 +10,8 @@ interface EventRow {
   inboxIds: string[];
   userIds: string[];
   payload: unknown;
+  ruleId: string | null;
+  ruleDepth: number;
   createdAt: Date;
 }
 
@@ -23,6 +25,7 @@ function toEventRecord(row: EventRow): EventRecord {
     userIds: row.userIds,
     payload: (row.payload ?? {}) as EventRecord["payload"],
     createdAt: row.createdAt.toISOString(),
+    cause: row.ruleId ? { ruleId: row.ruleId, depth: row.ruleDepth } : null,
   } as EventRecord;
 }
 
@@ -49,19 +52,21 @@ export async function writeEvents(tx: Prisma.TransactionClient, events: NewEvent
     inboxIds: event.inboxIds ?? [],
     userIds: event.userIds ?? [],
     payload: event.payload,
+    ruleId: event.cause?.ruleId ?? null,
+    ruleDepth: event.cause?.depth ?? 0,
   }));
   const rows = await tx.$queryRaw<EventRow[]>`
     WITH logged AS (SELECT pg_advisory_xact_lock(${LOCK.eventLog}::bigint))
-    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload")
+    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload", "ruleId", "ruleDepth")
     SELECT e.doc->>'type', (e.doc->>'conversationId')::uuid,
            ARRAY(SELECT jsonb_array_elements_text(e.doc->'inboxIds'))::uuid[],
            ARRAY(SELECT jsonb_array_elements_text(e.doc->'userIds'))::uuid[],
-           e.doc->'payload'
+           e.doc->'payload', (e.doc->>'ruleId')::uuid, (e.doc->>'ruleDepth')::int
     FROM jsonb_array_elements(${JSON.stringify(documents)}::jsonb) WITH ORDINALITY AS e(doc, i),
          (SELECT count(*) FROM logged) AS l
     ORDER BY e.i
     RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload",
-              "createdAt"`;
+              "ruleId"::text, "ruleDepth", "createdAt"`;
   return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
 }
 
