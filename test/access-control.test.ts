@@ -467,6 +467,18 @@ const probes: Record<string, Probe> = {
     denied: forbidden,
     allowed: { as: () => admin, expect: (data) => expect(data.ruleRuns).toEqual([]) },
   },
+  dryRunRule: {
+    query: `query($id: ID!) { dryRunRule(ruleId: $id, since: "2020-01-01T00:00:00Z") { eventCursor } }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: (data) => expect(Array.isArray(data.dryRunRule)).toBe(true) },
+  },
+  setInboxBusinessHours: {
+    query: `mutation($id: ID!) { setInboxBusinessHours(inboxId: $id, timeZone: "Europe/Paris") ${RESULT} }`,
+    variables: () => ({ id: ids().inbox }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("setInboxBusinessHours", "InboxPayload") },
+  },
   createRule: {
     query: `mutation($input: RuleInput!) { createRule(input: $input) ${RESULT} }`,
     variables: () => ({ input: PROBE_RULE }),

@@ -7,10 +7,16 @@ import { visibleRules } from "../domain/access.ts";
 import {
   createRule,
   deleteRule,
+  requireRule,
   setRuleEnabled,
   updateRule,
+  validRule,
   type RuleInput as DomainRuleInput,
 } from "../domain/rules/rules.ts";
+import { dryRunRule } from "../domain/rules/dry-run.ts";
+import { ruleDefinition } from "../domain/rules/model.ts";
+import { InvalidInputError } from "../domain/errors.ts";
+import { ConversationRef } from "../schema/conversations.ts";
 
 type RuleRow = { id: string };
 
@@ -44,7 +50,44 @@ function domainInput(input: RuleInputArg): DomainRuleInput {
   };
 }
 
+const DryRunMatchRef = builder
+  .objectRef<{ conversationId: string; eventSequence: string; at: Date; actions: string[] }>("RuleDryRunMatch")
+  .implement({
+    description: "A past conversation a rule would have acted on, and what it would have done.",
+    fields: (t) => ({
+      conversation: t.field({
+        type: ConversationRef as never,
+        nullable: true,
+        description: "The conversation.",
+        resolve: (match, _args, ctx) =>
+          ctx.prisma.conversation.findUnique({ where: { id: match.conversationId } }) as never,
+      }),
+      eventCursor: t.exposeString("eventSequence", { description: "The event-log cursor of the triggering event." }),
+      at: t.expose("at", { type: "DateTime", description: "When the trigger happened." }),
+      actions: t.exposeStringList("actions", { description: "What each action would do, in order." }),
+    }),
+  });
+
 builder.queryFields((t) => ({
+  dryRunRule: t.field({
+    type: [DryRunMatchRef],
+    description:
+      "Admins: which past conversations a rule (a stored one, or a definition not saved yet) would have acted on " +
+      "since a time, and the actions it would take — read from the event log, changing nothing.",
+    authScopes: { admin: true },
+    args: {
+      ruleId: t.arg.globalID({ for: RuleRef, required: false, description: "A stored rule." }),
+      input: t.arg({ type: RuleInput, required: false, description: "Or a rule definition." }),
+      since: t.arg({ type: "DateTime", required: true, description: "From when to look back." }),
+    },
+    resolve: async (_root, args, ctx) => {
+      if (!args.ruleId === !args.input) throw new InvalidInputError("Give ruleId or input", "ruleId");
+      const rule = args.ruleId
+        ? ruleDefinition(await requireRule(ctx.prisma, args.ruleId.id))
+        : await validRule(ctx.prisma, domainInput(args.input!));
+      return dryRunRule(ctx.prisma, rule, args.since);
+    },
+  }),
   rules: t.prismaField({
     type: ["Rule"],
     description: "Automation rules that apply to inboxes you can see (and to every inbox), by name.",

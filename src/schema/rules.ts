@@ -3,7 +3,7 @@
 // id of the API; the database keeps database ids (converted here, both ways).
 import { decodeGlobalID, encodeGlobalID } from "@pothos/plugin-relay";
 import { builder } from "./builder.ts";
-import { ConversationRef } from "./conversations.ts";
+import { ActivityRef, CommentRef, ConversationRef } from "./conversations.ts";
 import { visibleConversations, visibleRules } from "../domain/access.ts";
 import { InvalidInputError } from "../domain/errors.ts";
 import { ruleRunSummary } from "../domain/rules/rules.ts";
@@ -213,3 +213,20 @@ builder.prismaObjectField(ConversationRef, "csat", (t) =>
     query: { orderBy: { surveyedAt: "asc" } },
   }),
 );
+
+/** The rule that did something (its actor), when one did: the timeline says "Rule X archived this". */
+function ruleActor(ref: typeof ActivityRef | typeof CommentRef, what: string) {
+  builder.prismaObjectField(ref, "rule", (t) =>
+    t.prismaField({
+      type: "Rule",
+      nullable: true,
+      description: `The rule that ${what}; null when a person or Switchboard itself did.`,
+      resolve: (query, row, _args, ctx) =>
+        row.ruleId
+          ? ctx.prisma.rule.findFirst({ ...query, where: { AND: [{ id: row.ruleId }, visibleRules(viewerOf(ctx))] } })
+          : null,
+    }),
+  );
+}
+ruleActor(ActivityRef, "did it");
+ruleActor(CommentRef, "wrote this comment (in the name of its author, the admin who last saved the rule)");

@@ -90,7 +90,8 @@ function requireTemplateVariables(actions: RuleAction[], templates: { id: string
   });
 }
 
-async function validRule(prisma: PrismaClient, input: RuleInput) {
+/** The input as a rule, every id it names checked; the first fault is an error naming its field. */
+export async function validRule(prisma: PrismaClient, input: RuleInput) {
   const name = cleanName(input.name);
   if (!RULE_TRIGGERS.includes(input.trigger as (typeof RULE_TRIGGERS)[number]))
     throw new InvalidInputError("Unknown trigger", "trigger");
@@ -106,7 +107,7 @@ export async function createRule(prisma: PrismaClient, adminId: string, input: R
   return prisma.rule.create({ data: { ...rule, enabled: input.enabled ?? false, updatedById: adminId } });
 }
 
-async function requireRule(prisma: PrismaClient, ruleId: string) {
+export async function requireRule(prisma: PrismaClient, ruleId: string) {
   const rule = await prisma.rule.findUnique({ where: { id: ruleId } });
   if (!rule) throw new NotFoundError("Rule");
   return rule;
