@@ -25,7 +25,8 @@ export async function startBareGraphqlWs(
   let sequence = 0;
   const roots = {
     conversationEvents: async function* ({ inboxId }: { inboxId: string }) {
-      const live = await pubsub.subscribe("inbox", inboxId);
+      // One channel per inbox, as a bare server would have it.
+      const live = await pubsub.subscribe("all", inboxId);
       try {
         for await (const event of live) {
           yield {
@@ -58,7 +59,7 @@ export async function startBareGraphqlWs(
         payload: { conversation: { id: "c1", status: "OPEN", assignee: { name: "Agent" } } },
         createdAt: new Date().toISOString(),
       } as unknown as EventRecord;
-      pubsub.publish("inbox", inboxId, event);
+      pubsub.publish("all", inboxId, event);
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ data: { published: true } }));
     });
   });

@@ -254,7 +254,7 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
     });
     // Published events, counted on the admins' "all" topic.
     let published = 0;
-    await redis.subscribe("switchboard:all:*");
+    await redis.subscribe(`switchboard:all:${app.pubsub.eventLog}`);
     redis.on("message", () => published++);
 
     worker = startRingCentralWorker({

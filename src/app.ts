@@ -4,6 +4,7 @@ import type { Config } from "./config.ts";
 import type { Database } from "./db.ts";
 import { openDatabaseMigrated } from "./migrations.ts";
 import { createPubSub, type PubSub } from "./pubsub.ts";
+import { eventLogName } from "./store/event-log.ts";
 import { createApiServer, type ApiServer } from "./server.ts";
 import type { Logger } from "./logger.ts";
 import {
@@ -27,12 +28,15 @@ import { restApiOf } from "./integrations/ringcentral/rest.ts";
 import { agentCallControl } from "./integrations/ringcentral/call-control.ts";
 import { pgConfigFromUrl } from "./database-url.ts";
 import { startLiveAccess } from "./live-access.ts";
+import { startLiveEvents, type LiveEvents } from "./live-events.ts";
 import { createRequestRateLimiter } from "./overload.ts";
 import { startRuleRunner } from "./rules/runner.ts";
 
 export interface App {
   db: Database;
   pubsub: PubSub;
+  /** This instance's live events for subscriptions (src/live-events.ts). */
+  liveEvents: LiveEvents;
   api: ApiServer;
   /** The RingCentral worker, when this process runs it (`switchboard start`). */
   worker: RingCentralWorker | null;
@@ -92,7 +96,7 @@ export function startWorker(
 /** `switchboard worker`: the worker without the API. */
 export async function startWorkerProcess(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
   const db = await openDatabaseMigrated(config, log);
-  const pubsub = createPubSub(config.redisUrl, log);
+  const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const worker = startWorker(config, log, db, pubsub, createRingCentralServices(config, { log }));
   return {
     close: async () => {
@@ -110,7 +114,7 @@ export async function catchUpNow(
   db: Database,
   onProgress: (progress: CatchUpProgress) => void,
 ) {
-  const pubsub = createPubSub(config.redisUrl, log);
+  const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const client = await connectionClient(db.prisma, createRingCentralServices(config, { log }));
   try {
     const connection = await db.prisma.ringCentralConnection.findFirstOrThrow();
@@ -138,7 +142,7 @@ export async function catchUpNow(
 
 export async function startApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
   const db = await openDatabaseMigrated(config, log, options.onQuery);
-  const pubsub = createPubSub(config.redisUrl, log);
+  const pubsub = createPubSub(config.redisUrl, log, { eventLog: await eventLogName(db.prisma) });
   const ringCentral = createRingCentralServices(config, { log });
   const accountClient = sharedConnectionClient(db.prisma, ringCentral);
   // Through the client (not the bare SDK): rate limits, retries and re-login apply.
@@ -146,6 +150,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   const webhooks = webhookReceiver({ prisma: db.prisma, pubsub, log, ingest: config.ingest });
   // Listening before the server is: no access change can reach a live operation unheard.
   const access = await startLiveAccess({ prisma: db.prisma, pubsub, log }, { recheckMs: config.accessRecheckMs });
+  const liveEvents = await startLiveEvents({ prisma: db.prisma, pubsub, log });
   const rateLimiter = await createRequestRateLimiter({
     requestsPerMinute: config.overload.requestsPerMinutePerToken,
     redisUrl: config.redisUrl,
@@ -156,6 +161,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
     services: {
       prisma: db.prisma,
       pubsub,
+      liveEvents,
       log,
       readiness: { database: () => db.ping(), pubsub: () => pubsub.ping() },
       ringCentral,
@@ -180,6 +186,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   } catch (error) {
     // e.g. EADDRINUSE: report it to the caller instead of crashing, and release what was opened.
     access.close();
+    liveEvents.close();
     await rateLimiter?.close();
     await pubsub.close();
     await db.close();
@@ -195,6 +202,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
   return {
     db,
     pubsub,
+    liveEvents,
     api,
     worker,
     url,
@@ -202,6 +210,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       await worker?.close();
       await api.close();
       access.close();
+      liveEvents.close();
       await rateLimiter?.close();
       await pubsub.close();
       await db.close();

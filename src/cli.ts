@@ -24,18 +24,29 @@ function loadConfigOrExit(): Config {
   }
 }
 
+/**
+ * Closes the process's services on SIGTERM/SIGINT and on an uncaught exception. Not on an unhandled
+ * rejection as such: the RingCentral library rejects unheard when it gives up on a subscription, and
+ * the worker restarts its connections instead (onSubscriptionGivenUp in
+ * src/integrations/ringcentral/subscription.ts); any other rejection is rethrown there, or by Node
+ * when nothing listens, and comes back here as an uncaught exception.
+ */
+function closeOnSignalOrCrash(config: Config, log: Logger, close: () => Promise<void>): void {
+  closeWithGrace({ delay: config.shutdownGraceMs, skip: ["unhandledRejection"] }, async ({ signal, err }) => {
+    if (err) log.error({ err }, "shutting down after an error");
+    else log.info({ signal }, "shutting down");
+    await close();
+    log.info("shut down cleanly");
+  });
+}
+
 async function serve(options: { worker: boolean }): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger(config.logLevel);
   const { startApp } = await import("./app.ts");
   const app = await startApp(config, log, { worker: options.worker });
   // Before anything is printed: whoever waits for the address may send SIGTERM as soon as they see it.
-  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
-    if (err) log.error({ err }, "shutting down after an error");
-    else log.info({ signal }, "shutting down");
-    await app.close();
-    log.info("shut down cleanly");
-  });
+  closeOnSignalOrCrash(config, log, () => app.close());
   console.error(`Switchboard: GraphQL and GraphiQL at ${app.url}/graphql (database: ${app.db.kind})`);
   // Only the embedded database: no other process may open it to create the first user.
   if (app.db.kind === "pglite") await announceFirstAdmin(app.db.prisma);
@@ -64,12 +75,7 @@ async function runDemo(everySeconds: number): Promise<void> {
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : "warn");
   const { startDemo, demoBanner } = await import("./demo/demo.ts");
   const demo = await startDemo({ config, log, everyMs: everySeconds * 1000 });
-  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
-    if (err) log.error({ err }, "shutting down after an error");
-    else log.info({ signal }, "shutting down");
-    await demo.close();
-    log.info("shut down cleanly");
-  });
+  closeOnSignalOrCrash(config, log, () => demo.close());
   console.error(demoBanner(demo, everySeconds * 1000));
 }
 
@@ -78,11 +84,7 @@ async function runWorker(): Promise<void> {
   const log = createLogger(config.logLevel);
   const { startWorkerProcess } = await import("./app.ts");
   const running = await startWorkerProcess(config, log);
-  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
-    if (err) log.error({ err }, "shutting down after an error");
-    else log.info({ signal }, "shutting down");
-    await running.close();
-  });
+  closeOnSignalOrCrash(config, log, () => running.close());
 }
 
 type MigratedDatabase = Awaited<ReturnType<typeof openAndMigrateDatabase>>;
@@ -232,8 +234,9 @@ export function buildCli(): Command {
       withDatabase(async (db, log) => {
         const { revokeApiTokenByValue } = await import("./domain/tokens.ts");
         const { createPubSub } = await import("./pubsub.ts");
+        const { eventLogName } = await import("./store/event-log.ts");
         // Through REDIS_URL the running API instances hear of it and close the token's WebSockets.
-        const pubsub = createPubSub(loadConfigOrExit().redisUrl, log);
+        const pubsub = createPubSub(loadConfigOrExit().redisUrl, log, { eventLog: await eventLogName(db.prisma) });
         try {
           await revokeApiTokenByValue({ prisma: db.prisma, pubsub }, value);
           await pubsub.flush().catch((error: Error) => {

@@ -3,7 +3,7 @@ import type { Logger } from "./logger.ts";
 import type { PrismaClient } from "./db.ts";
 import type { PubSub } from "./pubsub.ts";
 import type { Viewer } from "./domain/access.ts";
-import type { Deps } from "./domain/event-log.ts";
+import type { Deps, LiveEventSource } from "./domain/event-log.ts";
 import type { SmsSender } from "./domain/sms/sender.ts";
 import type { AgentCallControlFactory } from "./domain/call-control.ts";
 import { authenticate, bearerToken } from "./domain/tokens.ts";
@@ -15,6 +15,8 @@ import type { LiveAccess } from "./live-access.ts";
 export interface Services {
   prisma: PrismaClient;
   pubsub: PubSub;
+  /** Live events for subscriptions, exactly once and in order (src/live-events.ts). */
+  liveEvents: LiveEventSource;
   log: Logger;
   /** Secrets and the RingCentral gateway (src/integrations/ringcentral/services.ts). Without them
    * RingCentral cannot be connected: credentials could not be stored encrypted. */
@@ -30,6 +32,7 @@ export interface Services {
 }
 
 export interface Context extends Deps {
+  liveEvents: LiveEventSource;
   viewer: Viewer | null;
   /** An Authorization value was sent (so a null viewer means it was refused, not missing). */
   tokenPresented: boolean;
@@ -61,6 +64,7 @@ export async function buildContext(services: Services, authorization: string | n
   return {
     prisma: services.prisma,
     pubsub: services.pubsub,
+    liveEvents: services.liveEvents,
     log: services.log,
     viewer,
     tokenPresented: Boolean(authorization?.trim()),

@@ -7,13 +7,13 @@ import type { EventRecord } from "./domain/events.ts";
 import type { AccessNotice } from "./domain/access.ts";
 import type { Logger } from "./logger.ts";
 
-/** Topic name → payload. The id completes the channel name: `inbox:<inboxId>`, `user:<userId>`. */
+/** Topic name → payload. The id completes the channel name: `all:<eventLog>`, `channels:*`. */
 export interface TopicMap {
-  /** Every event of a conversation in the inbox. */
-  inbox: EventRecord;
-  /** Events addressed to one user: mentions, incoming calls, status changes. */
-  user: EventRecord;
-  /** Every event (admins' dashboards). */
+  /**
+   * Every event of one event log (id: PubSub.eventLog). The API instances follow it and hand events to
+   * their subscriptions by inbox and user (src/live-events.ts): one PUBLISH per event, whatever it
+   * addresses.
+   */
   all: EventRecord;
   /** The channels of a RingCentral connection changed (id `*`): the workers reconcile now. */
   channels: { connectionId: string | null };
@@ -37,6 +37,11 @@ export interface Subscription<T> extends AsyncIterable<T> {
 }
 
 export interface PubSub {
+  /**
+   * The id of the `all` topic: names the event log (its database) whose events it carries. One Redis
+   * may serve several databases (deployments, test runs); their sequences must not mix.
+   */
+  readonly eventLog: string;
   publish<K extends Topic>(topic: K, id: string, payload: TopicMap[K]): void;
   /** Resolves once the subscription is active, so nothing published afterwards can be missed. */
   subscribe<K extends Topic>(topic: K, id: string): Promise<Subscription<TopicMap[K]>>;
@@ -47,6 +52,12 @@ export interface PubSub {
   listen<K extends Topic>(topic: K, id: string, listener: (payload: TopicMap[K]) => void): Promise<() => void>;
   /** Resolves once everything published so far has been handed to Redis (before a short-lived process exits). */
   flush(): Promise<void>;
+  /**
+   * Calls `listener` each time the subscribing connection is back after it was lost, once its
+   * channels are subscribed again: whatever was published meanwhile was not received (at-most-once).
+   * Returns the function that stops calling it. In memory nothing is ever lost: never called.
+   */
+  onResubscribed(listener: () => void): () => void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -55,15 +66,18 @@ function channel(topic: Topic, id: string): string {
   return `switchboard:${topic}:${id}`;
 }
 
-export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
+export function createPubSub(redisUrl?: string, log?: Logger, options: { eventLog?: string } = {}): PubSub {
+  const eventLog = options.eventLog ?? "*";
   if (!redisUrl) {
     const target = new EventTarget() as unknown as TopicEventTarget;
     return pubSubOver(
+      eventLog,
       target,
       (name, payload) => target.dispatchEvent(new CustomEvent(name, { detail: payload })),
       async () => {},
       async () => {},
       async () => {},
+      new Set(),
     );
   }
   const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
@@ -72,12 +86,31 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
   const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 });
   reportConnectionState(publishClient, "publish", log);
   reportConnectionState(subscribeClient, "subscribe", log);
+  const resubscribed = new Set<() => void>();
+  let connected = false;
+  // Every 'ready' after the first is a new connection, even one quick enough to raise no error.
+  subscribeClient.on("ready", () => {
+    if (!connected) {
+      connected = true;
+      return;
+    }
+    // 'ready' is emitted after ioredis sent SUBSCRIBE again for every channel (autoResubscribe):
+    // when PING answers, they are active, and anything published from then on is received.
+    subscribeClient.ping().then(
+      () => {
+        for (const listener of [...resubscribed]) listener();
+      },
+      // Lost again before it answered: the next 'ready' tries again.
+      (error: unknown) => log?.warn({ err: error }, "Redis subscription connection lost again while resubscribing"),
+    );
+  });
   const publisher = new RedisPublisher(publishClient, log);
   const target = createRedisEventTarget<TopicEvent>({
     publishClient,
     subscribeClient: withHandledSubscriptionCommands(subscribeClient, log),
   }) as unknown as TopicEventTarget;
   return pubSubOver(
+    eventLog,
     target,
     // The event target serializes with JSON too (its default serializer), and parses what arrives.
     (name, payload) => publisher.publish(name, JSON.stringify(payload)),
@@ -91,6 +124,7 @@ export function createPubSub(redisUrl?: string, log?: Logger): PubSub {
       subscribeClient.disconnect();
     },
     () => publisher.flushed(),
+    resubscribed,
   );
 }
 
@@ -235,13 +269,16 @@ class RedisPublisher {
 }
 
 function pubSubOver(
+  eventLog: string,
   target: TopicEventTarget,
   publish: (channel: string, payload: unknown) => void,
   subscribed: () => Promise<void>,
   close: () => Promise<void>,
   flushed: () => Promise<void>,
+  resubscribed: Set<() => void>,
 ): PubSub {
   return {
+    eventLog,
     publish(topic, id, payload) {
       publish(channel(topic, id), payload);
     },
@@ -268,6 +305,11 @@ function pubSubOver(
       return () => target.removeEventListener(name, onEvent);
     },
     flush: flushed,
+    onResubscribed(listener) {
+      const own = () => listener();
+      resubscribed.add(own);
+      return () => resubscribed.delete(own);
+    },
     ping: subscribed,
     close,
   };

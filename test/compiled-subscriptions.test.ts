@@ -93,7 +93,12 @@ describe("compiled subscription execution", () => {
 
   async function start(subscribe: Subscribe, document: string, variables: Record<string, unknown>): Promise<Stream> {
     const contextValue = await buildContext(
-      { prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") },
+      {
+        prisma: api.app.db.prisma,
+        pubsub: api.app.pubsub,
+        liveEvents: api.app.liveEvents,
+        log: createLogger("silent"),
+      },
       `Bearer ${agent.token}`,
     );
     const stream = await subscribe({ schema, document: parse(document), variableValues: variables, contextValue });
@@ -239,7 +244,12 @@ describe("compiled subscription execution", () => {
     const deliverCall = async (subscribers: number) => {
       const after = String(await latestSequence(api.app.db.prisma));
       const contextValue = await buildContext(
-        { prisma: api.app.db.prisma, pubsub: api.app.pubsub, log: createLogger("silent") },
+        {
+          prisma: api.app.db.prisma,
+          pubsub: api.app.pubsub,
+          liveEvents: api.app.liveEvents,
+          log: createLogger("silent"),
+        },
         `Bearer ${agent.token}`,
       );
       const streams = await Promise.all(

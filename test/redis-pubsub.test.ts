@@ -81,11 +81,11 @@ describe("subscribing while Redis is away", () => {
     await redis.stop();
     try {
       // An unhandled rejection (the event target's dropped SUBSCRIBE) would fail this test file.
-      await expect(pubsub.subscribe("inbox", "away")).rejects.toThrow();
+      await expect(pubsub.subscribe("all", "away")).rejects.toThrow();
       await redis.start();
       await vi.waitFor(() => pubsub.ping(), { timeout: 10_000 });
-      const subscription = await pubsub.subscribe("inbox", "away");
-      pubsub.publish("inbox", "away", event("7"));
+      const subscription = await pubsub.subscribe("all", "away");
+      pubsub.publish("all", "away", event("7"));
       const next = await subscription[Symbol.asyncIterator]().next();
       expect(next.value).toMatchObject({ sequence: "7" });
       subscription.close();

@@ -3,8 +3,8 @@
 // operation and context stay alive until an event happens to arrive (found by bench/memory.ts).
 import { describe, expect, it } from "vitest";
 import type { EventRecord } from "../src/domain/events.ts";
-import { createPubSub, type PubSub } from "../src/pubsub.ts";
-import { resumableEvents } from "../src/domain/event-log.ts";
+import { createPubSub } from "../src/pubsub.ts";
+import { resumableEvents, type LiveEventSource } from "../src/domain/event-log.ts";
 
 const event = (sequence: string): EventRecord => ({
   sequence,
@@ -16,46 +16,56 @@ const event = (sequence: string): EventRecord => ({
   createdAt: "",
 });
 
-/** An in-memory pub/sub that says when a stream's live subscription is active. */
-function watchedPubSub(): { pubsub: PubSub; subscribed: Promise<void> } {
-  const inner = createPubSub();
+/**
+ * A live source over an in-memory pub/sub (one channel per topic and id) that says when a stream's
+ * live subscription is active; `publish` sends an event to the stream.
+ */
+function watchedSource(): {
+  source: LiveEventSource;
+  publish(topic: string, id: string, event: EventRecord): void;
+  subscribed: Promise<void>;
+} {
+  const pubsub = createPubSub();
   let markSubscribed!: () => void;
   const subscribed = new Promise<void>((resolve) => (markSubscribed = resolve));
-  const pubsub: PubSub = {
-    ...inner,
+  const source: LiveEventSource = {
     subscribe: async (topic, id) => {
-      const subscription = await inner.subscribe(topic, id);
+      const subscription = await pubsub.subscribe("all", `${topic}:${id}`);
       markSubscribed();
       return subscription;
     },
   };
-  // The stream's own continuation after `subscribe` runs in microtasks: one event-loop turn later
-  // it is parked on the live subscription.
-  return { pubsub, subscribed: subscribed.then(() => new Promise<void>((resolve) => setImmediate(resolve))) };
+  return {
+    source,
+    publish: (topic, id, event) => pubsub.publish("all", `${topic}:${id}`, event),
+    // The stream's own continuation after `subscribe` runs in microtasks: one event-loop turn later
+    // it is parked on the live subscription.
+    subscribed: subscribed.then(() => new Promise<void>((resolve) => setImmediate(resolve))),
+  };
 }
 
 describe("resumableEvents", () => {
   it("ends at once when returned while waiting for a live event, and stops listening", async () => {
-    const { pubsub, subscribed } = watchedPubSub();
-    const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u1", {}, null);
+    const { source, publish, subscribed } = watchedSource();
+    const stream = resumableEvents({ liveEvents: source, prisma: null as never }, "user", "u1", {}, null);
     const waiting = stream.next();
     await subscribed;
     await expect(stream.return(undefined)).resolves.toEqual({ value: undefined, done: true });
     await expect(waiting).resolves.toEqual({ value: undefined, done: true });
-    pubsub.publish("user", "u1", event("1"));
+    publish("user", "u1", event("1"));
     await expect(stream.next()).resolves.toEqual({ value: undefined, done: true });
   });
 
   it("still delivers live events, and ends when returned before it started", async () => {
-    const { pubsub, subscribed } = watchedPubSub();
-    const stream = resumableEvents({ pubsub, prisma: null as never }, "user", "u2", {}, null);
+    const { source, publish, subscribed } = watchedSource();
+    const stream = resumableEvents({ liveEvents: source, prisma: null as never }, "user", "u2", {}, null);
     const next = stream.next();
     await subscribed;
-    pubsub.publish("user", "u2", event("7"));
+    publish("user", "u2", event("7"));
     await expect(next).resolves.toEqual({ value: event("7"), done: false });
     await stream.return(undefined);
 
-    const early = resumableEvents({ pubsub, prisma: null as never }, "user", "u3", {}, null);
+    const early = resumableEvents({ liveEvents: source, prisma: null as never }, "user", "u3", {}, null);
     const first = early.next();
     await early.return(undefined);
     await expect(first).resolves.toEqual({ value: undefined, done: true });

@@ -308,7 +308,7 @@ describe("R4.4 delivery status", () => {
 
   it("FAILED reopens the archived conversation and publishes MESSAGE_FAILED", async () => {
     const message = await outboundMessage({ archived: true });
-    const live = await api.app.pubsub.subscribe("inbox", inboxId);
+    const live = await api.app.liveEvents.subscribe("inbox", inboxId);
     const failed = (async () => {
       for await (const event of live)
         if (event.type === "MESSAGE_FAILED" && event.payload.messageId === message.id) return event;

@@ -14,6 +14,15 @@ export interface Deps {
   pubsub: PubSub;
 }
 
+/**
+ * Where a live stream's events come from: the events of an inbox, or addressed to a user, from the
+ * moment `subscribe` resolves. The API's (src/live-events.ts) delivers each exactly once, in sequence
+ * order, filling from the log what pub/sub lost.
+ */
+export interface LiveEventSource {
+  subscribe(topic: "inbox" | "user", id: string): Promise<Subscription<EventRecord>>;
+}
+
 /** Collects the events of one transaction; only members of the catalogue can be appended. A rule's
  * transaction stamps its cause on every event, so the runner knows how deep in rule actions it is. */
 export class EventLog {
@@ -27,9 +36,7 @@ export class EventLog {
 }
 
 export function publishEvent(pubsub: PubSub, event: EventRecord): void {
-  for (const inboxId of event.inboxIds) pubsub.publish("inbox", inboxId, event);
-  for (const userId of event.userIds) pubsub.publish("user", userId, event);
-  pubsub.publish("all", "*", event);
+  pubsub.publish("all", pubsub.eventLog, event);
 }
 
 /**
@@ -54,7 +61,8 @@ export async function inTransaction<T>(
 /**
  * A resumable stream: what the log holds after `after` (when given), then live events — no gap,
  * because the live subscription is active before the log is read, and no duplicate, because live
- * events already replayed (or at/before the client's cursor) are skipped.
+ * events already replayed (or at/before the client's cursor) are skipped. The live source delivers
+ * in sequence order (src/live-events.ts), so "already delivered" is "at or before the last one".
  *
  * `return()` (the client unsubscribed or its socket closed) ends the stream at once: an async
  * generator waiting for the next live event would only see its return after that event arrived —
@@ -62,7 +70,7 @@ export async function inTransaction<T>(
  * alive until then. Closing the live subscription first ends that wait.
  */
 export function resumableEvents<T extends EventRecord = EventRecord>(
-  deps: Deps,
+  deps: { prisma: PrismaClient; liveEvents: LiveEventSource },
   topic: "inbox" | "user",
   id: string,
   where: Prisma.EventWhereInput,
@@ -72,21 +80,24 @@ export function resumableEvents<T extends EventRecord = EventRecord>(
   let live: Subscription<EventRecord> | null = null;
   let ended = false;
   const stream = (async function* () {
-    live = await deps.pubsub.subscribe(topic, id);
+    live = await deps.liveEvents.subscribe(topic, id);
     if (ended) {
       live.close();
       return;
     }
     try {
-      const replayed = new Set<string>();
+      // Sequences only grow: what was replayed, or is at or before the cursor, is not delivered again.
+      let delivered = after ?? -1n;
       if (after !== null) {
         for await (const event of readEventsAfter(deps.prisma, where, after)) {
-          replayed.add(event.sequence);
+          delivered = BigInt(event.sequence);
           if (accept(event)) yield event;
         }
       }
       for await (const event of live) {
-        if (replayed.has(event.sequence) || (after !== null && BigInt(event.sequence) <= after)) continue;
+        const sequence = BigInt(event.sequence);
+        if (sequence <= delivered) continue;
+        delivered = sequence;
         if (accept(event)) yield event;
       }
     } finally {

@@ -91,6 +91,12 @@ export async function* readEventsAfter(
   }
 }
 
+/** Names the event log among others that may share a Redis: its database's name. */
+export async function eventLogName(prisma: PrismaClient): Promise<string> {
+  const [row] = await prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+  return row!.name;
+}
+
 export async function latestSequence(prisma: PrismaClient): Promise<bigint> {
   const last = await prisma.event.findFirst({ orderBy: { sequence: "desc" }, select: { sequence: true } });
   return last?.sequence ?? 0n;

@@ -2,13 +2,14 @@
 // standby (`switchboard worker`; the connection's lease in src/integrations/ringcentral/lease.ts), the
 // simulator with a short WebSocket recovery window, private PostgreSQL and Redis. Calls and texts flow
 // while the worker is SIGKILLed (with a standby, then without one), the socket drops, the socket stalls
-// past the recovery window, and notifications arrive twice and out of order. After each fault: every
+// past the recovery window, notifications arrive twice and out of order, RingCentral answers 429 to
+// every REST request, and a subscriber is away 5 s. After each fault: every
 // call and text is stored once with the right outcome, and earlier ones are unchanged; a live
 // subscriber on each API instance and one that went away during the fault and resumed with `after:`
 // received every event of the log exactly once; no product process exited but the one killed. At the
 // end a restarted worker catches up again and nothing changes. Figures go to the run's table.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startDeployment, waitUntil, type Deployment } from "./support/deployment.ts";
+import { discrepancies, startDeployment, waitUntil, type Deployment } from "./support/deployment.ts";
 import { deliveriesSettled, watchEvents, type EventWatcher } from "./support/event-watchers.ts";
 import { recordFigure } from "./support/figures.ts";
 import { CONSISTENT_WITHIN_MS, trafficOf, type Traffic } from "./support/traffic.ts";
@@ -22,6 +23,14 @@ const STALL_MS = 5000;
 /** How long the worker stays dead when no standby takes over: the fault itself. */
 const WORKER_DOWN_MS = 3000;
 const SUBSCRIPTION_ACTIVE = /"msg":"RingCentral subscription active"/;
+/** A 429 storm: every RingCentral REST request is refused (more than the drill can make)… */
+const STORM_REQUESTS = 1000;
+/** …each with this Retry-After… */
+const STORM_RETRY_AFTER_SECONDS = 2;
+/** …for this long after the socket stalled (it closes at STALL_MS): the fault itself. */
+const STORM_MS = STALL_MS + 3000;
+/** How long the resumed subscriber stays away in its own drill. */
+const AWAY_MS = 5000;
 
 let deployment: Deployment;
 let watchers: { liveA: EventWatcher; liveB: EventWatcher; resumed: EventWatcher };
@@ -174,6 +183,69 @@ it("applies duplicated and reordered notifications once, in effect in order", as
     traffic: traffic.summary(),
     consistentMs,
     note: `from the last release; ${pending.notifications.length} faults still pending at the end of the traffic`,
+  });
+  expect(deployment.exits()).toEqual([]);
+});
+
+it("keeps ingesting calls through a 429 storm, and subscribes afresh once RingCentral answers again", async () => {
+  const { holder } = holderAndStandbys();
+  await watchers.resumed.leave();
+  await simControl(deployment.simulator, "POST", "faults/rate-limit", {
+    count: STORM_REQUESTS,
+    retryAfterSeconds: STORM_RETRY_AFTER_SECONDS,
+  });
+  const stormAt = Date.now();
+  const { calls } = await traffic.play(4, 2);
+  // Telephony never waits for a REST request: while RingCentral refuses every one, calls still land.
+  await waitUntil(
+    async () => discrepancies(calls, (await deployment.storedState()).calls).length === 0,
+    CONSISTENT_WITHIN_MS,
+    async () => discrepancies(calls, (await deployment.storedState()).calls).join("\n"),
+    deployment,
+  );
+  const callsStoredMs = Date.now() - stormAt;
+  // A socket stalled past the recovery window needs REST to come back (a WebSocket token, a new
+  // subscription, a catch-up): every attempt is refused until the storm ends.
+  await simControl(deployment.simulator, "POST", "faults/socket", { action: "stall", closeAfterMs: STALL_MS });
+  await traffic.play(4, 2);
+  await new Promise((resolve) => setTimeout(resolve, STORM_MS)); // the fault itself
+  const pending = await simControl<{ rateLimits: { remaining: number }[] }>(deployment.simulator, "GET", "faults");
+  const refused = STORM_REQUESTS - (pending.rateLimits[0]?.remaining ?? 0);
+  await simControl(deployment.simulator, "DELETE", "faults");
+  const endedAt = Date.now();
+  watchers.resumed.resume();
+  const consistentMs = await traffic.consistentSince(endedAt);
+  await subscribersExactlyOnce();
+  expect(refused).toBeGreaterThan(0);
+  expect(deployment.running()).toContain(holder);
+  recordFigure({
+    fault: `429 storm ${STORM_MS / 1000} s (Retry-After ${STORM_RETRY_AFTER_SECONDS} s) + socket stall`,
+    traffic: traffic.summary(),
+    consistentMs,
+    note: `from the storm's end; ${refused} requests refused; calls of the storm stored ${callsStoredMs} ms into it`,
+  });
+  expect(deployment.exits()).toEqual([]);
+});
+
+it("replays everything to a subscriber that was away 5 s, exactly once", async () => {
+  await watchers.resumed.leave();
+  const leftAt = Date.now();
+  // One call a second while it is away.
+  while (Date.now() - leftAt < AWAY_MS) {
+    const started = Date.now();
+    await traffic.play(1, 1);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - (Date.now() - started))));
+  }
+  const backAt = Date.now();
+  watchers.resumed.resume();
+  await subscribersExactlyOnce();
+  const caughtUpMs = Date.now() - backAt;
+  const consistentMs = await traffic.consistentSince(leftAt);
+  recordFigure({
+    fault: `subscriber away ${AWAY_MS / 1000} s`,
+    traffic: traffic.summary(),
+    consistentMs,
+    note: `from its leaving; back with after: its last cursor, it had every event once ${caughtUpMs} ms later`,
   });
   expect(deployment.exits()).toEqual([]);
 });

@@ -38,6 +38,7 @@ export async function simControl<T = unknown>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`simulator ${method} ${path}: ${response.status} ${await response.text()}`);
+  if (response.status === 204) return undefined as T;
   return (await response.json()) as T;
 }
 

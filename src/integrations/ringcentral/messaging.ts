@@ -8,6 +8,7 @@ import type { Deps } from "../../domain/event-log.ts";
 import { applyMessageStatus } from "../../domain/sms/delivery-status.ts";
 import { ingestInboundMessage, type InboundMessageInput } from "../../domain/sms/inbound.ts";
 import { deliveryStatusOf } from "./sms.ts";
+import { RingCentralRequestError } from "../../domain/ringcentral-errors.ts";
 import type { Envelope } from "./notifications.ts";
 
 const attachment = z
@@ -113,6 +114,10 @@ export async function syncMessages(
       .get(path, { syncType: "ISync", syncToken: token })
       .then((r) => r.json())
       .catch((error: unknown) => {
+        // Only RingCentral refusing the request (the token) calls for a full sync. Anything else (rate
+        // limited, RingCentral away) fails this sync with its token kept: the REST work queue tries
+        // it again, and a full sync would re-read the whole window and miss what is older than it.
+        if (!(error instanceof RingCentralRequestError)) throw error;
         options.log.warn({ err: error, extensionId }, "message ISync refused; starting over with FSync");
         return null;
       });

@@ -115,16 +115,14 @@ export async function deliveriesSettled(
   deployment: Deployment,
   watchers: EventWatcher[],
   withinMs: number,
-  mayMiss: EventWatcher[] = [],
 ): Promise<{ log: string[]; problems: Record<string, string[]> }> {
-  const waitedFor = watchers.filter((w) => !mayMiss.includes(w));
   let log: string[] = [];
   await waitUntil(
     async () => {
       log = await eventLog(deployment.postgres.url, deployment.inboxId);
       const faults = watchers.map((w) => deliveryFaults(w, log));
       const hopeless = watchers.some((w, i) => w.ended || faults[i]!.twice.length + faults[i]!.unknown.length > 0);
-      return hopeless || waitedFor.every((w) => deliveryFaults(w, log).missed.length === 0);
+      return hopeless || watchers.every((w) => deliveryFaults(w, log).missed.length === 0);
     },
     withinMs,
     async () => {
