@@ -209,7 +209,7 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
     enqueue().catch((error: unknown) => options.log.error({ err: error }, "rule runner pass failed"));
   }
 
-  const listening = options.pubsub.listen("all", "*", wake);
+  const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
   const timer = setInterval(wake, options.pollMs ?? 1000);
   timer.unref();
   wake();
