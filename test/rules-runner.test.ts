@@ -4,7 +4,7 @@
 // alone, also when RingCentral's notifications arrive reversed (the answered call then passes
 // through ABANDONED); a restarted runner acts exactly once; business hours; round-robin.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./support/api.ts";
+import { startTestApi, subscribe, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
 import {
   connectVoiceChannel,
@@ -52,10 +52,18 @@ beforeAll(async () => {
   inbox = await seedInbox(api.app, "Main line", [admin.id]);
   ({ worker } = await startTestWorker(api.app, sim));
   await connectVoiceChannel(api.app, worker, MAIN_NUMBER, inbox.id);
+  // From the log's end now (resumed, so nothing is missed while the subscription starts).
+  const last = await api.app.db.prisma.event.findFirst({ orderBy: { sequence: "desc" } });
+  callUpdates = subscribe(
+    api.wsClient(admin.token),
+    `subscription($inbox: ID!, $after: String) { callUpdated(inboxId: $inbox, after: $after) { call { status fromNumber } } }`,
+    { inbox: inbox.globalId, after: String(last?.sequence ?? 0) },
+  );
   runner = startRunner();
   await runner.drain(); // the cursor starts at the log's end
 });
 afterAll(async () => {
+  callUpdates?.unsubscribe();
   await runner?.close();
   await worker?.close();
   await api?.close();
@@ -80,22 +88,26 @@ async function createRule(input: Record<string, unknown>) {
 const setEnabled = (id: string, enabled: boolean) =>
   gql(`mutation($id: ID!) { ${enabled ? "enableRule" : "disableRule"}(ruleId: $id) { __typename } }`, { id });
 
-/** Waits until the worker applied every notification the simulator published for the session. */
-async function applied(telephonySessionId: string) {
-  const published = await simControl<{ records: { uuid: string; body: { telephonySessionId?: string } }[] }>(
-    sim,
-    "GET",
-    "notifications",
-  );
-  const uuids = published.records.filter((r) => r.body.telephonySessionId === telephonySessionId).map((r) => r.uuid);
-  expect(uuids.length).toBeGreaterThan(2);
-  // No event tells "this notification was applied" (a stale one changes nothing): wait for the rows.
-  for (;;) {
-    await worker.idle();
-    const seen = await api.app.db.prisma.processedNotification.count({ where: { uuid: { in: uuids } } });
-    if (seen === uuids.length) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+/** Every `callUpdated` of the main inbox (opened in beforeAll). */
+let callUpdates: ReturnType<typeof subscribe>;
+let markers = 0;
+
+/**
+ * Waits until the worker applied every notification the simulator published so far. A stale
+ * notification changes nothing and tells nothing, so a marker call follows: one connection delivers
+ * in order, so once the marker is seen missed the worker has received everything before it, and
+ * `idle()` waits for what it received (other calls' bursts apply concurrently) to be applied.
+ */
+async function applied() {
+  markers += 1;
+  const from = `+1415555${String(9000 + markers)}`;
+  await simControl(sim, "POST", "scenarios", { type: "missed", extensionId: AGENT_EXTENSION, to: MAIN_NUMBER, from });
+  for (let seen = 1; ; seen += 1) {
+    const events = await callUpdates.until(seen);
+    const call = (events[seen - 1]!.data as any).callUpdated.call;
+    if (call.fromNumber === from && call.status === "MISSED") break;
   }
+  await worker.idle();
 }
 
 /** Every call played (with the probes of reversed ones). */
@@ -106,7 +118,7 @@ async function playCall(scenario: Record<string, unknown>, options: { reversed?:
   if (options.reversed) {
     // The same scenario once, to count its notifications; then held and delivered newest first.
     const probe = await simControl<{ telephonySessionId: string }>(sim, "POST", "scenarios", scenario);
-    await applied(probe.telephonySessionId);
+    await applied();
     played.push(probe.telephonySessionId);
     const published = await simControl<{ records: { body: { telephonySessionId?: string } }[] }>(
       sim,
@@ -117,7 +129,7 @@ async function playCall(scenario: Record<string, unknown>, options: { reversed?:
     await simControl(sim, "POST", "faults/notifications", { type: "reorder", count });
   }
   const { telephonySessionId } = await simControl<{ telephonySessionId: string }>(sim, "POST", "scenarios", scenario);
-  await applied(telephonySessionId);
+  await applied();
   played.push(telephonySessionId);
   const call = await api.app.db.prisma.call.findUniqueOrThrow({ where: { telephonySessionId } });
   return { callId: call.id, conversationId: call.conversationId };
