@@ -256,6 +256,64 @@ describe("conditions and actions", () => {
     }
   });
 
+  it("talk-time and wait-time thresholds are judged on the settled call", async () => {
+    const tag = async (name: string) =>
+      Buffer.from(`Tag:${(await api.app.db.prisma.tag.create({ data: { name } })).id}`).toString("base64");
+    const rules = [
+      await createRule({
+        name: "Tag quick answers",
+        trigger: "CALL_ENDED",
+        conditions: [
+          { type: "CALL_OUTCOME", outcomes: ["ENDED"] },
+          { type: "WAIT_TIME", atMostSeconds: 60 },
+        ],
+        actions: [{ type: "TAG", tagId: await tag("quick-answer") }],
+      }),
+      await createRule({
+        name: "Tag long waits",
+        trigger: "CALL_ENDED",
+        conditions: [{ type: "WAIT_TIME", atLeastSeconds: 3600 }],
+        actions: [{ type: "TAG", tagId: await tag("long-wait") }],
+      }),
+      await createRule({
+        name: "Tag long talks",
+        trigger: "CALL_ENDED",
+        conditions: [{ type: "TALK_TIME", atLeastSeconds: 600 }],
+        actions: [{ type: "TAG", tagId: await tag("long-talk") }],
+      }),
+      await createRule({
+        name: "Tag short talks",
+        trigger: "CALL_ENDED",
+        conditions: [{ type: "TALK_TIME", atMostSeconds: 600 }],
+        actions: [{ type: "TAG", tagId: await tag("short-talk") }],
+      }),
+    ];
+    try {
+      const answered = await playCall({
+        type: "inbound",
+        extensionId: AGENT_EXTENSION,
+        to: MAIN_NUMBER,
+        from: "+14155550841",
+        hangup: "caller",
+      });
+      const abandoned = await playCall({
+        type: "abandoned",
+        extensionId: AGENT_EXTENSION,
+        to: MAIN_NUMBER,
+        from: "+14155550842",
+      });
+      await runner.drain();
+      clock = new Date(clock.getTime() + QUIET_MS + 1000);
+      await runner.drain();
+      const names = async (id: string) => (await conversationNode(id)).tags.map((t: any) => t.name).sort();
+      // Answered at once, talked for seconds; the abandoned call was never talked on (no talk time).
+      expect(await names(answered.conversationId)).toEqual(["quick-answer", "short-talk"]);
+      expect(await names(abandoned.conversationId)).toEqual([]);
+    } finally {
+      for (const rule of rules) await setEnabled(rule, false);
+    }
+  });
+
   it("round-robin assigns among the inbox's AVAILABLE agents, skipping BUSY ones, evenly", async () => {
     const ana = await api.createUser("AGENT", "rr-ana");
     const bo = await api.createUser("AGENT", "rr-bo");
