@@ -9,7 +9,7 @@ import type { Deps } from "../domain/event-log.ts";
 import type { EventRecord } from "../domain/events.ts";
 import { isOutcome, type CallStatus } from "../domain/call-outcomes.ts";
 import { runAction, type ActionOutcome } from "../domain/rules/actions.ts";
-import { loadFacts, matches } from "../domain/rules/conditions.ts";
+import { loadFactsBatch, matches, type TriggerFacts } from "../domain/rules/conditions.ts";
 import { ruleDefinition, type RuleDefinition } from "../domain/rules/model.ts";
 import {
   callEndedTrigger,
@@ -21,23 +21,34 @@ import {
   type Trigger,
 } from "../domain/rules/triggers.ts";
 import type { SmsSender } from "../domain/sms/sender.ts";
-import { latestSequence, readEventsAfter } from "../store/event-log.ts";
+import { latestSequence, readEventPage } from "../store/event-log.ts";
 import {
-  claimRun,
+  claimRuns,
   dueWatches,
-  finishRun,
-  isWatched,
+  finishRuns,
   readCursor,
+  runKey,
   settledWatches,
   unwatchCall,
-  watchCall,
+  watchCalls,
+  watchedCalls,
   writeCursor,
+  type CallWatch,
+  type RunResult,
 } from "../store/rule-runs.ts";
 import type { ConnectionLease, LeaseProvider } from "../integrations/ringcentral/lease.ts";
 
 const LEASE = "rule-runner";
 const CURSOR = "rules";
-const CURSOR_SAVE_EVERY = 200;
+/** Events read, judged and acted on together; the cursor advances once per batch. */
+const BATCH = 500;
+
+/** A trigger to judge: from an event, or a call whose outcome settled. */
+interface Firing {
+  trigger: Trigger;
+  sequence: bigint;
+  depth: number;
+}
 
 export interface RuleRunnerOptions extends Deps {
   log: Logger;
@@ -64,6 +75,8 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   let queued = false;
+  /** Where this runner is in the log: read once under the lease, then kept here (only it writes it). */
+  let cursor: bigint | null = null;
 
   async function takeLease(): Promise<boolean> {
     if (lease) return true;
@@ -71,6 +84,7 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
     lease?.onLost((reason) => {
       options.log.warn({ err: reason }, "lost the rule runner's lease; will take it again");
       lease = null;
+      cursor = null;
     });
     return lease !== null;
   }
@@ -81,25 +95,61 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
     );
   }
 
-  /** Runs each rule of the trigger whose conditions hold, once. */
-  async function fire(trigger: Trigger, rules: RuleDefinition[], sequence: bigint, depth: number) {
-    const candidates = rules.filter((r) => r.trigger === trigger.trigger);
-    if (candidates.length === 0) return;
-    const facts = await loadFacts(options.prisma, { ...trigger, at: now() });
-    if (!facts) return;
-    for (const rule of candidates) {
-      if (!matches(rule, facts)) continue;
-      const runId = await claimRun(options.prisma, {
+  /**
+   * Runs each rule whose trigger is one of `firings` and whose conditions hold, once per trigger.
+   * The facts of all firings are read together; a conversation a rule acted on has its facts read
+   * again for the later firings about it, so a rule sees what an earlier one did (and, say, a second
+   * message does not round-robin a conversation the first one assigned).
+   */
+  async function fire(firings: Firing[], rules: RuleDefinition[]) {
+    const byTrigger = new Map<Trigger["trigger"], RuleDefinition[]>();
+    for (const rule of rules) byTrigger.set(rule.trigger, [...(byTrigger.get(rule.trigger) ?? []), rule]);
+    const seen = new Set<string>();
+    const wanted = firings.filter((f) => {
+      if (!byTrigger.has(f.trigger.trigger) || seen.has(f.trigger.key)) return false;
+      seen.add(f.trigger.key);
+      return true;
+    });
+    if (wanted.length === 0) return;
+    const at = now();
+    const facts: (TriggerFacts | null)[] = [];
+    const load = async (indexes: number[]) => {
+      const loaded = await loadFactsBatch(
+        options.prisma,
+        indexes.map((i) => ({ ...wanted[i]!.trigger, at })),
+      );
+      for (const [n, i] of indexes.entries()) facts[i] = loaded[n]!;
+    };
+    await load(wanted.map((_, i) => i));
+    const changed = new Set<string>();
+    const results: RunResult[] = [];
+    for (const [i, firing] of wanted.entries()) {
+      const { conversationId } = firing.trigger;
+      if (changed.has(conversationId)) {
+        const later = wanted.flatMap((f, j) => (j >= i && changed.has(f.trigger.conversationId) ? [j] : []));
+        await load(later);
+        changed.clear();
+      }
+      const holding = facts[i] ? byTrigger.get(firing.trigger.trigger)!.filter((r) => matches(r, facts[i]!)) : [];
+      if (holding.length === 0) continue;
+      const claims = holding.map((rule) => ({
         ruleId: rule.id,
-        triggerKey: trigger.key,
-        eventSequence: sequence,
-        conversationId: trigger.conversationId,
-      });
-      if (runId) await act(rule, runId, trigger.conversationId, depth);
+        triggerKey: firing.trigger.key,
+        eventSequence: firing.sequence,
+        conversationId,
+      }));
+      const claimed = await claimRuns(options.prisma, claims);
+      for (const rule of holding) {
+        const runId = claimed.get(runKey({ ruleId: rule.id, triggerKey: firing.trigger.key }));
+        if (!runId) continue;
+        results.push(await act(rule, runId, conversationId, firing.depth));
+        changed.add(conversationId);
+      }
     }
+    await finishRuns(options.prisma, results);
   }
 
-  async function act(rule: RuleDefinition, runId: string, conversationId: string, depth: number) {
+  async function act(rule: RuleDefinition, runId: string, conversationId: string, depth: number): Promise<RunResult> {
     const context = {
       deps: options,
       rule,
@@ -116,48 +166,55 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
         const reason = error instanceof Error ? error.message : String(error);
         outcomes.push({ type: action.type, outcome: "FAILED", detail: reason });
         options.log.warn({ err: error, ruleId: rule.id, conversationId }, "a rule action failed");
-        await finishRun(options.prisma, runId, { status: "FAILED", actions: outcomes, reason });
-        return;
+        return { runId, status: "FAILED", actions: outcomes, reason };
       }
     }
-    await finishRun(options.prisma, runId, { status: "DONE", actions: outcomes });
+    return { runId, status: "DONE", actions: outcomes };
   }
 
-  async function handle(event: EventRecord, rules: RuleDefinition[]) {
-    const callId = callOf(event);
-    const wantsCalls = rules.some((r) => r.trigger === "CALL_ENDED");
-    if (callId && wantsCalls && (endedCallOf(event) || (await isWatched(options.prisma, callId)))) {
-      await watchCall(options.prisma, {
-        callId,
-        eventSequence: BigInt(event.sequence),
-        at: now(),
-        ruleDepth: depthOf(event),
-      });
+  /** Watches the batch's ended calls (and calls already watched, whose quiet period restarts). */
+  async function watchEndedCalls(events: EventRecord[]) {
+    const callEvents = events.flatMap((event) => {
+      const callId = callOf(event);
+      return callId ? [{ event, callId }] : [];
+    });
+    const watched = await watchedCalls(options.prisma, [...new Set(callEvents.map((c) => c.callId))]);
+    const latest = new Map<string, CallWatch>();
+    const at = now();
+    for (const { event, callId } of callEvents) {
+      if (!endedCallOf(event) && !watched.has(callId)) continue;
+      watched.add(callId);
+      latest.set(callId, { callId, eventSequence: BigInt(event.sequence), at, ruleDepth: depthOf(event) });
     }
-    if (depthOf(event) >= MAX_RULE_DEPTH) return;
-    const trigger = triggerOf(event);
-    if (trigger) await fire(trigger, rules, BigInt(event.sequence), depthOf(event));
+    await watchCalls(options.prisma, [...latest.values()]);
   }
 
-  /** Reads the log from the cursor to its end. */
+  async function handleBatch(events: EventRecord[], rules: RuleDefinition[]) {
+    if (rules.some((r) => r.trigger === "CALL_ENDED")) await watchEndedCalls(events);
+    const firings = events.flatMap((event): Firing[] => {
+      if (depthOf(event) >= MAX_RULE_DEPTH) return [];
+      const trigger = triggerOf(event);
+      return trigger ? [{ trigger, sequence: BigInt(event.sequence), depth: depthOf(event) }] : [];
+    });
+    await fire(firings, rules);
+  }
+
+  /** Reads the log from the cursor to its end, a batch at a time. */
   async function readLog(rules: RuleDefinition[]) {
-    let cursor = await readCursor(options.prisma, CURSOR);
+    if (cursor === null) cursor = await readCursor(options.prisma, CURSOR);
     if (cursor === null) {
       // A new installation acts on what happens from now on, not on the history before it.
       cursor = await latestSequence(options.prisma);
       await writeCursor(options.prisma, CURSOR, cursor);
     }
-    let unsaved = 0;
-    for await (const event of readEventsAfter(options.prisma, {}, cursor)) {
-      if (closed || !lease) break;
-      await handle(event, rules);
-      cursor = BigInt(event.sequence);
-      if (++unsaved >= CURSOR_SAVE_EVERY) {
-        await writeCursor(options.prisma, CURSOR, cursor);
-        unsaved = 0;
-      }
+    while (!closed && lease) {
+      const events = await readEventPage(options.prisma, {}, cursor, BATCH);
+      if (events.length === 0) return;
+      await handleBatch(events, rules);
+      cursor = BigInt(events[events.length - 1]!.sequence);
+      await writeCursor(options.prisma, CURSOR, cursor);
+      if (events.length < BATCH) return;
     }
-    if (unsaved > 0) await writeCursor(options.prisma, CURSOR, cursor);
   }
 
   /** Calls whose outcome settled: the call log agreed, or all legs ended and the call stayed quiet. */
@@ -168,22 +225,36 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
       settledWatches(options.prisma),
     ]);
     const byCall = new Map([...quiet, ...settled].map((w) => [w.callId, w]));
+    if (byCall.size === 0) return;
+    const calls = new Map(
+      (
+        await options.prisma.call.findMany({
+          where: { id: { in: [...byCall.keys()] } },
+          include: { parties: { select: { endedAt: true } } },
+        })
+      ).map((c) => [c.id, c]),
+    );
+    const firings: Firing[] = [];
+    const done: { callId: string; eventSequence: bigint }[] = [];
     for (const watch of byCall.values()) {
-      const call = await options.prisma.call.findUnique({
-        where: { id: watch.callId },
-        include: { parties: { select: { endedAt: true } } },
-      });
+      const call = calls.get(watch.callId);
       const agreed = call?.settledStatus != null && call.settledStatus === call.status;
       if (call && !agreed && !isOutcome(call.status as CallStatus)) {
-        await unwatchCall(options.prisma, watch.callId, watch.eventSequence); // not over: its end watches it again
+        done.push(watch); // not over: its end watches it again
         continue;
       }
       if (call && !agreed && call.parties.some((p) => p.endedAt === null)) continue; // a leg is still up
       if (call && watch.ruleDepth < MAX_RULE_DEPTH) {
-        await fire(callEndedTrigger(call.id, call.conversationId), rules, watch.eventSequence, watch.ruleDepth);
+        firings.push({
+          trigger: callEndedTrigger(call.id, call.conversationId),
+          sequence: watch.eventSequence,
+          depth: watch.ruleDepth,
+        });
       }
-      await unwatchCall(options.prisma, watch.callId, watch.eventSequence);
+      done.push(watch);
     }
+    await fire(firings, rules);
+    for (const watch of done) await unwatchCall(options.prisma, watch.callId, watch.eventSequence);
   }
 
   async function pass(): Promise<void> {

@@ -72,6 +72,21 @@ export async function writeEvents(tx: Prisma.TransactionClient, events: NewEvent
 
 const REPLAY_BATCH = 200;
 
+/** Up to `limit` events after `afterSequence` matching `where`, oldest first. */
+export async function readEventPage(
+  prisma: PrismaClient,
+  where: Prisma.EventWhereInput,
+  afterSequence: bigint,
+  limit: number,
+): Promise<EventRecord[]> {
+  const rows = await prisma.event.findMany({
+    where: { AND: [where, { sequence: { gt: afterSequence } }] },
+    orderBy: { sequence: "asc" },
+    take: limit,
+  });
+  return rows.map(toEventRecord);
+}
+
 /** Events after `afterSequence` matching `where`, oldest first, fetched in batches. */
 export async function* readEventsAfter(
   prisma: PrismaClient,
@@ -80,14 +95,10 @@ export async function* readEventsAfter(
 ): AsyncGenerator<EventRecord> {
   let cursor = afterSequence;
   for (;;) {
-    const rows = await prisma.event.findMany({
-      where: { AND: [where, { sequence: { gt: cursor } }] },
-      orderBy: { sequence: "asc" },
-      take: REPLAY_BATCH,
-    });
-    for (const row of rows) yield toEventRecord(row);
-    if (rows.length < REPLAY_BATCH) return;
-    cursor = rows[rows.length - 1]!.sequence;
+    const events = await readEventPage(prisma, where, cursor, REPLAY_BATCH);
+    yield* events;
+    if (events.length < REPLAY_BATCH) return;
+    cursor = BigInt(events[events.length - 1]!.sequence);
   }
 }
 

@@ -1,6 +1,6 @@
 // The rule runner's tables: its cursor in the event log, the claims that make each (rule, trigger)
 // act at most once, and the calls waiting for their outcome to settle.
-import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
+import type { PrismaClient } from "../generated/prisma/client.ts";
 
 export async function readCursor(prisma: PrismaClient, name: string): Promise<bigint | null> {
   return (await prisma.ruleCursor.findUnique({ where: { name } }))?.sequence ?? null;
@@ -10,57 +10,75 @@ export async function writeCursor(prisma: PrismaClient, name: string, sequence: 
   await prisma.ruleCursor.upsert({ where: { name }, create: { name, sequence }, update: { sequence } });
 }
 
+export interface RunClaim {
+  ruleId: string;
+  triggerKey: string;
+  eventSequence: bigint;
+  conversationId: string;
+}
+
 /**
- * Claims the run of `ruleId` for `triggerKey`: true for the one caller that inserted it. A claim is
- * committed before any action runs, so a runner that stops mid-way never acts on it again.
+ * Claims the runs in one statement; returns the ids of those this caller inserted, by
+ * `ruleId triggerKey` (a run claimed before is absent). A claim is committed before any action
+ * runs, so a runner that stops mid-way never acts on it again.
  */
-export async function claimRun(
-  prisma: PrismaClient,
-  run: { ruleId: string; triggerKey: string; eventSequence: bigint; conversationId: string },
-): Promise<string | null> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
+export async function claimRuns(prisma: PrismaClient, runs: RunClaim[]): Promise<Map<string, string>> {
+  if (runs.length === 0) return new Map();
+  const rows = await prisma.$queryRaw<{ id: string; ruleId: string; triggerKey: string }[]>`
     INSERT INTO "RuleRun" ("id", "ruleId", "triggerKey", "eventSequence", "conversationId")
-    VALUES (gen_random_uuid(), ${run.ruleId}::uuid, ${run.triggerKey}, ${run.eventSequence}, ${run.conversationId}::uuid)
+    SELECT gen_random_uuid(), r."ruleId", r."triggerKey", r."eventSequence", r."conversationId"
+    FROM unnest(${runs.map((r) => r.ruleId)}::uuid[], ${runs.map((r) => r.triggerKey)}::text[],
+                ${runs.map((r) => r.eventSequence.toString())}::bigint[], ${runs.map((r) => r.conversationId)}::uuid[])
+         AS r("ruleId", "triggerKey", "eventSequence", "conversationId")
     ON CONFLICT ("ruleId", "triggerKey") DO NOTHING
-    RETURNING "id"::text`;
-  return rows[0]?.id ?? null;
+    RETURNING "id"::text, "ruleId"::text, "triggerKey"`;
+  return new Map(rows.map((r) => [runKey(r), r.id]));
 }
 
-export async function finishRun(
-  prisma: PrismaClient,
-  runId: string,
-  result: { status: "DONE" | "FAILED"; actions: unknown[]; reason?: string | null },
-): Promise<void> {
-  await prisma.ruleRun.update({
-    where: { id: runId },
-    data: {
-      status: result.status,
-      actions: result.actions as Prisma.InputJsonValue,
-      reason: result.reason ?? null,
-      finishedAt: new Date(),
-    },
-  });
+export const runKey = (run: { ruleId: string; triggerKey: string }) => `${run.ruleId} ${run.triggerKey}`;
+
+export interface RunResult {
+  runId: string;
+  status: "DONE" | "FAILED";
+  actions: unknown[];
+  reason?: string | null;
 }
 
-/** The call changed (or ended): its quiet period starts again from `at`. */
-export async function watchCall(
-  prisma: PrismaClient,
-  watch: { callId: string; eventSequence: bigint; at: Date; ruleDepth: number },
-): Promise<void> {
-  await prisma.ruleCallWatch.upsert({
-    where: { callId: watch.callId },
-    create: {
-      callId: watch.callId,
-      eventSequence: watch.eventSequence,
-      lastChangeAt: watch.at,
-      ruleDepth: watch.ruleDepth,
-    },
-    update: { eventSequence: watch.eventSequence, lastChangeAt: watch.at, ruleDepth: watch.ruleDepth },
-  });
+/** Records what the runs did, in one statement. */
+export async function finishRuns(prisma: PrismaClient, results: RunResult[]): Promise<void> {
+  if (results.length === 0) return;
+  await prisma.$executeRaw`
+    UPDATE "RuleRun" AS run SET status = f.status::"RuleRunStatus", actions = f.actions, reason = f.reason,
+           "finishedAt" = ${new Date().toISOString()}::timestamp(3)
+    FROM unnest(${results.map((r) => r.runId)}::uuid[], ${results.map((r) => r.status)}::text[],
+                ${results.map((r) => JSON.stringify(r.actions))}::jsonb[], ${results.map((r) => r.reason ?? null)}::text[])
+         AS f(id, status, actions, reason)
+    WHERE run.id = f.id`;
 }
 
-export async function isWatched(prisma: PrismaClient, callId: string): Promise<boolean> {
-  return (await prisma.ruleCallWatch.count({ where: { callId } })) > 0;
+export interface CallWatch {
+  callId: string;
+  eventSequence: bigint;
+  at: Date;
+  ruleDepth: number;
+}
+
+/** The calls changed (or ended): each one's quiet period starts again from its `at`. One per call. */
+export async function watchCalls(prisma: PrismaClient, watches: CallWatch[]): Promise<void> {
+  if (watches.length === 0) return;
+  await prisma.$executeRaw`
+    INSERT INTO "RuleCallWatch" ("callId", "eventSequence", "lastChangeAt", "ruleDepth")
+    SELECT * FROM unnest(${watches.map((w) => w.callId)}::uuid[], ${watches.map((w) => w.eventSequence.toString())}::bigint[],
+                         ${watches.map((w) => w.at.toISOString())}::timestamp(3)[], ${watches.map((w) => w.ruleDepth)}::int[])
+    ON CONFLICT ("callId") DO UPDATE SET "eventSequence" = excluded."eventSequence",
+      "lastChangeAt" = excluded."lastChangeAt", "ruleDepth" = excluded."ruleDepth"`;
+}
+
+/** Of the calls, those watched. */
+export async function watchedCalls(prisma: PrismaClient, callIds: string[]): Promise<Set<string>> {
+  if (callIds.length === 0) return new Set();
+  const rows = await prisma.ruleCallWatch.findMany({ where: { callId: { in: callIds } }, select: { callId: true } });
+  return new Set(rows.map((r) => r.callId));
 }
 
 /** Watched calls quiet since `quietSince`, or whose outcome the call log settled. */

@@ -35,12 +35,23 @@ export interface TriggerFacts {
 
 const seconds = (from: Date, to: Date) => Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000));
 
-async function callFacts(prisma: PrismaClient, callId: string): Promise<CallFacts | null> {
-  const call = await prisma.call.findUnique({
-    where: { id: callId },
+export interface FactsInput {
+  conversationId: string;
+  callId?: string | null;
+  messageId?: string | null;
+  at: Date;
+}
+
+type CallRow = Awaited<ReturnType<typeof readCalls>>[number];
+
+function readCalls(prisma: PrismaClient, ids: string[]) {
+  return prisma.call.findMany({
+    where: { id: { in: ids } },
     include: { parties: { select: { firstEventAt: true, queueCall: true } } },
   });
-  if (!call) return null;
+}
+
+function callFacts(call: CallRow): CallFacts {
   const starts = call.parties.map((p) => p.firstEventAt.getTime());
   const start = starts.length ? new Date(Math.min(...starts)) : call.createdAt;
   const until = call.answeredAt ?? call.endedAt;
@@ -54,62 +65,95 @@ async function callFacts(prisma: PrismaClient, callId: string): Promise<CallFact
   };
 }
 
-/** A contact is known when named, or seen in a conversation before this one. */
-async function contactKnown(
-  prisma: PrismaClient,
-  contactId: string | null,
-  conversation: { id: string; createdAt: Date },
-) {
-  if (!contactId) return false;
-  const contact = await prisma.contact.findUnique({ where: { id: contactId }, select: { name: true } });
-  if (contact?.name) return true;
-  const earlier = await prisma.conversation.count({
-    where: { contactId, id: { not: conversation.id }, createdAt: { lt: conversation.createdAt } },
-  });
-  return earlier > 0;
-}
-
-/** The facts of a trigger on a conversation; null when the conversation is gone. */
-export async function loadFacts(
-  prisma: PrismaClient,
-  input: { conversationId: string; callId?: string | null; messageId?: string | null; at: Date },
-): Promise<TriggerFacts | null> {
-  const conversation = await prisma.conversation.findUnique({
-    where: { id: input.conversationId },
+function readConversations(prisma: PrismaClient, ids: string[]) {
+  return prisma.conversation.findMany({
+    where: { id: { in: ids } },
     include: {
       inboxes: { select: { inbox: { select: { id: true, timeZone: true, businessHours: true, holidays: true } } } },
       tags: { select: { tagId: true } },
       channel: { select: { type: true } },
     },
   });
-  if (!conversation) return null;
-  const [call, message, known] = await Promise.all([
-    input.callId ? callFacts(prisma, input.callId) : null,
-    input.messageId ? prisma.message.findUnique({ where: { id: input.messageId }, select: { text: true } }) : null,
-    contactKnown(prisma, conversation.contactId, conversation),
+}
+
+/**
+ * Of the conversations, those whose contact is known: named, or seen in a conversation created
+ * before this one (the contact's first conversation is earlier than this one).
+ */
+async function knownContacts(
+  prisma: PrismaClient,
+  conversations: { id: string; contactId: string | null; createdAt: Date }[],
+): Promise<Set<string>> {
+  const contactIds = [...new Set(conversations.flatMap((c) => (c.contactId ? [c.contactId] : [])))];
+  if (contactIds.length === 0) return new Set();
+  const [named, firsts] = await Promise.all([
+    prisma.contact.findMany({ where: { id: { in: contactIds }, name: { not: null } }, select: { id: true } }),
+    prisma.conversation.groupBy({
+      by: ["contactId"],
+      where: { contactId: { in: contactIds } },
+      _min: { createdAt: true },
+    }),
   ]);
-  const inboxes = conversation.inboxes.map((i) => i.inbox);
-  return {
-    conversation: {
-      id: conversation.id,
-      status: conversation.status,
-      assigneeId: conversation.assigneeId,
-      inboxIds: inboxes.map((i) => i.id),
-      channelId: conversation.channelId,
-      channelType: conversation.channel?.type ?? null,
-      tagIds: conversation.tags.map((t) => t.tagId),
-      contactKnown: known,
-    },
-    call,
-    messageText: message?.text ?? null,
-    hours: new Map(
-      inboxes.map((i) => [
-        i.id,
-        { timeZone: i.timeZone, schedule: i.businessHours as WeeklySchedule | null, holidays: i.holidays },
-      ]),
-    ),
-    at: input.at,
-  };
+  const isNamed = new Set(named.map((c) => c.id));
+  const first = new Map(firsts.map((f) => [f.contactId, f._min.createdAt]));
+  return new Set(
+    conversations
+      .filter((c) => c.contactId && (isNamed.has(c.contactId) || (first.get(c.contactId) ?? c.createdAt) < c.createdAt))
+      .map((c) => c.id),
+  );
+}
+
+/**
+ * The facts of many triggers, read in a constant number of queries (conversations, calls, messages,
+ * contacts); an input's facts are null when its conversation is gone. Same order as `inputs`.
+ */
+export async function loadFactsBatch(prisma: PrismaClient, inputs: FactsInput[]): Promise<(TriggerFacts | null)[]> {
+  if (inputs.length === 0) return [];
+  const unique = (ids: (string | null | undefined)[]) => [...new Set(ids.filter((id): id is string => !!id))];
+  const callIds = unique(inputs.map((i) => i.callId));
+  const messageIds = unique(inputs.map((i) => i.messageId));
+  const [conversations, calls, messages] = await Promise.all([
+    readConversations(prisma, unique(inputs.map((i) => i.conversationId))),
+    callIds.length ? readCalls(prisma, callIds) : [],
+    messageIds.length
+      ? prisma.message.findMany({ where: { id: { in: messageIds } }, select: { id: true, text: true } })
+      : [],
+  ]);
+  const known = await knownContacts(prisma, conversations);
+  const conversationById = new Map(conversations.map((c) => [c.id, c]));
+  const callById = new Map(calls.map((c) => [c.id, callFacts(c)]));
+  const textById = new Map(messages.map((m) => [m.id, m.text]));
+  return inputs.map((input) => {
+    const conversation = conversationById.get(input.conversationId);
+    if (!conversation) return null;
+    const inboxes = conversation.inboxes.map((i) => i.inbox);
+    return {
+      conversation: {
+        id: conversation.id,
+        status: conversation.status,
+        assigneeId: conversation.assigneeId,
+        inboxIds: inboxes.map((i) => i.id),
+        channelId: conversation.channelId,
+        channelType: conversation.channel?.type ?? null,
+        tagIds: conversation.tags.map((t) => t.tagId),
+        contactKnown: known.has(conversation.id),
+      },
+      call: (input.callId && callById.get(input.callId)) || null,
+      messageText: (input.messageId && textById.get(input.messageId)) ?? null,
+      hours: new Map(
+        inboxes.map((i) => [
+          i.id,
+          { timeZone: i.timeZone, schedule: i.businessHours as WeeklySchedule | null, holidays: i.holidays },
+        ]),
+      ),
+      at: input.at,
+    };
+  });
+}
+
+/** The facts of one trigger; null when the conversation is gone. */
+export async function loadFacts(prisma: PrismaClient, input: FactsInput): Promise<TriggerFacts | null> {
+  return (await loadFactsBatch(prisma, [input]))[0] ?? null;
 }
 
 /** The rule applies to the conversation: it is global, or the conversation is in one of its inboxes. */
