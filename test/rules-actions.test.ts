@@ -5,9 +5,10 @@
 // setInboxBusinessHours' typed errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SDK } from "@ringcentral/sdk";
+import { applyMessageStatus } from "../src/domain/sms/delivery-status.ts";
 import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 import { MAX_RULE_DEPTH } from "../src/domain/rules/triggers.ts";
-import { createSmsSender } from "../src/integrations/ringcentral/sms.ts";
+import { createSmsSender, deliveryStatusOf } from "../src/integrations/ringcentral/sms.ts";
 import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
 import { createLogger } from "../src/logger.ts";
 import { startRuleRunner, type RuleRunner } from "../src/rules/runner.ts";
@@ -17,6 +18,7 @@ import {
   receiveSmsFromSimulator,
   sentToRingCentral,
   SIM_SMS_NUMBER,
+  simControl,
   startSmsSimulator,
   startSmsTestApi,
 } from "./support/sms.ts";
@@ -39,7 +41,7 @@ const dbId = (id: string) => Buffer.from(id, "base64").toString().split(":")[1]!
 
 beforeAll(async () => {
   ({ sim, sdk } = await startSmsSimulator());
-  api = await startSmsTestApi();
+  api = await startSmsTestApi({ sim }); // connected: teammates reply by SMS through GraphQL
   admin = await api.createUser("ADMIN", "rules-admin");
   ana = await api.createUser("AGENT", "ana");
   bo = await api.createUser("AGENT", "bo");
@@ -252,6 +254,61 @@ describe("triggers, conditions and actions on texts", () => {
             break;
           }
         }
+      }),
+    );
+  });
+
+  it("OUTBOUND_MESSAGE_FAILED with 'message text contains': RingCentral fails a reply's delivery, the rule tags it", async () => {
+    const failedReply = {
+      name: "Tag undelivered replies",
+      trigger: "OUTBOUND_MESSAGE_FAILED",
+      conditions: [{ type: "MESSAGE_TEXT", contains: "call us back" }],
+      actions: [{ type: "TAG", tagId: tags.followup }],
+    };
+    const otherText = {
+      ...failedReply,
+      name: "Tag other failures",
+      conditions: [{ type: "MESSAGE_TEXT", contains: "never sent" }],
+    };
+    await withRule(failedReply, (failedId) =>
+      withRule(otherText, async (otherId) => {
+        const customer = "+14155550951";
+        const inbound = await text(customer, "is anyone there?");
+        await simControl(sim, "PUT", "/__sim/sms/settings", { progression: "manual", failingNumbers: [customer] });
+        const reply = await gql(
+          `mutation($id: ID!, $text: String) { replyToConversation(conversationId: $id, text: $text) { __typename } }`,
+          { id: globalId("Conversation", inbound.conversationId), text: "Please call us back" },
+          ana.token,
+        );
+        expect(reply.replyToConversation.__typename).toBe("MessagePayload");
+        const sent = await api.app.db.prisma.message.findFirstOrThrow({
+          where: { toNumber: customer, direction: "OUTBOUND" },
+        });
+        await runner.drain();
+        expect(await runsOf(failedId)).toEqual([]); // queued, not failed: nothing yet
+        // RingCentral reports the delivery failing; the status is read back from it and applied.
+        for (const step of ["Sent", "DeliveryFailed"]) {
+          await simControl(sim, "POST", `/__sim/messages/${sent.ringCentralId}/status`, { messageStatus: step });
+          const stored = await (
+            await sdk.platform().get(`/restapi/v1.0/account/~/extension/~/message-store/${sent.ringCentralId}`)
+          ).json();
+          await applyMessageStatus(deps(), {
+            ringCentralId: sent.ringCentralId!,
+            status: deliveryStatusOf(stored.messageStatus)!,
+            at: new Date(stored.lastModifiedTime),
+          });
+        }
+        await runner.drain();
+        expect(await runsOf(failedId)).toEqual([
+          {
+            status: "DONE",
+            actions: [{ type: "TAG", outcome: "DONE" }],
+            conversation: { id: globalId("Conversation", inbound.conversationId) },
+          },
+        ]);
+        expect(await runsOf(otherId)).toEqual([]);
+        expect((await conversation(inbound.conversationId)).tags).toEqual([{ name: "followup" }]);
+        await simControl(sim, "PUT", "/__sim/sms/settings", { progression: "auto", failingNumbers: [] });
       }),
     );
   });
