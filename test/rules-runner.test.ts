@@ -11,6 +11,7 @@ import {
   simControl,
   startTestSimulator,
   startTestWorker,
+  workerFor,
   type Simulator,
 } from "./support/simulator.ts";
 import { startRuleRunner, type RuleRunner } from "../src/rules/runner.ts";
@@ -27,6 +28,9 @@ let runner: RuleRunner;
 
 const MAIN_NUMBER = "+18003151571";
 const AGENT_EXTENSION = "809646016";
+/** The simulator's call queue "Support" (members: the dispatcher, alice, bob) and its number. */
+const QUEUE_NUMBER = "+16505550199";
+const DISPATCHER_EXTENSION = "979428016";
 const QUIET_MS = 60_000;
 /** The runner's clock: moved by the tests only. */
 let clock = new Date("2026-03-02T15:00:00Z");
@@ -140,6 +144,12 @@ const CONVERSATION = `query($id: ID!) { node(id: $id) { ... on Conversation { st
   calls(first: 2) { edges { node { status } } }
   timeline(first: 50) { edges { node { __typename ... on Activity { type actor { id } rule { name } } } } } } } }`;
 
+const newTag = async (name: string) =>
+  Buffer.from(`Tag:${(await api.app.db.prisma.tag.create({ data: { name } })).id}`).toString("base64");
+
+const tagNames = async (conversationId: string) =>
+  (await conversationNode(conversationId)).tags.map((t: any) => t.name).sort();
+
 const conversationNode = async (conversationId: string) =>
   (await gql(CONVERSATION, { id: Buffer.from(`Conversation:${conversationId}`).toString("base64") })).node;
 
@@ -215,6 +225,76 @@ describe("the starter rule 'Archive abandoned calls'", () => {
       expect(stats.rules.find((r: any) => r.name === "Archive abandoned calls").stats).toEqual({ done: 3, failed: 0 });
     } finally {
       await setEnabled(starter, false);
+    }
+  });
+});
+
+describe("restarts", () => {
+  it("worker and rule runner restarted mid-stream: every rule acts exactly once per call", async () => {
+    const since = new Date();
+    const rules = [
+      await createRule({
+        name: "Tag started calls",
+        trigger: "INBOUND_CALL_STARTED",
+        actions: [{ type: "TAG", tagId: await newTag("call-started") }],
+      }),
+      await createRule({
+        name: "Tag ended calls",
+        trigger: "CALL_ENDED",
+        actions: [{ type: "TAG", tagId: await newTag("call-ended") }],
+      }),
+    ];
+    try {
+      const call = (n: number) => ({
+        type: "missed",
+        extensionId: AGENT_EXTENSION,
+        to: MAIN_NUMBER,
+        from: `+141555508${50 + n}`,
+      });
+      const first = await playCall(call(1));
+      await runner.drain(); // the first call started: its start rule acted; its end waits for the quiet period
+
+      // Both stop (a deploy); the worker comes back first and catches up, then a second call plays
+      // with no runner reading the log.
+      await runner.close();
+      await worker.close();
+      worker = workerFor(api.app, sim);
+      await worker.reconcile();
+      const second = await playCall(call(2));
+
+      // The runner comes back; a third call plays while it runs; it stops again before any call settled.
+      runner = startRunner();
+      await runner.drain();
+      const third = await playCall(call(3));
+      await runner.drain();
+      await runner.close();
+
+      runner = startRunner();
+      clock = new Date(clock.getTime() + QUIET_MS + 1000);
+      await runner.drain();
+      await runner.drain();
+      await runner.close();
+      runner = startRunner();
+      await runner.drain();
+
+      // Every call of the test (the three, and the marker calls `applied` plays) had each rule act once.
+      const calls = await api.app.db.prisma.call.findMany({ where: { createdAt: { gte: since } } });
+      expect(calls.map((c) => c.conversationId)).toEqual(
+        expect.arrayContaining([first, second, third].map((c) => c.conversationId)),
+      );
+      const conversations = calls.map((c) => `Conversation:${c.conversationId}`).sort();
+      for (const rule of rules) {
+        const runs = await gql(`query($id: ID!) { ruleRuns(ruleId: $id) { status conversation { id } } }`, {
+          id: rule,
+        });
+        const acted = runs.ruleRuns.map((r: any) => Buffer.from(r.conversation.id, "base64").toString()).sort();
+        expect(acted).toEqual(conversations);
+        expect(runs.ruleRuns.map((r: any) => r.status)).toEqual(calls.map(() => "DONE"));
+      }
+      for (const played of [first, second, third])
+        expect(await tagNames(played.conversationId)).toEqual(["call-ended", "call-started"]);
+    } finally {
+      for (const rule of rules) await setEnabled(rule, false);
     }
   });
 });
@@ -384,5 +464,39 @@ describe("conditions and actions", () => {
     const ids = (list: any[]) => list.map((m) => m.conversation.id).sort();
     expect(ids(runs.ruleRuns)).toEqual(ids(dry.dryRunRule));
     await setEnabled(rule, false);
+  });
+  it("the queued condition tells a call that waited in a call queue from one rung directly", async () => {
+    if (!(await api.app.db.prisma.channel.findFirst({ where: { phoneNumber: QUEUE_NUMBER } })))
+      await connectVoiceChannel(api.app, worker, QUEUE_NUMBER, inbox.id);
+    const rules = [
+      await createRule({
+        name: "Tag queued calls",
+        trigger: "CALL_ENDED",
+        conditions: [{ type: "QUEUED", queued: true }],
+        actions: [{ type: "TAG", tagId: await newTag("was-queued") }],
+      }),
+      await createRule({
+        name: "Tag direct calls",
+        trigger: "CALL_ENDED",
+        conditions: [{ type: "QUEUED", queued: false }],
+        actions: [{ type: "TAG", tagId: await newTag("rang-directly") }],
+      }),
+    ];
+    try {
+      const queued = await playCall({ type: "queue", answeredBy: DISPATCHER_EXTENSION, from: "+14155550861" });
+      const direct = await playCall({
+        type: "missed",
+        extensionId: AGENT_EXTENSION,
+        to: MAIN_NUMBER,
+        from: "+14155550862",
+      });
+      await runner.drain();
+      clock = new Date(clock.getTime() + QUIET_MS + 1000);
+      await runner.drain();
+      expect(await tagNames(queued.conversationId)).toEqual(["was-queued"]);
+      expect(await tagNames(direct.conversationId)).toEqual(["rang-directly"]);
+    } finally {
+      for (const rule of rules) await setEnabled(rule, false);
+    }
   });
 });
