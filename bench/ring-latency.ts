@@ -73,6 +73,59 @@ export async function run(): Promise<Report> {
     machine: await machineFacts(),
   });
 
+  const rig = await startRingRig({ agents: Math.max(...agentCounts), rungPool });
+  try {
+    for (const count of agentCounts) {
+      const population = rig.agents.slice(0, count);
+      const label = `${count.toLocaleString("en-US")} agent${count === 1 ? "" : "s"}`;
+      const load = { runs, calls, rate, warmup };
+      const subject = await rig.measure("switchboard", population, load);
+      const baseline = await rig.measure("relay", population, load);
+      console.log(
+        `${label}: ${subject.latencies.length} rings measured, ${subject.lost} lost; baseline ${baseline.lost} lost`,
+      );
+      report.rows.push({
+        case: label,
+        metric: "ring latency",
+        unit: "ms",
+        samples: subject.latencies,
+        baseline: baseline.latencies,
+        stat: "p99",
+        ...(count >= 1000 ? { target: "p99 ≤ 50 ms", met: (v) => v.p99 <= 50 } : {}),
+        note:
+          `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s ` +
+          `(baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s; ` +
+          `${subject.statementsPerCall.toFixed(1)} SQL statements per call (ring + hang-up, all processes' ` +
+          "queries through Prisma).",
+      });
+    }
+  } finally {
+    await rig.close();
+  }
+  writeReport(report);
+  return report;
+}
+
+export interface RingLoad {
+  runs: number;
+  calls: number;
+  rate: number;
+  warmup: number;
+}
+
+export interface RingMeasure {
+  latencies: number[];
+  lost: number;
+  /** The lowest emit rate the runs achieved. */
+  rate: number;
+  statementsPerCall: number;
+}
+
+/**
+ * Switchboard as `switchboard start` runs it (API + worker) with `agents` users (the first `rungPool`
+ * of them rung by simulator extensions), the relay baseline, and the forked load generator.
+ */
+export async function startRingRig(options: { agents: number; rungPool: number }) {
   const load = await forkLoad(path.join(benchDir, "ring-latency-load.ts"));
   let statements = 0;
   const bench = await startBenchApp({
@@ -85,18 +138,23 @@ export async function run(): Promise<Report> {
   const relay = await startRelay(redisUrl);
   const log = createLogger(process.env.BENCH_LOG_LEVEL ?? "silent");
   let worker: ReturnType<typeof startRingCentralWorker> | null = null;
+  const close = async () => {
+    await worker?.close();
+    await load.close();
+    await relay.close();
+    await bench.close();
+  };
   try {
     const sim = await load.call<{
       url: string;
       accountId: string;
       credentials: { clientId: string; clientSecret: string; jwt: string };
     }>("startSimulator");
-    const extensions = await load.call<{ id: string; email: string }[]>("addExtensions", { count: rungPool });
+    const extensions = await load.call<{ id: string; email: string }[]>("addExtensions", { count: options.rungPool });
     const prisma = bench.app.db.prisma;
-    const maxAgents = Math.max(...agentCounts);
     // Rung agents first, so every population includes some.
     const agents: Agent[] = [];
-    for (let i = 0; i < maxAgents; i++) {
+    for (let i = 0; i < options.agents; i++) {
       const extension = extensions[i];
       const user = await bench.createUser({ email: extension?.email ?? `idle-agent-${i}@example.com` });
       agents.push({ token: user.token, extensionId: extension?.id ?? null });
@@ -126,65 +184,48 @@ export async function run(): Promise<Report> {
     });
     await worker.reconcile();
     await worker.idle();
+    const running = worker;
 
-    for (const count of agentCounts) {
-      const population = agents.slice(0, count);
-      const label = `${count.toLocaleString("en-US")} agent${count === 1 ? "" : "s"}`;
-      const measure = async (target: "switchboard" | "relay", url: string) => {
-        await load.call("connect", { target, url, agents: population });
-        if (warmup > 0) await load.call("ring", { target, calls: warmup, rate, agents: population });
-        const latencies: number[] = [];
-        let lost = 0;
-        const statementsBefore = statements;
-        const rates: number[] = [];
-        for (let r = 0; r < runs; r++) {
-          const result = await load.call<{ latencies: number[]; lost: number; achievedRate: number }>("ring", {
-            target,
-            calls,
-            rate,
-            agents: population,
-          });
-          latencies.push(...result.latencies);
-          lost += result.lost;
-          rates.push(result.achievedRate);
-        }
-        await load.call("disconnect");
-        if (target === "switchboard") await worker!.idle();
-        return {
-          latencies,
-          lost,
-          rate: Math.min(...rates),
-          statementsPerCall: (statements - statementsBefore) / (runs * calls),
-        };
-      };
-      const subject = await measure("switchboard", bench.wsUrl);
-      const baseline = await measure("relay", relay.url);
-      console.log(
-        `${label}: ${subject.latencies.length} rings measured, ${subject.lost} lost; baseline ${baseline.lost} lost`,
-      );
-      report.rows.push({
-        case: label,
-        metric: "ring latency",
-        unit: "ms",
-        samples: subject.latencies,
-        baseline: baseline.latencies,
-        stat: "p99",
-        ...(count >= 1000 ? { target: "p99 ≤ 50 ms", met: (v) => v.p99 <= 50 } : {}),
-        note:
-          `${subject.lost} of ${subject.latencies.length + subject.lost} rings not received within 10 s ` +
-          `(baseline: ${baseline.lost}); emitted at ≥ ${subject.rate.toFixed(1)} calls/s; ` +
-          `${subject.statementsPerCall.toFixed(1)} SQL statements per call (ring + hang-up, all processes' ` +
-          "queries through Prisma).",
+    /** Rings `population` (connected first, then disconnected) and reads each ring's latency. */
+    const measure = async (
+      target: "switchboard" | "relay",
+      population: Agent[],
+      ring: RingLoad,
+    ): Promise<RingMeasure> => {
+      await load.call("connect", {
+        target,
+        url: target === "switchboard" ? bench.wsUrl : relay.url,
+        agents: population,
       });
-    }
-  } finally {
-    await worker?.close();
-    await load.close();
-    await relay.close();
-    await bench.close();
+      const args = { target, rate: ring.rate, agents: population };
+      if (ring.warmup > 0) await load.call("ring", { ...args, calls: ring.warmup });
+      const latencies: number[] = [];
+      let lost = 0;
+      const statementsBefore = statements;
+      const rates: number[] = [];
+      for (let r = 0; r < ring.runs; r++) {
+        const result = await load.call<{ latencies: number[]; lost: number; achievedRate: number }>("ring", {
+          ...args,
+          calls: ring.calls,
+        });
+        latencies.push(...result.latencies);
+        lost += result.lost;
+        rates.push(result.achievedRate);
+      }
+      await load.call("disconnect");
+      if (target === "switchboard") await running.idle();
+      return {
+        latencies,
+        lost,
+        rate: Math.min(...rates),
+        statementsPerCall: (statements - statementsBefore) / (ring.runs * ring.calls),
+      };
+    };
+    return { bench, agents, measure, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
-  writeReport(report);
-  return report;
 }
 
 if (isMain(import.meta.url)) {

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { benchDir } from "./harness.ts";
 
-export const SCENARIOS = ["ring-latency", "ingest", "fan-out", "inbox-query", "memory", "cli-start"] as const;
+export const SCENARIOS = ["ring-latency", "ingest", "fan-out", "inbox-query", "memory", "cli-start", "rules"] as const;
 
 const only = process.env.BENCH_ONLY?.split(",")
   .map((s) => s.trim())

@@ -31,6 +31,7 @@ import { useInstallationRegion } from "./domain/phone-numbers.ts";
 import { startLiveAccess } from "./live-access.ts";
 import { startLiveEvents, type LiveEvents } from "./live-events.ts";
 import { createRequestRateLimiter } from "./overload.ts";
+import { startRuleRunner } from "./rules/runner.ts";
 
 export interface App {
   db: Database;
@@ -50,7 +51,8 @@ export interface AppOptions {
   worker?: boolean;
 }
 
-/** The worker, wired to the saved connection; exactly one process runs it (a lease). */
+/** The worker, wired to the saved connection, and the rule runner beside it; exactly one process
+ * runs each (a lease). */
 export function startWorker(
   config: Config,
   log: Logger,
@@ -58,18 +60,38 @@ export function startWorker(
   pubsub: PubSub,
   ringCentral: RingCentralServices,
 ): RingCentralWorker {
-  return startRingCentralWorker({
+  const leases = config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases();
+  const worker = startRingCentralWorker({
     prisma: db.prisma,
     pubsub,
     log: log.child({ component: "worker" }),
     clients: async () => asConnectionClient(await connectionClient(db.prisma, ringCentral)),
-    leases: config.databaseUrl ? postgresLeases(pgConfigFromUrl(config.databaseUrl)) : inProcessLeases(),
+    leases,
     ingest: config.ingest,
     webhook:
       config.ringCentralEvents === "webhook" && config.publicUrl
         ? { address: new URL(WEBHOOK_PATH, config.publicUrl).toString() }
         : undefined,
   });
+  const accountClient = sharedConnectionClient(db.prisma, ringCentral);
+  const rules = startRuleRunner({
+    prisma: db.prisma,
+    pubsub,
+    log: log.child({ component: "rules" }),
+    leases,
+    smsSender: async () => {
+      const client = await accountClient();
+      return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
+    },
+  });
+  return {
+    ...worker,
+    close: async () => {
+      await rules.close();
+      await worker.close();
+      await leases.close();
+    },
+  };
 }
 
 /** `switchboard worker`: the worker without the API. */

@@ -20,6 +20,7 @@ let outsider: User; // member of the Open inbox only
 let bystander: User; // only moved in and out of inboxes by the membership probes
 let secret: Seeded;
 let secretInbox: Awaited<ReturnType<typeof seedInbox>>;
+let secretRuleId = "";
 
 beforeAll(async () => {
   api = await startTestApi();
@@ -32,10 +33,11 @@ beforeAll(async () => {
   secret = await seedConversationWithActivity(api.app, secretInbox.id);
   await api.app.db.prisma.rule.createMany({
     data: [
-      { name: "Everywhere", trigger: "CALL_EVENT" },
-      { name: "Secret only", trigger: "CALL_EVENT", inboxId: secretInbox.id },
+      { name: "Everywhere", trigger: "CALL_ENDED" },
+      { name: "Secret only", trigger: "CALL_ENDED", inboxIds: [secretInbox.id] },
     ],
   });
+  secretRuleId = (await api.app.db.prisma.rule.findFirstOrThrow({ where: { name: "Secret only" } })).id;
   await seedConversationWithActivity(api.app, openInbox.id, "+16505550999");
 });
 afterAll(() => api.close());
@@ -57,6 +59,7 @@ async function snapshot() {
     templates: p.messageTemplate.findMany({ orderBy: { id: "asc" } }),
     contacts: p.contact.findMany({ orderBy: { id: "asc" } }),
     contactPhones: p.contactPhone.findMany({ orderBy: { id: "asc" } }),
+    rules: p.rule.findMany({ orderBy: { id: "asc" } }),
   };
   const values = await Promise.all(Object.values(reads));
   return Object.fromEntries(Object.keys(reads).map((name, i) => [name, values[i]]));
@@ -75,7 +78,10 @@ const ids = () => ({
   tag: globalId("Tag", secret.tag.id),
   contact: globalId("Contact", secret.contactId),
   insider: insider.globalId,
+  rule: globalId("Rule", secretRuleId),
 });
+
+const PROBE_RULE = { name: "Probe", trigger: "CALL_ENDED", actions: [{ type: "ARCHIVE" }] };
 
 interface Probe {
   query: string;
@@ -207,11 +213,17 @@ const probes: Record<string, Probe> = {
   },
   rules: {
     query: `{ rules { id name } }`,
-    // Only rules of inboxes the viewer can see, and global ones.
-    denied: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere"]),
+    // Only rules of inboxes the viewer can see, and global ones (the starter rule is global).
+    denied: (data) =>
+      expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Archive abandoned calls", "Everywhere"]),
     allowed: {
       as: () => insider,
-      expect: (data) => expect(data.rules.map((r: { name: string }) => r.name)).toEqual(["Everywhere", "Secret only"]),
+      expect: (data) =>
+        expect(data.rules.map((r: { name: string }) => r.name)).toEqual([
+          "Archive abandoned calls",
+          "Everywhere",
+          "Secret only",
+        ]),
     },
   },
   tags: {
@@ -498,6 +510,55 @@ const probes: Record<string, Probe> = {
     variables: () => ({ call: ids().call, to: globalId("Conversation", moveTargetId) }),
     denied: deniedAsMissing("moveCallToConversation"),
     allowed: { as: () => insider, expect: typed("moveCallToConversation", "MoveCallPayload") },
+  },
+  ruleRuns: {
+    query: `query($id: ID!) { ruleRuns(ruleId: $id) { status } }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: (data) => expect(data.ruleRuns).toEqual([]) },
+  },
+  dryRunRule: {
+    query: `query($id: ID!) { dryRunRule(ruleId: $id, since: "2020-01-01T00:00:00Z") { eventCursor } }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: (data) => expect(Array.isArray(data.dryRunRule)).toBe(true) },
+  },
+  setInboxBusinessHours: {
+    query: `mutation($id: ID!) { setInboxBusinessHours(inboxId: $id, timeZone: "Europe/Paris") ${RESULT} }`,
+    variables: () => ({ id: ids().inbox }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("setInboxBusinessHours", "InboxPayload") },
+  },
+  createRule: {
+    query: `mutation($input: RuleInput!) { createRule(input: $input) ${RESULT} }`,
+    variables: () => ({ input: PROBE_RULE }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("createRule", "RulePayload") },
+  },
+  updateRule: {
+    query: `mutation($id: ID!, $input: RuleInput!) { updateRule(ruleId: $id, input: $input) ${RESULT} }`,
+    variables: () => ({ id: ids().rule, input: { ...PROBE_RULE, name: "Secret only" } }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("updateRule", "RulePayload") },
+  },
+  enableRule: {
+    query: `mutation($id: ID!) { enableRule(ruleId: $id) ${RESULT} }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("enableRule", "RulePayload") },
+  },
+  disableRule: {
+    query: `mutation($id: ID!) { disableRule(ruleId: $id) ${RESULT} }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("disableRule", "RulePayload") },
+  },
+  // Last: the admin's allowed run deletes the rule the probes above use.
+  deleteRule: {
+    query: `mutation($id: ID!) { deleteRule(ruleId: $id) ${RESULT} }`,
+    variables: () => ({ id: ids().rule }),
+    denied: forbidden,
+    allowed: { as: () => admin, expect: typed("deleteRule", "DeleteRulePayload") },
   },
 };
 

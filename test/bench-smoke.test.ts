@@ -1,5 +1,5 @@
 // `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts,
-// memory.ts, ingest.ts and inbox-query.ts on tiny sizes (seconds), asserting the report is written with the right
+// memory.ts, ingest.ts, inbox-query.ts and rules.ts on tiny sizes (seconds), asserting the report is written with the right
 // rows and columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
 import fs from "node:fs";
 import os from "node:os";
@@ -108,6 +108,28 @@ describe("bench harness", () => {
       ["5 calls = 49 notifications per run", "notifications/s, one worker", "1"],
     ]);
     expect(rows[0]!.at(-2)).toBe("≥ 1,000/s");
+  });
+
+  it("rules: events/s through the rule runner and ring latency, each beside its no-rules baseline", {
+    timeout: 90_000,
+  }, async () => {
+    withEnv({
+      BENCH_RULE_CONVERSATIONS: "5",
+      BENCH_RUNS: "1",
+      BENCH_AGENTS: "2",
+      BENCH_CALLS: "3",
+      BENCH_WARMUP_CALLS: "1",
+      BENCH_RATE: "20",
+      BENCH_RUNG_AGENTS: "2",
+    });
+    const { run } = await import("../bench/rules.ts");
+    await run();
+    const { header, rows } = table("rules");
+    expect(header).toEqual([...TABLE_COLUMNS]);
+    expect(rows.map((r) => [r[0], r[1]!.split(" (")[0], r[2]])).toEqual([
+      ["50 enabled rules, 20 events per run", "events/s through the rule runner", "1"],
+      ["2 agents, 50 enabled rules", "ring latency", "3"],
+    ]);
   });
 
   it("inbox query: latency and statements per page size, beside the hello-world baseline", {

@@ -154,3 +154,16 @@ describe("the README's tour", () => {
     events.unsubscribe();
   });
 });
+
+describe("the README's rules", () => {
+  it("lists the starter rule, dry-runs it changing nothing, and creates a rule", async () => {
+    const rules = await readme("Rules");
+    expect(rules.rules.find((r: any) => r.name === "Archive abandoned calls")).toMatchObject({ enabled: false });
+    const events = await api.app.db.prisma.event.count();
+    const dry = await readme("DryRunRule", { since: "2020-01-01T00:00:00Z" });
+    expect(Array.isArray(dry.dryRunRule)).toBe(true);
+    expect(await api.app.db.prisma.event.count()).toBe(events);
+    const created = await readme("CreateRule", { inbox: inboxId });
+    expect(created.createRule).toMatchObject({ __typename: "RulePayload", rule: { enabled: true } });
+  });
+});

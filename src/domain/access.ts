@@ -112,5 +112,7 @@ export function visibleContacts(viewer: Viewer): Prisma.ContactWhereInput {
 
 /** Rules of the viewer's inboxes, and those of every inbox. */
 export function visibleRules(viewer: Viewer): Prisma.RuleWhereInput {
-  return viewer.inboxIds === null ? {} : { OR: [{ inboxId: null }, { inboxId: { in: viewer.inboxIds } }] };
+  return viewer.inboxIds === null
+    ? {}
+    : { OR: [{ inboxIds: { isEmpty: true } }, { inboxIds: { hasSome: viewer.inboxIds } }] };
 }

@@ -39,7 +39,10 @@ export type ActivityKind =
   | "SPLIT_FROM"
   | "CALL_MOVED_OUT"
   | "CALL_MOVED_IN";
-export type ActivityData<K extends ActivityKind> = Omit<EventPayloads[`CONVERSATION_${K}`], "activityId" | "actorId">;
+export type ActivityData<K extends ActivityKind> = Omit<
+  EventPayloads[`CONVERSATION_${K}`],
+  "activityId" | "actorId" | "ruleId"
+>;
 
 /** Writes a timeline activity and the matching event. */
 export async function recordActivity<K extends ActivityKind>(
@@ -51,8 +54,15 @@ export async function recordActivity<K extends ActivityKind>(
   data: ActivityData<K>,
   userIds: string[] = [],
 ) {
+  const ruleId = log.cause?.ruleId;
   const activity = await tx.activity.create({
-    data: { conversationId: conversation.id, type: kind, actorId, data: data as Prisma.InputJsonValue },
+    data: {
+      conversationId: conversation.id,
+      type: kind,
+      actorId,
+      ruleId: ruleId ?? null,
+      data: data as Prisma.InputJsonValue,
+    },
   });
   // TypeScript cannot follow `CONVERSATION_${K}` to its payload inside a generic function; the
   // signature above is what keeps the type and the data in step.
@@ -61,7 +71,7 @@ export async function recordActivity<K extends ActivityKind>(
     conversationId: conversation.id,
     inboxIds: inboxIdsOf(conversation),
     userIds,
-    payload: { ...data, activityId: activity.id, actorId },
+    payload: { ...data, activityId: activity.id, actorId, ...(ruleId ? { ruleId } : {}) },
   } as NewEvent;
   log.append(event);
   return activity;
@@ -140,25 +150,42 @@ export async function assignConversation(deps: Deps, viewer: Viewer, conversatio
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
     const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    await requireAssignable(tx, assigneeId, inboxIdsOf(conversation));
-    if (conversation.assigneeId === assigneeId) return conversation;
-    const updated = await touchConversation(tx, conversationId, { assignee: { connect: { id: assigneeId } } });
-    await recordActivity(tx, log, conversation, "ASSIGNED", viewer.id, { assigneeId }, [assigneeId]);
-    return updated;
+    return assignIn(tx, log, conversation, assigneeId, viewer.id);
   });
+}
+
+/** Assigns the (locked) conversation to a member of one of its inboxes, or an admin. */
+export async function assignIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  assigneeId: string,
+  actorId: string | null,
+) {
+  await requireAssignable(tx, assigneeId, inboxIdsOf(conversation));
+  if (conversation.assigneeId === assigneeId) return conversation;
+  const updated = await touchConversation(tx, conversation.id, { assignee: { connect: { id: assigneeId } } });
+  await recordActivity(tx, log, conversation, "ASSIGNED", actorId, { assigneeId }, [assigneeId]);
+  return updated;
 }
 
 export async function unassignConversation(deps: Deps, viewer: Viewer, conversationId: string) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
-    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    if (!conversation.assigneeId) return conversation;
-    const updated = await touchConversation(tx, conversationId, { assignee: { disconnect: true } });
-    await recordActivity(tx, log, conversation, "UNASSIGNED", viewer.id, {
-      previousAssigneeId: conversation.assigneeId,
-    });
-    return updated;
+    return unassignIn(tx, log, await requireVisibleConversation(tx, viewer, conversationId), viewer.id);
   });
+}
+
+export async function unassignIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  actorId: string | null,
+) {
+  if (!conversation.assigneeId) return conversation;
+  const updated = await touchConversation(tx, conversation.id, { assignee: { disconnect: true } });
+  await recordActivity(tx, log, conversation, "UNASSIGNED", actorId, { previousAssigneeId: conversation.assigneeId });
+  return updated;
 }
 
 export async function archiveConversation(
@@ -172,49 +199,83 @@ export async function archiveConversation(
     const conversation = viewer
       ? await requireVisibleConversation(tx, viewer, conversationId)
       : await tx.conversation.findUniqueOrThrow({ where: { id: conversationId }, include: conversationWithInboxes });
-    if (conversation.status === "ARCHIVED") return conversation;
-    const updated = await touchConversation(tx, conversationId, { status: "ARCHIVED", archivedAt: new Date() });
-    await recordActivity(tx, log, conversation, "ARCHIVED", actorId, {});
-    return updated;
+    return archiveIn(tx, log, conversation, actorId);
   });
+}
+
+export async function archiveIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  actorId: string | null,
+) {
+  if (conversation.status === "ARCHIVED") return conversation;
+  const updated = await touchConversation(tx, conversation.id, { status: "ARCHIVED", archivedAt: new Date() });
+  await recordActivity(tx, log, conversation, "ARCHIVED", actorId, {});
+  return updated;
 }
 
 export async function reopenConversation(deps: Deps, viewer: Viewer, conversationId: string) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
-    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    if (conversation.status === "OPEN") return conversation;
-    const updated = await touchConversation(tx, conversationId, { status: "OPEN", archivedAt: null });
-    await recordActivity(tx, log, conversation, "REOPENED", viewer.id, {});
-    return updated;
+    return reopenIn(tx, log, await requireVisibleConversation(tx, viewer, conversationId), viewer.id);
   });
+}
+
+export async function reopenIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  actorId: string | null,
+) {
+  if (conversation.status === "OPEN") return conversation;
+  const updated = await touchConversation(tx, conversation.id, { status: "OPEN", archivedAt: null });
+  await recordActivity(tx, log, conversation, "REOPENED", actorId, {});
+  return updated;
 }
 
 export async function tagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
-    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    const tag = await tx.tag.findUnique({ where: { id: tagId } });
-    if (!tag) throw new NotFoundError("Tag");
-    const existing = await tx.conversationTag.findUnique({
-      where: { conversationId_tagId: { conversationId, tagId } },
-    });
-    if (existing) return conversation;
-    await tx.conversationTag.create({ data: { conversationId, tagId } });
-    await recordActivity(tx, log, conversation, "TAGGED", viewer.id, { tagId, tagName: tag.name });
-    return touchConversation(tx, conversationId);
+    return tagIn(tx, log, await requireVisibleConversation(tx, viewer, conversationId), tagId, viewer.id);
   });
+}
+
+export async function tagIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  tagId: string,
+  actorId: string | null,
+) {
+  const tag = await tx.tag.findUnique({ where: { id: tagId } });
+  if (!tag) throw new NotFoundError("Tag");
+  const conversationId = conversation.id;
+  const existing = await tx.conversationTag.findUnique({ where: { conversationId_tagId: { conversationId, tagId } } });
+  if (existing) return conversation;
+  await tx.conversationTag.create({ data: { conversationId, tagId } });
+  await recordActivity(tx, log, conversation, "TAGGED", actorId, { tagId, tagName: tag.name });
+  return touchConversation(tx, conversationId);
 }
 
 export async function untagConversation(deps: Deps, viewer: Viewer, conversationId: string, tagId: string) {
   return inTransaction(deps, async (tx, log) => {
     await lockConversation(tx, conversationId);
-    const conversation = await requireVisibleConversation(tx, viewer, conversationId);
-    const removed = await tx.conversationTag.deleteMany({ where: { conversationId, tagId } });
-    if (removed.count === 0) return conversation;
-    await recordActivity(tx, log, conversation, "UNTAGGED", viewer.id, { tagId });
-    return touchConversation(tx, conversationId);
+    return untagIn(tx, log, await requireVisibleConversation(tx, viewer, conversationId), tagId, viewer.id);
   });
+}
+
+export async function untagIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  tagId: string,
+  actorId: string | null,
+) {
+  const removed = await tx.conversationTag.deleteMany({ where: { conversationId: conversation.id, tagId } });
+  if (removed.count === 0) return conversation;
+  await recordActivity(tx, log, conversation, "UNTAGGED", actorId, { tagId });
+  return touchConversation(tx, conversation.id);
 }
 
 const MENTION = /@([a-z0-9._%+-]+(?:@[a-z0-9.-]+\.[a-z]{2,})?)/gi;
@@ -261,29 +322,40 @@ export async function addComment(
   return inTransaction(deps, async (tx, log) => {
     const conversation = await requireVisibleConversation(tx, viewer, input.conversationId);
     await requireOwnedBy(tx, conversation.id, input.callId, input.recordingId);
-    const mentionedUserIds = (await resolveMentions(tx, body, inboxIdsOf(conversation))).filter(
-      (id) => id !== viewer.id,
-    );
-    const comment = await tx.comment.create({
-      data: {
-        conversationId: conversation.id,
-        callId: input.callId ?? null,
-        recordingId: input.recordingId ?? null,
-        authorId: viewer.id,
-        body,
-        mentions: { create: mentionedUserIds.map((userId) => ({ userId })) },
-      },
-    });
-    await touchConversation(tx, conversation.id);
-    log.append({
-      type: "COMMENT_ADDED",
-      conversationId: conversation.id,
-      inboxIds: inboxIdsOf(conversation),
-      userIds: mentionedUserIds,
-      payload: { commentId: comment.id, authorId: viewer.id, mentionedUserIds },
-    });
-    return comment;
+    return commentIn(tx, log, conversation, { ...input, body, authorId: viewer.id });
   });
+}
+
+/** Writes a comment (with its @mentions) by `authorId`; a rule's transaction records the rule too. */
+export async function commentIn(
+  tx: Transaction,
+  log: EventLog,
+  conversation: ConversationWithInboxes,
+  input: { body: string; authorId: string; callId?: string | null; recordingId?: string | null },
+) {
+  const { body, authorId } = input;
+  const ruleId = log.cause?.ruleId;
+  const mentionedUserIds = (await resolveMentions(tx, body, inboxIdsOf(conversation))).filter((id) => id !== authorId);
+  const comment = await tx.comment.create({
+    data: {
+      conversationId: conversation.id,
+      callId: input.callId ?? null,
+      recordingId: input.recordingId ?? null,
+      authorId,
+      ruleId: ruleId ?? null,
+      body,
+      mentions: { create: mentionedUserIds.map((userId) => ({ userId })) },
+    },
+  });
+  await touchConversation(tx, conversation.id);
+  log.append({
+    type: "COMMENT_ADDED",
+    conversationId: conversation.id,
+    inboxIds: inboxIdsOf(conversation),
+    userIds: mentionedUserIds,
+    payload: { commentId: comment.id, authorId, mentionedUserIds, ...(ruleId ? { ruleId } : {}) },
+  });
+  return comment;
 }
 
 /** A comment's call or recording must belong to the conversation commented on. */

@@ -5,7 +5,7 @@
 import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import type { PubSub, Subscription } from "../pubsub.ts";
 import { readEventsAfter, writeEvents } from "../store/event-log.ts";
-import type { EventRecord, NewEvent } from "./events.ts";
+import type { EventRecord, NewEvent, RuleCause } from "./events.ts";
 
 export type Transaction = Prisma.TransactionClient;
 
@@ -17,18 +17,21 @@ export interface Deps {
 /**
  * Where a live stream's events come from: the events of an inbox, or addressed to a user, from the
  * moment `subscribe` resolves. The API's (src/live-events.ts) delivers each exactly once, in sequence
- * order, filling from the log what pub/sub lost; a bare PubSub also fits (at-most-once, arrival order).
+ * order, filling from the log what pub/sub lost.
  */
 export interface LiveEventSource {
   subscribe(topic: "inbox" | "user", id: string): Promise<Subscription<EventRecord>>;
 }
 
-/** Collects the events of one transaction; only members of the catalogue can be appended. */
+/** Collects the events of one transaction; only members of the catalogue can be appended. A rule's
+ * transaction stamps its cause on every event, so the runner knows how deep in rule actions it is. */
 export class EventLog {
   readonly pending: NewEvent[] = [];
 
+  constructor(readonly cause: RuleCause | null = null) {}
+
   append(event: NewEvent): void {
-    this.pending.push(event);
+    this.pending.push(this.cause ? { ...event, cause: this.cause } : event);
   }
 }
 
@@ -40,9 +43,13 @@ export function publishEvent(pubsub: PubSub, event: EventRecord): void {
  * Runs `work` in a transaction; the events it appends are stored with it and published after
  * commit. Nothing is published when the transaction rolls back.
  */
-export async function inTransaction<T>(deps: Deps, work: (tx: Transaction, log: EventLog) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  deps: Deps,
+  work: (tx: Transaction, log: EventLog) => Promise<T>,
+  cause: RuleCause | null = null,
+): Promise<T> {
   const { result, records } = await deps.prisma.$transaction(async (tx) => {
-    const log = new EventLog();
+    const log = new EventLog(cause);
     const result = await work(tx, log);
     const records = await writeEvents(tx, log.pending);
     return { result, records };

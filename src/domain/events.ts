@@ -16,8 +16,9 @@ import {
 } from "../generated/prisma/enums.ts";
 
 const id = z.string();
-/** Who did it: a user's id, or null when Switchboard did it by itself (RingCentral, a timer). */
-const actor = { actorId: id.nullable() };
+/** Who did it: a user's id, or null when Switchboard did it by itself (RingCentral, a timer, a rule:
+ * then `ruleId` names the rule). */
+const actor = { actorId: id.nullable(), ruleId: id.optional() };
 /** The timeline entry (Activity row) written with the event, and who did it. */
 const activity = { activityId: id, ...actor };
 
@@ -42,6 +43,8 @@ const messageFacts = z.object({
   messageId: id,
   direction: z.enum(MessageDirection),
   status: z.enum(MessageStatus),
+  /** Sent by this rule (an SMS template or a CSAT survey). */
+  ruleId: id.optional(),
 });
 
 /**
@@ -113,7 +116,17 @@ export const EVENT_CATALOGUE = {
   },
   COMMENT_ADDED: {
     description: "A teammate commented; users @mentioned in it receive the event too.",
-    payload: z.object({ commentId: id, authorId: id, mentionedUserIds: z.array(id) }),
+    payload: z.object({ commentId: id, authorId: id, mentionedUserIds: z.array(id), ruleId: id.optional() }),
+  },
+  CSAT_RECEIVED: {
+    description:
+      "A customer answered a satisfaction survey with a score from 1 to 5 (the conversation stays as it was).",
+    payload: z.object({
+      csatResponseId: id,
+      score: z.number().int().min(1).max(5),
+      messageId: id,
+      assigneeId: id.nullable(),
+    }),
   },
   CALL_UPDATED: {
     description: "A call changed state: ringing, queued, answered, on hold, muted, ended, its outcome.",
@@ -171,11 +184,19 @@ export type EventPayloads = { [K in EventType]: z.infer<(typeof EVENT_CATALOGUE)
 
 export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE) as EventType[];
 
+/** A rule's action wrote the event, `depth` rule actions deep (an event no rule caused is depth 0). */
+export interface RuleCause {
+  ruleId: string;
+  depth: number;
+}
+
 /** Where an event goes: its conversation, and the inboxes and users whose streams carry it. */
 interface Addressing {
   conversationId?: string | null;
   inboxIds?: string[];
   userIds?: string[];
+  /** Set by the event log of a rule's transaction (src/domain/event-log.ts), not by the writer. */
+  cause?: RuleCause | null;
 }
 
 /** An event of one type as the domain appends it. */
@@ -196,6 +217,8 @@ export type EventRecordOf<K extends EventType> = K extends EventType
       userIds: string[];
       payload: EventPayloads[K];
       createdAt: string;
+      /** The rule action that wrote it (read from the log; live events carry it too). */
+      cause?: RuleCause | null;
     }
   : never;
 

@@ -1,8 +1,9 @@
 // Inboxes and their members. A membership change is published (src/domain/access.ts): the
 // member's live subscriptions on every API instance follow it at once.
-import type { PrismaClient } from "../generated/prisma/client.ts";
+import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import { ConflictError, InvalidInputError, NotFoundError } from "./errors.ts";
 import type { Deps } from "./event-log.ts";
+import { parseBusinessHours } from "./rules/business-hours.ts";
 
 export async function createInbox(prisma: PrismaClient, input: { name: string }) {
   const name = input.name.trim();
@@ -50,4 +51,19 @@ export async function removeInboxMember({ prisma, pubsub }: Deps, inboxId: strin
   await prisma.inboxMember.deleteMany({ where: { inboxId, userId } });
   pubsub.publish("access", "*", { type: "MEMBERSHIP_CHANGED", userId });
   return inbox;
+}
+
+/** Sets the inbox's business hours (rules' BUSINESS_HOURS condition): a weekly schedule (null: always
+ * open) in a time zone, and closed dates. */
+export async function setInboxBusinessHours(
+  prisma: PrismaClient,
+  inboxId: string,
+  input: { timeZone: string; schedule: unknown[] | null; holidays: string[] },
+) {
+  const hours = parseBusinessHours(input);
+  await requireInbox(prisma, inboxId);
+  return prisma.inbox.update({
+    where: { id: inboxId },
+    data: { timeZone: hours.timeZone, businessHours: hours.schedule ?? Prisma.DbNull, holidays: hours.holidays },
+  });
 }

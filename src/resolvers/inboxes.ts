@@ -4,7 +4,13 @@ import { InboxRef } from "../schema/inboxes.ts";
 import { UserRef } from "../schema/users.ts";
 import { InboxPayload } from "../schema/payloads.ts";
 import { visibleChannels, visibleInboxes } from "../domain/access.ts";
-import { addInboxMember, createInbox, removeInboxMember, renameInbox } from "../domain/inboxes.ts";
+import {
+  addInboxMember,
+  createInbox,
+  removeInboxMember,
+  renameInbox,
+  setInboxBusinessHours,
+} from "../domain/inboxes.ts";
 
 builder.queryFields((t) => ({
   inboxes: t.prismaField({
@@ -67,6 +73,29 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => ({
       inbox: await removeInboxMember(ctx, args.inboxId.id, args.userId.id),
+    }),
+  }),
+  setInboxBusinessHours: t.field({
+    type: InboxPayload,
+    description: "Admins: set an inbox's business hours (used by rules' BUSINESS_HOURS condition).",
+    authScopes: { admin: true },
+    errors: {},
+    args: {
+      inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }),
+      timeZone: t.arg.string({ required: true, description: "IANA time zone, e.g. America/New_York." }),
+      schedule: t.arg({
+        type: ["JSONObject"],
+        required: false,
+        description: 'Open periods `{day: 1 (Monday)–7, start: "09:00", end: "17:00"}`; null: always open.',
+      }),
+      holidays: t.arg.stringList({ required: false, description: "Closed dates, YYYY-MM-DD." }),
+    },
+    resolve: async (_root, args, ctx) => ({
+      inbox: await setInboxBusinessHours(ctx.prisma, args.inboxId.id, {
+        timeZone: args.timeZone,
+        schedule: args.schedule ?? null,
+        holidays: args.holidays ?? [],
+      }),
     }),
   }),
 }));

@@ -12,6 +12,14 @@ export const InboxRef = builder.prismaNode("Inbox", {
   fields: (t) => ({
     name: t.exposeString("name", { description: "Unique name." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the inbox was created." }),
+    timeZone: t.exposeString("timeZone", { description: "The IANA time zone of its business hours." }),
+    businessHours: t.field({
+      type: ["JSONObject"],
+      nullable: true,
+      description: 'Weekly business hours, `{day: 1 (Monday)–7, start: "HH:MM", end: "HH:MM"}`; null: always open.',
+      resolve: (inbox) => inbox.businessHours as Record<string, unknown>[] | null,
+    }),
+    holidays: t.exposeStringList("holidays", { description: "Closed dates (YYYY-MM-DD, in its time zone)." }),
     members: t.prismaField({
       type: ["User"],
       description: "The users who work in this inbox.",

@@ -10,6 +10,8 @@ interface EventRow {
   inboxIds: string[];
   userIds: string[];
   payload: unknown;
+  ruleId: string | null;
+  ruleDepth: number;
   createdAt: Date;
 }
 
@@ -23,6 +25,7 @@ function toEventRecord(row: EventRow): EventRecord {
     userIds: row.userIds,
     payload: (row.payload ?? {}) as EventRecord["payload"],
     createdAt: row.createdAt.toISOString(),
+    cause: row.ruleId ? { ruleId: row.ruleId, depth: row.ruleDepth } : null,
   } as EventRecord;
 }
 
@@ -49,23 +52,40 @@ export async function writeEvents(tx: Prisma.TransactionClient, events: NewEvent
     inboxIds: event.inboxIds ?? [],
     userIds: event.userIds ?? [],
     payload: event.payload,
+    ruleId: event.cause?.ruleId ?? null,
+    ruleDepth: event.cause?.depth ?? 0,
   }));
   const rows = await tx.$queryRaw<EventRow[]>`
     WITH logged AS (SELECT pg_advisory_xact_lock(${LOCK.eventLog}::bigint))
-    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload")
+    INSERT INTO "Event" ("type", "conversationId", "inboxIds", "userIds", "payload", "ruleId", "ruleDepth")
     SELECT e.doc->>'type', (e.doc->>'conversationId')::uuid,
            ARRAY(SELECT jsonb_array_elements_text(e.doc->'inboxIds'))::uuid[],
            ARRAY(SELECT jsonb_array_elements_text(e.doc->'userIds'))::uuid[],
-           e.doc->'payload'
+           e.doc->'payload', (e.doc->>'ruleId')::uuid, (e.doc->>'ruleDepth')::int
     FROM jsonb_array_elements(${JSON.stringify(documents)}::jsonb) WITH ORDINALITY AS e(doc, i),
          (SELECT count(*) FROM logged) AS l
     ORDER BY e.i
     RETURNING "sequence", "type", "conversationId"::text, "inboxIds"::text[], "userIds"::text[], "payload",
-              "createdAt"`;
+              "ruleId"::text, "ruleDepth", "createdAt"`;
   return rows.sort((a, b) => (a.sequence < b.sequence ? -1 : 1)).map(toEventRecord);
 }
 
 const REPLAY_BATCH = 200;
+
+/** Up to `limit` events after `afterSequence` matching `where`, oldest first. */
+export async function readEventPage(
+  prisma: PrismaClient,
+  where: Prisma.EventWhereInput,
+  afterSequence: bigint,
+  limit: number,
+): Promise<EventRecord[]> {
+  const rows = await prisma.event.findMany({
+    where: { AND: [where, { sequence: { gt: afterSequence } }] },
+    orderBy: { sequence: "asc" },
+    take: limit,
+  });
+  return rows.map(toEventRecord);
+}
 
 /** Events after `afterSequence` matching `where`, oldest first, fetched in batches. */
 export async function* readEventsAfter(
@@ -75,14 +95,10 @@ export async function* readEventsAfter(
 ): AsyncGenerator<EventRecord> {
   let cursor = afterSequence;
   for (;;) {
-    const rows = await prisma.event.findMany({
-      where: { AND: [where, { sequence: { gt: cursor } }] },
-      orderBy: { sequence: "asc" },
-      take: REPLAY_BATCH,
-    });
-    for (const row of rows) yield toEventRecord(row);
-    if (rows.length < REPLAY_BATCH) return;
-    cursor = rows[rows.length - 1]!.sequence;
+    const events = await readEventPage(prisma, where, cursor, REPLAY_BATCH);
+    yield* events;
+    if (events.length < REPLAY_BATCH) return;
+    cursor = BigInt(events[events.length - 1]!.sequence);
   }
 }
 

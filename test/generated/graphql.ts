@@ -125,6 +125,8 @@ export type EventType =
   | 'CONVERSATION_UNASSIGNED'
   /** A tag was removed from the conversation. */
   | 'CONVERSATION_UNTAGGED'
+  /** A customer answered a satisfaction survey with a score from 1 to 5 (the conversation stays as it was). */
+  | 'CSAT_RECEIVED'
   /** RingCentral is ringing an agent (sent to that agent only). */
   | 'INCOMING_CALL'
   /** A text or MMS arrived from a customer or was sent by a teammate. */

@@ -6,6 +6,7 @@ import { inTransaction, type Deps, type Transaction } from "../event-log.ts";
 import { toE164 } from "../phone-numbers.ts";
 import { lockSmsThread } from "../../store/locks.ts";
 import { retryingUniqueViolations } from "../../store/unique-violations.ts";
+import { answerCsatSurvey } from "../csat.ts";
 import { advanceLastActivity, messageEvent } from "./message-activity.ts";
 import type { StoredAttachment } from "./sender.ts";
 import { conversationFor, customerNumber } from "./threading.ts";
@@ -48,6 +49,12 @@ export async function ingestInboundMessage(deps: Deps, input: InboundMessageInpu
       await lockSmsThread(tx, channel.id, customer.number);
       const existing = await tx.message.findUnique({ where: { ringCentralId: input.ringCentralId } });
       if (existing) return { messageId: existing.id, conversationId: existing.conversationId, created: false };
+      // A survey's answer goes to the surveyed conversation, which it must not reopen (R6.4).
+      const answer =
+        input.attachments.length === 0
+          ? await answerCsatSurvey(tx, log, channel, { ...input, from: customer.number })
+          : null;
+      if (answer) return { ...answer, created: true };
       // R5.2: an unknown sender becomes a contact with only the number; RingCentral's caller name is never used.
       const contact = customer.e164 ? await findOrCreateContactByNumber(tx, customer.e164) : null;
       const contactId = contact?.id ?? null;
