@@ -608,7 +608,7 @@ async function searchFollowsChanges(api: TestApi) {
     },
     include: { messages: { orderBy: { createdAt: "asc" } } },
   });
-  const request = async <T,>(document: string, variables: object) => {
+  const request = async <T>(document: string, variables: object) => {
     const result = await api.request<T, object>(document, variables, admin.token);
     expect(result.errors).toBeUndefined();
     return result.data!;

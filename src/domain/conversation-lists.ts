@@ -75,12 +75,16 @@ function searchWords(text: string | null | undefined): string[] | null {
 }
 
 /**
- * The words of a search as a tsquery: every word must match, each as the start of a word (what a
- * person types is often the start of what they look for). Null for a blank search.
+ * Words as a tsquery: every word must match, each as the start of a word (what a person types is
+ * often the start of what they look for). Only letters and digits remain in a word, so quoting
+ * each is enough to keep tsquery syntax out.
  */
+const tsqueryOf = (words: string[]) => words.map((word) => `'${word}':*`).join(" & ");
+
+/** The words of a search as a tsquery; null for a blank search. */
 export function searchQuery(text: string | null | undefined): string | null {
-  // Only letters and digits remain, so quoting each word is enough to keep tsquery syntax out.
-  return searchWords(text)?.map((word) => `'${word}':*`).join(" & ") ?? null;
+  const words = searchWords(text);
+  return words && tsqueryOf(words);
 }
 
 /** An ASCII word of letters and digits is one word to PostgreSQL's parser too. */
@@ -90,7 +94,7 @@ function textSearch(text: string | null | undefined): TextSearch | null {
   const words = searchWords(text);
   if (!words) return null;
   return {
-    query: words.map((word) => `'${word}':*`).join(" & "),
+    query: tsqueryOf(words),
     // One text must have every word; a conversation's words alone settle that for one word only
     // (other letters may split a word in two for PostgreSQL, where their order matters).
     checkTexts: words.length > 1 || !ONE_TOKEN.test(words[0]!),
