@@ -19,8 +19,11 @@ ALTER TABLE "ConversationSearch" ADD CONSTRAINT "ConversationSearch_conversation
 -- conversation given another contact rebuilds the documents concerned from their texts. Statement
 -- triggers with transition tables, so a bulk insert or a split of many messages is one pass.
 
--- The documents of these conversations, rebuilt from their texts.
+-- The documents of these conversations, rebuilt from their texts. Their rows are locked first (in
+-- one order, against deadlocks), and the texts read by the next statement, which sees what was
+-- committed meanwhile: a text added by a transaction that committed while this one waited is kept.
 CREATE FUNCTION conversation_search_rebuild(ids uuid[]) RETURNS void LANGUAGE sql AS $$
+  SELECT 1 FROM "ConversationSearch" WHERE "conversationId" = ANY(ids) ORDER BY "conversationId" FOR UPDATE;
   INSERT INTO "ConversationSearch" ("conversationId", document)
   SELECT c.id, COALESCE((
       SELECT array_to_tsvector(array_agg(DISTINCT w.lexeme))
@@ -32,7 +35,7 @@ CREATE FUNCTION conversation_search_rebuild(ids uuid[]) RETURNS void LANGUAGE sq
           WHERE ca."conversationId" = c.id
       ) texts, unnest(to_tsvector('simple'::regconfig, texts.body)) w
     ), ''::tsvector)
-  FROM "Conversation" c WHERE c.id = ANY(ids)
+  FROM "Conversation" c WHERE c.id = ANY(ids) ORDER BY c.id
   ON CONFLICT ("conversationId") DO UPDATE SET document = excluded.document
     WHERE "ConversationSearch".document IS DISTINCT FROM excluded.document;
 $$;
@@ -42,7 +45,7 @@ CREATE FUNCTION conversation_search_add(ids uuid[], bodies text[]) RETURNS void 
   INSERT INTO "ConversationSearch" ("conversationId", document)
   SELECT added.id, array_to_tsvector(array_agg(DISTINCT w.lexeme))
   FROM unnest(ids, bodies) AS added(id, body), unnest(to_tsvector('simple'::regconfig, added.body)) w
-  GROUP BY added.id
+  GROUP BY added.id ORDER BY added.id
   ON CONFLICT ("conversationId") DO UPDATE SET document = "ConversationSearch".document || excluded.document;
 $$;
 
