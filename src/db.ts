@@ -175,7 +175,7 @@ function postgresMigrationAdapter(config: pg.ClientConfig): SqlMigrationAwareDri
   return {
     provider: main.provider,
     adapterName: main.adapterName,
-    connect: () => main.connect(),
+    connect: async () => wholeScripts(await main.connect()),
     // PrismaPg drops its shadow database before closing the pool ("being accessed by other users"):
     // end the pool first, then drop.
     connectToShadowDb: async () => {
@@ -184,7 +184,7 @@ function postgresMigrationAdapter(config: pg.ClientConfig): SqlMigrationAwareDri
       const shadow = new PrismaPg({ ...config, database: name });
       usePgClient(shadow, CharAsTextClient);
       const inner = await shadow.connect();
-      const wrapped = Object.create(inner);
+      const wrapped = wholeScripts(inner);
       wrapped.dispose = async () => {
         await inner.dispose();
         await runAdminStatement(config, `DROP DATABASE IF EXISTS "${name}"`);
@@ -192,6 +192,30 @@ function postgresMigrationAdapter(config: pg.ClientConfig): SqlMigrationAwareDri
       return wrapped;
     },
   };
+}
+
+/** What PrismaPg's adapter keeps private and a whole script needs. */
+interface PgAdapterInternals {
+  client: pg.Pool;
+  onError(error: unknown): never;
+}
+
+/**
+ * The adapter, sending a migration script as one simple query (one implicit transaction), as
+ * `prisma migrate deploy` does. PrismaPg's own executeScript splits it at every semicolon, which
+ * cuts apart the bodies of functions (the search document's triggers) and comments.
+ */
+function wholeScripts<T extends object>(adapter: T): T {
+  const internals = adapter as unknown as PgAdapterInternals;
+  const wrapped = Object.create(adapter) as T & { executeScript(script: string): Promise<void> };
+  wrapped.executeScript = async (script: string) => {
+    try {
+      await internals.client.query(script);
+    } catch (error) {
+      internals.onError(error);
+    }
+  };
+  return wrapped;
 }
 
 async function runAdminStatement(config: pg.ClientConfig, sql: string): Promise<void> {

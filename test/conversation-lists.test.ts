@@ -568,6 +568,118 @@ function dbIdOf(globalIdValue: string) {
   return Buffer.from(globalIdValue, "base64").toString().split(":")[1]!;
 }
 
+const SPLIT = `mutation Split($conversationId: ID!, $fromMessageId: ID!) {
+  splitConversation(conversationId: $conversationId, fromMessageId: $fromMessageId) {
+    __typename
+    ... on SplitConversationPayload { newConversation { id } }
+  }
+}`;
+const MOVE_CALL = `mutation Move($callId: ID!, $conversationId: ID!) {
+  moveCallToConversation(callId: $callId, conversationId: $conversationId) { __typename }
+}`;
+const RENAME = `mutation Rename($contactId: ID!, $name: String) {
+  updateContact(contactId: $contactId, name: $name) { __typename }
+}`;
+
+/**
+ * Search follows what changes after the texts were written: a split moves words to the new
+ * conversation, a renamed contact is found by the new name only, a transcription that arrives
+ * later is found, and a moved call takes its transcription along. Words from different texts of a
+ * conversation do not make a match (one text must have every word), in the list and in the counts.
+ */
+async function searchFollowsChanges(api: TestApi) {
+  const admin = await api.createUser("ADMIN", "keeper");
+  const prisma = api.app.db.prisma;
+  const inbox = await seedInbox(api.app, "Kept current");
+  const at = (minutes: number) => new Date(Date.UTC(2026, 10, 2, 9, minutes));
+  const message = (text: string, minutes: number) => ({
+    direction: "INBOUND" as const,
+    status: "RECEIVED" as const,
+    fromNumber: "+16505550142",
+    toNumber: "+18005550142",
+    text,
+    createdAt: at(minutes),
+  });
+  const original = await prisma.conversation.create({
+    data: {
+      inboxes: { create: { inboxId: inbox.id } },
+      contact: { create: { name: "Olga Petrova" } },
+      messages: { create: [message("About the wombat order", 1), message("Also my kangaroo invoice", 2)] },
+    },
+    include: { messages: { orderBy: { createdAt: "asc" } } },
+  });
+  const request = async <T>(document: string, variables: object) => {
+    const result = await api.request<T, object>(document, variables, admin.token);
+    expect(result.errors).toBeUndefined();
+    return result.data!;
+  };
+  const found = async (search: string) => {
+    const data = await request<{ conversations: ListResult }>(LIST, { first: 10, filter: { search } });
+    return data.conversations.edges.map((e) => e.node.id).sort();
+  };
+  const counted = async (search: string) =>
+    (await request<{ conversationCounts: { total: number } }>(COUNTS, { filter: { search } })).conversationCounts.total;
+  const originalId = globalId("Conversation", original.id);
+
+  expect(await found("kangar")).toEqual([originalId]);
+  // Both words are in the conversation, but in two messages.
+  expect(await found("wombat kangaroo")).toEqual([]);
+  expect(await counted("wombat kangaroo")).toBe(0);
+  expect(await found("kangaroo invoice")).toEqual([originalId]);
+
+  const split = await request<{ splitConversation: { __typename: string; newConversation: { id: string } } }>(SPLIT, {
+    conversationId: originalId,
+    fromMessageId: globalId("Message", original.messages[1]!.id),
+  });
+  expect(split.splitConversation.__typename).toBe("SplitConversationPayload");
+  const newId = split.splitConversation.newConversation.id;
+  expect(await found("kangar")).toEqual([newId]);
+  expect(await counted("kangar")).toBe(1);
+  expect(await found("wombat")).toEqual([originalId]);
+  // The contact's name is in both documents.
+  expect(await found("petrova")).toEqual([originalId, newId].sort());
+
+  await request(RENAME, { contactId: globalId("Contact", original.contactId!), name: "Olga Quenby" });
+  expect(await found("quenb")).toEqual([originalId, newId].sort());
+  expect(await found("petrova")).toEqual([]);
+
+  const call = await prisma.call.create({
+    data: {
+      telephonySessionId: `s-${crypto.randomUUID()}`,
+      conversationId: original.id,
+      direction: "INBOUND",
+      status: "VOICEMAIL",
+      createdAt: at(3),
+      recordings: { create: { ringCentralId: crypto.randomUUID(), kind: "VOICEMAIL", state: "AVAILABLE" } },
+    },
+    include: { recordings: true },
+  });
+  expect(await found("platypus")).toEqual([]);
+  await prisma.recording.update({
+    where: { id: call.recordings[0]!.id },
+    data: { transcription: "Call me back about the platypus" },
+  });
+  expect(await found("platyp")).toEqual([originalId]);
+
+  await request(MOVE_CALL, { callId: globalId("Call", call.id), conversationId: newId });
+  expect(await found("platyp")).toEqual([newId]);
+  expect(await found("wombat")).toEqual([originalId]);
+}
+
+describe("search kept current by the database (PostgreSQL)", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it("finds words where they are after a split, a rename, a late transcription and a moved call", async () => {
+    await searchFollowsChanges(api);
+  });
+});
+
 describe("finding conversations on the embedded database (PGlite)", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-lists-"));
   let api: TestApi;
@@ -618,5 +730,9 @@ describe("finding conversations on the embedded database (PGlite)", () => {
       admin.token,
     );
     expect(counts.data!.conversationCounts.total).toBe(1);
+  });
+
+  it("finds words where they are after a split, a rename, a late transcription and a moved call", async () => {
+    await searchFollowsChanges(api);
   });
 });

@@ -19,6 +19,7 @@ import {
   type ConversationOrder,
   type HighlightSource,
   type Keyset,
+  type TextSearch,
   type TimeRange,
 } from "../store/conversation-lists.ts";
 
@@ -52,11 +53,8 @@ export interface ConversationFilterInput {
 const SEARCH_MAX_LENGTH = 200;
 const SEARCH_MAX_WORDS = 10;
 
-/**
- * The words of a search as a tsquery: every word must match, each as the start of a word (what a
- * person types is often the start of what they look for). Null for a blank search.
- */
-export function searchQuery(text: string | null | undefined): string | null {
+/** The distinct words of a search, lower case; null for a blank search. */
+function searchWords(text: string | null | undefined): string[] | null {
   const trimmed = text?.trim();
   if (!trimmed) return null;
   const field = "filter.search";
@@ -73,8 +71,34 @@ export function searchQuery(text: string | null | undefined): string | null {
   if (words.length === 0) throw new InvalidInputError("The search has no letters or digits to look for", field);
   if (words.length > SEARCH_MAX_WORDS)
     throw new InvalidInputError(`A search has at most ${SEARCH_MAX_WORDS} words`, field);
-  // Only letters and digits remain, so quoting each word is enough to keep tsquery syntax out.
-  return words.map((word) => `'${word}':*`).join(" & ");
+  return words;
+}
+
+/**
+ * Words as a tsquery: every word must match, each as the start of a word (what a person types is
+ * often the start of what they look for). Only letters and digits remain in a word, so quoting
+ * each is enough to keep tsquery syntax out.
+ */
+const tsqueryOf = (words: string[]) => words.map((word) => `'${word}':*`).join(" & ");
+
+/** The words of a search as a tsquery; null for a blank search. */
+export function searchQuery(text: string | null | undefined): string | null {
+  const words = searchWords(text);
+  return words && tsqueryOf(words);
+}
+
+/** An ASCII word of letters and digits is one word to PostgreSQL's parser too. */
+const ONE_TOKEN = /^[a-z0-9]+$/;
+
+function textSearch(text: string | null | undefined): TextSearch | null {
+  const words = searchWords(text);
+  if (!words) return null;
+  return {
+    query: tsqueryOf(words),
+    // One text must have every word; a conversation's words alone settle that for one word only
+    // (other letters may split a word in two for PostgreSQL, where their order matters).
+    checkTexts: words.length > 1 || !ONE_TOKEN.test(words[0]!),
+  };
 }
 
 function timeRange(range: DateRangeInput | null | undefined, field: string): TimeRange | null {
@@ -118,7 +142,7 @@ export function criteriaFor(viewer: Viewer, filter: ConversationFilterInput): Co
     phoneNumber: filter.phoneNumber?.trim() ? requireE164(filter.phoneNumber, "filter.phoneNumber") : null,
     createdAt: timeRange(filter.createdBetween, "filter.createdBetween"),
     lastActivityAt: timeRange(filter.lastActivityBetween, "filter.lastActivityBetween"),
-    search: searchQuery(filter.search),
+    search: textSearch(filter.search),
   };
 }
 

@@ -2,10 +2,10 @@
 // combination and order (keyset-paginated), one for the counts, one for a page's search highlights.
 // The criteria arrive normalised and access-checked (src/domain/conversation-lists.ts).
 //
-// Text search is PostgreSQL's own: the GIN indexes of migration 20261205013146_conversation_search
-// on to_tsvector('simple', …) of message texts, comments, contact names and voicemail
-// transcriptions. The expressions below must stay exactly those of the indexes, or the indexes go
-// unused.
+// Text search is PostgreSQL's own, in the 'simple' configuration: a conversation's words (its
+// messages, comments, transcriptions and contact name) are kept in one document per conversation,
+// ConversationSearch, by triggers (migration 20261205023353_conversation_search_document), under
+// one GIN index; a page's highlights and the check below read only that page's texts.
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import type { CallStatus, ChannelType, ConversationStatus } from "../generated/prisma/enums.ts";
 
@@ -41,8 +41,15 @@ export interface ConversationCriteria {
   phoneNumber: string | null;
   createdAt: TimeRange | null;
   lastActivityAt: TimeRange | null;
-  /** A tsquery (prefix terms) matched against messages, comments, the contact's name and transcriptions. */
-  search: string | null;
+  /** Matched against messages, comments, the contact's name and transcriptions: one of them has every word. */
+  search: TextSearch | null;
+}
+
+export interface TextSearch {
+  /** A tsquery: an AND of prefix terms, one a word. */
+  query: string;
+  /** Whether the conversation's words having them all is not enough: one of its texts must. */
+  checkTexts: boolean;
 }
 
 export type ConversationOrder = "LAST_ACTIVITY" | "CREATED" | "WAITING_LONGEST";
@@ -68,17 +75,26 @@ const matches = (column: Prisma.Sql, query: string) =>
   sql`to_tsvector(${TEXT_SEARCH_CONFIG}, ${column}) @@ ${tsquery(query)}`;
 
 /**
- * Conversations with a message, comment, contact name or transcription matching the query. One
- * IN over one union (not an OR of two), so the planner sees how few match and can start from them.
+ * Conversations whose document has every word: every match, and only matches unless the texts are
+ * checked too (textCheck). The document keeps no word positions, so a word PostgreSQL splits in
+ * two (a phrase in the query) is looked for as both parts.
  */
-function searchCondition(query: string): Prisma.Sql {
-  return sql`c.id IN (
-      SELECT m."conversationId" FROM "Message" m WHERE ${matches(sql`m."text"`, query)}
-      UNION ALL SELECT co."conversationId" FROM "Comment" co WHERE ${matches(sql`co."body"`, query)}
-      UNION ALL SELECT ca."conversationId" FROM "Recording" r JOIN "Call" ca ON ca.id = r."callId"
-        WHERE ${matches(sql`r."transcription"`, query)}
-      UNION ALL SELECT named.id FROM "Conversation" named JOIN "Contact" ct ON ct.id = named."contactId"
-        WHERE ${matches(sql`ct."name"`, query)})`;
+const documentMatches = (query: string) =>
+  sql`c.id IN (SELECT cs."conversationId" FROM "ConversationSearch" cs
+    WHERE cs.document @@ replace(${tsquery(query)}::text, '<->', '&')::tsquery)`;
+
+/**
+ * The conversation `id` has one text with every word. A document has every word of several when
+ * they come from different texts too, so a search of several words checks its texts as well, only
+ * for the rows a page reads.
+ */
+function oneTextMatches(id: Prisma.Sql, query: string): Prisma.Sql {
+  return sql`(EXISTS (SELECT 1 FROM "Message" m WHERE m."conversationId" = ${id} AND ${matches(sql`m."text"`, query)})
+      OR EXISTS (SELECT 1 FROM "Comment" co WHERE co."conversationId" = ${id} AND ${matches(sql`co."body"`, query)})
+      OR EXISTS (SELECT 1 FROM "Recording" r JOIN "Call" ca ON ca.id = r."callId"
+        WHERE ca."conversationId" = ${id} AND ${matches(sql`r."transcription"`, query)})
+      OR EXISTS (SELECT 1 FROM "Conversation" named JOIN "Contact" ct ON ct.id = named."contactId"
+        WHERE named.id = ${id} AND ${matches(sql`ct."name"`, query)}))`;
 }
 
 const lastCallStatus = sql`(SELECT ca.status FROM "Call" ca WHERE ca."conversationId" = c.id
@@ -147,7 +163,7 @@ function conditions(criteria: ConversationCriteria): Prisma.Sql[] {
       : []),
     ...inRange(sql`c."createdAt"`, criteria.createdAt),
     ...inRange(sql`c."lastActivityAt"`, criteria.lastActivityAt),
-    ...(criteria.search ? [searchCondition(criteria.search)] : []),
+    ...(criteria.search ? [documentMatches(criteria.search.query)] : []),
   ];
 }
 
@@ -195,6 +211,12 @@ function beyond(position: Keyset, up: boolean): Prisma.Sql {
     : sql`s.k <= ${key} AND (s.k, s.id) < (${key}, ${id})`;
 }
 
+/** The check of a search's texts, when the document alone does not settle it (several words). */
+function textCheck(criteria: ConversationCriteria): ((id: Prisma.Sql) => Prisma.Sql) | null {
+  const search = criteria.search;
+  return search?.checkTexts ? (id) => oneTextMatches(id, search.query) : null;
+}
+
 /** A page of conversation ids and their positions, in the list's order. */
 export async function conversationPage(
   prisma: PrismaClient,
@@ -206,11 +228,19 @@ export async function conversationPage(
   const bounds = [...(page.after ? [beyond(page.after, up)] : []), ...(page.before ? [beyond(page.before, !up)] : [])];
   const readUp = up !== page.fromEnd;
   const direction = Prisma.raw(readUp ? "ASC" : "DESC");
-  const rows = await prisma.$queryRaw<Keyset[]>`
-    SELECT s.id::text AS id, s.k::text AS key FROM (
-      SELECT c.id, ${key} AS k FROM ${from} WHERE ${allOf(where)}
-    ) s WHERE ${allOf(bounds)}
-    ORDER BY s.k ${direction}, s.id ${direction} LIMIT ${page.limit}`;
+  const order = sql`ORDER BY s.k ${direction}, s.id ${direction}`;
+  const matching = sql`SELECT c.id, ${key} AS k FROM ${from} WHERE ${allOf(where)}`;
+  const check = textCheck(criteria);
+  // A check of the texts runs on the matches in order until the page is full: OFFSET 0 keeps
+  // PostgreSQL from running it on every match before ordering them.
+  const rows = await prisma.$queryRaw<Keyset[]>(
+    check
+      ? sql`SELECT s.id::text AS id, s.k::text AS key FROM (
+          SELECT s.id, s.k FROM (${matching}) s WHERE ${allOf(bounds)} ${order} OFFSET 0
+        ) s WHERE ${check(sql`s.id`)} ${order} LIMIT ${page.limit}`
+      : sql`SELECT s.id::text AS id, s.k::text AS key FROM (${matching}) s WHERE ${allOf(bounds)}
+          ${order} LIMIT ${page.limit}`,
+  );
   return page.fromEnd ? rows.reverse() : rows;
 }
 
@@ -226,10 +256,12 @@ export interface CountRow {
  */
 export function conversationCountRows(prisma: PrismaClient, criteria: ConversationCriteria): Promise<CountRow[]> {
   const scope = criteria.inboxIds ? [inInboxes(criteria.inboxIds)] : [];
+  const check = textCheck(criteria);
+  const checked = check ? [check(sql`c.id`)] : [];
   const countedInboxes = criteria.inboxIds ? sql`ci."inboxId" = ANY(${criteria.inboxIds}::uuid[])` : sql`TRUE`;
   return prisma.$queryRaw<CountRow[]>`
     WITH matched AS (
-      SELECT c.id, c.status FROM "Conversation" c WHERE ${allOf([...scope, ...conditions(criteria)])}
+      SELECT c.id, c.status FROM "Conversation" c WHERE ${allOf([...scope, ...conditions(criteria), ...checked])}
     )
     SELECT 'STATUS' AS axis, m.status::text AS key, count(*)::int AS count FROM matched m GROUP BY m.status
     UNION ALL
