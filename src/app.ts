@@ -31,6 +31,7 @@ import { startLiveAccess } from "./live-access.ts";
 import { startLiveEvents, type LiveEvents } from "./live-events.ts";
 import { createRequestRateLimiter } from "./overload.ts";
 import { startRuleRunner } from "./rules/runner.ts";
+import { startAnalyticsConsumer } from "./analytics/consumer.ts";
 
 export interface App {
   db: Database;
@@ -50,8 +51,8 @@ export interface AppOptions {
   worker?: boolean;
 }
 
-/** The worker, wired to the saved connection, and the rule runner beside it; exactly one process
- * runs each (a lease). */
+/** The worker, wired to the saved connection, and the rule runner and analytics consumer beside it;
+ * exactly one process runs each (a lease). */
 export function startWorker(
   config: Config,
   log: Logger,
@@ -83,9 +84,16 @@ export function startWorker(
       return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
     },
   });
+  const analytics = startAnalyticsConsumer({
+    prisma: db.prisma,
+    pubsub,
+    log: log.child({ component: "analytics" }),
+    leases,
+  });
   return {
     ...worker,
     close: async () => {
+      await analytics.close();
       await rules.close();
       await worker.close();
       await leases.close();

@@ -14,10 +14,16 @@ export const LOCK = {
   recording: 7_310_005,
   smsThread: 7_310_006,
   agentLogin: 7_310_010,
+  analytics: 7_310_011,
 } as const;
 
 async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${namespace}, hashtext(${key}))`;
+}
+
+/** The analytics facts and rollup change under one writer at a time: the consumer's passes, a rebuild. */
+export async function lockAnalytics(tx: Transaction): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.analytics}::bigint)`;
 }
 
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */
