@@ -1,6 +1,7 @@
 // The analytics consumer: one process at a time (a lease) reads the event log after its durable
 // cursor and recomputes the analytics facts of whatever each event is about, with the rollup hours
-// they count in — in the same transaction as the cursor, so a restart neither skips nor double-counts
+// they count in — and the calls call ingest marked changed (a leg can change with no event) — in the
+// same transaction as the cursor or the marks, so a restart neither skips nor double-counts
 // (and recomputing is idempotent anyway). A consumer rather than the writers' own transactions:
 // ingest stays as fast as it was (BENCHMARKS.md), and the figures can be rebuilt by the same code.
 import type { Logger } from "../logger.ts";
@@ -8,7 +9,13 @@ import type { Deps } from "../domain/event-log.ts";
 import type { EventRecord } from "../domain/events.ts";
 import { ANALYTICS_CURSOR, rebuildAnalytics, refreshAnalytics } from "../domain/analytics/refresh.ts";
 import { readEventsAfter } from "../store/event-log.ts";
-import { readAnalyticsCursor, writeAnalyticsCursor, type Touched } from "../store/analytics.ts";
+import {
+  changedCalls,
+  clearChangedCalls,
+  readAnalyticsCursor,
+  writeAnalyticsCursor,
+  type Touched,
+} from "../store/analytics.ts";
 import { lockAnalytics } from "../store/locks.ts";
 import type { ConnectionLease, LeaseProvider } from "../integrations/ringcentral/lease.ts";
 
@@ -92,6 +99,22 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
       }
     }
     if (batch.length > 0 && !closed && lease) await apply(batch);
+    while (!closed && lease && (await applyChangedCalls())) {}
+  }
+
+  /** Recounts calls ingest changed (also those whose change wrote no event); false when none was left. */
+  async function applyChangedCalls(): Promise<boolean> {
+    return options.prisma.$transaction(
+      async (tx) => {
+        await lockAnalytics(tx);
+        const marks = await changedCalls(tx, BATCH);
+        if (marks.length === 0) return false;
+        await refreshAnalytics(tx, { ...touchedBy([]), callIds: marks.map((m) => m.callId) });
+        await clearChangedCalls(tx, marks);
+        return true;
+      },
+      { timeout: 120_000 },
+    );
   }
 
   function enqueue(): Promise<void> {

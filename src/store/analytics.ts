@@ -121,6 +121,27 @@ export async function countSources(db: Db): Promise<number> {
   return row!.n;
 }
 
+// --- calls changed by ingest -------------------------------------------------------------------
+
+/** The statement part that marks calls changed (call ingest's burst writes it with its own changes). */
+export function markCallsChanged(callIds: string[]): Prisma.Sql | null {
+  const ids = [...new Set(callIds)];
+  if (ids.length === 0) return null;
+  return Prisma.sql`INSERT INTO "AnalyticsDirtyCall" ("callId") SELECT unnest(${ids}::uuid[])
+    ON CONFLICT ("callId") DO UPDATE SET version = nextval(pg_get_serial_sequence('"AnalyticsDirtyCall"', 'version'))`;
+}
+
+export function changedCalls(db: Db, limit: number): Promise<{ callId: string; version: bigint }[]> {
+  return db.$queryRaw`SELECT "callId"::text, version FROM "AnalyticsDirtyCall" ORDER BY version LIMIT ${limit}`;
+}
+
+/** Clears the marks as read: a call marked again meanwhile stays marked. */
+export async function clearChangedCalls(db: Db, marks: { callId: string; version: bigint }[]): Promise<void> {
+  if (marks.length === 0) return;
+  await db.$executeRaw`DELETE FROM "AnalyticsDirtyCall" d USING unnest(${marks.map((m) => m.callId)}::uuid[],
+    ${marks.map((m) => m.version.toString())}::bigint[]) AS m(id, v) WHERE d."callId" = m.id AND d.version = m.v`;
+}
+
 // --- facts -----------------------------------------------------------------------------------
 
 const CALL: ColumnTypes<CallFact> = {

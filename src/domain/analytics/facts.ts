@@ -66,9 +66,7 @@ const rungLegs = (parties: CallPartyRow[]) =>
 export function callFact(call: CallRow, parties: CallPartyRow[]): CallFact {
   // Without parties (a call known from the call log only) it starts when it was stored.
   const startedAt =
-    parties.length === 0
-      ? call.createdAt
-      : parties.reduce<Date>((a, p) => (p.firstEventAt < a ? p.firstEventAt : a), parties[0]!.firstEventAt);
+    parties.length === 0 ? call.createdAt : new Date(Math.min(...parties.map((p) => p.firstEventAt.getTime())));
   const outcome = isOutcome(call.status) ? call.status : null;
   const inbound = call.direction === "INBOUND";
   const waitEnd = call.answeredAt ?? call.endedAt;
@@ -95,7 +93,8 @@ export function callFact(call: CallRow, parties: CallPartyRow[]): CallFact {
 export function callAgentFacts(fact: CallFact, parties: CallPartyRow[]): CallAgentFact[] {
   if (fact.direction !== "INBOUND" || fact.outcome === null) return [];
   const byAgent = new Map<string, boolean>();
-  for (const leg of rungLegs(parties)) byAgent.set(leg.userId!, (byAgent.get(leg.userId!) ?? false) || !!leg.answeredAt);
+  for (const leg of rungLegs(parties))
+    byAgent.set(leg.userId!, (byAgent.get(leg.userId!) ?? false) || !!leg.answeredAt);
   return [...byAgent].map(([agentId, answered]) => ({
     callId: fact.callId,
     agentId,

@@ -37,7 +37,10 @@ async function factsOf(db: Db, touched: Touched, extensionUsers: Map<string, str
   ]);
   const facts: Facts = { calls: [], callAgents: [], messages: [], conversations: [], csat: [] };
   for (const { call, parties } of calls) {
-    const rows = parties.map((p) => ({ ...p, userId: p.extensionId ? (extensionUsers.get(p.extensionId) ?? null) : null }));
+    const rows = parties.map((p) => ({
+      ...p,
+      userId: p.extensionId ? (extensionUsers.get(p.extensionId) ?? null) : null,
+    }));
     const fact = callFact(call, rows);
     facts.calls.push(fact);
     facts.callAgents.push(...callAgentFacts(fact, rows));
