@@ -22,6 +22,7 @@ import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/leas
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
 import { handleDownload } from "./downloads.ts";
+import { handleAnalyticsCsv } from "./analytics-export.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
@@ -180,7 +181,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       callControl: agentCallControl(db.prisma, ringCentral),
       access,
     },
-    routes: [webhooks.handle, (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent })],
+    routes: [
+      webhooks.handle,
+      (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent }),
+      (req, res) => handleAnalyticsCsv(req, res, db.prisma),
+    ],
     rateLimiter,
   });
   try {

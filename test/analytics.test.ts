@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { startTestApi, type TestApi } from "./support/api.ts";
 import { seedInbox } from "./support/seed.ts";
-import { ingestTelephonyNotification, type TelephonyNotification, type TelephonyParty } from "../src/domain/calls.ts";
+import { ingestTelephonyNotification, type TelephonyNotification } from "../src/domain/calls.ts";
+import { notificationsOf, type CallSpec } from "./support/call-timelines.ts";
 import { ingestInboundMessage } from "../src/domain/sms/inbound.ts";
 import { archiveConversation } from "../src/domain/conversations.ts";
 import { startAnalyticsConsumer, type AnalyticsConsumer } from "../src/analytics/consumer.ts";
@@ -79,17 +80,7 @@ afterAll(async () => {
 
 // --- the timeline, as generated and as a person counts it -----------------------------------------
 
-type Kind = "ANSWERED" | "MISSED" | "ABANDONED" | "VOICEMAIL" | "OUTBOUND";
-interface CallSpec {
-  inbox: "X" | "Y";
-  startMinute: number;
-  kind: Kind;
-  /** Agents rung (indices), the first answers when answered. */
-  rung: number[];
-  waitSeconds: number;
-  talkSeconds: number;
-  seed: number;
-}
+type Kind = CallSpec["kind"];
 
 const callSpec = fc.record({
   inbox: fc.constantFrom("X" as const, "Y" as const),
@@ -102,86 +93,6 @@ const callSpec = fc.record({
 });
 
 let callCount = 0;
-
-function party(partyId: string, over: Partial<TelephonyParty>): TelephonyParty {
-  return {
-    partyId,
-    direction: "Inbound",
-    extensionId: null,
-    fromNumber: null,
-    toNumber: null,
-    statusCode: "Proceeding",
-    reason: null,
-    missedCall: false,
-    queueCall: false,
-    muted: false,
-    peerTelephonySessionId: null,
-    ...over,
-  };
-}
-
-/** The call's notifications, one party each, in the order RingCentral would send them. */
-function notificationsOf(spec: CallSpec, session: string): TelephonyNotification[] {
-  const number = spec.inbox === "X" ? VOICE_X : VOICE_Y;
-  const customer = `+1415555${String(1000 + (callCount % 9000)).padStart(4, "0")}`;
-  const t0 = WINDOW_START + spec.startMinute * 60_000;
-  const at = (s: number) => new Date(t0 + s * 1000);
-  let sequence = 1;
-  const out: TelephonyNotification[] = [];
-  const n = (second: number, p: TelephonyParty) =>
-    out.push({
-      uuid: `${session}-${sequence}`,
-      telephonySessionId: session,
-      sequence: sequence++,
-      eventTime: at(second),
-      parties: [p],
-    });
-  const w = spec.waitSeconds;
-  const end = w + spec.talkSeconds;
-  if (spec.kind === "OUTBOUND") {
-    const agent = agents[spec.rung[0]!]!;
-    const leg = { direction: "Outbound" as const, extensionId: agent.ext, fromNumber: number, toNumber: customer };
-    const callee = { direction: "Inbound" as const, fromNumber: number, toNumber: customer };
-    n(0, party("a", leg));
-    n(0, party("c", callee));
-    n(w, party("c", { ...callee, statusCode: "Answered" }));
-    n(w, party("a", { ...leg, statusCode: "Answered" }));
-    n(end, party("c", { ...callee, statusCode: "Disconnected" }));
-    n(end, party("a", { ...leg, statusCode: "Disconnected" }));
-    return out;
-  }
-  const caller = { direction: "Outbound" as const, fromNumber: customer, toNumber: number };
-  const legs = spec.rung.map((i) => ({
-    id: `l${i}`,
-    on: { extensionId: agents[i]!.ext, fromNumber: customer, toNumber: number },
-  }));
-  n(0, party("x", caller));
-  for (const leg of legs) n(0, party(leg.id, leg.on));
-  if (spec.kind === "ANSWERED") {
-    const [answerer, ...others] = legs;
-    n(w, party(answerer!.id, { ...answerer!.on, statusCode: "Answered" }));
-    n(w, party("x", { ...caller, statusCode: "Answered" }));
-    for (const leg of others) n(w, party(leg.id, { ...leg.on, statusCode: "Disconnected" }));
-    n(end, party(answerer!.id, { ...answerer!.on, statusCode: "Disconnected" }));
-    n(end, party("x", { ...caller, statusCode: "Disconnected" }));
-  } else if (spec.kind === "MISSED") {
-    for (const leg of legs)
-      n(w, party(leg.id, { ...leg.on, statusCode: "Disconnected", missedCall: true, reason: "Timeout" }));
-    n(w, party("x", { ...caller, statusCode: "Disconnected" }));
-  } else if (spec.kind === "ABANDONED") {
-    n(w, party("x", { ...caller, statusCode: "Disconnected" }));
-    for (const leg of legs)
-      n(w, party(leg.id, { ...leg.on, statusCode: "Disconnected", missedCall: true, reason: "Cancelled" }));
-  } else {
-    const [first, ...others] = legs;
-    for (const leg of others)
-      n(w, party(leg.id, { ...leg.on, statusCode: "Disconnected", missedCall: true, reason: "Timeout" }));
-    n(w, party(first!.id, { ...first!.on, statusCode: "VoiceMail" }));
-    n(w + 20, party("x", { ...caller, statusCode: "Disconnected" }));
-    n(w + 20, party(first!.id, { ...first!.on, statusCode: "Disconnected" }));
-  }
-  return out;
-}
 
 /** Shuffled, with some notifications delivered twice (same uuid). */
 function reorderedWithDuplicates(notifications: TelephonyNotification[], seed: number): TelephonyNotification[] {
@@ -215,7 +126,11 @@ let textCount = 0;
 async function addHistory(calls: CallSpec[], sms: SmsSpec[]) {
   for (const spec of calls) {
     const session = `s-analytics-${callCount++}`;
-    for (const notification of reorderedWithDuplicates(notificationsOf(spec, session), spec.seed)) {
+    const start = WINDOW_START + spec.startMinute * 60_000;
+    const customer = `+1415555${String(1000 + (callCount % 9000)).padStart(4, "0")}`;
+    const extensions = agents.map((a) => a.ext);
+    const notifications = notificationsOf(spec, session, { X: VOICE_X, Y: VOICE_Y }, extensions, start, customer);
+    for (const notification of reorderedWithDuplicates(notifications, spec.seed)) {
       await ingestTelephonyNotification(deps(), directory, notification);
     }
     counted.push({ spec, start: WINDOW_START + spec.startMinute * 60_000 });
