@@ -1,6 +1,9 @@
 import { builder } from "../schema/builder.ts";
 import { viewerOf } from "../schema/viewer.ts";
-import { AnalyticsFilter, AnalyticsRef, GranularityEnum } from "../schema/analytics.ts";
+import { AnalyticsFilter, AnalyticsRef, GranularityEnum, QueueStatusRef } from "../schema/analytics.ts";
+import { InboxRef } from "../schema/inboxes.ts";
+import { inboxEventsOf } from "./event-streams.ts";
+import { QUEUE_STATUS_EVENTS, queueStatus, queueStatusUpdates } from "../domain/queue-status.ts";
 import { decodeIds } from "../schema/rules.ts";
 import { analytics } from "../domain/analytics/query.ts";
 
@@ -31,5 +34,21 @@ builder.queryFields((t) => ({
         serviceLevelSeconds: args.serviceLevelSeconds,
         abandonAfterSeconds: args.abandonAfterSeconds,
       }),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  queueStatus: t.field({
+    type: QueueStatusRef,
+    description:
+      "An inbox's queue for wallboards: the figures now, then again whenever a call or an agent's status " +
+      "changes them (at most once a second), from every API instance.",
+    args: { inboxId: t.arg.globalID({ for: InboxRef, required: true, description: "The inbox." }) },
+    subscribe: async (_root, args, ctx) => {
+      const inboxId = args.inboxId.id;
+      const changes = await inboxEventsOf(ctx, inboxId, null, QUEUE_STATUS_EVENTS);
+      return queueStatusUpdates(() => queueStatus(ctx.prisma, inboxId), changes);
+    },
+    resolve: (status) => status,
   }),
 }));

@@ -11,6 +11,7 @@ import type {
   SmsFigures,
   VoiceFigures,
 } from "../domain/analytics/query.ts";
+import type { QueueStatus } from "../domain/queue-status.ts";
 
 export const GranularityEnum = builder.enumType("AnalyticsGranularity", {
   description: "How long each bucket of a series is.",
@@ -206,5 +207,37 @@ export const AnalyticsRef = builder.objectRef<AnalyticsResult>("Analytics").impl
     byInbox: t.field({ type: [InboxFiguresRef], description: "Per inbox.", resolve: (a) => a.byInbox }),
     byChannel: t.field({ type: [ChannelFiguresRef], description: "Per channel.", resolve: (a) => a.byChannel }),
     byAgent: t.field({ type: [AgentFiguresRef], description: "Per agent.", resolve: (a) => a.byAgent }),
+  }),
+});
+
+export const QueueStatusRef = builder.objectRef<QueueStatus>("QueueStatus").implement({
+  description: "An inbox's queue now, for wallboards.",
+  fields: (t) => ({
+    inbox: t.field({
+      type: InboxRef,
+      nullable: true,
+      description: "The inbox.",
+      resolve: (s, _a, ctx) => ctx.prisma.inbox.findUnique({ where: { id: s.inboxId } }),
+    }),
+    at: t.expose("at", { type: "DateTime", description: "When these figures were read." }),
+    waiting: t.exposeInt("waiting", { description: "Inbound calls ringing or queued now." }),
+    longestWaitingSince: t.expose("longestWaitingSince", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the longest-waiting call started (count the wait up from here between pushes).",
+    }),
+    longestWaitSeconds: t.exposeInt("longestWaitSeconds", {
+      nullable: true,
+      description: "The longest wait now, as of `at`.",
+    }),
+    inProgress: t.exposeInt("inProgress", { description: "Calls answered and not ended (on hold included)." }),
+    available: t.exposeInt("available", { description: "Members AVAILABLE." }),
+    busy: t.exposeInt("busy", { description: "Members BUSY." }),
+    away: t.exposeInt("away", { description: "Members AWAY." }),
+    answeredToday: t.exposeInt("answeredToday", {
+      description: "Inbound calls that started today (the inbox's time zone) and were answered.",
+    }),
+    missedToday: t.exposeInt("missedToday", { description: "… and rang out unanswered." }),
+    abandonedToday: t.exposeInt("abandonedToday", { description: "… and whose caller hung up first." }),
   }),
 });
