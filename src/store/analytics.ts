@@ -108,8 +108,11 @@ export async function idsAfter(
   after: string,
   limit: number,
 ): Promise<string[]> {
+  // The limit as a literal (a number of ours): a prepared statement's generic plan with LIMIT $n
+  // does not know it is small and scans the whole table instead of the primary key.
   const rows = await db.$queryRaw<{ id: string }[]>(
-    Prisma.sql`SELECT id::text FROM ${Prisma.raw(`"${table}"`)} WHERE id > ${after}::uuid ORDER BY id LIMIT ${limit}`,
+    Prisma.sql`SELECT id::text FROM ${Prisma.raw(`"${table}"`)} WHERE id > ${after}::uuid ORDER BY id
+      LIMIT ${Prisma.raw(String(Math.trunc(limit)))}`,
   );
   return rows.map((r) => r.id);
 }
