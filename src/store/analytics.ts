@@ -108,10 +108,10 @@ export async function idsAfter(
   after: string,
   limit: number,
 ): Promise<string[]> {
-  // The limit as a literal (a number of ours): a prepared statement's generic plan with LIMIT $n
-  // does not know it is small and scans the whole table instead of the primary key.
+  // Ordered by the uuid column (not the text it is returned as) and with the limit as a literal (a
+  // number of ours), so the keyset read walks the primary key instead of sorting the whole table.
   const rows = await db.$queryRaw<{ id: string }[]>(
-    Prisma.sql`SELECT id::text FROM ${Prisma.raw(`"${table}"`)} WHERE id > ${after}::uuid ORDER BY id
+    Prisma.sql`SELECT t.id::text AS id FROM ${Prisma.raw(`"${table}"`)} t WHERE t.id > ${after}::uuid ORDER BY t.id
       LIMIT ${Prisma.raw(String(Math.trunc(limit)))}`,
   );
   return rows.map((r) => r.id);
