@@ -22,6 +22,7 @@ import { createBenchDatabase, dropTemplate, redisUrl, type BenchDatabase } from 
 import { fmt, machineFacts as machineLine, markdownTable, summarize } from "./ingest-report.ts";
 import { envInt, isMain, machineFacts, newReport, renderReport, writeReport, type Report } from "./harness.ts";
 import { loggedInConnectionClient } from "../src/integrations/ringcentral/worker.ts";
+import { startAnalyticsConsumer, type AnalyticsConsumer } from "../src/analytics/consumer.ts";
 
 const root = path.resolve(import.meta.dirname, "..");
 const capturesDir = path.resolve(root, "../shared/ringcentral/captures");
@@ -188,6 +189,8 @@ export interface IngestOptions {
   warmup: number;
   /** Notifications per POST to the simulator. */
   postSize?: number;
+  /** Run the analytics consumer beside the worker and count a run done only once it has caught up. */
+  withAnalytics?: boolean;
   log?: (line: string) => void;
 }
 
@@ -208,6 +211,7 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
   const simulator = await spawnSimulator();
   let app: App | null = null;
   let worker: RingCentralWorker | null = null;
+  let analytics: AnalyticsConsumer | null = null;
   const redis = new Redis(redisUrl);
   const probe = new pg.Client(pgConfigFromUrl(db.url));
   const cleanup: BenchDatabase[] = [db];
@@ -268,6 +272,9 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
     });
     await worker.reconcile();
     await worker.idle();
+    analytics = options.withAnalytics
+      ? startAnalyticsConsumer({ prisma, pubsub: app.pubsub, log: createLogger("silent"), leases: inProcessLeases() })
+      : null;
 
     const count = async (sql: string) => Number((await probe.query<{ n: string }>(sql)).rows[0]!.n);
     const rates: number[] = [];
@@ -289,7 +296,10 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
         if (processed >= target) {
           await worker.idle();
           const events = await count(`SELECT count(*) AS n FROM "Event"`);
-          if (published >= events) break;
+          if (published >= events) {
+            await analytics?.drain();
+            break;
+          }
         }
         if (Date.now() > deadline)
           throw new Error(`ingest stalled at ${processed - processedBefore}/${notifications.length}`);
@@ -402,6 +412,7 @@ export async function runIngestBench(options: IngestOptions): Promise<IngestResu
       markdown,
     };
   } finally {
+    await analytics?.close().catch(() => {});
     await worker?.close().catch(() => {});
     await app?.close().catch(() => {});
     await probe.end().catch(() => {});

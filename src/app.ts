@@ -22,6 +22,7 @@ import { inProcessLeases, postgresLeases } from "./integrations/ringcentral/leas
 import { WEBHOOK_PATH, webhookReceiver } from "./integrations/ringcentral/webhooks.ts";
 import { createSmsSender } from "./integrations/ringcentral/sms.ts";
 import { handleDownload } from "./downloads.ts";
+import { handleAnalyticsCsv } from "./analytics-export.ts";
 import { catchUpCallLog, catchUpOpenCalls, type CatchUpProgress } from "./integrations/ringcentral/catchup.ts";
 import { syncAllMessages } from "./integrations/ringcentral/messaging.ts";
 import { restApiOf } from "./integrations/ringcentral/rest.ts";
@@ -32,6 +33,7 @@ import { startLiveAccess } from "./live-access.ts";
 import { startLiveEvents, type LiveEvents } from "./live-events.ts";
 import { createRequestRateLimiter } from "./overload.ts";
 import { startRuleRunner } from "./rules/runner.ts";
+import { startAnalyticsConsumer } from "./analytics/consumer.ts";
 
 export interface App {
   db: Database;
@@ -51,8 +53,8 @@ export interface AppOptions {
   worker?: boolean;
 }
 
-/** The worker, wired to the saved connection, and the rule runner beside it; exactly one process
- * runs each (a lease). */
+/** The worker, wired to the saved connection, and the rule runner and analytics consumer beside it;
+ * exactly one process runs each (a lease). */
 export function startWorker(
   config: Config,
   log: Logger,
@@ -84,9 +86,16 @@ export function startWorker(
       return createSmsSender({ post: (path: string, body: unknown) => client.request("POST", path, body) });
     },
   });
+  const analytics = startAnalyticsConsumer({
+    prisma: db.prisma,
+    pubsub,
+    log: log.child({ component: "analytics" }),
+    leases,
+  });
   return {
     ...worker,
     close: async () => {
+      await analytics.close();
       await rules.close();
       await worker.close();
       await leases.close();
@@ -180,7 +189,11 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       callControl: agentCallControl(db.prisma, ringCentral),
       access,
     },
-    routes: [webhooks.handle, (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent })],
+    routes: [
+      webhooks.handle,
+      (req, res) => handleDownload(req, res, { prisma: db.prisma, log, fetchContent }),
+      (req, res) => handleAnalyticsCsv(req, res, db.prisma),
+    ],
     rateLimiter,
   });
   try {

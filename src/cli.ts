@@ -1,5 +1,5 @@
 // `switchboard <command>`: start | serve | worker | sync | simulator | demo | migrate | user create |
-// token create/revoke.
+// token create/revoke | analytics rebuild.
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import closeWithGrace from "close-with-grace";
@@ -162,6 +162,34 @@ export function buildCli(): Command {
         console.log(
           `caught up: ${summary.calls} call-log records, ${summary.openCalls} open calls, ${summary.messages} messages`,
         );
+      }),
+    );
+  const analyticsCommand = program.command("analytics").description("Analytics for dashboards.");
+  analyticsCommand
+    .command("rebuild")
+    .description("Recompute the analytics figures from the stored calls, messages and surveys, with progress.")
+    .action(() =>
+      withDatabase(async (db) => {
+        const { rebuildAnalytics } = await import("./domain/analytics/refresh.ts");
+        const { SingleBar, Presets } = await import("cli-progress");
+        const bar = new SingleBar(
+          {
+            format: "rebuild [{bar}] {value}/{total} rows",
+            hideCursor: true,
+            noTTYOutput: true,
+            stream: process.stdout,
+          },
+          Presets.shades_classic,
+        );
+        let started = false;
+        const startedAt = Date.now();
+        const { rows } = await rebuildAnalytics(db.prisma, (done, total) => {
+          if (!started) bar.start(total, 0);
+          started = true;
+          bar.update(done);
+        });
+        if (started) bar.stop();
+        console.log(`analytics rebuilt: ${rows} rows in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
       }),
     );
   program

@@ -523,6 +523,14 @@ const probes: Record<string, Probe> = {
     denied: forbidden,
     allowed: { as: () => admin, expect: (data) => expect(Array.isArray(data.dryRunRule)).toBe(true) },
   },
+  analytics: {
+    query: `query($id: ID!) { analytics(filter: { from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z", inboxes: [$id] },
+      granularity: WEEK) { totals { voice { inbound } } byInbox { inbox { id } } } }`,
+    variables: () => ({ id: ids().inbox }),
+    // Not an error: the figures of the inboxes the agent sees, none of them the one asked for.
+    denied: (data) => expect(data.analytics.byInbox).toEqual([]),
+    allowed: { as: () => insider, expect: (data) => expect(data.analytics.totals.voice.inbound).toBe(0) },
+  },
   setInboxBusinessHours: {
     query: `mutation($id: ID!) { setInboxBusinessHours(inboxId: $id, timeZone: "Europe/Paris") ${RESULT} }`,
     variables: () => ({ id: ids().inbox }),
@@ -599,6 +607,7 @@ const subscriptionProbes = {
   incomingCall: `subscription { incomingCall(after: "0") { cursor call { id } } }`,
   callUpdated: `subscription($id: ID!) { callUpdated(inboxId: $id, after: "0") { cursor call { id } } }`,
   agentStatusChanged: `subscription($id: ID!) { agentStatusChanged(inboxId: $id, after: "0") { cursor user { id } } }`,
+  queueStatus: `subscription($id: ID!) { queueStatus(inboxId: $id) { waiting inbox { id } } }`,
 };
 
 describe("access control probed by an agent outside the inbox", () => {
@@ -723,6 +732,18 @@ describe("access control probed by an agent outside the inbox", () => {
   async function logEvent(event: NewEvent) {
     await inTransaction({ prisma: api.app.db.prisma, pubsub: api.app.pubsub }, async (_tx, log) => log.append(event));
   }
+
+  it("queueStatus: an outsider's subscription is refused as missing; a member receives the inbox's figures", async () => {
+    const outside = subscribe(api.wsClient(outsider.token), subscriptionProbes.queueStatus, { id: ids().inbox });
+    await outside.finished;
+    expect(JSON.stringify(outside.error ?? outside.received)).toContain("NOT_FOUND");
+    expect(outside.received.some((r) => r.data)).toBe(false);
+
+    const inside = subscribe(api.wsClient(insider.token), subscriptionProbes.queueStatus, { id: ids().inbox });
+    const [first] = await inside.until(1);
+    expect(JSON.stringify(first!.data)).toContain(ids().inbox);
+    inside.unsubscribe();
+  });
 
   for (const field of ["callUpdated", "agentStatusChanged"] as const) {
     it(`${field}: an outsider's subscription is refused as missing; a member receives the inbox's events`, async () => {

@@ -12,6 +12,7 @@ import "./sms.ts";
 import "./ringcentral.ts";
 import "./call-control.ts";
 import "./rules.ts";
+import "./analytics.ts";
 import "../resolvers/users.ts";
 import "../resolvers/inboxes.ts";
 import "../resolvers/conversations.ts";
@@ -21,6 +22,7 @@ import "../resolvers/ringcentral.ts";
 import "../resolvers/calls.ts";
 import "../resolvers/call-control.ts";
 import "../resolvers/rules.ts";
+import "../resolvers/analytics.ts";
 
 export const schema = builder.toSchema({ sortSchema: true });
 

@@ -16,10 +16,16 @@ export const LOCK = {
   agentLogin: 7_310_010,
   agentSessionRefresh: 7_310_011,
   agentStatus: 7_310_012,
+  analytics: 7_310_013,
 } as const;
 
 async function lock(tx: Transaction, namespace: number, key: string): Promise<void> {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${namespace}, hashtext(${key}))`;
+}
+
+/** The analytics facts and rollup change under one writer at a time: the consumer's passes, a rebuild. */
+export async function lockAnalytics(tx: Transaction): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${LOCK.analytics}::bigint)`;
 }
 
 /** Events of one telephony session (and voicemail joined to it) apply one at a time. */

@@ -5,6 +5,7 @@ import type { Prisma } from "../../generated/prisma/client.ts";
 import type { CallRow, PartyRow, UserState } from "../../domain/call-ingest-state.ts";
 import type { TelephonyNotification, TelephonyParty } from "../../domain/telephony.ts";
 import { deleteRows, insertRows, updateRows, writeAll, type Column } from "../bulk-writes.ts";
+import { markCallsChanged } from "../analytics.ts";
 import {
   CALL_INSERT_COLUMNS,
   CALL_KEY,
@@ -71,6 +72,11 @@ export async function writeBurstChanges(tx: Prisma.TransactionClient, changes: B
     insertRows("Recording", RECORDING_COLUMNS, changes.pendingRecordings, { onConflict: "ignore" }),
     deleteRows("UnroutedCallEvent", "id", changes.routedEventIds),
     insertRows("UnroutedCallEvent", UNROUTED_COLUMNS, changes.bufferedParties, { onConflict: "ignore" }),
+    markCallsChanged(
+      [...changes.calls, ...changes.changedCalls]
+        .map((c) => c.id)
+        .concat([...changes.parties, ...changes.changedParties].map((p) => p.callId)),
+    ),
   ]);
 }
 

@@ -1,0 +1,151 @@
+// The analytics consumer: one process at a time (a lease) reads the event log after its durable
+// cursor and recomputes the analytics facts of whatever each event is about, with the rollup hours
+// they count in — and the calls call ingest marked changed (a leg can change with no event) — in the
+// same transaction as the cursor or the marks, so a restart neither skips nor double-counts
+// (and recomputing is idempotent anyway). A consumer rather than the writers' own transactions:
+// ingest stays as fast as it was (BENCHMARKS.md), and the figures can be rebuilt by the same code.
+import type { Logger } from "../logger.ts";
+import type { Deps } from "../domain/event-log.ts";
+import type { EventRecord } from "../domain/events.ts";
+import { ANALYTICS_CURSOR, rebuildAnalytics, refreshAnalytics } from "../domain/analytics/refresh.ts";
+import { readEventsAfter } from "../store/event-log.ts";
+import {
+  changedCalls,
+  clearChangedCalls,
+  readAnalyticsCursor,
+  writeAnalyticsCursor,
+  type Touched,
+} from "../store/analytics.ts";
+import { lockAnalytics } from "../store/locks.ts";
+import type { ConnectionLease, LeaseProvider } from "../integrations/ringcentral/lease.ts";
+
+const LEASE = "analytics";
+const BATCH = 500;
+
+export interface AnalyticsConsumerOptions extends Deps {
+  log: Logger;
+  leases: LeaseProvider;
+  /** How often to look for work besides the event stream's wake-ups. */
+  pollMs?: number;
+}
+
+export interface AnalyticsConsumer {
+  /** Reads the log to its end now; resolves after. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What an event is about, as the analytics count it. */
+export function touchedBy(events: EventRecord[]): Touched {
+  const calls = new Set<string>();
+  const messages = new Set<string>();
+  const conversations = new Set<string>();
+  const csat = new Set<string>();
+  for (const event of events) {
+    const payload = event.payload as { callId?: string | null; messageId?: string; csatResponseId?: string };
+    if (payload.callId) calls.add(payload.callId);
+    if (event.type.startsWith("MESSAGE_") && payload.messageId) messages.add(payload.messageId);
+    if (event.type === "CSAT_RECEIVED" && payload.csatResponseId) csat.add(payload.csatResponseId);
+    const aboutConversation =
+      event.type.startsWith("MESSAGE_") || event.type.startsWith("CONVERSATION_") || event.type === "CSAT_RECEIVED";
+    if (aboutConversation && event.conversationId) conversations.add(event.conversationId);
+  }
+  return { callIds: [...calls], messageIds: [...messages], conversationIds: [...conversations], csatIds: [...csat] };
+}
+
+export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): AnalyticsConsumer {
+  let lease: ConnectionLease | null = null;
+  let closed = false;
+  let chain: Promise<void> = Promise.resolve();
+  let queued = false;
+
+  async function takeLease(): Promise<boolean> {
+    if (lease) return true;
+    lease = await options.leases.acquire(LEASE);
+    lease?.onLost((reason) => {
+      options.log.warn({ err: reason }, "lost the analytics consumer's lease; will take it again");
+      lease = null;
+    });
+    return lease !== null;
+  }
+
+  /** Applies one batch of events and moves the cursor past it, in one transaction. */
+  async function apply(events: EventRecord[]) {
+    await options.prisma.$transaction(
+      async (tx) => {
+        await lockAnalytics(tx);
+        await refreshAnalytics(tx, touchedBy(events));
+        await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, BigInt(events.at(-1)!.sequence));
+      },
+      { timeout: 120_000 },
+    );
+  }
+
+  async function pass(): Promise<void> {
+    if (closed || !(await takeLease())) return;
+    let cursor = await readAnalyticsCursor(options.prisma, ANALYTICS_CURSOR);
+    if (cursor === null) {
+      // First run (a new installation, or one upgraded to analytics): count the history there is.
+      await rebuildAnalytics(options.prisma);
+      cursor = (await readAnalyticsCursor(options.prisma, ANALYTICS_CURSOR))!;
+    }
+    let batch: EventRecord[] = [];
+    for await (const event of readEventsAfter(options.prisma, {}, cursor)) {
+      if (closed || !lease) break;
+      batch.push(event);
+      if (batch.length >= BATCH) {
+        await apply(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0 && !closed && lease) await apply(batch);
+    while (!closed && lease && (await applyChangedCalls())) {}
+  }
+
+  /** Recounts calls ingest changed (also those whose change wrote no event); false when none was left. */
+  async function applyChangedCalls(): Promise<boolean> {
+    return options.prisma.$transaction(
+      async (tx) => {
+        await lockAnalytics(tx);
+        const marks = await changedCalls(tx, BATCH);
+        if (marks.length === 0) return false;
+        await refreshAnalytics(tx, { ...touchedBy([]), callIds: marks.map((m) => m.callId) });
+        await clearChangedCalls(tx, marks);
+        return true;
+      },
+      { timeout: 120_000 },
+    );
+  }
+
+  function enqueue(): Promise<void> {
+    const next = chain.then(() => {
+      queued = false;
+      return pass();
+    });
+    chain = next.catch(() => {});
+    return next;
+  }
+
+  function wake(): void {
+    if (queued || closed) return;
+    queued = true;
+    enqueue().catch((error: unknown) => options.log.error({ err: error }, "analytics pass failed"));
+  }
+
+  const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
+  const timer = setInterval(wake, options.pollMs ?? 5000);
+  timer.unref();
+  wake();
+
+  return {
+    drain: enqueue,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      (await listening)();
+      await chain;
+      await lease?.release();
+      lease = null;
+    },
+  };
+}

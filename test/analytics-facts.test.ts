@@ -1,0 +1,87 @@
+// The analytics definitions on their own (src/domain/analytics/facts.ts): what the README says a
+// first response, a resolution, a CSAT answer and a queue ring count as.
+import { describe, expect, it } from "vitest";
+import { callAgentFacts, callFact, conversationFact, csatFact } from "../src/domain/analytics/facts.ts";
+
+const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 9, minute));
+
+describe("analytics facts", () => {
+  it("first response: the first message a person sent after the customer's first, not a rule's", () => {
+    const fact = conversationFact({
+      id: "c",
+      status: "ARCHIVED",
+      createdAt: at(0),
+      archivedAt: at(90),
+      assigneeId: "agent-a",
+      channelId: "ch",
+      inboxId: "in",
+      messages: [
+        { direction: "OUTBOUND", createdAt: at(0), sentById: "agent-b" }, // before the customer wrote: not a reply
+        { direction: "INBOUND", createdAt: at(1), sentById: null },
+        { direction: "OUTBOUND", createdAt: at(2), sentById: null }, // a rule's auto-reply
+        { direction: "OUTBOUND", createdAt: at(11), sentById: "agent-c" },
+      ],
+    });
+    expect(fact).toMatchObject({
+      firstInboundAt: at(1),
+      firstResponseSeconds: 600,
+      responderId: "agent-c",
+      closedAt: at(90),
+      resolutionSeconds: 5400,
+    });
+  });
+
+  it("an open conversation is not closed; one never answered has no first response", () => {
+    const fact = conversationFact({
+      id: "c",
+      status: "OPEN",
+      createdAt: at(0),
+      archivedAt: at(30), // archived once, reopened since
+      assigneeId: null,
+      channelId: "ch",
+      inboxId: "in",
+      messages: [{ direction: "INBOUND", createdAt: at(0), sentById: null }],
+    });
+    expect(fact).toMatchObject({ closedAt: null, resolutionSeconds: null, firstResponseSeconds: null });
+  });
+
+  it("a survey counts once answered, for the agent assigned when it was sent", () => {
+    const base = { id: "r", assigneeId: "agent-a", channelId: "ch", inboxId: "in" };
+    expect(csatFact({ ...base, score: null, answeredAt: null })).toBeNull();
+    expect(csatFact({ ...base, score: 4, answeredAt: at(5) })).toMatchObject({ agentId: "agent-a", score: 4 });
+  });
+
+  it("a queue ringing three agents, one answering: one answer, two answered elsewhere, no miss", () => {
+    const call = {
+      id: "call",
+      direction: "INBOUND" as const,
+      status: "ENDED" as const,
+      answeredAt: at(1),
+      endedAt: at(5),
+      talkSeconds: 240,
+      answeredById: "b",
+      createdAt: at(3),
+      channelId: "ch",
+      inboxId: "in",
+    };
+    const leg = (userId: string, answeredAt: Date | null) => ({
+      role: "AGENT",
+      direction: "INBOUND" as const,
+      userId,
+      firstEventAt: at(0),
+      answeredAt,
+    });
+    const parties = [leg("a", null), leg("b", at(1)), leg("c", null), leg("a", null)];
+    const fact = callFact(call, parties);
+    expect(fact).toMatchObject({ startedAt: at(0), outcome: "ENDED", waitSeconds: 60, agentId: "b", transfers: 0 });
+    expect(callAgentFacts(fact, parties).map((f) => [f.agentId, f.answered, f.missed, f.answeredElsewhere])).toEqual([
+      ["a", false, false, true],
+      ["b", true, false, false],
+      ["c", false, false, true],
+    ]);
+    // Nobody answered: every agent rung missed it, once each.
+    const rangOut = parties.map((p) => ({ ...p, answeredAt: null }));
+    const unanswered = callFact({ ...call, status: "MISSED", answeredAt: null, answeredById: null }, rangOut);
+    expect(callAgentFacts(unanswered, rangOut).filter((f) => f.missed)).toHaveLength(3);
+  });
+});
