@@ -353,7 +353,8 @@ const CONTRIBUTIONS = [
 export async function recomputeHours(db: Db, hours: Date[] | null): Promise<void> {
   if (hours?.length === 0) return;
   const names = MEASURES.map((m) => `"${m}"`).join(", ");
-  const sums = MEASURES.map((m) => `sum("${m}")`).join(", ");
+  // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
+  const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0)`).join(", ");
   const wanted = hours?.map((h) => h.toISOString()).sort() ?? null;
   // Timestamps we formatted ourselves (toISOString), not input: safe as SQL text.
   const range = wanted ? { from: wanted[0]!, to: new Date(Date.parse(wanted.at(-1)!) + HOUR_MS).toISOString() } : null;
