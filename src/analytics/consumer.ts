@@ -17,7 +17,8 @@ import {
   type Touched,
 } from "../store/analytics.ts";
 import { lockAnalytics } from "../store/locks.ts";
-import type { ConnectionLease, LeaseProvider } from "../integrations/ringcentral/lease.ts";
+import type { LeaseProvider } from "../integrations/ringcentral/lease.ts";
+import { followEventLog } from "../event-log-follower.ts";
 
 const LEASE = "analytics";
 const BATCH = 500;
@@ -54,21 +55,6 @@ export function touchedBy(events: EventRecord[]): Touched {
 }
 
 export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): AnalyticsConsumer {
-  let lease: ConnectionLease | null = null;
-  let closed = false;
-  let chain: Promise<void> = Promise.resolve();
-  let queued = false;
-
-  async function takeLease(): Promise<boolean> {
-    if (lease) return true;
-    lease = await options.leases.acquire(LEASE);
-    lease?.onLost((reason) => {
-      options.log.warn({ err: reason }, "lost the analytics consumer's lease; will take it again");
-      lease = null;
-    });
-    return lease !== null;
-  }
-
   /** Applies one batch of events and moves the cursor past it, in one transaction. */
   async function apply(events: EventRecord[]) {
     await options.prisma.$transaction(
@@ -82,7 +68,6 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
   }
 
   async function pass(): Promise<void> {
-    if (closed || !(await takeLease())) return;
     let cursor = await readAnalyticsCursor(options.prisma, ANALYTICS_CURSOR);
     if (cursor === null) {
       // First run (a new installation, or one upgraded to analytics): count the history there is.
@@ -91,15 +76,15 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     }
     let batch: EventRecord[] = [];
     for await (const event of readEventsAfter(options.prisma, {}, cursor)) {
-      if (closed || !lease) break;
+      if (!follower.holding()) break;
       batch.push(event);
       if (batch.length >= BATCH) {
         await apply(batch);
         batch = [];
       }
     }
-    if (batch.length > 0 && !closed && lease) await apply(batch);
-    while (!closed && lease && (await applyChangedCalls())) {}
+    if (batch.length > 0 && follower.holding()) await apply(batch);
+    while (follower.holding() && (await applyChangedCalls())) {}
   }
 
   /** Recounts calls ingest changed (also those whose change wrote no event); false when none was left. */
@@ -117,35 +102,13 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     );
   }
 
-  function enqueue(): Promise<void> {
-    const next = chain.then(() => {
-      queued = false;
-      return pass();
-    });
-    chain = next.catch(() => {});
-    return next;
-  }
-
-  function wake(): void {
-    if (queued || closed) return;
-    queued = true;
-    enqueue().catch((error: unknown) => options.log.error({ err: error }, "analytics pass failed"));
-  }
-
-  const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
-  const timer = setInterval(wake, options.pollMs ?? 5000);
-  timer.unref();
-  wake();
-
-  return {
-    drain: enqueue,
-    async close() {
-      closed = true;
-      clearInterval(timer);
-      (await listening)();
-      await chain;
-      await lease?.release();
-      lease = null;
-    },
-  };
+  const follower = followEventLog({
+    name: LEASE,
+    pubsub: options.pubsub,
+    log: options.log,
+    leases: options.leases,
+    pollMs: options.pollMs ?? 5000,
+    pass,
+  });
+  return { drain: follower.drain, close: follower.close };
 }

@@ -36,7 +36,8 @@ import {
   type CallWatch,
   type RunResult,
 } from "../store/rule-runs.ts";
-import type { ConnectionLease, LeaseProvider } from "../integrations/ringcentral/lease.ts";
+import type { LeaseProvider } from "../integrations/ringcentral/lease.ts";
+import { followEventLog } from "../event-log-follower.ts";
 
 const LEASE = "rule-runner";
 const CURSOR = "rules";
@@ -71,23 +72,8 @@ export interface RuleRunner {
 export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
   const now = options.now ?? (() => new Date());
   const quietMs = options.quietMs ?? 30_000;
-  let lease: ConnectionLease | null = null;
-  let closed = false;
-  let chain: Promise<void> = Promise.resolve();
-  let queued = false;
   /** Where this runner is in the log: read once under the lease, then kept here (only it writes it). */
   let cursor: bigint | null = null;
-
-  async function takeLease(): Promise<boolean> {
-    if (lease) return true;
-    lease = await options.leases.acquire(LEASE);
-    lease?.onLost((reason) => {
-      options.log.warn({ err: reason }, "lost the rule runner's lease; will take it again");
-      lease = null;
-      cursor = null;
-    });
-    return lease !== null;
-  }
 
   async function enabledRules(): Promise<RuleDefinition[]> {
     return (await options.prisma.rule.findMany({ where: { enabled: true }, orderBy: { createdAt: "asc" } })).map(
@@ -207,7 +193,7 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
       cursor = await latestSequence(options.prisma);
       await writeCursor(options.prisma, CURSOR, cursor);
     }
-    while (!closed && lease) {
+    while (follower.holding()) {
       const events = await readEventPage(options.prisma, {}, cursor, BATCH);
       if (events.length === 0) return;
       await handleBatch(events, rules);
@@ -258,42 +244,21 @@ export function startRuleRunner(options: RuleRunnerOptions): RuleRunner {
   }
 
   async function pass(): Promise<void> {
-    if (closed || !(await takeLease())) return;
     const rules = await enabledRules();
     await readLog(rules);
     if (rules.some((r) => r.trigger === "CALL_ENDED")) await settleCalls(rules);
   }
 
-  /** Queues a pass after the running one; a wake-up queues at most one, whatever woke it. */
-  function enqueue(): Promise<void> {
-    const next = chain.then(() => {
-      queued = false;
-      return pass();
-    });
-    chain = next.catch(() => {});
-    return next;
-  }
-
-  function wake(): void {
-    if (queued || closed) return;
-    queued = true;
-    enqueue().catch((error: unknown) => options.log.error({ err: error }, "rule runner pass failed"));
-  }
-
-  const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
-  const timer = setInterval(wake, options.pollMs ?? 1000);
-  timer.unref();
-  wake();
-
-  return {
-    drain: enqueue,
-    async close() {
-      closed = true;
-      clearInterval(timer);
-      (await listening)();
-      await chain;
-      await lease?.release();
-      lease = null;
+  const follower = followEventLog({
+    name: LEASE,
+    pubsub: options.pubsub,
+    log: options.log,
+    leases: options.leases,
+    pollMs: options.pollMs ?? 1000,
+    onLeaseLost: () => {
+      cursor = null;
     },
-  };
+    pass,
+  });
+  return { drain: follower.drain, close: follower.close };
 }

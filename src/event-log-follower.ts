@@ -1,0 +1,76 @@
+// A consumer of the event log run by one process at a time (a lease, as a RingCentral connection):
+// the rule runner and the analytics consumer. A pass runs at start, when an event is published on the
+// event log's channel, and on a timer (a lost publish); wake-ups during a pass queue at most one more.
+import type { ConnectionLease, LeaseProvider } from "./integrations/ringcentral/lease.ts";
+import type { Logger } from "./logger.ts";
+import type { PubSub } from "./pubsub.ts";
+
+export interface EventLogFollower {
+  /** The lease is held and the follower is not closing: a pass may go on. */
+  holding(): boolean;
+  /** Runs a pass after the one under way (tests wait for it). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function followEventLog(options: {
+  name: string;
+  pubsub: PubSub;
+  log: Logger;
+  leases: LeaseProvider;
+  pollMs: number;
+  /** Called when the lease is lost: what was kept in memory under it is stale. */
+  onLeaseLost?: () => void;
+  pass: () => Promise<void>;
+}): EventLogFollower {
+  let lease: ConnectionLease | null = null;
+  let closed = false;
+  let chain: Promise<void> = Promise.resolve();
+  let queued = false;
+
+  async function takeLease(): Promise<boolean> {
+    if (lease) return true;
+    lease = await options.leases.acquire(options.name);
+    lease?.onLost((reason) => {
+      options.log.warn({ err: reason, lease: options.name }, "lost a lease of the event log; will take it again");
+      lease = null;
+      options.onLeaseLost?.();
+    });
+    return lease !== null;
+  }
+
+  function enqueue(): Promise<void> {
+    const next = chain.then(async () => {
+      queued = false;
+      if (!closed && (await takeLease())) await options.pass();
+    });
+    chain = next.catch(() => {});
+    return next;
+  }
+
+  function wake(): void {
+    if (queued || closed) return;
+    queued = true;
+    enqueue().catch((error: unknown) =>
+      options.log.error({ err: error, lease: options.name }, "event log pass failed"),
+    );
+  }
+
+  const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
+  const timer = setInterval(wake, options.pollMs);
+  timer.unref();
+  wake();
+
+  return {
+    holding: () => !closed && lease !== null,
+    drain: enqueue,
+    async close() {
+      closed = true;
+      clearInterval(timer);
+      (await listening)();
+      await chain;
+      await lease?.release();
+      lease = null;
+    },
+  };
+}
