@@ -16,7 +16,7 @@ import type { EventRecord } from "./domain/events.ts";
 import type { LiveEventSource } from "./domain/event-log.ts";
 import type { PrismaClient } from "./generated/prisma/client.ts";
 import type { Logger } from "./logger.ts";
-import type { PubSub, Subscription } from "./pubsub.ts";
+import { QueuedEvents, type PubSub } from "./pubsub.ts";
 import { latestSequence, readEventsAfter } from "./store/event-log.ts";
 
 export interface LiveEvents extends LiveEventSource {
@@ -33,7 +33,7 @@ export async function startLiveEvents(deps: {
   pubsub: PubSub;
   log: Logger;
 }): Promise<LiveEvents> {
-  const subscribers = new Map<string, Set<QueuedEvents>>();
+  const subscribers = new Map<string, Set<QueuedEvents<EventRecord>>>();
   const work: Work[] = [];
   /** The last sequence delivered here; read from the log once listening (until then, events wait). */
   let last = 0n;
@@ -153,12 +153,12 @@ export async function startLiveEvents(deps: {
   return {
     async subscribe(topic, id) {
       const key = `${topic}:${id}`;
-      const queue: QueuedEvents = new QueuedEvents(() => {
+      const queue: QueuedEvents<EventRecord> = new QueuedEvents<EventRecord>(() => {
         const set = subscribers.get(key);
         set?.delete(queue);
         if (set?.size === 0) subscribers.delete(key);
       });
-      const set = subscribers.get(key) ?? new Set<QueuedEvents>();
+      const set = subscribers.get(key) ?? new Set<QueuedEvents<EventRecord>>();
       subscribers.set(key, set);
       set.add(queue);
       return queue;
@@ -174,47 +174,4 @@ export async function startLiveEvents(deps: {
       subscribers.clear();
     },
   };
-}
-
-/** Buffers the events handed to it until they are consumed. */
-class QueuedEvents implements Subscription<EventRecord> {
-  private readonly queue: EventRecord[] = [];
-  private waiting: ((result: IteratorResult<EventRecord>) => void) | null = null;
-  private closed = false;
-
-  constructor(private readonly onClose: () => void) {}
-
-  push(event: EventRecord): void {
-    if (this.closed) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = null;
-      resolve({ value: event, done: false });
-    } else {
-      this.queue.push(event);
-    }
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = null;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<EventRecord> {
-    return {
-      next: () => {
-        const value = this.queue.shift();
-        if (value !== undefined) return Promise.resolve({ value, done: false });
-        if (this.closed) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiting = resolve));
-      },
-      return: () => {
-        this.close();
-        return Promise.resolve({ value: undefined, done: true });
-      },
-    };
-  }
 }

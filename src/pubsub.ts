@@ -283,7 +283,11 @@ function pubSubOver(
       publish(channel(topic, id), payload);
     },
     async subscribe(topic, id) {
-      const subscription = new QueuedSubscription<never>(target, channel(topic, id));
+      // Listening from the moment it is created: nothing published after `subscribe` resolves is missed.
+      const name = channel(topic, id);
+      const listener = (event: TopicEvent) => subscription.push(event.detail as never);
+      const subscription = new QueuedEvents<never>(() => target.removeEventListener(name, listener));
+      target.addEventListener(name, listener);
       try {
         await subscribed();
       } catch (error) {
@@ -315,21 +319,15 @@ function pubSubOver(
   };
 }
 
-/** Buffers events from the moment it is created until they are consumed. */
-class QueuedSubscription<T> implements Subscription<T> {
+/** Buffers what is pushed to it until it is consumed; `onClose` stops whatever feeds it. */
+export class QueuedEvents<T> implements Subscription<T> {
   private readonly queue: T[] = [];
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private closed = false;
-  private readonly listener = (event: TopicEvent) => this.push(event.detail as T);
 
-  constructor(
-    private readonly target: TopicEventTarget,
-    private readonly name: string,
-  ) {
-    target.addEventListener(name, this.listener);
-  }
+  constructor(private readonly onClose: () => void) {}
 
-  private push(value: T): void {
+  push(value: T): void {
     if (this.closed) return;
     if (this.waiting) {
       const resolve = this.waiting;
@@ -343,7 +341,7 @@ class QueuedSubscription<T> implements Subscription<T> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.target.removeEventListener(this.name, this.listener);
+    this.onClose();
     this.waiting?.({ value: undefined, done: true });
     this.waiting = null;
   }
