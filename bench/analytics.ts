@@ -35,7 +35,7 @@ const AGENTS = 50;
 const say = (line: string) => console.error(`[analytics] ${line}`);
 
 /** The year of history, by bulk SQL: users, inboxes, channels, conversations, calls, parties, messages. */
-async function generate(client: pg.Client, calls: number, messages: number): Promise<void> {
+export async function generate(client: pg.Client, calls: number, messages: number): Promise<void> {
   const q = async (label: string, sql: string) => {
     const started = performance.now();
     await client.query(sql);

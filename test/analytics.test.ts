@@ -383,7 +383,10 @@ describe("analytics agree with a count by hand", () => {
       const prisma = api.app.db.prisma;
       return {
         hours: await prisma.analyticsHour.findMany({
-          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
+          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }],
+        }),
+        days: await prisma.analyticsDay.findMany({
+          orderBy: [{ day: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
         }),
         calls: await prisma.analyticsCall.findMany({ orderBy: { callId: "asc" } }),
         agents: await prisma.analyticsCallAgent.findMany({ orderBy: [{ callId: "asc" }, { agentId: "asc" }] }),

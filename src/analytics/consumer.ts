@@ -11,6 +11,7 @@ import { ANALYTICS_CURSOR, rebuildAnalytics, refreshAnalytics } from "../domain/
 import { readEventsAfter } from "../store/event-log.ts";
 import {
   changedCalls,
+  changedCallsAmong,
   clearChangedCalls,
   readAnalyticsCursor,
   writeAnalyticsCursor,
@@ -60,7 +61,11 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     await options.prisma.$transaction(
       async (tx) => {
         await lockAnalytics(tx);
-        await refreshAnalytics(tx, touchedBy(events));
+        const touched = touchedBy(events);
+        // Their calls' marks are read first and cleared after: this recount covers what they mark.
+        const marks = await changedCallsAmong(tx, touched.callIds);
+        await refreshAnalytics(tx, touched);
+        await clearChangedCalls(tx, marks);
         await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, BigInt(events.at(-1)!.sequence));
       },
       { timeout: 120_000 },

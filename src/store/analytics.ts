@@ -138,6 +138,12 @@ export function changedCalls(db: Db, limit: number): Promise<{ callId: string; v
   return db.$queryRaw`SELECT "callId"::text, version FROM "AnalyticsDirtyCall" ORDER BY version LIMIT ${limit}`;
 }
 
+/** The marks of these calls (those a batch of events is about, recounted with it). */
+export function changedCallsAmong(db: Db, callIds: string[]): Promise<{ callId: string; version: bigint }[]> {
+  if (callIds.length === 0) return Promise.resolve([]);
+  return db.$queryRaw`SELECT "callId"::text, version FROM "AnalyticsDirtyCall" WHERE "callId" = ANY(${callIds}::uuid[])`;
+}
+
 /** Clears the marks as read: a call marked again meanwhile stays marked. */
 export async function clearChangedCalls(db: Db, marks: { callId: string; version: bigint }[]): Promise<void> {
   if (marks.length === 0) return;
@@ -247,7 +253,7 @@ export async function replaceFacts(db: Db, touched: Touched, facts: Facts): Prom
   ]);
 }
 
-// --- the hourly rollup -------------------------------------------------------------------------
+// --- the rollups -----------------------------------------------------------------------------
 
 /** The rollup's measures, in the order every contribution below lists them. */
 export const MEASURES = [
@@ -286,93 +292,210 @@ export const MEASURES = [
 ] as const;
 export type Measure = (typeof MEASURES)[number];
 
-/** SQL text of a range of hours [from, to), or of all time. */
-type HourRange = { from: string; to: string } | null;
-
 /**
- * One fact table's contribution to the measures it has (the others are 0), within a range of hours
- * (a condition on the time column itself, so its index serves an incremental recompute).
+ * Value lists: the whole seconds of every fact counted in a rollup row, kept beside the sums so
+ * percentiles and thresholds (any N) over any range are exact.
  */
-function contribution(time: string, agent: string, from: string, measures: Partial<Record<Measure, string>>) {
-  const values = MEASURES.map((m) => `${measures[m] ?? "0"} AS "${m}"`).join(", ");
-  return (range: HourRange) => `SELECT date_trunc('hour', ${time}) AS hour, coalesce("inboxId", '${NONE}') AS "inboxId",
-    coalesce("channelId", '${NONE}') AS "channelId", coalesce(${agent}, '${NONE}') AS "agentId", ${values}
-    FROM ${from} WHERE ${time} IS NOT NULL
-    ${range ? `AND ${time} >= '${range.from}'::timestamp AND ${time} < '${range.to}'::timestamp` : ""}`;
+export const VALUE_LISTS = ["answeredWaits", "abandonedWaits", "talks", "firstResponses", "resolutions"] as const;
+export type ValueList = (typeof VALUE_LISTS)[number];
+
+/** One fact table's contribution to the measures and lists it has, counted at the time of `time`. */
+interface Contribution {
+  table: string;
+  /** The fact's entity, and which of the touched entities it is. */
+  key: string;
+  touched: keyof Touched;
+  time: string;
+  agent: string;
+  measures: Partial<Record<Measure, string>>;
+  /** NULL where the fact has no value for the list. */
+  values: Partial<Record<ValueList, string>>;
 }
 
 const inbound = `direction = 'INBOUND'`;
-const CONTRIBUTIONS = [
-  contribution(`"startedAt"`, `"agentId"`, `"AnalyticsCall"`, {
-    callsInbound: `(${inbound})::int`,
-    callsOutbound: `(direction = 'OUTBOUND')::int`,
-    answered: `(${inbound} AND outcome = 'ENDED')::int`,
-    missed: `(${inbound} AND outcome = 'MISSED')::int`,
-    abandoned: `(${inbound} AND outcome = 'ABANDONED')::int`,
-    voicemail: `(${inbound} AND outcome = 'VOICEMAIL')::int`,
-    waitCount: `(${inbound} AND outcome = 'ENDED' AND "waitSeconds" IS NOT NULL)::int`,
-    waitSum: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN coalesce("waitSeconds", 0) ELSE 0 END`,
-    talkCount: `("talkSeconds" IS NOT NULL)::int`,
-    talkSum: `coalesce("talkSeconds", 0)`,
-    transfers: `transfers`,
-  }),
-  contribution(`"startedAt"`, `"agentId"`, `"AnalyticsCallAgent"`, {
-    agentOffered: "1",
-    agentAnswered: "answered::int",
-    agentMissed: "missed::int",
-    agentAnsweredElsewhere: `"answeredElsewhere"::int`,
-  }),
-  contribution(`"at"`, `"agentId"`, `"AnalyticsMessage"`, {
-    messagesInbound: `(direction = 'INBOUND')::int`,
-    messagesOutbound: `(direction = 'OUTBOUND')::int`,
-    mms: "mms::int",
-    deliveryFailures: "failed::int",
-  }),
-  contribution(`"openedAt"`, `"assigneeId"`, `"AnalyticsConversation"`, { conversationsOpened: "1" }),
-  contribution(`"closedAt"`, `"assigneeId"`, `"AnalyticsConversation"`, {
-    conversationsClosed: "1",
-    resolutionCount: "1",
-    resolutionSum: `"resolutionSeconds"`,
-  }),
-  contribution(`"firstInboundAt"`, `"responderId"`, `"AnalyticsConversation"`, {
-    firstResponseCount: `("firstResponseSeconds" IS NOT NULL)::int`,
-    firstResponseSum: `coalesce("firstResponseSeconds", 0)`,
-  }),
-  contribution(`"answeredAt"`, `"agentId"`, `"AnalyticsCsat"`, {
-    csatCount: "1",
-    csatSum: "score",
-    csat1: "(score = 1)::int",
-    csat2: "(score = 2)::int",
-    csat3: "(score = 3)::int",
-    csat4: "(score = 4)::int",
-    csat5: "(score = 5)::int",
-  }),
+const CONTRIBUTIONS: Contribution[] = [
+  {
+    table: "AnalyticsCall",
+    key: "callId",
+    touched: "callIds",
+    time: "startedAt",
+    agent: "agentId",
+    measures: {
+      callsInbound: `(${inbound})::int`,
+      callsOutbound: `(direction = 'OUTBOUND')::int`,
+      answered: `(${inbound} AND outcome = 'ENDED')::int`,
+      missed: `(${inbound} AND outcome = 'MISSED')::int`,
+      abandoned: `(${inbound} AND outcome = 'ABANDONED')::int`,
+      voicemail: `(${inbound} AND outcome = 'VOICEMAIL')::int`,
+      waitCount: `(${inbound} AND outcome = 'ENDED' AND "waitSeconds" IS NOT NULL)::int`,
+      waitSum: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN coalesce("waitSeconds", 0) ELSE 0 END`,
+      talkCount: `("talkSeconds" IS NOT NULL)::int`,
+      talkSum: `coalesce("talkSeconds", 0)`,
+      transfers: `transfers`,
+    },
+    values: {
+      answeredWaits: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN "waitSeconds" END`,
+      abandonedWaits: `CASE WHEN ${inbound} AND outcome = 'ABANDONED' THEN "waitSeconds" END`,
+      talks: `"talkSeconds"`,
+    },
+  },
+  {
+    table: "AnalyticsCallAgent",
+    key: "callId",
+    touched: "callIds",
+    time: "startedAt",
+    agent: "agentId",
+    measures: {
+      agentOffered: "1",
+      agentAnswered: "answered::int",
+      agentMissed: "missed::int",
+      agentAnsweredElsewhere: `"answeredElsewhere"::int`,
+    },
+    values: {},
+  },
+  {
+    table: "AnalyticsMessage",
+    key: "messageId",
+    touched: "messageIds",
+    time: "at",
+    agent: "agentId",
+    measures: {
+      messagesInbound: `(direction = 'INBOUND')::int`,
+      messagesOutbound: `(direction = 'OUTBOUND')::int`,
+      mms: "mms::int",
+      deliveryFailures: "failed::int",
+    },
+    values: {},
+  },
+  {
+    table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
+    time: "openedAt",
+    agent: "assigneeId",
+    measures: { conversationsOpened: "1" },
+    values: {},
+  },
+  {
+    table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
+    time: "closedAt",
+    agent: "assigneeId",
+    measures: { conversationsClosed: "1", resolutionCount: "1", resolutionSum: `"resolutionSeconds"` },
+    values: { resolutions: `"resolutionSeconds"` },
+  },
+  {
+    table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
+    time: "firstInboundAt",
+    agent: "responderId",
+    measures: {
+      firstResponseCount: `("firstResponseSeconds" IS NOT NULL)::int`,
+      firstResponseSum: `coalesce("firstResponseSeconds", 0)`,
+    },
+    values: { firstResponses: `"firstResponseSeconds"` },
+  },
+  {
+    table: "AnalyticsCsat",
+    key: "csatResponseId",
+    touched: "csatIds",
+    time: "answeredAt",
+    agent: "agentId",
+    measures: {
+      csatCount: "1",
+      csatSum: "score",
+      csat1: "(score = 1)::int",
+      csat2: "(score = 2)::int",
+      csat3: "(score = 3)::int",
+      csat4: "(score = 4)::int",
+      csat5: "(score = 5)::int",
+    },
+    values: {},
+  },
 ];
 
-/** The rollup rows of `hours` (all hours: null), recomputed from the facts. */
-export async function recomputeHours(db: Db, hours: Date[] | null): Promise<void> {
-  if (hours?.length === 0) return;
-  const names = MEASURES.map((m) => `"${m}"`).join(", ");
-  // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
-  const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0)`).join(", ");
-  const wanted = hours?.map((h) => h.toISOString()).sort() ?? null;
-  // Timestamps we formatted ourselves (toISOString), not input: safe as SQL text.
-  const range = wanted ? { from: wanted[0]!, to: new Date(Date.parse(wanted.at(-1)!) + HOUR_MS).toISOString() } : null;
-  const union = Prisma.raw(CONTRIBUTIONS.map((c) => c(range)).join("\nUNION ALL\n"));
-  if (wanted) await db.$executeRaw`DELETE FROM "AnalyticsHour" WHERE hour = ANY(${wanted}::timestamp[])`;
-  else await db.$executeRaw`DELETE FROM "AnalyticsHour"`;
-  await db.$executeRaw`
-    INSERT INTO "AnalyticsHour" (hour, "inboxId", "channelId", "agentId", ${Prisma.raw(names)})
-    SELECT hour, "inboxId"::uuid, "channelId"::uuid, "agentId"::uuid, ${Prisma.raw(sums)}
-    FROM (${union}) c
-    WHERE ${wanted}::timestamp[] IS NULL OR hour = ANY(${wanted}::timestamp[])
-    GROUP BY 1, 2, 3, 4`;
+/** Which facts of a contribution to count: a time range and the filters (null: no restriction). */
+interface FactFilter {
+  from: Date | string;
+  to: Date | string;
+  inboxIds?: string[] | null;
+  channelIds?: string[] | null;
+  agentIds?: string[] | null;
 }
 
-/** Empties the facts and the rollup (a rebuild starts here). */
+const column = (name: string) => Prisma.raw(`"${name}"`);
+const orNone = (name: string) => Prisma.sql`coalesce(${column(name)}, ${NONE}::uuid)`;
+
+/** The contribution's facts that pass the filter, one row each: time, keys, measures and values. */
+function contributionRows(c: Contribution, filter: FactFilter): Prisma.Sql {
+  const measures = MEASURES.map((m) => `${c.measures[m] ?? "0"} AS "${m}"`);
+  const values = VALUE_LISTS.map((v) => `${c.values[v] ?? "NULL::int"} AS "${v}"`);
+  const matches = (ids: string[] | null | undefined, name: string) =>
+    ids ? Prisma.sql` AND ${orNone(name)} = ANY(${ids}::uuid[])` : Prisma.empty;
+  return Prisma.sql`SELECT ${column(c.time)} AS t, ${orNone("inboxId")} AS "inboxId",
+    ${orNone("channelId")} AS "channelId", ${orNone(c.agent)} AS "agentId",
+    ${Prisma.raw([...measures, ...values].join(", "))}
+    FROM ${column(c.table)}
+    WHERE ${column(c.time)} >= ${filter.from}::timestamp AND ${column(c.time)} < ${filter.to}::timestamp
+    ${matches(filter.inboxIds, "inboxId")}${matches(filter.channelIds, "channelId")}${matches(filter.agentIds, c.agent)}`;
+}
+
+/**
+ * The facts passing the filter summed per `grain` (UTC), inbox, channel and — `byAgent` — agent,
+ * with their value lists (sorted: the same facts always make the same bytes).
+ */
+function rollupRows(grain: "hour" | "day", byAgent: boolean, filter: FactFilter): Prisma.Sql {
+  const union = Prisma.join(
+    CONTRIBUTIONS.map((c) => contributionRows(c, filter)),
+    " UNION ALL ",
+  );
+  // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
+  const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0) AS "${m}"`);
+  const lists = VALUE_LISTS.map(
+    (v) => `string_agg(int4send("${v}"), ''::bytea ORDER BY "${v}") FILTER (WHERE "${v}" IS NOT NULL) AS "${v}"`,
+  );
+  return Prisma.sql`SELECT date_trunc(${grain}, t) AS period, "inboxId", "channelId"${Prisma.raw(byAgent ? `, "agentId"` : "")},
+    ${Prisma.raw([...sums, ...lists].join(", "))}
+    FROM (${union}) c GROUP BY ${Prisma.raw(byAgent ? "1, 2, 3, 4" : "1, 2, 3")}`;
+}
+
+const ROLLUPS = {
+  hour: { table: "AnalyticsHour", period: "hour", byAgent: false, ms: HOUR_MS },
+  day: { table: "AnalyticsDay", period: "day", byAgent: true, ms: 24 * HOUR_MS },
+} as const;
+
+/** Recounts the rows of the given periods (null: all) of one rollup from the facts. */
+async function recount(db: Db, grain: keyof typeof ROLLUPS, periods: Date[] | null): Promise<void> {
+  const { table, period, byAgent, ms } = ROLLUPS[grain];
+  const wanted = periods?.map((p) => p.toISOString()).sort() ?? null;
+  if (wanted?.length === 0) return;
+  const filter = wanted
+    ? { from: wanted[0]!, to: new Date(Date.parse(wanted.at(-1)!) + ms).toISOString() }
+    : { from: "-infinity", to: "infinity" };
+  const keys = byAgent ? `"${period}", "inboxId", "channelId", "agentId"` : `"${period}", "inboxId", "channelId"`;
+  const names = [...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", ");
+  await db.$executeRaw`DELETE FROM ${column(table)}
+    WHERE ${wanted}::timestamp[] IS NULL OR ${column(period)} = ANY(${wanted}::timestamp[])`;
+  await db.$executeRaw`INSERT INTO ${column(table)} (${Prisma.raw(keys)}, ${Prisma.raw(names)})
+    SELECT * FROM (${rollupRows(grain, byAgent, filter)}) r
+    WHERE ${wanted}::timestamp[] IS NULL OR period = ANY(${wanted}::timestamp[])`;
+}
+
+const dayOf = (hour: Date) => new Date(Math.floor(hour.getTime() / (24 * HOUR_MS)) * 24 * HOUR_MS);
+
+/** Recounts both rollups where these hours fall (null: everywhere) from the facts. */
+export async function recountRollups(db: Db, hours: Date[] | null): Promise<void> {
+  const days = hours && [...new Set(hours.map((h) => dayOf(h).getTime()))].map((t) => new Date(t));
+  await recount(db, "hour", hours);
+  await recount(db, "day", days);
+}
+
+/** Empties the facts and the rollups (a rebuild starts here). */
 export async function clearAnalytics(db: Db): Promise<void> {
   await db.$executeRaw`TRUNCATE "AnalyticsCall", "AnalyticsCallAgent", "AnalyticsMessage", "AnalyticsConversation",
-    "AnalyticsCsat", "AnalyticsHour"`;
+    "AnalyticsCsat", "AnalyticsHour", "AnalyticsDay"`;
 }
 
 export async function readAnalyticsCursor(db: Db, name: string): Promise<bigint | null> {
@@ -399,112 +522,91 @@ export interface AnalyticsRange {
   agentIds: string[] | null;
 }
 
-/** Which of the grouping sets a row is: all, one bucket, one inbox, one channel, one agent. */
-export type Dimension = "total" | "bucket" | "inbox" | "channel" | "agent";
-
-export interface GroupedRow {
-  dimension: Dimension;
-  /** The bucket's start (ISO), or the inbox's, channel's or agent's id (NONE: none). */
-  key: string;
-  values: Record<string, number | null>;
+/** A rollup row as the analytics query adds it up: its sums in MEASURES order, its value lists. */
+export interface RollupRow {
+  period: Date;
+  inboxId: string;
+  channelId: string;
+  /** Null in rows not split by agent. */
+  agentId: string | null;
+  sums: number[];
+  lists: (Int32Array | null)[];
 }
 
-/** GROUPING(bucket, inbox, channel, agent): a bit set for each column not grouped by. */
-const DIMENSIONS: Record<number, Dimension> = { 15: "total", 7: "bucket", 11: "inbox", 13: "channel", 14: "agent" };
+/** The big-endian int32s `int4send` wrote, as numbers. */
+function decodeList(bytes: Uint8Array | null): Int32Array | null {
+  if (!bytes) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const values = new Int32Array(bytes.byteLength / 4);
+  for (let i = 0; i < values.length; i++) values[i] = view.getInt32(i * 4);
+  return values;
+}
+
+function toRollupRow(row: Record<string, unknown>): RollupRow {
+  return {
+    period: row.period as Date,
+    inboxId: row.inboxId as string,
+    channelId: row.channelId as string,
+    agentId: (row.agentId as string | undefined) ?? null,
+    sums: MEASURES.map((m) => Number(row[m])),
+    lists: VALUE_LISTS.map((v) => decodeList(row[v] as Uint8Array | null)),
+  };
+}
+
+const selectList = (byAgent: boolean) =>
+  Prisma.raw(
+    [
+      `"inboxId"::text`,
+      `"channelId"::text`,
+      ...(byAgent ? [`"agentId"::text`] : []),
+      ...MEASURES.map((m) => `"${m}"::float8`),
+      ...VALUE_LISTS.map((v) => `"${v}"`),
+    ].join(", "),
+  );
+
+function keyFilters(range: AnalyticsRange, byAgent: boolean): Prisma.Sql {
+  const parts = [
+    range.inboxIds && Prisma.sql` AND "inboxId" = ANY(${range.inboxIds}::uuid[])`,
+    range.channelIds && Prisma.sql` AND "channelId" = ANY(${range.channelIds}::uuid[])`,
+    byAgent && range.agentIds && Prisma.sql` AND "agentId" = ANY(${range.agentIds}::uuid[])`,
+  ].filter((p): p is Prisma.Sql => !!p);
+  return parts.length ? Prisma.join(parts, "") : Prisma.empty;
+}
+
+/** The hourly rollup's rows of the range (not split by agent: no agent filter applies). */
+export async function hourlyRollup(db: Db, range: AnalyticsRange): Promise<RollupRow[]> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT hour AS period, ${selectList(false)} FROM "AnalyticsHour"
+    WHERE hour >= ${range.from} AND hour < ${range.to}${keyFilters(range, false)}`;
+  return rows.map(toRollupRow);
+}
+
+/** The daily rollup's rows of the whole UTC days [from, to). */
+export async function dailyRollup(db: Db, range: AnalyticsRange, days: { from: Date; to: Date }): Promise<RollupRow[]> {
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT day AS period, ${selectList(true)} FROM "AnalyticsDay"
+    WHERE day >= ${days.from} AND day < ${days.to}${keyFilters(range, true)}`;
+  return rows.map(toRollupRow);
+}
+
+/** Rows like the rollups' (per hour; `byAgent`: split by agent) counted from the facts of [from, to) now. */
+export async function rollupOfFacts(
+  db: Db,
+  range: AnalyticsRange,
+  span: { from: Date; to: Date },
+  byAgent: boolean,
+): Promise<RollupRow[]> {
+  if (span.to <= span.from) return [];
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT period, ${selectList(byAgent)} FROM (${rollupRows("hour", byAgent, { ...range, ...span })}) r`;
+  return rows.map(toRollupRow);
+}
 
 /** The bucket a timestamp (UTC, without zone) falls in: real hours, or local days or weeks (Monday). */
 function bucketOf(time: Prisma.Sql, range: AnalyticsRange): Prisma.Sql {
   if (range.granularity === "HOUR") return Prisma.sql`date_trunc('hour', ${time})`;
   const unit = range.granularity === "DAY" ? "day" : "week";
   return Prisma.sql`(date_trunc(${unit}, (${time} AT TIME ZONE 'UTC') AT TIME ZONE ${range.timeZone}) AT TIME ZONE ${range.timeZone}) AT TIME ZONE 'UTC'`;
-}
-
-/**
- * Totals, per bucket, per inbox, per channel and per agent of `select` over the rows of `table`
- * whose `time` is in the range and that pass the filters, in one scan (GROUPING SETS).
- */
-async function grouped(
-  db: Db,
-  range: AnalyticsRange,
-  source: { table: string; time: string; agent: string },
-  select: string,
-): Promise<GroupedRow[]> {
-  const time = Prisma.raw(`"${source.time}"`);
-  const inbox = Prisma.raw(`coalesce("inboxId", '${NONE}')`);
-  const channel = Prisma.raw(`coalesce("channelId", '${NONE}')`);
-  const agent = Prisma.raw(`coalesce(${source.agent}, '${NONE}')`);
-  const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT GROUPING(bucket, i, c, a) AS g, bucket, i::text, c::text, a::text, ${Prisma.raw(select)}
-    FROM (
-      SELECT ${bucketOf(time, range)} AS bucket, ${inbox} AS i, ${channel} AS c, ${agent} AS a, *
-      FROM ${Prisma.raw(`"${source.table}"`)}
-      WHERE ${time} >= ${range.from} AND ${time} < ${range.to}
-        AND (${range.inboxIds}::uuid[] IS NULL OR ${inbox} = ANY(${range.inboxIds}::uuid[]))
-        AND (${range.channelIds}::uuid[] IS NULL OR ${channel} = ANY(${range.channelIds}::uuid[]))
-        AND (${range.agentIds}::uuid[] IS NULL OR ${agent} = ANY(${range.agentIds}::uuid[]))
-    ) s
-    GROUP BY GROUPING SETS ((), (bucket), (i), (c), (a))`;
-  return rows.map(({ g, bucket, i, c, a, ...values }) => {
-    const dimension = DIMENSIONS[Number(g)]!;
-    const key = { total: "", bucket: (bucket as Date | null)?.toISOString() ?? "", inbox: i, channel: c, agent: a }[
-      dimension
-    ] as string;
-    return { dimension, key, values: values as Record<string, number | null> };
-  });
-}
-
-/** The rollup's measures summed. */
-export function rollupFigures(db: Db, range: AnalyticsRange): Promise<GroupedRow[]> {
-  const sums = MEASURES.map((m) => `sum("${m}")::float8 AS "${m}"`).join(", ");
-  return grouped(db, range, { table: "AnalyticsHour", time: "hour", agent: `"agentId"` }, sums);
-}
-
-const percentile = (p: number, column: string, where: string) =>
-  `percentile_disc(${p}) WITHIN GROUP (ORDER BY "${column}") FILTER (WHERE ${where})::float8`;
-
-/**
- * What depends on a parameter or needs every value (service level, abandons after a threshold,
- * medians and 90th percentiles), read from the per-call facts: exact.
- */
-export function callThresholdFigures(
-  db: Db,
-  range: AnalyticsRange,
-  thresholds: { serviceLevelSeconds: number; abandonAfterSeconds: number },
-): Promise<GroupedRow[]> {
-  const answered = `direction = 'INBOUND' AND outcome = 'ENDED'`;
-  // Integers we validated (domain/analytics/query.ts), not text: safe as SQL.
-  const sl = Math.trunc(thresholds.serviceLevelSeconds);
-  const ab = Math.trunc(thresholds.abandonAfterSeconds);
-  const select = [
-    `count(*) FILTER (WHERE ${answered} AND "waitSeconds" <= ${sl})::float8 AS "answeredWithinServiceLevel"`,
-    `count(*) FILTER (WHERE direction = 'INBOUND' AND outcome = 'ABANDONED' AND "waitSeconds" >= ${ab})::float8 AS "abandonedAfterThreshold"`,
-    `${percentile(0.5, "waitSeconds", answered)} AS "waitMedian"`,
-    `${percentile(0.9, "waitSeconds", answered)} AS "waitP90"`,
-    `${percentile(0.5, "talkSeconds", `"talkSeconds" IS NOT NULL`)} AS "talkMedian"`,
-    `${percentile(0.9, "talkSeconds", `"talkSeconds" IS NOT NULL`)} AS "talkP90"`,
-  ].join(", ");
-  return grouped(db, range, { table: "AnalyticsCall", time: "startedAt", agent: `"agentId"` }, select);
-}
-
-/** Medians and 90th percentiles of first response (by the customer's first message) and resolution (by close). */
-export async function conversationPercentiles(db: Db, range: AnalyticsRange): Promise<GroupedRow[]> {
-  const [firstResponse, resolution] = await Promise.all([
-    grouped(
-      db,
-      range,
-      { table: "AnalyticsConversation", time: "firstInboundAt", agent: `"responderId"` },
-      `${percentile(0.5, "firstResponseSeconds", "true")} AS "firstResponseMedian", ` +
-        `${percentile(0.9, "firstResponseSeconds", "true")} AS "firstResponseP90"`,
-    ),
-    grouped(
-      db,
-      range,
-      { table: "AnalyticsConversation", time: "closedAt", agent: `"assigneeId"` },
-      `${percentile(0.5, "resolutionSeconds", "true")} AS "resolutionMedian", ` +
-        `${percentile(0.9, "resolutionSeconds", "true")} AS "resolutionP90"`,
-    ),
-  ]);
-  return [...firstResponse, ...resolution];
 }
 
 /** The start of every bucket of the range, in order (DST: local days of 23 or 25 hours). */

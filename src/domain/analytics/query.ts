@@ -6,14 +6,16 @@ import { analyticsInboxScope, type Viewer } from "../access.ts";
 import { InvalidInputError } from "../errors.ts";
 import {
   bucketStarts,
-  callThresholdFigures,
-  conversationPercentiles,
+  dailyRollup,
+  hourlyRollup,
+  MEASURES,
   NONE,
-  rollupFigures,
+  rollupOfFacts,
+  VALUE_LISTS,
   type AnalyticsRange,
-  type Dimension,
   type Granularity,
-  type GroupedRow,
+  type RollupRow,
+  type ValueList,
 } from "../../store/analytics.ts";
 
 export type { Granularity } from "../../store/analytics.ts";
@@ -152,8 +154,6 @@ function validRange(request: AnalyticsRequest): { from: Date; to: Date } {
   return { from, to };
 }
 
-const EMPTY: Record<string, number | null> = {};
-
 function duration(count: number, sum: number, median: number | null, p90: number | null): DurationFigures {
   return {
     count,
@@ -165,7 +165,7 @@ function duration(count: number, sum: number, median: number | null, p90: number
 
 const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : null);
 
-/** The figures of one group from its rollup sums and its facts' thresholds and percentiles. */
+/** The figures of one group from its sums and the thresholds and percentiles of its values. */
 function figures(v: Record<string, number | null>): Figures {
   const n = (key: string) => Number(v[key] ?? 0);
   const p = (key: string) => (v[key] === null || v[key] === undefined ? null : Number(v[key]));
@@ -217,21 +217,127 @@ function figures(v: Record<string, number | null>): Figures {
   };
 }
 
-/** The rows of every query merged per (dimension, key). */
-function merge(rows: GroupedRow[]): Map<string, Record<string, number | null>> {
-  const merged = new Map<string, Record<string, number | null>>();
-  for (const row of rows) {
-    const id = `${row.dimension}:${row.key}`;
-    merged.set(id, { ...(merged.get(id) ?? {}), ...row.values });
+/** What the rows counted for one group (the total, a bucket, an inbox, a channel, an agent) add up to. */
+class Tally {
+  readonly sums = new Float64Array(MEASURES.length);
+  readonly lists: Int32Array[][] = VALUE_LISTS.map(() => []);
+
+  add(row: RollupRow): void {
+    for (let i = 0; i < MEASURES.length; i++) this.sums[i]! += row.sums[i]!;
+    for (let i = 0; i < VALUE_LISTS.length; i++) if (row.lists[i]) this.lists[i]!.push(row.lists[i]!);
   }
-  return merged;
+
+  sorted(list: ValueList): Int32Array {
+    const parts = this.lists[VALUE_LISTS.indexOf(list)]!;
+    const all = new Int32Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      all.set(part, at);
+      at += part.length;
+    }
+    return all.sort();
+  }
 }
 
-function keysOf(merged: Map<string, unknown>, dimension: Dimension): string[] {
-  return [...merged.keys()].filter((k) => k.startsWith(`${dimension}:`)).map((k) => k.slice(dimension.length + 1));
+/** The smallest value at or above the fraction `p` of the values (percentile_disc). */
+const percentile = (sorted: Int32Array, p: number) =>
+  sorted.length ? sorted[Math.ceil(p * sorted.length) - 1]! : null;
+
+/** How many of the sorted values are at most `limit`. */
+function countAtMost(sorted: Int32Array, limit: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (sorted[mid]! <= limit) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
-const orNull = (id: string) => (id === NONE ? null : id);
+function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number | null> {
+  const values: Record<string, number | null> = {};
+  for (const [i, m] of MEASURES.entries()) values[m] = tally.sums[i]!;
+  for (const [name, list] of [
+    ["wait", "answeredWaits"],
+    ["talk", "talks"],
+    ["firstResponse", "firstResponses"],
+    ["resolution", "resolutions"],
+  ] as const) {
+    const sorted = tally.sorted(list);
+    values[`${name}Median`] = percentile(sorted, 0.5);
+    values[`${name}P90`] = percentile(sorted, 0.9);
+    if (list === "answeredWaits")
+      values.answeredWithinServiceLevel = countAtMost(sorted, thresholds.serviceLevelSeconds);
+  }
+  const abandoned = tally.sorted("abandonedWaits");
+  values.abandonedAfterThreshold = abandoned.length - countAtMost(abandoned, thresholds.abandonAfterSeconds - 1);
+  return values;
+}
+
+interface Thresholds {
+  serviceLevelSeconds: number;
+  abandonAfterSeconds: number;
+}
+
+/** Tallies per key, created as rows arrive. */
+class Tallies {
+  readonly byKey = new Map<string, Tally>();
+
+  of(key: string): Tally {
+    const tally = this.byKey.get(key) ?? new Tally();
+    this.byKey.set(key, tally);
+    return tally;
+  }
+
+  /** Each key's figures, in key order (NONE: null). */
+  figures(thresholds: Thresholds): { key: string | null; figures: Figures }[] {
+    return [...this.byKey.keys()].sort().map((key) => ({
+      key: key === NONE ? null : key,
+      figures: figures(valuesOf(this.byKey.get(key)!, thresholds)),
+    }));
+  }
+}
+
+const DAY_MS = 24 * HOUR_MS;
+
+/** The whole UTC days inside [from, to) (an empty span when there is none). */
+function wholeDays(from: Date, to: Date): { from: Date; to: Date } {
+  const first = Math.ceil(from.getTime() / DAY_MS) * DAY_MS;
+  const end = Math.floor(to.getTime() / DAY_MS) * DAY_MS;
+  return first < end ? { from: new Date(first), to: new Date(end) } : { from: to, to };
+}
+
+/** The index of the last bucket starting at or before `t`. */
+function bucketIndex(starts: Date[], t: Date): number {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const mid = (low + high + 1) >> 1;
+    if (starts[mid]!.getTime() <= t.getTime()) low = mid;
+    else high = mid - 1;
+  }
+  return low;
+}
+
+/**
+ * The rows the figures add up from: per hour (totals, series, per inbox and channel) from the
+ * hourly rollup — or from the facts when an agent filter asks for what that rollup does not split
+ * — and per agent from the daily rollup for the range's whole UTC days plus the facts of the hours
+ * at either end.
+ */
+async function rowsOf(db: PrismaClient | Prisma.TransactionClient, range: AnalyticsRange) {
+  const whole = { from: range.from, to: range.to };
+  const days = wholeDays(range.from, range.to);
+  const [hourly, daily, before, after, starts] = await Promise.all([
+    range.agentIds ? rollupOfFacts(db, range, whole, false) : hourlyRollup(db, range),
+    days.from < days.to ? dailyRollup(db, range, days) : Promise.resolve([]),
+    rollupOfFacts(db, range, { from: range.from, to: days.from }, true),
+    rollupOfFacts(db, range, { from: days.to, to: range.to }, true),
+    bucketStarts(db, range),
+  ]);
+  return { hourly, byAgent: [...daily, ...before, ...after], starts };
+}
 
 /** The analytics the viewer asked for, over the inboxes they may see. */
 export async function analytics(
@@ -254,28 +360,33 @@ export async function analytics(
     channelIds: request.channelIds?.length ? request.channelIds : null,
     agentIds: request.agentIds?.length ? request.agentIds : null,
   };
-  const [rollup, calls, conversations, starts] = await Promise.all([
-    rollupFigures(prisma, range),
-    callThresholdFigures(prisma, range, thresholds),
-    conversationPercentiles(prisma, range),
-    bucketStarts(prisma, range),
-  ]);
-  const merged = merge([...rollup, ...calls, ...conversations]);
-  const of = (dimension: Dimension, key: string) => figures(merged.get(`${dimension}:${key}`) ?? EMPTY);
+  const { hourly, byAgent, starts } = await rowsOf(prisma, range);
+  const total = new Tally();
+  const buckets = starts.map(() => new Tally());
+  const inboxes = new Tallies();
+  const channels = new Tallies();
+  const agents = new Tallies();
+  for (const row of hourly) {
+    total.add(row);
+    buckets[bucketIndex(starts, row.period)]?.add(row);
+    inboxes.of(row.inboxId).add(row);
+    channels.of(row.channelId).add(row);
+  }
+  for (const row of byAgent) agents.of(row.agentId!).add(row);
   return {
     from,
     to,
     timeZone,
     granularity: request.granularity,
     ...thresholds,
-    totals: of("total", ""),
+    totals: figures(valuesOf(total, thresholds)),
     series: starts.map((start, i) => ({
       start,
       end: starts[i + 1] ?? to,
-      figures: of("bucket", start.toISOString()),
+      figures: figures(valuesOf(buckets[i]!, thresholds)),
     })),
-    byInbox: keysOf(merged, "inbox").map((id) => ({ inboxId: orNull(id), figures: of("inbox", id) })),
-    byChannel: keysOf(merged, "channel").map((id) => ({ channelId: orNull(id), figures: of("channel", id) })),
-    byAgent: keysOf(merged, "agent").map((id) => ({ agentId: orNull(id), figures: of("agent", id) })),
+    byInbox: inboxes.figures(thresholds).map(({ key, figures }) => ({ inboxId: key, figures })),
+    byChannel: channels.figures(thresholds).map(({ key, figures }) => ({ channelId: key, figures })),
+    byAgent: agents.figures(thresholds).map(({ key, figures }) => ({ agentId: key, figures })),
   };
 }

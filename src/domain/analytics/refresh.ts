@@ -1,17 +1,17 @@
 // Keeps the analytics facts and rollup current: recomputes the facts of the entities a change
-// touched and the rollup hours they counted in, before and after. The same path rebuilds everything.
+// touched and the rollups where they count, before and after. The same path rebuilds everything.
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import {
   clearAnalytics,
   countSources,
-  hoursOfFacts,
   idsAfter,
   loadCalls,
   loadConversations,
   loadCsat,
   loadExtensionUsers,
   loadMessages,
-  recomputeHours,
+  hoursOfFacts,
+  recountRollups,
   replaceFacts,
   writeAnalyticsCursor,
   type Facts,
@@ -24,9 +24,6 @@ import { callAgentFacts, callFact, conversationFact, csatFact, messageFact } fro
 type Db = PrismaClient | Prisma.TransactionClient;
 
 export const ANALYTICS_CURSOR = "analytics";
-
-const HOUR_MS = 3_600_000;
-const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
 
 async function factsOf(db: Db, touched: Touched, extensionUsers: Map<string, string>): Promise<Facts> {
   const [calls, messages, conversations, csat] = await Promise.all([
@@ -51,6 +48,9 @@ async function factsOf(db: Db, touched: Touched, extensionUsers: Map<string, str
   return facts;
 }
 
+const HOUR_MS = 3_600_000;
+const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
+
 function hoursOfNewFacts(facts: Facts): Date[] {
   const times = [
     ...facts.calls.map((f) => f.startedAt),
@@ -63,13 +63,13 @@ function hoursOfNewFacts(facts: Facts): Date[] {
 
 const uniqueHours = (hours: Date[]) => [...new Set(hours.map((h) => h.getTime()))].map((t) => new Date(t));
 
-/** Recomputes the touched entities' facts and every rollup hour they count in, then or now. */
+/** Recomputes the touched entities' facts, and the rollups where they count, then or now. */
 export async function refreshAnalytics(db: Db, touched: Touched, extensionUsers?: Map<string, string>): Promise<void> {
   const users = extensionUsers ?? (await loadExtensionUsers(db));
   const before = await hoursOfFacts(db, touched);
   const facts = await factsOf(db, touched, users);
   await replaceFacts(db, touched, facts);
-  await recomputeHours(db, uniqueHours([...before, ...hoursOfNewFacts(facts)]));
+  await recountRollups(db, uniqueHours([...before, ...hoursOfNewFacts(facts)]));
 }
 
 const REBUILD_BATCH = 2000;
@@ -113,7 +113,7 @@ export async function rebuildAnalytics(
           after = ids.at(-1)!;
         }
       }
-      await recomputeHours(tx, null);
+      await recountRollups(tx, null);
       return { rows: done };
     },
     { timeout: 24 * 3_600_000, maxWait: 60_000 },
