@@ -287,14 +287,15 @@ async function checkQuery(q: {
   const hours = q.granularity === "HOUR" ? Math.min(q.hours, 31 * 24) : q.hours;
   const from = WINDOW_START + q.fromHour * HOUR;
   const to = from + hours * HOUR;
-  const result: AnalyticsResult = await analytics(api.app.db.prisma, admin, {
+  const request = {
     from: new Date(from),
     to: new Date(to),
     timeZone: q.timeZone,
     granularity: q.granularity,
     serviceLevelSeconds: q.sl,
     abandonAfterSeconds: q.ab,
-  });
+  };
+  const result: AnalyticsResult = await analytics(api.app.db.prisma, admin, request);
   const inRange = (t: number) => t >= from && t < to;
   const calls = counted.filter((c) => inRange(c.start));
   const smsTimes = texts.map((t) => t.at).filter(inRange);
@@ -330,6 +331,15 @@ async function checkQuery(q: {
     if (row) expectFigures(row.figures, n, `inbox ${inbox}`);
     else expect(n.inbound + n.outbound + n.textsIn).toBe(0);
   }
+  // A filter on one inbox, channel or agent gives that breakdown row's figures as its totals.
+  const filtered = async (filter: { inboxIds?: string[]; channelIds?: string[]; agentIds?: string[] }) =>
+    (await analytics(api.app.db.prisma, admin, { ...request, ...filter })).totals;
+  for (const row of result.byInbox.filter((r) => r.inboxId))
+    expect(await filtered({ inboxIds: [row.inboxId!] })).toEqual(row.figures);
+  for (const row of result.byChannel.filter((r) => r.channelId))
+    expect(await filtered({ channelIds: [row.channelId!] })).toEqual(row.figures);
+  for (const row of result.byAgent.filter((r) => r.agentId))
+    expect(await filtered({ agentIds: [row.agentId!] })).toEqual(row.figures);
   for (const [i, agent] of agents.entries()) {
     const row = result.byAgent.find((r) => r.agentId === agent.id);
     const all = naive(calls, [], q.sl, q.ab);
