@@ -58,7 +58,7 @@ export async function loadCalls(db: Db, ids: string[]): Promise<CallSource[]> {
              c."answeredById"::text, c."createdAt", c."channelId"::text, ch."inboxId"::text
       FROM "Call" c LEFT JOIN "Channel" ch ON ch.id = c."channelId" WHERE c.id = ANY(${ids}::uuid[])`,
     db.$queryRaw<(CallSource["parties"][number] & { callId: string })[]>`
-      SELECT "callId"::text, role, direction::text, "extensionId", "firstEventAt", "answeredAt"
+      SELECT "callId"::text, role, direction::text, "extensionId", "firstEventAt", "answeredAt", "holdLog"
       FROM "CallParty" WHERE "callId" = ANY(${ids}::uuid[])`,
   ]);
   const byCall = groupBy(parties, (p) => p.callId);
@@ -156,6 +156,7 @@ const CALL: ColumnTypes<CallFact> = {
   outcome: "enum:CallStatus",
   waitSeconds: "integer",
   talkSeconds: "integer",
+  holdSeconds: "integer",
   transfers: "integer",
   agentId: "uuid",
 };
@@ -261,6 +262,8 @@ export const MEASURES = [
   "waitSum",
   "talkCount",
   "talkSum",
+  "holdCount",
+  "holdSum",
   "transfers",
   "agentOffered",
   "agentAnswered",
@@ -314,6 +317,8 @@ const CONTRIBUTIONS = [
     waitSum: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN coalesce("waitSeconds", 0) ELSE 0 END`,
     talkCount: `("talkSeconds" IS NOT NULL)::int`,
     talkSum: `coalesce("talkSeconds", 0)`,
+    holdCount: `("holdSeconds" IS NOT NULL)::int`,
+    holdSum: `coalesce("holdSeconds", 0)`,
     transfers: `transfers`,
   }),
   contribution(`"startedAt"`, `"agentId"`, `"AnalyticsCallAgent"`, {
@@ -482,6 +487,8 @@ export function callThresholdFigures(
     `${percentile(0.9, "waitSeconds", answered)} AS "waitP90"`,
     `${percentile(0.5, "talkSeconds", `"talkSeconds" IS NOT NULL`)} AS "talkMedian"`,
     `${percentile(0.9, "talkSeconds", `"talkSeconds" IS NOT NULL`)} AS "talkP90"`,
+    `${percentile(0.5, "holdSeconds", `"holdSeconds" IS NOT NULL`)} AS "holdMedian"`,
+    `${percentile(0.9, "holdSeconds", `"holdSeconds" IS NOT NULL`)} AS "holdP90"`,
   ].join(", ");
   return grouped(db, range, { table: "AnalyticsCall", time: "startedAt", agent: `"agentId"` }, select);
 }
