@@ -94,10 +94,12 @@ const callSpec = fc
     hold: fc.option(fc.integer({ min: 1, max: 900 }), { freq: 2 }),
     seed: fc.integer(),
   })
-  .map(({ hold, ...spec }): CallSpec => ({
-    ...spec,
-    ...(hold === null ? {} : { holdSeconds: Math.min(hold, spec.talkSeconds) }),
-  }));
+  .map(
+    ({ hold, ...spec }): CallSpec => ({
+      ...spec,
+      ...(hold === null ? {} : { holdSeconds: Math.min(hold, spec.talkSeconds) }),
+    }),
+  );
 
 let callCount = 0;
 

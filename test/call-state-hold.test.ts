@@ -32,8 +32,7 @@ function event(statusCode: string, sequence: number, atMs: number, muted = false
   };
 }
 
-const fold = (events: PartyEvent[]) =>
-  events.reduce<PartyState | null>((state, e) => applyPartyEvent(state, e), null)!;
+const fold = (events: PartyEvent[]) => events.reduce<PartyState | null>((state, e) => applyPartyEvent(state, e), null)!;
 
 /**
  * A leg's life as spans of one status each: the span starts with a notification showing it, may see
