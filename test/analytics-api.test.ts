@@ -40,7 +40,16 @@ beforeAll(async () => {
   };
   await api.app.db.prisma.user.update({ where: { id: agent.id }, data: { ringCentralExtensionId: "301" } });
   const calls: CallSpec[] = [
-    { inbox: "X", startMinute: 0, kind: "ANSWERED", rung: [0], waitSeconds: 12, talkSeconds: 300, seed: 1 },
+    {
+      inbox: "X",
+      startMinute: 0,
+      kind: "ANSWERED",
+      rung: [0],
+      waitSeconds: 12,
+      talkSeconds: 300,
+      holdSeconds: 45,
+      seed: 1,
+    },
     { inbox: "Y", startMinute: 0, kind: "ABANDONED", rung: [0], waitSeconds: 40, talkSeconds: 1, seed: 2 },
   ];
   for (const [i, spec] of calls.entries()) {
@@ -83,6 +92,8 @@ describe("analytics from outside", { timeout: 60_000 }, () => {
     const totals = asAdmin.data.analytics.totals.voice;
     expect(totals).toMatchObject({ inbound: 2, answered: 1, abandoned: 1, answerRate: 0.5 });
     expect(totals.wait).toEqual({ averageSeconds: 12, medianSeconds: 12, p90Seconds: 12 });
+    // The answered call's agent held the caller for 45 s; the abandoned call has no hold time.
+    expect(totals.hold).toEqual({ count: 1, averageSeconds: 45, medianSeconds: 45, p90Seconds: 45 });
     // Berlin's 25-hour Sunday is one bucket.
     const day = asAdmin.data.analytics.series.find((b: any) => b.start === "2026-10-24T22:00:00.000Z");
     expect(day).toMatchObject({ end: "2026-10-25T23:00:00.000Z", figures: { voice: { inbound: 2 } } });
@@ -125,7 +136,14 @@ describe("analytics from outside", { timeout: 60_000 }, () => {
     expect(asAdmin.status).toBe(200);
     expect(asAdmin.headers.get("content-type")).toMatch(/^text\/csv/);
     const adminRows = rowsOf(await asAdmin.text());
-    expect(adminRows.find((r) => r.group === "total")).toMatchObject({ "voice.inbound": "2", "voice.abandoned": "1" });
+    expect(adminRows.find((r) => r.group === "total")).toMatchObject({
+      "voice.inbound": "2",
+      "voice.abandoned": "1",
+      "voice.hold.count": "1",
+      "voice.hold.averageSeconds": "45",
+      "voice.hold.medianSeconds": "45",
+      "voice.hold.p90Seconds": "45",
+    });
     expect(
       adminRows
         .filter((r) => r.group === "inbox")

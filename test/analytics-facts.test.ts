@@ -1,7 +1,8 @@
 // The analytics definitions on their own (src/domain/analytics/facts.ts): what the README says a
-// first response, a resolution, a CSAT answer and a queue ring count as.
+// first response, a resolution, a CSAT answer, a queue ring and hold time count as.
 import { describe, expect, it } from "vitest";
 import { callAgentFacts, callFact, conversationFact, csatFact } from "../src/domain/analytics/facts.ts";
+import type { HoldLogEntry } from "../src/domain/call-state.ts";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 9, minute));
 
@@ -70,6 +71,7 @@ describe("analytics facts", () => {
       userId,
       firstEventAt: at(0),
       answeredAt,
+      holdLog: [[1, 0, at(0).getTime()] as HoldLogEntry],
     });
     const parties = [leg("a", null), leg("b", at(1)), leg("c", null), leg("a", null)];
     const fact = callFact(call, parties);
@@ -83,5 +85,61 @@ describe("analytics facts", () => {
     const rangOut = parties.map((p) => ({ ...p, answeredAt: null }));
     const unanswered = callFact({ ...call, status: "MISSED", answeredAt: null, answeredById: null }, rangOut);
     expect(callAgentFacts(unanswered, rangOut).filter((f) => f.missed)).toHaveLength(3);
+  });
+
+  it("hold time: the agents' legs' holds summed (a consultation's too), the customer's own not; answered calls only", () => {
+    const call = {
+      id: "call",
+      direction: "INBOUND" as const,
+      status: "ENDED" as const,
+      answeredAt: at(1),
+      endedAt: at(10),
+      talkSeconds: 540,
+      answeredById: "a",
+      createdAt: at(0),
+      channelId: "ch",
+      inboxId: "in",
+    };
+    const ms = (minute: number, second = 0) => at(minute).getTime() + second * 1000;
+    const party = (role: string, holdLog: HoldLogEntry[], firstEventAt = new Date(holdLog[0]?.[2] ?? ms(0))) => ({
+      role,
+      direction: "INBOUND" as const,
+      userId: role === "AGENT" ? "a" : null,
+      firstEventAt,
+      answeredAt: at(1),
+      holdLog,
+    });
+    const parties = [
+      // Held 1:30, resumed, held again while consulting a colleague for 2:00 until the leg left (a transfer).
+      party("AGENT", [
+        [3, 0, ms(1)],
+        [5, 1, ms(2)],
+        [6, 0, ms(3, 30)],
+        [9, 1, ms(4)],
+        [12, 1, ms(5)],
+        [14, 0, ms(6)],
+      ]),
+      // The colleague's leg: one hold of 0:20.5 (rounded once, on the call's total), and one still open.
+      party("AGENT", [
+        [13, 0, ms(6)],
+        [15, 1, ms(7)],
+        [16, 0, ms(7, 20.5)],
+        [18, 1, ms(9)],
+      ]),
+      // The customer's leg on hold is not an agent holding them.
+      party("EXTERNAL", [
+        [1, 0, ms(0)],
+        [2, 1, ms(0, 10)],
+        [4, 0, ms(1)],
+      ]),
+    ];
+    expect(callFact(call, parties).holdSeconds).toBe(90 + 120 + 21);
+    expect(callFact(call, parties.slice(2)).holdSeconds).toBe(0);
+    expect(callFact({ ...call, status: "ABANDONED", answeredAt: null }, parties).holdSeconds).toBeNull();
+    // Unknown: an agent leg stored before hold logs were kept (no entry, or none from its first event
+    // on: it was updated since), or a call known from the call log only.
+    expect(callFact(call, [...parties, party("AGENT", [])]).holdSeconds).toBeNull();
+    expect(callFact(call, [...parties, party("AGENT", [[20, 0, ms(8)]], at(7))]).holdSeconds).toBeNull();
+    expect(callFact(call, []).holdSeconds).toBeNull();
   });
 });

@@ -1,8 +1,8 @@
-// Analytics (issue 16): random histories of calls (notifications shuffled and duplicated) and texts
-// generated through the domain → the analytics equal a naive count of the same timeline done here,
-// for random ranges, granularities and time zones (the calls straddle the end of daylight saving
-// in Europe and the US); a rebuild equals the incrementally kept figures; an agent sees only their
-// inboxes' figures.
+// Analytics (issue 16): random histories of calls (notifications shuffled and duplicated; answered
+// calls sometimes put on hold) and texts generated through the domain → the analytics equal a naive
+// count of the same timeline done here, for random ranges, granularities and time zones (the calls
+// straddle the end of daylight saving in Europe and the US); a rebuild equals the incrementally kept
+// figures; an agent sees only their inboxes' figures.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { startTestApi, type TestApi } from "./support/api.ts";
@@ -82,15 +82,24 @@ afterAll(async () => {
 
 type Kind = CallSpec["kind"];
 
-const callSpec = fc.record({
-  inbox: fc.constantFrom("X" as const, "Y" as const),
-  startMinute: fc.integer({ min: 0, max: WINDOW_DAYS * 24 * 60 - 60 }),
-  kind: fc.constantFrom<Kind>("ANSWERED", "ANSWERED", "MISSED", "ABANDONED", "VOICEMAIL", "OUTBOUND"),
-  rung: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
-  waitSeconds: fc.integer({ min: 0, max: 90 }),
-  talkSeconds: fc.integer({ min: 1, max: 900 }),
-  seed: fc.integer(),
-});
+const callSpec = fc
+  .record({
+    inbox: fc.constantFrom("X" as const, "Y" as const),
+    startMinute: fc.integer({ min: 0, max: WINDOW_DAYS * 24 * 60 - 60 }),
+    kind: fc.constantFrom<Kind>("ANSWERED", "ANSWERED", "MISSED", "ABANDONED", "VOICEMAIL", "OUTBOUND"),
+    rung: fc.uniqueArray(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 3 }),
+    waitSeconds: fc.integer({ min: 0, max: 90 }),
+    talkSeconds: fc.integer({ min: 1, max: 900 }),
+    // About half the answered calls are held once; one as long as the talk is held until the end.
+    hold: fc.option(fc.integer({ min: 1, max: 900 }), { freq: 2 }),
+    seed: fc.integer(),
+  })
+  .map(
+    ({ hold, ...spec }): CallSpec => ({
+      ...spec,
+      ...(hold === null ? {} : { holdSeconds: Math.min(hold, spec.talkSeconds) }),
+    }),
+  );
 
 let callCount = 0;
 
@@ -186,6 +195,7 @@ interface Naive {
   abandonedAfter: number;
   waits: number[];
   talks: number[];
+  holds: number[];
   agentAnswered: number[];
   agentMissed: number[];
   agentElsewhere: number[];
@@ -204,6 +214,7 @@ function naive(calls: CountedCall[], smsTimes: number[], sl: number, ab: number)
     abandonedAfter: 0,
     waits: [],
     talks: [],
+    holds: [],
     agentAnswered: [0, 0, 0],
     agentMissed: [0, 0, 0],
     agentElsewhere: [0, 0, 0],
@@ -213,6 +224,7 @@ function naive(calls: CountedCall[], smsTimes: number[], sl: number, ab: number)
     if (spec.kind === "OUTBOUND") {
       tally.outbound++;
       tally.talks.push(spec.talkSeconds);
+      tally.holds.push(spec.holdSeconds ?? 0);
       continue;
     }
     tally.inbound++;
@@ -220,6 +232,7 @@ function naive(calls: CountedCall[], smsTimes: number[], sl: number, ab: number)
       tally.answered++;
       tally.waits.push(spec.waitSeconds);
       tally.talks.push(spec.talkSeconds);
+      tally.holds.push(spec.holdSeconds ?? 0);
       if (spec.waitSeconds <= sl) tally.withinSl++;
       tally.agentAnswered[spec.rung[0]!]!++;
       for (const other of spec.rung.slice(1)) tally.agentElsewhere[other]!++;
@@ -259,6 +272,12 @@ function expectFigures(figures: Figures, n: Naive, label: string) {
       p90Seconds: percentile(n.waits, 0.9),
     },
     talk: { count: n.talks.length, averageSeconds: average(n.talks), p90Seconds: percentile(n.talks, 0.9) },
+    hold: {
+      count: n.holds.length,
+      averageSeconds: average(n.holds),
+      medianSeconds: percentile(n.holds, 0.5),
+      p90Seconds: percentile(n.holds, 0.9),
+    },
     transfers: 0,
     agentAnswered: n.agentAnswered.reduce((a, b) => a + b, 0),
     agentMissed: n.agentMissed.reduce((a, b) => a + b, 0),

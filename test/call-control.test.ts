@@ -1,10 +1,15 @@
 // R3.10 and R2.5 end to end: an agent controls their own call through their own RingCentral login —
 // the simulator rings them, the mutations go through the real SDK to the simulator's Call Control
 // API, and the new state comes back through the worker's subscription. Observed only through
-// GraphQL (HTTP and graphql-ws) and the simulator's log of call-control requests.
+// GraphQL (HTTP and graphql-ws) and the simulator's log of call-control requests — but for the hold
+// log the analytics' hold time is compared with (it has no GraphQL field).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { globalId } from "./support/api.ts";
 import { simControl } from "./support/simulator.ts";
+import { startAnalyticsConsumer, type AnalyticsConsumer } from "../src/analytics/consumer.ts";
+import { inProcessLeases } from "../src/integrations/ringcentral/lease.ts";
+import { createLogger } from "../src/logger.ts";
+import type { HoldLog } from "../src/domain/call-state.ts";
 import {
   CALL_RESULT,
   CALL_UPDATED,
@@ -23,6 +28,7 @@ import {
 let world: VoiceWorld;
 let updates: ReturnType<typeof stream>;
 let aliceRings: ReturnType<typeof stream>;
+let analytics: AnalyticsConsumer;
 
 beforeAll(async () => {
   world = await startVoiceWorld({
@@ -33,10 +39,18 @@ beforeAll(async () => {
   });
   updates = stream(world, world.admin.token, CALL_UPDATED, { inbox: world.inboxes.Sales!.globalId });
   aliceRings = stream(world, world.users.alice!.token, INCOMING_CALL);
+  // The worker's analytics consumer, as `switchboard start` runs it beside the worker.
+  analytics = startAnalyticsConsumer({
+    prisma: world.api.app.db.prisma,
+    pubsub: world.api.app.pubsub,
+    log: createLogger("silent"),
+    leases: inProcessLeases(),
+  });
 });
 afterAll(async () => {
   updates?.close();
   aliceRings?.close();
+  await analytics?.close();
   await world?.close();
 });
 
@@ -67,7 +81,43 @@ async function act(
   return (await query(world, token, action(field, extra), { id: callId, ...variables }))[field];
 }
 
+const HOUR = 3_600_000;
+const ANALYTICS = `query($from: DateTime!, $to: DateTime!) { analytics(filter: { from: $from, to: $to }, granularity: DAY) {
+  totals { voice { answered hold { count averageSeconds medianSeconds p90Seconds } } } } }`;
+
 describe("R3.10 call control on the agent's own call", () => {
+  // First in the file: the only call the figures count.
+  it("a hold through call control is logged on the agent's leg and counts in the analytics' hold time", async () => {
+    const { scenario, callId } = await ringAlice("+14155550100");
+    expect((await act("answerCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(statusOf(callId, "IN_PROGRESS"));
+    expect((await act("holdCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(statusOf(callId, "ON_HOLD"));
+    expect((await act("resumeCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(statusOf(callId, "IN_PROGRESS"));
+    expect((await act("hangUpCall", callId)).__typename).toBe("CallControlPayload");
+    await updates.next(statusOf(callId, "ENDED"));
+
+    // Alice's leg as RingCentral notified it: rung, answered, held, answered again, gone.
+    const leg = await world.api.app.db.prisma.callParty.findFirstOrThrow({
+      where: { extensionId: EXT.alice.id, call: { telephonySessionId: scenario.telephonySessionId } },
+    });
+    const log = leg.holdLog as HoldLog;
+    expect(log.map(([sequence]) => sequence)).toEqual(log.map(([sequence]) => sequence).sort((a, b) => a - b));
+    expect(log.map(([, onHold]) => onHold).join("")).toMatch(/^0+10+$/);
+    const held = log.findIndex(([, onHold]) => onHold === 1);
+    const heldSeconds = Math.round((log[held + 1]![2] - log[held]![2]) / 1000);
+
+    await analytics.drain();
+    const now = Math.floor(Date.now() / HOUR) * HOUR;
+    const range = { from: new Date(now - 24 * HOUR).toISOString(), to: new Date(now + 24 * HOUR).toISOString() };
+    const voice = (await query(world, world.admin.token, ANALYTICS, range)).analytics.totals.voice;
+    expect(voice).toEqual({
+      answered: 1,
+      hold: { count: 1, averageSeconds: heldSeconds, medianSeconds: heldSeconds, p90Seconds: heldSeconds },
+    });
+  });
+
   it("answers a ringing call (assigned to the agent, IN_PROGRESS), holds and resumes it, mutes and unmutes, and hangs up", async () => {
     const { scenario, callId, conversationId } = await ringAlice("+14155550101");
 

@@ -23,6 +23,7 @@ import {
 } from "../src/domain/calls.ts";
 import { parseTelephonyNotification, type Envelope } from "../src/integrations/ringcentral/notifications.ts";
 import { getDatamodel } from "../src/generated/pothos-prisma-types.ts";
+import { holdSeconds, type HoldLog } from "../src/domain/call-state.ts";
 
 let api: TestApi;
 let admin: Awaited<ReturnType<TestApi["createUser"]>>;
@@ -128,6 +129,17 @@ describe("the real captures through call ingest", () => {
     expect(state.talkSeconds).toBe(Math.round((Date.parse(state.endedAt!) - Date.parse(state.answeredAt!)) / 1000));
     expect(state.talkSeconds).toBeGreaterThan(0);
     expect(state.callEndedActivities).toHaveLength(1);
+    // The user held the caller from seq 9 (01:06:04.601) until answering again at seq 10 (01:06:06.994).
+    const agentLeg = state.parties.find((p) => p.role === "AGENT")!;
+    expect((agentLeg.holdLog as HoldLog).map(([sequence, onHold]) => [sequence, onHold])).toEqual([
+      [6, 0],
+      [7, 0],
+      [8, 0],
+      [9, 1],
+      [10, 0],
+      [11, 0],
+    ]);
+    expect(holdSeconds(agentLeg.holdLog as HoldLog)).toBe(2.393);
   });
 
   it("outbound user → PSTN: one OUTBOUND conversation assigned to the caller, answered when the customer answered", async () => {

@@ -2,10 +2,10 @@
 // writes it). Rows are Prisma's model types, so each row shape has one definition: a column added
 // to Call or CallParty is a compile error wherever a row is built until it is given a value.
 import type { Call, CallParty, Channel, User } from "../generated/prisma/client.ts";
-import type { PartyRole, PartyState } from "./call-state.ts";
+import type { HoldLog, PartyRole, PartyState } from "./call-state.ts";
 
-/** A CallParty row; `updatedAt` is the database's to keep. */
-export type PartyRow = Omit<CallParty, "updatedAt">;
+/** A CallParty row; `updatedAt` is the database's to keep; the hold log (a JSON column) as the rules type it. */
+export type PartyRow = Omit<CallParty, "updatedAt" | "holdLog"> & { holdLog: HoldLog };
 
 /** A Call row; `updatedAt` is the database's to keep. */
 export type CallRow = Omit<Call, "updatedAt">;
@@ -68,6 +68,7 @@ export function toPartyState(row: PartyRow): PartyState {
     answeredAt: row.answeredAt,
     voicemailAt: row.voicemailAt,
     endedAt: row.endedAt,
+    holdLog: row.holdLog,
   };
 }
 
@@ -90,5 +91,6 @@ export function toPartyRow(state: PartyState): Omit<PartyRow, "id" | "callId"> {
     answeredAt: state.answeredAt,
     voicemailAt: state.voicemailAt,
     endedAt: state.endedAt,
+    holdLog: state.holdLog,
   };
 }

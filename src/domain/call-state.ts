@@ -1,6 +1,7 @@
 // Pure rules for voice calls (R3.3–R3.8, R3.14). A call's state is derived from the latest
-// snapshot of each of its RingCentral parties plus milestones kept as "earliest time seen", so any
-// permutation or duplication of the same notifications derives the same state.
+// snapshot of each of its RingCentral parties plus milestones kept as "earliest time seen" and a
+// log of every snapshot's hold flag merged by sequence, so any permutation or duplication of the
+// same notifications derives the same state.
 
 import { callOutcomeOfLegs, CONNECTED_CODES, VOICEMAIL_CODES, type CallStatus } from "./call-outcomes.ts";
 
@@ -26,12 +27,23 @@ export interface PartyEvent {
   eventTime: Date;
 }
 
+/**
+ * One notification of a party as its hold log keeps it: the notification's sequence, 1 when the party
+ * was on hold in it (status Hold) else 0, and its event time in epoch milliseconds. A tuple rather
+ * than an object: the log is stored as JSON on every write of the party, on ingest's hot path.
+ */
+export type HoldLogEntry = [sequence: number, onHold: 0 | 1, at: number];
+
+/** Every notification seen of a party, by increasing sequence, once each. */
+export type HoldLog = HoldLogEntry[];
+
 /** The latest snapshot of a party, with the earliest time each milestone was seen. */
 export interface PartyState extends PartyEvent {
   firstEventAt: Date;
   answeredAt: Date | null;
   voicemailAt: Date | null;
   endedAt: Date | null;
+  holdLog: HoldLog;
 }
 
 const ENDED_CODES = new Set(["Disconnected", "Gone"]);
@@ -50,8 +62,38 @@ function earliest(a: Date | null, b: Date | null): Date | null {
 }
 
 /**
+ * The log with the entry in its place by sequence; the same log when that sequence is in it already (a
+ * duplicate). Not in place: the log may be shared with the state it came from.
+ */
+export function withHoldEntry(log: HoldLog, entry: HoldLogEntry): HoldLog {
+  // Notifications mostly arrive in order: the search from the end usually stops at once.
+  let at = log.length;
+  while (at > 0 && log[at - 1]![0] > entry[0]) at--;
+  if (at > 0 && log[at - 1]![0] === entry[0]) return log;
+  const merged = log.slice();
+  merged.splice(at, 0, entry);
+  return merged;
+}
+
+/**
+ * How long the party was on hold, in seconds (not rounded): each entry on hold counts the time to the
+ * party's next entry, whatever that reports (resumed, still on hold, ended). An open hold — no later
+ * entry yet — counts nothing until one arrives.
+ */
+export function holdSeconds(log: HoldLog): number {
+  let milliseconds = 0;
+  for (let i = 0; i + 1 < log.length; i++) {
+    const [, onHold, at] = log[i]!;
+    // Clocks of one session do not go back, but a negative gap must not cancel a real hold.
+    if (onHold === 1) milliseconds += Math.max(0, log[i + 1]![2] - at);
+  }
+  return milliseconds / 1000;
+}
+
+/**
  * Folds one event into the party's state. The snapshot fields follow the highest sequence; the
- * milestones keep the earliest time each was seen, whatever order events arrive in.
+ * milestones keep the earliest time each was seen, and the hold log every event once, whatever order
+ * events arrive in.
  */
 export function applyPartyEvent(current: PartyState | null, event: PartyEvent): PartyState {
   const newer = !current || event.sequence > current.sequence;
@@ -79,6 +121,11 @@ export function applyPartyEvent(current: PartyState | null, event: PartyEvent): 
     // A Disconnected with a reason is a transfer or redirect of this leg, not a hang-up, but the leg is over all the
     // same.
     endedAt: earliest(current?.endedAt ?? null, ENDED_CODES.has(event.statusCode) ? event.eventTime : null),
+    holdLog: withHoldEntry(current?.holdLog ?? [], [
+      event.sequence,
+      event.statusCode === "Hold" ? 1 : 0,
+      event.eventTime.getTime(),
+    ]),
   };
 }
 

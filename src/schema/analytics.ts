@@ -50,7 +50,7 @@ const DurationRef = builder.objectRef<DurationFigures>("DurationFigures").implem
 const int = (description: string) => ({ description });
 
 const VoiceRef = builder.objectRef<VoiceFigures>("VoiceFigures").implement({
-  description: "Calls: counts by direction and outcome, rates, waits, talk time, transfers and agents' legs.",
+  description: "Calls: counts by direction and outcome, rates, waits, talk and hold time, transfers and agents' legs.",
   fields: (t) => ({
     inbound: t.exposeInt("inbound", int("Inbound calls that started in the range.")),
     outbound: t.exposeInt("outbound", int("Outbound calls that started in the range.")),
@@ -87,6 +87,13 @@ const VoiceRef = builder.objectRef<VoiceFigures>("VoiceFigures").implement({
       type: DurationRef,
       description: "Talk time of answered calls (both directions).",
       resolve: (v) => v.talk,
+    }),
+    hold: t.field({
+      type: DurationRef,
+      description:
+        "Hold time of answered calls (both directions): the seconds agents' legs were on hold, warm-transfer " +
+        "consultations included; count: answered calls whose hold is known (0 s when never held).",
+      resolve: (v) => v.hold,
     }),
     transfers: t.exposeInt("transfers", int("Times a further agent answered an inbound call.")),
     agentRung: t.exposeInt("agentRung", int("Agents rung by ended inbound calls (each agent once per call).")),

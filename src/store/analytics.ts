@@ -58,7 +58,7 @@ export async function loadCalls(db: Db, ids: string[]): Promise<CallSource[]> {
              c."answeredById"::text, c."createdAt", c."channelId"::text, ch."inboxId"::text
       FROM "Call" c LEFT JOIN "Channel" ch ON ch.id = c."channelId" WHERE c.id = ANY(${ids}::uuid[])`,
     db.$queryRaw<(CallSource["parties"][number] & { callId: string })[]>`
-      SELECT "callId"::text, role, direction::text, "extensionId", "firstEventAt", "answeredAt"
+      SELECT "callId"::text, role, direction::text, "extensionId", "firstEventAt", "answeredAt", "holdLog"
       FROM "CallParty" WHERE "callId" = ANY(${ids}::uuid[])`,
   ]);
   const byCall = groupBy(parties, (p) => p.callId);
@@ -162,6 +162,7 @@ const CALL: ColumnTypes<CallFact> = {
   outcome: "enum:CallStatus",
   waitSeconds: "integer",
   talkSeconds: "integer",
+  holdSeconds: "integer",
   transfers: "integer",
   agentId: "uuid",
 };
@@ -267,6 +268,8 @@ export const MEASURES = [
   "waitSum",
   "talkCount",
   "talkSum",
+  "holdCount",
+  "holdSum",
   "transfers",
   "agentOffered",
   "agentAnswered",
@@ -296,7 +299,7 @@ export type Measure = (typeof MEASURES)[number];
  * Value lists: the whole seconds of every fact counted in a rollup row, kept beside the sums so
  * percentiles and thresholds (any N) over any range are exact.
  */
-export const VALUE_LISTS = ["answeredWaits", "abandonedWaits", "talks", "firstResponses", "resolutions"] as const;
+export const VALUE_LISTS = ["answeredWaits", "abandonedWaits", "talks", "holds", "firstResponses", "resolutions"] as const;
 export type ValueList = (typeof VALUE_LISTS)[number];
 
 /** One fact table's contribution to the measures and lists it has, counted at the time of `time`. */
@@ -331,12 +334,15 @@ const CONTRIBUTIONS: Contribution[] = [
       waitSum: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN coalesce("waitSeconds", 0) ELSE 0 END`,
       talkCount: `("talkSeconds" IS NOT NULL)::int`,
       talkSum: `coalesce("talkSeconds", 0)`,
+      holdCount: `("holdSeconds" IS NOT NULL)::int`,
+      holdSum: `coalesce("holdSeconds", 0)`,
       transfers: `transfers`,
     },
     values: {
       answeredWaits: `CASE WHEN ${inbound} AND outcome = 'ENDED' THEN "waitSeconds" END`,
       abandonedWaits: `CASE WHEN ${inbound} AND outcome = 'ABANDONED' THEN "waitSeconds" END`,
       talks: `"talkSeconds"`,
+      holds: `"holdSeconds"`,
     },
   },
   {

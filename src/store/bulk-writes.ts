@@ -26,7 +26,13 @@ export type ColumnTypes<Row> = { readonly [Name in keyof Row & string]-?: Column
 /** Columns that take their values from the row's fields of the same names (all of them by default). */
 export function columnsOf<Row>(types: ColumnTypes<Row>, names?: readonly (keyof Row & string)[]): Column<Row>[] {
   const chosen = names ?? (Object.keys(types) as (keyof Row & string)[]);
-  return chosen.map((name) => ({ name, type: types[name], value: (row) => row[name] as ColumnValue }));
+  return chosen.map((name) => ({ name, type: types[name], value: fieldValue<Row>(name, types[name]) }));
+}
+
+/** A field's value as its parameter carries it: a jsonb field as its JSON text (SQL NULL for null). */
+function fieldValue<Row>(name: keyof Row & string, type: ColumnType): (row: Row) => ColumnValue {
+  if (type === "jsonb") return (row) => (row[name] === null ? null : JSON.stringify(row[name]));
+  return (row) => row[name] as ColumnValue;
 }
 
 /** The array type a parameter travels as, and the cast that turns an element into the column's type. */

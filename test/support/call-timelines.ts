@@ -1,5 +1,5 @@
 // Calls as RingCentral notifies them (one party per notification), from a short description of
-// what happened: who was rung, the outcome, how long the caller waited and talked.
+// what happened: who was rung, the outcome, how long the caller waited, talked and was held.
 import type { TelephonyNotification, TelephonyParty } from "../../src/domain/calls.ts";
 
 export type Kind = "ANSWERED" | "MISSED" | "ABANDONED" | "VOICEMAIL" | "OUTBOUND";
@@ -11,6 +11,12 @@ export interface CallSpec {
   rung: number[];
   waitSeconds: number;
   talkSeconds: number;
+  /**
+   * ANSWERED and OUTBOUND: the agent's leg goes on hold once for this long (at most talkSeconds), in
+   * the middle of the talk, then is answered again; a hold as long as the talk lasts until the call
+   * ends (the caller hangs up while held).
+   */
+  holdSeconds?: number;
   seed: number;
 }
 
@@ -55,6 +61,15 @@ export function notificationsOf(
     });
   const w = spec.waitSeconds;
   const end = w + spec.talkSeconds;
+  const hold = spec.holdSeconds ?? 0;
+  if (hold > spec.talkSeconds) throw new Error("a hold cannot outlast the talk");
+  const holdStart = w + Math.floor((spec.talkSeconds - hold) / 2);
+  /** The agent's leg on hold and back (or held until the end). */
+  const held = (partyId: string, on: Partial<TelephonyParty>) => {
+    if (hold === 0) return;
+    n(holdStart, party(partyId, { ...on, statusCode: "Hold" }));
+    if (holdStart + hold < end) n(holdStart + hold, party(partyId, { ...on, statusCode: "Answered" }));
+  };
   if (spec.kind === "OUTBOUND") {
     const extensionId = agentExtensions[spec.rung[0]!]!;
     const leg = { direction: "Outbound" as const, extensionId, fromNumber: number, toNumber: customer };
@@ -63,6 +78,7 @@ export function notificationsOf(
     n(0, party("c", callee));
     n(w, party("c", { ...callee, statusCode: "Answered" }));
     n(w, party("a", { ...leg, statusCode: "Answered" }));
+    held("a", leg);
     n(end, party("c", { ...callee, statusCode: "Disconnected" }));
     n(end, party("a", { ...leg, statusCode: "Disconnected" }));
     return out;
@@ -79,6 +95,7 @@ export function notificationsOf(
     n(w, party(answerer!.id, { ...answerer!.on, statusCode: "Answered" }));
     n(w, party("x", { ...caller, statusCode: "Answered" }));
     for (const leg of others) n(w, party(leg.id, { ...leg.on, statusCode: "Disconnected" }));
+    held(answerer!.id, answerer!.on);
     n(end, party(answerer!.id, { ...answerer!.on, statusCode: "Disconnected" }));
     n(end, party("x", { ...caller, statusCode: "Disconnected" }));
   } else if (spec.kind === "MISSED") {

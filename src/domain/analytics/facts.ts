@@ -3,6 +3,7 @@
 // that led there — so notifications that arrived late, twice or out of order count once, as the
 // call finally is; the analytics consumer recomputes the fact of whatever an event touched.
 import { isOutcome, type CallOutcome, type CallStatus } from "../call-outcomes.ts";
+import { holdSeconds, type HoldLog } from "../call-state.ts";
 
 export interface CallRow {
   id: string;
@@ -24,6 +25,7 @@ export interface CallPartyRow {
   userId: string | null;
   firstEventAt: Date;
   answeredAt: Date | null;
+  holdLog: HoldLog;
 }
 
 export interface CallFact {
@@ -35,6 +37,7 @@ export interface CallFact {
   outcome: CallOutcome | null;
   waitSeconds: number | null;
   talkSeconds: number | null;
+  holdSeconds: number | null;
   transfers: number;
   agentId: string | null;
 }
@@ -61,7 +64,8 @@ const rungLegs = (parties: CallPartyRow[]) =>
  * whatever order notifications arrived in). An inbound call waits from its start until the first
  * agent answers, or — when nobody answers — until it ends. Its outcome is its status once that is
  * one (the settled outcome included: a call's status is never less specific). Each further agent
- * leg that answered after the first is one transfer.
+ * leg that answered after the first is one transfer. An answered call's hold time is the time its
+ * agents' legs spent on hold (callHoldSeconds).
  */
 export function callFact(call: CallRow, parties: CallPartyRow[]): CallFact {
   // Without parties (a call known from the call log only) it starts when it was stored.
@@ -80,9 +84,28 @@ export function callFact(call: CallRow, parties: CallPartyRow[]): CallFact {
     outcome,
     waitSeconds: inbound && outcome && waitEnd ? seconds(startedAt, waitEnd) : null,
     talkSeconds: outcome === "ENDED" ? call.talkSeconds : null,
+    holdSeconds: outcome === "ENDED" ? callHoldSeconds(parties) : null,
     transfers: inbound ? Math.max(0, answeringLegs - 1) : 0,
     agentId: inbound && outcome !== "ENDED" ? null : call.answeredById,
   };
+}
+
+/**
+ * Whether the leg's hold log holds all of it. Every party event applied adds an entry and may move
+ * the leg's first event earlier, so a leg whose events were all logged has an entry at its first
+ * event; one first stored before hold logs were kept has none there (or no entry at all).
+ */
+const fullyLogged = (leg: CallPartyRow) => leg.holdLog.some(([, , at]) => at === leg.firstEventAt.getTime());
+
+/**
+ * The seconds the call's agent legs were on hold, summed: the customer waits while an agent holds,
+ * the hold of a warm transfer's consultation included. Null when that is not known: a call seen
+ * only in the call log (no parties), or one with an agent leg not fully logged.
+ */
+function callHoldSeconds(parties: CallPartyRow[]): number | null {
+  const agentLegs = parties.filter((p) => p.role === "AGENT");
+  if (parties.length === 0 || !agentLegs.every(fullyLogged)) return null;
+  return Math.round(agentLegs.reduce((sum, leg) => sum + holdSeconds(leg.holdLog), 0));
 }
 
 /**

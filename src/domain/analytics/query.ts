@@ -53,6 +53,7 @@ export interface VoiceFigures {
   abandonRate: number | null;
   wait: DurationFigures;
   talk: DurationFigures;
+  hold: DurationFigures;
   transfers: number;
   agentRung: number;
   agentAnswered: number;
@@ -188,6 +189,7 @@ function figures(v: Record<string, number | null>): Figures {
       abandonRate: ratio(n("abandonedAfterThreshold"), offered),
       wait: duration(n("waitCount"), n("waitSum"), p("waitMedian"), p("waitP90")),
       talk: duration(n("talkCount"), n("talkSum"), p("talkMedian"), p("talkP90")),
+      hold: duration(n("holdCount"), n("holdSum"), p("holdMedian"), p("holdP90")),
       transfers: n("transfers"),
       agentRung: n("agentOffered"),
       agentAnswered: n("agentAnswered"),
@@ -261,6 +263,7 @@ function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number |
   for (const [name, list] of [
     ["wait", "answeredWaits"],
     ["talk", "talks"],
+    ["hold", "holds"],
     ["firstResponse", "firstResponses"],
     ["resolution", "resolutions"],
   ] as const) {

@@ -44,6 +44,7 @@ export const PARTY_COLUMN_TYPES: ColumnTypes<PartyRow> = {
   answeredAt: "timestamp",
   voicemailAt: "timestamp",
   endedAt: "timestamp",
+  holdLog: "jsonb",
 };
 
 /** Prisma's @updatedAt, which raw SQL does not maintain. */
