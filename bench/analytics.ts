@@ -55,18 +55,18 @@ export async function generate(client: pg.Client, calls: number, messages: numbe
               jsonb_agg(jsonb_build_object('id', a.ext, 'type', 'User', 'email', u.email)), now()
        FROM bench_agent a JOIN "User" u ON u.id = a.id;
      INSERT INTO "Inbox" (id, name) SELECT gen_random_uuid(), 'Inbox ' || i FROM generate_series(0, 2) i;
-     CREATE TABLE bench_channel AS SELECT row_number() OVER (ORDER BY i.name, t) - 1 AS n, gen_random_uuid() AS id, t::"ChannelType" AS type, i.id AS "inboxId"
+     CREATE TABLE bench_channel AS SELECT row_number() OVER (PARTITION BY t ORDER BY i.name) - 1 AS n, gen_random_uuid() AS id, t::"ChannelType" AS type, i.id AS "inboxId"
        FROM "Inbox" i, unnest(ARRAY['VOICE', 'SMS']) t;
-     INSERT INTO "Channel" (id, type, "phoneNumber", "inboxId") SELECT id, type, '+1800555' || lpad(n::text, 4, '0'), "inboxId" FROM bench_channel;`,
+     INSERT INTO "Channel" (id, type, "phoneNumber", "inboxId") SELECT id, type, '+1800555' || CASE WHEN type = 'VOICE' THEN '1' ELSE '2' END || lpad(n::text, 3, '0'), "inboxId" FROM bench_channel;`,
   );
   await q(
     `${voiceConversations + smsConversations} conversations`,
     `CREATE TABLE bench_conversation AS
-       SELECT i AS n, gen_random_uuid() AS id, (SELECT id FROM bench_channel WHERE type = 'VOICE' AND n = (i % 3) * 2) AS "channelId", 'VOICE' AS kind,
+       SELECT i AS n, gen_random_uuid() AS id, (SELECT id FROM bench_channel WHERE type = 'VOICE' AND n = i % 3) AS "channelId", 'VOICE' AS kind,
               '${start}'::timestamp + (i * interval '365 days' / ${voiceConversations}) AS at
        FROM generate_series(0, ${voiceConversations - 1}) i
        UNION ALL
-       SELECT i, gen_random_uuid(), (SELECT id FROM bench_channel WHERE type = 'SMS' AND n = (i % 3) * 2 + 1), 'SMS',
+       SELECT i, gen_random_uuid(), (SELECT id FROM bench_channel WHERE type = 'SMS' AND n = i % 3), 'SMS',
               '${start}'::timestamp + (i * interval '365 days' / ${smsConversations})
        FROM generate_series(0, ${smsConversations - 1}) i;
      INSERT INTO "Conversation" (id, status, "channelId", "assigneeId", "lastActivityAt", "archivedAt", "createdAt")

@@ -414,7 +414,10 @@ describe("analytics agree with a count by hand", () => {
         hours: await prisma.analyticsHour.findMany({
           orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }],
         }),
-        days: await prisma.analyticsDay.findMany({
+        agentHours: await prisma.analyticsAgentHour.findMany({
+          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
+        }),
+        agentDays: await prisma.analyticsAgentDay.findMany({
           orderBy: [{ day: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
         }),
         calls: await prisma.analyticsCall.findMany({ orderBy: { callId: "asc" } }),

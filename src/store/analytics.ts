@@ -299,7 +299,14 @@ export type Measure = (typeof MEASURES)[number];
  * Value lists: the whole seconds of every fact counted in a rollup row, kept beside the sums so
  * percentiles and thresholds (any N) over any range are exact.
  */
-export const VALUE_LISTS = ["answeredWaits", "abandonedWaits", "talks", "holds", "firstResponses", "resolutions"] as const;
+export const VALUE_LISTS = [
+  "answeredWaits",
+  "abandonedWaits",
+  "talks",
+  "holds",
+  "firstResponses",
+  "resolutions",
+] as const;
 export type ValueList = (typeof VALUE_LISTS)[number];
 
 /** One fact table's contribution to the measures and lists it has, counted at the time of `time`. */
@@ -469,12 +476,14 @@ function rollupRows(grain: "hour" | "day", byAgent: boolean, filter: FactFilter)
 
 const ROLLUPS = {
   hour: { table: "AnalyticsHour", period: "hour", byAgent: false, ms: HOUR_MS },
-  day: { table: "AnalyticsDay", period: "day", byAgent: true, ms: 24 * HOUR_MS },
+  agentHour: { table: "AnalyticsAgentHour", period: "hour", byAgent: true, ms: HOUR_MS },
+  agentDay: { table: "AnalyticsAgentDay", period: "day", byAgent: true, ms: 24 * HOUR_MS },
 } as const;
 
 /** Recounts the rows of the given periods (null: all) of one rollup from the facts. */
 async function recount(db: Db, grain: keyof typeof ROLLUPS, periods: Date[] | null): Promise<void> {
   const { table, period, byAgent, ms } = ROLLUPS[grain];
+  const unit = period === "hour" ? "hour" : "day";
   const wanted = periods?.map((p) => p.toISOString()).sort() ?? null;
   if (wanted?.length === 0) return;
   const filter = wanted
@@ -485,23 +494,24 @@ async function recount(db: Db, grain: keyof typeof ROLLUPS, periods: Date[] | nu
   await db.$executeRaw`DELETE FROM ${column(table)}
     WHERE ${wanted}::timestamp[] IS NULL OR ${column(period)} = ANY(${wanted}::timestamp[])`;
   await db.$executeRaw`INSERT INTO ${column(table)} (${Prisma.raw(keys)}, ${Prisma.raw(names)})
-    SELECT * FROM (${rollupRows(grain, byAgent, filter)}) r
+    SELECT * FROM (${rollupRows(unit, byAgent, filter)}) r
     WHERE ${wanted}::timestamp[] IS NULL OR period = ANY(${wanted}::timestamp[])`;
 }
 
 const dayOf = (hour: Date) => new Date(Math.floor(hour.getTime() / (24 * HOUR_MS)) * 24 * HOUR_MS);
 
-/** Recounts both rollups where these hours fall (null: everywhere) from the facts. */
+/** Recounts the rollups where these hours fall (null: everywhere) from the facts. */
 export async function recountRollups(db: Db, hours: Date[] | null): Promise<void> {
   const days = hours && [...new Set(hours.map((h) => dayOf(h).getTime()))].map((t) => new Date(t));
   await recount(db, "hour", hours);
-  await recount(db, "day", days);
+  await recount(db, "agentHour", hours);
+  await recount(db, "agentDay", days);
 }
 
 /** Empties the facts and the rollups (a rebuild starts here). */
 export async function clearAnalytics(db: Db): Promise<void> {
   await db.$executeRaw`TRUNCATE "AnalyticsCall", "AnalyticsCallAgent", "AnalyticsMessage", "AnalyticsConversation",
-    "AnalyticsCsat", "AnalyticsHour", "AnalyticsDay"`;
+    "AnalyticsCsat", "AnalyticsHour", "AnalyticsAgentHour", "AnalyticsAgentDay"`;
 }
 
 export async function readAnalyticsCursor(db: Db, name: string): Promise<bigint | null> {
@@ -528,20 +538,23 @@ export interface AnalyticsRange {
   agentIds: string[] | null;
 }
 
-/** A rollup row as the analytics query adds it up: its sums in MEASURES order, its value lists. */
+/**
+ * The figures of one part of a range as the analytics query adds them up: the sums in MEASURES
+ * order, the value lists (each sorted, several joined: sorted runs).
+ */
 export interface RollupRow {
-  period: Date;
-  inboxId: string;
-  channelId: string;
-  /** Null in rows not split by agent. */
+  /** A bucket's start (rows per bucket), or null. */
+  bucket: Date | null;
+  inboxId: string | null;
+  channelId: string | null;
   agentId: string | null;
   sums: number[];
-  lists: (Int32Array | null)[];
+  lists: Int32Array[];
 }
 
 /** The big-endian int32s `int4send` wrote, as numbers. */
-function decodeList(bytes: Uint8Array | null): Int32Array | null {
-  if (!bytes) return null;
+function decodeList(bytes: Uint8Array | null): Int32Array {
+  if (!bytes) return new Int32Array(0);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const values = new Int32Array(bytes.byteLength / 4);
   for (let i = 0; i < values.length; i++) values[i] = view.getInt32(i * 4);
@@ -550,25 +563,23 @@ function decodeList(bytes: Uint8Array | null): Int32Array | null {
 
 function toRollupRow(row: Record<string, unknown>): RollupRow {
   return {
-    period: row.period as Date,
-    inboxId: row.inboxId as string,
-    channelId: row.channelId as string,
+    bucket: (row.bucket as Date | undefined) ?? null,
+    inboxId: (row.inboxId as string | undefined) ?? null,
+    channelId: (row.channelId as string | undefined) ?? null,
     agentId: (row.agentId as string | undefined) ?? null,
     sums: MEASURES.map((m) => Number(row[m])),
     lists: VALUE_LISTS.map((v) => decodeList(row[v] as Uint8Array | null)),
   };
 }
 
-const selectList = (byAgent: boolean) =>
-  Prisma.raw(
-    [
-      `"inboxId"::text`,
-      `"channelId"::text`,
-      ...(byAgent ? [`"agentId"::text`] : []),
-      ...MEASURES.map((m) => `"${m}"::float8`),
-      ...VALUE_LISTS.map((v) => `"${v}"`),
-    ].join(", "),
-  );
+/** Every measure summed and every value list joined. */
+const SUMMED = Prisma.raw(
+  [
+    ...MEASURES.map((m) => `sum("${m}")::float8 AS "${m}"`),
+    ...VALUE_LISTS.map((v) => `string_agg("${v}", ''::bytea) AS "${v}"`),
+  ].join(", "),
+);
+const STORED = Prisma.raw([...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", "));
 
 function keyFilters(range: AnalyticsRange, byAgent: boolean): Prisma.Sql {
   const parts = [
@@ -579,32 +590,36 @@ function keyFilters(range: AnalyticsRange, byAgent: boolean): Prisma.Sql {
   return parts.length ? Prisma.join(parts, "") : Prisma.empty;
 }
 
-/** The hourly rollup's rows of the range (not split by agent: no agent filter applies). */
-export async function hourlyRollup(db: Db, range: AnalyticsRange): Promise<RollupRow[]> {
+/**
+ * The range's figures per bucket, inbox and channel (the total, each bucket, inbox and channel
+ * are unions of these) from the hourly rollup — split by agent when an agent filter asks for it.
+ */
+export async function figuresPerBucket(db: Db, range: AnalyticsRange): Promise<RollupRow[]> {
+  const table = column(range.agentIds ? "AnalyticsAgentHour" : "AnalyticsHour");
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT hour AS period, ${selectList(false)} FROM "AnalyticsHour"
-    WHERE hour >= ${range.from} AND hour < ${range.to}${keyFilters(range, false)}`;
+    SELECT ${bucketOf(Prisma.raw("hour"), range)} AS bucket, "inboxId"::text, "channelId"::text, ${SUMMED}
+    FROM ${table} WHERE hour >= ${range.from} AND hour < ${range.to}${keyFilters(range, !!range.agentIds)}
+    GROUP BY 1, 2, 3`;
   return rows.map(toRollupRow);
 }
 
-/** The daily rollup's rows of the whole UTC days [from, to). */
-export async function dailyRollup(db: Db, range: AnalyticsRange, days: { from: Date; to: Date }): Promise<RollupRow[]> {
-  const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT day AS period, ${selectList(true)} FROM "AnalyticsDay"
-    WHERE day >= ${days.from} AND day < ${days.to}${keyFilters(range, true)}`;
-  return rows.map(toRollupRow);
-}
-
-/** Rows like the rollups' (per hour; `byAgent`: split by agent) counted from the facts of [from, to) now. */
-export async function rollupOfFacts(
+/**
+ * The range's figures per agent: from the daily rollup for its whole UTC days [days.from, days.to),
+ * from the hourly one for the hours before and after them.
+ */
+export async function figuresPerAgent(
   db: Db,
   range: AnalyticsRange,
-  span: { from: Date; to: Date },
-  byAgent: boolean,
+  days: { from: Date; to: Date },
 ): Promise<RollupRow[]> {
-  if (span.to <= span.from) return [];
+  const filters = keyFilters(range, true);
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT period, ${selectList(byAgent)} FROM (${rollupRows("hour", byAgent, { ...range, ...span })}) r`;
+    SELECT "agentId"::text, ${SUMMED} FROM (
+      SELECT "agentId", ${STORED} FROM "AnalyticsAgentDay" WHERE day >= ${days.from} AND day < ${days.to}${filters}
+      UNION ALL
+      SELECT "agentId", ${STORED} FROM "AnalyticsAgentHour"
+      WHERE (hour >= ${range.from} AND hour < ${days.from} OR hour >= ${days.to} AND hour < ${range.to})${filters}
+    ) r GROUP BY 1`;
   return rows.map(toRollupRow);
 }
 

@@ -6,11 +6,10 @@ import { analyticsInboxScope, type Viewer } from "../access.ts";
 import { InvalidInputError } from "../errors.ts";
 import {
   bucketStarts,
-  dailyRollup,
-  hourlyRollup,
+  figuresPerAgent,
+  figuresPerBucket,
   MEASURES,
   NONE,
-  rollupOfFacts,
   VALUE_LISTS,
   type AnalyticsRange,
   type Granularity,
@@ -226,10 +225,11 @@ class Tally {
 
   add(row: RollupRow): void {
     for (let i = 0; i < MEASURES.length; i++) this.sums[i]! += row.sums[i]!;
-    for (let i = 0; i < VALUE_LISTS.length; i++) if (row.lists[i]) this.lists[i]!.push(row.lists[i]!);
+    for (let i = 0; i < VALUE_LISTS.length; i++) if (row.lists[i]!.length) this.lists[i]!.push(row.lists[i]!);
   }
 
-  sorted(list: ValueList): Int32Array {
+  /** A copy of one list's values, in no order. */
+  values(list: ValueList): Int32Array {
     const parts = this.lists[VALUE_LISTS.indexOf(list)]!;
     const all = new Int32Array(parts.reduce((n, part) => n + part.length, 0));
     let at = 0;
@@ -237,25 +237,49 @@ class Tally {
       all.set(part, at);
       at += part.length;
     }
-    return all.sort();
+    return all;
   }
 }
 
-/** The smallest value at or above the fraction `p` of the values (percentile_disc). */
-const percentile = (sorted: Int32Array, p: number) =>
-  sorted.length ? sorted[Math.ceil(p * sorted.length) - 1]! : null;
-
-/** How many of the sorted values are at most `limit`. */
-function countAtMost(sorted: Int32Array, limit: number): number {
-  let low = 0;
-  let high = sorted.length;
+/**
+ * The k-th smallest of values[from..] (0-based), found by moving values (quickselect: a month of
+ * waits costs linear time, where sorting them for every group would not).
+ */
+function kthSmallest(values: Int32Array, k: number, from = 0): number {
+  let low = from;
+  let high = values.length - 1;
   while (low < high) {
-    const mid = (low + high) >> 1;
-    if (sorted[mid]! <= limit) low = mid + 1;
-    else high = mid;
+    const pivot = values[(low + high) >> 1]!;
+    let i = low;
+    let j = high;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const swap = values[i]!;
+        values[i++] = values[j]!;
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return values[k]!;
   }
-  return low;
+  return values[k]!;
 }
+
+/** The median and 90th percentile (percentile_disc: the smallest value at or above that fraction). */
+function medianAndP90(values: Int32Array): [number | null, number | null] {
+  if (values.length === 0) return [null, null];
+  const median = Math.ceil(0.5 * values.length) - 1;
+  const p90 = Math.ceil(0.9 * values.length) - 1;
+  const medianValue = kthSmallest(values, median);
+  // Quickselect left every value from `median` on at or above it: the 90th is among them.
+  return [medianValue, kthSmallest(values, p90, median)];
+}
+
+const countWhere = (values: Int32Array, test: (v: number) => boolean) =>
+  values.reduce((n, v) => n + (test(v) ? 1 : 0), 0);
 
 function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number | null> {
   const values: Record<string, number | null> = {};
@@ -267,14 +291,15 @@ function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number |
     ["firstResponse", "firstResponses"],
     ["resolution", "resolutions"],
   ] as const) {
-    const sorted = tally.sorted(list);
-    values[`${name}Median`] = percentile(sorted, 0.5);
-    values[`${name}P90`] = percentile(sorted, 0.9);
+    const all = tally.values(list);
     if (list === "answeredWaits")
-      values.answeredWithinServiceLevel = countAtMost(sorted, thresholds.serviceLevelSeconds);
+      values.answeredWithinServiceLevel = countWhere(all, (v) => v <= thresholds.serviceLevelSeconds);
+    [values[`${name}Median`], values[`${name}P90`]] = medianAndP90(all);
   }
-  const abandoned = tally.sorted("abandonedWaits");
-  values.abandonedAfterThreshold = abandoned.length - countAtMost(abandoned, thresholds.abandonAfterSeconds - 1);
+  values.abandonedAfterThreshold = countWhere(
+    tally.values("abandonedWaits"),
+    (v) => v >= thresholds.abandonAfterSeconds,
+  );
   return values;
 }
 
@@ -311,35 +336,17 @@ function wholeDays(from: Date, to: Date): { from: Date; to: Date } {
   return first < end ? { from: new Date(first), to: new Date(end) } : { from: to, to };
 }
 
-/** The index of the last bucket starting at or before `t`. */
-function bucketIndex(starts: Date[], t: Date): number {
-  let low = 0;
-  let high = starts.length - 1;
-  while (low < high) {
-    const mid = (low + high + 1) >> 1;
-    if (starts[mid]!.getTime() <= t.getTime()) low = mid;
-    else high = mid - 1;
-  }
-  return low;
-}
-
 /**
- * The rows the figures add up from: per hour (totals, series, per inbox and channel) from the
- * hourly rollup — or from the facts when an agent filter asks for what that rollup does not split
- * — and per agent from the daily rollup for the range's whole UTC days plus the facts of the hours
- * at either end.
+ * The rows the figures add up from: per bucket, inbox and channel (totals, series, per inbox and
+ * channel) and per agent.
  */
 async function rowsOf(db: PrismaClient | Prisma.TransactionClient, range: AnalyticsRange) {
-  const whole = { from: range.from, to: range.to };
-  const days = wholeDays(range.from, range.to);
-  const [hourly, daily, before, after, starts] = await Promise.all([
-    range.agentIds ? rollupOfFacts(db, range, whole, false) : hourlyRollup(db, range),
-    days.from < days.to ? dailyRollup(db, range, days) : Promise.resolve([]),
-    rollupOfFacts(db, range, { from: range.from, to: days.from }, true),
-    rollupOfFacts(db, range, { from: days.to, to: range.to }, true),
+  const [perBucket, perAgent, starts] = await Promise.all([
+    figuresPerBucket(db, range),
+    figuresPerAgent(db, range, wholeDays(range.from, range.to)),
     bucketStarts(db, range),
   ]);
-  return { hourly, byAgent: [...daily, ...before, ...after], starts };
+  return { perBucket, perAgent, starts };
 }
 
 /** The analytics the viewer asked for, over the inboxes they may see. */
@@ -363,19 +370,19 @@ export async function analytics(
     channelIds: request.channelIds?.length ? request.channelIds : null,
     agentIds: request.agentIds?.length ? request.agentIds : null,
   };
-  const { hourly, byAgent, starts } = await rowsOf(prisma, range);
+  const { perBucket, perAgent, starts } = await rowsOf(prisma, range);
   const total = new Tally();
-  const buckets = starts.map(() => new Tally());
+  const buckets = new Tallies();
   const inboxes = new Tallies();
   const channels = new Tallies();
   const agents = new Tallies();
-  for (const row of hourly) {
+  for (const row of perBucket) {
     total.add(row);
-    buckets[bucketIndex(starts, row.period)]?.add(row);
-    inboxes.of(row.inboxId).add(row);
-    channels.of(row.channelId).add(row);
+    buckets.of(row.bucket!.toISOString()).add(row);
+    inboxes.of(row.inboxId!).add(row);
+    channels.of(row.channelId!).add(row);
   }
-  for (const row of byAgent) agents.of(row.agentId!).add(row);
+  for (const row of perAgent) agents.of(row.agentId!).add(row);
   return {
     from,
     to,
@@ -386,7 +393,7 @@ export async function analytics(
     series: starts.map((start, i) => ({
       start,
       end: starts[i + 1] ?? to,
-      figures: figures(valuesOf(buckets[i]!, thresholds)),
+      figures: figures(valuesOf(buckets.of(start.toISOString()), thresholds)),
     })),
     byInbox: inboxes.figures(thresholds).map(({ key, figures }) => ({ inboxId: key, figures })),
     byChannel: channels.figures(thresholds).map(({ key, figures }) => ({ channelId: key, figures })),
