@@ -101,6 +101,14 @@ function granularityParam(params: URLSearchParams): Granularity {
   return value;
 }
 
+/**
+ * The query parameter a domain error is about: the domain names the GraphQL argument path
+ * (`filter.timeZone`), and the export takes the filter's fields as top-level parameters.
+ */
+function parameterOf(field: string): string {
+  return field.replace(/^filter\./, "");
+}
+
 /** Serves the export; false (touching nothing) for any other path. */
 export async function handleAnalyticsCsv(
   req: http.IncomingMessage,
@@ -140,7 +148,7 @@ export async function handleAnalyticsCsv(
     res.end(await analyticsCsv(prisma, result));
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
-    refuse(res, 400, error.code, error.message, { field: error.field });
+    refuse(res, 400, error.code, error.message, { field: parameterOf(error.field) });
   }
   return true;
 }

@@ -51,6 +51,8 @@ export interface AppOptions {
   onQuery?: (sql: string) => void;
   /** Run the RingCentral worker in this process too. */
   worker?: boolean;
+  /** The API's wall clock (default: the system's): tests move it to an inbox's midnight. */
+  clock?: () => Date;
 }
 
 /** The worker, wired to the saved connection, and the rule runner and analytics consumer beside it;
@@ -188,6 +190,7 @@ export async function startApp(config: Config, log: Logger, options: AppOptions 
       },
       callControl: agentCallControl(db.prisma, ringCentral),
       access,
+      ...(options.clock ? { clock: options.clock } : {}),
     },
     routes: [
       webhooks.handle,

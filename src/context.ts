@@ -29,6 +29,8 @@ export interface Services {
   callControl?: AgentCallControlFactory;
   /** Access changes for live operations (src/live-access.ts); without it their viewer never changes. */
   access?: LiveAccess;
+  /** The wall clock (default: the system's; tests move it): when an inbox's day ends for queueStatus. */
+  clock?: () => Date;
 }
 
 export interface Context extends Deps {
@@ -41,7 +43,10 @@ export interface Context extends Deps {
   smsSender?: (channelId: string) => Promise<SmsSender>;
   callControl: AgentCallControlFactory;
   access?: LiveAccess;
+  clock: () => Date;
 }
+
+const systemClock = () => new Date();
 
 const noKey = () => {
   throw new EncryptionKeyRequiredError("RingCentral is not configured in this process: no encryption key was set up");
@@ -72,5 +77,6 @@ export async function buildContext(services: Services, authorization: string | n
     ...(services.smsSender ? { smsSender: services.smsSender } : {}),
     callControl: services.callControl ?? unconfiguredCallControl,
     ...(services.access ? { access: services.access } : {}),
+    clock: services.clock ?? systemClock,
   };
 }

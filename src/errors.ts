@@ -2,7 +2,7 @@
 // a stack trace. Expected failures keep their message; anything else is logged and masked.
 import { GraphQLError } from "graphql";
 import { PothosValidationError } from "@pothos/core";
-import { DomainError } from "./domain/errors.ts";
+import { ConflictError, DomainError, InvalidInputError } from "./domain/errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** yoga's HTTP hints (`extensions.http`: a status and headers, e.g. 429 with Retry-After, 400 for a document that does not parse
@@ -15,12 +15,22 @@ function httpHintsOf(...errors: unknown[]): Record<string, unknown> {
   return {};
 }
 
-function codedError(message: string, code: string, original: GraphQLError | undefined): GraphQLError {
+function codedError(
+  message: string,
+  code: string,
+  original: GraphQLError | undefined,
+  extra: Record<string, unknown> = {},
+): GraphQLError {
   return new GraphQLError(message, {
     nodes: original?.nodes,
     path: original?.path,
-    extensions: { code, ...httpHintsOf(original, original?.originalError) },
+    extensions: { code, ...extra, ...httpHintsOf(original, original?.originalError) },
   });
+}
+
+/** The input field a domain error names (`extensions.field`), as mutations' typed errors expose it. */
+function fieldOf(error: DomainError): Record<string, unknown> {
+  return error instanceof InvalidInputError || error instanceof ConflictError ? { field: error.field } : {};
 }
 
 export function maskErrorFor(log: Logger) {
@@ -30,7 +40,8 @@ export function maskErrorFor(log: Logger) {
     if (original instanceof GraphQLError && original.extensions?.code)
       return codedError(original.message, String(original.extensions.code), graphqlError);
     if (graphqlError && !graphqlError.originalError && graphqlError.extensions?.code) return graphqlError;
-    if (original instanceof DomainError) return codedError(original.message, original.code, graphqlError);
+    if (original instanceof DomainError)
+      return codedError(original.message, original.code, graphqlError, fieldOf(original));
     if (original instanceof PothosValidationError) return codedError(original.message, "BAD_USER_INPUT", graphqlError);
     // A variable value its type rejects: graphql-js wraps the scalar's or enum's own GraphQLError,
     // before execution (so without a path). The client's mistake, not ours.

@@ -47,7 +47,7 @@ builder.subscriptionFields((t) => ({
     subscribe: async (_root, args, ctx) => {
       const inboxId = args.inboxId.id;
       const changes = await inboxEventsOf(ctx, inboxId, null, QUEUE_STATUS_EVENTS);
-      return queueStatusUpdates(() => queueStatus(ctx.prisma, inboxId), changes);
+      return queueStatusUpdates((now) => queueStatus(ctx.prisma, inboxId, now), changes, { now: ctx.clock });
     },
     resolve: (status) => status,
   }),

@@ -11,20 +11,24 @@ export interface QueueStatusRow {
   answeredToday: number;
   missedToday: number;
   abandonedToday: number;
+  /** The next local midnight in the inbox's time zone, when "today" starts again (null: no such inbox). */
+  todayEndsAt: Date | null;
 }
 
 /**
  * Inbound calls of the inbox's numbers ringing or queued (waiting, since their first party event),
  * calls up (answered or on hold), members by status, and the calls that started since local midnight
- * in the inbox's time zone by outcome.
+ * in the inbox's time zone by outcome — and the next local midnight, from the same calendar
+ * arithmetic (PostgreSQL's, so a day is 23 or 25 hours long when daylight saving changes).
  */
 export async function readQueueStatus(prisma: PrismaClient, inboxId: string, now: Date): Promise<QueueStatusRow> {
   const [row] = await prisma.$queryRaw<QueueStatusRow[]>`
     WITH inbox AS (SELECT id, "timeZone" FROM "Inbox" WHERE id = ${inboxId}::uuid),
     today AS (
-      SELECT (date_trunc('day', (${now}::timestamp AT TIME ZONE 'UTC') AT TIME ZONE i."timeZone") AT TIME ZONE i."timeZone")
-             AT TIME ZONE 'UTC' AS since
-      FROM inbox i
+      SELECT (d AT TIME ZONE i."timeZone") AT TIME ZONE 'UTC' AS since,
+             ((d + interval '1 day') AT TIME ZONE i."timeZone") AT TIME ZONE 'UTC' AS until
+      FROM inbox i,
+           LATERAL (SELECT date_trunc('day', (${now}::timestamp AT TIME ZONE 'UTC') AT TIME ZONE i."timeZone") AS d) local
     ),
     calls AS (
       SELECT c.status, c.direction,
@@ -45,6 +49,7 @@ export async function readQueueStatus(prisma: PrismaClient, inboxId: string, now
       (SELECT count(*)::int FROM members WHERE status = 'AWAY') AS away,
       (SELECT count(*)::int FROM calls, today WHERE direction = 'INBOUND' AND started >= since AND status = 'ENDED') AS "answeredToday",
       (SELECT count(*)::int FROM calls, today WHERE direction = 'INBOUND' AND started >= since AND status = 'MISSED') AS "missedToday",
-      (SELECT count(*)::int FROM calls, today WHERE direction = 'INBOUND' AND started >= since AND status = 'ABANDONED') AS "abandonedToday"`;
+      (SELECT count(*)::int FROM calls, today WHERE direction = 'INBOUND' AND started >= since AND status = 'ABANDONED') AS "abandonedToday",
+      (SELECT until FROM today) AS "todayEndsAt"`;
   return row!;
 }

@@ -46,6 +46,8 @@ export interface TestApiOptions {
   logger?: Logger;
   /** Run the RingCentral worker in the app, as `switchboard start` does. */
   worker?: boolean;
+  /** The API's wall clock (src/app.ts), for tests that move time. */
+  clock?: () => Date;
 }
 
 export function globalId(type: string, id: string): string {
@@ -78,6 +80,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const app = await startApp(config, options.logger ?? createLogger(config.logLevel), {
     onQuery: options.onQuery,
     worker: options.worker,
+    clock: options.clock,
   });
   const clients: Client[] = [];
   let users = 0;
