@@ -32,6 +32,7 @@ import { rebuildAnalytics } from "../src/domain/analytics/refresh.ts";
 import { startAnalyticsConsumer, type AnalyticsConsumer } from "../src/analytics/consumer.ts";
 import { createLogger } from "../src/logger.ts";
 import type { Viewer } from "../src/domain/access.ts";
+import { analyticsSnapshot } from "./support/analytics.ts";
 
 const SMS_X = SIM_SMS_NUMBER;
 /** A second number of the same RingCentral user, so the one SDK login sends from both inboxes. */
@@ -555,17 +556,7 @@ describe("text and CSAT analytics agree with a count by hand", () => {
   }, 300_000);
 
   it("a rebuild from the stored history equals the figures the consumer kept", async () => {
-    const snapshot = async () => {
-      const prisma = api.app.db.prisma;
-      return {
-        hours: await prisma.analyticsHour.findMany({
-          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
-        }),
-        conversations: await prisma.analyticsConversation.findMany({ orderBy: { conversationId: "asc" } }),
-        messages: await prisma.analyticsMessage.findMany({ orderBy: { messageId: "asc" } }),
-        csat: await prisma.analyticsCsat.findMany({ orderBy: { csatResponseId: "asc" } }),
-      };
-    };
+    const snapshot = () => analyticsSnapshot(api.app.db.prisma);
     const incremental = await snapshot();
     expect(incremental.csat.length).toBe(everything.filter((i) => i.kind === "csat").length);
     await rebuildAnalytics(api.app.db.prisma);

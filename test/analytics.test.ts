@@ -17,6 +17,7 @@ import { analytics, type AnalyticsResult, type Figures } from "../src/domain/ana
 import { rebuildAnalytics } from "../src/domain/analytics/refresh.ts";
 import { createLogger } from "../src/logger.ts";
 import type { Viewer } from "../src/domain/access.ts";
+import { analyticsSnapshot } from "./support/analytics.ts";
 
 const VOICE_X = "+18005550101";
 const VOICE_Y = "+18005550202";
@@ -408,24 +409,7 @@ describe("analytics agree with a count by hand", () => {
   });
 
   it("a rebuild from the stored history equals the figures the consumer kept", async () => {
-    const snapshot = async () => {
-      const prisma = api.app.db.prisma;
-      return {
-        hours: await prisma.analyticsHour.findMany({
-          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }],
-        }),
-        agentHours: await prisma.analyticsAgentHour.findMany({
-          orderBy: [{ hour: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
-        }),
-        agentDays: await prisma.analyticsAgentDay.findMany({
-          orderBy: [{ day: "asc" }, { inboxId: "asc" }, { channelId: "asc" }, { agentId: "asc" }],
-        }),
-        calls: await prisma.analyticsCall.findMany({ orderBy: { callId: "asc" } }),
-        agents: await prisma.analyticsCallAgent.findMany({ orderBy: [{ callId: "asc" }, { agentId: "asc" }] }),
-        conversations: await prisma.analyticsConversation.findMany({ orderBy: { conversationId: "asc" } }),
-        messages: await prisma.analyticsMessage.findMany({ orderBy: { messageId: "asc" } }),
-      };
-    };
+    const snapshot = () => analyticsSnapshot(api.app.db.prisma);
     const incremental = await snapshot();
     expect(incremental.calls.length).toBe(counted.length);
     await rebuildAnalytics(api.app.db.prisma);
