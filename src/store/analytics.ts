@@ -18,6 +18,7 @@ import { columnsOf, deleteRows, insertRows, writeAll, type ColumnTypes } from ".
 type Db = PrismaClient | Prisma.TransactionClient;
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -429,39 +430,33 @@ const CONTRIBUTIONS: Contribution[] = [
   },
 ];
 
-/** Which facts of a contribution to count: a time range and the filters (null: no restriction). */
-interface FactFilter {
-  from: Date | string;
-  to: Date | string;
-  inboxIds?: string[] | null;
-  channelIds?: string[] | null;
-  agentIds?: string[] | null;
-}
-
 const column = (name: string) => Prisma.raw(`"${name}"`);
 const orNone = (name: string) => Prisma.sql`coalesce(${column(name)}, ${NONE}::uuid)`;
 
-/** The contribution's facts that pass the filter, one row each: time, keys, measures and values. */
-function contributionRows(c: Contribution, filter: FactFilter): Prisma.Sql {
+/** Timestamps ([from, to), SQL text or ±infinity) a recount covers. */
+interface Span {
+  from: string;
+  to: string;
+}
+
+/** The contribution's facts in the span, one row each: time, keys, measures and values. */
+function contributionRows(c: Contribution, span: Span): Prisma.Sql {
   const measures = MEASURES.map((m) => `${c.measures[m] ?? "0"} AS "${m}"`);
   const values = VALUE_LISTS.map((v) => `${c.values[v] ?? "NULL::int"} AS "${v}"`);
-  const matches = (ids: string[] | null | undefined, name: string) =>
-    ids ? Prisma.sql` AND ${orNone(name)} = ANY(${ids}::uuid[])` : Prisma.empty;
   return Prisma.sql`SELECT ${column(c.time)} AS t, ${orNone("inboxId")} AS "inboxId",
     ${orNone("channelId")} AS "channelId", ${orNone(c.agent)} AS "agentId",
     ${Prisma.raw([...measures, ...values].join(", "))}
     FROM ${column(c.table)}
-    WHERE ${column(c.time)} >= ${filter.from}::timestamp AND ${column(c.time)} < ${filter.to}::timestamp
-    ${matches(filter.inboxIds, "inboxId")}${matches(filter.channelIds, "channelId")}${matches(filter.agentIds, c.agent)}`;
+    WHERE ${column(c.time)} >= ${span.from}::timestamp AND ${column(c.time)} < ${span.to}::timestamp`;
 }
 
 /**
- * The facts passing the filter summed per `grain` (UTC), inbox, channel and — `byAgent` — agent,
- * with their value lists (sorted: the same facts always make the same bytes).
+ * The facts in the span summed per UTC hour, inbox, channel and agent, with their value lists
+ * (sorted: the same facts always make the same bytes).
  */
-function rollupRows(grain: "hour" | "day", byAgent: boolean, filter: FactFilter): Prisma.Sql {
+function agentHoursOfFacts(span: Span): Prisma.Sql {
   const union = Prisma.join(
-    CONTRIBUTIONS.map((c) => contributionRows(c, filter)),
+    CONTRIBUTIONS.map((c) => contributionRows(c, span)),
     " UNION ALL ",
   );
   // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
@@ -469,43 +464,62 @@ function rollupRows(grain: "hour" | "day", byAgent: boolean, filter: FactFilter)
   const lists = VALUE_LISTS.map(
     (v) => `string_agg(int4send("${v}"), ''::bytea ORDER BY "${v}") FILTER (WHERE "${v}" IS NOT NULL) AS "${v}"`,
   );
-  return Prisma.sql`SELECT date_trunc(${grain}, t) AS period, "inboxId", "channelId"${Prisma.raw(byAgent ? `, "agentId"` : "")},
+  return Prisma.sql`SELECT date_trunc('hour', t) AS hour, "inboxId", "channelId", "agentId",
     ${Prisma.raw([...sums, ...lists].join(", "))}
-    FROM (${union}) c GROUP BY ${Prisma.raw(byAgent ? "1, 2, 3, 4" : "1, 2, 3")}`;
+    FROM (${union}) c GROUP BY 1, 2, 3, 4`;
 }
 
-const ROLLUPS = {
-  hour: { table: "AnalyticsHour", period: "hour", byAgent: false, ms: HOUR_MS },
-  agentHour: { table: "AnalyticsAgentHour", period: "hour", byAgent: true, ms: HOUR_MS },
-  agentDay: { table: "AnalyticsAgentDay", period: "day", byAgent: true, ms: 24 * HOUR_MS },
-} as const;
+const STORED = Prisma.raw([...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", "));
 
-/** Recounts the rows of the given periods (null: all) of one rollup from the facts. */
-async function recount(db: Db, grain: keyof typeof ROLLUPS, periods: Date[] | null): Promise<void> {
-  const { table, period, byAgent, ms } = ROLLUPS[grain];
-  const unit = period === "hour" ? "hour" : "day";
+/**
+ * Every measure summed and every value list joined — in `order` where the result is stored (the
+ * same rows always make the same bytes); `cast` each sum (float8: a JavaScript number).
+ */
+const summed = (order: string | null, cast = "") =>
+  Prisma.raw(
+    [
+      ...MEASURES.map((m) => `sum("${m}")${cast} AS "${m}"`),
+      ...VALUE_LISTS.map((v) => `string_agg("${v}", ''::bytea${order ? ` ORDER BY ${order}` : ""}) AS "${v}"`),
+    ].join(", "),
+  );
+
+/** The rows of `periods` (null: all), as timestamps and the condition on `time` that selects them. */
+function periodsOf(periods: Date[] | null, ms: number) {
   const wanted = periods?.map((p) => p.toISOString()).sort() ?? null;
-  if (wanted?.length === 0) return;
-  const filter = wanted
+  const span = wanted
     ? { from: wanted[0]!, to: new Date(Date.parse(wanted.at(-1)!) + ms).toISOString() }
     : { from: "-infinity", to: "infinity" };
-  const keys = byAgent ? `"${period}", "inboxId", "channelId", "agentId"` : `"${period}", "inboxId", "channelId"`;
-  const names = [...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", ");
-  await db.$executeRaw`DELETE FROM ${column(table)}
-    WHERE ${wanted}::timestamp[] IS NULL OR ${column(period)} = ANY(${wanted}::timestamp[])`;
-  await db.$executeRaw`INSERT INTO ${column(table)} (${Prisma.raw(keys)}, ${Prisma.raw(names)})
-    SELECT * FROM (${rollupRows(unit, byAgent, filter)}) r
-    WHERE ${wanted}::timestamp[] IS NULL OR period = ANY(${wanted}::timestamp[])`;
+  return { wanted, span };
 }
 
-const dayOf = (hour: Date) => new Date(Math.floor(hour.getTime() / (24 * HOUR_MS)) * 24 * HOUR_MS);
+const dayOf = (hour: Date) => new Date(Math.floor(hour.getTime() / DAY_MS) * DAY_MS);
 
-/** Recounts the rollups where these hours fall (null: everywhere) from the facts. */
+/**
+ * Recounts the rollups where these hours fall (null: everywhere): the per-agent hours from the
+ * facts, then the hours per channel and the agents' days from those (a day's recount reads its
+ * 24 hours' rows, not its facts).
+ */
 export async function recountRollups(db: Db, hours: Date[] | null): Promise<void> {
-  const days = hours && [...new Set(hours.map((h) => dayOf(h).getTime()))].map((t) => new Date(t));
-  await recount(db, "hour", hours);
-  await recount(db, "agentHour", hours);
-  await recount(db, "agentDay", days);
+  if (hours?.length === 0) return;
+  const byHour = periodsOf(hours, HOUR_MS);
+  const days = periodsOf(hours && [...new Set(hours.map((h) => dayOf(h).getTime()))].map((t) => new Date(t)), DAY_MS);
+  const inHours = Prisma.sql`(${byHour.wanted}::timestamp[] IS NULL OR hour = ANY(${byHour.wanted}::timestamp[]))`;
+  const inDays = Prisma.sql`(${days.wanted}::timestamp[] IS NULL OR day = ANY(${days.wanted}::timestamp[]))`;
+  await db.$executeRaw`DELETE FROM "AnalyticsAgentHour" WHERE ${inHours}`;
+  await db.$executeRaw`INSERT INTO "AnalyticsAgentHour" (hour, "inboxId", "channelId", "agentId", ${STORED})
+    SELECT * FROM (${agentHoursOfFacts(byHour.span)}) r WHERE ${inHours}`;
+  await db.$executeRaw`DELETE FROM "AnalyticsHour" WHERE ${inHours}`;
+  await db.$executeRaw`INSERT INTO "AnalyticsHour" (hour, "inboxId", "channelId", ${STORED})
+    SELECT hour, "inboxId", "channelId", ${summed(`"agentId"`)} FROM "AnalyticsAgentHour"
+    WHERE hour >= ${byHour.span.from}::timestamp AND hour < ${byHour.span.to}::timestamp AND ${inHours}
+    GROUP BY 1, 2, 3`;
+  await db.$executeRaw`DELETE FROM "AnalyticsAgentDay" WHERE ${inDays}`;
+  await db.$executeRaw`INSERT INTO "AnalyticsAgentDay" (day, "inboxId", "channelId", "agentId", ${STORED})
+    SELECT * FROM (
+      SELECT date_trunc('day', hour) AS day, "inboxId", "channelId", "agentId", ${summed("hour")}
+      FROM "AnalyticsAgentHour" WHERE hour >= ${days.span.from}::timestamp AND hour < ${days.span.to}::timestamp
+      GROUP BY 1, 2, 3, 4) r
+    WHERE ${inDays}`;
 }
 
 /** Empties the facts and the rollups (a rebuild starts here). */
@@ -572,15 +586,6 @@ function toRollupRow(row: Record<string, unknown>): RollupRow {
   };
 }
 
-/** Every measure summed and every value list joined. */
-const SUMMED = Prisma.raw(
-  [
-    ...MEASURES.map((m) => `sum("${m}")::float8 AS "${m}"`),
-    ...VALUE_LISTS.map((v) => `string_agg("${v}", ''::bytea) AS "${v}"`),
-  ].join(", "),
-);
-const STORED = Prisma.raw([...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", "));
-
 function keyFilters(range: AnalyticsRange, byAgent: boolean): Prisma.Sql {
   const parts = [
     range.inboxIds && Prisma.sql` AND "inboxId" = ANY(${range.inboxIds}::uuid[])`,
@@ -597,7 +602,7 @@ function keyFilters(range: AnalyticsRange, byAgent: boolean): Prisma.Sql {
 export async function figuresPerBucket(db: Db, range: AnalyticsRange): Promise<RollupRow[]> {
   const table = column(range.agentIds ? "AnalyticsAgentHour" : "AnalyticsHour");
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT ${bucketOf(Prisma.raw("hour"), range)} AS bucket, "inboxId"::text, "channelId"::text, ${SUMMED}
+    SELECT ${bucketOf(Prisma.raw("hour"), range)} AS bucket, "inboxId"::text, "channelId"::text, ${summed(null, "::float8")}
     FROM ${table} WHERE hour >= ${range.from} AND hour < ${range.to}${keyFilters(range, !!range.agentIds)}
     GROUP BY 1, 2, 3`;
   return rows.map(toRollupRow);
@@ -614,7 +619,7 @@ export async function figuresPerAgent(
 ): Promise<RollupRow[]> {
   const filters = keyFilters(range, true);
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT "agentId"::text, ${SUMMED} FROM (
+    SELECT "agentId"::text, ${summed(null, "::float8")} FROM (
       SELECT "agentId", ${STORED} FROM "AnalyticsAgentDay" WHERE day >= ${days.from} AND day < ${days.to}${filters}
       UNION ALL
       SELECT "agentId", ${STORED} FROM "AnalyticsAgentHour"
