@@ -16,6 +16,7 @@ import {
   type RollupRow,
   type ValueList,
 } from "../../store/analytics.ts";
+import { summarize, type ValueSummary } from "./percentiles.ts";
 
 export type { Granularity } from "../../store/analytics.ts";
 
@@ -105,11 +106,16 @@ const MAX_HOURLY_DAYS = 31;
 export const DEFAULT_SERVICE_LEVEL_SECONDS = 20;
 export const DEFAULT_ABANDON_AFTER_SECONDS = 5;
 
+const offsetFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The UTC offset of a time zone at an instant, in minutes (throws RangeError for an unknown zone). */
 function offsetMinutes(timeZone: string, at: Date): number {
-  const name = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
-    .formatToParts(at)
-    .find((p) => p.type === "timeZoneName")!.value;
+  let format = offsetFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" });
+    offsetFormats.set(timeZone, format);
+  }
+  const name = format.formatToParts(at).find((p) => p.type === "timeZoneName")!.value;
   const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name);
   return match ? (match[1] === "-" ? -1 : 1) * (Number(match[2]) * 60 + Number(match[3])) : 0;
 }
@@ -228,58 +234,11 @@ class Tally {
     for (let i = 0; i < VALUE_LISTS.length; i++) if (row.lists[i]!.length) this.lists[i]!.push(row.lists[i]!);
   }
 
-  /** A copy of one list's values, in no order. */
-  values(list: ValueList): Int32Array {
-    const parts = this.lists[VALUE_LISTS.indexOf(list)]!;
-    const all = new Int32Array(parts.reduce((n, part) => n + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      all.set(part, at);
-      at += part.length;
-    }
-    return all;
+  /** One list's order statistics. */
+  summary(list: ValueList, limit = 0): ValueSummary {
+    return summarize(this.lists[VALUE_LISTS.indexOf(list)]!, limit);
   }
 }
-
-/**
- * The k-th smallest of values[from..] (0-based), found by moving values (quickselect: a month of
- * waits costs linear time, where sorting them for every group would not).
- */
-function kthSmallest(values: Int32Array, k: number, from = 0): number {
-  let low = from;
-  let high = values.length - 1;
-  while (low < high) {
-    const pivot = values[(low + high) >> 1]!;
-    let i = low;
-    let j = high;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const swap = values[i]!;
-        values[i++] = values[j]!;
-        values[j--] = swap;
-      }
-    }
-    if (k <= j) high = j;
-    else if (k >= i) low = i;
-    else return values[k]!;
-  }
-  return values[k]!;
-}
-
-/** The median and 90th percentile (percentile_disc: the smallest value at or above that fraction). */
-function medianAndP90(values: Int32Array): [number | null, number | null] {
-  if (values.length === 0) return [null, null];
-  const median = Math.ceil(0.5 * values.length) - 1;
-  const p90 = Math.ceil(0.9 * values.length) - 1;
-  const medianValue = kthSmallest(values, median);
-  // Quickselect left every value from `median` on at or above it: the 90th is among them.
-  return [medianValue, kthSmallest(values, p90, median)];
-}
-
-const countWhere = (values: Int32Array, test: (v: number) => boolean) =>
-  values.reduce((n, v) => n + (test(v) ? 1 : 0), 0);
 
 function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number | null> {
   const values: Record<string, number | null> = {};
@@ -291,15 +250,13 @@ function valuesOf(tally: Tally, thresholds: Thresholds): Record<string, number |
     ["firstResponse", "firstResponses"],
     ["resolution", "resolutions"],
   ] as const) {
-    const all = tally.values(list);
-    if (list === "answeredWaits")
-      values.answeredWithinServiceLevel = countWhere(all, (v) => v <= thresholds.serviceLevelSeconds);
-    [values[`${name}Median`], values[`${name}P90`]] = medianAndP90(all);
+    const { median, p90, atMost } = tally.summary(list, thresholds.serviceLevelSeconds);
+    values[`${name}Median`] = median;
+    values[`${name}P90`] = p90;
+    if (list === "answeredWaits") values.answeredWithinServiceLevel = atMost;
   }
-  values.abandonedAfterThreshold = countWhere(
-    tally.values("abandonedWaits"),
-    (v) => v >= thresholds.abandonAfterSeconds,
-  );
+  const abandoned = tally.summary("abandonedWaits", thresholds.abandonAfterSeconds - 1);
+  values.abandonedAfterThreshold = abandoned.count - abandoned.atMost;
   return values;
 }
 
