@@ -19,6 +19,11 @@ export function followEventLog(options: {
   log: Logger;
   leases: LeaseProvider;
   pollMs: number;
+  /**
+   * How long a wake-up waits before its pass, so events published meanwhile join it (a pass
+   * whose cost does not grow with its events — the analytics recount — runs less often). 0: none.
+   */
+  settleMs?: number;
   /** Called when the lease is lost: what was kept in memory under it is stale. */
   onLeaseLost?: () => void;
   pass: () => Promise<void>;
@@ -27,6 +32,7 @@ export function followEventLog(options: {
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   let queued = false;
+  let settling: NodeJS.Timeout | null = null;
 
   async function takeLease(): Promise<boolean> {
     if (lease) return true;
@@ -48,12 +54,20 @@ export function followEventLog(options: {
     return next;
   }
 
-  function wake(): void {
-    if (queued || closed) return;
-    queued = true;
+  function run(): void {
+    settling = null;
     enqueue().catch((error: unknown) =>
       options.log.error({ err: error, lease: options.name }, "event log pass failed"),
     );
+  }
+
+  function wake(): void {
+    if (queued || closed) return;
+    queued = true;
+    if (options.settleMs) {
+      settling = setTimeout(run, options.settleMs);
+      settling.unref();
+    } else run();
   }
 
   const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);
@@ -67,6 +81,7 @@ export function followEventLog(options: {
     async close() {
       closed = true;
       clearInterval(timer);
+      if (settling) clearTimeout(settling);
       (await listening)();
       await chain;
       await lease?.release();

@@ -22,13 +22,15 @@ import type { LeaseProvider } from "../integrations/ringcentral/lease.ts";
 import { followEventLog } from "../event-log-follower.ts";
 
 const LEASE = "analytics";
-const BATCH = 500;
+const BATCH = 2000;
 
 export interface AnalyticsConsumerOptions extends Deps {
   log: Logger;
   leases: LeaseProvider;
   /** How often to look for work besides the event stream's wake-ups. */
   pollMs?: number;
+  /** How long a wake-up waits for more events before the pass (default 250 ms). */
+  settleMs?: number;
 }
 
 export interface AnalyticsConsumer {
@@ -38,6 +40,10 @@ export interface AnalyticsConsumer {
 }
 
 /** What an event is about, as the analytics count it. */
+function uniqueMarks(marks: { callId: string; version: bigint }[]) {
+  return [...new Map(marks.map((m) => [m.callId, m])).values()];
+}
+
 export function touchedBy(events: EventRecord[]): Touched {
   const calls = new Set<string>();
   const messages = new Set<string>();
@@ -56,20 +62,40 @@ export function touchedBy(events: EventRecord[]): Touched {
 }
 
 export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): AnalyticsConsumer {
-  /** Applies one batch of events and moves the cursor past it, in one transaction. */
-  async function apply(events: EventRecord[]) {
-    await options.prisma.$transaction(
+  /**
+   * Applies a batch of events (maybe none) with a batch of the calls ingest marked changed, in one
+   * transaction: one recount of the hours they touch. False when there was nothing to do.
+   */
+  async function apply(events: EventRecord[]): Promise<boolean> {
+    return options.prisma.$transaction(
       async (tx) => {
         await lockAnalytics(tx);
         const touched = touchedBy(events);
-        // Their calls' marks are read first and cleared after: this recount covers what they mark.
-        const marks = await changedCallsAmong(tx, touched.callIds);
-        await refreshAnalytics(tx, touched);
+        // The marks are read before and cleared after the recount: a mark made meanwhile stays.
+        const marks = uniqueMarks([
+          ...(await changedCallsAmong(tx, touched.callIds)),
+          ...(await changedCalls(tx, BATCH)),
+        ]);
+        if (events.length === 0 && marks.length === 0) return false;
+        await refreshAnalytics(tx, {
+          ...touched,
+          callIds: [...new Set([...touched.callIds, ...marks.map((m) => m.callId)])],
+        });
         await clearChangedCalls(tx, marks);
-        await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, BigInt(events.at(-1)!.sequence));
+        if (events.length > 0) await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, BigInt(events.at(-1)!.sequence));
+        return true;
       },
       { timeout: 120_000 },
     );
+  }
+
+  async function nextEvents(after: bigint): Promise<EventRecord[]> {
+    const events: EventRecord[] = [];
+    for await (const event of readEventsAfter(options.prisma, {}, after)) {
+      events.push(event);
+      if (events.length >= BATCH) break;
+    }
+    return events;
   }
 
   async function pass(): Promise<void> {
@@ -79,32 +105,11 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
       await rebuildAnalytics(options.prisma);
       cursor = (await readAnalyticsCursor(options.prisma, ANALYTICS_CURSOR))!;
     }
-    let batch: EventRecord[] = [];
-    for await (const event of readEventsAfter(options.prisma, {}, cursor)) {
-      if (!follower.holding()) break;
-      batch.push(event);
-      if (batch.length >= BATCH) {
-        await apply(batch);
-        batch = [];
-      }
+    while (follower.holding()) {
+      const events = await nextEvents(cursor);
+      if (!(await apply(events))) break;
+      if (events.length > 0) cursor = BigInt(events.at(-1)!.sequence);
     }
-    if (batch.length > 0 && follower.holding()) await apply(batch);
-    while (follower.holding() && (await applyChangedCalls())) {}
-  }
-
-  /** Recounts calls ingest changed (also those whose change wrote no event); false when none was left. */
-  async function applyChangedCalls(): Promise<boolean> {
-    return options.prisma.$transaction(
-      async (tx) => {
-        await lockAnalytics(tx);
-        const marks = await changedCalls(tx, BATCH);
-        if (marks.length === 0) return false;
-        await refreshAnalytics(tx, { ...touchedBy([]), callIds: marks.map((m) => m.callId) });
-        await clearChangedCalls(tx, marks);
-        return true;
-      },
-      { timeout: 120_000 },
-    );
   }
 
   const follower = followEventLog({
@@ -113,6 +118,9 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     log: options.log,
     leases: options.leases,
     pollMs: options.pollMs ?? 5000,
+    // Each pass recounts the hours it touched, however few events it read: during a burst, one
+    // pass per quarter second rather than one per publish.
+    settleMs: options.settleMs ?? 250,
     pass,
   });
   return { drain: follower.drain, close: follower.close };
