@@ -1,8 +1,12 @@
 // The order statistics the analytics compute from rollup value lists equal a sort of the values,
-// on both paths: the histogram (values close together) and quickselect (values spread wide).
-import { describe, expect, it } from "vitest";
+// on both paths: the histogram (values close together) and quickselect (values spread wide); the
+// lists keep every value exactly through the rollups (varints in PostgreSQL, decoded by the query).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { summarize } from "../src/domain/analytics/percentiles.ts";
+import { openDatabase, type Database } from "../src/db.ts";
+import { figuresPerAgent, figuresPerBucket, recountRollups, VALUE_LISTS } from "../src/store/analytics.ts";
+import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
 function bySorting(values: number[], limit: number) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -18,12 +22,63 @@ describe("order statistics of value lists", () => {
       fc.assert(
         fc.property(lists(max), fc.integer({ min: -1, max: max + 1 }), (parts, limit) => {
           const expected = bySorting(parts.flat(), limit);
-          expect(summarize(parts.map((p) => Int32Array.from(p)), limit)).toEqual(expected);
+          expect(
+            summarize(
+              parts.map((p) => Int32Array.from(p)),
+              limit,
+            ),
+          ).toEqual(expected);
           // The histogram is reused: a second call gives the same answer.
-          expect(summarize(parts.map((p) => Int32Array.from(p)), limit)).toEqual(expected);
+          expect(
+            summarize(
+              parts.map((p) => Int32Array.from(p)),
+              limit,
+            ),
+          ).toEqual(expected);
         }),
         { numRuns: 200 },
       );
     }
+  });
+});
+
+describe("value lists in the rollups", () => {
+  let database: TestDatabase;
+  let db: Database;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    db = await openDatabase({ databaseUrl: database.url, dataDir: "" });
+  });
+  afterAll(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it("keep every value exactly, one byte or five (varints), as the query reads them back", async () => {
+    const hour = new Date(Date.UTC(2026, 10, 2, 9));
+    const talks = [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455, 268_435_456, 2_147_483_647];
+    await db.prisma.analyticsCall.createMany({
+      data: talks.map((talkSeconds, i) => ({
+        callId: crypto.randomUUID(),
+        startedAt: new Date(hour.getTime() + i * 1000),
+        direction: "OUTBOUND" as const,
+        outcome: "ENDED" as const,
+        talkSeconds,
+      })),
+    });
+    await recountRollups(db.prisma, [hour]);
+    const range = {
+      from: hour,
+      to: new Date(hour.getTime() + 3_600_000),
+      timeZone: "UTC",
+      granularity: "HOUR" as const,
+      inboxIds: null,
+      channelIds: null,
+      agentIds: null,
+    };
+    const [row] = await figuresPerBucket(db.prisma, range);
+    expect([...row!.lists[VALUE_LISTS.indexOf("talks")]!].sort((a, b) => a - b)).toEqual(talks);
+    const [agentRow] = await figuresPerAgent(db.prisma, range, { from: range.to, to: range.to });
+    expect([...agentRow!.lists[VALUE_LISTS.indexOf("talks")]!].sort((a, b) => a - b)).toEqual(talks);
   });
 });

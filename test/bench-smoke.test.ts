@@ -1,6 +1,6 @@
 // `npm test` runs the benchmarks only as a smoke test: each of bench/ring-latency.ts, fan-out.ts,
-// memory.ts, ingest.ts, inbox-query.ts and rules.ts on tiny sizes (seconds), asserting the report is written with the right
-// rows and columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
+// memory.ts, ingest.ts, inbox-query.ts, rules.ts and analytics.ts on tiny sizes (seconds), asserting
+// the report is written with the right rows and columns. No timing thresholds here — figures come from `npm run bench` (BENCHMARKS.md).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -129,6 +129,25 @@ describe("bench harness", () => {
     expect(rows.map((r) => [r[0], r[1]!.split(" (")[0], r[2]])).toEqual([
       ["50 enabled rules, 20 events per run", "events/s through the rule runner", "1"],
       ["2 agents, 50 enabled rules", "ring latency", "3"],
+    ]);
+  });
+
+  it("analytics: dashboard, rebuild and ingest with the consumer, on a tiny history", { timeout: 120_000 }, async () => {
+    withEnv({
+      BENCH_ANALYTICS_CALLS: "200",
+      BENCH_ANALYTICS_MESSAGES: "400",
+      BENCH_RUNS: "2",
+      BENCH_INGEST_CALLS: "3",
+      BENCH_INGEST_RUNS: "1",
+    });
+    const { run } = await import("../bench/analytics.ts");
+    await run();
+    const { header, rows } = table("analytics");
+    expect(header).toEqual([...TABLE_COLUMNS]);
+    expect(rows.map((r) => [r[1], r[2]])).toEqual([
+      ["30-day dashboard (totals + daily series + per agent)", "2"],
+      ["rebuild (switchboard analytics rebuild)", "1"],
+      ["ingest notifications/s with rollups maintained (consumer caught up)", "1"],
     ]);
   });
 

@@ -313,9 +313,6 @@ export type ValueList = (typeof VALUE_LISTS)[number];
 /** One fact table's contribution to the measures and lists it has, counted at the time of `time`. */
 interface Contribution {
   table: string;
-  /** The fact's entity, and which of the touched entities it is. */
-  key: string;
-  touched: keyof Touched;
   time: string;
   agent: string;
   measures: Partial<Record<Measure, string>>;
@@ -327,8 +324,6 @@ const inbound = `direction = 'INBOUND'`;
 const CONTRIBUTIONS: Contribution[] = [
   {
     table: "AnalyticsCall",
-    key: "callId",
-    touched: "callIds",
     time: "startedAt",
     agent: "agentId",
     measures: {
@@ -355,8 +350,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsCallAgent",
-    key: "callId",
-    touched: "callIds",
     time: "startedAt",
     agent: "agentId",
     measures: {
@@ -369,8 +362,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsMessage",
-    key: "messageId",
-    touched: "messageIds",
     time: "at",
     agent: "agentId",
     measures: {
@@ -383,8 +374,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
-    key: "conversationId",
-    touched: "conversationIds",
     time: "openedAt",
     agent: "assigneeId",
     measures: { conversationsOpened: "1" },
@@ -392,8 +381,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
-    key: "conversationId",
-    touched: "conversationIds",
     time: "closedAt",
     agent: "assigneeId",
     measures: { conversationsClosed: "1", resolutionCount: "1", resolutionSum: `"resolutionSeconds"` },
@@ -401,8 +388,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
-    key: "conversationId",
-    touched: "conversationIds",
     time: "firstInboundAt",
     agent: "responderId",
     measures: {
@@ -413,8 +398,6 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsCsat",
-    key: "csatResponseId",
-    touched: "csatIds",
     time: "answeredAt",
     agent: "agentId",
     measures: {
@@ -451,8 +434,26 @@ function contributionRows(c: Contribution, span: Span): Prisma.Sql {
 }
 
 /**
+ * SQL making a non-negative integer's varint (LEB128: seven bits a byte, low first, the high bit
+ * set on all but the last): a wait or a talk time is one or two bytes instead of four, and a month
+ * of them is what a dashboard reads.
+ */
+function varint(value: string): string {
+  const v = `greatest(${value}, 0)`;
+  const cases = [1, 2, 3, 4, 5].map((length) => {
+    let bytes = `'\\x${"00".repeat(length)}'::bytea`;
+    for (let i = 0; i < length; i++) {
+      const bits = `(${v} >> ${7 * i}) & 127`;
+      bytes = `set_byte(${bytes}, ${i}, ${i < length - 1 ? `${bits} | 128` : bits})`;
+    }
+    return length < 5 ? `WHEN ${v} < ${2 ** (7 * length)} THEN ${bytes}` : `ELSE ${bytes}`;
+  });
+  return `CASE ${cases.join(" ")} END`;
+}
+
+/**
  * The facts in the span summed per UTC hour, inbox, channel and agent, with their value lists
- * (sorted: the same facts always make the same bytes).
+ * (varints, sorted: the same facts always make the same bytes).
  */
 function agentHoursOfFacts(span: Span): Prisma.Sql {
   const union = Prisma.join(
@@ -462,7 +463,7 @@ function agentHoursOfFacts(span: Span): Prisma.Sql {
   // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
   const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0) AS "${m}"`);
   const lists = VALUE_LISTS.map(
-    (v) => `string_agg(int4send("${v}"), ''::bytea ORDER BY "${v}") FILTER (WHERE "${v}" IS NOT NULL) AS "${v}"`,
+    (v) => `string_agg(${varint(`"${v}"`)}, ''::bytea ORDER BY "${v}") FILTER (WHERE "${v}" IS NOT NULL) AS "${v}"`,
   );
   return Prisma.sql`SELECT date_trunc('hour', t) AS hour, "inboxId", "channelId", "agentId",
     ${Prisma.raw([...sums, ...lists].join(", "))}
@@ -532,6 +533,11 @@ export async function clearAnalytics(db: Db): Promise<void> {
     "AnalyticsCsat", "AnalyticsHour", "AnalyticsAgentHour", "AnalyticsAgentDay"`;
 }
 
+/** Fresh planner statistics for the rollups (after a rebuild replaced every row). */
+export async function analyzeRollups(db: Db): Promise<void> {
+  await db.$executeRaw`ANALYZE "AnalyticsHour", "AnalyticsAgentHour", "AnalyticsAgentDay"`;
+}
+
 export async function readAnalyticsCursor(db: Db, name: string): Promise<bigint | null> {
   return (await db.analyticsCursor.findUnique({ where: { name } }))?.sequence ?? null;
 }
@@ -570,14 +576,24 @@ export interface RollupRow {
   lists: Int32Array[];
 }
 
-/** The big-endian int32s `int4send` wrote (as hex), as numbers. */
+/** The varints `varint` wrote (as hex), as numbers. */
 function decodeList(hex: string | null): Int32Array {
   if (!hex) return new Int32Array(0);
   const bytes = Buffer.from(hex, "hex");
-  const values = new Int32Array(bytes.length >> 2);
-  for (let i = 0, at = 0; i < values.length; i++, at += 4)
-    values[i] = (bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
-  return values;
+  // At most one value a byte: decode into that much, then keep the part used.
+  const values = new Int32Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; ) {
+    let byte = bytes[i++]!;
+    let value = byte & 127;
+    for (let shift = 7; byte >= 128; shift += 7) {
+      byte = bytes[i++]!;
+      // Shifts stay within 32-bit integers up to 28 bits; the fifth byte is added as a number.
+      value = shift < 28 ? value | ((byte & 127) << shift) : value + (byte & 127) * 2 ** shift;
+    }
+    values[n++] = value;
+  }
+  return values.subarray(0, n);
 }
 
 function toRollupRow(row: Record<string, unknown>): RollupRow {
