@@ -132,7 +132,9 @@ describe("bench harness", () => {
     ]);
   });
 
-  it("analytics: dashboard, rebuild and ingest with the consumer, on a tiny history", { timeout: 120_000 }, async () => {
+  it("analytics: dashboard, rebuild and ingest with the consumer, on a tiny history", {
+    timeout: 120_000,
+  }, async () => {
     withEnv({
       BENCH_ANALYTICS_CALLS: "200",
       BENCH_ANALYTICS_MESSAGES: "400",
