@@ -147,7 +147,8 @@ describe("bench harness", () => {
     const { header, rows } = table("analytics");
     expect(header).toEqual([...TABLE_COLUMNS]);
     expect(rows.map((r) => [r[1], r[2]])).toEqual([
-      ["30-day dashboard (totals + daily series + per agent)", "2"],
+      ["30-day dashboard (totals + daily series + per agent), repeated", "2"],
+      ["30-day dashboard, each right after a baseline query", "2"],
       ["rebuild (switchboard analytics rebuild)", "1"],
       ["ingest notifications/s with rollups maintained (consumer caught up)", "1"],
     ]);

@@ -1,5 +1,6 @@
-// The analytics tables: the source rows facts are computed from, the facts, the hourly rollup
-// recomputed from the facts, and the queries the analytics API answers from.
+// The analytics tables: the source rows facts are computed from, the facts, the rollups recounted
+// from the facts (per hour and agent, then per hour and per agent-day), and the queries the
+// analytics API answers from.
 import { Prisma, type PrismaClient } from "../generated/prisma/client.ts";
 import type {
   CallAgentFact,

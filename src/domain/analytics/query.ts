@@ -1,6 +1,6 @@
 // The analytics API's answer (README "Analytics"): totals, a series of buckets and breakdowns per
-// inbox, channel and agent, for voice, SMS and CSAT — counts and sums from the hourly rollup,
-// thresholds and percentiles from the facts, only over the inboxes the viewer may see.
+// inbox, channel and agent, for voice, SMS and CSAT — sums, thresholds and percentiles from the
+// rollups' sums and value lists, only over the inboxes the viewer may see.
 import type { Prisma, PrismaClient } from "../../generated/prisma/client.ts";
 import { analyticsInboxScope, type Viewer } from "../access.ts";
 import { InvalidInputError } from "../errors.ts";
