@@ -141,6 +141,7 @@ describe("bench harness", () => {
       BENCH_RUNS: "2",
       BENCH_INGEST_CALLS: "3",
       BENCH_INGEST_RUNS: "1",
+      BENCH_INGEST_ROUNDS: "1",
     });
     const { run } = await import("../bench/analytics.ts");
     await run();
