@@ -6,13 +6,13 @@
 // ingest stays as fast as it was (BENCHMARKS.md), and the figures can be rebuilt by the same code.
 import type { Logger } from "../logger.ts";
 import type { Deps } from "../domain/event-log.ts";
-import type { EventRecord } from "../domain/events.ts";
 import { ANALYTICS_CURSOR, rebuildAnalytics, refreshAnalytics } from "../domain/analytics/refresh.ts";
-import { readEventsAfter } from "../store/event-log.ts";
 import {
   changedCalls,
   changedCallsAmong,
   clearChangedCalls,
+  eventSubjectsAfter,
+  type EventSubject,
   readAnalyticsCursor,
   writeAnalyticsCursor,
   type Touched,
@@ -29,7 +29,7 @@ export interface AnalyticsConsumerOptions extends Deps {
   leases: LeaseProvider;
   /** How often to look for work besides the event stream's wake-ups. */
   pollMs?: number;
-  /** How long a wake-up waits for more events before the pass (default 250 ms). */
+  /** How long a wake-up waits for more events before the pass (default 1 s). */
   settleMs?: number;
 }
 
@@ -44,16 +44,15 @@ function uniqueMarks(marks: { callId: string; version: bigint }[]) {
   return [...new Map(marks.map((m) => [m.callId, m])).values()];
 }
 
-export function touchedBy(events: EventRecord[]): Touched {
+export function touchedBy(events: EventSubject[]): Touched {
   const calls = new Set<string>();
   const messages = new Set<string>();
   const conversations = new Set<string>();
   const csat = new Set<string>();
   for (const event of events) {
-    const payload = event.payload as { callId?: string | null; messageId?: string; csatResponseId?: string };
-    if (payload.callId) calls.add(payload.callId);
-    if (event.type.startsWith("MESSAGE_") && payload.messageId) messages.add(payload.messageId);
-    if (event.type === "CSAT_RECEIVED" && payload.csatResponseId) csat.add(payload.csatResponseId);
+    if (event.callId) calls.add(event.callId);
+    if (event.type.startsWith("MESSAGE_") && event.messageId) messages.add(event.messageId);
+    if (event.type === "CSAT_RECEIVED" && event.csatResponseId) csat.add(event.csatResponseId);
     const aboutConversation =
       event.type.startsWith("MESSAGE_") || event.type.startsWith("CONVERSATION_") || event.type === "CSAT_RECEIVED";
     if (aboutConversation && event.conversationId) conversations.add(event.conversationId);
@@ -66,7 +65,7 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
    * Applies a batch of events (maybe none) with a batch of the calls ingest marked changed, in one
    * transaction: one recount of the hours they touch. False when there was nothing to do.
    */
-  async function apply(events: EventRecord[]): Promise<boolean> {
+  async function apply(events: EventSubject[]): Promise<boolean> {
     return options.prisma.$transaction(
       async (tx) => {
         await lockAnalytics(tx);
@@ -82,20 +81,11 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
           callIds: [...new Set([...touched.callIds, ...marks.map((m) => m.callId)])],
         });
         await clearChangedCalls(tx, marks);
-        if (events.length > 0) await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, BigInt(events.at(-1)!.sequence));
+        if (events.length > 0) await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, events.at(-1)!.sequence);
         return true;
       },
       { timeout: 120_000 },
     );
-  }
-
-  async function nextEvents(after: bigint): Promise<EventRecord[]> {
-    const events: EventRecord[] = [];
-    for await (const event of readEventsAfter(options.prisma, {}, after)) {
-      events.push(event);
-      if (events.length >= BATCH) break;
-    }
-    return events;
   }
 
   async function pass(): Promise<void> {
@@ -106,9 +96,10 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
       cursor = (await readAnalyticsCursor(options.prisma, ANALYTICS_CURSOR))!;
     }
     while (follower.holding()) {
-      const events = await nextEvents(cursor);
+      // Only what the events are about: a batch's payloads are most of what reading it costs.
+      const events = await eventSubjectsAfter(options.prisma, cursor, BATCH);
       if (!(await apply(events))) break;
-      if (events.length > 0) cursor = BigInt(events.at(-1)!.sequence);
+      if (events.length > 0) cursor = events.at(-1)!.sequence;
     }
   }
 
@@ -119,8 +110,8 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     leases: options.leases,
     pollMs: options.pollMs ?? 5000,
     // Each pass recounts the hours it touched, however few events it read: during a burst, one
-    // pass per quarter second rather than one per publish.
-    settleMs: options.settleMs ?? 250,
+    // pass a second rather than one per publish.
+    settleMs: options.settleMs ?? 1000,
     pass,
   });
   return { drain: follower.drain, close: follower.close };

@@ -126,6 +126,26 @@ export async function countSources(db: Db): Promise<number> {
   return row!.n;
 }
 
+// --- the event log, as the analytics read it ------------------------------------------------------
+
+/** What an event is about, as the analytics count it: its type and the ids in its payload. */
+export interface EventSubject {
+  sequence: bigint;
+  type: string;
+  conversationId: string | null;
+  callId: string | null;
+  messageId: string | null;
+  csatResponseId: string | null;
+}
+
+/** The subjects of the events after `after`, oldest first. */
+export function eventSubjectsAfter(db: Db, after: bigint, limit: number): Promise<EventSubject[]> {
+  return db.$queryRaw`
+    SELECT sequence, type, "conversationId"::text, payload->>'callId' AS "callId",
+           payload->>'messageId' AS "messageId", payload->>'csatResponseId' AS "csatResponseId"
+    FROM "Event" WHERE sequence > ${after} ORDER BY sequence LIMIT ${limit}`;
+}
+
 // --- calls changed by ingest -------------------------------------------------------------------
 
 /** The statement part that marks calls changed (call ingest's burst writes it with its own changes). */
