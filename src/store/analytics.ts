@@ -245,19 +245,6 @@ export interface Touched {
   csatIds: string[];
 }
 
-/** The hours the entities' current facts count in. */
-export async function hoursOfFacts(db: Db, touched: Touched): Promise<Date[]> {
-  const rows = await db.$queryRaw<{ hour: Date }[]>`
-    SELECT DISTINCT date_trunc('hour', t) AS hour FROM (
-      SELECT "startedAt" AS t FROM "AnalyticsCall" WHERE "callId" = ANY(${touched.callIds}::uuid[])
-      UNION ALL SELECT "at" FROM "AnalyticsMessage" WHERE "messageId" = ANY(${touched.messageIds}::uuid[])
-      UNION ALL SELECT unnest(ARRAY["openedAt", "closedAt", "firstInboundAt"]) FROM "AnalyticsConversation"
-        WHERE "conversationId" = ANY(${touched.conversationIds}::uuid[])
-      UNION ALL SELECT "answeredAt" FROM "AnalyticsCsat" WHERE "csatResponseId" = ANY(${touched.csatIds}::uuid[])
-    ) s WHERE t IS NOT NULL`;
-  return rows.map((r) => r.hour);
-}
-
 /** Replaces the touched entities' facts with `facts`. */
 export async function replaceFacts(db: Db, touched: Touched, facts: Facts): Promise<void> {
   await writeAll(db, [
@@ -334,6 +321,9 @@ export type ValueList = (typeof VALUE_LISTS)[number];
 /** One fact table's contribution to the measures and lists it has, counted at the time of `time`. */
 interface Contribution {
   table: string;
+  /** The fact's entity, and which of the touched entities it is. */
+  key: string;
+  touched: keyof Touched;
   time: string;
   agent: string;
   measures: Partial<Record<Measure, string>>;
@@ -345,6 +335,8 @@ const inbound = `direction = 'INBOUND'`;
 const CONTRIBUTIONS: Contribution[] = [
   {
     table: "AnalyticsCall",
+    key: "callId",
+    touched: "callIds",
     time: "startedAt",
     agent: "agentId",
     measures: {
@@ -371,6 +363,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsCallAgent",
+    key: "callId",
+    touched: "callIds",
     time: "startedAt",
     agent: "agentId",
     measures: {
@@ -383,6 +377,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsMessage",
+    key: "messageId",
+    touched: "messageIds",
     time: "at",
     agent: "agentId",
     measures: {
@@ -395,6 +391,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
     time: "openedAt",
     agent: "assigneeId",
     measures: { conversationsOpened: "1" },
@@ -402,6 +400,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
     time: "closedAt",
     agent: "assigneeId",
     measures: { conversationsClosed: "1", resolutionCount: "1", resolutionSum: `"resolutionSeconds"` },
@@ -409,6 +409,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsConversation",
+    key: "conversationId",
+    touched: "conversationIds",
     time: "firstInboundAt",
     agent: "responderId",
     measures: {
@@ -419,6 +421,8 @@ const CONTRIBUTIONS: Contribution[] = [
   },
   {
     table: "AnalyticsCsat",
+    key: "csatResponseId",
+    touched: "csatIds",
     time: "answeredAt",
     agent: "agentId",
     measures: {
@@ -443,15 +447,14 @@ interface Span {
   to: string;
 }
 
-/** The contribution's facts in the span, one row each: time, keys, measures and values. */
-function contributionRows(c: Contribution, span: Span): Prisma.Sql {
+/** The contribution's facts passing `where`, one row each: time, keys, measures and values. */
+function contributionRows(c: Contribution, where: Prisma.Sql): Prisma.Sql {
   const measures = MEASURES.map((m) => `${c.measures[m] ?? "0"} AS "${m}"`);
   const values = VALUE_LISTS.map((v) => `${c.values[v] ?? "NULL::int"} AS "${v}"`);
   return Prisma.sql`SELECT ${column(c.time)} AS t, ${orNone("inboxId")} AS "inboxId",
     ${orNone("channelId")} AS "channelId", ${orNone(c.agent)} AS "agentId",
     ${Prisma.raw([...measures, ...values].join(", "))}
-    FROM ${column(c.table)}
-    WHERE ${column(c.time)} >= ${span.from}::timestamp AND ${column(c.time)} < ${span.to}::timestamp`;
+    FROM ${column(c.table)} WHERE ${column(c.time)} IS NOT NULL AND ${where}`;
 }
 
 /**
@@ -478,7 +481,12 @@ function varint(value: string): string {
  */
 function agentHoursOfFacts(span: Span): Prisma.Sql {
   const union = Prisma.join(
-    CONTRIBUTIONS.map((c) => contributionRows(c, span)),
+    CONTRIBUTIONS.map((c) =>
+      contributionRows(
+        c,
+        Prisma.sql`${column(c.time)} >= ${span.from}::timestamp AND ${column(c.time)} < ${span.to}::timestamp`,
+      ),
+    ),
     " UNION ALL ",
   );
   // A fact not yet decided (a call still up has no outcome) contributes NULL: it counts as 0.
@@ -486,9 +494,11 @@ function agentHoursOfFacts(span: Span): Prisma.Sql {
   const lists = VALUE_LISTS.map(
     (v) => `string_agg(${varint(`"${v}"`)}, ''::bytea ORDER BY "${v}") FILTER (WHERE "${v}" IS NOT NULL) AS "${v}"`,
   );
+  // A key whose facts all count nothing yet (calls still up) has no row, as one they all left.
+  const counted = [...MEASURES.map((m) => `sum("${m}") <> 0`), ...VALUE_LISTS.map((v) => `count("${v}") > 0`)];
   return Prisma.sql`SELECT date_trunc('hour', t) AS hour, "inboxId", "channelId", "agentId",
     ${Prisma.raw([...sums, ...lists].join(", "))}
-    FROM (${union}) c GROUP BY 1, 2, 3, 4`;
+    FROM (${union}) c GROUP BY 1, 2, 3, 4 HAVING ${Prisma.raw(counted.join(" OR "))}`;
 }
 
 const STORED = Prisma.raw([...MEASURES, ...VALUE_LISTS].map((m) => `"${m}"`).join(", "));
@@ -522,18 +532,28 @@ const dayOf = (hour: Date) => new Date(Math.floor(hour.getTime() / DAY_MS) * DAY
 
 /**
  * Recounts the rollups where these hours fall (null: everywhere): the per-agent hours from the
- * facts, then the hours per channel and the agents' days from those (a day's recount reads its
- * 24 hours' rows, not its facts).
+ * facts, then the others from those.
  */
 export async function recountRollups(db: Db, hours: Date[] | null): Promise<void> {
+  if (hours?.length === 0) return;
+  const byHour = periodsOf(hours, HOUR_MS);
+  const inHours = Prisma.sql`(${byHour.wanted}::timestamp[] IS NULL OR hour = ANY(${byHour.wanted}::timestamp[]))`;
+  await db.$executeRaw`DELETE FROM "AnalyticsAgentHour" WHERE ${inHours}`;
+  await db.$executeRaw`INSERT INTO "AnalyticsAgentHour" (hour, "inboxId", "channelId", "agentId", ${STORED})
+    SELECT * FROM (${agentHoursOfFacts(byHour.span)}) r WHERE ${inHours}`;
+  await deriveFromAgentHours(db, hours);
+}
+
+/**
+ * Recounts the hours per channel and the agents' days where these hours fall (null: everywhere)
+ * from the per-agent hours (a day's recount reads its hours' rows, not its facts).
+ */
+async function deriveFromAgentHours(db: Db, hours: Date[] | null): Promise<void> {
   if (hours?.length === 0) return;
   const byHour = periodsOf(hours, HOUR_MS);
   const days = periodsOf(hours && [...new Set(hours.map((h) => dayOf(h).getTime()))].map((t) => new Date(t)), DAY_MS);
   const inHours = Prisma.sql`(${byHour.wanted}::timestamp[] IS NULL OR hour = ANY(${byHour.wanted}::timestamp[]))`;
   const inDays = Prisma.sql`(${days.wanted}::timestamp[] IS NULL OR day = ANY(${days.wanted}::timestamp[]))`;
-  await db.$executeRaw`DELETE FROM "AnalyticsAgentHour" WHERE ${inHours}`;
-  await db.$executeRaw`INSERT INTO "AnalyticsAgentHour" (hour, "inboxId", "channelId", "agentId", ${STORED})
-    SELECT * FROM (${agentHoursOfFacts(byHour.span)}) r WHERE ${inHours}`;
   await db.$executeRaw`DELETE FROM "AnalyticsHour" WHERE ${inHours}`;
   await db.$executeRaw`INSERT INTO "AnalyticsHour" (hour, "inboxId", "channelId", ${STORED})
     SELECT hour, "inboxId", "channelId", ${summedToStore(`"agentId"`)} FROM "AnalyticsAgentHour"
@@ -546,6 +566,158 @@ export async function recountRollups(db: Db, hours: Date[] | null): Promise<void
       FROM "AnalyticsAgentHour" WHERE hour >= ${days.span.from}::timestamp AND hour < ${days.span.to}::timestamp
       GROUP BY 1, 2, 3, 4) r
     WHERE ${inDays}`;
+}
+
+/** One agent-hour's key. */
+interface AgentHourKey {
+  hour: Date;
+  inboxId: string;
+  channelId: string;
+  agentId: string;
+}
+
+/** An agent-hour's sums (MEASURES order) and value lists, as numbers. */
+interface AgentHourFigures extends AgentHourKey {
+  sums: number[];
+  lists: number[][];
+}
+
+const agentHourKey = (r: AgentHourKey) => `${r.hour.toISOString()} ${r.inboxId} ${r.channelId} ${r.agentId}`;
+
+/** The keys as a table k(hour, i, c, g), one array parameter per column. */
+const keysTable = (keys: AgentHourKey[]) =>
+  Prisma.sql`unnest(${keys.map((k) => k.hour.toISOString())}::timestamp[], ${keys.map((k) => k.inboxId)}::uuid[],
+    ${keys.map((k) => k.channelId)}::uuid[], ${keys.map((k) => k.agentId)}::uuid[]) AS k(hour, i, c, g)`;
+
+/** What the touched entities' facts, as they are now, add to each agent-hour. */
+async function contributionsOf(db: Db, touched: Touched): Promise<AgentHourFigures[]> {
+  const parts = CONTRIBUTIONS.filter((c) => touched[c.touched].length > 0).map((c) =>
+    contributionRows(c, Prisma.sql`${column(c.key)} = ANY(${touched[c.touched]}::uuid[])`),
+  );
+  if (parts.length === 0) return [];
+  const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0)::float8 AS "${m}"`);
+  const lists = VALUE_LISTS.map((v) => `coalesce(array_agg("${v}") FILTER (WHERE "${v}" IS NOT NULL), '{}') AS "${v}"`);
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT date_trunc('hour', t) AS hour, "inboxId"::text, "channelId"::text, "agentId"::text,
+      ${Prisma.raw([...sums, ...lists].join(", "))}
+    FROM (${Prisma.join(parts, " UNION ALL ")}) c GROUP BY 1, 2, 3, 4`;
+  return rows.map((row) => ({
+    hour: row.hour as Date,
+    inboxId: row.inboxId as string,
+    channelId: row.channelId as string,
+    agentId: row.agentId as string,
+    sums: MEASURES.map((m) => Number(row[m])),
+    lists: VALUE_LISTS.map((v) => (row[v] as number[]).map(Number)),
+  }));
+}
+
+/** Takes `old`'s values out of `values` (each once) and adds `added`'s, sorted; null when one is missing. */
+function movedValues(values: number[], old: number[], added: number[]): number[] | null {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  for (const v of old) {
+    const n = counts.get(Math.max(0, v));
+    if (!n) return null;
+    counts.set(Math.max(0, v), n - 1);
+  }
+  for (const v of added) counts.set(Math.max(0, v), (counts.get(Math.max(0, v)) ?? 0) + 1);
+  return [...counts].flatMap(([v, n]) => Array<number>(n).fill(v)).sort((a, b) => a - b);
+}
+
+/** The varint bytes of sorted values, as hex (what `varint` makes in SQL). */
+function encodeList(values: number[]): string | null {
+  if (values.length === 0) return null;
+  const bytes: number[] = [];
+  for (let v of values) {
+    while (v >= 128) {
+      bytes.push((v % 128) | 128);
+      v = Math.floor(v / 128);
+    }
+    bytes.push(v);
+  }
+  return Buffer.from(bytes).toString("hex");
+}
+
+/** The stored per-agent hours of these keys. */
+async function storedAgentHours(
+  db: Db,
+  keys: AgentHourKey[],
+): Promise<Map<string, { sums: number[]; lists: number[][] }>> {
+  const columns = [
+    ...MEASURES.map((m) => `a."${m}"::float8`),
+    ...VALUE_LISTS.map((v) => `encode(a."${v}", 'hex') AS "${v}"`),
+  ];
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`
+    SELECT a.hour, a."inboxId"::text, a."channelId"::text, a."agentId"::text, ${Prisma.raw(columns.join(", "))}
+    FROM "AnalyticsAgentHour" a JOIN ${keysTable(keys)}
+      ON a.hour = k.hour AND a."inboxId" = k.i AND a."channelId" = k.c AND a."agentId" = k.g`;
+  return new Map(
+    rows.map((row) => [
+      agentHourKey(row as unknown as AgentHourKey),
+      {
+        sums: MEASURES.map((m) => Number(row[m])),
+        lists: VALUE_LISTS.map((v) => [...decodeList(row[v] as string | null)]),
+      },
+    ]),
+  );
+}
+
+/**
+ * Replaces the touched entities' facts with `facts` and moves the per-agent hours by the
+ * difference — their old facts' sums and values taken out, the new ones' added: work in
+ * proportion to the change, not to the hours it falls in — then recounts the other rollups of
+ * those hours from them. Where an hour's rows do not hold the old values (they drifted), that
+ * hour is recounted from the facts instead.
+ */
+export async function replaceFactsInRollups(db: Db, touched: Touched, facts: Facts): Promise<void> {
+  const before = await contributionsOf(db, touched);
+  await replaceFacts(db, touched, facts);
+  const after = await contributionsOf(db, touched);
+  const moves = new Map<string, { old?: AgentHourFigures; added?: AgentHourFigures }>();
+  for (const r of before) moves.set(agentHourKey(r), { old: r });
+  for (const r of after) moves.set(agentHourKey(r), { ...moves.get(agentHourKey(r)), added: r });
+  if (moves.size === 0) return;
+  const keys = [...moves.values()].map((m) => (m.old ?? m.added)!);
+  const stored = await storedAgentHours(db, keys);
+  const drifted = new Set<number>();
+  const rows: AgentHourFigures[] = [];
+  for (const [key, { old, added }] of moves) {
+    const base = (old ?? added)!;
+    const now = stored.get(key) ?? { sums: MEASURES.map(() => 0), lists: VALUE_LISTS.map(() => []) };
+    const lists = VALUE_LISTS.map((_, i) => movedValues(now.lists[i]!, old?.lists[i] ?? [], added?.lists[i] ?? []));
+    if (lists.some((l) => l === null)) drifted.add(base.hour.getTime());
+    else {
+      const sums = MEASURES.map((_, i) => now.sums[i]! - (old?.sums[i] ?? 0) + (added?.sums[i] ?? 0));
+      rows.push({ ...base, sums, lists: lists as number[][] });
+    }
+  }
+  await writeAgentHours(db, keys, rows);
+  const hours = [...new Set(keys.map((k) => k.hour.getTime()))].map((t) => new Date(t));
+  await recountRollups(
+    db,
+    hours.filter((h) => drifted.has(h.getTime())),
+  );
+  await deriveFromAgentHours(
+    db,
+    hours.filter((h) => !drifted.has(h.getTime())),
+  );
+}
+
+/** Deletes the keys' per-agent hours and writes `rows` — those that count something — in their place. */
+async function writeAgentHours(db: Db, keys: AgentHourKey[], rows: AgentHourFigures[]): Promise<void> {
+  await db.$executeRaw`DELETE FROM "AnalyticsAgentHour" a USING ${keysTable(keys)}
+    WHERE a.hour = k.hour AND a."inboxId" = k.i AND a."channelId" = k.c AND a."agentId" = k.g`;
+  const counting = rows.filter((r) => r.sums.some((v) => v !== 0) || r.lists.some((l) => l.length > 0));
+  if (counting.length === 0) return;
+  const measures = MEASURES.map((_, i) => Prisma.sql`${counting.map((r) => r.sums[i]!)}::float8[]`);
+  const lists = VALUE_LISTS.map((_, i) => Prisma.sql`${counting.map((r) => encodeList(r.lists[i]!))}::text[]`);
+  const names = [...MEASURES.map((_, i) => `m${i}`), ...VALUE_LISTS.map((_, i) => `l${i}`)];
+  const values = [...MEASURES.map((_, i) => `m${i}`), ...VALUE_LISTS.map((_, i) => `decode(l${i}, 'hex')`)];
+  await db.$executeRaw`INSERT INTO "AnalyticsAgentHour" (hour, "inboxId", "channelId", "agentId", ${STORED})
+    SELECT hour, i, c, g, ${Prisma.raw(values.join(", "))}
+    FROM unnest(${counting.map((r) => r.hour.toISOString())}::timestamp[], ${counting.map((r) => r.inboxId)}::uuid[],
+      ${counting.map((r) => r.channelId)}::uuid[], ${counting.map((r) => r.agentId)}::uuid[],
+      ${Prisma.join([...measures, ...lists])}) AS v(hour, i, c, g, ${Prisma.raw(names.join(", "))})`;
 }
 
 /** Empties the facts and the rollups (a rebuild starts here). */

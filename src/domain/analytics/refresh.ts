@@ -11,9 +11,9 @@ import {
   loadCsat,
   loadExtensionUsers,
   loadMessages,
-  hoursOfFacts,
   recountRollups,
   replaceFacts,
+  replaceFactsInRollups,
   writeAnalyticsCursor,
   type Facts,
   type Touched,
@@ -49,28 +49,10 @@ async function factsOf(db: Db, touched: Touched, extensionUsers: Map<string, str
   return facts;
 }
 
-const HOUR_MS = 3_600_000;
-const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / HOUR_MS) * HOUR_MS);
-
-function hoursOfNewFacts(facts: Facts): Date[] {
-  const times = [
-    ...facts.calls.map((f) => f.startedAt),
-    ...facts.messages.map((f) => f.at),
-    ...facts.conversations.flatMap((f) => [f.openedAt, f.closedAt, f.firstInboundAt]),
-    ...facts.csat.map((f) => f.answeredAt),
-  ];
-  return times.filter((t): t is Date => t !== null).map(hourOf);
-}
-
-const uniqueHours = (hours: Date[]) => [...new Set(hours.map((h) => h.getTime()))].map((t) => new Date(t));
-
 /** Recomputes the touched entities' facts, and the rollups where they count, then or now. */
 export async function refreshAnalytics(db: Db, touched: Touched, extensionUsers?: Map<string, string>): Promise<void> {
   const users = extensionUsers ?? (await loadExtensionUsers(db));
-  const before = await hoursOfFacts(db, touched);
-  const facts = await factsOf(db, touched, users);
-  await replaceFacts(db, touched, facts);
-  await recountRollups(db, uniqueHours([...before, ...hoursOfNewFacts(facts)]));
+  await replaceFactsInRollups(db, touched, await factsOf(db, touched, users));
 }
 
 const REBUILD_BATCH = 2000;
