@@ -1,11 +1,19 @@
 // The order statistics the analytics compute from rollup value lists equal a sort of the values,
 // on both paths: the histogram (values close together) and quickselect (values spread wide); the
-// lists keep every value exactly through the rollups (varints in PostgreSQL, decoded by the query).
+// lists keep every value exactly through the rollups (varints in PostgreSQL, decoded by the query),
+// and an hour whose rows lost values is recounted from the facts rather than moved by difference.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { summarize } from "../src/domain/analytics/percentiles.ts";
 import { openDatabase, type Database } from "../src/db.ts";
-import { figuresPerAgent, figuresPerBucket, recountRollups, VALUE_LISTS } from "../src/store/analytics.ts";
+import {
+  figuresPerAgent,
+  figuresPerBucket,
+  recountRollups,
+  replaceFactsInRollups,
+  VALUE_LISTS,
+} from "../src/store/analytics.ts";
+import type { CallFact } from "../src/domain/analytics/facts.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 
 function bySorting(values: number[], limit: number) {
@@ -80,5 +88,50 @@ describe("value lists in the rollups", () => {
     expect([...row!.lists[VALUE_LISTS.indexOf("talks")]!].sort((a, b) => a - b)).toEqual(talks);
     const [agentRow] = await figuresPerAgent(db.prisma, range, { from: range.to, to: range.to });
     expect([...agentRow!.lists[VALUE_LISTS.indexOf("talks")]!].sort((a, b) => a - b)).toEqual(talks);
+  });
+
+  it("an hour whose rows lost a value is recounted from the facts when a change moves it", async () => {
+    const hour = new Date(Date.UTC(2026, 10, 3, 14));
+    const fact = (talkSeconds: number): CallFact => ({
+      callId: "",
+      startedAt: new Date(hour.getTime() + 60_000),
+      inboxId: null,
+      channelId: null,
+      direction: "OUTBOUND",
+      outcome: "ENDED",
+      waitSeconds: null,
+      talkSeconds,
+      holdSeconds: null,
+      transfers: 0,
+      agentId: null,
+    });
+    const ids = [crypto.randomUUID(), crypto.randomUUID()];
+    const nothing = { messageIds: [], conversationIds: [], csatIds: [] };
+    const facts = (calls: CallFact[]) => ({ calls, callAgents: [], messages: [], conversations: [], csat: [] });
+    const talksOfHour = async () => {
+      const rows = await db.prisma.analyticsAgentHour.findMany({ where: { hour } });
+      return rows.map((r) => r.talks);
+    };
+    await replaceFactsInRollups(
+      db.prisma,
+      { callIds: ids, ...nothing },
+      facts([
+        { ...fact(30), callId: ids[0]! },
+        { ...fact(45), callId: ids[1]! },
+      ]),
+    );
+    // The rows no longer hold the talk times their facts have (a lost write, a hand edit)…
+    await db.prisma.analyticsAgentHour.updateMany({ where: { hour }, data: { talks: null } });
+    // …so taking the first call's old 30 s out cannot work: its hour is recounted from the facts.
+    await replaceFactsInRollups(
+      db.prisma,
+      { callIds: [ids[0]!], ...nothing },
+      facts([{ ...fact(60), callId: ids[0]! }]),
+    );
+    const moved = await talksOfHour();
+    await recountRollups(db.prisma, [hour]);
+    expect(moved).toEqual(await talksOfHour());
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).not.toBeNull();
   });
 });
