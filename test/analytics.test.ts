@@ -17,7 +17,7 @@ import { analytics, type AnalyticsResult, type Figures } from "../src/domain/ana
 import { rebuildAnalytics } from "../src/domain/analytics/refresh.ts";
 import { createLogger } from "../src/logger.ts";
 import type { Viewer } from "../src/domain/access.ts";
-import { analyticsSnapshot } from "./support/analytics.ts";
+import { analyticsSnapshot, bucketLabel, percentile, type Granularity } from "./support/analytics.ts";
 
 const VOICE_X = "+18005550101";
 const VOICE_Y = "+18005550202";
@@ -162,28 +162,6 @@ async function addHistory(calls: CallSpec[], sms: SmsSpec[]) {
 }
 
 // --- the naive count --------------------------------------------------------------------------------
-
-type Granularity = "HOUR" | "DAY" | "WEEK";
-
-/** The local calendar date of an instant (YYYY-MM-DD). */
-function localDate(t: number, timeZone: string): string {
-  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(t);
-}
-
-/** The bucket an instant falls in, as a label: its UTC hour, its local date, or its local week's Monday. */
-function bucketLabel(t: number, timeZone: string, granularity: Granularity): string {
-  if (granularity === "HOUR") return new Date(Math.floor(t / HOUR) * HOUR).toISOString();
-  const date = localDate(t, timeZone);
-  if (granularity === "DAY") return date;
-  const day = new Date(`${date}T00:00:00Z`);
-  const monday = new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 24 * HOUR);
-  return monday.toISOString().slice(0, 10);
-}
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? null : sorted[Math.ceil(p * sorted.length) - 1]!;
-};
 
 interface Naive {
   inbound: number;
