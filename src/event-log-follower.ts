@@ -20,10 +20,13 @@ export function followEventLog(options: {
   leases: LeaseProvider;
   pollMs: number;
   /**
-   * How long a wake-up waits before its pass, so events published meanwhile join it (a pass
-   * whose cost does not grow with its events — the analytics recount — runs less often). 0: none.
+   * How long the log must stay quiet (no event published) before a pass, so a burst's events join
+   * one pass (the analytics consumer: one recount of each call a burst touched, not one a second
+   * while it lasts). 0: a pass at once.
    */
   settleMs?: number;
+  /** How long a pass waits at most after the first wake-up, when events keep coming (default: settleMs). */
+  maxSettleMs?: number;
   /** Called when the lease is lost: what was kept in memory under it is stale. */
   onLeaseLost?: () => void;
   pass: () => Promise<void>;
@@ -33,6 +36,9 @@ export function followEventLog(options: {
   let chain: Promise<void> = Promise.resolve();
   let queued = false;
   let settling: NodeJS.Timeout | null = null;
+  // Monotonic (tests move Date): when the first and the latest wake-up of the waiting pass came.
+  let firstWake = 0;
+  let lastWake = 0;
 
   async function takeLease(): Promise<boolean> {
     if (lease) return true;
@@ -47,7 +53,10 @@ export function followEventLog(options: {
 
   function enqueue(): Promise<void> {
     const next = chain.then(async () => {
+      // This pass reads what every wake-up so far announced: a pass still settling has nothing more.
       queued = false;
+      if (settling) clearTimeout(settling);
+      settling = null;
       if (!closed && (await takeLease())) await options.pass();
     });
     chain = next.catch(() => {});
@@ -62,12 +71,25 @@ export function followEventLog(options: {
   }
 
   function wake(): void {
-    if (queued || closed) return;
+    if (closed) return;
+    lastWake = performance.now();
+    if (queued) return;
     queued = true;
-    if (options.settleMs) {
-      settling = setTimeout(run, options.settleMs);
+    firstWake = lastWake;
+    if (options.settleMs) settle();
+    else run();
+  }
+
+  /** Runs the pass once the log was quiet for settleMs, or maxSettleMs after the first wake-up. */
+  function settle(): void {
+    const settleMs = options.settleMs!;
+    const due = Math.min(lastWake + settleMs, firstWake + Math.max(settleMs, options.maxSettleMs ?? 0));
+    const wait = due - performance.now();
+    if (wait <= 0) run();
+    else {
+      settling = setTimeout(settle, wait);
       settling.unref();
-    } else run();
+    }
   }
 
   const listening = options.pubsub.listen("all", options.pubsub.eventLog, wake);

@@ -17,6 +17,8 @@ import type { CallFact } from "../src/domain/analytics/facts.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { percentile } from "./support/analytics.ts";
 
+const startOfDay = (t: Date) => new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
+
 function bySorting(values: number[], limit: number) {
   return {
     count: values.length,
@@ -94,48 +96,69 @@ describe("value lists in the rollups", () => {
     expect([...agentRow!.lists[VALUE_LISTS.indexOf("talks")]!].sort((a, b) => a - b)).toEqual(talks);
   });
 
-  it("an hour whose rows lost a value is recounted from the facts when a change moves it", async () => {
-    const hour = new Date(Date.UTC(2026, 10, 3, 14));
-    const fact = (talkSeconds: number): CallFact => ({
-      callId: "",
-      startedAt: new Date(hour.getTime() + 60_000),
-      inboxId: null,
-      channelId: null,
-      direction: "OUTBOUND",
-      outcome: "ENDED",
-      waitSeconds: null,
-      talkSeconds,
-      holdSeconds: null,
-      transfers: 0,
-      agentId: null,
-    });
-    const ids = [crypto.randomUUID(), crypto.randomUUID()];
-    const nothing = { messageIds: [], conversationIds: [], csatIds: [] };
-    const facts = (calls: CallFact[]) => ({ calls, callAgents: [], messages: [], conversations: [], csat: [] });
-    const talksOfHour = async () => {
-      const rows = await db.prisma.analyticsAgentHour.findMany({ where: { hour } });
-      return rows.map((r) => r.talks);
-    };
-    await replaceFactsInRollups(
-      db.prisma,
-      { callIds: ids, ...nothing },
-      facts([
-        { ...fact(30), callId: ids[0]! },
-        { ...fact(45), callId: ids[1]! },
-      ]),
-    );
-    // The rows no longer hold the talk times their facts have (a lost write, a hand edit)…
-    await db.prisma.analyticsAgentHour.updateMany({ where: { hour }, data: { talks: null } });
-    // …so taking the first call's old 30 s out cannot work: its hour is recounted from the facts.
-    await replaceFactsInRollups(
-      db.prisma,
-      { callIds: [ids[0]!], ...nothing },
-      facts([{ ...fact(60), callId: ids[0]! }]),
-    );
-    const moved = await talksOfHour();
-    await recountRollups(db.prisma, [hour]);
-    expect(moved).toEqual(await talksOfHour());
-    expect(moved).toHaveLength(1);
-    expect(moved[0]).not.toBeNull();
-  });
+  // Each rollup on its own: the per-agent hours, the hours per channel, the agents' days.
+  const rollups = [
+    {
+      name: "a per-agent hour",
+      talks: (hour: Date) => db.prisma.analyticsAgentHour.findMany({ where: { hour } }),
+      lose: (hour: Date) => db.prisma.analyticsAgentHour.updateMany({ where: { hour }, data: { talks: null } }),
+    },
+    {
+      name: "an hour per channel",
+      talks: (hour: Date) => db.prisma.analyticsHour.findMany({ where: { hour } }),
+      lose: (hour: Date) => db.prisma.analyticsHour.updateMany({ where: { hour }, data: { talks: null } }),
+    },
+    {
+      name: "an agent's day",
+      talks: (hour: Date) => db.prisma.analyticsAgentDay.findMany({ where: { day: startOfDay(hour) } }),
+      lose: (hour: Date) =>
+        db.prisma.analyticsAgentDay.updateMany({ where: { day: startOfDay(hour) }, data: { talks: null } }),
+    },
+  ];
+
+  it.each(rollups.map((r, i) => [r.name, i] as const))(
+    "%s that lost a value is recounted from the facts when a change moves it",
+    async (_, index) => {
+      const rollup = rollups[index]!;
+      const hour = new Date(Date.UTC(2026, 10, 3 + index, 14));
+      const fact = (talkSeconds: number): CallFact => ({
+        callId: "",
+        startedAt: new Date(hour.getTime() + 60_000),
+        inboxId: null,
+        channelId: null,
+        direction: "OUTBOUND",
+        outcome: "ENDED",
+        waitSeconds: null,
+        talkSeconds,
+        holdSeconds: null,
+        transfers: 0,
+        agentId: null,
+      });
+      const ids = [crypto.randomUUID(), crypto.randomUUID()];
+      const nothing = { messageIds: [], conversationIds: [], csatIds: [] };
+      const facts = (calls: CallFact[]) => ({ calls, callAgents: [], messages: [], conversations: [], csat: [] });
+      const talksOf = async () => (await rollup.talks(hour)).map((r) => r.talks);
+      await replaceFactsInRollups(
+        db.prisma,
+        { callIds: ids, ...nothing },
+        facts([
+          { ...fact(30), callId: ids[0]! },
+          { ...fact(45), callId: ids[1]! },
+        ]),
+      );
+      // The row no longer holds the talk times its facts have (a lost write, a hand edit)…
+      await rollup.lose(hour);
+      // …so taking the first call's old 30 s out cannot work: its hour is recounted from the facts.
+      await replaceFactsInRollups(
+        db.prisma,
+        { callIds: [ids[0]!], ...nothing },
+        facts([{ ...fact(60), callId: ids[0]! }]),
+      );
+      const moved = await talksOf();
+      await recountRollups(db.prisma, [hour]);
+      expect(moved).toEqual(await talksOf());
+      expect(moved).toHaveLength(1);
+      expect(moved[0]).not.toBeNull();
+    },
+  );
 });

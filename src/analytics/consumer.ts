@@ -9,7 +9,6 @@ import type { Deps } from "../domain/event-log.ts";
 import { ANALYTICS_CURSOR, rebuildAnalytics, refreshAnalytics } from "../domain/analytics/refresh.ts";
 import {
   changedCalls,
-  changedCallsAmong,
   clearChangedCalls,
   eventSubjectsAfter,
   type EventSubject,
@@ -22,15 +21,17 @@ import type { LeaseProvider } from "../integrations/ringcentral/lease.ts";
 import { followEventLog } from "../event-log-follower.ts";
 
 const LEASE = "analytics";
-const BATCH = 2000;
+const BATCH = 5000;
 
 export interface AnalyticsConsumerOptions extends Deps {
   log: Logger;
   leases: LeaseProvider;
   /** How often to look for work besides the event stream's wake-ups. */
   pollMs?: number;
-  /** How long a wake-up waits for more events before the pass (default 1 s). */
+  /** How long the log must stay quiet before a pass (default 1 s)… */
   settleMs?: number;
+  /** …but a pass at most this long after the first event it waits for (default 5 s). */
+  maxSettleMs?: number;
 }
 
 export interface AnalyticsConsumer {
@@ -39,11 +40,12 @@ export interface AnalyticsConsumer {
   close(): Promise<void>;
 }
 
-/** What an event is about, as the analytics count it. */
+/** One mark per call (a call's mark can be read both as one of the batch's and as one of the oldest). */
 function uniqueMarks(marks: { callId: string; version: bigint }[]) {
   return [...new Map(marks.map((m) => [m.callId, m])).values()];
 }
 
+/** What the events are about, as the analytics count it. */
 export function touchedBy(events: EventSubject[]): Touched {
   const calls = new Set<string>();
   const messages = new Set<string>();
@@ -63,7 +65,7 @@ export function touchedBy(events: EventSubject[]): Touched {
 export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): AnalyticsConsumer {
   /**
    * Applies a batch of events (maybe none) with a batch of the calls ingest marked changed, in one
-   * transaction: one recount of the hours they touch. False when there was nothing to do.
+   * transaction. True when a batch was full: more may be waiting.
    */
   async function apply(events: EventSubject[]): Promise<boolean> {
     return options.prisma.$transaction(
@@ -71,10 +73,8 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
         await lockAnalytics(tx);
         const touched = touchedBy(events);
         // The marks are read before and cleared after the recount: a mark made meanwhile stays.
-        const marks = uniqueMarks([
-          ...(await changedCallsAmong(tx, touched.callIds)),
-          ...(await changedCalls(tx, BATCH)),
-        ]);
+        const read = await changedCalls(tx, touched.callIds, BATCH);
+        const marks = uniqueMarks(read);
         if (events.length === 0 && marks.length === 0) return false;
         await refreshAnalytics(tx, {
           ...touched,
@@ -82,7 +82,7 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
         });
         await clearChangedCalls(tx, marks);
         if (events.length > 0) await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, events.at(-1)!.sequence);
-        return true;
+        return events.length === BATCH || read.filter((m) => m.oldest).length === BATCH;
       },
       { timeout: 120_000 },
     );
@@ -98,8 +98,9 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     while (follower.holding()) {
       // Only what the events are about: a batch's payloads are most of what reading it costs.
       const events = await eventSubjectsAfter(options.prisma, cursor, BATCH);
-      if (!(await apply(events))) break;
+      const backlog = await apply(events);
       if (events.length > 0) cursor = events.at(-1)!.sequence;
+      if (!backlog) break;
     }
   }
 
@@ -109,9 +110,10 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     log: options.log,
     leases: options.leases,
     pollMs: options.pollMs ?? 5000,
-    // Each pass recounts the hours it touched, however few events it read: during a burst, one
-    // pass a second rather than one per publish.
+    // A pass recomputes every call its events touched, each once: a burst of calls is one pass a
+    // second after it ends, a steady stream one pass every five seconds, not one per publish.
     settleMs: options.settleMs ?? 1000,
+    maxSettleMs: options.maxSettleMs ?? 5000,
     pass,
   });
   return { drain: follower.drain, close: follower.close };

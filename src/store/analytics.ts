@@ -14,7 +14,7 @@ import type {
   MessageFact,
   MessageRow,
 } from "../domain/analytics/facts.ts";
-import { columnsOf, deleteRows, insertRows, writeAll, type ColumnTypes } from "./bulk-writes.ts";
+import { columnsOf, deleteRows, insertRows, writeAll, type Column, type ColumnTypes } from "./bulk-writes.ts";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -156,14 +156,19 @@ export function markCallsChanged(callIds: string[]): Prisma.Sql | null {
     ON CONFLICT ("callId") DO UPDATE SET version = nextval(pg_get_serial_sequence('"AnalyticsDirtyCall"', 'version'))`;
 }
 
-export function changedCalls(db: Db, limit: number): Promise<{ callId: string; version: bigint }[]> {
-  return db.$queryRaw`SELECT "callId"::text, version FROM "AnalyticsDirtyCall" ORDER BY version LIMIT ${limit}`;
-}
-
-/** The marks of these calls (those a batch of events is about, recounted with it). */
-export function changedCallsAmong(db: Db, callIds: string[]): Promise<{ callId: string; version: bigint }[]> {
-  if (callIds.length === 0) return Promise.resolve([]);
-  return db.$queryRaw`SELECT "callId"::text, version FROM "AnalyticsDirtyCall" WHERE "callId" = ANY(${callIds}::uuid[])`;
+/**
+ * The marks of these calls (those a batch of events is about, recounted with it) and the `limit`
+ * oldest marks (`oldest`: whether a mark is one of those).
+ */
+export function changedCalls(
+  db: Db,
+  callIds: string[],
+  limit: number,
+): Promise<{ callId: string; version: bigint; oldest: boolean }[]> {
+  return db.$queryRaw`
+    SELECT "callId"::text, version, false AS oldest FROM "AnalyticsDirtyCall" WHERE "callId" = ANY(${callIds}::uuid[])
+    UNION ALL
+    (SELECT "callId"::text, version, true FROM "AnalyticsDirtyCall" ORDER BY version LIMIT ${limit})`;
 }
 
 /** Clears the marks as read: a call marked again meanwhile stays marked. */
@@ -245,22 +250,32 @@ export interface Touched {
   csatIds: string[];
 }
 
-/** Replaces the touched entities' facts with `facts`. */
-export async function replaceFacts(db: Db, touched: Touched, facts: Facts): Promise<void> {
-  await writeAll(db, [
-    deleteRows("AnalyticsCall", "callId", touched.callIds),
-    deleteRows("AnalyticsCallAgent", "callId", touched.callIds),
-    deleteRows("AnalyticsMessage", "messageId", touched.messageIds),
-    deleteRows("AnalyticsConversation", "conversationId", touched.conversationIds),
-    deleteRows("AnalyticsCsat", "csatResponseId", touched.csatIds),
-  ]);
-  await writeAll(db, [
-    insertRows("AnalyticsCall", columnsOf(CALL), facts.calls),
-    insertRows("AnalyticsCallAgent", columnsOf(CALL_AGENT), facts.callAgents),
-    insertRows("AnalyticsMessage", columnsOf(MESSAGE), facts.messages),
-    insertRows("AnalyticsConversation", columnsOf(CONVERSATION), facts.conversations),
-    insertRows("AnalyticsCsat", columnsOf(CSAT), facts.csat),
-  ]);
+/** The fact tables, each with its entity's key and which of the touched entities it is. */
+const FACT_TABLES = [
+  { table: "AnalyticsCall", key: "callId", touched: "callIds" },
+  { table: "AnalyticsCallAgent", key: "callId", touched: "callIds" },
+  { table: "AnalyticsMessage", key: "messageId", touched: "messageIds" },
+  { table: "AnalyticsConversation", key: "conversationId", touched: "conversationIds" },
+  { table: "AnalyticsCsat", key: "csatResponseId", touched: "csatIds" },
+] as const;
+
+/** The facts as rows of their tables, to insert. */
+function factRows(facts: Facts) {
+  return [
+    { table: "AnalyticsCall", columns: columnsOf(CALL), rows: facts.calls },
+    { table: "AnalyticsCallAgent", columns: columnsOf(CALL_AGENT), rows: facts.callAgents },
+    { table: "AnalyticsMessage", columns: columnsOf(MESSAGE), rows: facts.messages },
+    { table: "AnalyticsConversation", columns: columnsOf(CONVERSATION), rows: facts.conversations },
+    { table: "AnalyticsCsat", columns: columnsOf(CSAT), rows: facts.csat },
+  ] as { table: string; columns: Column<unknown>[]; rows: unknown[] }[];
+}
+
+/** Adds facts (a rebuild, which counts the rollups afterwards). */
+export async function insertFactRows(db: Db, facts: Facts): Promise<void> {
+  await writeAll(
+    db,
+    factRows(facts).map(({ table, columns, rows }) => insertRows(table, columns, rows)),
+  );
 }
 
 // --- the rollups -----------------------------------------------------------------------------
@@ -447,14 +462,14 @@ interface Span {
   to: string;
 }
 
-/** The contribution's facts passing `where`, one row each: time, keys, measures and values. */
-function contributionRows(c: Contribution, where: Prisma.Sql): Prisma.Sql {
+/** The contribution's facts in `from` (its table by default) passing `where`, one row each: time, keys, measures and values. */
+function contributionRows(c: Contribution, where: Prisma.Sql, from: Prisma.Sql = column(c.table)): Prisma.Sql {
   const measures = MEASURES.map((m) => `${c.measures[m] ?? "0"} AS "${m}"`);
   const values = VALUE_LISTS.map((v) => `${c.values[v] ?? "NULL::int"} AS "${v}"`);
   return Prisma.sql`SELECT ${column(c.time)} AS t, ${orNone("inboxId")} AS "inboxId",
     ${orNone("channelId")} AS "channelId", ${orNone(c.agent)} AS "agentId",
     ${Prisma.raw([...measures, ...values].join(", "))}
-    FROM ${column(c.table)} WHERE ${column(c.time)} IS NOT NULL AND ${where}`;
+    FROM ${from} WHERE ${column(c.time)} IS NOT NULL AND ${where}`;
 }
 
 /**
@@ -568,47 +583,133 @@ async function deriveFromAgentHours(db: Db, hours: Date[] | null): Promise<void>
     WHERE ${inDays}`;
 }
 
-/** One agent-hour's key. */
-interface AgentHourKey {
-  hour: Date;
-  inboxId: string;
-  channelId: string;
-  agentId: string;
+/** A rollup kept by difference: its table, the period a row covers, and whether rows are per agent. */
+interface Rollup {
+  table: string;
+  period: "hour" | "day";
+  byAgent: boolean;
 }
 
-/** An agent-hour's sums (MEASURES order) and value lists, as numbers. */
-interface AgentHourFigures extends AgentHourKey {
+const AGENT_HOURS: Rollup = { table: "AnalyticsAgentHour", period: "hour", byAgent: true };
+const HOURS: Rollup = { table: "AnalyticsHour", period: "hour", byAgent: false };
+const AGENT_DAYS: Rollup = { table: "AnalyticsAgentDay", period: "day", byAgent: true };
+
+/** A rollup row's key: its period's start, inbox, channel and (rollups per agent) agent. */
+interface RollupKey {
+  at: Date;
+  inboxId: string;
+  channelId: string;
+  agentId: string | null;
+}
+
+/** Sums (MEASURES order) and value lists (VALUE_LISTS order), as numbers. */
+interface Figures {
   sums: number[];
   lists: number[][];
 }
 
-const agentHourKey = (r: AgentHourKey) => `${r.hour.toISOString()} ${r.inboxId} ${r.channelId} ${r.agentId}`;
+/** What some facts add to one per-agent hour. */
+interface AgentHourFigures extends RollupKey, Figures {
+  agentId: string;
+}
 
-/** The keys as a table k(hour, i, c, g), one array parameter per column. */
-const keysTable = (keys: AgentHourKey[]) =>
-  Prisma.sql`unnest(${keys.map((k) => k.hour.toISOString())}::timestamp[], ${keys.map((k) => k.inboxId)}::uuid[],
-    ${keys.map((k) => k.channelId)}::uuid[], ${keys.map((k) => k.agentId)}::uuid[]) AS k(hour, i, c, g)`;
+const noFigures = (): Figures => ({ sums: MEASURES.map(() => 0), lists: VALUE_LISTS.map(() => []) });
 
-/** What the touched entities' facts, as they are now, add to each agent-hour. */
-async function contributionsOf(db: Db, touched: Touched): Promise<AgentHourFigures[]> {
-  const parts = CONTRIBUTIONS.filter((c) => touched[c.touched].length > 0).map((c) =>
-    contributionRows(c, Prisma.sql`${column(c.key)} = ANY(${touched[c.touched]}::uuid[])`),
+const keyText = (k: RollupKey) => `${k.at.toISOString()} ${k.inboxId} ${k.channelId} ${k.agentId}`;
+
+/** The key of the rollup's row a per-agent hour counts in. */
+function keyIn(rollup: Rollup, hour: AgentHourFigures): RollupKey {
+  return {
+    at: rollup.period === "hour" ? hour.at : dayOf(hour.at),
+    inboxId: hour.inboxId,
+    channelId: hour.channelId,
+    agentId: rollup.byAgent ? hour.agentId : null,
+  };
+}
+
+/** The rollup's key columns, and the keys as a table k(at, i, c[, g]), one array parameter per column. */
+function keyColumns(rollup: Rollup): string[] {
+  return [rollup.period, "inboxId", "channelId", ...(rollup.byAgent ? ["agentId"] : [])];
+}
+
+function keyArrays(rollup: Rollup, keys: RollupKey[]): Prisma.Sql[] {
+  return [
+    Prisma.sql`${keys.map((k) => k.at.toISOString())}::timestamp[]`,
+    Prisma.sql`${keys.map((k) => k.inboxId)}::uuid[]`,
+    Prisma.sql`${keys.map((k) => k.channelId)}::uuid[]`,
+    ...(rollup.byAgent ? [Prisma.sql`${keys.map((k) => k.agentId)}::uuid[]`] : []),
+  ];
+}
+
+const keyNames = (rollup: Rollup) => (rollup.byAgent ? ["at", "i", "c", "g"] : ["at", "i", "c"]);
+
+function keysTable(rollup: Rollup, keys: RollupKey[]): Prisma.Sql {
+  return Prisma.sql`unnest(${Prisma.join(keyArrays(rollup, keys))}) AS k(${Prisma.raw(keyNames(rollup).join(", "))})`;
+}
+
+function keyMatch(rollup: Rollup): Prisma.Sql {
+  const names = keyNames(rollup);
+  return Prisma.raw(
+    keyColumns(rollup)
+      .map((name, i) => `r."${name}" = k.${names[i]}`)
+      .join(" AND "),
   );
-  if (parts.length === 0) return [];
+}
+
+/** The facts' contributions (rows of `contributionRows`) summed per UTC hour, inbox, channel and agent. */
+function perAgentHour(parts: Prisma.Sql[]): Prisma.Sql {
   const sums = MEASURES.map((m) => `coalesce(sum("${m}"), 0)::float8 AS "${m}"`);
   const lists = VALUE_LISTS.map((v) => `coalesce(array_agg("${v}") FILTER (WHERE "${v}" IS NOT NULL), '{}') AS "${v}"`);
-  const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT date_trunc('hour', t) AS hour, "inboxId"::text, "channelId"::text, "agentId"::text,
-      ${Prisma.raw([...sums, ...lists].join(", "))}
+  return Prisma.sql`SELECT date_trunc('hour', t) AS at, "inboxId"::text, "channelId"::text, "agentId"::text,
+    ${Prisma.raw([...sums, ...lists].join(", "))}
     FROM (${Prisma.join(parts, " UNION ALL ")}) c GROUP BY 1, 2, 3, 4`;
-  return rows.map((row) => ({
-    hour: row.hour as Date,
+}
+
+function toAgentHourFigures(row: Record<string, unknown>): AgentHourFigures {
+  return {
+    at: row.at as Date,
     inboxId: row.inboxId as string,
     channelId: row.channelId as string,
     agentId: row.agentId as string,
     sums: MEASURES.map((m) => Number(row[m])),
     lists: VALUE_LISTS.map((v) => (row[v] as number[]).map(Number)),
-  }));
+  };
+}
+
+/**
+ * Runs the data-modifying statements `writes` (table → statement, its rows RETURNING *) in one
+ * statement that also sums what the rows written contribute per agent-hour: one round trip, and no
+ * second reading of the facts through their indexes.
+ */
+async function writeFactsCounting(db: Db, writes: Map<string, Prisma.Sql>): Promise<AgentHourFigures[]> {
+  if (writes.size === 0) return [];
+  const names = new Map([...writes.keys()].map((table, i) => [table, `f${i}`]));
+  const ctes = [...writes].map(([table, sql]) => Prisma.sql`${Prisma.raw(names.get(table)!)} AS (${sql} RETURNING *)`);
+  const parts = CONTRIBUTIONS.filter((c) => names.has(c.table)).map((c) =>
+    contributionRows(c, Prisma.sql`TRUE`, Prisma.raw(names.get(c.table)!)),
+  );
+  const rows = await db.$queryRaw<Record<string, unknown>[]>`WITH ${Prisma.join(ctes)} ${perAgentHour(parts)}`;
+  return rows.map(toAgentHourFigures);
+}
+
+/** Deletes the touched entities' facts; returns what they counted, per agent-hour. */
+function removeFacts(db: Db, touched: Touched): Promise<AgentHourFigures[]> {
+  const writes = new Map<string, Prisma.Sql>();
+  for (const { table, key, touched: which } of FACT_TABLES) {
+    const remove = deleteRows(table, key, touched[which]);
+    if (remove) writes.set(table, remove);
+  }
+  return writeFactsCounting(db, writes);
+}
+
+/** Inserts the facts; returns what they count, per agent-hour. */
+function insertFacts(db: Db, facts: Facts): Promise<AgentHourFigures[]> {
+  const writes = new Map<string, Prisma.Sql>();
+  for (const { table, columns, rows } of factRows(facts)) {
+    const insert = insertRows(table, columns, rows);
+    if (insert) writes.set(table, insert);
+  }
+  return writeFactsCounting(db, writes);
 }
 
 /** Takes `old`'s values out of `values` (each once) and adds `added`'s, sorted; null when one is missing. */
@@ -638,22 +739,51 @@ function encodeList(values: number[]): string | null {
   return Buffer.from(bytes).toString("hex");
 }
 
-/** The stored per-agent hours of these keys. */
-async function storedAgentHours(
-  db: Db,
-  keys: AgentHourKey[],
-): Promise<Map<string, { sums: number[]; lists: number[][] }>> {
+/** One row of a rollup that a change moves: what its old facts counted there, what the new ones count. */
+interface Move {
+  key: RollupKey;
+  old: Figures;
+  added: Figures;
+  /** The per-agent hours (their starts) the move comes from. */
+  hours: Set<number>;
+}
+
+function addInto(into: Figures, from: Figures): void {
+  for (const [i, v] of from.sums.entries()) into.sums[i]! += v;
+  for (const [i, values] of from.lists.entries()) into.lists[i]!.push(...values);
+}
+
+/** The rows of the rollup that the per-agent hours' old and new figures move. */
+function movesIn(rollup: Rollup, before: AgentHourFigures[], after: AgentHourFigures[]): Map<string, Move> {
+  const moves = new Map<string, Move>();
+  const add = (hour: AgentHourFigures, side: "old" | "added") => {
+    const key = keyIn(rollup, hour);
+    let move = moves.get(keyText(key));
+    if (!move) {
+      move = { key, old: noFigures(), added: noFigures(), hours: new Set() };
+      moves.set(keyText(key), move);
+    }
+    addInto(move[side], hour);
+    move.hours.add(hour.at.getTime());
+  };
+  for (const hour of before) add(hour, "old");
+  for (const hour of after) add(hour, "added");
+  return moves;
+}
+
+/** The rollup's stored rows of these keys, by key. */
+async function storedRows(db: Db, rollup: Rollup, keys: RollupKey[]): Promise<Map<string, Figures>> {
   const columns = [
-    ...MEASURES.map((m) => `a."${m}"::float8`),
-    ...VALUE_LISTS.map((v) => `encode(a."${v}", 'hex') AS "${v}"`),
+    ...MEASURES.map((m) => `r."${m}"::float8`),
+    ...VALUE_LISTS.map((v) => `encode(r."${v}", 'hex') AS "${v}"`),
   ];
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
-    SELECT a.hour, a."inboxId"::text, a."channelId"::text, a."agentId"::text, ${Prisma.raw(columns.join(", "))}
-    FROM "AnalyticsAgentHour" a JOIN ${keysTable(keys)}
-      ON a.hour = k.hour AND a."inboxId" = k.i AND a."channelId" = k.c AND a."agentId" = k.g`;
+    SELECT k.at, k.i::text AS "inboxId", k.c::text AS "channelId",
+      ${Prisma.raw(rollup.byAgent ? `k.g::text AS "agentId"` : `NULL AS "agentId"`)}, ${Prisma.raw(columns.join(", "))}
+    FROM ${column(rollup.table)} r JOIN ${keysTable(rollup, keys)} ON ${keyMatch(rollup)}`;
   return new Map(
     rows.map((row) => [
-      agentHourKey(row as unknown as AgentHourKey),
+      keyText(row as unknown as RollupKey),
       {
         sums: MEASURES.map((m) => Number(row[m])),
         lists: VALUE_LISTS.map((v) => [...decodeList(row[v] as string | null)]),
@@ -662,62 +792,81 @@ async function storedAgentHours(
   );
 }
 
-/**
- * Replaces the touched entities' facts with `facts` and moves the per-agent hours by the
- * difference — their old facts' sums and values taken out, the new ones' added: work in
- * proportion to the change, not to the hours it falls in — then recounts the other rollups of
- * those hours from them. Where an hour's rows do not hold the old values (they drifted), that
- * hour is recounted from the facts instead.
- */
-export async function replaceFactsInRollups(db: Db, touched: Touched, facts: Facts): Promise<void> {
-  const before = await contributionsOf(db, touched);
-  await replaceFacts(db, touched, facts);
-  const after = await contributionsOf(db, touched);
-  const moves = new Map<string, { old?: AgentHourFigures; added?: AgentHourFigures }>();
-  for (const r of before) moves.set(agentHourKey(r), { old: r });
-  for (const r of after) moves.set(agentHourKey(r), { ...moves.get(agentHourKey(r)), added: r });
-  if (moves.size === 0) return;
-  const keys = [...moves.values()].map((m) => (m.old ?? m.added)!);
-  const stored = await storedAgentHours(db, keys);
-  const drifted = new Set<number>();
-  const rows: AgentHourFigures[] = [];
-  for (const [key, { old, added }] of moves) {
-    const base = (old ?? added)!;
-    const now = stored.get(key) ?? { sums: MEASURES.map(() => 0), lists: VALUE_LISTS.map(() => []) };
-    const lists = VALUE_LISTS.map((_, i) => movedValues(now.lists[i]!, old?.lists[i] ?? [], added?.lists[i] ?? []));
-    if (lists.some((l) => l === null)) drifted.add(base.hour.getTime());
-    else {
-      const sums = MEASURES.map((_, i) => now.sums[i]! - (old?.sums[i] ?? 0) + (added?.sums[i] ?? 0));
-      rows.push({ ...base, sums, lists: lists as number[][] });
-    }
-  }
-  await writeAgentHours(db, keys, rows);
-  const hours = [...new Set(keys.map((k) => k.hour.getTime()))].map((t) => new Date(t));
-  await recountRollups(
-    db,
-    hours.filter((h) => drifted.has(h.getTime())),
-  );
-  await deriveFromAgentHours(
-    db,
-    hours.filter((h) => !drifted.has(h.getTime())),
-  );
+/** A moved row's figures, or null when the stored row does not hold the old values (it drifted). */
+function moved(now: Figures, move: Move): Figures | null {
+  const lists = VALUE_LISTS.map((_, i) => movedValues(now.lists[i]!, move.old.lists[i]!, move.added.lists[i]!));
+  if (lists.some((l) => l === null)) return null;
+  return { sums: now.sums.map((v, i) => v - move.old.sums[i]! + move.added.sums[i]!), lists: lists as number[][] };
 }
 
-/** Deletes the keys' per-agent hours and writes `rows` — those that count something — in their place. */
-async function writeAgentHours(db: Db, keys: AgentHourKey[], rows: AgentHourFigures[]): Promise<void> {
-  await db.$executeRaw`DELETE FROM "AnalyticsAgentHour" a USING ${keysTable(keys)}
-    WHERE a.hour = k.hour AND a."inboxId" = k.i AND a."channelId" = k.c AND a."agentId" = k.g`;
+/** The statement parts replacing the rollup's rows of `keys` by `rows` (those that count something). */
+function rollupWrites(rollup: Rollup, keys: RollupKey[], rows: (RollupKey & Figures)[]) {
+  if (keys.length === 0) return { remove: null, insert: null };
+  const remove = Prisma.sql`DELETE FROM ${column(rollup.table)} r USING ${keysTable(rollup, keys)} WHERE ${keyMatch(rollup)}`;
   const counting = rows.filter((r) => r.sums.some((v) => v !== 0) || r.lists.some((l) => l.length > 0));
-  if (counting.length === 0) return;
+  if (counting.length === 0) return { remove, insert: null };
   const measures = MEASURES.map((_, i) => Prisma.sql`${counting.map((r) => r.sums[i]!)}::float8[]`);
   const lists = VALUE_LISTS.map((_, i) => Prisma.sql`${counting.map((r) => encodeList(r.lists[i]!))}::text[]`);
   const names = [...MEASURES.map((_, i) => `m${i}`), ...VALUE_LISTS.map((_, i) => `l${i}`)];
   const values = [...MEASURES.map((_, i) => `m${i}`), ...VALUE_LISTS.map((_, i) => `decode(l${i}, 'hex')`)];
-  await db.$executeRaw`INSERT INTO "AnalyticsAgentHour" (hour, "inboxId", "channelId", "agentId", ${STORED})
-    SELECT hour, i, c, g, ${Prisma.raw(values.join(", "))}
-    FROM unnest(${counting.map((r) => r.hour.toISOString())}::timestamp[], ${counting.map((r) => r.inboxId)}::uuid[],
-      ${counting.map((r) => r.channelId)}::uuid[], ${counting.map((r) => r.agentId)}::uuid[],
-      ${Prisma.join([...measures, ...lists])}) AS v(hour, i, c, g, ${Prisma.raw(names.join(", "))})`;
+  const columns = [...keyColumns(rollup), ...MEASURES, ...VALUE_LISTS].map((c) => `"${c}"`).join(", ");
+  const insert = Prisma.sql`INSERT INTO ${column(rollup.table)} (${Prisma.raw(columns)})
+    SELECT ${Prisma.raw([...keyNames(rollup), ...values].join(", "))}
+    FROM unnest(${Prisma.join([...keyArrays(rollup, counting), ...measures, ...lists])})
+      AS v(${Prisma.raw([...keyNames(rollup), ...names].join(", "))})`;
+  return { remove, insert };
+}
+
+/**
+ * Replaces the touched entities' facts with `facts` and moves the rollups by the difference — the
+ * old facts' sums and values taken out of each row they counted in, the new ones' added: work in
+ * proportion to the change, not to the hours or days it falls in. Where a row does not hold the old
+ * values (it drifted), its hour is recounted from the facts instead.
+ */
+export async function replaceFactsInRollups(db: Db, touched: Touched, facts: Facts): Promise<void> {
+  const before = await removeFacts(db, touched);
+  const after = await insertFacts(db, facts);
+  if (before.length === 0 && after.length === 0) return;
+  const drifted = new Set<number>();
+  const changes = [];
+  for (const rollup of [AGENT_HOURS, HOURS, AGENT_DAYS]) {
+    const moves = [...movesIn(rollup, before, after).values()];
+    const stored = await storedRows(
+      db,
+      rollup,
+      moves.map((m) => m.key),
+    );
+    const rows: (RollupKey & Figures)[] = [];
+    for (const move of moves) {
+      const figures = moved(stored.get(keyText(move.key)) ?? noFigures(), move);
+      if (figures) rows.push({ ...move.key, ...figures });
+      else for (const hour of move.hours) drifted.add(hour);
+    }
+    changes.push({ rollup, moves, rows });
+  }
+  // Rows in a drifted hour (or its day) are left to the recount below, which writes them all.
+  const driftedDays = new Set([...drifted].map((t) => dayOf(new Date(t)).getTime()));
+  const untouched = (key: RollupKey, rollup: Rollup) =>
+    !(rollup.period === "hour" ? drifted : driftedDays).has(key.at.getTime());
+  const writes = changes.map(({ rollup, moves, rows }) =>
+    rollupWrites(
+      rollup,
+      moves.map((m) => m.key).filter((k) => untouched(k, rollup)),
+      rows.filter((r) => untouched(r, rollup)),
+    ),
+  );
+  await writeAll(
+    db,
+    writes.map((w) => w.remove),
+  );
+  await writeAll(
+    db,
+    writes.map((w) => w.insert),
+  );
+  await recountRollups(
+    db,
+    [...drifted].map((t) => new Date(t)),
+  );
 }
 
 /** Empties the facts and the rollups (a rebuild starts here). */

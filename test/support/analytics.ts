@@ -3,12 +3,38 @@
 // order (a rebuild from the stored history must reproduce what the consumer kept, row for row).
 import type { PrismaClient } from "../../src/generated/prisma/client.ts";
 
+const VALUE_LISTS = ["answeredWaits", "abandonedWaits", "talks", "holds", "firstResponses", "resolutions"] as const;
+
+/** A varint list (seven bits a byte, low first) as its values, sorted: a row's lists are multisets. */
+function valuesOf(bytes: Uint8Array | null): number[] | null {
+  if (bytes === null) return null;
+  const values: number[] = [];
+  for (let i = 0; i < bytes.length; ) {
+    let value = 0;
+    for (let scale = 1; ; scale *= 128) {
+      const byte = bytes[i++]!;
+      value += (byte & 127) * scale;
+      if (byte < 128) break;
+    }
+    values.push(value);
+  }
+  return values.sort((a, b) => a - b);
+}
+
+/** A rollup row with its value lists as sorted numbers (a row joins its parts' lists in any order). */
+function withValues<Row extends Record<(typeof VALUE_LISTS)[number], Uint8Array | null>>(row: Row) {
+  return { ...row, ...Object.fromEntries(VALUE_LISTS.map((v) => [v, valuesOf(row[v])])) };
+}
+
 export async function analyticsSnapshot(prisma: PrismaClient) {
   const byKeys = [{ inboxId: "asc" as const }, { channelId: "asc" as const }];
+  const agentHourOrder = [{ hour: "asc" as const }, ...byKeys, { agentId: "asc" as const }];
   return {
-    hours: await prisma.analyticsHour.findMany({ orderBy: [{ hour: "asc" }, ...byKeys] }),
-    agentHours: await prisma.analyticsAgentHour.findMany({ orderBy: [{ hour: "asc" }, ...byKeys, { agentId: "asc" }] }),
-    agentDays: await prisma.analyticsAgentDay.findMany({ orderBy: [{ day: "asc" }, ...byKeys, { agentId: "asc" }] }),
+    hours: (await prisma.analyticsHour.findMany({ orderBy: [{ hour: "asc" }, ...byKeys] })).map(withValues),
+    agentHours: (await prisma.analyticsAgentHour.findMany({ orderBy: agentHourOrder })).map(withValues),
+    agentDays: (
+      await prisma.analyticsAgentDay.findMany({ orderBy: [{ day: "asc" }, ...byKeys, { agentId: "asc" }] })
+    ).map(withValues),
     calls: await prisma.analyticsCall.findMany({ orderBy: { callId: "asc" } }),
     callAgents: await prisma.analyticsCallAgent.findMany({ orderBy: [{ callId: "asc" }, { agentId: "asc" }] }),
     conversations: await prisma.analyticsConversation.findMany({ orderBy: { conversationId: "asc" } }),

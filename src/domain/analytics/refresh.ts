@@ -12,7 +12,7 @@ import {
   loadExtensionUsers,
   loadMessages,
   recountRollups,
-  replaceFacts,
+  insertFactRows,
   replaceFactsInRollups,
   writeAnalyticsCursor,
   type Facts,
@@ -90,7 +90,7 @@ export async function rebuildAnalytics(
           const ids = await idsAfter(tx, table, after, REBUILD_BATCH);
           if (ids.length === 0) break;
           const touched = { ...NOTHING, [key]: ids };
-          await replaceFacts(tx, NOTHING, await factsOf(tx, touched, users));
+          await insertFactRows(tx, await factsOf(tx, touched, users));
           done += ids.length;
           onProgress(done, total);
           after = ids.at(-1)!;
