@@ -170,7 +170,7 @@ export async function run(): Promise<Report> {
   const runs = envInt("BENCH_RUNS", 15);
   const ingestCalls = envInt("BENCH_INGEST_CALLS", 300);
   const ingestRuns = envInt("BENCH_INGEST_RUNS", 3);
-  const ingestRounds = envInt("BENCH_INGEST_ROUNDS", 3);
+  const ingestRounds = envInt("BENCH_INGEST_ROUNDS", 5);
   const report = newReport({
     scenario: "analytics",
     title: "Analytics: a year of history, a 30-day dashboard, rebuild and ingest with rollups",
