@@ -14,7 +14,7 @@ import type {
   MessageFact,
   MessageRow,
 } from "../domain/analytics/facts.ts";
-import { columnsOf, deleteRows, insertRows, writeAll, type Column, type ColumnTypes } from "./bulk-writes.ts";
+import { columnsOf, deleteRows, insertRows, writeAll, type ColumnTypes } from "./bulk-writes.ts";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -259,22 +259,26 @@ const FACT_TABLES = [
   { table: "AnalyticsCsat", key: "csatResponseId", touched: "csatIds" },
 ] as const;
 
-/** The facts as rows of their tables, to insert. */
-function factRows(facts: Facts) {
+/** The statements inserting the facts, each with its table (null: no rows). */
+function factInserts(facts: Facts): { table: string; insert: Prisma.Sql | null }[] {
+  const into = <Row>(table: string, types: ColumnTypes<Row>, rows: Row[]) => ({
+    table,
+    insert: insertRows(table, columnsOf(types), rows),
+  });
   return [
-    { table: "AnalyticsCall", columns: columnsOf(CALL), rows: facts.calls },
-    { table: "AnalyticsCallAgent", columns: columnsOf(CALL_AGENT), rows: facts.callAgents },
-    { table: "AnalyticsMessage", columns: columnsOf(MESSAGE), rows: facts.messages },
-    { table: "AnalyticsConversation", columns: columnsOf(CONVERSATION), rows: facts.conversations },
-    { table: "AnalyticsCsat", columns: columnsOf(CSAT), rows: facts.csat },
-  ] as { table: string; columns: Column<unknown>[]; rows: unknown[] }[];
+    into("AnalyticsCall", CALL, facts.calls),
+    into("AnalyticsCallAgent", CALL_AGENT, facts.callAgents),
+    into("AnalyticsMessage", MESSAGE, facts.messages),
+    into("AnalyticsConversation", CONVERSATION, facts.conversations),
+    into("AnalyticsCsat", CSAT, facts.csat),
+  ];
 }
 
 /** Adds facts (a rebuild, which counts the rollups afterwards). */
 export async function insertFactRows(db: Db, facts: Facts): Promise<void> {
   await writeAll(
     db,
-    factRows(facts).map(({ table, columns, rows }) => insertRows(table, columns, rows)),
+    factInserts(facts).map((f) => f.insert),
   );
 }
 
@@ -705,10 +709,7 @@ function removeFacts(db: Db, touched: Touched): Promise<AgentHourFigures[]> {
 /** Inserts the facts; returns what they count, per agent-hour. */
 function insertFacts(db: Db, facts: Facts): Promise<AgentHourFigures[]> {
   const writes = new Map<string, Prisma.Sql>();
-  for (const { table, columns, rows } of factRows(facts)) {
-    const insert = insertRows(table, columns, rows);
-    if (insert) writes.set(table, insert);
-  }
+  for (const { table, insert } of factInserts(facts)) if (insert) writes.set(table, insert);
   return writeFactsCounting(db, writes);
 }
 
