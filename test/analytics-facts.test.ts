@@ -6,6 +6,22 @@ import type { HoldLogEntry } from "../src/domain/call-state.ts";
 
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 9, minute));
 
+/** An inbound call that was answered, with its times and who answered. */
+const answeredCall = (fields: {
+  answeredAt: Date;
+  endedAt: Date;
+  talkSeconds: number;
+  answeredById: string;
+  createdAt: Date;
+}) => ({
+  id: "call",
+  direction: "INBOUND" as const,
+  status: "ENDED" as const,
+  channelId: "ch",
+  inboxId: "in",
+  ...fields,
+});
+
 describe("analytics facts", () => {
   it("first response: the first message a person sent after the customer's first, not a rule's", () => {
     const fact = conversationFact({
@@ -53,18 +69,13 @@ describe("analytics facts", () => {
   });
 
   it("a queue ringing three agents, one answering: one answer, two answered elsewhere, no miss", () => {
-    const call = {
-      id: "call",
-      direction: "INBOUND" as const,
-      status: "ENDED" as const,
+    const call = answeredCall({
       answeredAt: at(1),
       endedAt: at(5),
       talkSeconds: 240,
       answeredById: "b",
       createdAt: at(3),
-      channelId: "ch",
-      inboxId: "in",
-    };
+    });
     const leg = (userId: string, answeredAt: Date | null) => ({
       role: "AGENT",
       direction: "INBOUND" as const,
@@ -88,18 +99,13 @@ describe("analytics facts", () => {
   });
 
   it("hold time: the agents' legs' holds summed (a consultation's too), the customer's own not; answered calls only", () => {
-    const call = {
-      id: "call",
-      direction: "INBOUND" as const,
-      status: "ENDED" as const,
+    const call = answeredCall({
       answeredAt: at(1),
       endedAt: at(10),
       talkSeconds: 540,
       answeredById: "a",
       createdAt: at(0),
-      channelId: "ch",
-      inboxId: "in",
-    };
+    });
     const ms = (minute: number, second = 0) => at(minute).getTime() + second * 1000;
     const party = (role: string, holdLog: HoldLogEntry[], firstEventAt = new Date(holdLog[0]?.[2] ?? ms(0))) => ({
       role,

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { summarize } from "../src/domain/analytics/percentiles.ts";
-import { openDatabase, type Database } from "../src/db.ts";
+import type { Database } from "../src/db.ts";
 import {
   figuresPerAgent,
   figuresPerBucket,
@@ -14,7 +14,7 @@ import {
   VALUE_LISTS,
 } from "../src/store/analytics.ts";
 import type { CallFact } from "../src/domain/analytics/facts.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { openTestDatabase } from "./support/database.ts";
 import { percentile } from "./support/analytics.ts";
 
 const startOfDay = (t: Date) => new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate()));
@@ -57,16 +57,12 @@ describe("order statistics of value lists", () => {
 });
 
 describe("value lists in the rollups", () => {
-  let database: TestDatabase;
   let db: Database;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: database.url, dataDir: "" });
+    ({ db, close } = await openTestDatabase());
   });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it("keep every value exactly, one byte or five (varints), as the query reads them back", async () => {
     const hour = new Date(Date.UTC(2026, 10, 2, 9));

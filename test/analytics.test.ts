@@ -72,7 +72,8 @@ beforeAll(async () => {
     },
   });
   agentViewer = { id: agents[0]!.id, role: "AGENT", inboxIds: [inboxX.id] };
-  consumer = startAnalyticsConsumer({ ...deps(), log: createLogger("silent"), leases: inProcessLeases() });
+  // Small batches: every drain reads the log to its end through several transactions.
+  consumer = startAnalyticsConsumer({ ...deps(), log: createLogger("silent"), leases: inProcessLeases(), batch: 7 });
 });
 afterAll(async () => {
   await consumer.close();

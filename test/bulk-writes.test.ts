@@ -3,21 +3,17 @@
 // events it routed. (A key compared as text, as it once was, can only be found by reading the table.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import { openDatabase, type Database } from "../src/db.ts";
+import type { Database } from "../src/db.ts";
 import { deleteRows } from "../src/store/bulk-writes.ts";
-import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { openTestDatabase } from "./support/database.ts";
 
 describe("set-wise deletes", () => {
-  let database: TestDatabase;
   let db: Database;
+  let close: () => Promise<void>;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    db = await openDatabase({ databaseUrl: database.url, dataDir: "" });
+    ({ db, close } = await openTestDatabase());
   });
-  afterAll(async () => {
-    await db.close();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it.each([
     ["AnalyticsCall", "callId"],

@@ -32,6 +32,8 @@ export interface AnalyticsConsumerOptions extends Deps {
   settleMs?: number;
   /** …but a pass at most this long after the first event it waits for (default 5 s). */
   maxSettleMs?: number;
+  /** Events (and marked calls) a transaction takes at most; a pass takes batches until one is not full. */
+  batch?: number;
 }
 
 export interface AnalyticsConsumer {
@@ -63,6 +65,8 @@ export function touchedBy(events: EventSubject[]): Touched {
 }
 
 export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): AnalyticsConsumer {
+  const batch = options.batch ?? BATCH;
+
   /**
    * Applies a batch of events (maybe none) with a batch of the calls ingest marked changed, in one
    * transaction. True when a batch was full: more may be waiting.
@@ -73,7 +77,7 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
         await lockAnalytics(tx);
         const touched = touchedBy(events);
         // The marks are read before and cleared after the recount: a mark made meanwhile stays.
-        const read = await changedCalls(tx, touched.callIds, BATCH);
+        const read = await changedCalls(tx, touched.callIds, batch);
         const marks = uniqueMarks(read);
         if (events.length === 0 && marks.length === 0) return false;
         await refreshAnalytics(tx, {
@@ -82,7 +86,7 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
         });
         await clearChangedCalls(tx, marks);
         if (events.length > 0) await writeAnalyticsCursor(tx, ANALYTICS_CURSOR, events.at(-1)!.sequence);
-        return events.length === BATCH || read.filter((m) => m.oldest).length === BATCH;
+        return events.length === batch || read.filter((m) => m.oldest).length === batch;
       },
       { timeout: 120_000 },
     );
@@ -97,7 +101,7 @@ export function startAnalyticsConsumer(options: AnalyticsConsumerOptions): Analy
     }
     while (follower.holding()) {
       // Only what the events are about: a batch's payloads are most of what reading it costs.
-      const events = await eventSubjectsAfter(options.prisma, cursor, BATCH);
+      const events = await eventSubjectsAfter(options.prisma, cursor, batch);
       const backlog = await apply(events);
       if (events.length > 0) cursor = events.at(-1)!.sequence;
       if (!backlog) break;

@@ -1,7 +1,7 @@
 // An isolated PostgreSQL database per test file, cloned from a template migrated once per run
 // (CREATE DATABASE … TEMPLATE is much faster than migrating per file).
 import pg from "pg";
-import { openDatabase, pgConfigFromUrl } from "../../src/db.ts";
+import { openDatabase, pgConfigFromUrl, type Database } from "../../src/db.ts";
 import { applyMigrations } from "../../src/migrations.ts";
 import { databaseUrl, postgresUrl, templateDatabase } from "./services.ts";
 
@@ -34,4 +34,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `switchboard_test_${crypto.randomUUID().replaceAll("-", "")}`;
   await adminSql(`CREATE DATABASE "${name}" TEMPLATE "${templateDatabase()}"`);
   return { url: databaseUrl(name), drop: () => adminSql(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/** A test database of its own, opened as the app opens it; `close` closes and drops it. */
+export async function openTestDatabase(): Promise<{ db: Database; close(): Promise<void> }> {
+  const database = await createTestDatabase();
+  const db = await openDatabase({ databaseUrl: database.url, dataDir: "" });
+  return {
+    db,
+    async close() {
+      await db.close();
+      await database.drop();
+    },
+  };
 }
